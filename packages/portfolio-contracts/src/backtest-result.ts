@@ -1,0 +1,114 @@
+// The result of a portfolio backtest: what the runner writes and the report reads.
+import { z } from 'zod';
+import { array, nullable, object, optional, plain, record } from './codec.js';
+import { decodeWith, safeDecodeWith } from './contract.js';
+import type { Result } from './errors.js';
+import { rebalancePlanShape } from './events.js';
+import { finite, id, IdSchema, nonNegative, nonNegativeInt, text, timestampNs } from './primitives.js';
+
+const maybe = nullable(finite);
+
+export const metricsCodec = object({
+  total_return: maybe,
+  cagr: maybe,
+  volatility: maybe,
+  sharpe: maybe,
+  sortino: maybe,
+  max_drawdown: maybe,
+  max_drawdown_duration_bars: maybe,
+  max_drawdown_duration_days: maybe,
+  calmar: maybe,
+  turnover: maybe,
+  costs: maybe,
+  rebalance_count: nonNegativeInt,
+});
+
+const byStrategy = record(IdSchema, finite);
+
+export const equityPointCodec = object({
+  timestamp_ns: timestampNs,
+  equity: finite,
+  cash: finite,
+  unallocated: finite,
+  strategies: byStrategy,
+  targets: byStrategy,
+  base_targets: optional(byStrategy),
+  drift: byStrategy,
+});
+
+const equityOnlyPoint = object({ timestamp_ns: timestampNs, equity: finite });
+const equityOnlyCurve = object({ equity_curve: array(equityOnlyPoint) });
+
+export const rebalanceFillCodec = object({
+  intent_id: plain(z.string().min(1)),
+  fill_price: finite,
+  commission: nonNegative,
+  slippage: nonNegative,
+});
+
+export const rebalanceRecordCodec = object({
+  ...rebalancePlanShape,
+  fills: array(rebalanceFillCodec),
+});
+
+export const backtestResultCodec = object({
+  portfolio_id: id,
+  /** The portfolio config in its wire form (`encodePortfolioConfig(config).portfolio`). */
+  config: plain(z.record(z.string(), z.json())),
+  data: object({
+    path: text,
+    sha256: plain(z.string().regex(/^[0-9a-f]{64}$/)),
+    symbols: array(id),
+    bars: nonNegativeInt,
+  }),
+  versions: plain(z.record(z.string(), z.string())),
+  start: timestampNs,
+  end: timestampNs,
+  initial_capital: finite,
+  final_equity: finite,
+  equity_curve: array(equityPointCodec),
+  rebalances: array(rebalanceRecordCodec),
+  metrics: object({
+    portfolio: metricsCodec,
+    baseline: metricsCodec,
+    benchmark: metricsCodec,
+    strategies: record(IdSchema, metricsCodec),
+  }),
+  contribution: byStrategy,
+  baseline: equityOnlyCurve,
+  benchmark: equityOnlyCurve,
+  standalone: record(IdSchema, object({ equity_curve: array(equityOnlyPoint), metrics: metricsCodec })),
+  stats: object({
+    bars: nonNegativeInt,
+    bar_events: nonNegativeInt,
+    load_ms: nonNegative,
+    run_ms: nonNegative,
+    bar_events_per_second: nonNegative,
+  }),
+});
+
+export type Metrics = z.output<typeof metricsCodec.schema>;
+export type EquityPoint = z.output<typeof equityPointCodec.schema>;
+export type RebalanceFill = z.output<typeof rebalanceFillCodec.schema>;
+export type RebalanceRecord = z.output<typeof rebalanceRecordCodec.schema>;
+export type PortfolioBacktestResult = z.output<typeof backtestResultCodec.schema>;
+export type PortfolioBacktestResultWire = z.input<typeof backtestResultCodec.schema>;
+
+export const PortfolioBacktestResultSchema = backtestResultCodec.schema;
+
+export const encodeMetrics = (value: Metrics): z.input<typeof metricsCodec.schema> =>
+  metricsCodec.encode(value) as z.input<typeof metricsCodec.schema>;
+export const encodeEquityPoint = (value: EquityPoint): z.input<typeof equityPointCodec.schema> =>
+  equityPointCodec.encode(value) as z.input<typeof equityPointCodec.schema>;
+export const encodeRebalanceRecord = (
+  value: RebalanceRecord,
+): z.input<typeof rebalanceRecordCodec.schema> =>
+  rebalanceRecordCodec.encode(value) as z.input<typeof rebalanceRecordCodec.schema>;
+
+export const encodePortfolioBacktestResult = (
+  value: PortfolioBacktestResult,
+): PortfolioBacktestResultWire => backtestResultCodec.encode(value) as PortfolioBacktestResultWire;
+export const decodePortfolioBacktestResult = (raw: unknown): PortfolioBacktestResult =>
+  decodeWith(backtestResultCodec, raw);
+export const safeDecodePortfolioBacktestResult = (raw: unknown): Result<PortfolioBacktestResult> =>
+  safeDecodeWith(backtestResultCodec, raw);

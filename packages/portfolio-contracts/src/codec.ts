@@ -1,0 +1,118 @@
+// A small codec kit: one definition per contract gives the zod schema of the snake_case
+// wire form, the camelCase TypeScript type it decodes to, and the encoder back.
+import { z } from 'zod';
+
+/** Decodes a wire value (through `schema`) and encodes it back (`encode`). */
+export interface Codec<T> {
+  readonly schema: z.ZodType<T>;
+  // Method syntax on purpose: codecs of different types must fit one `Record` of fields.
+  encode(value: T): unknown;
+}
+
+export interface OptionalCodec<T> extends Codec<T | undefined> {
+  readonly isOptional: true;
+}
+
+type AnyCodec = Codec<unknown>;
+
+export type SnakeToCamel<S extends string> = S extends `${infer Head}_${infer Tail}`
+  ? `${Head}${Capitalize<SnakeToCamel<Tail>>}`
+  : S;
+
+type Decoded<C> = C extends OptionalCodec<infer T> ? T : C extends Codec<infer T> ? T : never;
+
+type OptionalKeys<S> = {
+  [K in keyof S]: S[K] extends OptionalCodec<unknown> ? K : never;
+}[keyof S];
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+export type ObjectOf<S extends Record<string, AnyCodec>> = Simplify<
+  {
+    readonly [K in Exclude<keyof S, OptionalKeys<S>> & string as SnakeToCamel<K>]: Decoded<S[K]>;
+  } & {
+    readonly [K in OptionalKeys<S> & string as SnakeToCamel<K>]?: Decoded<S[K]>;
+  }
+>;
+
+export function snakeToCamel(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** A codec whose wire and TypeScript forms are the same value. */
+export function plain<T>(schema: z.ZodType<T>): Codec<T> {
+  return { schema, encode: (value) => value };
+}
+
+export function object<S extends Record<string, AnyCodec>>(shape: S): Codec<ObjectOf<S>> {
+  const keys = Object.keys(shape);
+  const camelKeys = keys.map(snakeToCamel);
+  const zodShape: Record<string, z.ZodType> = {};
+  for (const key of keys) zodShape[key] = (shape[key] as AnyCodec).schema;
+  const allowed = keys.join(', ');
+  const schema = z
+    .strictObject(zodShape, {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys' ? `unknown key (allowed: ${allowed})` : undefined,
+    })
+    .transform((wire) => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < keys.length; i++) {
+        const value = wire[keys[i] as string];
+        if (value !== undefined) out[camelKeys[i] as string] = value;
+      }
+      return out as ObjectOf<S>;
+    });
+  return {
+    schema,
+    encode(value) {
+      const source = value as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < keys.length; i++) {
+        const field = source[camelKeys[i] as string];
+        if (field !== undefined) out[keys[i] as string] = (shape[keys[i] as string] as AnyCodec).encode(field);
+      }
+      return out;
+    },
+  };
+}
+
+export function optional<T>(codec: Codec<T>): OptionalCodec<T> {
+  return {
+    isOptional: true,
+    schema: codec.schema.optional(),
+    encode: (value) => (value === undefined ? undefined : codec.encode(value)),
+  };
+}
+
+/** Optional on the wire, always present once decoded. */
+export function withDefault<T>(codec: Codec<T>, fallback: NoInfer<T>): Codec<T> {
+  // zod's default() returns the fallback as the output, skipping the codec's own transform.
+  return { schema: codec.schema.default(fallback as never) as z.ZodType<T>, encode: codec.encode };
+}
+
+export function nullable<T>(codec: Codec<T>): Codec<T | null> {
+  return {
+    schema: codec.schema.nullable(),
+    encode: (value) => (value === null ? null : codec.encode(value)),
+  };
+}
+
+export function array<T>(codec: Codec<T>, minItems = 0): Codec<readonly T[]> {
+  return {
+    schema: minItems > 0 ? z.array(codec.schema).min(minItems) : z.array(codec.schema),
+    encode: (values) => values.map((value) => codec.encode(value)),
+  };
+}
+
+/** A map keyed by ids (strategy or symbol): keys are data and are never renamed. */
+export function record<T>(keySchema: z.ZodType<string>, codec: Codec<T>): Codec<Readonly<Record<string, T>>> {
+  return {
+    schema: z.record(keySchema, codec.schema) as z.ZodType<Readonly<Record<string, T>>>,
+    encode(values) {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(values)) out[key] = codec.encode(values[key] as T);
+      return out;
+    },
+  };
+}

@@ -1,0 +1,99 @@
+// Public API of @njord/portfolio-contracts: schemas, types, codecs and errors.
+export { ContractError, CONTRACT_ERROR_CODES, isContractError } from './errors.js';
+export type { ContractErrorCode, ContractIssue, Result } from './errors.js';
+export { deepFreeze } from './freeze.js';
+export type { DeepReadonly } from './freeze.js';
+export { formatPath, toContractIssues } from './issues.js';
+export {
+  ID_PATTERN,
+  IdSchema,
+  timestampFromDate,
+  timestampToIso,
+} from './primitives.js';
+export {
+  encodePortfolioConfig,
+  FILL_MODELS,
+  parsePortfolioConfig,
+  parseYamlText,
+  PortfolioConfigFileSchema,
+  PortfolioConfigSchema,
+  portfolioConfigJsonSchema,
+  RISK_ADJUSTMENT_METHODS,
+  safeParsePortfolioConfig,
+  StrategyAllocationSchema,
+  WEIGHT_SUM_TOLERANCE,
+} from './portfolio-config.js';
+export type {
+  CostModel,
+  FillModel,
+  InstrumentSpec,
+  PortfolioConfig,
+  PortfolioLimits,
+  RiskAdjustmentConfig,
+  RiskAdjustmentMethod,
+  StrategyAllocation,
+  StrategySpec,
+} from './portfolio-config.js';
+export {
+  BarSchema,
+  decodeBar,
+  decodeFillEvent,
+  decodeOrderIntent,
+  decodePortfolioSnapshot,
+  decodePriceMark,
+  decodeRebalancePlan,
+  encodeBar,
+  encodeFillEvent,
+  encodeOrderIntent,
+  encodePortfolioSnapshot,
+  encodePriceMark,
+  encodeRebalancePlan,
+  FillEventSchema,
+  OrderIntentSchema,
+  PortfolioSnapshotSchema,
+  PriceMarkSchema,
+  REBALANCE_REASONS,
+  RebalancePlanSchema,
+  safeDecodeBar,
+  safeDecodeFillEvent,
+  safeDecodeOrderIntent,
+  safeDecodePortfolioSnapshot,
+  safeDecodePriceMark,
+  safeDecodeRebalancePlan,
+  SKIP_REASONS,
+} from './events.js';
+export type {
+  Bar,
+  BarWire,
+  FillEvent,
+  FillEventWire,
+  OrderIntent,
+  OrderIntentWire,
+  PlannedTrade,
+  PortfolioSnapshot,
+  PortfolioSnapshotWire,
+  PriceMarkWire,
+  PriceMark,
+  RebalancePlan,
+  RebalancePlanWire,
+  RebalanceReason,
+  SkippedTrade,
+  SkipReason,
+} from './events.js';
+export {
+  decodePortfolioBacktestResult,
+  encodeEquityPoint,
+  encodeMetrics,
+  encodePortfolioBacktestResult,
+  encodeRebalanceRecord,
+  PortfolioBacktestResultSchema,
+  safeDecodePortfolioBacktestResult,
+} from './backtest-result.js';
+export type {
+  EquityPoint,
+  Metrics,
+  PortfolioBacktestResult,
+  PortfolioBacktestResultWire,
+  RebalanceFill,
+  RebalanceRecord,
+} from './backtest-result.js';

@@ -1,0 +1,195 @@
+// The portfolio configuration: schema, cross-field rules, YAML parsing and the wire codec.
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { array, object, optional, plain, record, withDefault } from './codec.js';
+import { ContractError, type ContractIssue, type Result } from './errors.js';
+import { deepFreeze } from './freeze.js';
+import { toContractIssues } from './issues.js';
+import { bool, id, IdSchema, nonNegative, positive, text } from './primitives.js';
+
+export const WEIGHT_SUM_TOLERANCE = 1e-9;
+
+export const FILL_MODELS = ['close', 'next_open'] as const;
+export type FillModel = (typeof FILL_MODELS)[number];
+
+export const RISK_ADJUSTMENT_METHODS = [
+  'sharpe_drawdown',
+  'inverse_volatility',
+  'equal_risk_contribution',
+] as const;
+export type RiskAdjustmentMethod = (typeof RISK_ADJUSTMENT_METHODS)[number];
+
+const strategySpec = object({
+  kind: id,
+  symbols: optional(array(id)),
+  params: optional(plain(z.record(z.string(), z.json()))),
+});
+
+const allocation = object({
+  strategy_id: id,
+  target_weight: plain(z.number().gte(0).lte(1)),
+  min_capital: nonNegative,
+  max_capital: nonNegative,
+  risk_multiplier: withDefault(positive, 1),
+  strategy: optional(strategySpec),
+});
+
+const costs = object({
+  commission_bps: withDefault(nonNegative, 0),
+  commission_min: withDefault(nonNegative, 0),
+  slippage_bps: withDefault(nonNegative, 0),
+});
+
+const limits = object({
+  max_gross_leverage: optional(positive),
+  max_symbol_notional: optional(positive),
+});
+
+const instrument = object({
+  lot_size: optional(positive),
+  min_notional: optional(nonNegative),
+});
+
+const riskAdjustment = object({
+  method: plain(z.enum(RISK_ADJUSTMENT_METHODS)),
+  lookback_period_days: withDefault(positive, 30),
+  adjustment_sensitivity: withDefault(nonNegative, 0.1),
+  adjust_every_hours: optional(positive),
+});
+
+const portfolio = object({
+  id,
+  description: optional(text),
+  total_capital: positive,
+  rebalance_threshold: positive,
+  rebalance_frequency_hours: optional(positive),
+  allocations: array(allocation, 1),
+  costs: withDefault(costs, { commissionBps: 0, commissionMin: 0, slippageBps: 0 }),
+  min_trade_value: withDefault(nonNegative, 10),
+  netting: withDefault(bool, false),
+  limits: optional(limits),
+  instruments: withDefault(record(IdSchema, instrument), {}),
+  fill_model: withDefault(plain(z.enum(FILL_MODELS)), 'close'),
+  risk_free_rate: withDefault(plain(z.number().gt(-1)), 0),
+  periods_per_year: optional(positive),
+  risk_adjustment: optional(riskAdjustment),
+});
+
+const portfolioFile = object({ portfolio });
+
+export type StrategySpec = z.output<typeof strategySpec.schema>;
+export type StrategyAllocation = z.output<typeof allocation.schema>;
+export type CostModel = z.output<typeof costs.schema>;
+export type PortfolioLimits = z.output<typeof limits.schema>;
+export type InstrumentSpec = z.output<typeof instrument.schema>;
+export type RiskAdjustmentConfig = z.output<typeof riskAdjustment.schema>;
+export type PortfolioConfig = z.output<typeof portfolio.schema>;
+
+/** The schema of the YAML/JSON file (`{portfolio: {...}}`), snake_case on input. */
+export const PortfolioConfigFileSchema = portfolioFile.schema;
+export const PortfolioConfigSchema = portfolio.schema;
+export const StrategyAllocationSchema = allocation.schema;
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** Rules across fields, checked on the raw input so they are reported with the rest. */
+function crossFieldIssues(raw: unknown): ContractIssue[] {
+  const issues: ContractIssue[] = [];
+  const portfolioRaw = (raw as { portfolio?: unknown } | null)?.portfolio;
+  const allocations = (portfolioRaw as { allocations?: unknown } | null | undefined)?.allocations;
+  if (!Array.isArray(allocations)) return issues;
+  let weightSum = 0;
+  let weightsValid = allocations.length > 0;
+  const seen = new Map<string, number>();
+  allocations.forEach((entry: unknown, index) => {
+    if (typeof entry !== 'object' || entry === null) {
+      weightsValid = false;
+      return;
+    }
+    const a = entry as Record<string, unknown>;
+    if (isFiniteNumber(a.target_weight)) weightSum += a.target_weight;
+    else weightsValid = false;
+    if (isFiniteNumber(a.min_capital) && isFiniteNumber(a.max_capital) && a.max_capital < a.min_capital) {
+      issues.push({
+        path: `portfolio.allocations[${index}].max_capital`,
+        message: `must be >= min_capital (${String(a.min_capital)}), got ${String(a.max_capital)}`,
+      });
+    }
+    if (typeof a.strategy_id === 'string') {
+      const first = seen.get(a.strategy_id);
+      if (first === undefined) seen.set(a.strategy_id, index);
+      else {
+        issues.push({
+          path: `portfolio.allocations[${index}].strategy_id`,
+          message: `duplicate strategy_id ${JSON.stringify(a.strategy_id)} (first at portfolio.allocations[${first}])`,
+        });
+      }
+    }
+  });
+  if (weightsValid && Math.abs(weightSum - 1) > WEIGHT_SUM_TOLERANCE) {
+    issues.push({
+      path: 'portfolio.allocations',
+      message: `target_weight values must sum to 1 (tolerance ${String(WEIGHT_SUM_TOLERANCE)}), got ${String(weightSum)}`,
+    });
+  }
+  return issues;
+}
+
+/** Parses YAML text; syntax errors carry line and column. */
+export function parseYamlText(source: string, fileName = '<yaml>'): Result<unknown> {
+  const doc = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((error) => {
+      const position = error.linePos?.[0];
+      const where = position ? `${fileName}:${position.line}:${position.col}` : fileName;
+      const firstLine = error.message.split('\n')[0] ?? error.message;
+      return { path: where, message: firstLine.replace(/ at line \d+, column \d+:?$/, '') };
+    });
+    return { success: false, error: new ContractError(issues, 'yaml_syntax') };
+  }
+  return { success: true, data: doc.toJS({ maxAliasCount: 100 }) as unknown };
+}
+
+/**
+ * Validates a portfolio config: the parsed file (`{portfolio: {...}}`) or its YAML text.
+ * Every broken rule is reported at once.
+ */
+export function safeParsePortfolioConfig(raw: unknown, fileName?: string): Result<PortfolioConfig> {
+  let input = raw;
+  if (typeof raw === 'string') {
+    const parsed = parseYamlText(raw, fileName);
+    if (!parsed.success) return parsed;
+    input = parsed.data;
+  }
+  const result = portfolioFile.schema.safeParse(input);
+  const issues = [
+    ...(result.success ? [] : toContractIssues(result.error.issues, input)),
+    ...crossFieldIssues(input),
+  ];
+  if (issues.length > 0 || !result.success) {
+    return { success: false, error: new ContractError(issues) };
+  }
+  return { success: true, data: deepFreeze(result.data.portfolio) as PortfolioConfig };
+}
+
+/** Like `safeParsePortfolioConfig`, but throws the ContractError. */
+export function parsePortfolioConfig(raw: unknown, fileName?: string): PortfolioConfig {
+  const result = safeParsePortfolioConfig(raw, fileName);
+  if (!result.success) throw result.error;
+  return result.data;
+}
+
+/** The wire (snake_case) form of a config, as `{portfolio: {...}}`, with defaults written out. */
+export function encodePortfolioConfig(config: PortfolioConfig): { portfolio: Record<string, unknown> } {
+  return portfolioFile.encode({ portfolio: config }) as { portfolio: Record<string, unknown> };
+}
+
+/** JSON Schema of the portfolio file, for editors (shipped as config/portfolio.schema.json). */
+export function portfolioConfigJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(portfolioFile.schema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+}
