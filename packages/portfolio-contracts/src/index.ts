@@ -97,3 +97,4 @@ export type {
   RebalanceFill,
   RebalanceRecord,
 } from './backtest-result.js';
+export type { PortfolioStateView, PriceMap, SleeveView } from './state.js';
