@@ -3,7 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { portfolioConfigJsonSchema } from '../src/index.js';
 
-export const schemaPath = fileURLToPath(new URL('../../../config/portfolio.schema.json', import.meta.url));
+export const schemaPath = fileURLToPath(
+  new URL('../../../config/portfolio.schema.json', import.meta.url),
+);
 
 export function renderJsonSchema(): string {
   return `${JSON.stringify(portfolioConfigJsonSchema(), null, 2)}\n`;

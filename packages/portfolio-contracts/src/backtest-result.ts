@@ -1,10 +1,19 @@
 // The result of a portfolio backtest: what the runner writes and the report reads.
 import { z } from 'zod';
 import { array, nullable, object, optional, plain, record } from './codec.js';
+import type { WireForm } from './codec.js';
 import { decodeWith, safeDecodeWith } from './contract.js';
 import type { Result } from './errors.js';
 import { rebalancePlanShape } from './events.js';
-import { finite, id, IdSchema, nonNegative, nonNegativeInt, text, timestampNs } from './primitives.js';
+import {
+  finite,
+  id,
+  IdSchema,
+  nonNegative,
+  nonNegativeInt,
+  text,
+  timestampNs,
+} from './primitives.js';
 
 const maybe = nullable(finite);
 
@@ -77,7 +86,10 @@ export const backtestResultCodec = object({
   contribution: byStrategy,
   baseline: equityOnlyCurve,
   benchmark: equityOnlyCurve,
-  standalone: record(IdSchema, object({ equity_curve: array(equityOnlyPoint), metrics: metricsCodec })),
+  standalone: record(
+    IdSchema,
+    object({ equity_curve: array(equityOnlyPoint), metrics: metricsCodec }),
+  ),
   stats: object({
     bars: nonNegativeInt,
     bar_events: nonNegativeInt,
@@ -92,18 +104,20 @@ export type EquityPoint = z.output<typeof equityPointCodec.schema>;
 export type RebalanceFill = z.output<typeof rebalanceFillCodec.schema>;
 export type RebalanceRecord = z.output<typeof rebalanceRecordCodec.schema>;
 export type PortfolioBacktestResult = z.output<typeof backtestResultCodec.schema>;
-export type PortfolioBacktestResultWire = z.input<typeof backtestResultCodec.schema>;
+export type PortfolioBacktestResultWire = WireForm<z.output<typeof backtestResultCodec.schema>>;
 
 export const PortfolioBacktestResultSchema = backtestResultCodec.schema;
 
-export const encodeMetrics = (value: Metrics): z.input<typeof metricsCodec.schema> =>
-  metricsCodec.encode(value) as z.input<typeof metricsCodec.schema>;
-export const encodeEquityPoint = (value: EquityPoint): z.input<typeof equityPointCodec.schema> =>
-  equityPointCodec.encode(value) as z.input<typeof equityPointCodec.schema>;
+export const encodeMetrics = (value: Metrics): WireForm<z.output<typeof metricsCodec.schema>> =>
+  metricsCodec.encode(value) as WireForm<z.output<typeof metricsCodec.schema>>;
+export const encodeEquityPoint = (
+  value: EquityPoint,
+): WireForm<z.output<typeof equityPointCodec.schema>> =>
+  equityPointCodec.encode(value) as WireForm<z.output<typeof equityPointCodec.schema>>;
 export const encodeRebalanceRecord = (
   value: RebalanceRecord,
-): z.input<typeof rebalanceRecordCodec.schema> =>
-  rebalanceRecordCodec.encode(value) as z.input<typeof rebalanceRecordCodec.schema>;
+): WireForm<z.output<typeof rebalanceRecordCodec.schema>> =>
+  rebalanceRecordCodec.encode(value) as WireForm<z.output<typeof rebalanceRecordCodec.schema>>;
 
 export const encodePortfolioBacktestResult = (
   value: PortfolioBacktestResult,

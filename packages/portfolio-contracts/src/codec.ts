@@ -70,7 +70,8 @@ export function object<S extends Record<string, AnyCodec>>(shape: S): Codec<Obje
       const out: Record<string, unknown> = {};
       for (let i = 0; i < keys.length; i++) {
         const field = source[camelKeys[i] as string];
-        if (field !== undefined) out[keys[i] as string] = (shape[keys[i] as string] as AnyCodec).encode(field);
+        if (field !== undefined)
+          out[keys[i] as string] = (shape[keys[i] as string] as AnyCodec).encode(field);
       }
       return out;
     },
@@ -88,7 +89,10 @@ export function optional<T>(codec: Codec<T>): OptionalCodec<T> {
 /** Optional on the wire, always present once decoded. */
 export function withDefault<T>(codec: Codec<T>, fallback: NoInfer<T>): Codec<T> {
   // zod's default() returns the fallback as the output, skipping the codec's own transform.
-  return { schema: codec.schema.default(fallback as never) as z.ZodType<T>, encode: codec.encode };
+  return {
+    schema: codec.schema.default(fallback as never),
+    encode: (value) => codec.encode(value),
+  };
 }
 
 export function nullable<T>(codec: Codec<T>): Codec<T | null> {
@@ -106,9 +110,12 @@ export function array<T>(codec: Codec<T>, minItems = 0): Codec<readonly T[]> {
 }
 
 /** A map keyed by ids (strategy or symbol): keys are data and are never renamed. */
-export function record<T>(keySchema: z.ZodType<string>, codec: Codec<T>): Codec<Readonly<Record<string, T>>> {
+export function record<T>(
+  keySchema: z.ZodType<string>,
+  codec: Codec<T>,
+): Codec<Readonly<Record<string, T>>> {
   return {
-    schema: z.record(keySchema, codec.schema) as z.ZodType<Readonly<Record<string, T>>>,
+    schema: z.record(keySchema, codec.schema),
     encode(values) {
       const out: Record<string, unknown> = {};
       for (const key of Object.keys(values)) out[key] = codec.encode(values[key] as T);
@@ -116,3 +123,16 @@ export function record<T>(keySchema: z.ZodType<string>, codec: Codec<T>): Codec<
     },
   };
 }
+
+type CamelToSnake<S extends string> = S extends `${infer Head}${infer Tail}`
+  ? `${Head extends Lowercase<Head> ? Head : `_${Lowercase<Head>}`}${CamelToSnake<Tail>}`
+  : S;
+
+/** The JSON form of a decoded contract: snake_case keys, bigint timestamps as strings. */
+export type WireForm<T> = T extends bigint
+  ? string
+  : T extends readonly (infer U)[]
+    ? WireForm<U>[]
+    : T extends object
+      ? { [K in keyof T as K extends string ? CamelToSnake<K> : K]: WireForm<T[K]> }
+      : T;

@@ -1,5 +1,5 @@
 // Decoding entry points built from a codec: validate, convert, freeze, or explain.
-import type { z } from 'zod';
+
 import type { Codec } from './codec.js';
 import { ContractError, type Result } from './errors.js';
 import { deepFreeze } from './freeze.js';
@@ -8,7 +8,10 @@ import { toContractIssues } from './issues.js';
 export function safeDecodeWith<T>(codec: Codec<T>, raw: unknown, root = ''): Result<T> {
   const parsed = codec.schema.safeParse(raw);
   if (!parsed.success) {
-    return { success: false, error: new ContractError(toContractIssues(parsed.error.issues, raw, root)) };
+    return {
+      success: false,
+      error: new ContractError(toContractIssues(parsed.error.issues, raw, root)),
+    };
   }
   return { success: true, data: deepFreeze(parsed.data) as T };
 }
@@ -18,5 +21,3 @@ export function decodeWith<T>(codec: Codec<T>, raw: unknown, root = ''): T {
   if (!result.success) throw result.error;
   return result.data;
 }
-
-export type WireOf<C extends Codec<unknown>> = z.input<C['schema']>;

@@ -15,7 +15,11 @@ export class ContractError extends Error {
   readonly issues: readonly ContractIssue[];
 
   constructor(issues: readonly ContractIssue[], code: ContractErrorCode = 'invalid_input') {
-    super(issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('\n'));
+    super(
+      issues
+        .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+        .join('\n'),
+    );
     this.name = 'ContractError';
     this.code = code;
     this.issues = Object.freeze(issues.map((issue) => Object.freeze({ ...issue })));
@@ -32,5 +36,4 @@ export function isContractError(value: unknown): value is ContractError {
 
 /** Expected outcomes are values, not exceptions. */
 export type Result<T, E = ContractError> =
-  | { readonly success: true; readonly data: T }
-  | { readonly success: false; readonly error: E };
+  { readonly success: true; readonly data: T } | { readonly success: false; readonly error: E };

@@ -1,6 +1,7 @@
 // Live wire contracts: fills, price marks, order intents, snapshots, rebalance plans, bars.
 import { z } from 'zod';
 import { array, type Codec, nullable, object, optional, plain, record } from './codec.js';
+import type { WireForm } from './codec.js';
 import { decodeWith, safeDecodeWith } from './contract.js';
 import type { Result } from './errors.js';
 import {
@@ -126,12 +127,12 @@ export type RebalancePlan = z.output<typeof rebalancePlanCodec.schema>;
 export type PortfolioSnapshot = z.output<typeof portfolioSnapshotCodec.schema>;
 export type Bar = z.output<typeof barCodec.schema>;
 
-export type FillEventWire = z.input<typeof fillEventCodec.schema>;
-export type PriceMarkWire = z.input<typeof priceMarkCodec.schema>;
-export type OrderIntentWire = z.input<typeof orderIntentCodec.schema>;
-export type RebalancePlanWire = z.input<typeof rebalancePlanCodec.schema>;
-export type PortfolioSnapshotWire = z.input<typeof portfolioSnapshotCodec.schema>;
-export type BarWire = z.input<typeof barCodec.schema>;
+export type FillEventWire = WireForm<z.output<typeof fillEventCodec.schema>>;
+export type PriceMarkWire = WireForm<z.output<typeof priceMarkCodec.schema>>;
+export type OrderIntentWire = WireForm<z.output<typeof orderIntentCodec.schema>>;
+export type RebalancePlanWire = WireForm<z.output<typeof rebalancePlanCodec.schema>>;
+export type PortfolioSnapshotWire = WireForm<z.output<typeof portfolioSnapshotCodec.schema>>;
+export type BarWire = WireForm<z.output<typeof barCodec.schema>>;
 
 export const FillEventSchema = fillEventCodec.schema;
 export const PriceMarkSchema = priceMarkCodec.schema;

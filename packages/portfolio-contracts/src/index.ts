@@ -4,12 +4,7 @@ export type { ContractErrorCode, ContractIssue, Result } from './errors.js';
 export { deepFreeze } from './freeze.js';
 export type { DeepReadonly } from './freeze.js';
 export { formatPath, toContractIssues } from './issues.js';
-export {
-  ID_PATTERN,
-  IdSchema,
-  timestampFromDate,
-  timestampToIso,
-} from './primitives.js';
+export { ID_PATTERN, IdSchema, timestampFromDate, timestampToIso } from './primitives.js';
 export {
   encodePortfolioConfig,
   FILL_MODELS,
@@ -98,3 +93,4 @@ export type {
   RebalanceRecord,
 } from './backtest-result.js';
 export type { PortfolioStateView, PriceMap, SleeveView } from './state.js';
+export type { WireForm } from './codec.js';

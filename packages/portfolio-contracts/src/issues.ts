@@ -27,7 +27,8 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
     return String(value);
   }
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   if (Array.isArray(value)) return 'a list';
   return 'an object';
 }
@@ -100,7 +101,8 @@ export function toContractIssues(
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       // Report the branch that got furthest: the one with the deepest first issue.
       const best = [...issue.errors].sort(
-        (a, b) => Math.max(...b.map((i) => i.path.length)) - Math.max(...a.map((i) => i.path.length)),
+        (a, b) =>
+          Math.max(...b.map((i) => i.path.length)) - Math.max(...a.map((i) => i.path.length)),
       )[0];
       if (best && best.length > 0) {
         out.push(

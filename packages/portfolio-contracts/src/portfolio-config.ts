@@ -111,7 +111,11 @@ function crossFieldIssues(raw: unknown): ContractIssue[] {
     const a = entry as Record<string, unknown>;
     if (isFiniteNumber(a.target_weight)) weightSum += a.target_weight;
     else weightsValid = false;
-    if (isFiniteNumber(a.min_capital) && isFiniteNumber(a.max_capital) && a.max_capital < a.min_capital) {
+    if (
+      isFiniteNumber(a.min_capital) &&
+      isFiniteNumber(a.max_capital) &&
+      a.max_capital < a.min_capital
+    ) {
       issues.push({
         path: `portfolio.allocations[${index}].max_capital`,
         message: `must be >= min_capital (${String(a.min_capital)}), got ${String(a.max_capital)}`,
@@ -182,14 +186,13 @@ export function parsePortfolioConfig(raw: unknown, fileName?: string): Portfolio
 }
 
 /** The wire (snake_case) form of a config, as `{portfolio: {...}}`, with defaults written out. */
-export function encodePortfolioConfig(config: PortfolioConfig): { portfolio: Record<string, unknown> } {
+export function encodePortfolioConfig(config: PortfolioConfig): {
+  portfolio: Record<string, unknown>;
+} {
   return portfolioFile.encode({ portfolio: config }) as { portfolio: Record<string, unknown> };
 }
 
 /** JSON Schema of the portfolio file, for editors (shipped as config/portfolio.schema.json). */
 export function portfolioConfigJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(portfolioFile.schema, { io: 'input', unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
+  return z.toJSONSchema(portfolioFile.schema, { io: 'input', unrepresentable: 'any' });
 }

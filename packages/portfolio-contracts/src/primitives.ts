@@ -36,7 +36,7 @@ export const timestampNs: Codec<bigint> = {
       message: `must be an integer number of nanoseconds since the epoch as a decimal string, got ${describeValue(value)}`,
     });
     return z.NEVER;
-  }) as unknown as z.ZodType<bigint>,
+  }),
   encode: (value) => value.toString(),
 };
 
