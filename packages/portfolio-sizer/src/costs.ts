@@ -1,0 +1,27 @@
+// Trade costs of one simulated trade: commission (with its minimum) and slippage, both as cash.
+import type { CostModel } from '@njord/portfolio-contracts';
+import { SizerError } from './errors.js';
+
+export interface TradeCosts {
+  readonly commission: number;
+  readonly slippage: number;
+}
+
+const ZERO_COSTS: TradeCosts = Object.freeze({ commission: 0, slippage: 0 });
+
+/**
+ * `commission = max(commission_min, commission_bps x |notional| / 1e4)`,
+ * `slippage = slippage_bps x |notional| / 1e4`. A zero notional (no trade) costs nothing,
+ * not even the minimum commission.
+ */
+export function calculateTradeCosts(notional: number, costs: CostModel): TradeCosts {
+  if (!Number.isFinite(notional)) {
+    throw new SizerError('invalid_input', `notional must be finite, got ${String(notional)}`);
+  }
+  const size = Math.abs(notional);
+  if (size === 0) return ZERO_COSTS;
+  return {
+    commission: Math.max(costs.commissionMin, (costs.commissionBps * size) / 1e4),
+    slippage: (costs.slippageBps * size) / 1e4,
+  };
+}
