@@ -1,0 +1,159 @@
+// Water-filling of equity into targets under per-strategy bounds, over Float64Arrays.
+
+/** Targets are `clamp(lambda * w, min, max)` and sum to equity. */
+export const ALLOCATION_WITHIN_BOUNDS = 0;
+/** Equity below the sum of the mins: targets are the mins scaled down pro rata. */
+export const ALLOCATION_BOUNDS_VIOLATED = 1;
+/** Equity above the sum of the maxes: targets are the maxes, the rest is unallocated. */
+export const ALLOCATION_CAPPED = 2;
+export type AllocationStatus =
+  | typeof ALLOCATION_WITHIN_BOUNDS
+  | typeof ALLOCATION_BOUNDS_VIOLATED
+  | typeof ALLOCATION_CAPPED;
+
+/** Weights below this fraction of the largest weight count as 0. */
+export const MIN_RELATIVE_WEIGHT = 1e-200;
+
+function clamp(value: number, low: number, high: number): number {
+  return value < low ? low : value > high ? high : value;
+}
+
+/** sum_i clamp(lambda * w_i, min_i, max_i): non-decreasing and piecewise linear in lambda. */
+function filledAt(lambda: number, n: number, weights: Float64Array, mins: Float64Array, maxs: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += clamp(lambda * (weights[i] as number), mins[i] as number, maxs[i] as number);
+  return sum;
+}
+
+/**
+ * Writes each strategy's target capital into `out[0..n)` (n = weights.length) and
+ * returns the allocation status. Inputs must be finite with weights >= 0 and
+ * 0 <= min <= max (the config schema guarantees it; not re-checked here, for speed).
+ * Only the ratios of the weights matter; a weight below `MIN_RELATIVE_WEIGHT` times the
+ * largest counts as 0.
+ *
+ * - sum(min) <= equity <= sum(max): `out_i = clamp(lambda * w_i, min_i, max_i)` with the
+ *   unique lambda making the targets sum to equity. When the strategies with weight > 0
+ *   are all at their max and equity is still not used up, the remainder goes to the
+ *   zero-weight strategies in proportion to their headroom (max - min).
+ * - equity < sum(min): the mins scaled by equity / sum(min) (all 0 when equity <= 0).
+ * - equity > sum(max): the maxes; `equity - sum(out)` is the unallocated cash.
+ *
+ * `scratch` (length >= 3n) avoids an allocation per call.
+ */
+export function allocateTargetsInto(
+  out: Float64Array,
+  equity: number,
+  weights: Float64Array,
+  mins: Float64Array,
+  maxs: Float64Array,
+  scratch?: Float64Array,
+): AllocationStatus {
+  const n = weights.length;
+  const buffer = scratch !== undefined && scratch.length >= 3 * n ? scratch : new Float64Array(3 * n);
+  // Weights scaled to a largest weight of 1 (the targets do not depend on their scale), so a
+  // tiny or subnormal weight cannot overflow a breakpoint; below 1e-200 of the largest counts as 0.
+  const scaled = buffer.subarray(0, n);
+  let largest = 0;
+  for (let i = 0; i < n; i++) if ((weights[i] as number) > largest) largest = weights[i] as number;
+  for (let i = 0; i < n; i++) {
+    const w = largest > 0 ? (weights[i] as number) / largest : 0;
+    scaled[i] = w > MIN_RELATIVE_WEIGHT ? w : 0;
+  }
+  let sumMin = 0;
+  let sumMax = 0;
+  // Sum of targets as lambda -> infinity: weighted strategies at max, zero-weight ones at min.
+  let filledAtInfinity = 0;
+  let zeroWeightHeadroom = 0;
+  for (let i = 0; i < n; i++) {
+    const min = mins[i] as number;
+    const max = maxs[i] as number;
+    sumMin += min;
+    sumMax += max;
+    if ((scaled[i] as number) > 0) filledAtInfinity += max;
+    else {
+      filledAtInfinity += min;
+      zeroWeightHeadroom += max - min;
+    }
+  }
+
+  if (equity <= sumMin) {
+    const scale = equity > 0 && sumMin > 0 ? equity / sumMin : 0;
+    for (let i = 0; i < n; i++) out[i] = (mins[i] as number) * scale;
+    return equity < sumMin ? ALLOCATION_BOUNDS_VIOLATED : ALLOCATION_WITHIN_BOUNDS;
+  }
+  if (equity >= sumMax) {
+    for (let i = 0; i < n; i++) out[i] = maxs[i] as number;
+    return equity > sumMax ? ALLOCATION_CAPPED : ALLOCATION_WITHIN_BOUNDS;
+  }
+  if (equity >= filledAtInfinity) {
+    // Only zero-weight strategies can still grow: they share the rest by headroom.
+    // zeroWeightHeadroom > 0 here since equity < sumMax = filledAtInfinity + zeroWeightHeadroom.
+    const share = (equity - filledAtInfinity) / zeroWeightHeadroom;
+    for (let i = 0; i < n; i++) {
+      const min = mins[i] as number;
+      const max = maxs[i] as number;
+      out[i] = (scaled[i] as number) > 0 ? max : min + share * (max - min);
+    }
+    return ALLOCATION_WITHIN_BOUNDS;
+  }
+
+  // sumMin <= equity < filledAtInfinity: lambda lies in (0, largest breakpoint]. The sum is
+  // linear between consecutive breakpoints min_i/w_i, max_i/w_i; find the bracketing pair by
+  // binary search over the sorted breakpoints, then solve the linear piece exactly.
+  const breakpoints = buffer.subarray(n, 3 * n);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const w = scaled[i] as number;
+    if (w > 0) {
+      breakpoints[count++] = (mins[i] as number) / w;
+      breakpoints[count++] = (maxs[i] as number) / w;
+    }
+  }
+  const sorted = breakpoints.subarray(0, count).sort();
+  // Smallest k with filledAt(sorted[k]) >= equity; it exists since filledAt(last) = filledAtInfinity.
+  let low = 0;
+  let high = count - 1;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (filledAt(sorted[mid] as number, n, scaled, mins, maxs) >= equity) high = mid;
+    else low = mid + 1;
+  }
+  const upper = sorted[low] as number;
+  const lower = low > 0 ? (sorted[low - 1] as number) : 0;
+  // filledAt(lower) < equity <= filledAt(upper), so upper > lower and some strategy is free
+  // (strictly inside its bounds) on the open interval; classify them at its midpoint.
+  const probe = 0.5 * (lower + upper);
+  let fixed = 0;
+  let freeWeight = 0;
+  for (let i = 0; i < n; i++) {
+    const w = scaled[i] as number;
+    const min = mins[i] as number;
+    const max = maxs[i] as number;
+    const x = probe * w;
+    if (x > min && x < max) freeWeight += w;
+    else fixed += x <= min ? min : max;
+  }
+  // freeWeight is > 0 in exact arithmetic; the guard covers breakpoints a rounding error apart.
+  const lambda = freeWeight > 0 ? clamp((equity - fixed) / freeWeight, lower, upper) : upper;
+  for (let i = 0; i < n; i++) out[i] = clamp(lambda * (scaled[i] as number), mins[i] as number, maxs[i] as number);
+  return ALLOCATION_WITHIN_BOUNDS;
+}
+
+/**
+ * Signed relative drift into `out`: `(capital_i - target_i) / target_i`, and
+ * `capital_i / equity` where the target is 0 (0 when equity <= 0 as well).
+ */
+export function calculateDriftInto(
+  out: Float64Array,
+  capital: Float64Array,
+  targets: Float64Array,
+  equity: number,
+): void {
+  const n = capital.length;
+  for (let i = 0; i < n; i++) {
+    const c = capital[i] as number;
+    const t = targets[i] as number;
+    out[i] = t !== 0 ? (c - t) / t : equity > 0 ? c / equity : 0;
+  }
+}
