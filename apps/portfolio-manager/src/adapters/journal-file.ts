@@ -1,0 +1,203 @@
+// The NDJSON journal file: batched appends under an fsync policy, and the scan that
+// finds a portfolio's last checkpoint from the end of a (possibly shared) file.
+import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { JournalFsyncPolicy } from '../config.js';
+
+const NEWLINE = 0x0a;
+
+/** Appends whole lines; one write() per batch (per line under `always`), synced by policy. */
+export class FileJournal {
+  private fd: number;
+  private closed = false;
+  bytesWritten = 0;
+
+  private constructor(
+    readonly path: string,
+    readonly fsync: JournalFsyncPolicy,
+    fd: number,
+  ) {
+    this.fd = fd;
+  }
+
+  /**
+   * Opens (creating the folder and file) for appending. If the file does not end with a
+   * newline (a torn write), a newline is appended first so the next line starts clean;
+   * the torn fragment becomes a line of its own that readers drop.
+   */
+  static open(path: string, fsync: JournalFsyncPolicy): FileJournal {
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(path, 'a+');
+    const journal = new FileJournal(path, fsync, fd);
+    const size = fstatSync(fd).size;
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      if (last[0] !== NEWLINE) {
+        writeSync(fd, '\n');
+        if (fsync !== 'never') fdatasyncSync(fd);
+      }
+    }
+    return journal;
+  }
+
+  /** Writes the lines (each without its newline). Throws on I/O errors: the caller must not ack. */
+  append(lines: readonly string[]): void {
+    if (this.closed) throw new Error('journal is closed');
+    if (lines.length === 0) return;
+    if (this.fsync === 'always') {
+      for (const line of lines) {
+        this.writeAll(`${line}\n`);
+        fdatasyncSync(this.fd);
+      }
+      return;
+    }
+    this.writeAll(`${lines.join('\n')}\n`);
+    if (this.fsync === 'batch') fdatasyncSync(this.fd);
+  }
+
+  private writeAll(text: string): void {
+    const buffer = Buffer.from(text, 'utf8');
+    let offset = 0;
+    while (offset < buffer.length) offset += writeSync(this.fd, buffer, offset, buffer.length - offset);
+    this.bytesWritten += buffer.length;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.fsync !== 'never') fdatasyncSync(this.fd);
+    closeSync(this.fd);
+  }
+}
+
+/** A parsed journal line of the portfolio being scanned (the JSON object, untyped). */
+export interface RawJournalLine {
+  readonly value: Record<string, unknown>;
+  /** Byte offset of the line in the file. */
+  readonly offset: number;
+}
+
+export interface JournalScan {
+  /** The portfolio's lines from its last checkpoint on (the checkpoint first), or all its lines. */
+  readonly lines: RawJournalLine[];
+  /** Unparseable last line (a torn write), dropped. */
+  readonly tornLastLine: boolean;
+  /** Unparseable lines before the last one (earlier torn writes), dropped. */
+  readonly corruptLines: number;
+  readonly fileBytes: number;
+}
+
+function ownerPrefix(portfolioId: string): string {
+  return `{"portfolio_id":${JSON.stringify(portfolioId)},`;
+}
+
+function tryParse(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      return value as Record<string, unknown>;
+    }
+  } catch {
+    // fall through: a torn or corrupt line
+  }
+  return undefined;
+}
+
+/**
+ * Walks back from the end of the file in chunks to the portfolio's last `checkpoint`
+ * line; returns its byte offset, or 0 when there is none.
+ */
+function findLastCheckpoint(fd: number, size: number, portfolioId: string, chunkBytes: number): number {
+  const prefix = Buffer.from(ownerPrefix(portfolioId));
+  const marker = Buffer.from('"type":"checkpoint"');
+  let end = size;
+  let carry = Buffer.alloc(0);
+  while (end > 0) {
+    const start = Math.max(0, end - chunkBytes);
+    const chunk = Buffer.alloc(end - start);
+    readSync(fd, chunk, 0, chunk.length, start);
+    const buffer = carry.length > 0 ? Buffer.concat([chunk, carry]) : chunk;
+    // Lines lie between newlines; the piece before the first newline may continue in the previous chunk.
+    let lineEnd = buffer.length;
+    let newline = buffer.lastIndexOf(NEWLINE, lineEnd - 1);
+    while (newline >= 0 || start === 0) {
+      const lineStart = newline + 1;
+      const line = buffer.subarray(lineStart, lineEnd);
+      if (
+        line.length > prefix.length &&
+        line.subarray(0, prefix.length).equals(prefix) &&
+        line.subarray(0, 200).includes(marker)
+      ) {
+        const value = tryParse(line.toString('utf8'));
+        if (value && value.portfolio_id === portfolioId && value.type === 'checkpoint') {
+          return start + lineStart;
+        }
+      }
+      if (newline < 0) break;
+      lineEnd = newline;
+      newline = lineEnd > 0 ? buffer.lastIndexOf(NEWLINE, lineEnd - 1) : -1;
+    }
+    carry = Buffer.from(buffer.subarray(0, lineEnd));
+    end = start;
+  }
+  return 0;
+}
+
+/**
+ * The lines of `portfolioId` from its last checkpoint to the end of the file. Other
+ * portfolios' lines are skipped; unparseable lines are dropped and counted.
+ */
+export function scanJournal(path: string, portfolioId: string, chunkBytes = 1 << 20): JournalScan {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { lines: [], tornLastLine: false, corruptLines: 0, fileBytes: 0 };
+    }
+    throw error;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const from = findLastCheckpoint(fd, size, portfolioId, chunkBytes);
+    const prefix = ownerPrefix(portfolioId);
+    const lines: RawJournalLine[] = [];
+    let corruptLines = 0;
+    let tornLastLine = false;
+    let position = from;
+    let carry = Buffer.alloc(0);
+    let carryOffset = from;
+    const chunkBuffer = Buffer.alloc(chunkBytes);
+    const handle = (bytes: Buffer, offset: number, isLast: boolean) => {
+      if (bytes.length === 0) return;
+      const text = bytes.toString('utf8');
+      const value = tryParse(text);
+      if (!value) {
+        if (isLast) tornLastLine = true;
+        else corruptLines++;
+        return;
+      }
+      if (text.startsWith(prefix) && value.portfolio_id === portfolioId) lines.push({ value, offset });
+    };
+    while (position < size) {
+      const read = readSync(fd, chunkBuffer, 0, Math.min(chunkBytes, size - position), position);
+      if (read === 0) break;
+      const data = carry.length > 0 ? Buffer.concat([carry, chunkBuffer.subarray(0, read)]) : chunkBuffer.subarray(0, read);
+      let lineStart = 0;
+      let newline = data.indexOf(NEWLINE, lineStart);
+      while (newline >= 0) {
+        handle(data.subarray(lineStart, newline), carryOffset + lineStart, false);
+        lineStart = newline + 1;
+        newline = data.indexOf(NEWLINE, lineStart);
+      }
+      carry = Buffer.from(data.subarray(lineStart));
+      carryOffset += lineStart;
+      position += read;
+    }
+    handle(carry, carryOffset, true);
+    return { lines, tornLastLine, corruptLines, fileBytes: size };
+  } finally {
+    closeSync(fd);
+  }
+}

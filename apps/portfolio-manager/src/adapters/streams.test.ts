@@ -1,0 +1,112 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { connectTestRedis, deleteKeys, uniquePrefix } from '../test-support.js';
+import {
+  claimPending,
+  createOutbox,
+  ensureGroup,
+  flushOutbox,
+  isNoGroupError,
+  publishSnapshot,
+  readEntries,
+  redisKeys,
+} from './streams.js';
+
+describe('redisKeys', () => {
+  it('follows the DESIGN.md table', () => {
+    expect(redisKeys('njord', 'P')).toEqual({
+      fills: 'njord:fills',
+      prices: 'njord:prices',
+      orders: 'njord:orders',
+      snapshotChannel: 'njord:portfolio:P:snapshot',
+      snapshots: 'njord:portfolio:P:snapshots',
+      dead: 'njord:portfolio:P:dead',
+      lock: 'njord:portfolio:P:lock',
+      group: 'portfolio-manager:P',
+    });
+  });
+});
+
+describe('stream adapter (real Redis)', () => {
+  let redis: Redis;
+  let prefix: string;
+  beforeEach(() => {
+    redis = connectTestRedis();
+    prefix = uniquePrefix('streams');
+  });
+  afterEach(async () => {
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('creates the group at 0 so entries sent before the first start are read', async () => {
+    const keys = redisKeys(prefix, 'p');
+    await redis.xadd(keys.fills, '*', 'data', 'before');
+    expect(await ensureGroup(redis, keys.fills, keys.group)).toBe(true);
+    expect(await ensureGroup(redis, keys.fills, keys.group)).toBe(false);
+    // The prices stream does not exist yet: MKSTREAM creates it.
+    expect(await ensureGroup(redis, keys.prices, keys.group)).toBe(true);
+    await redis.xadd(keys.prices, '*', 'data', 'mark');
+    await redis.xadd(keys.fills, '*', 'other', 'x');
+    const entries = await readEntries(redis, keys, 'c', { count: 10 });
+    // Merged in arrival order across both streams; a missing `data` field is undefined.
+    expect(entries.map((e) => [e.source, e.data])).toEqual([
+      ['fills', 'before'],
+      ['prices', 'mark'],
+      ['fills', undefined],
+    ]);
+    // Pending until acked: the id-0 read returns them again.
+    expect(await readEntries(redis, keys, 'c', { count: 10, pending: true })).toHaveLength(3);
+
+    const outbox = createOutbox();
+    for (const entry of entries) outbox.ack[entry.source].push(entry.id);
+    outbox.dead.push({ source: 'fills', entryId: entries[2]?.id ?? '', data: null, error: 'missing data' });
+    await flushOutbox(redis, keys, outbox);
+    expect(await readEntries(redis, keys, 'c', { count: 10, pending: true })).toEqual([]);
+    const dead = await redis.xrange(keys.dead, '-', '+');
+    expect(dead).toHaveLength(1);
+    expect(JSON.parse(dead[0]?.[1][1] ?? '')).toEqual({
+      data: null,
+      error: 'missing data',
+      source: 'fills',
+      entry_id: entries[2]?.id,
+    });
+  });
+
+  it('claims entries another consumer left pending', async () => {
+    const keys = redisKeys(prefix, 'p');
+    await ensureGroup(redis, keys.fills, keys.group);
+    await ensureGroup(redis, keys.prices, keys.group);
+    for (let i = 0; i < 5; i++) await redis.xadd(keys.fills, '*', 'data', String(i));
+    await readEntries(redis, keys, 'old-name', { count: 3 });
+    expect(await claimPending(redis, keys, 'manager')).toBe(3);
+    const mine = await readEntries(redis, keys, 'manager', { count: 10, pending: true });
+    expect(mine.map((e) => e.data)).toEqual(['0', '1', '2']);
+  });
+
+  it('reports NOGROUP when the group is gone', async () => {
+    const keys = redisKeys(prefix, 'p');
+    await ensureGroup(redis, keys.fills, keys.group);
+    await ensureGroup(redis, keys.prices, keys.group);
+    await redis.xgroup('DESTROY', keys.fills, keys.group);
+    const error = await readEntries(redis, keys, 'c', { count: 1 }).catch((e: unknown) => e);
+    expect(isNoGroupError(error)).toBe(true);
+  });
+
+  it('publishes a snapshot on the channel and the capped stream', async () => {
+    const keys = redisKeys(prefix, 'p');
+    const subscriber = connectTestRedis();
+    try {
+      const received: string[] = [];
+      subscriber.on('message', (_channel: string, message: string) => received.push(message));
+      await subscriber.subscribe(keys.snapshotChannel);
+      await publishSnapshot(redis, keys, '{"x":1}');
+      const deadline = Date.now() + 2000;
+      while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(received).toEqual(['{"x":1}']);
+      expect(await redis.xlen(keys.snapshots)).toBe(1);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+});

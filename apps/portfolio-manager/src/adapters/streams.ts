@@ -1,0 +1,202 @@
+// Redis keys and stream I/O of one portfolio: consumer group reads, acks, dead letters,
+// order intents and snapshots (DESIGN.md "Wire formats", the Redis table).
+import type { Redis } from 'ioredis';
+
+export interface RedisKeys {
+  readonly fills: string;
+  readonly prices: string;
+  readonly orders: string;
+  /** Pub/sub channel. */
+  readonly snapshotChannel: string;
+  /** Capped stream (MAXLEN ~ 10000). */
+  readonly snapshots: string;
+  readonly dead: string;
+  readonly lock: string;
+  /** Consumer group on the fills and prices streams. */
+  readonly group: string;
+}
+
+export function redisKeys(prefix: string, portfolioId: string): RedisKeys {
+  const own = `${prefix}:portfolio:${portfolioId}`;
+  return {
+    fills: `${prefix}:fills`,
+    prices: `${prefix}:prices`,
+    orders: `${prefix}:orders`,
+    snapshotChannel: `${own}:snapshot`,
+    snapshots: `${own}:snapshots`,
+    dead: `${own}:dead`,
+    lock: `${own}:lock`,
+    group: `portfolio-manager:${portfolioId}`,
+  };
+}
+
+export const SNAPSHOT_STREAM_MAXLEN = 10_000;
+export const DEAD_STREAM_MAXLEN = 100_000;
+/** One manager per portfolio (the lock), so one consumer name: a successor inherits its pending entries. */
+export const CONSUMER_NAME = 'manager';
+
+export type InputSource = 'fills' | 'prices';
+
+export interface StreamEntry {
+  readonly source: InputSource;
+  /** The stream entry id (`<ms>-<seq>`). */
+  readonly id: string;
+  /** The entry's `data` field; undefined when missing (or the entry was trimmed away). */
+  readonly data: string | undefined;
+}
+
+export function isNoGroupError(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOGROUP');
+}
+
+/** Creates the group at `0` (nothing sent before the first start is lost). True when created. */
+export async function ensureGroup(redis: Redis, stream: string, group: string): Promise<boolean> {
+  try {
+    await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('BUSYGROUP')) return false;
+    throw error;
+  }
+}
+
+function compareIds(a: string, b: string): number {
+  const [aMs = '0', aSeq = '0'] = a.split('-');
+  const [bMs = '0', bSeq = '0'] = b.split('-');
+  if (aMs.length !== bMs.length) return aMs.length - bMs.length;
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  return Number(aSeq) - Number(bSeq);
+}
+
+type RawEntry = [id: string, fields: string[] | null];
+type RawReply = [stream: string, entries: RawEntry[]][] | null;
+
+function dataField(fields: string[] | null): string | undefined {
+  if (!fields) return undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === 'data') return fields[i + 1];
+  }
+  return undefined;
+}
+
+export interface ReadOptions {
+  readonly count: number;
+  /** 0 or undefined: no BLOCK. */
+  readonly blockMs?: number;
+  /** true: this consumer's pending entries (id 0) instead of new ones (`>`). */
+  readonly pending?: boolean;
+}
+
+/**
+ * XREADGROUP on the fills and prices streams; entries of both come back merged in
+ * entry-id order (the order Redis received them).
+ */
+export async function readEntries(
+  redis: Redis,
+  keys: RedisKeys,
+  consumer: string,
+  options: ReadOptions,
+): Promise<StreamEntry[]> {
+  const id = options.pending ? '0' : '>';
+  const args: (string | number)[] = ['GROUP', keys.group, consumer, 'COUNT', options.count];
+  if (options.blockMs && options.blockMs > 0) args.push('BLOCK', options.blockMs);
+  args.push('STREAMS', keys.fills, keys.prices, id, id);
+  const reply = (await redis.call('XREADGROUP', ...args)) as RawReply;
+  if (!reply) return [];
+  const out: StreamEntry[] = [];
+  let sources = 0;
+  for (const [stream, entries] of reply) {
+    if (entries.length === 0) continue;
+    sources++;
+    const source: InputSource = stream === keys.fills ? 'fills' : 'prices';
+    for (const [entryId, fields] of entries) out.push({ source, id: entryId, data: dataField(fields) });
+  }
+  if (sources > 1) out.sort((a, b) => compareIds(a.id, b.id));
+  return out;
+}
+
+export interface DeadLetter {
+  readonly source: InputSource;
+  readonly entryId: string;
+  readonly data: string | null;
+  readonly error: string;
+}
+
+export interface Outbox {
+  /** Entries to acknowledge, by source. */
+  readonly ack: Record<InputSource, string[]>;
+  readonly dead: DeadLetter[];
+}
+
+export function createOutbox(): Outbox {
+  return { ack: { fills: [], prices: [] }, dead: [] };
+}
+
+export function isOutboxEmpty(outbox: Outbox): boolean {
+  return outbox.ack.fills.length === 0 && outbox.ack.prices.length === 0 && outbox.dead.length === 0;
+}
+
+/** Dead letters first, then the acks, in one round trip. */
+export async function flushOutbox(redis: Redis, keys: RedisKeys, outbox: Outbox): Promise<void> {
+  if (isOutboxEmpty(outbox)) return;
+  const pipeline = redis.pipeline();
+  for (const dead of outbox.dead) {
+    const payload = JSON.stringify({
+      data: dead.data,
+      error: dead.error,
+      source: dead.source,
+      entry_id: dead.entryId,
+    });
+    pipeline.xadd(keys.dead, 'MAXLEN', '~', DEAD_STREAM_MAXLEN, '*', 'data', payload);
+  }
+  if (outbox.ack.fills.length > 0) pipeline.xack(keys.fills, keys.group, ...outbox.ack.fills);
+  if (outbox.ack.prices.length > 0) pipeline.xack(keys.prices, keys.group, ...outbox.ack.prices);
+  const results = (await pipeline.exec()) ?? [];
+  for (const [error] of results) if (error) throw error;
+}
+
+/** XADD of JSON payloads (field `data`) to the orders stream, one round trip. */
+export async function publishOrders(redis: Redis, keys: RedisKeys, payloads: readonly string[]): Promise<void> {
+  if (payloads.length === 0) return;
+  const pipeline = redis.pipeline();
+  for (const payload of payloads) pipeline.xadd(keys.orders, '*', 'data', payload);
+  const results = (await pipeline.exec()) ?? [];
+  for (const [error] of results) if (error) throw error;
+}
+
+/** PUBLISH on the channel and XADD to the capped snapshots stream. */
+export async function publishSnapshot(redis: Redis, keys: RedisKeys, payload: string): Promise<void> {
+  const pipeline = redis.pipeline();
+  pipeline.publish(keys.snapshotChannel, payload);
+  pipeline.xadd(keys.snapshots, 'MAXLEN', '~', SNAPSHOT_STREAM_MAXLEN, '*', 'data', payload);
+  const results = (await pipeline.exec()) ?? [];
+  for (const [error] of results) if (error) throw error;
+}
+
+/**
+ * Moves pending entries other consumers of the group left behind (an older consumer
+ * name, say) to `consumer`, so the id-0 read sees them. Returns how many it moved.
+ */
+export async function claimPending(redis: Redis, keys: RedisKeys, consumer: string): Promise<number> {
+  let moved = 0;
+  for (const stream of [keys.fills, keys.prices]) {
+    let cursor = '0-0';
+    for (;;) {
+      const reply = (await redis.call(
+        'XAUTOCLAIM',
+        stream,
+        keys.group,
+        consumer,
+        '0',
+        cursor,
+        'COUNT',
+        '1000',
+        'JUSTID',
+      )) as [string, string[], string[]?];
+      moved += reply[1].length;
+      cursor = reply[0];
+      if (cursor === '0-0') break;
+    }
+  }
+  return moved;
+}
