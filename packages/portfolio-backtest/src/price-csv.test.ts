@@ -1,0 +1,307 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { formatPriceCsv, parsePriceCsv, PriceCsvParser } from './price-csv.js';
+import { createPriceData, type PriceData } from './price-data.js';
+import type { PriceDataError } from './price-data-error.js';
+import { generateSyntheticData } from './synthetic-data.js';
+
+const DAY = 86_400_000_000_000n;
+const JAN_2_2024 = 19_724n * DAY; // 54 years x 365 + 13 leap days (1972..2020) = 19,723 days to 2024-01-01, +1
+
+function parse(text: string): PriceData {
+  const result = parsePriceCsv(text, { source: 'prices.csv' });
+  if (!result.success) throw result.error;
+  return result.data;
+}
+
+function failure(text: string): PriceDataError {
+  const result = parsePriceCsv(text, { source: 'prices.csv' });
+  if (result.success) throw new Error('expected a failure');
+  return result.error;
+}
+
+const HEADER = 'timestamp,symbol,open,high,low,close,volume';
+
+describe('parsePriceCsv', () => {
+  it('aligns several symbols on the union of their timestamps, gaps as NaN, empty OHLV filled', () => {
+    const data = parse(
+      [
+        HEADER,
+        '2024-01-02,BBB,,,,20,',
+        '2024-01-02,AAA,10,11,9,10.5,100',
+        '2024-01-03,AAA,10.5,12,10,11,200',
+        '2024-01-04,BBB,21,22,20,21.5,300',
+        '2024-01-04,AAA,11,11.5,10.5,11.2,150',
+        '',
+      ].join('\n'),
+    );
+    // Symbols sorted; union of {02, 03, 04} and {02, 04} is three days.
+    expect(data.symbols).toEqual(['AAA', 'BBB']);
+    expect([...data.timestamps]).toEqual([JAN_2_2024, JAN_2_2024 + DAY, JAN_2_2024 + 2n * DAY]);
+    expect([...data.close[0]!]).toEqual([10.5, 11, 11.2]);
+    expect([...data.close[1]!]).toEqual([20, Number.NaN, 21.5]);
+    // BBB's first row has only a close: open = high = low = close, volume 0.
+    expect([data.open[1]![0], data.high[1]![0], data.low[1]![0], data.volume[1]![0]]).toEqual([
+      20, 20, 20, 0,
+    ]);
+    expect(data.hasBar(1, 1)).toBe(false);
+    expect(data.barEvents).toBe(5);
+    expect(data.isAligned).toBe(false);
+    expect(data.source).toBe('prices.csv');
+  });
+
+  it('accepts CRLF, a BOM, blank lines, no final newline and columns in any order or left out', () => {
+    const data = parse(
+      '\uFEFFsymbol,close,timestamp\r\nX,1.5,2024-01-02T00:00:00Z\r\n\r\nX,2,2024-01-03\r\nY,3,2024-01-02',
+    );
+    expect(data.symbols).toEqual(['X', 'Y']);
+    expect([...data.timestamps]).toEqual([JAN_2_2024, JAN_2_2024 + DAY]);
+    expect([...data.close[0]!]).toEqual([1.5, 2]);
+    expect([...data.close[1]!]).toEqual([3, Number.NaN]);
+    expect([...data.volume[0]!]).toEqual([0, 0]);
+  });
+
+  it('reads epoch-nanosecond timestamps and keeps them exact', () => {
+    const data = parse(`${HEADER}\n1700000000123456789,X,,,,1,\n1700000000123456790,X,,,,2,\n`);
+    expect([...data.timestamps]).toEqual([1_700_000_000_123_456_789n, 1_700_000_000_123_456_790n]);
+  });
+
+  // Columns below are counted by hand: in `2024-01-02,AAA,10,11,9,10.5,100` the fields start at
+  // columns 1 (timestamp), 12 (symbol), 16 (open), 19 (high), 22 (low), 24 (close), 29 (volume).
+  const cases: [string, string, string, RegExp][] = [
+    [
+      'unparsable number',
+      `${HEADER}\n2024-01-02,AAA,10,1x,9,10.5,100`,
+      'prices.csv:2:19',
+      /high: unparsable number "1x"/,
+    ],
+    [
+      'non-positive price',
+      `${HEADER}\n2024-01-02,AAA,10,11,0,10.5,100`,
+      'prices.csv:2:22',
+      /low must be > 0, got 0/,
+    ],
+    [
+      'negative close',
+      `${HEADER}\n2024-01-02,AAA,10,11,9,-10.5,100`,
+      'prices.csv:2:24',
+      /close must be > 0, got -10.5/,
+    ],
+    [
+      'negative volume',
+      `${HEADER}\n2024-01-02,AAA,10,11,9,10.5,-1`,
+      'prices.csv:2:29',
+      /volume must be >= 0, got -1/,
+    ],
+    [
+      'bad volume',
+      `${HEADER}\n2024-01-02,AAA,10,11,9,10.5,lots`,
+      'prices.csv:2:29',
+      /volume: unparsable number "lots"/,
+    ],
+    [
+      'missing close',
+      `${HEADER}\n2024-01-02,AAA,10,11,9,,100`,
+      'prices.csv:2:24',
+      /close is required/,
+    ],
+    [
+      'missing timestamp',
+      `${HEADER}\n,AAA,10,11,9,10.5,100`,
+      'prices.csv:2:1',
+      /timestamp is required/,
+    ],
+    [
+      'bad timestamp',
+      `${HEADER}\n2024-02-30,AAA,10,11,9,10.5,100`,
+      'prices.csv:2:1',
+      /timestamp "2024-02-30" has day 30/,
+    ],
+    [
+      'bad symbol',
+      `${HEADER}\n2024-01-02,A A,10,11,9,10.5,100`,
+      'prices.csv:2:12',
+      /symbol "A A" must match/,
+    ],
+    [
+      'missing symbol',
+      `${HEADER}\n2024-01-02,,10,11,9,10.5,100`,
+      'prices.csv:2:12',
+      /symbol is required/,
+    ],
+    // 7 fields expected; the 8th starts after the 7th comma, at column 33.
+    [
+      'too many fields',
+      `${HEADER}\n2024-01-02,AAA,10,11,9,10.5,100,7`,
+      'prices.csv:2:33',
+      /expected 7 fields \(as the header\), got more/,
+    ],
+    // The line is 27 characters long (10+1+3+1+2+1+2+1+1+1+4), so its end is column 28.
+    [
+      'too few fields',
+      `${HEADER}\n2024-01-02,AAA,10,11,9,10.5`,
+      'prices.csv:2:28',
+      /expected 7 fields \(as the header\), got 6/,
+    ],
+    // `timestamp,symbol,open,high,low,close,` is 37 characters: the unknown column starts at 38.
+    [
+      'unknown column',
+      'timestamp,symbol,open,high,low,close,adjclose\n',
+      'prices.csv:1:38',
+      /unknown column "adjclose"/,
+    ],
+    [
+      'missing close column',
+      'timestamp,symbol,open\n',
+      'prices.csv:1:1',
+      /the header has no close column/,
+    ],
+    [
+      'duplicate column',
+      'timestamp,symbol,close,close\n',
+      'prices.csv:1:24',
+      /column "close" appears twice/,
+    ],
+    ['no header', '', 'prices.csv:1:1', /empty file/],
+    ['no rows', `${HEADER}\n`, 'prices.csv:2:1', /no price rows/],
+    [
+      'backwards',
+      `${HEADER}\n2024-01-03,AAA,,,,1,\n2024-01-03,BBB,,,,1,\n2024-01-02,AAA,,,,1,`,
+      'prices.csv:4:1',
+      /timestamp goes backwards for AAA: 2024-01-02T00:00:00Z is before 2024-01-03T00:00:00Z \(line 2\)/,
+    ],
+    [
+      'duplicate',
+      `${HEADER}\n2024-01-02,AAA,,,,1,\n2024-01-02T00:00:00+00:00,AAA,,,,2,`,
+      'prices.csv:3:1',
+      /duplicate bar: AAA at 2024-01-02T00:00:00Z is already at line 2/,
+    ],
+  ];
+  for (const [name, text, where, detail] of cases) {
+    it(`reports ${name} with file:line:column`, () => {
+      const error = failure(text);
+      expect(error._tag).toBe('PriceDataError');
+      expect(error.message.startsWith(`${where}: `)).toBe(true);
+      expect(error.detail).toMatch(detail);
+      expect(error.message).toBe(`${where}: ${error.detail}`);
+    });
+  }
+
+  it('gives each failure its code', () => {
+    expect(failure(`${HEADER}\n2024-01-02,AAA,10,1x,9,10.5,100`).code).toBe('invalid_number');
+    expect(failure(`${HEADER}\n2024-01-02,AAA,10,11,0,10.5,100`).code).toBe('non_positive_price');
+    expect(failure('timestamp,symbol,close,adj\n').code).toBe('unknown_column');
+    expect(failure(`${HEADER}\n2024-01-02,AAA,,,,1,\n2024-01-02,AAA,,,,1,`).code).toBe(
+      'duplicate_bar',
+    );
+    expect(failure(`${HEADER}\n2024-01-03,AAA,,,,1,\n2024-01-02,AAA,,,,1,`).code).toBe(
+      'timestamp_backwards',
+    );
+  });
+
+  it('stops at the first error and ignores later input', () => {
+    const parser = new PriceCsvParser({ source: 'p.csv' });
+    expect(parser.push(`${HEADER}\n2024-01-02,AAA,,,,x,\n`)?.code).toBe('invalid_number');
+    expect(parser.push('2024-01-03,AAA,,,,1,\n')?.line).toBe(2);
+    expect(parser.finish().success).toBe(false);
+  });
+});
+
+const symbolName = fc.constantFrom('A', 'BB', 'C.1', 'D-2', 'E_3');
+
+/** Random data with gaps: each symbol has a bar at a step with probability 0.7 (and at least one). */
+const dataWithGaps = fc
+  .record({
+    steps: fc.integer({ min: 1, max: 12 }),
+    symbols: fc.uniqueArray(symbolName, { minLength: 1, maxLength: 4 }),
+    intraday: fc.boolean(),
+    seed: fc.integer(),
+  })
+  .map(({ steps, symbols, intraday, seed }) => {
+    const base = generateSyntheticData({ symbols: [...symbols].sort(), bars: steps, seed });
+    const bars: Record<
+      string,
+      { close: number[]; open: number[]; high: number[]; low: number[]; volume: number[] }
+    > = {};
+    let state = seed >>> 0;
+    base.symbols.forEach((symbol, s) => {
+      const pick = (column: Float64Array, t: number): number => column[t] as number;
+      const columns = {
+        close: [] as number[],
+        open: [] as number[],
+        high: [] as number[],
+        low: [] as number[],
+        volume: [] as number[],
+      };
+      for (let t = 0; t < steps; t++) {
+        state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+        const present = t === s % steps || state / 4294967296 < 0.7;
+        columns.close.push(present ? pick(base.close[s]!, t) : Number.NaN);
+        columns.open.push(pick(base.open[s]!, t));
+        columns.high.push(pick(base.high[s]!, t));
+        columns.low.push(pick(base.low[s]!, t));
+        columns.volume.push(pick(base.volume[s]!, t));
+      }
+      bars[symbol] = columns;
+    });
+    const offset = intraday ? 3_600_000_000_123n : 0n;
+    const timestamps = [...base.timestamps].map((t) => t + offset);
+    // Keep only steps where some symbol has a bar, so the union is exactly these timestamps.
+    const keep = timestamps.map((_, t) =>
+      Object.values(bars).some((c) => !Number.isNaN(c.close[t])),
+    );
+    const filtered: typeof bars = {};
+    for (const [symbol, c] of Object.entries(bars)) {
+      filtered[symbol] = {
+        close: c.close.filter((_, t) => keep[t]),
+        open: c.open.filter((_, t) => keep[t]),
+        high: c.high.filter((_, t) => keep[t]),
+        low: c.low.filter((_, t) => keep[t]),
+        volume: c.volume.filter((_, t) => keep[t]),
+      };
+    }
+    return createPriceData({ timestamps: timestamps.filter((_, t) => keep[t]), bars: filtered });
+  });
+
+function columnsOf(data: PriceData): unknown {
+  return {
+    symbols: data.symbols,
+    timestamps: [...data.timestamps],
+    open: data.open.map((c) => [...c]),
+    high: data.high.map((c) => [...c]),
+    low: data.low.map((c) => [...c]),
+    close: data.close.map((c) => [...c]),
+    volume: data.volume.map((c) => [...c]),
+  };
+}
+
+describe('formatPriceCsv and parsePriceCsv', () => {
+  test.prop([dataWithGaps], { numRuns: 150, seed: 31 })(
+    'parse(format(data)) equals data, gaps included',
+    (data) => {
+      expect(columnsOf(parse(formatPriceCsv(data)))).toEqual(columnsOf(data));
+    },
+  );
+
+  test.prop([dataWithGaps, fc.array(fc.nat(), { maxLength: 8 })], { numRuns: 150, seed: 32 })(
+    'gives the same data however the text is cut into chunks',
+    (data, cuts) => {
+      const text = formatPriceCsv(data);
+      const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+      const parser = new PriceCsvParser();
+      let previous = 0;
+      for (const point of [...points, text.length]) {
+        expect(parser.push(text.slice(previous, point))).toBeNull();
+        previous = point;
+      }
+      const result = parser.finish();
+      expect(result.success).toBe(true);
+      if (result.success) expect(columnsOf(result.data)).toEqual(columnsOf(data));
+    },
+  );
+
+  it('writes ISO dates when every timestamp is a UTC midnight', () => {
+    const data = createPriceData({ timestamps: [JAN_2_2024], bars: { X: { close: [1.25] } } });
+    expect(formatPriceCsv(data)).toBe(`${HEADER}\n2024-01-02,X,1.25,1.25,1.25,1.25,0\n`);
+  });
+});
