@@ -18,6 +18,6 @@ export function createLogger(
       redact: { paths: ['password', '*.password', 'redis.url', 'url_raw'], censor: '***' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }

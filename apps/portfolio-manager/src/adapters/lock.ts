@@ -6,9 +6,15 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Clock } from './clock.js';
 
+// 1: renewed; 2: the key was gone (Redis lost it) and is ours again; 0: another holder.
 const RENEW_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+if holder == false then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 2
 end
 return 0`;
 
@@ -158,8 +164,12 @@ export class PortfolioLock {
       this.lastRenewSentMs = sentAt;
       (this.redis.eval(RENEW_SCRIPT, 1, this.key, this.token, this.ttlMs) as Promise<number>)
         .then((renewed) => {
-          if (renewed === 1) this.validUntilMs = sentAt + this.ttlMs - this.marginMs;
-          else fail('lock is held by another manager');
+          if (renewed === 0) {
+            fail('lock is held by another manager');
+            return;
+          }
+          if (renewed === 2) this.logger.warn({ lock: this.key }, 'lock key was missing (Redis restarted empty?); set it again');
+          this.validUntilMs = sentAt + this.ttlMs - this.marginMs;
         })
         .catch((error: unknown) => {
           this.logger.warn({ lock: this.key, error: String(error) }, 'lock renewal failed');

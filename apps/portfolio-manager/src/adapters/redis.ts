@@ -54,7 +54,6 @@ export function createRedisClient(options: RedisClientOptions): Redis {
 export async function pingRedis(url: string, timeoutMs: number): Promise<string | null> {
   let lastError = 'no answer';
   const client = new Redis(url, {
-    lazyConnect: true,
     maxRetriesPerRequest: null,
     connectTimeout: timeoutMs,
     retryStrategy: (times) => backoffMs(times, 500),
@@ -65,11 +64,10 @@ export async function pingRedis(url: string, timeoutMs: number): Promise<string 
   let timer: NodeJS.Timeout | undefined;
   try {
     const deadline = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms (${lastError})`), timeoutMs);
+      timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms (last error: ${lastError})`), timeoutMs);
     });
     const ping = client
-      .connect()
-      .then(() => client.ping())
+      .ping()
       .then(() => null)
       .catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
     return await Promise.race([ping, deadline]);

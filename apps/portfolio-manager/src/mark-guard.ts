@@ -1,0 +1,61 @@
+// Input hygiene for price marks: a mark jumping more than `max_mark_jump` from the last
+// accepted one is rejected, unless the mark before it (rejected too) confirms the new level.
+
+export type MarkVerdict =
+  | { readonly kind: 'accept' }
+  | { readonly kind: 'stale'; readonly lastTimestampNs: bigint }
+  | { readonly kind: 'jump'; readonly lastPrice: number; readonly jump: number };
+
+export interface MarkGuardJson {
+  readonly last: Record<string, { readonly price: number; readonly timestamp_ns: string }>;
+  readonly rejected: Record<string, number>;
+}
+
+export class MarkGuard {
+  private readonly last = new Map<string, { price: number; timestampNs: bigint }>();
+  /** The last rejected price per symbol, while no mark has been accepted since. */
+  private readonly rejected = new Map<string, number>();
+
+  constructor(readonly maxJump: number) {}
+
+  /**
+   * `stale`: older than the last accepted mark (a re-read after a consumer group was
+   * recreated); `jump`: |price / last - 1| > maxJump and not confirmed by the previous
+   * rejected mark (itself within maxJump of this one).
+   */
+  check(symbol: string, price: number, timestampNs: bigint): MarkVerdict {
+    const last = this.last.get(symbol);
+    if (!last) return { kind: 'accept' };
+    if (timestampNs < last.timestampNs) return { kind: 'stale', lastTimestampNs: last.timestampNs };
+    const jump = Math.abs(price / last.price - 1);
+    if (jump <= this.maxJump) return { kind: 'accept' };
+    const previous = this.rejected.get(symbol);
+    if (previous !== undefined && Math.abs(price / previous - 1) <= this.maxJump) return { kind: 'accept' };
+    return { kind: 'jump', lastPrice: last.price, jump };
+  }
+
+  accept(symbol: string, price: number, timestampNs: bigint): void {
+    this.last.set(symbol, { price, timestampNs });
+    this.rejected.delete(symbol);
+  }
+
+  reject(symbol: string, price: number): void {
+    this.rejected.set(symbol, price);
+  }
+
+  toJSON(): MarkGuardJson {
+    const last: Record<string, { price: number; timestamp_ns: string }> = {};
+    for (const [symbol, mark] of this.last) last[symbol] = { price: mark.price, timestamp_ns: String(mark.timestampNs) };
+    return { last, rejected: Object.fromEntries(this.rejected) };
+  }
+
+  static fromJSON(maxJump: number, json: MarkGuardJson | undefined): MarkGuard {
+    const guard = new MarkGuard(maxJump);
+    if (!json) return guard;
+    for (const [symbol, mark] of Object.entries(json.last)) {
+      guard.last.set(symbol, { price: mark.price, timestampNs: BigInt(mark.timestamp_ns) });
+    }
+    for (const [symbol, price] of Object.entries(json.rejected)) guard.rejected.set(symbol, price);
+    return guard;
+  }
+}
