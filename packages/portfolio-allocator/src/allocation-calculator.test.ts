@@ -4,7 +4,7 @@ import { parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { describe, expect, it } from 'vitest';
 import { AllocationCalculator } from './allocation-calculator.js';
 import { configWithBounds } from './config.test-util.js';
-import { allocateTargetsInto } from './water-filling.js';
+import { allocateTargetsInto, calculateDriftInto } from './water-filling.js';
 
 const seed = parsePortfolioConfig(
   readFileSync(new URL('../../../config/portfolio.yaml', import.meta.url), 'utf8'),
@@ -187,6 +187,16 @@ describe('calculateDrift', () => {
     const given = calc.calculateDrift({ old: 5_000 }, { [A]: 50_000 }, 100_000);
     expectClose(given['old']!, 0.05);
     expect(given[A]).toBe(-1);
+  });
+});
+
+describe('drift regressions', () => {
+  it('stays finite when a subnormal target meets real capital (found by a rebalancer property)', () => {
+    // (8.9e-16 - 5e-324) / 5e-324 overflows to Infinity; clamped to MAX_VALUE.
+    expect(calc.calculateDrift({ x: 8.881784197001252e-16 }, { x: 5e-324 })['x']).toBe(Number.MAX_VALUE);
+    const out = new Float64Array(1);
+    calculateDriftInto(out, Float64Array.of(-1), Float64Array.of(5e-324), 1);
+    expect(out[0]).toBe(-Number.MAX_VALUE);
   });
 });
 

@@ -1,7 +1,7 @@
 // AllocationCalculator: a portfolio config's targets, drift and rebalance trigger by strategy id.
 import type { PortfolioConfig } from '@njord/portfolio-contracts';
 import { AllocatorError } from './errors.js';
-import { ALLOCATION_BOUNDS_VIOLATED, allocateTargetsInto } from './water-filling.js';
+import { ALLOCATION_BOUNDS_VIOLATED, allocateTargetsInto, finiteDrift } from './water-filling.js';
 
 export interface TargetAllocation {
   /** strategy id -> target capital (config strategies, plus 0 for unknown ids holding capital). */
@@ -150,7 +150,8 @@ export class AllocationCalculator {
   /**
    * Signed relative drift `(capital - target) / target` per id of `targets` (and of
    * `current` missing from `targets`, with target 0); a target of 0 gives
-   * `capital / equity` (0 when equity <= 0). `equity` defaults to sum(current).
+   * `capital / equity` (0 when equity <= 0). `equity` defaults to sum(current). A drift that
+   * would overflow (a subnormal target next to real capital) is clamped to +-Number.MAX_VALUE.
    */
   calculateDrift(
     current: Readonly<Record<string, number>>,
@@ -211,5 +212,5 @@ export class AllocationCalculator {
 }
 
 function driftOf(capital: number, target: number, equity: number): number {
-  return target !== 0 ? (capital - target) / target : equity > 0 ? capital / equity : 0;
+  return finiteDrift(target !== 0 ? (capital - target) / target : equity > 0 ? capital / equity : 0);
 }

@@ -140,9 +140,15 @@ export function allocateTargetsInto(
   return ALLOCATION_WITHIN_BOUNDS;
 }
 
+/** Drift kept finite (snapshots and plans carry it on the wire): overflow clamps to +-MAX_VALUE. */
+export function finiteDrift(drift: number): number {
+  return drift > Number.MAX_VALUE ? Number.MAX_VALUE : drift < -Number.MAX_VALUE ? -Number.MAX_VALUE : drift;
+}
+
 /**
  * Signed relative drift into `out`: `(capital_i - target_i) / target_i`, and
- * `capital_i / equity` where the target is 0 (0 when equity <= 0 as well).
+ * `capital_i / equity` where the target is 0 (0 when equity <= 0 as well); overflow clamps
+ * to +-Number.MAX_VALUE.
  */
 export function calculateDriftInto(
   out: Float64Array,
@@ -154,6 +160,6 @@ export function calculateDriftInto(
   for (let i = 0; i < n; i++) {
     const c = capital[i] as number;
     const t = targets[i] as number;
-    out[i] = t !== 0 ? (c - t) / t : equity > 0 ? c / equity : 0;
+    out[i] = finiteDrift(t !== 0 ? (c - t) / t : equity > 0 ? c / equity : 0);
   }
 }
