@@ -1,0 +1,14 @@
+// Public API of @njord/portfolio-tracker: sleeves from fills and marks, snapshots, plans, checkpoints.
+export { DUST_TOLERANCE } from './book.js';
+export { isTrackerError, TRACKER_ERROR_CODES, TrackerError } from './errors.js';
+export type { TrackerErrorCode } from './errors.js';
+export { checkTrackerState, TRACKER_STATE_VERSION } from './state-json.js';
+export type {
+  AppliedFillJson,
+  PositionStateJson,
+  SleeveStateJson,
+  SymbolStateJson,
+  TrackerStateJson,
+} from './state-json.js';
+export { PortfolioTracker } from './tracker.js';
+export type { FillOutcome, PositionReport, SleeveReport, TrackerOptions } from './tracker.js';

@@ -1,0 +1,120 @@
+// The tracker's serialized state (checkpoints): its JSON shape and the hand-written check that reads it back.
+import type { LedgerEntry } from './fill-ledger.js';
+import { TrackerError } from './errors.js';
+
+export const TRACKER_STATE_VERSION = 1;
+
+export interface PositionStateJson {
+  readonly symbol: string;
+  readonly units: number;
+  readonly average_cost: number;
+  readonly realized_pnl: number;
+  readonly fees: number;
+}
+
+export interface SleeveStateJson {
+  readonly strategy_id: string;
+  readonly cash: number;
+  readonly positions: readonly PositionStateJson[];
+}
+
+export interface SymbolStateJson {
+  readonly symbol: string;
+  /** The value in use: the last mark, or the last fill price when `marked_ns` is null. */
+  readonly price: number;
+  /** Timestamp of the last mark (decimal string), null when never marked (stale). */
+  readonly marked_ns: string | null;
+}
+
+export type AppliedFillJson = LedgerEntry;
+
+/** Plain JSON: bigints as decimal strings, numbers exact through JSON.stringify/parse. */
+export interface TrackerStateJson {
+  readonly version: typeof TRACKER_STATE_VERSION;
+  readonly portfolio_id: string;
+  readonly unallocated_cash: number;
+  readonly last_rebalance_ns: string;
+  readonly sleeves: readonly SleeveStateJson[];
+  readonly symbols: readonly SymbolStateJson[];
+  /** `[fill_id, strategy_id, symbol, side, quantity, price, fee, timestamp_ns, portfolio_id, intent_id]`, in order applied. */
+  readonly applied_fills: readonly AppliedFillJson[];
+  readonly applied_plans: readonly string[];
+}
+
+const DECIMAL_INTEGER = /^-?(0|[1-9][0-9]*)$/;
+
+function fail(path: string, message: string): never {
+  throw new TrackerError('invalid_state', `${path}: ${message}`);
+}
+
+function record(value: unknown, path: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, 'must be an object');
+  return value as Record<string, unknown>;
+}
+
+function list(value: unknown, path: string): readonly unknown[] {
+  if (!Array.isArray(value)) fail(path, 'must be an array');
+  return value as readonly unknown[];
+}
+
+function finite(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) fail(path, `must be a finite number, got ${String(value)}`);
+  return value;
+}
+
+function text(value: unknown, path: string): string {
+  if (typeof value !== 'string' || value.length === 0) fail(path, 'must be a non-empty string');
+  return value;
+}
+
+function nullableText(value: unknown, path: string): string | null {
+  return value === null ? null : text(value, path);
+}
+
+export function parseNs(value: unknown, path: string): bigint {
+  if (typeof value !== 'string' || !DECIMAL_INTEGER.test(value)) fail(path, 'must be an integer as a decimal string');
+  return BigInt(value);
+}
+
+/** Checks the shape of a serialized state (the tracker's own output, read back from a journal). */
+export function checkTrackerState(raw: unknown): TrackerStateJson {
+  const state = record(raw, 'state');
+  if (state.version !== TRACKER_STATE_VERSION) fail('state.version', `must be ${TRACKER_STATE_VERSION}, got ${String(state.version)}`);
+  text(state.portfolio_id, 'state.portfolio_id');
+  finite(state.unallocated_cash, 'state.unallocated_cash');
+  parseNs(state.last_rebalance_ns, 'state.last_rebalance_ns');
+  list(state.sleeves, 'state.sleeves').forEach((entry, i) => {
+    const sleeve = record(entry, `state.sleeves[${i}]`);
+    text(sleeve.strategy_id, `state.sleeves[${i}].strategy_id`);
+    finite(sleeve.cash, `state.sleeves[${i}].cash`);
+    list(sleeve.positions, `state.sleeves[${i}].positions`).forEach((p, j) => {
+      const path = `state.sleeves[${i}].positions[${j}]`;
+      const position = record(p, path);
+      text(position.symbol, `${path}.symbol`);
+      for (const key of ['units', 'average_cost', 'realized_pnl', 'fees']) finite(position[key], `${path}.${key}`);
+    });
+  });
+  list(state.symbols, 'state.symbols').forEach((entry, i) => {
+    const symbol = record(entry, `state.symbols[${i}]`);
+    text(symbol.symbol, `state.symbols[${i}].symbol`);
+    finite(symbol.price, `state.symbols[${i}].price`);
+    if (symbol.marked_ns !== null) parseNs(symbol.marked_ns, `state.symbols[${i}].marked_ns`);
+  });
+  list(state.applied_fills, 'state.applied_fills').forEach((entry, i) => {
+    const path = `state.applied_fills[${i}]`;
+    const fill = list(entry, path);
+    if (fill.length !== 10) fail(path, `must have 10 fields, got ${fill.length}`);
+    text(fill[0], `${path}[0]`);
+    text(fill[1], `${path}[1]`);
+    text(fill[2], `${path}[2]`);
+    if (fill[3] !== 'buy' && fill[3] !== 'sell') fail(`${path}[3]`, 'must be "buy" or "sell"');
+    finite(fill[4], `${path}[4]`);
+    finite(fill[5], `${path}[5]`);
+    finite(fill[6], `${path}[6]`);
+    parseNs(fill[7], `${path}[7]`);
+    nullableText(fill[8], `${path}[8]`);
+    nullableText(fill[9], `${path}[9]`);
+  });
+  list(state.applied_plans, 'state.applied_plans').forEach((id, i) => text(id, `state.applied_plans[${i}]`));
+  return state as unknown as TrackerStateJson;
+}

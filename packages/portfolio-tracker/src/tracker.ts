@@ -1,0 +1,590 @@
+// PortfolioTracker: applies fills, marks and rebalance plans to the sleeves; reports state, sleeves and snapshots.
+import { AllocationCalculator } from '@njord/portfolio-allocator';
+import type {
+  FillEvent,
+  PortfolioConfig,
+  PortfolioSnapshot,
+  PortfolioStateView,
+  PriceMark,
+  RebalancePlan,
+  Result,
+  SleeveView,
+} from '@njord/portfolio-contracts';
+import { Position, Sleeve, SymbolState } from './book.js';
+import { TrackerError, type TrackerErrorCode } from './errors.js';
+import { FillLedger } from './fill-ledger.js';
+import {
+  checkTrackerState,
+  parseNs,
+  TRACKER_STATE_VERSION,
+  type TrackerStateJson,
+} from './state-json.js';
+
+export type FillOutcome = { readonly status: 'applied' | 'duplicate' };
+
+export type TrackerOptions = {
+  /** Targets, drift and trigger (e.g. with risk-adjusted weights); default `new AllocationCalculator(config)`. */
+  readonly allocator?: AllocationCalculator;
+  /** Start of the frequency clock (bar or clock time), default 0n. */
+  readonly startNs?: bigint;
+};
+
+export interface PositionReport {
+  readonly symbol: string;
+  readonly units: number;
+  /** Weighted average cost of the open units (0 when flat); fees are not in it. */
+  readonly averageCost: number;
+  /** The value per unit in use: the last mark, or the last fill price until a first mark. */
+  readonly price: number;
+  /** True while the symbol has never been marked (valued at its last fill price). */
+  readonly stale: boolean;
+  readonly marketValue: number;
+  readonly realizedPnl: number;
+  /** `units x (price - averageCost)`. */
+  readonly unrealizedPnl: number;
+  readonly fees: number;
+}
+
+export interface SleeveReport {
+  readonly strategyId: string;
+  /** Removed from the config: target 0 until wound down. */
+  readonly retired: boolean;
+  readonly cash: number;
+  /** cash + sum(units x price). */
+  readonly capital: number;
+  /** Every symbol the sleeve has traded, flat ones included (they keep their realized PnL). */
+  readonly positions: Readonly<Record<string, PositionReport>>;
+  readonly realizedPnl: number;
+  readonly unrealizedPnl: number;
+  readonly fees: number;
+}
+
+type FillResult = Result<FillOutcome, TrackerError>;
+
+const APPLIED: FillResult = Object.freeze({ success: true, data: Object.freeze({ status: 'applied' }) });
+const DUPLICATE: FillResult = Object.freeze({ success: true, data: Object.freeze({ status: 'duplicate' }) });
+
+function refuse(code: TrackerErrorCode, message: string): FillResult {
+  return { success: false, error: new TrackerError(code, message) };
+}
+
+function isUsableNumber(value: number): boolean {
+  return value - value === 0; // false for NaN and +-Infinity
+}
+
+export class PortfolioTracker {
+  readonly portfolioId: string;
+  private currentConfig: PortfolioConfig;
+  private calculator: AllocationCalculator;
+  private sleeves = new Map<string, Sleeve>();
+  /** Config order, then retired sleeves. */
+  private order: Sleeve[] = [];
+  private symbols = new Map<string, SymbolState>();
+  private ledger = new FillLedger();
+  private appliedPlans = new Set<string>();
+  private unallocated = 0;
+  private lastRebalance: bigint;
+
+  /** Funds every sleeve at its target of `total_capital`; what no sleeve may take stays unallocated. */
+  constructor(config: PortfolioConfig, options: TrackerOptions = {}) {
+    this.portfolioId = config.id;
+    this.currentConfig = config;
+    this.calculator = this.checkedAllocator(config, options.allocator);
+    this.lastRebalance = options.startNs ?? 0n;
+    const targets = this.calculator.calculateTargets({}, config.totalCapital).targets;
+    let funded = 0;
+    for (const allocation of config.allocations) {
+      const cash = targets[allocation.strategyId] ?? 0;
+      funded += cash;
+      this.addSleeve(allocation.strategyId, cash);
+    }
+    this.unallocated = config.totalCapital - funded;
+  }
+
+  get config(): PortfolioConfig {
+    return this.currentConfig;
+  }
+
+  /** The allocator used for targets, drift and the trigger. */
+  get allocator(): AllocationCalculator {
+    return this.calculator;
+  }
+
+  get lastRebalanceNs(): bigint {
+    return this.lastRebalance;
+  }
+
+  get unallocatedCash(): number {
+    return this.unallocated;
+  }
+
+  /** Number of fills applied (each fill id once). */
+  get appliedFillCount(): number {
+    return this.ledger.size;
+  }
+
+  /**
+   * Applies a fill once per `fill_id`. Checked before anything changes: another portfolio's
+   * fill -> `portfolio_mismatch`; a seen id -> `duplicate` (same content) or `fill_conflict`;
+   * a strategy without a sleeve -> `unknown_strategy`. Never refused for its consequences
+   * (negative cash, a short, a flip through zero). The caller decodes (no schema here); a
+   * non-finite or out-of-range number throws `invalid_input`.
+   */
+  onFill(fill: FillEvent): FillResult {
+    if (fill.portfolioId !== undefined && fill.portfolioId !== this.portfolioId) {
+      return refuse('portfolio_mismatch', `fill ${fill.fillId} is for portfolio ${fill.portfolioId}, not ${this.portfolioId}`);
+    }
+    const prior = this.ledger.find(fill.fillId);
+    if (prior >= 0) {
+      return this.ledger.matches(prior, fill)
+        ? DUPLICATE
+        : refuse('fill_conflict', `fill ${fill.fillId} was applied before with different content`);
+    }
+    const sleeve = this.sleeves.get(fill.strategyId);
+    if (sleeve === undefined) {
+      return refuse('unknown_strategy', `fill ${fill.fillId}: strategy ${fill.strategyId} is not in portfolio ${this.portfolioId}`);
+    }
+    this.checkFillNumbers(fill);
+    this.applyFill(sleeve, fill);
+    return APPLIED;
+  }
+
+  /** Whether a fill id has been applied. */
+  hasFill(fillId: string): boolean {
+    return this.ledger.find(fillId) >= 0;
+  }
+
+  onPrice(mark: PriceMark): void {
+    this.setMark(mark.symbol, mark.price, mark.timestampNs);
+  }
+
+  /**
+   * Values `symbol` at `price` from now on. Allocation-free once the symbol is known. A mark
+   * older than the symbol's last mark is ignored (out of order). Throws `invalid_input` for a
+   * price that is not a finite number > 0.
+   */
+  setMark(symbol: string, price: number, timestampNs: bigint): void {
+    if (!(price > 0) || price === Infinity) {
+      throw new TrackerError('invalid_input', `mark for ${symbol}: price must be a finite number > 0, got ${String(price)}`);
+    }
+    const valuation = this.symbols.get(symbol);
+    if (valuation === undefined) {
+      const created = new SymbolState(symbol, this.ledger.intern(symbol), price);
+      created.marked = true;
+      created.markNs = timestampNs;
+      this.symbols.set(symbol, created);
+      return;
+    }
+    if (valuation.marked && timestampNs < valuation.markNs) return;
+    valuation.price = price;
+    valuation.marked = true;
+    valuation.markNs = timestampNs;
+  }
+
+  /**
+   * Applies a rebalance plan: each transfer to its sleeve's cash, unallocated cash minus
+   * their sum, the plan's internal (netting) fills as fills, and `lastRebalanceNs` =
+   * `plan.timestampNs`. Everything is checked first (throws `portfolio_mismatch` or
+   * `invalid_plan`, nothing changed). A plan id applied before is ignored. Retired sleeves
+   * left with no units and no cash are dropped afterwards.
+   */
+  applyPlan(plan: RebalancePlan): void {
+    if (plan.portfolioId !== this.portfolioId) {
+      throw new TrackerError('portfolio_mismatch', `plan ${plan.planId} is for portfolio ${plan.portfolioId}, not ${this.portfolioId}`);
+    }
+    if (this.appliedPlans.has(plan.planId)) return;
+    for (const [strategyId, amount] of Object.entries(plan.transfers)) {
+      if (!this.sleeves.has(strategyId)) {
+        throw new TrackerError('invalid_plan', `plan ${plan.planId}: transfer to ${strategyId}, which has no sleeve`);
+      }
+      if (!isUsableNumber(amount)) {
+        throw new TrackerError('invalid_plan', `plan ${plan.planId}: transfer to ${strategyId} is ${String(amount)}`);
+      }
+    }
+    const internalFills = plan.internalFills ?? [];
+    const seen = new Set<string>();
+    for (const fill of internalFills) {
+      if (seen.has(fill.fillId)) throw new TrackerError('invalid_plan', `plan ${plan.planId}: internal fill ${fill.fillId} twice`);
+      seen.add(fill.fillId);
+      const problem = this.checkFill(fill);
+      if (problem !== null) throw new TrackerError('invalid_plan', `plan ${plan.planId}: ${problem}`);
+    }
+
+    let transferred = 0;
+    for (const [strategyId, amount] of Object.entries(plan.transfers)) {
+      (this.sleeves.get(strategyId) as Sleeve).cash += amount;
+      transferred += amount;
+    }
+    this.unallocated -= transferred;
+    for (const fill of internalFills) {
+      const sleeve = this.sleeves.get(fill.strategyId) as Sleeve;
+      if (this.ledger.find(fill.fillId) < 0) this.applyFill(sleeve, fill);
+    }
+    this.lastRebalance = plan.timestampNs;
+    this.appliedPlans.add(plan.planId);
+    this.dropWoundDownSleeves();
+  }
+
+  /** Whether a plan id has been applied. */
+  hasPlan(planId: string): boolean {
+    return this.appliedPlans.has(planId);
+  }
+
+  /** Uses another allocator (e.g. risk-adjusted weights) for targets, drift and the trigger. */
+  setAllocator(allocator: AllocationCalculator): void {
+    this.calculator = this.checkedAllocator(this.currentConfig, allocator);
+  }
+
+  /**
+   * Switches to a new config of the same portfolio. Strategies added get an empty sleeve
+   * (0 cash: the next rebalance funds them). Strategies removed keep their sleeve, retired
+   * with target 0, until a rebalance winds it down (no units, no cash), then it is dropped;
+   * a removed sleeve that is already empty is dropped at once. `total_capital` is not
+   * re-applied: the capital is what the sleeves hold.
+   */
+  reconfigure(config: PortfolioConfig, options: { readonly allocator?: AllocationCalculator } = {}): void {
+    if (config.id !== this.portfolioId) {
+      throw new TrackerError('portfolio_mismatch', `config is for portfolio ${config.id}, not ${this.portfolioId}`);
+    }
+    const allocator = this.checkedAllocator(config, options.allocator);
+    const previous = this.order;
+    const inConfig = new Set(config.allocations.map((allocation) => allocation.strategyId));
+    this.order = [];
+    for (const allocation of config.allocations) {
+      const existing = this.sleeves.get(allocation.strategyId);
+      if (existing === undefined) this.addSleeve(allocation.strategyId, 0);
+      else {
+        existing.retired = false;
+        this.order.push(existing);
+      }
+    }
+    for (const sleeve of previous) {
+      if (inConfig.has(sleeve.strategyId)) continue;
+      if (sleeve.isEmpty()) this.sleeves.delete(sleeve.strategyId);
+      else {
+        sleeve.retired = true;
+        this.order.push(sleeve);
+      }
+    }
+    this.currentConfig = config;
+    this.calculator = allocator;
+  }
+
+  /** What the rebalancer plans from: config sleeves in config order, then retired ones. */
+  getState(): PortfolioStateView {
+    const sleeves: SleeveView[] = [];
+    for (const sleeve of this.order) {
+      const positions: Record<string, number> = {};
+      for (const [symbol, position] of sleeve.positions) {
+        if (position.units !== 0) positions[symbol] = position.units;
+      }
+      sleeves.push({ strategyId: sleeve.strategyId, cash: sleeve.cash, positions });
+    }
+    return {
+      portfolioId: this.portfolioId,
+      sleeves,
+      unallocatedCash: this.unallocated,
+      lastRebalanceNs: this.lastRebalance,
+    };
+  }
+
+  /** Every snapshot field, with drift and the trigger as of `nowNs`. */
+  getSnapshot(nowNs: bigint): PortfolioSnapshot {
+    const capitals: Record<string, number> = {};
+    let equity = 0;
+    for (const sleeve of this.order) {
+      const capital = sleeve.capital();
+      capitals[sleeve.strategyId] = capital;
+      equity += capital;
+    }
+    equity += this.unallocated;
+    const allocation = this.calculator.calculateTargets(capitals, this.unallocated);
+    const drift = this.calculator.calculateDrift(capitals, allocation.targets, equity);
+    const reason = this.calculator.rebalanceReason(drift, { nowNs, lastRebalanceNs: this.lastRebalance });
+    return {
+      portfolioId: this.portfolioId,
+      timestampNs: nowNs,
+      totalEquity: equity,
+      strategyAllocations: capitals,
+      driftFromTarget: drift,
+      needsRebalance: reason !== null,
+      targetAllocations: allocation.targets,
+      unallocatedCash: this.unallocated,
+      boundsViolated: allocation.boundsViolated,
+      rebalanceReason: reason,
+      staleSymbols: this.staleSymbols(),
+    };
+  }
+
+  /** Held symbols never marked (valued at their last fill price), sorted. */
+  staleSymbols(): string[] {
+    const stale = new Set<string>();
+    for (const sleeve of this.order) {
+      for (const position of sleeve.positions.values()) {
+        if (position.units !== 0 && !position.valuation.marked) stale.add(position.symbol);
+      }
+    }
+    return [...stale].sort();
+  }
+
+  /** The value per unit in use for `symbol` (last mark or last fill price), undefined if never seen. */
+  getPrice(symbol: string): number | undefined {
+    return this.symbols.get(symbol)?.price;
+  }
+
+  /** A sleeve's capital: cash + sum(units x value). Throws `unknown_strategy` without a sleeve. */
+  getStrategyCapital(strategyId: string): number {
+    return this.sleeveOf(strategyId).capital();
+  }
+
+  /** Sum of sleeve capital + unallocated cash. */
+  getTotalEquity(): number {
+    let equity = 0;
+    for (const sleeve of this.order) equity += sleeve.capital();
+    return equity + this.unallocated;
+  }
+
+  /** Strategy ids with a sleeve: config order, then retired ones. */
+  getStrategyIds(): string[] {
+    return this.order.map((sleeve) => sleeve.strategyId);
+  }
+
+  /** One sleeve in full. Throws `unknown_strategy` without a sleeve. */
+  getSleeve(strategyId: string): SleeveReport {
+    const sleeve = this.sleeveOf(strategyId);
+    const positions: Record<string, PositionReport> = {};
+    let realizedPnl = 0;
+    let unrealizedPnl = 0;
+    let fees = 0;
+    let capital = sleeve.cash;
+    for (const [symbol, position] of sleeve.positions) {
+      const price = position.valuation.price;
+      const marketValue = position.units * price;
+      const unrealized = position.units === 0 ? 0 : position.units * (price - position.averageCost);
+      positions[symbol] = {
+        symbol,
+        units: position.units,
+        averageCost: position.averageCost,
+        price,
+        stale: !position.valuation.marked,
+        marketValue,
+        realizedPnl: position.realizedPnl,
+        unrealizedPnl: unrealized,
+        fees: position.fees,
+      };
+      realizedPnl += position.realizedPnl;
+      unrealizedPnl += unrealized;
+      fees += position.fees;
+      if (position.units !== 0) capital += marketValue;
+    }
+    return {
+      strategyId,
+      retired: sleeve.retired,
+      cash: sleeve.cash,
+      capital,
+      positions,
+      realizedPnl,
+      unrealizedPnl,
+      fees,
+    };
+  }
+
+  /** The whole state as plain JSON (bigints as decimal strings); exact through JSON. */
+  serialize(): TrackerStateJson {
+    return {
+      version: TRACKER_STATE_VERSION,
+      portfolio_id: this.portfolioId,
+      unallocated_cash: this.unallocated,
+      last_rebalance_ns: this.lastRebalance.toString(),
+      sleeves: this.order.map((sleeve) => ({
+        strategy_id: sleeve.strategyId,
+        cash: sleeve.cash,
+        positions: [...sleeve.positions.values()].map((position) => ({
+          symbol: position.symbol,
+          units: position.units,
+          average_cost: position.averageCost,
+          realized_pnl: position.realizedPnl,
+          fees: position.fees,
+        })),
+      })),
+      symbols: [...this.symbols.values()].map((valuation) => ({
+        symbol: valuation.symbol,
+        price: valuation.price,
+        marked_ns: valuation.marked ? valuation.markNs.toString() : null,
+      })),
+      applied_fills: this.ledger.entries(this.portfolioId),
+      applied_plans: [...this.appliedPlans],
+    };
+  }
+
+  /**
+   * A tracker in exactly the serialized state, under `config` (which may differ from the
+   * one serialized: as `reconfigure`, new strategies get empty sleeves, removed ones retire).
+   * Throws `invalid_state` for a malformed state, `portfolio_mismatch` for another portfolio's.
+   */
+  static restore(
+    config: PortfolioConfig,
+    state: TrackerStateJson,
+    options: { readonly allocator?: AllocationCalculator } = {},
+  ): PortfolioTracker {
+    const checked = checkTrackerState(state);
+    if (checked.portfolio_id !== config.id) {
+      throw new TrackerError('portfolio_mismatch', `state is for portfolio ${checked.portfolio_id}, not ${config.id}`);
+    }
+    const tracker = new PortfolioTracker(config, options.allocator === undefined ? {} : { allocator: options.allocator });
+    tracker.load(checked);
+    return tracker;
+  }
+
+  private load(state: TrackerStateJson): void {
+    this.sleeves = new Map();
+    this.order = [];
+    this.symbols = new Map();
+    this.ledger = new FillLedger();
+    this.appliedPlans = new Set(state.applied_plans);
+    this.unallocated = state.unallocated_cash;
+    this.lastRebalance = parseNs(state.last_rebalance_ns, 'state.last_rebalance_ns');
+    for (const entry of state.symbols) {
+      const valuation = new SymbolState(entry.symbol, this.ledger.intern(entry.symbol), entry.price);
+      if (entry.marked_ns !== null) {
+        valuation.marked = true;
+        valuation.markNs = BigInt(entry.marked_ns);
+      }
+      this.symbols.set(entry.symbol, valuation);
+    }
+    const restored = new Map<string, Sleeve>();
+    for (const entry of state.sleeves) {
+      if (restored.has(entry.strategy_id)) {
+        throw new TrackerError('invalid_state', `state.sleeves: ${entry.strategy_id} twice`);
+      }
+      const sleeve = new Sleeve(entry.strategy_id, this.ledger.intern(entry.strategy_id), entry.cash);
+      for (const saved of entry.positions) {
+        const valuation = this.symbols.get(saved.symbol);
+        if (valuation === undefined) {
+          throw new TrackerError('invalid_state', `state.sleeves: ${entry.strategy_id} holds ${saved.symbol}, which has no value`);
+        }
+        const position = new Position(valuation);
+        position.units = saved.units;
+        position.averageCost = saved.average_cost;
+        position.realizedPnl = saved.realized_pnl;
+        position.fees = saved.fees;
+        sleeve.positions.set(saved.symbol, position);
+      }
+      restored.set(entry.strategy_id, sleeve);
+    }
+    const inConfig = new Set<string>();
+    for (const allocation of this.currentConfig.allocations) {
+      inConfig.add(allocation.strategyId);
+      const sleeve = restored.get(allocation.strategyId);
+      if (sleeve === undefined) this.addSleeve(allocation.strategyId, 0);
+      else {
+        this.sleeves.set(sleeve.strategyId, sleeve);
+        this.order.push(sleeve);
+      }
+    }
+    for (const sleeve of restored.values()) {
+      if (inConfig.has(sleeve.strategyId)) continue;
+      sleeve.retired = true;
+      this.sleeves.set(sleeve.strategyId, sleeve);
+      this.order.push(sleeve);
+    }
+    for (const entry of state.applied_fills) {
+      const [fillId, strategyId, symbol, side, quantity, price, fee, timestampNs, portfolioId, intentId] = entry;
+      const fill: FillEvent = {
+        fillId,
+        strategyId,
+        symbol,
+        side,
+        quantity,
+        price,
+        fee,
+        timestampNs: BigInt(timestampNs),
+        ...(portfolioId === null ? {} : { portfolioId }),
+        ...(intentId === null ? {} : { intentId }),
+      };
+      this.ledger.add(fill, this.ledger.intern(strategyId), this.ledger.intern(symbol));
+    }
+  }
+
+  private addSleeve(strategyId: string, cash: number): Sleeve {
+    const sleeve = new Sleeve(strategyId, this.ledger.intern(strategyId), cash);
+    this.sleeves.set(strategyId, sleeve);
+    this.order.push(sleeve);
+    return sleeve;
+  }
+
+  private sleeveOf(strategyId: string): Sleeve {
+    const sleeve = this.sleeves.get(strategyId);
+    if (sleeve === undefined) {
+      throw new TrackerError('unknown_strategy', `strategy ${strategyId} has no sleeve in portfolio ${this.portfolioId}`);
+    }
+    return sleeve;
+  }
+
+  private checkedAllocator(config: PortfolioConfig, allocator: AllocationCalculator | undefined): AllocationCalculator {
+    if (allocator === undefined) return new AllocationCalculator(config);
+    if (allocator.config.id !== config.id) {
+      throw new TrackerError('portfolio_mismatch', `allocator is for portfolio ${allocator.config.id}, not ${config.id}`);
+    }
+    return allocator;
+  }
+
+  private checkFillNumbers(fill: FillEvent): void {
+    const { quantity, price, fee } = fill;
+    if (!(quantity > 0) || quantity === Infinity || !(price > 0) || price === Infinity || !(fee >= 0) || fee === Infinity) {
+      throw new TrackerError(
+        'invalid_input',
+        `fill ${fill.fillId}: quantity and price must be finite and > 0, fee finite and >= 0 (got ${String(quantity)}, ${String(price)}, ${String(fee)})`,
+      );
+    }
+  }
+
+  /** The reason a fill would be refused, or null if it would apply or is a duplicate (no mutation). */
+  private checkFill(fill: FillEvent): string | null {
+    if (fill.portfolioId !== undefined && fill.portfolioId !== this.portfolioId) return `fill ${fill.fillId} is for portfolio ${fill.portfolioId}`;
+    const prior = this.ledger.find(fill.fillId);
+    if (prior >= 0) return this.ledger.matches(prior, fill) ? null : `fill ${fill.fillId} conflicts with an applied fill`;
+    if (!this.sleeves.has(fill.strategyId)) return `fill ${fill.fillId}: strategy ${fill.strategyId} has no sleeve`;
+    try {
+      this.checkFillNumbers(fill);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return null;
+  }
+
+  private applyFill(sleeve: Sleeve, fill: FillEvent): void {
+    const { quantity, price, fee } = fill;
+    let valuation = this.symbols.get(fill.symbol);
+    if (valuation === undefined) {
+      valuation = new SymbolState(fill.symbol, this.ledger.intern(fill.symbol), price);
+      this.symbols.set(fill.symbol, valuation);
+    } else if (!valuation.marked) {
+      valuation.price = price;
+    }
+    let position = sleeve.positions.get(fill.symbol);
+    if (position === undefined) {
+      position = new Position(valuation);
+      sleeve.positions.set(fill.symbol, position);
+    }
+    this.ledger.add(fill, sleeve.nameId, valuation.nameId);
+    const notional = quantity * price;
+    if (fill.side === 'buy') {
+      sleeve.cash -= notional + fee;
+      position.trade(quantity, price);
+    } else {
+      sleeve.cash += notional - fee;
+      position.trade(-quantity, price);
+    }
+    position.fees += fee;
+  }
+
+  private dropWoundDownSleeves(): void {
+    if (!this.order.some((sleeve) => sleeve.retired)) return;
+    this.order = this.order.filter((sleeve) => {
+      if (!sleeve.retired || !sleeve.isEmpty()) return true;
+      this.sleeves.delete(sleeve.strategyId);
+      return false;
+    });
+  }
+}
