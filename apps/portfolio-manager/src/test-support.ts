@@ -1,6 +1,8 @@
 // Test helpers (not shipped): unique key prefixes on the real Redis, cleanup, temp dirs, a silent logger.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -67,4 +69,197 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
+}
+
+// --- configs --------------------------------------------------------------------------
+
+export interface TestPortfolio {
+  readonly id: string;
+  readonly totalCapital: number;
+  readonly threshold: number;
+  /** strategy id -> target weight. */
+  readonly weights: Record<string, number>;
+}
+
+export function portfolioYaml(portfolio: TestPortfolio): string {
+  const allocations = Object.entries(portfolio.weights)
+    .map(
+      ([id, weight]) =>
+        `    - {strategy_id: ${id}, target_weight: ${weight}, min_capital: 0, max_capital: 1000000000}`,
+    )
+    .join('\n');
+  return [
+    'portfolio:',
+    `  id: ${portfolio.id}`,
+    `  total_capital: ${portfolio.totalCapital}`,
+    `  rebalance_threshold: ${portfolio.threshold}`,
+    '  allocations:',
+    allocations,
+    '',
+  ].join('\n');
+}
+
+export interface TestConfigFiles {
+  readonly dir: string;
+  readonly basePath: string;
+  readonly portfolioPath: string;
+  readonly journalPath: string;
+}
+
+/** Writes base.yaml (+ the portfolio file) into `dir`. `extra` are raw YAML lines. */
+export function writeConfigs(
+  dir: string,
+  options: { prefix: string; redisUrl?: string; portfolio: TestPortfolio; extra?: readonly string[] },
+): TestConfigFiles {
+  const portfolioPath = join(dir, 'portfolio.yaml');
+  writeFileSync(portfolioPath, portfolioYaml(options.portfolio));
+  const basePath = join(dir, 'base.yaml');
+  writeFileSync(
+    basePath,
+    [
+      `redis: {url: "${options.redisUrl ?? REDIS_URL}", prefix: "${options.prefix}"}`,
+      `portfolio_config: ${portfolioPath}`,
+      `journal_dir: ${join(dir, 'journal')}`,
+      ...(options.extra ?? ['check_interval_seconds: 60', 'snapshot_interval_seconds: 60']),
+      '',
+    ].join('\n'),
+  );
+  return { dir, basePath, portfolioPath, journalPath: join(dir, 'journal', 'portfolio.ndjson') };
+}
+
+// --- inputs ---------------------------------------------------------------------------
+
+/** A seeded PRNG (mulberry32): the same seed, the same sequence. */
+export function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface WireFill {
+  fill_id: string;
+  strategy_id: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  quantity: number;
+  price: number;
+  fee: number;
+  timestamp_ns: string;
+  portfolio_id?: string;
+  intent_id?: string;
+}
+
+/** XADDs `data` payloads to a stream in one pipeline; returns the entry ids. */
+export async function addEntries(redis: Redis, stream: string, payloads: readonly string[]): Promise<string[]> {
+  const pipeline = redis.pipeline();
+  for (const payload of payloads) pipeline.xadd(stream, '*', 'data', payload);
+  const results = (await pipeline.exec()) ?? [];
+  return results.map(([error, id]) => {
+    if (error) throw error;
+    return id as string;
+  });
+}
+
+/** True when the group has delivered and acknowledged everything on the stream. */
+export async function isDrained(redis: Redis, stream: string, group: string): Promise<boolean> {
+  const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+  for (const info of groups) {
+    const fields = new Map<string, unknown>();
+    for (let i = 0; i + 1 < info.length; i += 2) fields.set(String(info[i]), info[i + 1]);
+    if (fields.get('name') !== group) continue;
+    return fields.get('pending') === 0 && fields.get('lag') === 0;
+  }
+  return false;
+}
+
+// --- journal --------------------------------------------------------------------------
+
+export function readJournalLines(path: string, portfolioId?: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.length === 0) continue;
+    try {
+      const value = JSON.parse(line) as Record<string, unknown>;
+      if (portfolioId === undefined || value.portfolio_id === portfolioId) out.push(value);
+    } catch {
+      // a torn fragment
+    }
+  }
+  return out;
+}
+
+// --- child processes ------------------------------------------------------------------
+
+export const MAIN_JS = join(import.meta.dirname, '..', 'dist', 'main.js');
+
+export interface ManagerProcess {
+  readonly child: ChildProcess;
+  readonly logs: Record<string, unknown>[];
+  readonly stderr: string[];
+  readonly exited: Promise<number | null>;
+  hasLog(message: string): boolean;
+  waitForLog(message: string, timeoutMs: number): Promise<Record<string, unknown>>;
+}
+
+export function spawnManager(args: readonly string[], env: NodeJS.ProcessEnv = {}): ManagerProcess {
+  const childEnv = { ...process.env, ...env };
+  delete childEnv.NJORD_REDIS_URL;
+  if (env.NJORD_REDIS_URL !== undefined) childEnv.NJORD_REDIS_URL = env.NJORD_REDIS_URL;
+  const child = spawn(process.execPath, [MAIN_JS, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: Record<string, unknown>[] = [];
+  const stderr: string[] = [];
+  let partial = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    partial += chunk;
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.length === 0) continue;
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ msg: line });
+      }
+    }
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const hasLog = (message: string) => logs.some((line) => line.msg === message);
+  return {
+    child,
+    logs,
+    stderr,
+    exited,
+    hasLog,
+    waitForLog: (message, timeoutMs) =>
+      waitFor(() => logs.find((line) => line.msg === message), timeoutMs, `log "${message}"`),
+  };
+}
+
+export async function killAndWait(processes: readonly ManagerProcess[]): Promise<void> {
+  await Promise.all(
+    processes.map(async (manager) => {
+      if (manager.child.exitCode === null && manager.child.signalCode === null) {
+        manager.child.kill('SIGKILL');
+        await manager.exited;
+      }
+    }),
+  );
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -1,0 +1,246 @@
+// The service in-process against the real Redis: sleeves, a rebalance, dead letters.
+import { rmSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { redisKeys } from './adapters/streams.js';
+import { readConfig } from './config.js';
+import { PortfolioManager, type ManagerOutcome } from './service.js';
+import {
+  addEntries,
+  connectTestRedis,
+  deleteKeys,
+  isDrained,
+  memoryLogger,
+  readJournalLines,
+  tempDir,
+  type TestPortfolio,
+  uniquePrefix,
+  waitFor,
+  writeConfigs,
+  type WireFill,
+} from './test-support.js';
+
+const PORTFOLIO: TestPortfolio = {
+  id: 'svc',
+  totalCapital: 100_000,
+  threshold: 0.05,
+  weights: { a: 0.5, b: 0.3, c: 0.2 },
+};
+
+function fill(id: string, strategy: string, side: 'buy' | 'sell', quantity: number, price: number, fee: number): WireFill {
+  return {
+    fill_id: id,
+    strategy_id: strategy,
+    symbol: 'X',
+    side,
+    quantity,
+    price,
+    fee,
+    timestamp_ns: '1700000000000000000',
+  };
+}
+
+describe('PortfolioManager (in-process, real Redis)', () => {
+  let redis: Redis;
+  let prefix: string;
+  let dir: string;
+  let manager: PortfolioManager | undefined;
+  let running: Promise<ManagerOutcome> | undefined;
+  const log = memoryLogger();
+
+  beforeEach(() => {
+    redis = connectTestRedis();
+    prefix = uniquePrefix('svc');
+    dir = tempDir('svc');
+    log.lines.length = 0;
+  });
+
+  afterEach(async () => {
+    manager?.stop('test over');
+    if (running) await running.catch(() => undefined);
+    manager = undefined;
+    running = undefined;
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function start(extra?: string[]) {
+    const files = writeConfigs(dir, { prefix, portfolio: PORTFOLIO, ...(extra ? { extra } : {}) });
+    const loaded = await readConfig(files.basePath);
+    if (!loaded.success) throw loaded.error;
+    manager = new PortfolioManager({ config: loaded.data, logger: log.logger, lock: { retryEveryMs: 50 } });
+    running = manager.run();
+    await waitFor(() => log.lines.some((line) => line.msg === 'portfolio status'), 5000, 'manager start');
+    return { files, keys: redisKeys(prefix, PORTFOLIO.id), manager };
+  }
+
+  async function drained(keys: ReturnType<typeof redisKeys>) {
+    await waitFor(
+      async () => (await isDrained(redis, keys.fills, keys.group)) && (await isDrained(redis, keys.prices, keys.group)),
+      5000,
+      'streams drained',
+    );
+  }
+
+  it('applies fills of three strategies to their own sleeves, journaled then acked', async () => {
+    const { files, keys, manager: m } = await start();
+    await addEntries(redis, keys.fills, [
+      JSON.stringify(fill('f1', 'a', 'buy', 100, 50, 1)),
+      JSON.stringify(fill('f2', 'b', 'buy', 10, 50, 0.5)),
+      JSON.stringify(fill('f3', 'c', 'sell', 4, 60, 0)),
+      // Same id, same content: a duplicate, applied once.
+      JSON.stringify(fill('f1', 'a', 'buy', 100, 50, 1)),
+      // A strategy of another portfolio and a fill addressed to another portfolio: skipped quietly.
+      JSON.stringify(fill('f4', 'zzz', 'buy', 1, 50, 0)),
+      JSON.stringify({ ...fill('f5', 'a', 'buy', 1, 50, 0), portfolio_id: 'other' }),
+    ]);
+    await drained(keys);
+    const tracker = m.state;
+    // Funding at targets: a 50000, b 30000, c 20000 (weights 0.5/0.3/0.2 of 100000).
+    // a: 50000 - 100 x 50 - 1 = 44999; b: 30000 - 10 x 50 - 0.5 = 29499.5; c: 20000 + 4 x 60 = 20240.
+    expect(tracker.getSleeve('a').cash).toBe(44_999);
+    expect(tracker.getSleeve('a').positions.X?.units).toBe(100);
+    expect(tracker.getSleeve('a').fees).toBe(1);
+    expect(tracker.getSleeve('b').cash).toBe(29_499.5);
+    expect(tracker.getSleeve('b').positions.X?.units).toBe(10);
+    expect(tracker.getSleeve('c').cash).toBe(20_240);
+    expect(tracker.getSleeve('c').positions.X?.units).toBe(-4);
+    expect(m.counters).toMatchObject({
+      fills_applied: 3,
+      fills_duplicate: 1,
+      fills_unknown_strategy: 1,
+      fills_other_portfolio: 1,
+      dead_lettered: 0,
+    });
+    expect(await redis.xlen(keys.dead)).toBe(0);
+    const fills = readJournalLines(files.journalPath, PORTFOLIO.id).filter((line) => line.type === 'fill');
+    expect(fills.map((line) => (line.fill as WireFill).fill_id)).toEqual(['f1', 'f2', 'f3']);
+  });
+
+  it('a price move past the threshold publishes order intents and a snapshot', async () => {
+    const { files, keys, manager: m } = await start();
+    const subscriber = connectTestRedis();
+    const snapshots: Record<string, unknown>[] = [];
+    try {
+      subscriber.on('message', (_channel: string, message: string) => {
+        snapshots.push(JSON.parse(message) as Record<string, unknown>);
+      });
+      await subscriber.subscribe(keys.snapshotChannel);
+      // a (target 50000) buys 400 X at 100: 10000 cash + 40000 in X.
+      await addEntries(redis, keys.fills, [JSON.stringify(fill('f1', 'a', 'buy', 400, 100, 0))]);
+      await addEntries(redis, keys.prices, [JSON.stringify({ symbol: 'X', price: 100, timestamp_ns: '1' })]);
+      await drained(keys);
+      expect(await redis.xlen(keys.orders)).toBe(0);
+      // X +40% (inside max_mark_jump 0.5): a = 10000 + 400 x 140 = 66000, equity 116000,
+      // targets 58000 / 34800 / 23200, drift a = 8000 / 58000 = 0.138 > 0.05.
+      await addEntries(redis, keys.prices, [JSON.stringify({ symbol: 'X', price: 140, timestamp_ns: '2' })]);
+      await drained(keys);
+      const orders = await waitFor(
+        async () => {
+          const entries = await redis.xrange(keys.orders, '-', '+');
+          return entries.length > 0 ? entries : undefined;
+        },
+        5000,
+        'order intents',
+      );
+      expect(orders).toHaveLength(1);
+      const intent = JSON.parse(orders[0]?.[1][1] ?? '{}') as Record<string, unknown>;
+      // Scale a's X by k = 58000 / 66000: sell 400 x (1 - k) = 400 x 8000 / 66000 units.
+      expect(intent).toMatchObject({
+        portfolio_id: 'svc',
+        strategy_id: 'a',
+        symbol: 'X',
+        side: 'sell',
+        reference_price: 140,
+      });
+      expect(intent.quantity as number).toBeCloseTo((400 * 8000) / 66_000, 9);
+      expect(intent.intent_id).toBe(`${String(intent.plan_id)}:0`);
+
+      const after = await waitFor(
+        () => snapshots.find((snapshot) => snapshot.needs_rebalance === false && snapshot.total_equity === 116_000),
+        5000,
+        'post-rebalance snapshot',
+      );
+      // Transfers put every sleeve on its target: 58000 / 34800 / 23200.
+      const allocations = after.strategy_allocations as Record<string, number>;
+      expect(allocations.a).toBeCloseTo(58_000, 6);
+      expect(allocations.b).toBeCloseTo(34_800, 6);
+      expect(allocations.c).toBeCloseTo(23_200, 6);
+      expect(await redis.xlen(keys.snapshots)).toBeGreaterThanOrEqual(2);
+
+      const journal = readJournalLines(files.journalPath, PORTFOLIO.id);
+      const types = journal.map((line) => line.type);
+      // The plan is journaled before it is marked published, and a snapshot follows.
+      const planAt = types.indexOf('plan');
+      const publishedAt = types.indexOf('published');
+      expect(planAt).toBeGreaterThan(0);
+      expect(publishedAt).toBeGreaterThan(planAt);
+      expect(journal[publishedAt]).toMatchObject({ plan_id: intent.plan_id, intents: 1, dry_run: false });
+      expect(types.slice(publishedAt).includes('snapshot')).toBe(true);
+      const rebalanceLog = log.lines.find((line) => line.msg === 'rebalance planned');
+      expect(rebalanceLog).toMatchObject({ event: 'rebalance', reason: 'threshold', plan_id: intent.plan_id });
+      expect((rebalanceLog?.drift as Record<string, number>).a).toBeCloseTo(8000 / 58_000, 12);
+      expect(m.counters.plans).toBe(1);
+      // The intent is unfilled and younger than plan_timeout_seconds: no second plan on another move.
+      await addEntries(redis, keys.prices, [JSON.stringify({ symbol: 'X', price: 180, timestamp_ns: '3' })]);
+      await drained(keys);
+      expect(m.counters.plans).toBe(1);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
+  it('dead-letters malformed entries and keeps going', async () => {
+    const { files, keys, manager: m } = await start();
+    const valid = fill('ok-1', 'a', 'buy', 1, 10, 0);
+    const bad: [string, string][] = [
+      ['not JSON', '{"fill_id": '],
+      ['missing fields', JSON.stringify({ fill_id: 'm1', strategy_id: 'a', side: 'buy' })],
+      ['negative quantity', JSON.stringify({ ...valid, fill_id: 'n1', quantity: -1 })],
+      ['NaN price', JSON.stringify({ ...valid, fill_id: 'nan1' }).replace('"price":10', '"price":1e999')],
+      ['unknown side', JSON.stringify({ ...valid, fill_id: 's1', side: 'hold' })],
+      ['fractional timestamp', JSON.stringify({ ...valid, fill_id: 't1', timestamp_ns: '1700000000000000000.5' })],
+    ];
+    const badIds = await addEntries(
+      redis,
+      keys.fills,
+      [JSON.stringify(valid), ...bad.map(([, data]) => data)],
+    );
+    // The same fill id with another quantity: a conflicting duplicate.
+    const conflictIds = await addEntries(redis, keys.fills, [JSON.stringify({ ...valid, quantity: 2 })]);
+    await addEntries(redis, keys.prices, [JSON.stringify({ symbol: 'X', price: 10, timestamp_ns: '1' })]);
+    // 10 -> 16 is a 60% jump > max_mark_jump 0.5.
+    const jumpIds = await addEntries(redis, keys.prices, [JSON.stringify({ symbol: 'X', price: 16, timestamp_ns: '2' })]);
+    await redis.xadd(keys.fills, '*', 'other_field', 'x');
+    // The service is still up: a later valid fill is applied.
+    await addEntries(redis, keys.fills, [JSON.stringify(fill('ok-2', 'b', 'buy', 1, 10, 0))]);
+    await drained(keys);
+
+    const dead = (await redis.xrange(keys.dead, '-', '+')).map(
+      ([, fields]) => JSON.parse(fields[1] ?? '{}') as { data: string | null; error: string; source: string; entry_id: string },
+    );
+    // 6 malformed fills + 1 conflict + 1 mark jump + 1 entry without data.
+    expect(dead).toHaveLength(9);
+    expect(dead.slice(0, 6).map((entry) => entry.entry_id)).toEqual(badIds.slice(1));
+    expect(dead.slice(0, 6).map((entry) => entry.data)).toEqual(bad.map(([, data]) => data));
+    expect(dead[0]?.error).toMatch(/^not JSON/);
+    expect(dead[1]?.error).toContain('quantity: is required');
+    expect(dead[2]?.error).toContain('quantity: must be > 0, got -1');
+    expect(dead[3]?.error).toContain('price: must be a finite number');
+    expect(dead[4]?.error).toContain('side: must be one of');
+    expect(dead[5]?.error).toContain('timestamp_ns');
+    expect(dead[6]).toMatchObject({ entry_id: conflictIds[0], source: 'fills' });
+    expect(dead[6]?.error).toMatch(/^fill_conflict/);
+    expect(dead[7]).toMatchObject({ entry_id: jumpIds[0], source: 'prices' });
+    expect(dead[7]?.error).toMatch(/^mark_jump/);
+    expect(dead[8]).toMatchObject({ data: null, error: 'entry has no data field' });
+
+    expect(m.counters.fills_applied).toBe(2);
+    expect(m.counters.dead_lettered).toBe(9);
+    // The bad tick was not applied: X is still valued at 10.
+    expect(m.state.getPrice('X')).toBe(10);
+    const errors = readJournalLines(files.journalPath, PORTFOLIO.id).filter((line) => line.type === 'error');
+    expect(errors).toHaveLength(9);
+  });
+});
