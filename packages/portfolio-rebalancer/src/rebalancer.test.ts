@@ -391,6 +391,26 @@ describe('edge cases', () => {
     close(applyPlan(state, plan).unallocatedCash, 3_000);
   });
 
+  it('a sleeve whose strategy left the config winds down to target 0', () => {
+    // State also holds `old`: 20 X @ 100 = 2,000. Equity 22,000 -> A and B 11,000 each, old 0.
+    // old sells all 20 X (k = 0) and transfers -2,000; A: k = 11,000/12,500 = 0.88, sell 125 x
+    // 0.12 = 15 X; B: k = 11,000/7,500, buy 75 x 3,500/7,500 = 35 Y. Sells first in sleeve order.
+    const base = pairState();
+    const state: PortfolioStateView = {
+      ...base,
+      sleeves: [...base.sleeves, { strategyId: 'old', cash: 0, positions: { X: 20 } }],
+    };
+    const plan = planOf(makeRebalancer(pair()).createRebalancePlan(state, pairPrices, NOW));
+    close(plan.transfers['old'], -2_000);
+    close(plan.transfers['A'], -1_500);
+    close(plan.transfers['B'], 3_500);
+    expect(tradeSummary(plan).map((t) => t.slice(1, 5))).toEqual([
+      ['A', 'X', 'sell', 15],
+      ['old', 'X', 'sell', 20],
+      ['B', 'Y', 'buy', 35],
+    ]);
+  });
+
   it('reason: the allocator, then frequency, then the option', () => {
     // Pair drift: A (12,500 - 10,000)/10,000 = 0.25 > 0.05.
     expect(planOf(makeRebalancer(pair()).createRebalancePlan(pairState(), pairPrices, NOW)).reason).toBe('threshold');
