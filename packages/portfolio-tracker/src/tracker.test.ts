@@ -1,4 +1,5 @@
 import type { FillEvent } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { describe, expect, it } from 'vitest';
 import { isTrackerError, type TrackerError } from './errors.js';
 import { PortfolioTracker } from './tracker.js';
@@ -346,5 +347,25 @@ describe('getState', () => {
     // 40000 - 3 x 10 = 39970
     expect(state.sleeves[1]?.cash).toBeCloseTo(39970, 6);
     expect(state.unallocatedCash).toBe(tracker.unallocatedCash);
+  });
+});
+
+describe('per-sleeve accessors', () => {
+  it('getUnits and getCash agree with getSleeve', () => {
+    const config = parsePortfolioConfig({
+      portfolio: {
+        id: 'p',
+        total_capital: 1000,
+        rebalance_threshold: 0.1,
+        allocations: [{ strategy_id: 'a', target_weight: 1, min_capital: 0, max_capital: 1000 }],
+      },
+    });
+    const tracker = new PortfolioTracker(config);
+    tracker.onFill({ fillId: 'f', strategyId: 'a', symbol: 'X', side: 'buy', quantity: 3, price: 10, fee: 1, timestampNs: 1n });
+    // 1000 - 3 x 10 - 1 = 969 cash, 3 units.
+    expect(tracker.getUnits('a', 'X')).toBe(3);
+    expect(tracker.getUnits('a', 'Y')).toBe(0);
+    expect(tracker.getCash('a')).toBe(969);
+    expect(tracker.getSleeve('a').cash).toBe(tracker.getCash('a'));
   });
 });

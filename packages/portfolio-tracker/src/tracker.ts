@@ -337,6 +337,16 @@ export class PortfolioTracker {
     return this.sleeveOf(strategyId).capital();
   }
 
+  /** Units of `symbol` held by a sleeve (0 when none): allocation-free, for per-bar loops. */
+  getUnits(strategyId: string, symbol: string): number {
+    return this.sleeveOf(strategyId).positions.get(symbol)?.units ?? 0;
+  }
+
+  /** A sleeve's cash. Throws `unknown_strategy` without a sleeve. */
+  getCash(strategyId: string): number {
+    return this.sleeveOf(strategyId).cash;
+  }
+
   /** Sum of sleeve capital + unallocated cash. */
   getTotalEquity(): number {
     let equity = 0;
