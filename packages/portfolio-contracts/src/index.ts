@@ -94,3 +94,5 @@ export type {
 } from './backtest-result.js';
 export type { PortfolioStateView, PriceMap, SleeveView } from './state.js';
 export type { WireForm } from './codec.js';
+export { formatJournalLine, JOURNAL_LINE_TYPES } from './journal.js';
+export type { JournalLineType } from './journal.js';
