@@ -14,3 +14,28 @@ export { formatTimestampNs, parseTimestamp } from './timestamp-text.js';
 export { generateSyntheticData, SYNTHETIC_REGIMES } from './synthetic-data.js';
 export type { SyntheticDataOptions } from './synthetic-data.js';
 export { SeededRandom } from './random.js';
+export { createBarContext, StrategyBarContext } from './strategy.js';
+export type { BarContext, Strategy, StrategyTargets } from './strategy.js';
+export {
+  BUILT_IN_STRATEGIES,
+  createStrategyRegistry,
+  defaultParams,
+  StrategyRegistry,
+} from './strategy-registry.js';
+export type {
+  ParamSpec,
+  ResolveOptions,
+  StrategyDefinition,
+  StrategyFactory,
+  StrategyFactoryInput,
+  StrategyParamIssue,
+} from './strategy-registry.js';
+export { BuyAndHoldStrategy, FixedWeightsStrategy } from './strategies/weights.js';
+export { TrendlineBreakStrategy } from './strategies/trendline-break.js';
+export { RsiTemaBbStrategy } from './strategies/rsi-tema-bb.js';
+export type { RsiTemaBbParams } from './strategies/rsi-tema-bb.js';
+export { MomentumStrategy } from './strategies/momentum.js';
+export { BollingerBandsWindow } from './indicators/bollinger-bands.js';
+export { RollingTrendline } from './indicators/rolling-trendline.js';
+export { TripleEma } from './indicators/triple-ema.js';
+export { WilderRsi } from './indicators/wilder-rsi.js';

@@ -1,0 +1,254 @@
+// PortfolioBacktestEngine: runs the portfolio, its never-rebalanced baseline, an
+// equal-weight benchmark and each strategy alone, and assembles the result.
+import {
+  ContractError,
+  type CostModel,
+  encodePortfolioConfig,
+  type EquityPoint,
+  type FillModel,
+  type JournalLineType,
+  type Metrics,
+  type PortfolioBacktestResult,
+  type PortfolioConfig,
+  type StrategyAllocation,
+} from '@njord/portfolio-contracts';
+import type { PriceData } from '../price-data.js';
+import type { Strategy } from '../strategy.js';
+import { createStrategyRegistry, type StrategyRegistry } from '../strategy-registry.js';
+import { calculateContribution, calculateMetrics } from '../metrics.js';
+import { simulate, type SimulationOutput } from './simulate.js';
+
+/** Where journal lines go: the runner numbers them and writes NDJSON. */
+export interface BacktestJournal {
+  add(type: JournalLineType, timestampNs: bigint, body: Readonly<Record<string, unknown>>): void;
+}
+
+export interface PortfolioBacktestOptions {
+  readonly journal?: BacktestJournal;
+  /** Overrides the config's `fill_model`. */
+  readonly fillModel?: FillModel;
+  /** Overrides the config's `costs`. */
+  readonly costs?: CostModel;
+  /** First and last timestamps traded, inclusive (bars before `start` feed indicators only). */
+  readonly start?: bigint;
+  readonly end?: bigint;
+  /** Keep every Nth bar in the equity curve (rebalance bars always kept). */
+  readonly curveEvery?: number;
+  /** Progress of the main run, in bars. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Milliseconds from a monotonic clock, for `stats.run_ms` (packages do not read clocks). */
+  readonly clock?: () => number;
+  /** Provenance for `result.data` and `result.versions`. */
+  readonly dataPath?: string;
+  readonly dataSha256?: string;
+  readonly loadMs?: number;
+  readonly versions?: Readonly<Record<string, string>>;
+}
+
+export class BacktestError extends Error {
+  readonly _tag = 'BacktestError' as const;
+  constructor(
+    readonly code: 'empty_range' | 'no_data',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BacktestError';
+  }
+}
+
+const ZERO_SHA = '0'.repeat(64);
+
+export class PortfolioBacktestEngine {
+  readonly config: PortfolioConfig;
+  readonly registry: StrategyRegistry;
+  readonly options: PortfolioBacktestOptions;
+
+  constructor(config: PortfolioConfig, strategies: StrategyRegistry = createStrategyRegistry(), options: PortfolioBacktestOptions = {}) {
+    this.config = config;
+    this.registry = strategies;
+    this.options = options;
+  }
+
+  /** Fresh strategies for one run; throws ContractError with the allocation's path. */
+  private resolveStrategies(config: PortfolioConfig, data: PriceData, indices: readonly number[]): Strategy[] {
+    const issues = [];
+    const out: Strategy[] = [];
+    for (let i = 0; i < config.allocations.length; i++) {
+      const resolved = this.registry.resolveStrategy(config.allocations[i] as StrategyAllocation, data.symbols, {
+        allocationIndex: indices[i] ?? i,
+      });
+      if (resolved.success) out.push(resolved.data);
+      else issues.push(...resolved.error.issues);
+    }
+    if (issues.length > 0) throw new ContractError(issues);
+    return out;
+  }
+
+  /** The steps [first, last] that `start`/`end` select; throws BacktestError when empty. */
+  stepRange(data: PriceData): { firstStep: number; lastStep: number } {
+    if (data.steps === 0) throw new BacktestError('no_data', `${data.source}: no bars`);
+    const firstStep = this.options.start === undefined ? 0 : data.stepAtOrAfter(this.options.start);
+    const lastStep = this.options.end === undefined ? data.steps - 1 : data.stepAtOrBefore(this.options.end);
+    if (firstStep > lastStep || firstStep >= data.steps || lastStep < 0) {
+      throw new BacktestError('empty_range', `${data.source}: no bar between the start and the end of the range`);
+    }
+    return { firstStep, lastStep };
+  }
+
+  run(data: PriceData): PortfolioBacktestResult {
+    const clock = this.options.clock ?? (() => 0);
+    const started = clock();
+    const config = this.config;
+    const { firstStep, lastStep } = this.stepRange(data);
+    const fillModel = this.options.fillModel ?? config.fillModel;
+    const costs = this.options.costs ?? config.costs;
+    const strategies = this.resolveStrategies(config, data, config.allocations.map((_, i) => i));
+    const journal = this.options.journal;
+    const common = { data, firstStep, lastStep, fillModel, costs };
+
+    const main = simulate({
+      ...common,
+      config,
+      strategies,
+      mode: 'rebalance',
+      ...(this.options.curveEvery === undefined ? {} : { curveEvery: this.options.curveEvery }),
+      ...(this.options.onProgress === undefined ? {} : { onProgress: this.options.onProgress }),
+      ...(journal === undefined ? {} : { journal }),
+    });
+    const baseline = simulate({ ...common, config, strategies: this.resolveStrategies(config, data, config.allocations.map((_, i) => i)), mode: 'hold' });
+    const standalone = config.allocations.map((allocation, i) => {
+      const alone = standaloneConfig(config, allocation);
+      return simulate({ ...common, config: alone, strategies: this.resolveStrategies(alone, data, [i]), mode: 'hold' });
+    });
+
+    const timestamps = data.timestamps.subarray(firstStep, lastStep + 1);
+    const benchmark = benchmarkCurve(data, firstStep, lastStep, config.totalCapital);
+    const metricOptions = { riskFreeRate: config.riskFreeRate, ...(config.periodsPerYear === undefined ? {} : { periodsPerYear: config.periodsPerYear }) };
+    const ids = main.strategyIds;
+
+    const portfolioMetrics = calculateMetrics({ timestamps, equity: main.equity, initialCapital: config.totalCapital, tradedNotional: main.tradedNotional, costs: main.costs, rebalanceCount: main.rebalances.length, ...metricOptions });
+    const baselineMetrics = calculateMetrics({ timestamps, equity: baseline.equity, initialCapital: config.totalCapital, tradedNotional: baseline.tradedNotional, costs: baseline.costs, rebalanceCount: 0, ...metricOptions });
+    const benchmarkMetrics = calculateMetrics({ timestamps, equity: benchmark, initialCapital: config.totalCapital, tradedNotional: 0, costs: 0, rebalanceCount: 0, ...metricOptions });
+    const sleeveMetrics: Record<string, Metrics> = {};
+    const contribution: Record<string, number> = {};
+    ids.forEach((id, k) => {
+      sleeveMetrics[id] = calculateMetrics({
+        timestamps,
+        equity: main.capital[k] as Float64Array,
+        transfers: main.transfers[k] as Float64Array,
+        initialCapital: main.fundedCapital[k] as number,
+        tradedNotional: main.sleeveNotional[k] as number,
+        costs: main.sleeveCosts[k] as number,
+        rebalanceCount: main.rebalances.length,
+        ...metricOptions,
+      });
+      contribution[id] = calculateContribution({
+        equity: main.capital[k] as Float64Array,
+        transfers: main.transfers[k] as Float64Array,
+        initialSleeveCapital: main.fundedCapital[k] as number,
+        initialCapital: config.totalCapital,
+      });
+    });
+
+    const standaloneResult: PortfolioBacktestResult['standalone'] = Object.fromEntries(
+      ids.map((id, k) => {
+        const run = standalone[k] as SimulationOutput;
+        return [
+          id,
+          {
+            equityCurve: equityOnly(timestamps, run.equity, main.recordedSteps),
+            metrics: calculateMetrics({ timestamps, equity: run.equity, initialCapital: config.totalCapital, tradedNotional: run.tradedNotional, costs: run.costs, rebalanceCount: 0, ...metricOptions }),
+          },
+        ];
+      }),
+    );
+
+    const equityCurve: EquityPoint[] = [];
+    for (const bar of main.recordedSteps) {
+      const strategiesAt: Record<string, number> = {};
+      const targetsAt: Record<string, number> = {};
+      const driftAt: Record<string, number> = {};
+      ids.forEach((id, k) => {
+        strategiesAt[id] = (main.capital[k] as Float64Array)[bar] as number;
+        targetsAt[id] = (main.targets[k] as Float64Array)[bar] as number;
+        driftAt[id] = (main.drift[k] as Float64Array)[bar] as number;
+      });
+      equityCurve.push({
+        timestampNs: timestamps[bar] as bigint,
+        equity: main.equity[bar] as number,
+        cash: main.cash[bar] as number,
+        unallocated: main.unallocated[bar] as number,
+        strategies: strategiesAt,
+        targets: targetsAt,
+        drift: driftAt,
+      });
+    }
+
+    let barEvents = 0;
+    for (let s = 0; s < data.symbols.length; s++) {
+      const close = data.close[s] as Float64Array;
+      for (let t = firstStep; t <= lastStep; t++) if (close[t] === close[t]) barEvents++;
+    }
+    const runMs = Math.max(0, clock() - started);
+    const bars = lastStep - firstStep + 1;
+    return {
+      portfolioId: config.id,
+      config: encodePortfolioConfig(config).portfolio as PortfolioBacktestResult['config'],
+      data: { path: this.options.dataPath ?? data.source, sha256: this.options.dataSha256 ?? ZERO_SHA, symbols: data.symbols, bars: data.steps },
+      versions: this.options.versions ?? {},
+      start: data.timestamps[firstStep] as bigint,
+      end: data.timestamps[lastStep] as bigint,
+      initialCapital: config.totalCapital,
+      finalEquity: main.equity[bars - 1] as number,
+      equityCurve,
+      rebalances: main.rebalances,
+      metrics: { portfolio: portfolioMetrics, baseline: baselineMetrics, benchmark: benchmarkMetrics, strategies: sleeveMetrics },
+      contribution,
+      baseline: { equityCurve: equityOnly(timestamps, baseline.equity, main.recordedSteps) },
+      benchmark: { equityCurve: equityOnly(timestamps, benchmark, main.recordedSteps) },
+      standalone: standaloneResult,
+      stats: {
+        bars,
+        barEvents,
+        loadMs: this.options.loadMs ?? 0,
+        runMs,
+        barEventsPerSecond: runMs > 0 ? (barEvents / runMs) * 1000 : 0,
+      },
+    };
+  }
+}
+
+/** One strategy with the whole capital, never rebalanced (bounds cannot bind). */
+export function standaloneConfig(config: PortfolioConfig, allocation: StrategyAllocation): PortfolioConfig {
+  const { rebalanceFrequencyHours: _frequency, riskAdjustment: _risk, ...rest } = config;
+  return {
+    ...rest,
+    allocations: [{ ...allocation, targetWeight: 1, minCapital: 0, maxCapital: Number.MAX_VALUE }],
+  };
+}
+
+/**
+ * Equal-weight buy-and-hold of the symbols that have a bar at the first step, without
+ * costs; a symbol listed later is not in it.
+ */
+export function benchmarkCurve(data: PriceData, firstStep: number, lastStep: number, capital: number): Float64Array {
+  const held: number[] = [];
+  for (let s = 0; s < data.symbols.length; s++) if (data.hasBar(s, firstStep)) held.push(s);
+  const units = held.map((s) => capital / held.length / ((data.close[s] as Float64Array)[firstStep] as number));
+  const last = held.map((s) => (data.close[s] as Float64Array)[firstStep] as number);
+  const out = new Float64Array(lastStep - firstStep + 1);
+  for (let t = firstStep; t <= lastStep; t++) {
+    let equity = held.length === 0 ? capital : 0;
+    for (let j = 0; j < held.length; j++) {
+      const price = (data.close[held[j] as number] as Float64Array)[t] as number;
+      if (price === price) last[j] = price;
+      equity += (units[j] as number) * (last[j] as number);
+    }
+    out[t - firstStep] = equity;
+  }
+  return out;
+}
+
+function equityOnly(timestamps: BigInt64Array, equity: Float64Array, bars: Int32Array): { timestampNs: bigint; equity: number }[] {
+  return Array.from(bars, (bar) => ({ timestampNs: timestamps[bar] as bigint, equity: equity[bar] as number }));
+}

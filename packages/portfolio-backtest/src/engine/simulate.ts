@@ -1,0 +1,413 @@
+// The one bar loop behind every backtest run: strategies trade their sleeves, the trigger
+// fires rebalances through the same allocator, sizer, rebalancer and tracker as live.
+import { AllocationCalculator } from '@njord/portfolio-allocator';
+import type {
+  CostModel,
+  FillModel,
+  PlannedTrade,
+  PortfolioConfig,
+  RebalanceFill,
+  RebalancePlan,
+  RebalanceReason,
+  RebalanceRecord,
+} from '@njord/portfolio-contracts';
+import { Rebalancer } from '@njord/portfolio-rebalancer';
+import { calculateTradeCosts, PositionSizer } from '@njord/portfolio-sizer';
+import { PortfolioTracker } from '@njord/portfolio-tracker';
+import type { PriceData } from '../price-data.js';
+import {
+  createBarContext,
+  type Strategy,
+  type StrategyBarContext,
+  type StrategyTargets,
+} from '../strategy.js';
+
+/** Where journal lines go (the runner writes a file; tests keep an array). */
+export interface JournalSink {
+  write(line: Readonly<Record<string, unknown>>): void;
+}
+
+export type SimulationMode = 'rebalance' | 'hold';
+
+export interface SimulationInput {
+  readonly config: PortfolioConfig;
+  /** One fresh strategy per allocation, in config order. */
+  readonly strategies: readonly Strategy[];
+  readonly data: PriceData;
+  /** First step traded and recorded (earlier steps only feed indicators). */
+  readonly firstStep: number;
+  /** Last step run (inclusive). */
+  readonly lastStep: number;
+  readonly mode: SimulationMode;
+  readonly fillModel: FillModel;
+  readonly costs: CostModel;
+  readonly journal?: JournalSink;
+  readonly onProgress?: (stepsDone: number, stepsTotal: number) => void;
+  /** Bars between recorded curve points (rebalance bars always kept); 1 = every bar. */
+  readonly curveEvery?: number;
+}
+
+/** Per-bar series of one run, columnar. */
+export interface SimulationOutput {
+  readonly strategyIds: readonly string[];
+  /** Steps recorded in the curve (subset of [firstStep, lastStep] when curveEvery > 1). */
+  readonly recordedSteps: Int32Array;
+  /** Every bar of [firstStep, lastStep]: portfolio equity, and per strategy capital and transfers. */
+  readonly equity: Float64Array;
+  readonly cash: Float64Array;
+  readonly unallocated: Float64Array;
+  readonly capital: readonly Float64Array[];
+  readonly transfers: readonly Float64Array[];
+  readonly targets: readonly Float64Array[];
+  readonly drift: readonly Float64Array[];
+  readonly rebalances: RebalanceRecord[];
+  readonly rebalanceSteps: number[];
+  readonly tradedNotional: number;
+  readonly costs: number;
+  readonly fills: number;
+  readonly skipped: Readonly<Record<string, number>>;
+  readonly fundedCapital: Float64Array;
+  readonly halted: boolean;
+}
+
+interface PendingOrders {
+  readonly targets: (StrategyTargets | undefined)[];
+  rebalance: RebalanceReason | null;
+}
+
+export function simulate(input: SimulationInput): SimulationOutput {
+  const { data, config, strategies, firstStep, lastStep, mode, journal } = input;
+  const costs = input.costs;
+  const ids = config.allocations.map((a) => a.strategyId);
+  const n = ids.length;
+  const bars = Math.max(0, lastStep - firstStep + 1);
+  const startNs = data.timestamps[firstStep] as bigint;
+  const allocator = new AllocationCalculator(config);
+  const sizer = new PositionSizer(config);
+  const rebalancer = new Rebalancer(allocator, sizer, {
+    minTradeValue: config.minTradeValue,
+    costs,
+    netting: config.netting,
+  });
+  const tracker = new PortfolioTracker(config, { allocator, startNs });
+
+  const equity = new Float64Array(bars);
+  const cash = new Float64Array(bars);
+  const unallocated = new Float64Array(bars);
+  const capital = ids.map(() => new Float64Array(bars));
+  const transfers = ids.map(() => new Float64Array(bars));
+  const targets = ids.map(() => new Float64Array(bars));
+  const drift = ids.map(() => new Float64Array(bars));
+  const fundedCapital = Float64Array.from(ids, (id) => tracker.getStrategyCapital(id));
+  const rebalances: RebalanceRecord[] = [];
+  const rebalanceSteps: number[] = [];
+  const skipped: Record<string, number> = {};
+  const recorded: number[] = [];
+  const curveEvery = Math.max(1, Math.floor(input.curveEvery ?? 1));
+  let tradedNotional = 0;
+  let totalCosts = 0;
+  let fills = 0;
+  let halted = false;
+
+  const symbolIndex = strategies.map((s) => s.symbols.map((symbol) => data.symbolIndex(symbol)));
+  const contexts: StrategyBarContext[] = strategies.map((s) => createBarContext(data, s.symbols));
+  const pending: PendingOrders = {
+    targets: new Array<undefined>(n).fill(undefined),
+    rebalance: null,
+  };
+  // Targets a strategy gave during warm-up, merged per symbol: its position at the start.
+  const warmup: (Record<string, number> | undefined)[] = new Array<undefined>(n).fill(undefined);
+  const current: Record<string, number> = {};
+  const minTradeValue = config.minTradeValue;
+
+  journal?.write({
+    type: 'funding',
+    portfolio_id: config.id,
+    timestamp_ns: startNs.toString(),
+    sleeves: Object.fromEntries(ids.map((id, k) => [id, fundedCapital[k]])),
+    unallocated_cash: tracker.unallocatedCash,
+  });
+
+  function skip(reason: string): void {
+    skipped[reason] = (skipped[reason] ?? 0) + 1;
+  }
+
+  function markAll(prices: readonly Float64Array[], step: number, timestampNs: bigint): void {
+    for (let s = 0; s < data.symbols.length; s++) {
+      const price = (prices[s] as Float64Array)[step] as number;
+      if (price === price) tracker.setMark(data.symbols[s] as string, price, timestampNs);
+    }
+  }
+
+  /**
+   * Trades strategy k's sleeve toward the exposures it names, at `prices[.][step]`; a
+   * symbol it does not name keeps its position.
+   */
+  function tradeStrategy(
+    k: number,
+    wanted: StrategyTargets,
+    prices: readonly Float64Array[],
+    step: number,
+    timestampNs: bigint,
+  ): void {
+    const strategy = strategies[k] as Strategy;
+    const id = ids[k] as string;
+    const sleeveCapital = tracker.getStrategyCapital(id);
+    const indices = symbolIndex[k] as number[];
+    for (let j = 0; j < indices.length; j++) {
+      const symbol = strategy.symbols[j] as string;
+      const exposure = wanted[symbol];
+      if (exposure === undefined) continue;
+      const s = indices[j] as number;
+      // Before its first bar a symbol does not exist: the exposure stays in cash.
+      if (!data.exists(s, step)) continue;
+      const held = tracker.getUnits(id, symbol);
+      const price = (prices[s] as Float64Array)[step] as number;
+      if (price !== price) {
+        if (exposure !== 0 || held !== 0) skip('no_bar');
+        continue;
+      }
+      const desired =
+        exposure === 0
+          ? 0
+          : sizer.calculatePositionSize(id, symbol, sleeveCapital, price, exposure).units;
+      const delta = desired - held;
+      if (delta === 0) continue;
+      const rounded = sizer.roundTrade(symbol, delta, price);
+      if (rounded.quantity === 0) {
+        skip(rounded.reason ?? 'rounded_to_zero');
+        continue;
+      }
+      const notional = Math.abs(rounded.quantity) * price;
+      if (notional < minTradeValue) {
+        skip('below_min_trade_value');
+        continue;
+      }
+      const cost = calculateTradeCosts(notional, costs);
+      const fee = cost.commission + cost.slippage;
+      tracker.onFill({
+        fillId: `${id}:${step}:${symbol}`,
+        strategyId: id,
+        symbol,
+        side: rounded.quantity > 0 ? 'buy' : 'sell',
+        quantity: Math.abs(rounded.quantity),
+        price,
+        fee,
+        timestampNs,
+      });
+      fills++;
+      tradedNotional += notional;
+      totalCosts += fee;
+    }
+  }
+
+  function rebalanceAt(
+    reason: RebalanceReason,
+    prices: readonly Float64Array[],
+    step: number,
+    timestampNs: bigint,
+    bar: number,
+  ): boolean {
+    const valuation: Record<string, number> = {};
+    for (let s = 0; s < data.symbols.length; s++) {
+      const symbol = data.symbols[s] as string;
+      const price = (prices[s] as Float64Array)[step] as number;
+      const value = price === price ? price : tracker.getPrice(symbol);
+      if (value !== undefined) valuation[symbol] = value;
+    }
+    const planned = rebalancer.createRebalancePlan(tracker.getState(), valuation, timestampNs, {
+      planId: `${config.id}:rb:${rebalances.length}`,
+      reason,
+      tradable: (symbol) => {
+        const s = data.symbolIndex(symbol);
+        return (
+          s >= 0 &&
+          ((prices[s] as Float64Array)[step] as number) ===
+            ((prices[s] as Float64Array)[step] as number)
+        );
+      },
+    });
+    if (!planned.success) {
+      journal?.write({
+        type: 'error',
+        portfolio_id: config.id,
+        timestamp_ns: timestampNs.toString(),
+        code: planned.error.code,
+        message: planned.error.message,
+      });
+      return false;
+    }
+    const plan: RebalancePlan = planned.data;
+    tracker.applyPlan(plan);
+    const planFills: RebalanceFill[] = [];
+    for (const trade of plan.trades) planFills.push(fillTrade(trade));
+    for (const [id, amount] of Object.entries(plan.transfers)) {
+      const k = ids.indexOf(id);
+      if (k >= 0)
+        (transfers[k] as Float64Array)[bar] =
+          ((transfers[k] as Float64Array)[bar] as number) + amount;
+    }
+    rebalances.push({ ...plan, fills: planFills });
+    rebalanceSteps.push(step);
+    journal?.write({
+      type: 'plan',
+      portfolio_id: config.id,
+      step,
+      plan_id: plan.planId,
+      reason: plan.reason,
+      timestamp_ns: timestampNs.toString(),
+      transfers: plan.transfers,
+      trades: plan.trades.length,
+      skipped: plan.skipped.length,
+      estimated_costs: plan.estimatedCosts,
+    });
+    return true;
+  }
+
+  function fillTrade(trade: PlannedTrade): RebalanceFill {
+    const fee = trade.commission + trade.slippage;
+    tracker.onFill({
+      fillId: trade.intentId,
+      strategyId: trade.strategyId,
+      symbol: trade.symbol,
+      side: trade.side,
+      quantity: trade.quantity,
+      price: trade.referencePrice,
+      fee,
+      timestampNs: trade.timestampNs,
+      intentId: trade.intentId,
+    });
+    fills++;
+    tradedNotional += trade.quantity * trade.referencePrice;
+    totalCosts += fee;
+    return {
+      intentId: trade.intentId,
+      fillPrice: trade.referencePrice,
+      commission: trade.commission,
+      slippage: trade.slippage,
+    };
+  }
+
+  const nextOpen = input.fillModel === 'next_open';
+  for (let step = 0; step <= lastStep; step++) {
+    const timestampNs = data.timestamps[step] as bigint;
+    const bar = step - firstStep;
+    if (bar < 0) {
+      // Warm-up: indicators see the bars, nothing trades or is recorded.
+      for (let k = 0; k < n; k++) {
+        const wanted = (strategies[k] as Strategy).onBar(
+          (contexts[k] as StrategyBarContext).moveTo(step),
+        );
+        if (wanted !== undefined) warmup[k] = Object.assign(warmup[k] ?? {}, wanted);
+      }
+      continue;
+    }
+
+    if (nextOpen && bar > 0 && !halted) {
+      markAll(data.open, step, timestampNs);
+      for (let k = 0; k < n; k++) {
+        const wanted = pending.targets[k];
+        if (wanted !== undefined) tradeStrategy(k, wanted, data.open, step, timestampNs);
+        pending.targets[k] = undefined;
+      }
+      if (pending.rebalance !== null)
+        rebalanceAt(pending.rebalance, data.open, step, timestampNs, bar);
+      pending.rebalance = null;
+    }
+
+    markAll(data.close, step, timestampNs);
+    if (!halted) {
+      for (let k = 0; k < n; k++) {
+        let wanted = (strategies[k] as Strategy).onBar(
+          (contexts[k] as StrategyBarContext).moveTo(step),
+        );
+        const carried = warmup[k];
+        if (bar === 0 && carried !== undefined)
+          wanted = wanted === undefined ? carried : { ...carried, ...wanted };
+        if (wanted === undefined) continue;
+        if (nextOpen) pending.targets[k] = wanted;
+        else tradeStrategy(k, wanted, data.close, step, timestampNs);
+      }
+    }
+
+    // The trigger, at the closes, after the strategies' trades.
+    let totalCapital = 0;
+    for (let k = 0; k < n; k++) {
+      const value = tracker.getStrategyCapital(ids[k] as string);
+      current[ids[k] as string] = value;
+      totalCapital += value;
+    }
+    const equityNow = totalCapital + tracker.unallocatedCash;
+    if (equityNow <= 0 && !halted) {
+      halted = true;
+      journal?.write({
+        type: 'error',
+        portfolio_id: config.id,
+        timestamp_ns: timestampNs.toString(),
+        code: 'portfolio_halted',
+        message: `portfolio equity ${String(equityNow)} <= 0: trading stops`,
+      });
+    }
+    const allocation = allocator.calculateTargets(current, tracker.unallocatedCash);
+    const driftNow = allocator.calculateDrift(current, allocation.targets, equityNow);
+    for (let k = 0; k < n; k++) {
+      const id = ids[k] as string;
+      (targets[k] as Float64Array)[bar] = allocation.targets[id] ?? 0;
+      (drift[k] as Float64Array)[bar] = driftNow[id] ?? 0;
+    }
+    let rebalanced = false;
+    if (mode === 'rebalance' && !halted) {
+      const reason = allocator.rebalanceReason(driftNow, {
+        nowNs: timestampNs,
+        lastRebalanceNs: tracker.lastRebalanceNs,
+      });
+      if (reason !== null) {
+        if (!nextOpen) rebalanced = rebalanceAt(reason, data.close, step, timestampNs, bar);
+        else if (step < lastStep) pending.rebalance = reason;
+      }
+    }
+
+    let cashNow = tracker.unallocatedCash;
+    let equityAfter = tracker.unallocatedCash;
+    for (let k = 0; k < n; k++) {
+      const id = ids[k] as string;
+      const value = tracker.getStrategyCapital(id);
+      (capital[k] as Float64Array)[bar] = value;
+      equityAfter += value;
+      cashNow += tracker.getCash(id);
+    }
+    equity[bar] = equityAfter;
+    cash[bar] = cashNow;
+    unallocated[bar] = tracker.unallocatedCash;
+    if (bar % curveEvery === 0 || rebalanced || step === lastStep) recorded.push(bar);
+    if (input.onProgress !== undefined && (bar & 1023) === 0) input.onProgress(bar, bars);
+  }
+  input.onProgress?.(bars, bars);
+
+  journal?.write({
+    type: 'checkpoint',
+    portfolio_id: config.id,
+    timestamp_ns: (data.timestamps[lastStep] as bigint).toString(),
+    state: tracker.serialize(),
+  });
+
+  return {
+    strategyIds: ids,
+    recordedSteps: Int32Array.from(recorded),
+    equity,
+    cash,
+    unallocated,
+    capital,
+    transfers,
+    targets,
+    drift,
+    rebalances,
+    rebalanceSteps,
+    tradedNotional,
+    costs: totalCosts,
+    fills,
+    skipped,
+    fundedCapital,
+    halted,
+  };
+}

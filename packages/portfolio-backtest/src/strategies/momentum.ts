@@ -1,0 +1,109 @@
+// momentum: every `rebalance_every` bars, hold the best half of the symbols by `lookback`-bar return.
+import type { BarContext, Strategy, StrategyTargets } from '../strategy.js';
+import { assertForward } from './step-guard.js';
+
+/**
+ * On its first call and every `rebalance_every` steps after it: rank the symbols by
+ * their return over their last `lookback` own bars (last close / the close `lookback`
+ * bars before - 1; a symbol needs lookback + 1 bars so far); the top ceil(n/2) with a
+ * return > 0 get 1/ceil(n/2) each, every other symbol 0 (n = all the strategy's
+ * symbols, so a slot without a positive candidate stays in cash). Ties keep symbol
+ * order. Between rebalances it holds (undefined).
+ */
+export class MomentumStrategy implements Strategy {
+  readonly kind = 'momentum';
+  readonly id: string;
+  readonly symbols: readonly string[];
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly #lookback: number;
+  readonly #every: number;
+  readonly #slots: number;
+  /** Per symbol, a ring of its last lookback + 1 closes. */
+  readonly #rings: Float64Array[];
+  readonly #counts: Float64Array;
+  readonly #returns: Float64Array;
+  readonly #order: Int32Array;
+  #firstStep = -1;
+  #nextStep = 0;
+  #lastStep = -1;
+  #lastTargets: StrategyTargets | undefined = undefined;
+
+  constructor(
+    id: string,
+    symbols: readonly string[],
+    params: { readonly lookback: number; readonly rebalance_every: number },
+  ) {
+    this.id = id;
+    this.symbols = Object.freeze([...symbols]);
+    this.params = Object.freeze({ ...params });
+    this.#lookback = params.lookback;
+    this.#every = params.rebalance_every;
+    this.#slots = Math.ceil(symbols.length / 2);
+    this.#rings = symbols.map(() => new Float64Array(params.lookback + 1));
+    this.#counts = new Float64Array(symbols.length);
+    this.#returns = new Float64Array(symbols.length);
+    this.#order = new Int32Array(symbols.length);
+  }
+
+  onBar(ctx: BarContext): StrategyTargets | undefined {
+    const step = ctx.step;
+    if (step === this.#lastStep) return this.#lastTargets;
+    assertForward(this.id, step, this.#lastStep);
+    const count = this.symbols.length;
+    const size = this.#lookback + 1;
+    for (let i = 0; i < count; i++) {
+      const close = ctx.close[i] as Float64Array;
+      const ring = this.#rings[i] as Float64Array;
+      let n = this.#counts[i] as number;
+      for (let t = this.#nextStep; t <= step; t++) {
+        const c = close[t] as number;
+        if (c === c) ring[n++ % size] = c;
+      }
+      this.#counts[i] = n;
+    }
+    this.#nextStep = step + 1;
+    this.#lastStep = step;
+    if (this.#firstStep < 0) this.#firstStep = step;
+    if ((step - this.#firstStep) % this.#every !== 0) {
+      this.#lastTargets = undefined;
+      return undefined;
+    }
+    const returns = this.#returns;
+    const order = this.#order;
+    for (let i = 0; i < count; i++) {
+      const n = this.#counts[i] as number;
+      const ring = this.#rings[i] as Float64Array;
+      // With n >= size closes, the newest is at (n - 1) % size and the one lookback bars before at n % size.
+      returns[i] =
+        n >= size ? (ring[(n - 1) % size] as number) / (ring[n % size] as number) - 1 : Number.NaN;
+      order[i] = i;
+    }
+    // Insertion sort by return, descending; NaN last; stable, so ties keep symbol order.
+    for (let a = 1; a < count; a++) {
+      const item = order[a] as number;
+      const value = returns[item] as number;
+      let b = a - 1;
+      while (b >= 0 && isBefore(value, returns[order[b] as number] as number)) {
+        order[b + 1] = order[b] as number;
+        b--;
+      }
+      order[b + 1] = item;
+    }
+    const targets: Record<string, number> = {};
+    for (let i = 0; i < count; i++) targets[this.symbols[i] as string] = 0;
+    const weight = 1 / this.#slots;
+    for (let rank = 0; rank < this.#slots; rank++) {
+      const i = order[rank] as number;
+      if ((returns[i] as number) > 0) targets[this.symbols[i] as string] = weight;
+    }
+    this.#lastTargets = targets;
+    return targets;
+  }
+}
+
+/** Whether return `a` ranks strictly before `b` (higher first, NaN last). */
+function isBefore(a: number, b: number): boolean {
+  if (a !== a) return false;
+  if (b !== b) return true;
+  return a > b;
+}

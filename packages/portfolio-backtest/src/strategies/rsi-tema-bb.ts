@@ -1,0 +1,97 @@
+// rsi_tema_bb: mean reversion entry (RSI oversold at the lower band, TEMA rising), exit when stretched.
+import { BollingerBandsWindow } from '../indicators/bollinger-bands.js';
+import { TripleEma } from '../indicators/triple-ema.js';
+import { WilderRsi } from '../indicators/wilder-rsi.js';
+import type { BarContext, Strategy, StrategyTargets } from '../strategy.js';
+import { SignalTargets } from './signal-targets.js';
+import { assertForward } from './step-guard.js';
+
+export interface RsiTemaBbParams {
+  readonly rsi_period: number;
+  readonly oversold: number;
+  readonly overbought: number;
+  readonly bb_period: number;
+  readonly bb_k: number;
+  readonly tema_period: number;
+}
+
+/**
+ * Per symbol, on its own closes (gaps skipped), once RSI, the bands and two TEMA
+ * values are defined: long (1/n) when RSI < oversold and close <= lower band and
+ * TEMA > its previous value; else flat (0) when RSI > overbought or close >= upper
+ * band; else not named (hold). Only symbols with a bar at this step are named.
+ */
+export class RsiTemaBbStrategy implements Strategy {
+  readonly kind = 'rsi_tema_bb';
+  readonly id: string;
+  readonly symbols: readonly string[];
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly #rsi: WilderRsi[];
+  readonly #bands: BollingerBandsWindow[];
+  readonly #tema: TripleEma[];
+  readonly #previousTema: Float64Array;
+  readonly #oversold: number;
+  readonly #overbought: number;
+  readonly #signals: SignalTargets;
+  #nextStep = 0;
+  #lastStep = -1;
+  #lastTargets: StrategyTargets | undefined = undefined;
+
+  constructor(id: string, symbols: readonly string[], params: RsiTemaBbParams) {
+    this.id = id;
+    this.symbols = Object.freeze([...symbols]);
+    this.params = Object.freeze({ ...params });
+    this.#rsi = symbols.map(() => new WilderRsi(params.rsi_period));
+    this.#bands = symbols.map(() => new BollingerBandsWindow(params.bb_period, params.bb_k));
+    this.#tema = symbols.map(() => new TripleEma(params.tema_period));
+    this.#previousTema = new Float64Array(symbols.length).fill(Number.NaN);
+    this.#oversold = params.oversold;
+    this.#overbought = params.overbought;
+    this.#signals = new SignalTargets(this.symbols, 1 / symbols.length);
+  }
+
+  #update(i: number, close: number): void {
+    (this.#rsi[i] as WilderRsi).update(close);
+    (this.#bands[i] as BollingerBandsWindow).update(close);
+    const tema = this.#tema[i] as TripleEma;
+    this.#previousTema[i] = tema.value;
+    tema.update(close);
+  }
+
+  onBar(ctx: BarContext): StrategyTargets | undefined {
+    const step = ctx.step;
+    if (step === this.#lastStep) return this.#lastTargets;
+    assertForward(this.id, step, this.#lastStep);
+    const count = this.symbols.length;
+    for (let i = 0; i < count; i++) {
+      const close = ctx.close[i] as Float64Array;
+      for (let t = this.#nextStep; t < step; t++) {
+        const c = close[t] as number;
+        if (c === c) this.#update(i, c);
+      }
+    }
+    const signals = this.#signals;
+    signals.begin();
+    for (let i = 0; i < count; i++) {
+      const c = (ctx.close[i] as Float64Array)[step] as number;
+      if (c !== c) continue;
+      this.#update(i, c);
+      const previous = this.#previousTema[i] as number;
+      if (previous !== previous) continue; // TEMA not yet defined twice
+      const rsi = (this.#rsi[i] as WilderRsi).value;
+      const bands = this.#bands[i] as BollingerBandsWindow;
+      if (rsi !== rsi || !bands.isReady) continue;
+      const tema = (this.#tema[i] as TripleEma).value;
+      if (rsi < this.#oversold && c <= bands.lower && tema > previous) {
+        signals.long(i);
+      } else if (rsi > this.#overbought || c >= bands.upper) {
+        signals.flat(i);
+      }
+    }
+    const targets = signals.end();
+    this.#nextStep = step + 1;
+    this.#lastStep = step;
+    this.#lastTargets = targets;
+    return targets;
+  }
+}

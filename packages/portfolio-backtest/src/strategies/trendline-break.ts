@@ -1,0 +1,74 @@
+// trendline_break: a close above the line through the previous highs goes long, below the lows' line flat.
+import { RollingTrendline } from '../indicators/rolling-trendline.js';
+import type { BarContext, Strategy, StrategyTargets } from '../strategy.js';
+import { SignalTargets } from './signal-targets.js';
+import { assertForward } from './step-guard.js';
+
+/**
+ * For each symbol with a bar at this step and at least `lookback` earlier bars: fit a
+ * least-squares line through its previous `lookback` highs (its own bars, gaps skipped)
+ * and extrapolate it to this bar; close above it -> long (1/n); else fit the same line
+ * through the lows: close below it -> flat (0); else the symbol is not named (hold).
+ * Bars before the first call are read on the first call (indicator warm-up).
+ */
+export class TrendlineBreakStrategy implements Strategy {
+  readonly kind = 'trendline_break';
+  readonly id: string;
+  readonly symbols: readonly string[];
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly #highs: RollingTrendline[];
+  readonly #lows: RollingTrendline[];
+  readonly #signals: SignalTargets;
+  #nextStep = 0;
+  #lastStep = -1;
+  #lastTargets: StrategyTargets | undefined = undefined;
+
+  constructor(id: string, symbols: readonly string[], params: { readonly lookback: number }) {
+    this.id = id;
+    this.symbols = Object.freeze([...symbols]);
+    this.params = Object.freeze({ ...params });
+    this.#highs = symbols.map(() => new RollingTrendline(params.lookback));
+    this.#lows = symbols.map(() => new RollingTrendline(params.lookback));
+    this.#signals = new SignalTargets(this.symbols, 1 / symbols.length);
+  }
+
+  onBar(ctx: BarContext): StrategyTargets | undefined {
+    const step = ctx.step;
+    if (step === this.#lastStep) return this.#lastTargets;
+    assertForward(this.id, step, this.#lastStep);
+    const count = this.symbols.length;
+    for (let i = 0; i < count; i++) {
+      const close = ctx.close[i] as Float64Array;
+      const high = ctx.high[i] as Float64Array;
+      const low = ctx.low[i] as Float64Array;
+      const highs = this.#highs[i] as RollingTrendline;
+      const lows = this.#lows[i] as RollingTrendline;
+      for (let t = this.#nextStep; t < step; t++) {
+        const c = close[t] as number;
+        if (c === c) {
+          highs.push(high[t] as number);
+          lows.push(low[t] as number);
+        }
+      }
+    }
+    const signals = this.#signals;
+    signals.begin();
+    for (let i = 0; i < count; i++) {
+      const c = (ctx.close[i] as Float64Array)[step] as number;
+      if (c !== c) continue;
+      const highs = this.#highs[i] as RollingTrendline;
+      const lows = this.#lows[i] as RollingTrendline;
+      if (highs.isReady) {
+        if (c > highs.extrapolate()) signals.long(i);
+        else if (c < lows.extrapolate()) signals.flat(i);
+      }
+      highs.push((ctx.high[i] as Float64Array)[step] as number);
+      lows.push((ctx.low[i] as Float64Array)[step] as number);
+    }
+    const targets = signals.end();
+    this.#nextStep = step + 1;
+    this.#lastStep = step;
+    this.#lastTargets = targets;
+    return targets;
+  }
+}
