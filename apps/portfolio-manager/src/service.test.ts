@@ -1,5 +1,5 @@
 // The service in-process against the real Redis: sleeves, a rebalance, dead letters.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { redisKeys } from './adapters/streams.js';
@@ -65,14 +65,35 @@ describe('PortfolioManager (in-process, real Redis)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function start(extra?: string[]) {
-    const files = writeConfigs(dir, { prefix, portfolio: PORTFOLIO, ...(extra ? { extra } : {}) });
+  async function start(options: { dryRun?: boolean; portfolio?: TestPortfolio } = {}) {
+    const files = writeConfigs(dir, { prefix, portfolio: options.portfolio ?? PORTFOLIO });
     const loaded = await readConfig(files.basePath);
     if (!loaded.success) throw loaded.error;
-    manager = new PortfolioManager({ config: loaded.data, logger: log.logger, lock: { retryEveryMs: 50 } });
+    log.lines.length = 0;
+    manager = new PortfolioManager({
+      config: loaded.data,
+      logger: log.logger,
+      lock: { retryEveryMs: 50 },
+      dryRun: options.dryRun ?? false,
+    });
     running = manager.run();
     await waitFor(() => log.lines.some((line) => line.msg === 'portfolio status'), 5000, 'manager start');
     return { files, keys: redisKeys(prefix, PORTFOLIO.id), manager };
+  }
+
+  async function stop() {
+    manager?.stop('test');
+    expect(await running).toBe('stopped');
+    manager = undefined;
+    running = undefined;
+  }
+
+  /** A fills 400 X at 100, X marked 100 then 140: a threshold rebalance selling X in a. */
+  async function triggerRebalance(keys: ReturnType<typeof redisKeys>) {
+    await addEntries(redis, keys.fills, [JSON.stringify(fill('f1', 'a', 'buy', 400, 100, 0))]);
+    await addEntries(redis, keys.prices, [JSON.stringify({ symbol: 'X', price: 100, timestamp_ns: '1' })]);
+    await addEntries(redis, keys.prices, [JSON.stringify({ symbol: 'X', price: 140, timestamp_ns: '2' })]);
+    await drained(keys);
   }
 
   async function drained(keys: ReturnType<typeof redisKeys>) {
@@ -212,7 +233,7 @@ describe('PortfolioManager (in-process, real Redis)', () => {
     await addEntries(redis, keys.prices, [JSON.stringify({ symbol: 'X', price: 10, timestamp_ns: '1' })]);
     // 10 -> 16 is a 60% jump > max_mark_jump 0.5.
     const jumpIds = await addEntries(redis, keys.prices, [JSON.stringify({ symbol: 'X', price: 16, timestamp_ns: '2' })]);
-    await redis.xadd(keys.fills, '*', 'other_field', 'x');
+    const noDataIds = [(await redis.xadd(keys.fills, '*', 'other_field', 'x')) ?? undefined];
     // The service is still up: a later valid fill is applied.
     await addEntries(redis, keys.fills, [JSON.stringify(fill('ok-2', 'b', 'buy', 1, 10, 0))]);
     await drained(keys);
@@ -230,17 +251,69 @@ describe('PortfolioManager (in-process, real Redis)', () => {
     expect(dead[3]?.error).toContain('price: must be a finite number');
     expect(dead[4]?.error).toContain('side: must be one of');
     expect(dead[5]?.error).toContain('timestamp_ns');
-    expect(dead[6]).toMatchObject({ entry_id: conflictIds[0], source: 'fills' });
-    expect(dead[6]?.error).toMatch(/^fill_conflict/);
-    expect(dead[7]).toMatchObject({ entry_id: jumpIds[0], source: 'prices' });
-    expect(dead[7]?.error).toMatch(/^mark_jump/);
-    expect(dead[8]).toMatchObject({ data: null, error: 'entry has no data field' });
-
+    // Entries of the two streams may share an id (same millisecond): find them by source and id.
+    const find = (source: string, id: string | undefined) =>
+      dead.find((entry) => entry.source === source && entry.entry_id === id);
+    expect(find('fills', conflictIds[0])?.error).toMatch(/^fill_conflict/);
+    expect(find('prices', jumpIds[0])?.error).toMatch(/^mark_jump/);
+    expect(find('fills', noDataIds[0])).toMatchObject({ data: null, error: 'entry has no data field' });
     expect(m.counters.fills_applied).toBe(2);
     expect(m.counters.dead_lettered).toBe(9);
     // The bad tick was not applied: X is still valued at 10.
     expect(m.state.getPrice('X')).toBe(10);
     const errors = readJournalLines(files.journalPath, PORTFOLIO.id).filter((line) => line.type === 'error');
     expect(errors).toHaveLength(9);
+  });
+
+  it('republishes the intents of a plan journaled but not marked published', async () => {
+    const first = await start();
+    await triggerRebalance(first.keys);
+    await waitFor(async () => (await redis.xlen(first.keys.orders)) === 1, 5000, 'first intent');
+    await stop();
+    // Cut the journal right after the plan line, as if the manager died before publishing.
+    const text = readFileSync(first.files.journalPath, 'utf8').split('\n');
+    const planAt = text.findIndex((entry) => entry.includes('"type":"plan"'));
+    expect(planAt).toBeGreaterThan(0);
+    writeFileSync(first.files.journalPath, `${text.slice(0, planAt + 1).join('\n')}\n`);
+
+    await start();
+    await waitFor(async () => (await redis.xlen(first.keys.orders)) === 2, 5000, 'republished intent');
+    const intents = (await redis.xrange(first.keys.orders, '-', '+')).map(
+      ([, fields]) => JSON.parse(fields[1] ?? '{}') as Record<string, unknown>,
+    );
+    // The same intent again (consumers dedupe by intent_id).
+    expect(intents[1]).toEqual(intents[0]);
+    expect(log.lines.some((line) => line.msg === 'republished the intents of a plan not marked published')).toBe(true);
+    const journal = readJournalLines(first.files.journalPath, PORTFOLIO.id);
+    expect(journal.filter((line) => line.type === 'published')).toHaveLength(1);
+    await stop();
+  });
+
+  it('journals and applies a changed portfolio config on restart', async () => {
+    const first = await start();
+    await stop();
+    const changed: TestPortfolio = { ...PORTFOLIO, weights: { a: 0.6, b: 0.4 } };
+    const second = await start({ portfolio: changed });
+    const configs = readJournalLines(first.files.journalPath, PORTFOLIO.id).filter((line) => line.type === 'config');
+    expect(configs).toHaveLength(2);
+    expect(configs[1]?.previous_hash).toBe(configs[0]?.hash);
+    expect(configs[1]?.hash).not.toBe(configs[0]?.hash);
+    // c left the config: its sleeve (20000 cash) is retired with target 0 until wound down.
+    expect(second.manager.state.getSleeve('c').retired).toBe(true);
+    expect(second.manager.state.getSnapshot(0n).targetAllocations.c ?? 0).toBe(0);
+    await stop();
+    // A third start with the same config journals no new config line.
+    await start({ portfolio: changed });
+    await stop();
+    expect(readJournalLines(first.files.journalPath, PORTFOLIO.id).filter((line) => line.type === 'config')).toHaveLength(2);
+  });
+
+  it('--dry-run plans and journals but publishes no order intent', async () => {
+    const { files, keys, manager: m } = await start({ dryRun: true });
+    await triggerRebalance(keys);
+    await waitFor(() => m.counters.plans === 1 && readJournalLines(files.journalPath).some((l) => l.type === 'published'), 5000, 'dry-run plan');
+    expect(await redis.xlen(keys.orders)).toBe(0);
+    const published = readJournalLines(files.journalPath, PORTFOLIO.id).find((line) => line.type === 'published');
+    expect(published).toMatchObject({ dry_run: true, intents: 0 });
   });
 });

@@ -1,0 +1,148 @@
+// One active manager per portfolio (child processes, real Redis): the second waits and takes
+// over when the first dies; a manager whose lock is taken exits 1.
+import { existsSync, rmSync } from 'node:fs';
+import { decodeFillEvent, parsePortfolioConfig } from '@njord/portfolio-contracts';
+import { PortfolioTracker, type TrackerStateJson } from '@njord/portfolio-tracker';
+import type { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { redisKeys } from './adapters/streams.js';
+import {
+  addEntries,
+  connectTestRedis,
+  deleteKeys,
+  isDrained,
+  killAndWait,
+  type ManagerProcess,
+  MAIN_JS,
+  portfolioYaml,
+  readJournalLines,
+  spawnManager,
+  tempDir,
+  type TestPortfolio,
+  uniquePrefix,
+  waitFor,
+  writeConfigs,
+} from './test-support.js';
+
+const PORTFOLIO: TestPortfolio = {
+  id: 'race',
+  totalCapital: 100_000,
+  threshold: 1000,
+  weights: { a: 0.6, b: 0.4 },
+};
+
+function fills(from: number, to: number): string[] {
+  const out: string[] = [];
+  for (let i = from; i < to; i++) {
+    out.push(
+      JSON.stringify({
+        fill_id: `f-${i}`,
+        strategy_id: i % 2 === 0 ? 'a' : 'b',
+        symbol: 'X',
+        side: i % 3 === 0 ? 'sell' : 'buy',
+        quantity: 1 + (i % 7),
+        price: 100 + (i % 11),
+        fee: 0.25,
+        timestamp_ns: String(1_700_000_000_000_000_000n + BigInt(i)),
+      }),
+    );
+  }
+  return out;
+}
+
+describe('the portfolio lock (child processes, real Redis)', () => {
+  let redis: Redis;
+  let prefix: string;
+  let dir: string;
+  const children: ManagerProcess[] = [];
+
+  beforeEach(() => {
+    if (!existsSync(MAIN_JS)) throw new Error(`build the app first: ${MAIN_JS} is missing`);
+    redis = connectTestRedis();
+    prefix = uniquePrefix('race');
+    dir = tempDir('race');
+  });
+
+  afterEach(async () => {
+    await killAndWait(children.splice(0));
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const drained = async (keys: ReturnType<typeof redisKeys>) =>
+    waitFor(
+      async () => (await isDrained(redis, keys.fills, keys.group)) && (await isDrained(redis, keys.prices, keys.group)),
+      20_000,
+      'streams drained',
+      50,
+    );
+
+  it('two managers race: one runs, the other waits and takes over when the first is killed', async () => {
+    const files = writeConfigs(dir, { prefix, portfolio: PORTFOLIO });
+    const keys = redisKeys(prefix, PORTFOLIO.id);
+    const first = spawnManager(['--config', files.basePath]);
+    const second = spawnManager(['--config', files.basePath]);
+    children.push(first, second);
+    const waitingLine = 'another manager holds this portfolio; waiting for its lock';
+    await waitFor(
+      () => (first.hasLog('lock acquired') && second.hasLog(waitingLine)) || (second.hasLog('lock acquired') && first.hasLog(waitingLine)),
+      20_000,
+      'one manager holding the lock and the other waiting',
+    );
+    const [active, standby] = first.hasLog('lock acquired') ? [first, second] : [second, first];
+    await active.waitForLog('portfolio status', 10_000);
+    await addEntries(redis, keys.fills, fills(0, 1500));
+    await drained(keys);
+    // The standby never read the journal nor the streams.
+    expect(standby.hasLog('state recovered from the journal')).toBe(false);
+    expect(standby.hasLog('lock acquired')).toBe(false);
+
+    active.child.kill('SIGKILL');
+    await active.exited;
+    await standby.waitForLog('lock acquired after waiting', 15_000);
+    await standby.waitForLog('portfolio status', 10_000);
+    await addEntries(redis, keys.fills, fills(1500, 3000));
+    // Some of the first batch again: duplicates after the takeover.
+    await addEntries(redis, keys.fills, fills(1400, 1500));
+    await drained(keys);
+    standby.child.kill('SIGTERM');
+    expect(await standby.exited).toBe(0);
+    // After a clean stop the lock is released at once.
+    expect(await redis.exists(keys.lock)).toBe(0);
+
+    const config = parsePortfolioConfig(portfolioYaml(PORTFOLIO));
+    const reference = new PortfolioTracker(config);
+    for (const [, fields] of await redis.xrange(keys.fills, '-', '+')) {
+      reference.onFill(decodeFillEvent(JSON.parse(fields[1] ?? '')));
+    }
+    const checkpoint = readJournalLines(files.journalPath, PORTFOLIO.id)
+      .filter((line) => line.type === 'checkpoint')
+      .at(-1);
+    const state = checkpoint?.tracker as TrackerStateJson;
+    expect(state.applied_fills).toHaveLength(3000);
+    expect(state.applied_fills).toEqual(reference.serialize().applied_fills);
+    const restored = PortfolioTracker.restore(config, state);
+    for (const id of ['a', 'b']) {
+      expect(restored.getSleeve(id).cash).toBe(reference.getSleeve(id).cash);
+      expect(restored.getSleeve(id).positions.X?.units).toBe(reference.getSleeve(id).positions.X?.units);
+      expect(restored.getSleeve(id).realizedPnl).toBe(reference.getSleeve(id).realizedPnl);
+      expect(restored.getSleeve(id).fees).toBe(reference.getSleeve(id).fees);
+    }
+  });
+
+  it('a manager whose lock is taken by another stops writing and exits 1', async () => {
+    const files = writeConfigs(dir, { prefix, portfolio: PORTFOLIO });
+    const keys = redisKeys(prefix, PORTFOLIO.id);
+    const manager = spawnManager(['--config', files.basePath]);
+    children.push(manager);
+    await manager.waitForLog('portfolio status', 20_000);
+    await redis.set(keys.lock, 'another-host:1:00000000-0000-4000-8000-000000000000', 'PX', 60_000);
+    // Renewal runs every 3 s: the loss is seen within one renewal.
+    const code = await Promise.race([manager.exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), 8000))]);
+    expect(code).toBe(1);
+    expect(manager.hasLog('lost the portfolio lock; stopping without writing')).toBe(true);
+    // It did not release (delete) the other holder's key.
+    expect(await redis.get(keys.lock)).toBe('another-host:1:00000000-0000-4000-8000-000000000000');
+  });
+});
