@@ -39,3 +39,24 @@ export { BollingerBandsWindow } from './indicators/bollinger-bands.js';
 export { RollingTrendline } from './indicators/rolling-trendline.js';
 export { TripleEma } from './indicators/triple-ema.js';
 export { WilderRsi } from './indicators/wilder-rsi.js';
+export {
+  BacktestError,
+  benchmarkCurve,
+  PortfolioBacktestEngine,
+  standaloneConfig,
+} from './engine/portfolio-engine.js';
+export type { PortfolioBacktestOptions } from './engine/portfolio-engine.js';
+export { simulate } from './engine/simulate.js';
+export type {
+  BacktestJournal,
+  SimulationInput,
+  SimulationMode,
+  SimulationOutput,
+} from './engine/simulate.js';
+export {
+  calculateContribution,
+  calculateMetrics,
+  calculateReturns,
+  inferPeriodsPerYear,
+} from './metrics.js';
+export type { MetricsInput, SleeveCurve } from './metrics.js';

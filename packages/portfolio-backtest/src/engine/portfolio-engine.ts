@@ -6,7 +6,6 @@ import {
   encodePortfolioConfig,
   type EquityPoint,
   type FillModel,
-  type JournalLineType,
   type Metrics,
   type PortfolioBacktestResult,
   type PortfolioConfig,
@@ -15,13 +14,8 @@ import {
 import type { PriceData } from '../price-data.js';
 import type { Strategy } from '../strategy.js';
 import { createStrategyRegistry, type StrategyRegistry } from '../strategy-registry.js';
-import { calculateContribution, calculateMetrics } from '../metrics.js';
-import { simulate, type SimulationOutput } from './simulate.js';
-
-/** Where journal lines go: the runner numbers them and writes NDJSON. */
-export interface BacktestJournal {
-  add(type: JournalLineType, timestampNs: bigint, body: Readonly<Record<string, unknown>>): void;
-}
+import { calculateContribution, calculateMetrics, type SleeveCurve } from '../metrics.js';
+import { type BacktestJournal, simulate, type SimulationOutput } from './simulate.js';
 
 export interface PortfolioBacktestOptions {
   readonly journal?: BacktestJournal;
@@ -63,20 +57,32 @@ export class PortfolioBacktestEngine {
   readonly registry: StrategyRegistry;
   readonly options: PortfolioBacktestOptions;
 
-  constructor(config: PortfolioConfig, strategies: StrategyRegistry = createStrategyRegistry(), options: PortfolioBacktestOptions = {}) {
+  constructor(
+    config: PortfolioConfig,
+    strategies: StrategyRegistry = createStrategyRegistry(),
+    options: PortfolioBacktestOptions = {},
+  ) {
     this.config = config;
     this.registry = strategies;
     this.options = options;
   }
 
   /** Fresh strategies for one run; throws ContractError with the allocation's path. */
-  private resolveStrategies(config: PortfolioConfig, data: PriceData, indices: readonly number[]): Strategy[] {
+  private resolveStrategies(
+    config: PortfolioConfig,
+    data: PriceData,
+    indices: readonly number[],
+  ): Strategy[] {
     const issues = [];
     const out: Strategy[] = [];
     for (let i = 0; i < config.allocations.length; i++) {
-      const resolved = this.registry.resolveStrategy(config.allocations[i] as StrategyAllocation, data.symbols, {
-        allocationIndex: indices[i] ?? i,
-      });
+      const resolved = this.registry.resolveStrategy(
+        config.allocations[i] as StrategyAllocation,
+        data.symbols,
+        {
+          allocationIndex: indices[i] ?? i,
+        },
+      );
       if (resolved.success) out.push(resolved.data);
       else issues.push(...resolved.error.issues);
     }
@@ -88,9 +94,13 @@ export class PortfolioBacktestEngine {
   stepRange(data: PriceData): { firstStep: number; lastStep: number } {
     if (data.steps === 0) throw new BacktestError('no_data', `${data.source}: no bars`);
     const firstStep = this.options.start === undefined ? 0 : data.stepAtOrAfter(this.options.start);
-    const lastStep = this.options.end === undefined ? data.steps - 1 : data.stepAtOrBefore(this.options.end);
+    const lastStep =
+      this.options.end === undefined ? data.steps - 1 : data.stepAtOrBefore(this.options.end);
     if (firstStep > lastStep || firstStep >= data.steps || lastStep < 0) {
-      throw new BacktestError('empty_range', `${data.source}: no bar between the start and the end of the range`);
+      throw new BacktestError(
+        'empty_range',
+        `${data.source}: no bar between the start and the end of the range`,
+      );
     }
     return { firstStep, lastStep };
   }
@@ -102,7 +112,11 @@ export class PortfolioBacktestEngine {
     const { firstStep, lastStep } = this.stepRange(data);
     const fillModel = this.options.fillModel ?? config.fillModel;
     const costs = this.options.costs ?? config.costs;
-    const strategies = this.resolveStrategies(config, data, config.allocations.map((_, i) => i));
+    const strategies = this.resolveStrategies(
+      config,
+      data,
+      config.allocations.map((_, i) => i),
+    );
     const journal = this.options.journal;
     const common = { data, firstStep, lastStep, fillModel, costs };
 
@@ -115,40 +129,82 @@ export class PortfolioBacktestEngine {
       ...(this.options.onProgress === undefined ? {} : { onProgress: this.options.onProgress }),
       ...(journal === undefined ? {} : { journal }),
     });
-    const baseline = simulate({ ...common, config, strategies: this.resolveStrategies(config, data, config.allocations.map((_, i) => i)), mode: 'hold' });
+    const baseline = simulate({
+      ...common,
+      config,
+      strategies: this.resolveStrategies(
+        config,
+        data,
+        config.allocations.map((_, i) => i),
+      ),
+      mode: 'hold',
+    });
     const standalone = config.allocations.map((allocation, i) => {
       const alone = standaloneConfig(config, allocation);
-      return simulate({ ...common, config: alone, strategies: this.resolveStrategies(alone, data, [i]), mode: 'hold' });
+      return simulate({
+        ...common,
+        config: alone,
+        strategies: this.resolveStrategies(alone, data, [i]),
+        mode: 'hold',
+      });
     });
 
     const timestamps = data.timestamps.subarray(firstStep, lastStep + 1);
     const benchmark = benchmarkCurve(data, firstStep, lastStep, config.totalCapital);
-    const metricOptions = { riskFreeRate: config.riskFreeRate, ...(config.periodsPerYear === undefined ? {} : { periodsPerYear: config.periodsPerYear }) };
+    const metricOptions = {
+      riskFreeRate: config.riskFreeRate,
+      ...(config.periodsPerYear === undefined ? {} : { periodsPerYear: config.periodsPerYear }),
+    };
     const ids = main.strategyIds;
 
-    const portfolioMetrics = calculateMetrics({ timestamps, equity: main.equity, initialCapital: config.totalCapital, tradedNotional: main.tradedNotional, costs: main.costs, rebalanceCount: main.rebalances.length, ...metricOptions });
-    const baselineMetrics = calculateMetrics({ timestamps, equity: baseline.equity, initialCapital: config.totalCapital, tradedNotional: baseline.tradedNotional, costs: baseline.costs, rebalanceCount: 0, ...metricOptions });
-    const benchmarkMetrics = calculateMetrics({ timestamps, equity: benchmark, initialCapital: config.totalCapital, tradedNotional: 0, costs: 0, rebalanceCount: 0, ...metricOptions });
+    const portfolioMetrics = calculateMetrics({
+      timestamps,
+      equity: main.equity,
+      initialCapital: config.totalCapital,
+      tradedNotional: main.tradedNotional,
+      costs: main.costs,
+      rebalanceCount: main.rebalances.length,
+      ...metricOptions,
+    });
+    const baselineMetrics = calculateMetrics({
+      timestamps,
+      equity: baseline.equity,
+      initialCapital: config.totalCapital,
+      tradedNotional: baseline.tradedNotional,
+      costs: baseline.costs,
+      rebalanceCount: 0,
+      ...metricOptions,
+    });
+    const benchmarkMetrics = calculateMetrics({
+      timestamps,
+      equity: benchmark,
+      initialCapital: config.totalCapital,
+      tradedNotional: 0,
+      costs: 0,
+      rebalanceCount: 0,
+      ...metricOptions,
+    });
     const sleeveMetrics: Record<string, Metrics> = {};
-    const contribution: Record<string, number> = {};
+    const sleeves: Record<string, SleeveCurve> = {};
     ids.forEach((id, k) => {
-      sleeveMetrics[id] = calculateMetrics({
-        timestamps,
+      const curve = {
+        initial: main.fundedCapital[k] as number,
         equity: main.capital[k] as Float64Array,
         transfers: main.transfers[k] as Float64Array,
-        initialCapital: main.fundedCapital[k] as number,
+      };
+      sleeves[id] = curve;
+      sleeveMetrics[id] = calculateMetrics({
+        timestamps,
+        equity: curve.equity,
+        transfers: curve.transfers,
+        initialCapital: curve.initial,
         tradedNotional: main.sleeveNotional[k] as number,
         costs: main.sleeveCosts[k] as number,
         rebalanceCount: main.rebalances.length,
         ...metricOptions,
       });
-      contribution[id] = calculateContribution({
-        equity: main.capital[k] as Float64Array,
-        transfers: main.transfers[k] as Float64Array,
-        initialSleeveCapital: main.fundedCapital[k] as number,
-        initialCapital: config.totalCapital,
-      });
     });
+    const contribution = calculateContribution({ initialCapital: config.totalCapital, sleeves });
 
     const standaloneResult: PortfolioBacktestResult['standalone'] = Object.fromEntries(
       ids.map((id, k) => {
@@ -157,7 +213,15 @@ export class PortfolioBacktestEngine {
           id,
           {
             equityCurve: equityOnly(timestamps, run.equity, main.recordedSteps),
-            metrics: calculateMetrics({ timestamps, equity: run.equity, initialCapital: config.totalCapital, tradedNotional: run.tradedNotional, costs: run.costs, rebalanceCount: 0, ...metricOptions }),
+            metrics: calculateMetrics({
+              timestamps,
+              equity: run.equity,
+              initialCapital: config.totalCapital,
+              tradedNotional: run.tradedNotional,
+              costs: run.costs,
+              rebalanceCount: 0,
+              ...metricOptions,
+            }),
           },
         ];
       }),
@@ -194,7 +258,12 @@ export class PortfolioBacktestEngine {
     return {
       portfolioId: config.id,
       config: encodePortfolioConfig(config).portfolio as PortfolioBacktestResult['config'],
-      data: { path: this.options.dataPath ?? data.source, sha256: this.options.dataSha256 ?? ZERO_SHA, symbols: data.symbols, bars: data.steps },
+      data: {
+        path: this.options.dataPath ?? data.source,
+        sha256: this.options.dataSha256 ?? ZERO_SHA,
+        symbols: data.symbols,
+        bars: data.steps,
+      },
       versions: this.options.versions ?? {},
       start: data.timestamps[firstStep] as bigint,
       end: data.timestamps[lastStep] as bigint,
@@ -202,7 +271,12 @@ export class PortfolioBacktestEngine {
       finalEquity: main.equity[bars - 1] as number,
       equityCurve,
       rebalances: main.rebalances,
-      metrics: { portfolio: portfolioMetrics, baseline: baselineMetrics, benchmark: benchmarkMetrics, strategies: sleeveMetrics },
+      metrics: {
+        portfolio: portfolioMetrics,
+        baseline: baselineMetrics,
+        benchmark: benchmarkMetrics,
+        strategies: sleeveMetrics,
+      },
       contribution,
       baseline: { equityCurve: equityOnly(timestamps, baseline.equity, main.recordedSteps) },
       benchmark: { equityCurve: equityOnly(timestamps, benchmark, main.recordedSteps) },
@@ -219,7 +293,10 @@ export class PortfolioBacktestEngine {
 }
 
 /** One strategy with the whole capital, never rebalanced (bounds cannot bind). */
-export function standaloneConfig(config: PortfolioConfig, allocation: StrategyAllocation): PortfolioConfig {
+export function standaloneConfig(
+  config: PortfolioConfig,
+  allocation: StrategyAllocation,
+): PortfolioConfig {
   const { rebalanceFrequencyHours: _frequency, riskAdjustment: _risk, ...rest } = config;
   return {
     ...rest,
@@ -231,10 +308,17 @@ export function standaloneConfig(config: PortfolioConfig, allocation: StrategyAl
  * Equal-weight buy-and-hold of the symbols that have a bar at the first step, without
  * costs; a symbol listed later is not in it.
  */
-export function benchmarkCurve(data: PriceData, firstStep: number, lastStep: number, capital: number): Float64Array {
+export function benchmarkCurve(
+  data: PriceData,
+  firstStep: number,
+  lastStep: number,
+  capital: number,
+): Float64Array {
   const held: number[] = [];
   for (let s = 0; s < data.symbols.length; s++) if (data.hasBar(s, firstStep)) held.push(s);
-  const units = held.map((s) => capital / held.length / ((data.close[s] as Float64Array)[firstStep] as number));
+  const units = held.map(
+    (s) => capital / held.length / ((data.close[s] as Float64Array)[firstStep] as number),
+  );
   const last = held.map((s) => (data.close[s] as Float64Array)[firstStep] as number);
   const out = new Float64Array(lastStep - firstStep + 1);
   for (let t = firstStep; t <= lastStep; t++) {
@@ -249,6 +333,13 @@ export function benchmarkCurve(data: PriceData, firstStep: number, lastStep: num
   return out;
 }
 
-function equityOnly(timestamps: BigInt64Array, equity: Float64Array, bars: Int32Array): { timestampNs: bigint; equity: number }[] {
-  return Array.from(bars, (bar) => ({ timestampNs: timestamps[bar] as bigint, equity: equity[bar] as number }));
+function equityOnly(
+  timestamps: BigInt64Array,
+  equity: Float64Array,
+  bars: Int32Array,
+): { timestampNs: bigint; equity: number }[] {
+  return Array.from(bars, (bar) => ({
+    timestampNs: timestamps[bar] as bigint,
+    equity: equity[bar] as number,
+  }));
 }

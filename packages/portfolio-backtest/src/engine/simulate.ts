@@ -1,15 +1,17 @@
 // The one bar loop behind every backtest run: strategies trade their sleeves, the trigger
 // fires rebalances through the same allocator, sizer, rebalancer and tracker as live.
 import { AllocationCalculator } from '@njord/portfolio-allocator';
-import type {
-  CostModel,
-  FillModel,
-  PlannedTrade,
-  PortfolioConfig,
-  RebalanceFill,
-  RebalancePlan,
-  RebalanceReason,
-  RebalanceRecord,
+import {
+  encodeRebalancePlan,
+  type CostModel,
+  type FillModel,
+  type JournalLineType,
+  type PlannedTrade,
+  type PortfolioConfig,
+  type RebalanceFill,
+  type RebalancePlan,
+  type RebalanceReason,
+  type RebalanceRecord,
 } from '@njord/portfolio-contracts';
 import { Rebalancer } from '@njord/portfolio-rebalancer';
 import { calculateTradeCosts, PositionSizer } from '@njord/portfolio-sizer';
@@ -22,9 +24,9 @@ import {
   type StrategyTargets,
 } from '../strategy.js';
 
-/** Where journal lines go (the runner writes a file; tests keep an array). */
-export interface JournalSink {
-  write(line: Readonly<Record<string, unknown>>): void;
+/** Where journal lines go: the runner numbers them and writes NDJSON (DESIGN.md's line format). */
+export interface BacktestJournal {
+  add(type: JournalLineType, timestampNs: bigint, body: Readonly<Record<string, unknown>>): void;
 }
 
 export type SimulationMode = 'rebalance' | 'hold';
@@ -41,7 +43,7 @@ export interface SimulationInput {
   readonly mode: SimulationMode;
   readonly fillModel: FillModel;
   readonly costs: CostModel;
-  readonly journal?: JournalSink;
+  readonly journal?: BacktestJournal;
   readonly onProgress?: (stepsDone: number, stepsTotal: number) => void;
   /** Bars between recorded curve points (rebalance bars always kept); 1 = every bar. */
   readonly curveEvery?: number;
@@ -64,6 +66,9 @@ export interface SimulationOutput {
   readonly rebalanceSteps: number[];
   readonly tradedNotional: number;
   readonly costs: number;
+  /** Per strategy: traded notional and costs (its own trades and its rebalance trades). */
+  readonly sleeveNotional: Float64Array;
+  readonly sleeveCosts: Float64Array;
   readonly fills: number;
   readonly skipped: Readonly<Record<string, number>>;
   readonly fundedCapital: Float64Array;
@@ -104,6 +109,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
   const skipped: Record<string, number> = {};
   const recorded: number[] = [];
   const curveEvery = Math.max(1, Math.floor(input.curveEvery ?? 1));
+  const sleeveNotional = new Float64Array(n);
+  const sleeveCosts = new Float64Array(n);
   let tradedNotional = 0;
   let totalCosts = 0;
   let fills = 0;
@@ -120,12 +127,10 @@ export function simulate(input: SimulationInput): SimulationOutput {
   const current: Record<string, number> = {};
   const minTradeValue = config.minTradeValue;
 
-  journal?.write({
-    type: 'funding',
-    portfolio_id: config.id,
-    timestamp_ns: startNs.toString(),
-    sleeves: Object.fromEntries(ids.map((id, k) => [id, fundedCapital[k]])),
+  journal?.add('funding', startNs, {
+    allocations: Object.fromEntries(ids.map((id, k) => [id, fundedCapital[k]])),
     unallocated_cash: tracker.unallocatedCash,
+    total_capital: config.totalCapital,
   });
 
   function skip(reason: string): void {
@@ -198,6 +203,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
       fills++;
       tradedNotional += notional;
       totalCosts += fee;
+      sleeveNotional[k] = (sleeveNotional[k] as number) + notional;
+      sleeveCosts[k] = (sleeveCosts[k] as number) + fee;
     }
   }
 
@@ -228,10 +235,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
       },
     });
     if (!planned.success) {
-      journal?.write({
-        type: 'error',
-        portfolio_id: config.id,
-        timestamp_ns: timestampNs.toString(),
+      journal?.add('error', timestampNs, {
         code: planned.error.code,
         message: planned.error.message,
       });
@@ -249,17 +253,14 @@ export function simulate(input: SimulationInput): SimulationOutput {
     }
     rebalances.push({ ...plan, fills: planFills });
     rebalanceSteps.push(step);
-    journal?.write({
-      type: 'plan',
-      portfolio_id: config.id,
-      step,
-      plan_id: plan.planId,
-      reason: plan.reason,
-      timestamp_ns: timestampNs.toString(),
-      transfers: plan.transfers,
-      trades: plan.trades.length,
-      skipped: plan.skipped.length,
-      estimated_costs: plan.estimatedCosts,
+    journal?.add('plan', timestampNs, {
+      plan: encodeRebalancePlan(plan),
+      fills: planFills.map((f) => ({
+        intent_id: f.intentId,
+        fill_price: f.fillPrice,
+        commission: f.commission,
+        slippage: f.slippage,
+      })),
     });
     return true;
   }
@@ -278,8 +279,14 @@ export function simulate(input: SimulationInput): SimulationOutput {
       intentId: trade.intentId,
     });
     fills++;
-    tradedNotional += trade.quantity * trade.referencePrice;
+    const notional = trade.quantity * trade.referencePrice;
+    tradedNotional += notional;
     totalCosts += fee;
+    const k = ids.indexOf(trade.strategyId);
+    if (k >= 0) {
+      sleeveNotional[k] = (sleeveNotional[k] as number) + notional;
+      sleeveCosts[k] = (sleeveCosts[k] as number) + fee;
+    }
     return {
       intentId: trade.intentId,
       fillPrice: trade.referencePrice,
@@ -340,10 +347,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
     const equityNow = totalCapital + tracker.unallocatedCash;
     if (equityNow <= 0 && !halted) {
       halted = true;
-      journal?.write({
-        type: 'error',
-        portfolio_id: config.id,
-        timestamp_ns: timestampNs.toString(),
+      journal?.add('error', timestampNs, {
         code: 'portfolio_halted',
         message: `portfolio equity ${String(equityNow)} <= 0: trading stops`,
       });
@@ -384,10 +388,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
   }
   input.onProgress?.(bars, bars);
 
-  journal?.write({
-    type: 'checkpoint',
-    portfolio_id: config.id,
-    timestamp_ns: (data.timestamps[lastStep] as bigint).toString(),
+  journal?.add('checkpoint', data.timestamps[lastStep] as bigint, {
+    final: true,
     state: tracker.serialize(),
   });
 
@@ -405,6 +407,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
     rebalanceSteps,
     tradedNotional,
     costs: totalCosts,
+    sleeveNotional,
+    sleeveCosts,
     fills,
     skipped,
     fundedCapital,
