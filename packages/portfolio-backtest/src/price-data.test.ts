@@ -31,6 +31,9 @@ describe('PriceData', () => {
     expect(data.symbolIndex('Z')).toBe(-1);
     expect([...data.volume[1]!]).toEqual([N, N, 7, 8, N]);
     expect([...data.open[0]!]).toEqual([1, 2, N, 4, 5]);
+    // Steps 1..3: A at 1 and 3, B at 2 and 3 -> 4; all steps: 4 + 2 = 6.
+    expect(data.countBarEvents(1, 3)).toBe(4);
+    expect(data.countBarEvents(0, 99)).toBe(6);
   });
 
   it('finds steps by time (binary search; reference: a linear scan)', () => {

@@ -177,6 +177,18 @@ export class PriceData {
     return lo - 1;
   }
 
+  /** (symbol, step) pairs with a real bar for steps in [fromStep, toStep] (a run's `bar_events`). */
+  countBarEvents(fromStep: number, toStep: number): number {
+    const from = Math.max(0, fromStep);
+    const to = Math.min(this.steps - 1, toStep);
+    if (from === 0 && to === this.steps - 1) return this.barEvents;
+    let count = 0;
+    for (const close of this.close) {
+      for (let t = from; t <= to; t++) if (close[t] === close[t]) count++;
+    }
+    return count;
+  }
+
   /** Bytes held by the columns and timestamps (for memory figures). */
   get byteLength(): number {
     return this.timestamps.byteLength + this.symbols.length * this.steps * 8 * 5;

@@ -1,0 +1,291 @@
+// Performance metrics of an equity curve (DESIGN.md "Metrics M") and per-strategy contributions.
+import type { Metrics } from '@njord/portfolio-contracts';
+
+type Numbers = Float64Array | readonly number[];
+type Timestamps = BigInt64Array | readonly bigint[];
+
+const DAY_NS = 86_400_000_000_000;
+const DAYS_PER_YEAR = 365.25;
+
+export interface MetricsInput {
+  /** E_1 .. E_N: equity after each bar. */
+  readonly equity: Numbers;
+  /** t_1 .. t_N: each bar's timestamp (ns), same length as `equity`. */
+  readonly timestamps: Timestamps;
+  /** E_0: the capital before the first bar (> 0). */
+  readonly initialCapital: number;
+  /**
+   * Per bar, capital moved into (+) or out of (-) this equity during the bar (a sleeve's
+   * transfers); makes the returns flow-adjusted. Left out for a whole portfolio.
+   */
+  readonly transfers?: Numbers;
+  /** P; inferred from the median bar spacing when left out. */
+  readonly periodsPerYear?: number;
+  /** Annual risk-free rate (default 0). */
+  readonly riskFreeRate?: number;
+  /** Σ |traded notional| over the run (turnover is null without it). */
+  readonly tradedNotional?: number;
+  /** Commission + slippage paid (null without it). */
+  readonly costs?: number;
+  readonly rebalanceCount?: number;
+}
+
+const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
+
+/**
+ * P from the median spacing of the bars: < 0.75 day intraday (252 × the median number of
+ * bars per UTC day), < 4 days daily (252), < 20 weekly (52), < 60 monthly (12), longer
+ * round(365.25 / spacing) (4 quarterly, 1 yearly). Null with fewer than two bars.
+ */
+export function inferPeriodsPerYear(timestamps: Timestamps): number | null {
+  const n = timestamps.length;
+  if (n < 2) return null;
+  const spacings = new Float64Array(n - 1);
+  for (let t = 1; t < n; t++) {
+    spacings[t - 1] = Number((timestamps[t] as bigint) - (timestamps[t - 1] as bigint)) / DAY_NS;
+  }
+  spacings.sort();
+  const median = medianOfSorted(spacings);
+  if (median < 0.75) {
+    const perDay: number[] = [];
+    let day = Math.floor(Number(timestamps[0]) / DAY_NS);
+    let count = 0;
+    for (let t = 0; t < n; t++) {
+      const d = Math.floor(Number(timestamps[t]) / DAY_NS);
+      if (d !== day) {
+        perDay.push(count);
+        day = d;
+        count = 0;
+      }
+      count++;
+    }
+    perDay.push(count);
+    const sorted = Float64Array.from(perDay).sort();
+    return 252 * Math.round(medianOfSorted(sorted));
+  }
+  if (median < 4) return 252;
+  if (median < 20) return 52;
+  if (median < 60) return 12;
+  return Math.max(1, Math.round(DAYS_PER_YEAR / median));
+}
+
+function medianOfSorted(sorted: Float64Array): number {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * The bar returns r_t = (E_t - transfer_t) / E_{t-1} - 1 (t = 1..N, E_0 = initial
+ * capital); NaN where E_{t-1} <= 0 (no return is defined there).
+ */
+export function calculateReturns(
+  equity: Numbers,
+  initialCapital: number,
+  transfers?: Numbers,
+): Float64Array {
+  const n = equity.length;
+  const returns = new Float64Array(n);
+  let previous = initialCapital;
+  for (let t = 0; t < n; t++) {
+    const e = equity[t] as number;
+    const flow = transfers === undefined ? 0 : (transfers[t] as number);
+    returns[t] = previous > 0 ? (e - flow) / previous - 1 : Number.NaN;
+    previous = e;
+  }
+  return returns;
+}
+
+/**
+ * DESIGN.md's metrics M. Null where a metric is undefined, never NaN or Infinity:
+ * fewer than two returns (volatility, sharpe), zero volatility (sharpe), no downside
+ * (sortino), no time span (cagr), no drawdown (calmar). With `transfers` every
+ * return-based figure (total_return, cagr, drawdown) uses the flow-adjusted (time-
+ * weighted) value V_t = E_0 × Π(1 + r); without, V_t = E_t exactly.
+ */
+export function calculateMetrics(input: MetricsInput): Metrics {
+  const { equity, timestamps, initialCapital } = input;
+  const n = equity.length;
+  if (timestamps.length !== n) {
+    throw new Error(`calculateMetrics: ${n} equity values but ${timestamps.length} timestamps`);
+  }
+  if (input.transfers !== undefined && input.transfers.length !== n) {
+    throw new Error(`calculateMetrics: ${n} equity values but ${input.transfers.length} transfers`);
+  }
+  if (!(initialCapital > 0) || !Number.isFinite(initialCapital)) {
+    throw new Error(
+      `calculateMetrics: initialCapital must be finite and > 0, got ${initialCapital}`,
+    );
+  }
+  const rebalanceCount = input.rebalanceCount ?? 0;
+  const costs = input.costs === undefined ? null : finiteOrNull(input.costs);
+  if (n === 0) {
+    return {
+      totalReturn: null,
+      cagr: null,
+      volatility: null,
+      sharpe: null,
+      sortino: null,
+      maxDrawdown: null,
+      maxDrawdownDurationBars: null,
+      maxDrawdownDurationDays: null,
+      calmar: null,
+      turnover: null,
+      costs,
+      rebalanceCount,
+    };
+  }
+
+  const returns = calculateReturns(equity, initialCapital, input.transfers);
+  const flowAdjusted = input.transfers !== undefined;
+  // V: the value path drawdowns and growth are measured on.
+  const value = new Float64Array(n);
+  let growth = 1;
+  for (let t = 0; t < n; t++) {
+    if (flowAdjusted) {
+      const r = returns[t] as number;
+      if (r === r) growth *= 1 + r;
+      value[t] = initialCapital * growth;
+    } else {
+      value[t] = equity[t] as number;
+    }
+  }
+  if (!flowAdjusted) growth = (equity[n - 1] as number) / initialCapital;
+  const totalReturn = finiteOrNull(growth - 1);
+
+  const spanDays = Number((timestamps[n - 1] as bigint) - (timestamps[0] as bigint)) / DAY_NS;
+  let cagr: number | null = null;
+  if (n >= 2 && spanDays > 0) {
+    if (growth > 0) cagr = finiteOrNull(growth ** (DAYS_PER_YEAR / spanDays) - 1);
+    else if (growth === 0) cagr = -1;
+  }
+
+  const periods = input.periodsPerYear ?? inferPeriodsPerYear(timestamps);
+  const riskFree = periods === null ? 0 : (1 + (input.riskFreeRate ?? 0)) ** (1 / periods) - 1;
+  let count = 0;
+  let sum = 0;
+  for (let t = 0; t < n; t++) {
+    const r = returns[t] as number;
+    if (r === r) {
+      sum += r;
+      count++;
+    }
+  }
+  const mean = count > 0 ? sum / count : Number.NaN;
+  let squares = 0;
+  let downside = 0;
+  for (let t = 0; t < n; t++) {
+    const r = returns[t] as number;
+    if (r !== r) continue;
+    squares += (r - mean) * (r - mean);
+    const excess = r - riskFree;
+    if (excess < 0) downside += excess * excess;
+  }
+  const sd = count >= 2 ? Math.sqrt(squares / (count - 1)) : Number.NaN;
+  const annualizer = periods === null ? Number.NaN : Math.sqrt(periods);
+  const meanExcess = mean - riskFree;
+  const volatility = finiteOrNull(sd * annualizer);
+  const sharpe = sd > 0 ? finiteOrNull((meanExcess / sd) * annualizer) : null;
+  const downsideDeviation = count > 0 ? Math.sqrt(downside / count) : Number.NaN;
+  const sortino =
+    downsideDeviation > 0 ? finiteOrNull((meanExcess / downsideDeviation) * annualizer) : null;
+
+  // Drawdowns against the running peak, which starts at E_0 (before the first bar).
+  let peak = initialCapital;
+  let peakStep = -1; // -1: the initial capital, timed at the first bar
+  let maxDrawdown = 0;
+  let longestBars = 0;
+  let longestDays = 0;
+  let runStart = -1;
+  const dayOf = (step: number): number => Number(timestamps[Math.max(step, 0)]) / DAY_NS;
+  for (let t = 0; t < n; t++) {
+    const v = value[t] as number;
+    if (v >= peak) {
+      if (runStart >= 0) {
+        longestBars = Math.max(longestBars, t - runStart);
+        longestDays = Math.max(longestDays, dayOf(t) - dayOf(peakStep));
+        runStart = -1;
+      }
+      peak = v;
+      peakStep = t;
+    } else {
+      if (runStart < 0) runStart = t;
+      maxDrawdown = Math.min(maxDrawdown, v / peak - 1);
+    }
+  }
+  if (runStart >= 0) {
+    longestBars = Math.max(longestBars, n - runStart);
+    longestDays = Math.max(longestDays, dayOf(n - 1) - dayOf(peakStep));
+  }
+  const calmar =
+    cagr !== null && maxDrawdown < 0 ? finiteOrNull(cagr / Math.abs(maxDrawdown)) : null;
+
+  let turnover: number | null = null;
+  if (input.tradedNotional !== undefined) {
+    let total = 0;
+    for (let t = 0; t < n; t++) total += equity[t] as number;
+    const meanEquity = total / n;
+    turnover = meanEquity > 0 ? finiteOrNull(input.tradedNotional / (2 * meanEquity)) : null;
+  }
+
+  return {
+    totalReturn,
+    cagr,
+    volatility,
+    sharpe,
+    sortino,
+    maxDrawdown: finiteOrNull(maxDrawdown),
+    maxDrawdownDurationBars: longestBars,
+    maxDrawdownDurationDays: finiteOrNull(longestDays),
+    calmar,
+    turnover,
+    costs,
+    rebalanceCount,
+  };
+}
+
+export interface SleeveCurve {
+  /** E_i,0: the sleeve's capital before the first bar (its initial funding). */
+  readonly initial: number;
+  /** E_i,1 .. E_i,N. */
+  readonly equity: Numbers;
+  /** Per bar, capital transferred into (+) or out of (-) the sleeve. */
+  readonly transfers?: Numbers;
+}
+
+/**
+ * contribution_i = Σ_t (E_i,t - transfer_i,t - E_i,t-1) / E_0 with E_0 the portfolio's
+ * initial capital: each sleeve's profit in units of the starting portfolio. When the
+ * sleeves plus unallocated cash (which earns nothing) make up the portfolio, the
+ * contributions sum to its total return.
+ */
+export function calculateContribution(input: {
+  readonly initialCapital: number;
+  readonly sleeves: Readonly<Record<string, SleeveCurve>>;
+}): Record<string, number> {
+  if (!(input.initialCapital > 0)) {
+    throw new Error(
+      `calculateContribution: initialCapital must be > 0, got ${input.initialCapital}`,
+    );
+  }
+  const out: Record<string, number> = {};
+  for (const [id, sleeve] of Object.entries(input.sleeves)) {
+    const { equity, transfers } = sleeve;
+    if (transfers !== undefined && transfers.length !== equity.length) {
+      throw new Error(
+        `calculateContribution: ${id} has ${equity.length} equity values but ${transfers.length} transfers`,
+      );
+    }
+    // The sum telescopes to E_i,N - E_i,0 - Σ transfers; summed term by term as written.
+    let previous = sleeve.initial;
+    let profit = 0;
+    for (let t = 0; t < equity.length; t++) {
+      const e = equity[t] as number;
+      profit += e - (transfers === undefined ? 0 : (transfers[t] as number)) - previous;
+      previous = e;
+    }
+    out[id] = profit / input.initialCapital;
+  }
+  return out;
+}
