@@ -1,0 +1,32 @@
+// Public API of @njord/portfolio-report: the HTML report of a portfolio backtest and its data preparation.
+export { renderPortfolioReport, REPORT_DATA_ELEMENT_ID } from './render.js';
+export type { RenderReportOptions } from './render.js';
+export {
+  computeDrawdown,
+  DEFAULT_MAX_POINTS,
+  listStrategies,
+  prepareReportData,
+  roundSignificant,
+  sampleCurveAt,
+  toSeconds,
+  TRADE_STATUS_LABELS,
+} from './prepare.js';
+export type {
+  AllocationChartData,
+  DrawdownChartData,
+  DriftChartData,
+  EquityChartData,
+  RebalanceColumns,
+  ReportColors,
+  ReportData,
+  ReportDataOptions,
+  SeriesValues,
+  TradeColumns,
+} from './prepare.js';
+export { downsampleMinMax } from './downsample.js';
+export type { DownsampleOptions } from './downsample.js';
+export { summarizeContributions } from './contribution.js';
+export type { ContributionRow, ContributionSummary } from './contribution.js';
+export { describeConfig } from './config-view.js';
+export type { AllocationView, ConfigView } from './config-view.js';
+export { escapeHtml, serializeJsonForScript } from './escape.js';

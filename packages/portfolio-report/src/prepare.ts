@@ -1,0 +1,586 @@
+// Turns a PortfolioBacktestResult into the compact, columnar data the report's charts and tables draw.
+import { REBALANCE_REASONS, SKIP_REASONS } from '@njord/portfolio-contracts';
+import type { PortfolioBacktestResult, RebalanceRecord } from '@njord/portfolio-contracts';
+import { downsampleMinMax } from './downsample.js';
+import { pickStrategyColor, REPORT_COLORS } from './palette.js';
+
+/** Default `maxPoints`: about two points per pixel column of a wide chart. */
+export const DEFAULT_MAX_POINTS = 2000;
+
+export interface ReportDataOptions {
+  /** The most points one series keeps before min-max downsampling kicks in (>= 16). */
+  readonly maxPoints?: number;
+}
+
+/** A value per kept point; null where the series has no value (before its first bar). */
+export type SeriesValues = (number | null)[];
+
+export interface EquityChartData {
+  /** Index into `ReportData.times`. */
+  readonly times: number;
+  readonly portfolio: SeriesValues;
+  readonly baseline: SeriesValues;
+  readonly benchmark: SeriesValues;
+  /** Per strategy (in `strategies` order): the strategy alone with the whole capital. */
+  readonly standalone: SeriesValues[];
+  /** Every plotted equity is > 0, so a log scale can show them all. */
+  readonly logScaleAvailable: boolean;
+}
+
+export interface DrawdownChartData {
+  readonly times: number;
+  readonly portfolio: SeriesValues;
+  readonly baseline: SeriesValues;
+  readonly benchmark: SeriesValues;
+}
+
+export interface AllocationChartData {
+  readonly times: number;
+  /** Per strategy: sleeve capital after the bar's trades. */
+  readonly capital: SeriesValues[];
+  /** Per strategy: target capital. */
+  readonly targets: SeriesValues[];
+  /** Unallocated cash, or null when it is zero throughout. */
+  readonly unallocated: SeriesValues | null;
+}
+
+export interface DriftChartData {
+  readonly times: number;
+  /** Per strategy: drift as the trigger saw it (before the bar's rebalance). */
+  readonly drift: SeriesValues[];
+}
+
+/** One entry per rebalance, in time order (columnar). */
+export interface RebalanceColumns {
+  /** Seconds since the epoch (millisecond precision). */
+  readonly time: number[];
+  /** Index into `REBALANCE_REASONS` (`threshold`, `frequency`). */
+  readonly reason: number[];
+  /** Plan ids are `planIdPrefix + planIdSuffix[i]` (the longest common prefix, stored once). */
+  readonly planIdPrefix: string;
+  readonly planIdSuffix: string[];
+  /** Rows in the trade table: planned trades, then netted fills, then skipped trades. */
+  readonly rows: number[];
+  readonly trades: number[];
+  readonly skipped: number[];
+  /** Capital moved between sleeves: the sum of the positive transfers. */
+  readonly moved: number[];
+  /** Sum of |quantity x fill price| over the filled trades. */
+  readonly traded: number[];
+  /** The largest |drift| on that bar, as the trigger saw it; null when the bar is not in the curve. */
+  readonly maxDrift: (number | null)[];
+  readonly estimatedCost: number[];
+  /** Commission + slippage of the fills. */
+  readonly cost: number[];
+}
+
+/** Every row of every rebalance (columnar), grouped by rebalance in `RebalanceColumns` order. */
+export interface TradeColumns {
+  /** Index into `strategies`. */
+  readonly strategy: number[];
+  /** Index into `symbols`. */
+  readonly symbol: number[];
+  /** Signed: > 0 buys, < 0 sells. */
+  readonly quantity: number[];
+  readonly referencePrice: (number | null)[];
+  readonly fillPrice: (number | null)[];
+  readonly commission: number[];
+  readonly slippage: number[];
+  /** Index into `ReportData.statusLabels`. */
+  readonly status: number[];
+}
+
+export interface ReportColors {
+  readonly portfolio: string;
+  readonly baseline: string;
+  readonly benchmark: string;
+  readonly threshold: string;
+  readonly frequency: string;
+  readonly unallocated: string;
+  readonly target: string;
+  readonly negative: string;
+  readonly strategies: string[];
+}
+
+/** The JSON the report inlines (plain values only). */
+export interface ReportData {
+  readonly formatVersion: 1;
+  readonly strategies: string[];
+  readonly symbols: string[];
+  readonly colors: ReportColors;
+  readonly rebalanceThreshold: number | null;
+  /** Some bar is not at 00:00 UTC: dates are shown with their time. */
+  readonly intraday: boolean;
+  /** Points in the equity curve, and how many each chart draws. */
+  readonly bars: number;
+  readonly maxPoints: number;
+  /** Distinct x arrays (seconds since the epoch); the charts refer to them by index. */
+  readonly times: number[][];
+  readonly equity: EquityChartData;
+  readonly drawdown: DrawdownChartData;
+  readonly allocation: AllocationChartData;
+  readonly drift: DriftChartData;
+  readonly rebalanceReasons: string[];
+  readonly rebalances: RebalanceColumns;
+  readonly trades: TradeColumns;
+  readonly statusLabels: string[];
+}
+
+export const TRADE_STATUS_LABELS: readonly string[] = [
+  'filled',
+  'unfilled',
+  'netted',
+  ...SKIP_REASONS.map((reason) => `skipped: ${reason}`),
+];
+const STATUS_FILLED = 0;
+const STATUS_UNFILLED = 1;
+const STATUS_NETTED = 2;
+const STATUS_FIRST_SKIP = 3;
+
+/** Nanoseconds to seconds, kept to the millisecond (what a chart axis or a table can show). */
+export function toSeconds(timestampNs: bigint): number {
+  return Number(timestampNs / 1_000_000n) / 1000;
+}
+
+/** Rounds to `digits` significant digits: well below what a chart or a table shows, much shorter JSON. */
+export function roundSignificant(value: number, digits: number): number {
+  if (value === 0 || !Number.isFinite(value)) return value;
+  return Number(value.toPrecision(digits));
+}
+
+/**
+ * The strategies in display order: the config's allocations, then any other id the
+ * result names (equity curve, metrics, stand-alone runs, contributions, rebalances).
+ */
+export function listStrategies(result: PortfolioBacktestResult): string[] {
+  const ids: string[] = [];
+  const seen = new Set<string>();
+  const add = (id: string): void => {
+    if (!seen.has(id)) {
+      seen.add(id);
+      ids.push(id);
+    }
+  };
+  const allocations = result.config.allocations;
+  if (Array.isArray(allocations)) {
+    for (const allocation of allocations) {
+      if (typeof allocation === 'object' && allocation !== null && !Array.isArray(allocation)) {
+        const id = (allocation as Record<string, unknown>).strategy_id;
+        if (typeof id === 'string') add(id);
+      }
+    }
+  }
+  const curve = result.equityCurve;
+  for (const point of [curve[0], curve[curve.length - 1]]) {
+    if (point) for (const id of Object.keys(point.strategies)) add(id);
+  }
+  for (const id of Object.keys(result.metrics.strategies)) add(id);
+  for (const id of Object.keys(result.standalone)) add(id);
+  for (const id of Object.keys(result.contribution)) add(id);
+  for (const rebalance of result.rebalances) {
+    for (const trade of rebalance.trades) add(trade.strategyId);
+    for (const fill of rebalance.internalFills ?? []) add(fill.strategyId);
+    for (const skipped of rebalance.skipped) add(skipped.strategyId);
+  }
+  return ids;
+}
+
+interface TimedEquity {
+  readonly timestampNs: bigint;
+  readonly equity: number;
+}
+
+/**
+ * Another curve's equity at each of `times` (sorted): its last point at or before the
+ * time, NaN before its first point. Both inputs are in time order.
+ */
+export function sampleCurveAt(
+  times: readonly bigint[],
+  curve: readonly TimedEquity[],
+): Float64Array {
+  const out = new Float64Array(times.length).fill(Number.NaN);
+  let j = -1;
+  for (let i = 0; i < times.length; i++) {
+    const time = times[i] as bigint;
+    while (j + 1 < curve.length && (curve[j + 1] as TimedEquity).timestampNs <= time) j++;
+    if (j >= 0) out[i] = (curve[j] as TimedEquity).equity;
+  }
+  return out;
+}
+
+/**
+ * Drawdown `E / running peak - 1`, the peak starting at `startPeak` (the initial
+ * capital, which is E_0 of the returns); NaN stays NaN, and a peak <= 0 gives NaN.
+ */
+export function computeDrawdown(values: ArrayLike<number>, startPeak: number): Float64Array {
+  const out = new Float64Array(values.length);
+  let peak = startPeak;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as number;
+    if (Number.isNaN(value)) {
+      out[i] = Number.NaN;
+      continue;
+    }
+    if (value > peak) peak = value;
+    out[i] = peak > 0 ? value / peak - 1 : Number.NaN;
+  }
+  return out;
+}
+
+/** The first index whose time is >= `time` (binary search; `times.length` when none). */
+function lowerBound(times: readonly bigint[], time: bigint): number {
+  let low = 0;
+  let high = times.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((times[middle] as bigint) < time) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function pick(values: ArrayLike<number>, indices: readonly number[], digits: number): SeriesValues {
+  const out: SeriesValues = new Array<number | null>(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    const value = values[indices[k] as number] as number;
+    out[k] = Number.isFinite(value) ? roundSignificant(value, digits) : null;
+  }
+  return out;
+}
+
+function commonPrefix(values: readonly string[]): string {
+  if (values.length === 0) return '';
+  let prefix = values[0] as string;
+  for (const value of values) {
+    let length = 0;
+    const limit = Math.min(prefix.length, value.length);
+    while (length < limit && prefix.charCodeAt(length) === value.charCodeAt(length)) length++;
+    prefix = prefix.slice(0, length);
+    if (prefix.length === 0) break;
+  }
+  return prefix;
+}
+
+const EQUITY_DIGITS = 8;
+const FRACTION_DIGITS = 6;
+const TABLE_DIGITS = 9;
+
+function sortRebalances(rebalances: readonly RebalanceRecord[]): RebalanceRecord[] {
+  const sorted = [...rebalances];
+  // Array.prototype.sort is stable: rebalances at the same time keep their order.
+  sorted.sort((a, b) =>
+    a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0,
+  );
+  return sorted;
+}
+
+/**
+ * The report's data: the curves aligned on the portfolio curve's bars, min-max
+ * downsampled per chart (every rebalance bar kept), and every rebalance and trade row
+ * in columns. Pure and deterministic.
+ */
+export function prepareReportData(
+  result: PortfolioBacktestResult,
+  options: ReportDataOptions = {},
+): ReportData {
+  const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
+  if (!Number.isInteger(maxPoints) || maxPoints < 16) {
+    throw new RangeError(`maxPoints must be an integer >= 16, got ${String(maxPoints)}`);
+  }
+  const strategies = listStrategies(result);
+  const strategyIndex = new Map(strategies.map((id, index) => [id, index]));
+  const curve = result.equityCurve;
+  const n = curve.length;
+  const timesNs = curve.map((point) => point.timestampNs);
+  const seconds = new Float64Array(n);
+  let intraday = false;
+  for (let i = 0; i < n; i++) {
+    const time = timesNs[i] as bigint;
+    seconds[i] = toSeconds(time);
+    if (time % 86_400_000_000_000n !== 0n) intraday = true;
+  }
+
+  const rebalances = sortRebalances(result.rebalances);
+  const rebalanceBars: number[] = [];
+  for (const rebalance of rebalances) {
+    const index = lowerBound(timesNs, rebalance.timestampNs);
+    if (index < n) rebalanceBars.push(index);
+  }
+
+  // Full-resolution series.
+  const portfolio = Float64Array.from(curve, (point) => point.equity);
+  const baseline = sampleCurveAt(timesNs, result.baseline.equityCurve);
+  const benchmark = sampleCurveAt(timesNs, result.benchmark.equityCurve);
+  const standalone = strategies.map((id) => {
+    const run = result.standalone[id];
+    return run ? sampleCurveAt(timesNs, run.equityCurve) : new Float64Array(n).fill(Number.NaN);
+  });
+  const byStrategy = (field: 'strategies' | 'targets' | 'drift'): Float64Array[] =>
+    strategies.map((id) => {
+      const values = new Float64Array(n);
+      for (let i = 0; i < n; i++)
+        values[i] = (curve[i] as (typeof curve)[number])[field][id] ?? Number.NaN;
+      return values;
+    });
+  const capital = byStrategy('strategies');
+  const targets = byStrategy('targets');
+  const drift = byStrategy('drift');
+  let hasUnallocated = false;
+  const unallocated = Float64Array.from(curve, (point) => {
+    if (point.unallocated !== 0) hasUnallocated = true;
+    return point.unallocated;
+  });
+  const startPeak = result.initialCapital;
+  const drawdowns = [portfolio, baseline, benchmark].map((values) =>
+    computeDrawdown(values, startPeak),
+  );
+
+  // The stack's edges are what the allocation chart draws, so their extremes are what must survive.
+  const cumulative = (layers: readonly Float64Array[]): Float64Array[] => {
+    const sums: Float64Array[] = [];
+    const running = new Float64Array(n);
+    for (const layer of layers) {
+      for (let i = 0; i < n; i++)
+        running[i] = (running[i] as number) + (Number.isNaN(layer[i]) ? 0 : (layer[i] as number));
+      sums.push(Float64Array.from(running));
+    }
+    return sums;
+  };
+  const capitalEdges = cumulative(hasUnallocated ? [...capital, unallocated] : capital);
+  const targetEdges = cumulative(targets);
+
+  const times: number[][] = [];
+  const timeKeys: number[][] = [];
+  const internTimes = (indices: number[]): number => {
+    for (let k = 0; k < timeKeys.length; k++) {
+      const other = timeKeys[k] as number[];
+      if (other.length === indices.length && other.every((value, at) => value === indices[at]))
+        return k;
+    }
+    timeKeys.push(indices);
+    times.push(indices.map((index) => seconds[index] as number));
+    return times.length - 1;
+  };
+  const select = (series: readonly Float64Array[]): { times: number; indices: number[] } => {
+    const indices = downsampleMinMax(n, series, { maxPoints, keep: rebalanceBars });
+    return { times: internTimes(indices), indices };
+  };
+
+  const equitySeries = [portfolio, baseline, benchmark, ...standalone];
+  const equitySelection = select(equitySeries);
+  let logScaleAvailable = n > 0;
+  for (const values of equitySeries) {
+    for (let i = 0; i < n && logScaleAvailable; i++) {
+      const value = values[i] as number;
+      if (!Number.isNaN(value) && value <= 0) logScaleAvailable = false;
+    }
+  }
+  const e = equitySelection.indices;
+  const equity: EquityChartData = {
+    times: equitySelection.times,
+    portfolio: pick(portfolio, e, EQUITY_DIGITS),
+    baseline: pick(baseline, e, EQUITY_DIGITS),
+    benchmark: pick(benchmark, e, EQUITY_DIGITS),
+    standalone: standalone.map((values) => pick(values, e, EQUITY_DIGITS)),
+    logScaleAvailable,
+  };
+
+  const drawdownSelection = select(drawdowns);
+  const d = drawdownSelection.indices;
+  const drawdown: DrawdownChartData = {
+    times: drawdownSelection.times,
+    portfolio: pick(drawdowns[0] as Float64Array, d, FRACTION_DIGITS),
+    baseline: pick(drawdowns[1] as Float64Array, d, FRACTION_DIGITS),
+    benchmark: pick(drawdowns[2] as Float64Array, d, FRACTION_DIGITS),
+  };
+
+  const allocationSelection = select([...capitalEdges, ...targetEdges]);
+  const a = allocationSelection.indices;
+  const allocation: AllocationChartData = {
+    times: allocationSelection.times,
+    capital: capital.map((values) => pick(values, a, EQUITY_DIGITS)),
+    targets: targets.map((values) => pick(values, a, EQUITY_DIGITS)),
+    unallocated: hasUnallocated ? pick(unallocated, a, EQUITY_DIGITS) : null,
+  };
+
+  const driftSelection = select(drift);
+  const driftData: DriftChartData = {
+    times: driftSelection.times,
+    drift: drift.map((values) => pick(values, driftSelection.indices, FRACTION_DIGITS)),
+  };
+
+  const symbols: string[] = [...result.data.symbols];
+  const symbolIndex = new Map(symbols.map((symbol, index) => [symbol, index]));
+  const symbolOf = (symbol: string): number => {
+    let index = symbolIndex.get(symbol);
+    if (index === undefined) {
+      index = symbols.length;
+      symbols.push(symbol);
+      symbolIndex.set(symbol, index);
+    }
+    return index;
+  };
+  const strategyOf = (id: string): number => {
+    let index = strategyIndex.get(id);
+    if (index === undefined) {
+      // listStrategies saw every id of the rebalances; this only guards the invariant.
+      index = strategies.length;
+      strategies.push(id);
+      strategyIndex.set(id, index);
+    }
+    return index;
+  };
+
+  const rebalanceColumns = {
+    time: [] as number[],
+    reason: [] as number[],
+    planIdSuffix: [] as string[],
+    rows: [] as number[],
+    trades: [] as number[],
+    skipped: [] as number[],
+    moved: [] as number[],
+    traded: [] as number[],
+    maxDrift: [] as (number | null)[],
+    estimatedCost: [] as number[],
+    cost: [] as number[],
+  };
+  const trades: TradeColumns = {
+    strategy: [],
+    symbol: [],
+    quantity: [],
+    referencePrice: [],
+    fillPrice: [],
+    commission: [],
+    slippage: [],
+    status: [],
+  };
+  const pushRow = (row: {
+    strategy: string;
+    symbol: string;
+    quantity: number;
+    referencePrice: number | null;
+    fillPrice: number | null;
+    commission: number;
+    slippage: number;
+    status: number;
+  }): void => {
+    trades.strategy.push(strategyOf(row.strategy));
+    trades.symbol.push(symbolOf(row.symbol));
+    trades.quantity.push(roundSignificant(row.quantity, TABLE_DIGITS));
+    trades.referencePrice.push(
+      row.referencePrice === null ? null : roundSignificant(row.referencePrice, TABLE_DIGITS),
+    );
+    trades.fillPrice.push(
+      row.fillPrice === null ? null : roundSignificant(row.fillPrice, TABLE_DIGITS),
+    );
+    trades.commission.push(roundSignificant(row.commission, TABLE_DIGITS));
+    trades.slippage.push(roundSignificant(row.slippage, TABLE_DIGITS));
+    trades.status.push(row.status);
+  };
+
+  const planIds = rebalances.map((rebalance) => rebalance.planId);
+  const planIdPrefix = commonPrefix(planIds);
+  rebalances.forEach((rebalance, k) => {
+    const fills = new Map(rebalance.fills.map((fill) => [fill.intentId, fill]));
+    let cost = 0;
+    for (const fill of rebalance.fills) cost += fill.commission + fill.slippage;
+    let traded = 0;
+    for (const trade of rebalance.trades) {
+      const fill = fills.get(trade.intentId);
+      const signed = trade.side === 'sell' ? -trade.quantity : trade.quantity;
+      if (fill) traded += Math.abs(trade.quantity * fill.fillPrice);
+      pushRow({
+        strategy: trade.strategyId,
+        symbol: trade.symbol,
+        quantity: signed,
+        referencePrice: trade.referencePrice,
+        fillPrice: fill ? fill.fillPrice : null,
+        commission: fill ? fill.commission : trade.commission,
+        slippage: fill ? fill.slippage : trade.slippage,
+        status: fill ? STATUS_FILLED : STATUS_UNFILLED,
+      });
+    }
+    const internal = rebalance.internalFills ?? [];
+    for (const fill of internal) {
+      pushRow({
+        strategy: fill.strategyId,
+        symbol: fill.symbol,
+        quantity: fill.side === 'sell' ? -fill.quantity : fill.quantity,
+        referencePrice: null,
+        fillPrice: fill.price,
+        commission: fill.fee,
+        slippage: 0,
+        status: STATUS_NETTED,
+      });
+    }
+    for (const skipped of rebalance.skipped) {
+      pushRow({
+        strategy: skipped.strategyId,
+        symbol: skipped.symbol,
+        quantity: skipped.quantity,
+        referencePrice: null,
+        fillPrice: null,
+        commission: 0,
+        slippage: 0,
+        status: STATUS_FIRST_SKIP + SKIP_REASONS.indexOf(skipped.reason),
+      });
+    }
+    let moved = 0;
+    for (const amount of Object.values(rebalance.transfers)) if (amount > 0) moved += amount;
+    const bar = lowerBound(timesNs, rebalance.timestampNs);
+    const point = bar < n ? curve[bar] : undefined;
+    let maxDrift: number | null = null;
+    if (point && point.timestampNs === rebalance.timestampNs) {
+      for (const value of Object.values(point.drift)) {
+        if (maxDrift === null || Math.abs(value) > maxDrift) maxDrift = Math.abs(value);
+      }
+    }
+    rebalanceColumns.time.push(toSeconds(rebalance.timestampNs));
+    rebalanceColumns.reason.push(REBALANCE_REASONS.indexOf(rebalance.reason));
+    rebalanceColumns.planIdSuffix.push((planIds[k] as string).slice(planIdPrefix.length));
+    rebalanceColumns.rows.push(
+      rebalance.trades.length + internal.length + rebalance.skipped.length,
+    );
+    rebalanceColumns.trades.push(rebalance.trades.length);
+    rebalanceColumns.skipped.push(rebalance.skipped.length);
+    rebalanceColumns.moved.push(roundSignificant(moved, TABLE_DIGITS));
+    rebalanceColumns.traded.push(roundSignificant(traded, TABLE_DIGITS));
+    rebalanceColumns.maxDrift.push(
+      maxDrift === null ? null : roundSignificant(maxDrift, FRACTION_DIGITS),
+    );
+    rebalanceColumns.estimatedCost.push(roundSignificant(rebalance.estimatedCosts, TABLE_DIGITS));
+    rebalanceColumns.cost.push(roundSignificant(cost, TABLE_DIGITS));
+  });
+
+  const threshold = result.config.rebalance_threshold;
+  return {
+    formatVersion: 1,
+    strategies,
+    symbols,
+    colors: {
+      portfolio: REPORT_COLORS.portfolio,
+      baseline: REPORT_COLORS.baseline,
+      benchmark: REPORT_COLORS.benchmark,
+      threshold: REPORT_COLORS.threshold,
+      frequency: REPORT_COLORS.frequency,
+      unallocated: REPORT_COLORS.unallocated,
+      target: REPORT_COLORS.target,
+      negative: REPORT_COLORS.negative,
+      strategies: strategies.map((_, index) => pickStrategyColor(index)),
+    },
+    rebalanceThreshold:
+      typeof threshold === 'number' && Number.isFinite(threshold) ? threshold : null,
+    intraday,
+    bars: n,
+    maxPoints,
+    times,
+    equity,
+    drawdown,
+    allocation,
+    drift: driftData,
+    rebalanceReasons: [...REBALANCE_REASONS],
+    rebalances: { ...rebalanceColumns, planIdPrefix },
+    trades,
+    statusLabels: [...TRADE_STATUS_LABELS],
+  };
+}
