@@ -1,0 +1,110 @@
+// Flags of njord-backtest (commander): what they mean, their defaults, and the help text.
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+export interface RunFlags {
+  readonly portfolioConfig: string;
+  readonly data?: string;
+  readonly start?: string;
+  readonly end?: string;
+  readonly journalDir: string;
+  readonly out: string;
+  readonly fillModel?: 'close' | 'next_open';
+  readonly curveEvery: number;
+  readonly report: boolean;
+  readonly quiet: boolean;
+  readonly strategies?: string;
+}
+
+export interface GenerateFlags {
+  readonly symbols: number;
+  readonly bars: number;
+  readonly seed: number;
+  readonly out: string;
+  readonly start?: string;
+  readonly quiet: boolean;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected an integer >= 1, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`expected an integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function buildProgram(handlers: {
+  run: (flags: RunFlags) => Promise<void>;
+  generate: (flags: GenerateFlags) => Promise<void>;
+}): Command {
+  const program = new Command('njord-backtest')
+    .description(
+      'Backtest a Njord portfolio on price history: writes <out>/portfolio_<id>_result.json, ' +
+        '<out>/portfolio_<id>_report.html and <journal-dir>/backtest_<id>.ndjson.\n' +
+        'Exit codes: 0 done, 2 bad input (the message names the file and the field or line), 1 failure.',
+    )
+    .option('--portfolio-config <path>', 'portfolio YAML', 'config/portfolio.yaml')
+    .option(
+      '--data <path>',
+      'price CSV (timestamp,symbol,open,high,low,close,volume); default: the shipped S&P 500 daily file (symbol SPX)',
+    )
+    .option(
+      '--start <date>',
+      'first UTC date or date-time traded (inclusive); earlier bars only feed indicators',
+    )
+    .option(
+      '--end <date>',
+      'last UTC date or date-time traded (inclusive; a date means the whole day)',
+    )
+    .option('--journal-dir <dir>', 'directory of the NDJSON journal', 'var/log/njord')
+    .option('--out <dir>', 'directory of the result JSON and the report', 'var/backtest')
+    .addOption(
+      new Option(
+        '--fill-model <model>',
+        "fill orders at the bar's close or the next bar's open (default: the config's)",
+      ).choices(['close', 'next_open']),
+    )
+    .option(
+      '--curve-every <n>',
+      'keep every Nth bar in the equity curve (rebalance bars are always kept)',
+      positiveInteger,
+      1,
+    )
+    .option('--no-report', 'do not write the HTML report')
+    .option('--quiet', 'print nothing but errors', false)
+    .option(
+      '--strategies <module>',
+      'ES module that registers user strategies (default export (registry) => ..., or `strategies`)',
+    )
+    .showHelpAfterError()
+    // Options after `generate-data` are its own (both have --out and --start).
+    .enablePositionalOptions()
+    .action(async (flags: RunFlags) => handlers.run(flags));
+
+  program
+    .command('generate-data')
+    .description(
+      'write seeded synthetic OHLCV (geometric Brownian motion with regime switches) as a price CSV',
+    )
+    .requiredOption('--symbols <n>', 'number of symbols (S01, S02, ...)', positiveInteger)
+    .requiredOption('--bars <n>', 'bars per symbol', positiveInteger)
+    .requiredOption('--seed <n>', 'random seed (the same seed gives the same file)', integer)
+    .requiredOption('--out <file>', 'CSV file to write')
+    .option('--start <date>', 'first bar (UTC date), default 2000-01-03')
+    .option('--quiet', 'print nothing but errors', false)
+    .action(async (flags: GenerateFlags) => handlers.generate(flags));
+
+  return program;
+}
+
+/** pnpm passes a literal `--` before the script's arguments: drop a leading one. */
+export function normalizeArgv(argv: readonly string[]): string[] {
+  const args = argv.slice(2);
+  if (args[0] === '--') args.shift();
+  return args;
+}
