@@ -1,18 +1,7 @@
 // The journal's line format and its writer: every line carries portfolio_id, seq, type
-// and timestamp_ns; lines are buffered per batch and written in one append.
-export const JOURNAL_LINE_TYPES = [
-  'fill',
-  'mark',
-  'funding',
-  'plan',
-  'published',
-  'adjustment',
-  'snapshot',
-  'checkpoint',
-  'config',
-  'error',
-] as const;
-export type JournalLineType = (typeof JOURNAL_LINE_TYPES)[number];
+// and timestamp_ns (the shared format of contracts); lines are buffered per batch and
+// written in one append.
+import { formatJournalLine, type JournalLineType } from '@njord/portfolio-contracts';
 
 export interface JournalSink {
   append(lines: readonly string[]): void;
@@ -20,7 +9,6 @@ export interface JournalSink {
 
 export class JournalWriter {
   private buffer: string[] = [];
-  private readonly head: string;
   /** The seq of the last line added. */
   seq: number;
   /** Own lines since the last checkpoint line (written or buffered). */
@@ -32,16 +20,13 @@ export class JournalWriter {
     readonly portfolioId: string,
     lastSeq: number,
   ) {
-    this.head = `{"portfolio_id":${JSON.stringify(portfolioId)},"seq":`;
     this.seq = lastSeq;
   }
 
   /** Buffers one line; `body` keys follow the four common ones. Returns its seq. */
   add(type: JournalLineType, timestampNs: bigint, body: Record<string, unknown> = {}): number {
     const seq = ++this.seq;
-    const rest = JSON.stringify(body);
-    const tail = rest === '{}' ? '}' : `,${rest.slice(1)}`;
-    this.buffer.push(`${this.head}${seq},"type":"${type}","timestamp_ns":"${timestampNs}"${tail}`);
+    this.buffer.push(formatJournalLine(this.portfolioId, seq, type, timestampNs, body));
     if (type === 'checkpoint') this.linesSinceCheckpoint = 0;
     else this.linesSinceCheckpoint++;
     return seq;

@@ -46,7 +46,11 @@ describe('stream adapter (real Redis)', () => {
     expect(await ensureGroup(redis, keys.fills, keys.group)).toBe(false);
     // The prices stream does not exist yet: MKSTREAM creates it.
     expect(await ensureGroup(redis, keys.prices, keys.group)).toBe(true);
+    // Entry ids are per stream (`<ms>-<seq>`): a few ms apart, the two streams cannot tie
+    // (on a tie, fills come first).
+    await new Promise((resolve) => setTimeout(resolve, 3));
     await redis.xadd(keys.prices, '*', 'data', 'mark');
+    await new Promise((resolve) => setTimeout(resolve, 3));
     await redis.xadd(keys.fills, '*', 'other', 'x');
     const entries = await readEntries(redis, keys, 'c', { count: 10 });
     // Merged in arrival order across both streams; a missing `data` field is undefined.
