@@ -24,7 +24,9 @@ function targetsAt(equity: number, calculator = calc) {
 }
 
 function expectClose(actual: number, expected: number, tolerance = 1e-9) {
-  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
+  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(
+    tolerance * Math.max(1, Math.abs(expected)),
+  );
 }
 
 describe('calculateTargets on the seed portfolio', () => {
@@ -59,7 +61,9 @@ describe('calculateTargets on the seed portfolio', () => {
 
   it('25k, exactly sum(min): the mins, bounds not violated', () => {
     const result = targetsAt(25_000);
-    expect([result.targets[A], result.targets[B], result.targets[C]]).toEqual([10_000, 10_000, 5_000]);
+    expect([result.targets[A], result.targets[B], result.targets[C]]).toEqual([
+      10_000, 10_000, 5_000,
+    ]);
     expect(result.boundsViolated).toBe(false);
   });
 
@@ -103,7 +107,9 @@ describe('calculateTargets on the seed portfolio', () => {
 
   it('100k, above sum(max) = 75k: the maxes, 25k unallocated', () => {
     const result = targetsAt(100_000);
-    expect([result.targets[A], result.targets[B], result.targets[C]]).toEqual([30_000, 25_000, 20_000]);
+    expect([result.targets[A], result.targets[B], result.targets[C]]).toEqual([
+      30_000, 25_000, 20_000,
+    ]);
     expect(result.unallocated).toBe(25_000);
     expect(result.boundsViolated).toBe(false);
   });
@@ -124,7 +130,9 @@ describe('calculateTargets on the seed portfolio', () => {
   });
 
   it('throws on non-finite capital', () => {
-    expect(() => calc.calculateTargets({ [A]: Number.NaN })).toThrow(expect.objectContaining({ _tag: 'AllocatorError', code: 'non_finite_input' }));
+    expect(() => calc.calculateTargets({ [A]: Number.NaN })).toThrow(
+      expect.objectContaining({ _tag: 'AllocatorError', code: 'non_finite_input' }),
+    );
   });
 });
 
@@ -139,8 +147,12 @@ describe('weight overrides and zero weights', () => {
   });
 
   it('rejects unknown ids and negative weights', () => {
-    expect(() => calc.withWeights({ nope: 1 })).toThrow(expect.objectContaining({ code: 'invalid_weights' }));
-    expect(() => calc.withWeights({ [A]: -0.1 })).toThrow(expect.objectContaining({ code: 'invalid_weights' }));
+    expect(() => calc.withWeights({ nope: 1 })).toThrow(
+      expect.objectContaining({ code: 'invalid_weights' }),
+    );
+    expect(() => calc.withWeights({ [A]: -0.1 })).toThrow(
+      expect.objectContaining({ code: 'invalid_weights' }),
+    );
   });
 
   it('the rest goes to zero-weight strategies by headroom once the weighted ones are full', () => {
@@ -175,7 +187,10 @@ describe('weight overrides and zero weights', () => {
 describe('calculateDrift', () => {
   it('is (capital - target) / target, signed', () => {
     // A (22k - 20k)/20k = 0.1; B (17.5k - 17.5k)/17.5k = 0; C (10k - 12.5k)/12.5k = -0.2.
-    const drift = calc.calculateDrift({ [A]: 22_000, [B]: 17_500, [C]: 10_000 }, { [A]: 20_000, [B]: 17_500, [C]: 12_500 });
+    const drift = calc.calculateDrift(
+      { [A]: 22_000, [B]: 17_500, [C]: 10_000 },
+      { [A]: 20_000, [B]: 17_500, [C]: 12_500 },
+    );
     expectClose(drift[A]!, 0.1);
     expect(drift[B]).toBe(0);
     expectClose(drift[C]!, -0.2);
@@ -183,7 +198,10 @@ describe('calculateDrift', () => {
 
   it('target 0: capital / equity (equity defaults to the sum of current)', () => {
     // old: 5k / (45k + 5k) = 0.1; with equity given as 100k: 0.05. A missing from current: -1.
-    expectClose(calc.calculateDrift({ [A]: 45_000, old: 5_000 }, { [A]: 45_000, old: 0 })['old']!, 0.1);
+    expectClose(
+      calc.calculateDrift({ [A]: 45_000, old: 5_000 }, { [A]: 45_000, old: 0 })['old']!,
+      0.1,
+    );
     const given = calc.calculateDrift({ old: 5_000 }, { [A]: 50_000 }, 100_000);
     expectClose(given['old']!, 0.05);
     expect(given[A]).toBe(-1);
@@ -193,7 +211,9 @@ describe('calculateDrift', () => {
 describe('drift regressions', () => {
   it('stays finite when a subnormal target meets real capital (found by a rebalancer property)', () => {
     // (8.9e-16 - 5e-324) / 5e-324 overflows to Infinity; clamped to MAX_VALUE.
-    expect(calc.calculateDrift({ x: 8.881784197001252e-16 }, { x: 5e-324 })['x']).toBe(Number.MAX_VALUE);
+    expect(calc.calculateDrift({ x: 8.881784197001252e-16 }, { x: 5e-324 })['x']).toBe(
+      Number.MAX_VALUE,
+    );
     const out = new Float64Array(1);
     calculateDriftInto(out, Float64Array.of(-1), Float64Array.of(5e-324), 1);
     expect(out[0]).toBe(-Number.MAX_VALUE);
@@ -223,18 +243,36 @@ describe('rebalanceReason', () => {
     expect(calc.rebalanceReason(calm)).toBeNull();
   });
 
+  it('reads drift in config order from a Float64Array the same way (the per-bar path)', () => {
+    // Same numbers as above: 0.05 exactly does not fire, 0.05005 and -0.05005 do.
+    expect(calc.rebalanceReason(Float64Array.of(0.05, -0.05))).toBeNull();
+    expect(calc.rebalanceReason(Float64Array.of(0, 1001 / 20000))).toBe('threshold');
+    expect(calc.rebalanceReason(Float64Array.of(-1001 / 20000, 0))).toBe('threshold');
+    expect(
+      calc.rebalanceReason(Float64Array.of(0.01, 0), { nowNs: 5n + day, lastRebalanceNs: 5n }),
+    ).toBe('frequency');
+  });
+
   it('threshold wins when both hold', () => {
-    expect(calc.rebalanceReason({ [A]: 0.2 }, { nowNs: 2n * day, lastRebalanceNs: 0n })).toBe('threshold');
+    expect(calc.rebalanceReason({ [A]: 0.2 }, { nowNs: 2n * day, lastRebalanceNs: 0n })).toBe(
+      'threshold',
+    );
   });
 
   it('without rebalance_frequency_hours, time never fires', () => {
     const never = new AllocationCalculator(configWithBounds([[0, 100]]));
-    expect(never.rebalanceReason({ s0: 0 }, { nowNs: 1000n * day, lastRebalanceNs: 0n })).toBeNull();
+    expect(
+      never.rebalanceReason({ s0: 0 }, { nowNs: 1000n * day, lastRebalanceNs: 0n }),
+    ).toBeNull();
   });
 
   it('fractional hours: 0.5 h = 1_800_000_000_000 ns', () => {
-    const half = new AllocationCalculator(configWithBounds([[0, 100]], { rebalance_frequency_hours: 0.5 }));
-    expect(half.rebalanceReason({}, { nowNs: 1_800_000_000_000n, lastRebalanceNs: 0n })).toBe('frequency');
+    const half = new AllocationCalculator(
+      configWithBounds([[0, 100]], { rebalance_frequency_hours: 0.5 }),
+    );
+    expect(half.rebalanceReason({}, { nowNs: 1_800_000_000_000n, lastRebalanceNs: 0n })).toBe(
+      'frequency',
+    );
     expect(half.rebalanceReason({}, { nowNs: 1_799_999_999_999n, lastRebalanceNs: 0n })).toBeNull();
   });
 });

@@ -22,7 +22,10 @@ const NANOSECONDS_PER_HOUR = 3_600_000_000_000;
 
 function assertFinite(value: number, what: string): void {
   if (!Number.isFinite(value)) {
-    throw new AllocatorError('non_finite_input', `${what} must be a finite number, got ${String(value)}`);
+    throw new AllocatorError(
+      'non_finite_input',
+      `${what} must be a finite number, got ${String(value)}`,
+    );
   }
 }
 
@@ -57,15 +60,23 @@ export class AllocationCalculator {
       this.weights.fill(0);
       for (const [id, weight] of Object.entries(override)) {
         const i = this.index.get(id);
-        if (i === undefined) throw new AllocatorError('invalid_weights', `weight for unknown strategy ${JSON.stringify(id)}`);
+        if (i === undefined)
+          throw new AllocatorError(
+            'invalid_weights',
+            `weight for unknown strategy ${JSON.stringify(id)}`,
+          );
         if (!Number.isFinite(weight) || weight < 0) {
-          throw new AllocatorError('invalid_weights', `weight of ${id} must be finite and >= 0, got ${String(weight)}`);
+          throw new AllocatorError(
+            'invalid_weights',
+            `weight of ${id} must be finite and >= 0, got ${String(weight)}`,
+          );
         }
         this.weights[i] = weight;
       }
     }
     const hours = config.rebalanceFrequencyHours;
-    this.frequencyNs = hours === undefined ? null : BigInt(Math.round(hours * NANOSECONDS_PER_HOUR));
+    this.frequencyNs =
+      hours === undefined ? null : BigInt(Math.round(hours * NANOSECONDS_PER_HOUR));
     this.targetBuffer = new Float64Array(n);
     this.scratch = new Float64Array(3 * n);
   }
@@ -130,8 +141,18 @@ export class AllocationCalculator {
    * Fast path over arrays in config order: writes targets into `out` and returns
    * `{unallocated, boundsViolated}` without building records.
    */
-  calculateTargetsInto(out: Float64Array, equity: number): { unallocated: number; boundsViolated: boolean } {
-    const status = allocateTargetsInto(out, equity, this.weights, this.mins, this.maxs, this.scratch);
+  calculateTargetsInto(
+    out: Float64Array,
+    equity: number,
+  ): { unallocated: number; boundsViolated: boolean } {
+    const status = allocateTargetsInto(
+      out,
+      equity,
+      this.weights,
+      this.mins,
+      this.maxs,
+      this.scratch,
+    );
     let sum = 0;
     for (let i = 0; i < this.strategyIds.length; i++) sum += out[i] as number;
     return { unallocated: equity - sum, boundsViolated: status === ALLOCATION_BOUNDS_VIOLATED };
@@ -179,12 +200,14 @@ export class AllocationCalculator {
     // Ids beyond the config's (e.g. a removed strategy still holding capital).
     if (Object.keys(targets).length !== inTargets) {
       for (const id in targets) {
-        if (!this.index.has(id)) drift[id] = driftOf(current[id] ?? 0, targets[id] as number, total);
+        if (!this.index.has(id))
+          drift[id] = driftOf(current[id] ?? 0, targets[id] as number, total);
       }
     }
     if (Object.keys(current).length !== inCurrent) {
       for (const id in current) {
-        if (!this.index.has(id) && !(id in targets)) drift[id] = driftOf(current[id] as number, 0, total);
+        if (!this.index.has(id) && !(id in targets))
+          drift[id] = driftOf(current[id] as number, 0, total);
       }
     }
     return drift;
@@ -195,22 +218,40 @@ export class AllocationCalculator {
    * (strict), else `frequency` when rebalance_frequency_hours have passed since
    * `timing.lastRebalanceNs` (now - last >= period), else null.
    */
-  rebalanceReason(drift: Readonly<Record<string, number>>, timing?: RebalanceTiming): 'threshold' | 'frequency' | null {
+  rebalanceReason(
+    drift: Readonly<Record<string, number>> | Float64Array,
+    timing?: RebalanceTiming,
+  ): 'threshold' | 'frequency' | null {
     const threshold = this.config.rebalanceThreshold;
-    for (const id in drift) {
-      if (Math.abs(drift[id] as number) > threshold) return 'threshold';
+    if (drift instanceof Float64Array) {
+      // Config order, as calculateDriftInto writes it: the per-bar path, no records.
+      for (let i = 0; i < drift.length; i++)
+        if (Math.abs(drift[i] as number) > threshold) return 'threshold';
+    } else {
+      for (const id in drift) {
+        if (Math.abs(drift[id] as number) > threshold) return 'threshold';
+      }
     }
-    if (timing !== undefined && this.frequencyNs !== null && timing.nowNs - timing.lastRebalanceNs >= this.frequencyNs) {
+    if (
+      timing !== undefined &&
+      this.frequencyNs !== null &&
+      timing.nowNs - timing.lastRebalanceNs >= this.frequencyNs
+    ) {
       return 'frequency';
     }
     return null;
   }
 
-  needsRebalance(drift: Readonly<Record<string, number>>, timing?: RebalanceTiming): boolean {
+  needsRebalance(
+    drift: Readonly<Record<string, number>> | Float64Array,
+    timing?: RebalanceTiming,
+  ): boolean {
     return this.rebalanceReason(drift, timing) !== null;
   }
 }
 
 function driftOf(capital: number, target: number, equity: number): number {
-  return finiteDrift(target !== 0 ? (capital - target) / target : equity > 0 ? capital / equity : 0);
+  return finiteDrift(
+    target !== 0 ? (capital - target) / target : equity > 0 ? capital / equity : 0,
+  );
 }

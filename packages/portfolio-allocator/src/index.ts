@@ -1,6 +1,10 @@
 // Public API of @njord/portfolio-allocator: targets under bounds, drift and the rebalance trigger.
 export { AllocationCalculator } from './allocation-calculator.js';
-export type { AllocationOptions, RebalanceTiming, TargetAllocation } from './allocation-calculator.js';
+export type {
+  AllocationOptions,
+  RebalanceTiming,
+  TargetAllocation,
+} from './allocation-calculator.js';
 export { ALLOCATOR_ERROR_CODES, AllocatorError } from './errors.js';
 export type { AllocatorErrorCode } from './errors.js';
 export {

@@ -25,7 +25,9 @@ const caseArb: fc.Arbitrary<Case> = fc
     fc.record({
       weights: fc.array(weight, { minLength: n, maxLength: n }),
       bounds: fc.array(
-        fc.tuple(amount, amount).map(([a, b]): [number, number] => [Math.min(a, b), Math.max(a, b)]),
+        fc
+          .tuple(amount, amount)
+          .map(([a, b]): [number, number] => [Math.min(a, b), Math.max(a, b)]),
         { minLength: n, maxLength: n },
       ),
       // Position of equity relative to [sum(min), sum(max)]: below, inside, above.
@@ -68,14 +70,17 @@ function reference(raw: Case): number[] {
   const maxs = c.bounds.map(([, max]) => max);
   const sumMin = sum(mins);
   const sumMax = sum(maxs);
-  if (c.equity <= sumMin) return mins.map((m) => (sumMin > 0 && c.equity > 0 ? (m * c.equity) / sumMin : 0));
+  if (c.equity <= sumMin)
+    return mins.map((m) => (sumMin > 0 && c.equity > 0 ? (m * c.equity) / sumMin : 0));
   if (c.equity >= sumMax) return maxs;
   const at = (lambda: number) => c.weights.map((w, i) => clamp(lambda * w, mins[i]!, maxs[i]!));
   const full = c.weights.map((w, i) => (w > 0 ? maxs[i]! : mins[i]!));
   if (sum(full) <= c.equity) {
     const rest = c.equity - sum(full);
     const headroom = sum(c.weights.map((w, i) => (w > 0 ? 0 : maxs[i]! - mins[i]!)));
-    return full.map((t, i) => (c.weights[i]! > 0 ? t : t + (rest * (maxs[i]! - mins[i]!)) / headroom));
+    return full.map((t, i) =>
+      c.weights[i]! > 0 ? t : t + (rest * (maxs[i]! - mins[i]!)) / headroom,
+    );
   }
   let lo = 0;
   let hi = 1;
@@ -94,14 +99,28 @@ describe('regressions found by the properties', () => {
   it('a subnormal weight does not overflow the breakpoints', () => {
     const tiny: Case = {
       weights: [0, 5e-324, 0, 0, 0, 0],
-      bounds: [[0, 0], [0, 8.881784197001252e-16], [0, 0], [0, 0], [0, 0], [0, 0]],
+      bounds: [
+        [0, 0],
+        [0, 8.881784197001252e-16],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ],
       equity: 5e-324,
     };
     // The only weighted strategy takes the whole equity (it is below its max).
     expect(Array.from(run(tiny))).toEqual([0, 5e-324, 0, 0, 0, 0]);
     const mixed: Case = {
       weights: [0, 5e-324, 0, 0, 7.785276284009568e-20, 0],
-      bounds: [[0, 0], [0, 11408.438021966977], [0, 0], [0, 0], [0, 0], [0, 0]],
+      bounds: [
+        [0, 0],
+        [0, 11408.438021966977],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ],
       equity: 5.6363e-320,
     };
     // s1's relative weight 5e-324 / 7.8e-20 = 6.4e-305 is below the 1e-200 cutoff, so it counts
@@ -144,7 +163,9 @@ describe('allocateTargetsInto properties', () => {
     fc.assert(
       fc.property(caseArb, (c) => {
         const out = run(c);
-        reference(c).forEach((expected, i) => expect(Math.abs(out[i]! - expected)).toBeLessThanOrEqual(tol(c)));
+        reference(c).forEach((expected, i) =>
+          expect(Math.abs(out[i]! - expected)).toBeLessThanOrEqual(tol(c)),
+        );
       }),
       settings,
     );
@@ -182,7 +203,9 @@ describe('allocateTargetsInto properties', () => {
           const wj = normal[j]!;
           const raised = wj + raise * (1 - wj);
           const rest = 1 - wj;
-          const next = normal.map((w, i) => (i === j ? raised : rest > 0 ? (w * (1 - raised)) / rest : 0));
+          const next = normal.map((w, i) =>
+            i === j ? raised : rest > 0 ? (w * (1 - raised)) / rest : 0,
+          );
           const before = run({ ...c, weights: normal })[j]!;
           const after = run({ ...c, weights: next })[j]!;
           expect(after).toBeGreaterThanOrEqual(before - tol(c));

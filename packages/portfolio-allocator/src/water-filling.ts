@@ -7,9 +7,7 @@ export const ALLOCATION_BOUNDS_VIOLATED = 1;
 /** Equity above the sum of the maxes: targets are the maxes, the rest is unallocated. */
 export const ALLOCATION_CAPPED = 2;
 export type AllocationStatus =
-  | typeof ALLOCATION_WITHIN_BOUNDS
-  | typeof ALLOCATION_BOUNDS_VIOLATED
-  | typeof ALLOCATION_CAPPED;
+  typeof ALLOCATION_WITHIN_BOUNDS | typeof ALLOCATION_BOUNDS_VIOLATED | typeof ALLOCATION_CAPPED;
 
 /** Weights below this fraction of the largest weight count as 0. */
 export const MIN_RELATIVE_WEIGHT = 1e-200;
@@ -19,9 +17,16 @@ function clamp(value: number, low: number, high: number): number {
 }
 
 /** sum_i clamp(lambda * w_i, min_i, max_i): non-decreasing and piecewise linear in lambda. */
-function filledAt(lambda: number, n: number, weights: Float64Array, mins: Float64Array, maxs: Float64Array): number {
+function filledAt(
+  lambda: number,
+  n: number,
+  weights: Float64Array,
+  mins: Float64Array,
+  maxs: Float64Array,
+): number {
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += clamp(lambda * (weights[i] as number), mins[i] as number, maxs[i] as number);
+  for (let i = 0; i < n; i++)
+    sum += clamp(lambda * (weights[i] as number), mins[i] as number, maxs[i] as number);
   return sum;
 }
 
@@ -50,7 +55,8 @@ export function allocateTargetsInto(
   scratch?: Float64Array,
 ): AllocationStatus {
   const n = weights.length;
-  const buffer = scratch !== undefined && scratch.length >= 3 * n ? scratch : new Float64Array(3 * n);
+  const buffer =
+    scratch !== undefined && scratch.length >= 3 * n ? scratch : new Float64Array(3 * n);
   // Weights scaled to a largest weight of 1 (the targets do not depend on their scale), so a
   // tiny or subnormal weight cannot overflow a breakpoint; below 1e-200 of the largest counts as 0.
   const scaled = buffer.subarray(0, n);
@@ -136,13 +142,18 @@ export function allocateTargetsInto(
   }
   // freeWeight is > 0 in exact arithmetic; the guard covers breakpoints a rounding error apart.
   const lambda = freeWeight > 0 ? clamp((equity - fixed) / freeWeight, lower, upper) : upper;
-  for (let i = 0; i < n; i++) out[i] = clamp(lambda * (scaled[i] as number), mins[i] as number, maxs[i] as number);
+  for (let i = 0; i < n; i++)
+    out[i] = clamp(lambda * (scaled[i] as number), mins[i] as number, maxs[i] as number);
   return ALLOCATION_WITHIN_BOUNDS;
 }
 
 /** Drift kept finite (snapshots and plans carry it on the wire): overflow clamps to +-MAX_VALUE. */
 export function finiteDrift(drift: number): number {
-  return drift > Number.MAX_VALUE ? Number.MAX_VALUE : drift < -Number.MAX_VALUE ? -Number.MAX_VALUE : drift;
+  return drift > Number.MAX_VALUE
+    ? Number.MAX_VALUE
+    : drift < -Number.MAX_VALUE
+      ? -Number.MAX_VALUE
+      : drift;
 }
 
 /**

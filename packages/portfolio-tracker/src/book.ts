@@ -57,7 +57,8 @@ export class Position {
     const size = units > 0 ? units : -units;
     const traded = quantity > 0 ? quantity : -quantity;
     const closed = traded < size ? traded : size;
-    this.realizedPnl += units > 0 ? closed * (price - this.averageCost) : closed * (this.averageCost - price);
+    this.realizedPnl +=
+      units > 0 ? closed * (price - this.averageCost) : closed * (this.averageCost - price);
     let next = units + quantity;
     if ((next > 0 ? next : -next) <= DUST_TOLERANCE * (traded > size ? traded : size)) next = 0;
     if (next === 0) this.averageCost = 0;

@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { FillLedger } from './fill-ledger.js';
 
 function fillNumber(n: number): FillEvent {
-  return { fillId: `id${n}`, strategyId: 'S', symbol: 'X', side: n % 2 ? 'sell' : 'buy', quantity: n + 0.5, price: 10, fee: 0, timestampNs: BigInt(n) };
+  return {
+    fillId: `id${n}`,
+    strategyId: 'S',
+    symbol: 'X',
+    side: n % 2 ? 'sell' : 'buy',
+    quantity: n + 0.5,
+    price: 10,
+    fee: 0,
+    timestampNs: BigInt(n),
+  };
 }
 
 describe('FillLedger', () => {
@@ -21,7 +30,9 @@ describe('FillLedger', () => {
       expect(ledger.matches(index, { ...fillNumber(n), quantity: n })).toBe(false);
     }
     expect(ledger.find('nope')).toBe(-1);
-    expect(ledger.entries('p').map((entry) => entry[0])).toEqual(Array.from({ length: 10 }, (_, n) => `id${n}`));
+    expect(ledger.entries('p').map((entry) => entry[0])).toEqual(
+      Array.from({ length: 10 }, (_, n) => `id${n}`),
+    );
     // fill 3: sell (odd), quantity 3.5, no portfolio or intent id
     expect(ledger.entries('p')[3]).toEqual(['id3', 'S', 'X', 'sell', 3.5, 10, 0, '3', null, null]);
   });

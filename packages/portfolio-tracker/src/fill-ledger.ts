@@ -102,7 +102,9 @@ export class FillLedger {
     this.current.set(fill.fillId, index);
     this.strategy[index] = strategyName;
     this.symbol[index] = symbolName;
-    this.flags[index] = (fill.side === 'sell' ? FLAG_SELL : 0) | (fill.portfolioId !== undefined ? FLAG_PORTFOLIO_ID : 0);
+    this.flags[index] =
+      (fill.side === 'sell' ? FLAG_SELL : 0) |
+      (fill.portfolioId !== undefined ? FLAG_PORTFOLIO_ID : 0);
     this.quantity[index] = fill.quantity;
     this.price[index] = fill.price;
     this.fee[index] = fill.fee;

@@ -16,8 +16,12 @@ function thrown(fn: () => unknown): TrackerError {
 
 function sample(): PortfolioTracker {
   const tracker = new PortfolioTracker(makeConfig(), { startNs: 11n });
-  tracker.onFill(fill('A', 'XYZ', 'buy', 100, 10, 1, { fillId: 'a1', portfolioId: 'p1', timestampNs: 1n }));
-  tracker.onFill(fill('B', 'UNM', 'sell', 3, 7, 0, { fillId: 'b1', intentId: 'plan:0', timestampNs: 2n }));
+  tracker.onFill(
+    fill('A', 'XYZ', 'buy', 100, 10, 1, { fillId: 'a1', portfolioId: 'p1', timestampNs: 1n }),
+  );
+  tracker.onFill(
+    fill('B', 'UNM', 'sell', 3, 7, 0, { fillId: 'b1', intentId: 'plan:0', timestampNs: 2n }),
+  );
   tracker.setMark('XYZ', 12, 5n);
   tracker.applyPlan(plan({ planId: 'plan', transfers: { A: -100, B: 100 }, timestampNs: 20n }));
   return tracker;
@@ -47,14 +51,23 @@ describe('serialize / restore', () => {
 
   it('restores the same sleeves, marks, fill ids and plan ids', () => {
     const original = sample();
-    const restored = PortfolioTracker.restore(makeConfig(), JSON.parse(JSON.stringify(original.serialize())) as TrackerStateJson);
+    const restored = PortfolioTracker.restore(
+      makeConfig(),
+      JSON.parse(JSON.stringify(original.serialize())) as TrackerStateJson,
+    );
     expect(restored.serialize()).toEqual(original.serialize());
     expect(restored.getSnapshot(30n)).toEqual(original.getSnapshot(30n));
-    expect(restored.onFill(fill('A', 'XYZ', 'buy', 100, 10, 1, { fillId: 'a1', portfolioId: 'p1', timestampNs: 1n }))).toEqual({
+    expect(
+      restored.onFill(
+        fill('A', 'XYZ', 'buy', 100, 10, 1, { fillId: 'a1', portfolioId: 'p1', timestampNs: 1n }),
+      ),
+    ).toEqual({
       success: true,
       data: { status: 'duplicate' },
     });
-    const conflict = restored.onFill(fill('B', 'UNM', 'sell', 3, 7, 0, { fillId: 'b1', timestampNs: 2n }));
+    const conflict = restored.onFill(
+      fill('B', 'UNM', 'sell', 3, 7, 0, { fillId: 'b1', timestampNs: 2n }),
+    );
     expect(conflict.success ? null : conflict.error.code).toBe('fill_conflict');
     expect(restored.hasPlan('plan')).toBe(true);
   });
@@ -75,11 +88,23 @@ describe('serialize / restore', () => {
 
   it('refuses a malformed state or another portfolio', () => {
     const state = sample().serialize();
-    expect(thrown(() => PortfolioTracker.restore(makeConfig(), { ...state, version: 2 } as unknown as TrackerStateJson)).code).toBe(
-      'invalid_state',
+    expect(
+      thrown(() =>
+        PortfolioTracker.restore(makeConfig(), {
+          ...state,
+          version: 2,
+        } as unknown as TrackerStateJson),
+      ).code,
+    ).toBe('invalid_state');
+    const broken = {
+      ...state,
+      sleeves: [{ strategy_id: 'A', cash: 'x', positions: [] }],
+    } as unknown as TrackerStateJson;
+    expect(thrown(() => PortfolioTracker.restore(makeConfig(), broken)).message).toMatch(
+      /state\.sleeves\[0\]\.cash/,
     );
-    const broken = { ...state, sleeves: [{ strategy_id: 'A', cash: 'x', positions: [] }] } as unknown as TrackerStateJson;
-    expect(thrown(() => PortfolioTracker.restore(makeConfig(), broken)).message).toMatch(/state\.sleeves\[0\]\.cash/);
-    expect(thrown(() => PortfolioTracker.restore(makeConfig(), { ...state, portfolio_id: 'p2' })).code).toBe('portfolio_mismatch');
+    expect(
+      thrown(() => PortfolioTracker.restore(makeConfig(), { ...state, portfolio_id: 'p2' })).code,
+    ).toBe('portfolio_mismatch');
   });
 });

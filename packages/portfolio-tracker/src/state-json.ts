@@ -48,7 +48,8 @@ function fail(path: string, message: string): never {
 }
 
 function record(value: unknown, path: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, 'must be an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail(path, 'must be an object');
   return value as Record<string, unknown>;
 }
 
@@ -58,7 +59,8 @@ function list(value: unknown, path: string): readonly unknown[] {
 }
 
 function finite(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) fail(path, `must be a finite number, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    fail(path, `must be a finite number, got ${String(value)}`);
   return value;
 }
 
@@ -72,14 +74,16 @@ function nullableText(value: unknown, path: string): string | null {
 }
 
 export function parseNs(value: unknown, path: string): bigint {
-  if (typeof value !== 'string' || !DECIMAL_INTEGER.test(value)) fail(path, 'must be an integer as a decimal string');
+  if (typeof value !== 'string' || !DECIMAL_INTEGER.test(value))
+    fail(path, 'must be an integer as a decimal string');
   return BigInt(value);
 }
 
 /** Checks the shape of a serialized state (the tracker's own output, read back from a journal). */
 export function checkTrackerState(raw: unknown): TrackerStateJson {
   const state = record(raw, 'state');
-  if (state.version !== TRACKER_STATE_VERSION) fail('state.version', `must be ${TRACKER_STATE_VERSION}, got ${String(state.version)}`);
+  if (state.version !== TRACKER_STATE_VERSION)
+    fail('state.version', `must be ${TRACKER_STATE_VERSION}, got ${String(state.version)}`);
   text(state.portfolio_id, 'state.portfolio_id');
   finite(state.unallocated_cash, 'state.unallocated_cash');
   parseNs(state.last_rebalance_ns, 'state.last_rebalance_ns');
@@ -91,7 +95,8 @@ export function checkTrackerState(raw: unknown): TrackerStateJson {
       const path = `state.sleeves[${i}].positions[${j}]`;
       const position = record(p, path);
       text(position.symbol, `${path}.symbol`);
-      for (const key of ['units', 'average_cost', 'realized_pnl', 'fees']) finite(position[key], `${path}.${key}`);
+      for (const key of ['units', 'average_cost', 'realized_pnl', 'fees'])
+        finite(position[key], `${path}.${key}`);
     });
   });
   list(state.symbols, 'state.symbols').forEach((entry, i) => {
@@ -115,6 +120,8 @@ export function checkTrackerState(raw: unknown): TrackerStateJson {
     nullableText(fill[8], `${path}[8]`);
     nullableText(fill[9], `${path}[9]`);
   });
-  list(state.applied_plans, 'state.applied_plans').forEach((id, i) => text(id, `state.applied_plans[${i}]`));
+  list(state.applied_plans, 'state.applied_plans').forEach((id, i) =>
+    text(id, `state.applied_plans[${i}]`),
+  );
   return state as unknown as TrackerStateJson;
 }

@@ -59,7 +59,9 @@ export function fill(
   };
 }
 
-export function plan(extra: Partial<RebalancePlan> & Pick<RebalancePlan, 'planId' | 'transfers'>): RebalancePlan {
+export function plan(
+  extra: Partial<RebalancePlan> & Pick<RebalancePlan, 'planId' | 'transfers'>,
+): RebalancePlan {
   return {
     portfolioId: 'p1',
     timestampNs: 100n,

@@ -15,7 +15,15 @@ const config = makeConfig([
 ]);
 
 type Op =
-  | { kind: 'fill'; strategy: string; symbol: string; side: 'buy' | 'sell'; tenths: number; price: number; fee: number }
+  | {
+      kind: 'fill';
+      strategy: string;
+      symbol: string;
+      side: 'buy' | 'sell';
+      tenths: number;
+      price: number;
+      fee: number;
+    }
   | { kind: 'mark'; symbol: string; price: number; ts: number }
   | { kind: 'resend'; back: number; change: boolean };
 
@@ -40,15 +48,25 @@ const resendOp = fc.record({
   back: fc.integer({ min: 1, max: 20 }),
   change: fc.boolean(),
 });
-const ops = fc.array(fc.oneof({ arbitrary: fillOp, weight: 6 }, { arbitrary: markOp, weight: 2 }, { arbitrary: resendOp, weight: 1 }), {
-  maxLength: 60,
-});
+const ops = fc.array(
+  fc.oneof(
+    { arbitrary: fillOp, weight: 6 },
+    { arbitrary: markOp, weight: 2 },
+    { arbitrary: resendOp, weight: 1 },
+  ),
+  {
+    maxLength: 60,
+  },
+);
 
 /** Turns ops into concrete inputs once, so two trackers see the very same fills. */
-function materialize(list: readonly Op[]): ({ fill: FillEvent } | { mark: { symbol: string; price: number; ts: bigint } })[] {
+function materialize(
+  list: readonly Op[],
+): ({ fill: FillEvent } | { mark: { symbol: string; price: number; ts: bigint } })[] {
   const fills: FillEvent[] = [];
   return list.map((op, i) => {
-    if (op.kind === 'mark') return { mark: { symbol: op.symbol, price: op.price, ts: BigInt(op.ts) } };
+    if (op.kind === 'mark')
+      return { mark: { symbol: op.symbol, price: op.price, ts: BigInt(op.ts) } };
     if (op.kind === 'resend' && fills.length > 0) {
       const earlier = fills[Math.max(0, fills.length - op.back)] as FillEvent;
       return { fill: op.change ? { ...earlier, quantity: earlier.quantity + 1 } : { ...earlier } };
@@ -67,7 +85,16 @@ function materialize(list: readonly Op[]): ({ fill: FillEvent } | { mark: { symb
             ...(i % 3 === 0 ? { portfolioId: 'p1' } : {}),
             ...(i % 4 === 0 ? { intentId: `plan:${i}` } : {}),
           }
-        : { fillId: `f${i}`, strategyId: 'A', symbol: 'X', side: 'buy', quantity: 1, price: 1, fee: 0, timestampNs: 0n };
+        : {
+            fillId: `f${i}`,
+            strategyId: 'A',
+            symbol: 'X',
+            side: 'buy',
+            quantity: 1,
+            price: 1,
+            fee: 0,
+            timestampNs: 0n,
+          };
     fills.push(f);
     return { fill: f };
   });
@@ -121,7 +148,9 @@ describe('PortfolioTracker properties', () => {
 
         const first = new PortfolioTracker(config, { startNs: 3n });
         const before = run(first, inputs.slice(0, split));
-        const wire = JSON.parse(JSON.stringify(first.serialize())) as ReturnType<PortfolioTracker['serialize']>;
+        const wire = JSON.parse(JSON.stringify(first.serialize())) as ReturnType<
+          PortfolioTracker['serialize']
+        >;
         const restored = PortfolioTracker.restore(config, wire);
         expect(restored.serialize()).toEqual(wire);
         const after = run(restored, inputs.slice(split));
@@ -156,27 +185,33 @@ describe('PortfolioTracker properties', () => {
 
   it('buying or selling at the mark with no fee leaves equity unchanged', () => {
     fc.assert(
-      fc.property(fc.tuple(price, price, price), fc.array(fillOp, { maxLength: 40 }), (marks, list) => {
-        const tracker = new PortfolioTracker(config);
-        SYMBOLS.forEach((symbol, i) => tracker.setMark(symbol, marks[i] as number, 1n));
-        const equity = tracker.getTotalEquity();
-        let traded = 0;
-        list.forEach((op, i) => {
-          const at = tracker.getPrice(op.symbol) as number;
-          traded += (op.tenths / 10) * at;
-          tracker.onFill({
-            fillId: `m${i}`,
-            strategyId: op.strategy,
-            symbol: op.symbol,
-            side: op.side,
-            quantity: op.tenths / 10,
-            price: at,
-            fee: 0,
-            timestampNs: BigInt(i),
+      fc.property(
+        fc.tuple(price, price, price),
+        fc.array(fillOp, { maxLength: 40 }),
+        (marks, list) => {
+          const tracker = new PortfolioTracker(config);
+          SYMBOLS.forEach((symbol, i) => tracker.setMark(symbol, marks[i] as number, 1n));
+          const equity = tracker.getTotalEquity();
+          let traded = 0;
+          list.forEach((op, i) => {
+            const at = tracker.getPrice(op.symbol) as number;
+            traded += (op.tenths / 10) * at;
+            tracker.onFill({
+              fillId: `m${i}`,
+              strategyId: op.strategy,
+              symbol: op.symbol,
+              side: op.side,
+              quantity: op.tenths / 10,
+              price: at,
+              fee: 0,
+              timestampNs: BigInt(i),
+            });
           });
-        });
-        expect(Math.abs(tracker.getTotalEquity() - equity)).toBeLessThanOrEqual(1e-9 * (equity + traded));
-      }),
+          expect(Math.abs(tracker.getTotalEquity() - equity)).toBeLessThanOrEqual(
+            1e-9 * (equity + traded),
+          );
+        },
+      ),
       RUNS,
     );
   });
@@ -185,7 +220,9 @@ describe('PortfolioTracker properties', () => {
     fc.assert(
       fc.property(ops, (list) => {
         const tracker = new PortfolioTracker(config);
-        const initial = Object.fromEntries(STRATEGIES.map((id) => [id, tracker.getStrategyCapital(id)]));
+        const initial = Object.fromEntries(
+          STRATEGIES.map((id) => [id, tracker.getStrategyCapital(id)]),
+        );
         const reference = new Map<string, ReferencePosition>();
         const applied = new Set<string>();
         let scale = 100000;
@@ -206,19 +243,27 @@ describe('PortfolioTracker properties', () => {
         }
         const tolerance = 1e-9 * scale;
         const snapshot = tracker.getSnapshot(0n);
-        const summed = Object.values(snapshot.strategyAllocations).reduce((a, b) => a + b, 0) + snapshot.unallocatedCash;
+        const summed =
+          Object.values(snapshot.strategyAllocations).reduce((a, b) => a + b, 0) +
+          snapshot.unallocatedCash;
         expect(Math.abs(summed - snapshot.totalEquity)).toBeLessThanOrEqual(tolerance);
         for (const id of STRATEGIES) {
           const sleeve = tracker.getSleeve(id);
           // capital - funding = realized + unrealized - fees (no transfers here)
-          expect(Math.abs(sleeve.capital - (initial[id] as number) - (sleeve.realizedPnl + sleeve.unrealizedPnl - sleeve.fees))).toBeLessThanOrEqual(
-            tolerance,
-          );
+          expect(
+            Math.abs(
+              sleeve.capital -
+                (initial[id] as number) -
+                (sleeve.realizedPnl + sleeve.unrealizedPnl - sleeve.fees),
+            ),
+          ).toBeLessThanOrEqual(tolerance);
           for (const [symbol, position] of Object.entries(sleeve.positions)) {
             const ref = reference.get(`${id}/${symbol}`) as ReferencePosition;
             expect(position.units).toBe(ref.units);
             expect(Math.abs(position.realizedPnl - ref.realized)).toBeLessThanOrEqual(tolerance);
-            expect(Math.abs(position.units * position.averageCost - ref.basis)).toBeLessThanOrEqual(tolerance);
+            expect(Math.abs(position.units * position.averageCost - ref.basis)).toBeLessThanOrEqual(
+              tolerance,
+            );
           }
         }
         expect(tracker.appliedFillCount).toBe(applied.size);

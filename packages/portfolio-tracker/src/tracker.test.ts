@@ -62,7 +62,10 @@ describe('fills: cash, average cost, realized and unrealized PnL', () => {
   function trade(): PortfolioTracker {
     const tracker = new PortfolioTracker(makeConfig());
     // 1. buy 100 @ 10, fee 1: cash 60000 - 1000 - 1 = 58999; 100 units, avg 10
-    expect(tracker.onFill(fill('A', 'XYZ', 'buy', 100, 10, 1))).toEqual({ success: true, data: { status: 'applied' } });
+    expect(tracker.onFill(fill('A', 'XYZ', 'buy', 100, 10, 1))).toEqual({
+      success: true,
+      data: { status: 'applied' },
+    });
     // 2. buy 50 @ 13, fee 1: cash 58999 - 650 - 1 = 58348; avg (100x10 + 50x13) / 150 = 1650 / 150 = 11
     tracker.onFill(fill('A', 'XYZ', 'buy', 50, 13, 1));
     // 3. sell 60 @ 15, fee 2: cash 58348 + 900 - 2 = 59246; realized 60 x (15 - 11) = 240; 90 units, avg 11
@@ -168,15 +171,18 @@ describe('fill validation', () => {
     ['intent id', (f) => ({ ...f, intentId: 'plan:1' })],
     ['portfolio id presence', ({ portfolioId: _dropped, ...rest }) => rest],
   ];
-  it.each(changes)('refuses the same id with a different %s as a conflict, state unchanged', (_name, change) => {
-    const tracker = new PortfolioTracker(makeConfig());
-    const first = fill('A', 'XYZ', 'buy', 10, 10, 1, { portfolioId: 'p1', intentId: 'plan:0' });
-    tracker.onFill(first);
-    const before = JSON.stringify(tracker.serialize());
-    const outcome = tracker.onFill(change(first));
-    expect(outcome.success ? null : outcome.error.code).toBe('fill_conflict');
-    expect(JSON.stringify(tracker.serialize())).toBe(before);
-  });
+  it.each(changes)(
+    'refuses the same id with a different %s as a conflict, state unchanged',
+    (_name, change) => {
+      const tracker = new PortfolioTracker(makeConfig());
+      const first = fill('A', 'XYZ', 'buy', 10, 10, 1, { portfolioId: 'p1', intentId: 'plan:0' });
+      tracker.onFill(first);
+      const before = JSON.stringify(tracker.serialize());
+      const outcome = tracker.onFill(change(first));
+      expect(outcome.success ? null : outcome.error.code).toBe('fill_conflict');
+      expect(JSON.stringify(tracker.serialize())).toBe(before);
+    },
+  );
 
   it('refuses unknown strategies and other portfolios without changing anything', () => {
     const tracker = new PortfolioTracker(makeConfig());
@@ -191,10 +197,16 @@ describe('fill validation', () => {
   it('throws invalid_input for numbers the caller should have rejected, before any change', () => {
     const tracker = new PortfolioTracker(makeConfig());
     const before = JSON.stringify(tracker.serialize());
-    expect(thrown(() => tracker.onFill(fill('A', 'XYZ', 'buy', Number.NaN, 10))).code).toBe('invalid_input');
+    expect(thrown(() => tracker.onFill(fill('A', 'XYZ', 'buy', Number.NaN, 10))).code).toBe(
+      'invalid_input',
+    );
     expect(thrown(() => tracker.onFill(fill('A', 'XYZ', 'buy', 1, 0))).code).toBe('invalid_input');
-    expect(thrown(() => tracker.onFill(fill('A', 'XYZ', 'buy', 1, 10, -1))).code).toBe('invalid_input');
-    expect(thrown(() => tracker.setMark('XYZ', Number.POSITIVE_INFINITY, 1n)).code).toBe('invalid_input');
+    expect(thrown(() => tracker.onFill(fill('A', 'XYZ', 'buy', 1, 10, -1))).code).toBe(
+      'invalid_input',
+    );
+    expect(thrown(() => tracker.setMark('XYZ', Number.POSITIVE_INFINITY, 1n)).code).toBe(
+      'invalid_input',
+    );
     expect(JSON.stringify(tracker.serialize())).toBe(before);
   });
 
@@ -249,7 +261,9 @@ describe('snapshots: drift and the trigger', () => {
 describe('applyPlan', () => {
   it('moves transfers into sleeve cash, adjusts unallocated and resets the clock', () => {
     const tracker = new PortfolioTracker(makeConfig());
-    tracker.applyPlan(plan({ planId: 'p1-100', transfers: { A: -5000, B: 3000 }, timestampNs: 100n }));
+    tracker.applyPlan(
+      plan({ planId: 'p1-100', transfers: { A: -5000, B: 3000 }, timestampNs: 100n }),
+    );
     // A 60000 - 5000 = 55000; B 40000 + 3000 = 43000; unallocated 0 - (-5000 + 3000) = 2000
     expect(tracker.getSleeve('A').cash).toBe(55000);
     expect(tracker.getSleeve('B').cash).toBeCloseTo(43000, 6);
@@ -257,7 +271,9 @@ describe('applyPlan', () => {
     expect(tracker.lastRebalanceNs).toBe(100n);
     expect(tracker.getState().lastRebalanceNs).toBe(100n);
     // the same plan again changes nothing
-    tracker.applyPlan(plan({ planId: 'p1-100', transfers: { A: -5000, B: 3000 }, timestampNs: 100n }));
+    tracker.applyPlan(
+      plan({ planId: 'p1-100', transfers: { A: -5000, B: 3000 }, timestampNs: 100n }),
+    );
     expect(tracker.getSleeve('A').cash).toBe(55000);
     expect(tracker.hasPlan('p1-100')).toBe(true);
   });
@@ -281,15 +297,23 @@ describe('applyPlan', () => {
   it('refuses a plan it cannot apply whole, changing nothing', () => {
     const tracker = new PortfolioTracker(makeConfig());
     const before = JSON.stringify(tracker.serialize());
-    expect(thrown(() => tracker.applyPlan(plan({ planId: 'x', transfers: { A: -1, Z: 1 } }))).code).toBe('invalid_plan');
+    expect(
+      thrown(() => tracker.applyPlan(plan({ planId: 'x', transfers: { A: -1, Z: 1 } }))).code,
+    ).toBe('invalid_plan');
     expect(
       thrown(() =>
-        tracker.applyPlan(plan({ planId: 'y', transfers: { A: -1 }, internalFills: [fill('Z', 'XYZ', 'buy', 1, 1)] })),
+        tracker.applyPlan(
+          plan({
+            planId: 'y',
+            transfers: { A: -1 },
+            internalFills: [fill('Z', 'XYZ', 'buy', 1, 1)],
+          }),
+        ),
       ).code,
     ).toBe('invalid_plan');
-    expect(thrown(() => tracker.applyPlan(plan({ planId: 'z', transfers: {}, portfolioId: 'p2' }))).code).toBe(
-      'portfolio_mismatch',
-    );
+    expect(
+      thrown(() => tracker.applyPlan(plan({ planId: 'z', transfers: {}, portfolioId: 'p2' }))).code,
+    ).toBe('portfolio_mismatch');
     expect(JSON.stringify(tracker.serialize())).toBe(before);
   });
 });
@@ -319,7 +343,8 @@ describe('reconfigure', () => {
     // transfers target - capital, as the rebalancer makes them: A -10000, C +50000, B -40000
     const targets = tracker.getSnapshot(0n).targetAllocations;
     const transfers: Record<string, number> = {};
-    for (const id of ['A', 'C', 'B']) transfers[id] = (targets[id] ?? 0) - tracker.getStrategyCapital(id);
+    for (const id of ['A', 'C', 'B'])
+      transfers[id] = (targets[id] ?? 0) - tracker.getStrategyCapital(id);
     expect(transfers.B).toBeCloseTo(-40000, 6);
     tracker.applyPlan(plan({ planId: 'wind', transfers }));
     expect(tracker.getStrategyIds()).toEqual(['A', 'C']);
@@ -361,11 +386,53 @@ describe('per-sleeve accessors', () => {
       },
     });
     const tracker = new PortfolioTracker(config);
-    tracker.onFill({ fillId: 'f', strategyId: 'a', symbol: 'X', side: 'buy', quantity: 3, price: 10, fee: 1, timestampNs: 1n });
+    tracker.onFill({
+      fillId: 'f',
+      strategyId: 'a',
+      symbol: 'X',
+      side: 'buy',
+      quantity: 3,
+      price: 10,
+      fee: 1,
+      timestampNs: 1n,
+    });
     // 1000 - 3 x 10 - 1 = 969 cash, 3 units.
     expect(tracker.getUnits('a', 'X')).toBe(3);
     expect(tracker.getUnits('a', 'Y')).toBe(0);
     expect(tracker.getCash('a')).toBe(969);
     expect(tracker.getSleeve('a').cash).toBe(tracker.getCash('a'));
+  });
+});
+
+describe('rememberFillIds: false (backtests)', () => {
+  it('applies fills without keeping their ids, so a repeated id is applied again', () => {
+    const config = parsePortfolioConfig({
+      portfolio: {
+        id: 'p',
+        total_capital: 1000,
+        rebalance_threshold: 0.1,
+        allocations: [{ strategy_id: 'a', target_weight: 1, min_capital: 0, max_capital: 1000 }],
+      },
+    });
+    const once = {
+      fillId: 'f',
+      strategyId: 'a',
+      symbol: 'X',
+      side: 'buy',
+      quantity: 1,
+      price: 10,
+      fee: 0,
+      timestampNs: 1n,
+    } as const;
+    const remembering = new PortfolioTracker(config);
+    remembering.onFill(once);
+    expect(remembering.onFill(once)).toEqual({ success: true, data: { status: 'duplicate' } });
+    const forgetting = new PortfolioTracker(config, { rememberFillIds: false });
+    forgetting.onFill(once);
+    forgetting.onFill(once);
+    // Two buys of 1 at 10: 1000 - 20 = 980 cash, 2 units; no id is kept.
+    expect(forgetting.getCash('a')).toBe(980);
+    expect(forgetting.getUnits('a', 'X')).toBe(2);
+    expect(forgetting.hasFill('f')).toBe(false);
   });
 });

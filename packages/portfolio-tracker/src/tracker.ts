@@ -27,6 +27,12 @@ export type TrackerOptions = {
   readonly allocator?: AllocationCalculator;
   /** Start of the frequency clock (bar or clock time), default 0n. */
   readonly startNs?: bigint;
+  /**
+   * Keep every applied fill id to refuse duplicates and conflicts (default true). A
+   * simulation whose fill ids are unique by construction (a backtest) turns it off: the
+   * id lookup is most of a fill's cost, and `serialize()` then carries no fill ids.
+   */
+  readonly rememberFillIds?: boolean;
 };
 
 export interface PositionReport {
@@ -61,8 +67,14 @@ export interface SleeveReport {
 
 type FillResult = Result<FillOutcome, TrackerError>;
 
-const APPLIED: FillResult = Object.freeze({ success: true, data: Object.freeze({ status: 'applied' }) });
-const DUPLICATE: FillResult = Object.freeze({ success: true, data: Object.freeze({ status: 'duplicate' }) });
+const APPLIED: FillResult = Object.freeze({
+  success: true,
+  data: Object.freeze({ status: 'applied' }),
+});
+const DUPLICATE: FillResult = Object.freeze({
+  success: true,
+  data: Object.freeze({ status: 'duplicate' }),
+});
 
 function refuse(code: TrackerErrorCode, message: string): FillResult {
   return { success: false, error: new TrackerError(code, message) };
@@ -81,6 +93,7 @@ export class PortfolioTracker {
   private order: Sleeve[] = [];
   private symbols = new Map<string, SymbolState>();
   private ledger = new FillLedger();
+  private readonly rememberFillIds: boolean;
   private appliedPlans = new Set<string>();
   private unallocated = 0;
   private lastRebalance: bigint;
@@ -91,6 +104,7 @@ export class PortfolioTracker {
     this.currentConfig = config;
     this.calculator = this.checkedAllocator(config, options.allocator);
     this.lastRebalance = options.startNs ?? 0n;
+    this.rememberFillIds = options.rememberFillIds ?? true;
     const targets = this.calculator.calculateTargets({}, config.totalCapital).targets;
     let funded = 0;
     for (const allocation of config.allocations) {
@@ -132,9 +146,12 @@ export class PortfolioTracker {
    */
   onFill(fill: FillEvent): FillResult {
     if (fill.portfolioId !== undefined && fill.portfolioId !== this.portfolioId) {
-      return refuse('portfolio_mismatch', `fill ${fill.fillId} is for portfolio ${fill.portfolioId}, not ${this.portfolioId}`);
+      return refuse(
+        'portfolio_mismatch',
+        `fill ${fill.fillId} is for portfolio ${fill.portfolioId}, not ${this.portfolioId}`,
+      );
     }
-    const prior = this.ledger.find(fill.fillId);
+    const prior = this.rememberFillIds ? this.ledger.find(fill.fillId) : -1;
     if (prior >= 0) {
       return this.ledger.matches(prior, fill)
         ? DUPLICATE
@@ -142,7 +159,10 @@ export class PortfolioTracker {
     }
     const sleeve = this.sleeves.get(fill.strategyId);
     if (sleeve === undefined) {
-      return refuse('unknown_strategy', `fill ${fill.fillId}: strategy ${fill.strategyId} is not in portfolio ${this.portfolioId}`);
+      return refuse(
+        'unknown_strategy',
+        `fill ${fill.fillId}: strategy ${fill.strategyId} is not in portfolio ${this.portfolioId}`,
+      );
     }
     this.checkFillNumbers(fill);
     this.applyFill(sleeve, fill);
@@ -165,7 +185,10 @@ export class PortfolioTracker {
    */
   setMark(symbol: string, price: number, timestampNs: bigint): void {
     if (!(price > 0) || price === Infinity) {
-      throw new TrackerError('invalid_input', `mark for ${symbol}: price must be a finite number > 0, got ${String(price)}`);
+      throw new TrackerError(
+        'invalid_input',
+        `mark for ${symbol}: price must be a finite number > 0, got ${String(price)}`,
+      );
     }
     const valuation = this.symbols.get(symbol);
     if (valuation === undefined) {
@@ -190,24 +213,38 @@ export class PortfolioTracker {
    */
   applyPlan(plan: RebalancePlan): void {
     if (plan.portfolioId !== this.portfolioId) {
-      throw new TrackerError('portfolio_mismatch', `plan ${plan.planId} is for portfolio ${plan.portfolioId}, not ${this.portfolioId}`);
+      throw new TrackerError(
+        'portfolio_mismatch',
+        `plan ${plan.planId} is for portfolio ${plan.portfolioId}, not ${this.portfolioId}`,
+      );
     }
     if (this.appliedPlans.has(plan.planId)) return;
     for (const [strategyId, amount] of Object.entries(plan.transfers)) {
       if (!this.sleeves.has(strategyId)) {
-        throw new TrackerError('invalid_plan', `plan ${plan.planId}: transfer to ${strategyId}, which has no sleeve`);
+        throw new TrackerError(
+          'invalid_plan',
+          `plan ${plan.planId}: transfer to ${strategyId}, which has no sleeve`,
+        );
       }
       if (!isUsableNumber(amount)) {
-        throw new TrackerError('invalid_plan', `plan ${plan.planId}: transfer to ${strategyId} is ${String(amount)}`);
+        throw new TrackerError(
+          'invalid_plan',
+          `plan ${plan.planId}: transfer to ${strategyId} is ${String(amount)}`,
+        );
       }
     }
     const internalFills = plan.internalFills ?? [];
     const seen = new Set<string>();
     for (const fill of internalFills) {
-      if (seen.has(fill.fillId)) throw new TrackerError('invalid_plan', `plan ${plan.planId}: internal fill ${fill.fillId} twice`);
+      if (seen.has(fill.fillId))
+        throw new TrackerError(
+          'invalid_plan',
+          `plan ${plan.planId}: internal fill ${fill.fillId} twice`,
+        );
       seen.add(fill.fillId);
       const problem = this.checkFill(fill);
-      if (problem !== null) throw new TrackerError('invalid_plan', `plan ${plan.planId}: ${problem}`);
+      if (problem !== null)
+        throw new TrackerError('invalid_plan', `plan ${plan.planId}: ${problem}`);
     }
 
     let transferred = 0;
@@ -242,9 +279,15 @@ export class PortfolioTracker {
    * a removed sleeve that is already empty is dropped at once. `total_capital` is not
    * re-applied: the capital is what the sleeves hold.
    */
-  reconfigure(config: PortfolioConfig, options: { readonly allocator?: AllocationCalculator } = {}): void {
+  reconfigure(
+    config: PortfolioConfig,
+    options: { readonly allocator?: AllocationCalculator } = {},
+  ): void {
     if (config.id !== this.portfolioId) {
-      throw new TrackerError('portfolio_mismatch', `config is for portfolio ${config.id}, not ${this.portfolioId}`);
+      throw new TrackerError(
+        'portfolio_mismatch',
+        `config is for portfolio ${config.id}, not ${this.portfolioId}`,
+      );
     }
     const allocator = this.checkedAllocator(config, options.allocator);
     const previous = this.order;
@@ -300,7 +343,10 @@ export class PortfolioTracker {
     equity += this.unallocated;
     const allocation = this.calculator.calculateTargets(capitals, this.unallocated);
     const drift = this.calculator.calculateDrift(capitals, allocation.targets, equity);
-    const reason = this.calculator.rebalanceReason(drift, { nowNs, lastRebalanceNs: this.lastRebalance });
+    const reason = this.calculator.rebalanceReason(drift, {
+      nowNs,
+      lastRebalanceNs: this.lastRebalance,
+    });
     return {
       portfolioId: this.portfolioId,
       timestampNs: nowNs,
@@ -439,9 +485,15 @@ export class PortfolioTracker {
   ): PortfolioTracker {
     const checked = checkTrackerState(state);
     if (checked.portfolio_id !== config.id) {
-      throw new TrackerError('portfolio_mismatch', `state is for portfolio ${checked.portfolio_id}, not ${config.id}`);
+      throw new TrackerError(
+        'portfolio_mismatch',
+        `state is for portfolio ${checked.portfolio_id}, not ${config.id}`,
+      );
     }
-    const tracker = new PortfolioTracker(config, options.allocator === undefined ? {} : { allocator: options.allocator });
+    const tracker = new PortfolioTracker(
+      config,
+      options.allocator === undefined ? {} : { allocator: options.allocator },
+    );
     tracker.load(checked);
     return tracker;
   }
@@ -455,7 +507,11 @@ export class PortfolioTracker {
     this.unallocated = state.unallocated_cash;
     this.lastRebalance = parseNs(state.last_rebalance_ns, 'state.last_rebalance_ns');
     for (const entry of state.symbols) {
-      const valuation = new SymbolState(entry.symbol, this.ledger.intern(entry.symbol), entry.price);
+      const valuation = new SymbolState(
+        entry.symbol,
+        this.ledger.intern(entry.symbol),
+        entry.price,
+      );
       if (entry.marked_ns !== null) {
         valuation.marked = true;
         valuation.markNs = BigInt(entry.marked_ns);
@@ -467,11 +523,18 @@ export class PortfolioTracker {
       if (restored.has(entry.strategy_id)) {
         throw new TrackerError('invalid_state', `state.sleeves: ${entry.strategy_id} twice`);
       }
-      const sleeve = new Sleeve(entry.strategy_id, this.ledger.intern(entry.strategy_id), entry.cash);
+      const sleeve = new Sleeve(
+        entry.strategy_id,
+        this.ledger.intern(entry.strategy_id),
+        entry.cash,
+      );
       for (const saved of entry.positions) {
         const valuation = this.symbols.get(saved.symbol);
         if (valuation === undefined) {
-          throw new TrackerError('invalid_state', `state.sleeves: ${entry.strategy_id} holds ${saved.symbol}, which has no value`);
+          throw new TrackerError(
+            'invalid_state',
+            `state.sleeves: ${entry.strategy_id} holds ${saved.symbol}, which has no value`,
+          );
         }
         const position = new Position(valuation);
         position.units = saved.units;
@@ -499,7 +562,18 @@ export class PortfolioTracker {
       this.order.push(sleeve);
     }
     for (const entry of state.applied_fills) {
-      const [fillId, strategyId, symbol, side, quantity, price, fee, timestampNs, portfolioId, intentId] = entry;
+      const [
+        fillId,
+        strategyId,
+        symbol,
+        side,
+        quantity,
+        price,
+        fee,
+        timestampNs,
+        portfolioId,
+        intentId,
+      ] = entry;
       const fill: FillEvent = {
         fillId,
         strategyId,
@@ -526,22 +600,38 @@ export class PortfolioTracker {
   private sleeveOf(strategyId: string): Sleeve {
     const sleeve = this.sleeves.get(strategyId);
     if (sleeve === undefined) {
-      throw new TrackerError('unknown_strategy', `strategy ${strategyId} has no sleeve in portfolio ${this.portfolioId}`);
+      throw new TrackerError(
+        'unknown_strategy',
+        `strategy ${strategyId} has no sleeve in portfolio ${this.portfolioId}`,
+      );
     }
     return sleeve;
   }
 
-  private checkedAllocator(config: PortfolioConfig, allocator: AllocationCalculator | undefined): AllocationCalculator {
+  private checkedAllocator(
+    config: PortfolioConfig,
+    allocator: AllocationCalculator | undefined,
+  ): AllocationCalculator {
     if (allocator === undefined) return new AllocationCalculator(config);
     if (allocator.config.id !== config.id) {
-      throw new TrackerError('portfolio_mismatch', `allocator is for portfolio ${allocator.config.id}, not ${config.id}`);
+      throw new TrackerError(
+        'portfolio_mismatch',
+        `allocator is for portfolio ${allocator.config.id}, not ${config.id}`,
+      );
     }
     return allocator;
   }
 
   private checkFillNumbers(fill: FillEvent): void {
     const { quantity, price, fee } = fill;
-    if (!(quantity > 0) || quantity === Infinity || !(price > 0) || price === Infinity || !(fee >= 0) || fee === Infinity) {
+    if (
+      !(quantity > 0) ||
+      quantity === Infinity ||
+      !(price > 0) ||
+      price === Infinity ||
+      !(fee >= 0) ||
+      fee === Infinity
+    ) {
       throw new TrackerError(
         'invalid_input',
         `fill ${fill.fillId}: quantity and price must be finite and > 0, fee finite and >= 0 (got ${String(quantity)}, ${String(price)}, ${String(fee)})`,
@@ -551,10 +641,15 @@ export class PortfolioTracker {
 
   /** The reason a fill would be refused, or null if it would apply or is a duplicate (no mutation). */
   private checkFill(fill: FillEvent): string | null {
-    if (fill.portfolioId !== undefined && fill.portfolioId !== this.portfolioId) return `fill ${fill.fillId} is for portfolio ${fill.portfolioId}`;
+    if (fill.portfolioId !== undefined && fill.portfolioId !== this.portfolioId)
+      return `fill ${fill.fillId} is for portfolio ${fill.portfolioId}`;
     const prior = this.ledger.find(fill.fillId);
-    if (prior >= 0) return this.ledger.matches(prior, fill) ? null : `fill ${fill.fillId} conflicts with an applied fill`;
-    if (!this.sleeves.has(fill.strategyId)) return `fill ${fill.fillId}: strategy ${fill.strategyId} has no sleeve`;
+    if (prior >= 0)
+      return this.ledger.matches(prior, fill)
+        ? null
+        : `fill ${fill.fillId} conflicts with an applied fill`;
+    if (!this.sleeves.has(fill.strategyId))
+      return `fill ${fill.fillId}: strategy ${fill.strategyId} has no sleeve`;
     try {
       this.checkFillNumbers(fill);
     } catch (error) {
@@ -577,7 +672,7 @@ export class PortfolioTracker {
       position = new Position(valuation);
       sleeve.positions.set(fill.symbol, position);
     }
-    this.ledger.add(fill, sleeve.nameId, valuation.nameId);
+    if (this.rememberFillIds) this.ledger.add(fill, sleeve.nameId, valuation.nameId);
     const notional = quantity * price;
     if (fill.side === 'buy') {
       sleeve.cash -= notional + fee;

@@ -1,6 +1,6 @@
 // The one bar loop behind every backtest run: strategies trade their sleeves, the trigger
 // fires rebalances through the same allocator, sizer, rebalancer and tracker as live.
-import { AllocationCalculator } from '@njord/portfolio-allocator';
+import { AllocationCalculator, calculateDriftInto } from '@njord/portfolio-allocator';
 import {
   encodeRebalancePlan,
   type CostModel,
@@ -94,7 +94,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
     costs,
     netting: config.netting,
   });
-  const tracker = new PortfolioTracker(config, { allocator, startNs });
+  // Fill ids are unique by construction here: the tracker need not remember them.
+  const tracker = new PortfolioTracker(config, { allocator, startNs, rememberFillIds: false });
 
   const equity = new Float64Array(bars);
   const cash = new Float64Array(bars);
@@ -124,7 +125,9 @@ export function simulate(input: SimulationInput): SimulationOutput {
   };
   // Targets a strategy gave during warm-up, merged per symbol: its position at the start.
   const warmup: (Record<string, number> | undefined)[] = new Array<undefined>(n).fill(undefined);
-  const current: Record<string, number> = {};
+  const current = new Float64Array(n);
+  const targetNow = new Float64Array(n);
+  const driftNow = new Float64Array(n);
   const minTradeValue = config.minTradeValue;
 
   journal?.add('funding', startNs, {
@@ -338,13 +341,12 @@ export function simulate(input: SimulationInput): SimulationOutput {
     }
 
     // The trigger, at the closes, after the strategies' trades.
-    let totalCapital = 0;
+    let equityNow = tracker.unallocatedCash;
     for (let k = 0; k < n; k++) {
       const value = tracker.getStrategyCapital(ids[k] as string);
-      current[ids[k] as string] = value;
-      totalCapital += value;
+      current[k] = value;
+      equityNow += value;
     }
-    const equityNow = totalCapital + tracker.unallocatedCash;
     if (equityNow <= 0 && !halted) {
       halted = true;
       journal?.add('error', timestampNs, {
@@ -352,12 +354,12 @@ export function simulate(input: SimulationInput): SimulationOutput {
         message: `portfolio equity ${String(equityNow)} <= 0: trading stops`,
       });
     }
-    const allocation = allocator.calculateTargets(current, tracker.unallocatedCash);
-    const driftNow = allocator.calculateDrift(current, allocation.targets, equityNow);
+    // The allocator's array path (config order): the same rules as its record API.
+    allocator.calculateTargetsInto(targetNow, equityNow);
+    calculateDriftInto(driftNow, current, targetNow, equityNow);
     for (let k = 0; k < n; k++) {
-      const id = ids[k] as string;
-      (targets[k] as Float64Array)[bar] = allocation.targets[id] ?? 0;
-      (drift[k] as Float64Array)[bar] = driftNow[id] ?? 0;
+      (targets[k] as Float64Array)[bar] = targetNow[k] as number;
+      (drift[k] as Float64Array)[bar] = driftNow[k] as number;
     }
     let rebalanced = false;
     if (mode === 'rebalance' && !halted) {
