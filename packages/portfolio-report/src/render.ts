@@ -130,6 +130,11 @@ const SHOWN_METRICS: readonly MetricKey[] = [
 ] satisfies readonly MetricKey[];
 void SHOWN_METRICS;
 
+/** Escaped text that may wrap after `_`, `.` or `-` (strategy ids in narrow headers). */
+function breakable(text: string): string {
+  return h(text).replace(/([_.-])/g, '$1<wbr>');
+}
+
 function swatch(color: string): string {
   return `<span class="swatch" style="background:${h(color)}"></span>`;
 }
@@ -167,7 +172,7 @@ function renderMetricsTable(columns: readonly Column[], label: string, id: strin
   const head = columns
     .map(
       (column) =>
-        `<th class="num${column.highlight ? ' highlight' : ''}" scope="col">${column.color ? swatch(column.color) : ''}${h(column.title)}</th>`,
+        `<th class="num${column.highlight ? ' highlight' : ''}" scope="col">${column.color ? swatch(column.color) : ''}${breakable(column.title)}</th>`,
     )
     .join('');
   const body = METRIC_ROWS.map((row) => {
@@ -464,7 +469,7 @@ export function renderPortfolioReport(
     bars === 0
       ? 'no bars'
       : `${formatTimestamp(result.start, data.intraday)} \u2192 ${formatTimestamp(result.end, data.intraday)}`;
-  const header = `<header class="report-header"><p class="eyebrow">Portfolio backtest</p><h1>${h(title)}</h1><p class="subtitle"><span class="mono">${h(result.portfolioId)}</span><span class="sep">|</span>${h(period)}<span class="sep">|</span>${h(formatSpan(result.end - result.start))}<span class="sep">|</span>${h(formatNumber(bars, 0))} bars<span class="sep">|</span>${h(formatNumber(strategies.length, 0))} strategies</p>${config.description === null ? '' : `<p class="description" id="description">${h(config.description)}</p>`}</header>`;
+  const header = `<header class="report-header"><p class="eyebrow">Portfolio backtest</p><h1>${h(title)}</h1><p class="subtitle"><span class="mono">${h(result.portfolioId)}</span><span class="sep">|</span>${h(period)}<span class="sep">|</span>${h(formatSpan(result.end - result.start))}<span class="sep">|</span>${h(formatNumber(bars, 0))} bars<span class="sep">|</span>${h(formatNumber(strategies.length, 0))} strategies</p><p class="provenance-line">Data <span class="mono">${h(result.data.path)}</span><span class="sep">|</span>SHA-256 <span class="mono" title="${h(result.data.sha256)}">${h(result.data.sha256.slice(0, 12))}…</span><span class="sep">|</span>${h(result.data.symbols.join(', '))}</p>${config.description === null ? '' : `<p class="description" id="description">${h(config.description)}</p>`}</header>`;
   const body = [
     header,
     renderKpis(result),

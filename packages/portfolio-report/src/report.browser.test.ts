@@ -248,7 +248,8 @@ describe('the report in chromium', { timeout: 240_000 }, () => {
         ),
       ).toBe(1);
 
-      // Print: the controls hide and the charts take the page's width.
+      // Print: the controls hide and the charts take the page's width (A4 at 96 dpi is 794 px wide).
+      await page.setViewportSize({ width: 794, height: 1123 });
       await page.emulateMedia({ media: 'print' });
       await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
       expect(await page.locator('.table-controls').first().isVisible()).toBe(false);

@@ -23,7 +23,8 @@ p { margin: 0 0 8px; }
 .eyebrow { text-transform: uppercase; letter-spacing: 0.08em; font-size: 11.5px; font-weight: 600; color: var(--muted); margin-bottom: 6px; }
 .report-header { padding-bottom: 20px; border-bottom: 2px solid var(--accent); }
 .subtitle { margin-top: 6px; color: var(--muted); }
-.subtitle .sep { margin: 0 8px; color: var(--rule-strong); }
+.subtitle .sep, .provenance-line .sep { margin: 0 8px; color: var(--rule-strong); }
+.provenance-line { color: var(--muted); font-size: 12.5px; margin-top: 2px; }
 .description { margin-top: 12px; max-width: 860px; white-space: pre-line; overflow-wrap: anywhere; font-size: 14.5px; }
 section { padding: 26px 0 8px; border-bottom: 1px solid var(--rule); }
 section:last-of-type { border-bottom: 0; }
@@ -45,7 +46,7 @@ table.data { border-collapse: collapse; width: 100%; font-variant-numeric: tabul
 table.data th, table.data td { padding: 6px 10px; border-bottom: 1px solid var(--rule); text-align: left; white-space: nowrap; vertical-align: baseline; }
 table.data thead th { vertical-align: bottom; }
 table.data td.status { white-space: normal; min-width: 150px; }
-table.metrics thead th { white-space: normal; overflow-wrap: anywhere; }
+table.metrics thead th { white-space: normal; }
 table.metrics tr.group-row th { background: #fff; border-bottom: 0; padding-bottom: 0; }
 table.metrics tr.group-row th.group { text-align: center; color: var(--ink); font-weight: 600; border-bottom: 1px solid var(--rule-strong); padding-bottom: 4px; }
 table.data thead th { font-weight: 600; color: var(--muted); font-size: 12px; background: var(--panel); border-bottom: 1px solid var(--rule-strong); }
@@ -110,13 +111,25 @@ footer { margin-top: 28px; padding-top: 14px; border-top: 1px solid var(--rule);
   .page { max-width: none; padding: 0; min-height: 0; }
   .chart-toolbar, .table-controls, .rebalance-tip, noscript { display: none !important; }
   .print-note { display: block; }
+  .u-legend .u-series:first-child, .u-legend td.u-value { display: none; }
+  .u-legend { margin-left: 0; }
   section { break-inside: auto; padding-top: 16px; }
   h2, h3 { break-after: avoid; }
   .kpis, .kpi, figure, .chart-block, .config-grid, .contribution-grid, table.metrics, tr { break-inside: avoid; }
   .table-scroll { overflow: visible; }
   table.data { font-size: 8.5pt; }
-  table.data th, table.data td { padding: 3px 6px; }
+  table.data th, table.data td { padding: 3px 4px; }
   table.data tbody tr:hover { background: none; }
   .config-grid, .contribution-grid { grid-template-columns: 1fr 1.4fr; gap: 16px; }
+  .kpis { grid-template-columns: repeat(6, 1fr); gap: 6px; }
+  .kpi { padding: 7px 8px; }
+  .kpi-value { font-size: 13pt; }
+  dl.facts-columns { grid-template-columns: repeat(3, auto 1fr); gap: 3px 10px; }
+  table.data thead th, table.data td.wrap, table.data td.status { white-space: normal; }
+  table.data tbody th { white-space: nowrap; }
+  table.data td.status { min-width: 0; }
+  .kpi-label { font-size: 7pt; letter-spacing: 0.03em; }
+  table.metrics td.num, table.metrics th.num { min-width: 0; }
+  h1 { font-size: 18pt; }
 }
 `;

@@ -937,11 +937,9 @@
       cell(row, price === null ? DASH : fmt(Math.abs(quantity * price), 2), 'num');
       cell(row, fmt(trades.commission[r], 2), 'num');
       cell(row, fmt(trades.slippage[r], 2), 'num');
-      cell(
-        row,
-        data.statusLabels[trades.status[r]] || '',
-        'status ' + statusClass(trades.status[r]),
-      );
+      // Reason codes read as words (and can wrap): below_min_trade_value -> below min trade value.
+      const status = (data.statusLabels[trades.status[r]] || '').replace(/_/g, ' ');
+      cell(row, status, 'status ' + statusClass(trades.status[r]));
       return row;
     },
   });
