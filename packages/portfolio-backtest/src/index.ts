@@ -39,6 +39,8 @@ export { BollingerBandsWindow } from './indicators/bollinger-bands.js';
 export { RollingTrendline } from './indicators/rolling-trendline.js';
 export { TripleEma } from './indicators/triple-ema.js';
 export { WilderRsi } from './indicators/wilder-rsi.js';
+export { BacktestEngine } from './engine/backtest-engine.js';
+export type { SingleBacktestResult } from './engine/backtest-engine.js';
 export {
   BacktestError,
   benchmarkCurve,

@@ -68,10 +68,10 @@ export class PortfolioBacktestEngine {
   }
 
   /** Fresh strategies for one run; throws ContractError with the allocation's path. */
-  private resolveStrategies(
+  resolveStrategies(
     config: PortfolioConfig,
     data: PriceData,
-    indices: readonly number[],
+    indices: readonly number[] = [],
   ): Strategy[] {
     const issues = [];
     const out: Strategy[] = [];
