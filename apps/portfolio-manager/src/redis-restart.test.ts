@@ -175,4 +175,43 @@ describe('Redis restarts (child processes, own redis-server)', () => {
     expect(counters.fills_duplicate).toBeGreaterThanOrEqual(4000);
     expect(counters.groups_recreated).toBeGreaterThanOrEqual(1);
   });
+
+  it('stops cleanly on SIGTERM while Redis is down: journal flushed, exit 0', async () => {
+    const prefix = uniquePrefix('restart');
+    const files = writeConfigs(dir, { prefix, redisUrl: `redis://127.0.0.1:${port}`, portfolio: PORTFOLIO });
+    const keys = redisKeys(prefix, PORTFOLIO.id);
+    await startServer();
+    const manager = spawnManager(['--config', files.basePath]);
+    children.push(manager);
+    await manager.waitForLog('portfolio status', 15_000);
+    client = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: null, retryStrategy: () => 100 });
+    client.on('error', () => undefined);
+    await addEntries(client, keys.fills, fills(0, 100));
+    await waitFor(async () => client !== undefined && (await isDrained(client, keys.fills, keys.group)), 10_000, 'drained');
+    await stopServer();
+    await manager.waitForLog('redis unavailable, retrying', 10_000);
+    const stoppedAt = Date.now();
+    manager.child.kill('SIGTERM');
+    expect(await manager.exited).toBe(0);
+    // Within the 5 s grace period plus the 3 s limits on the final Redis writes.
+    expect(Date.now() - stoppedAt).toBeLessThan(12_000);
+    const journal = readJournalLines(files.journalPath, PORTFOLIO.id);
+    expect(journal.at(-1)?.type).toBe('checkpoint');
+    expect((journal.at(-1)?.tracker as TrackerStateJson).applied_fills).toHaveLength(100);
+  }, 30_000);
+
+  it('exits 1 when Redis stays away longer than the lock lease (it may no longer hold the lock)', async () => {
+    const prefix = uniquePrefix('restart');
+    const files = writeConfigs(dir, { prefix, redisUrl: `redis://127.0.0.1:${port}`, portfolio: PORTFOLIO });
+    await startServer();
+    const manager = spawnManager(['--config', files.basePath]);
+    children.push(manager);
+    await manager.waitForLog('portfolio status', 15_000);
+    const downAt = Date.now();
+    await stopServer();
+    // TTL 10 s, renewed every 3 s, writes stop 2 s before the lease could end: within 8 s.
+    expect(await manager.exited).toBe(1);
+    expect(Date.now() - downAt).toBeLessThan(10_000);
+    expect(manager.hasLog('lost the portfolio lock; stopping without writing')).toBe(true);
+  }, 30_000);
 });

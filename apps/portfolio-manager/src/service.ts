@@ -81,8 +81,9 @@ export class LockLostError extends Error {
 
 const MAX_BLOCK_MS = 500;
 const SHUTDOWN_REDIS_TIMEOUT_MS = 3_000;
+/** How long a stop waits for Redis to take the acks (and intents) of the batch in hand. */
+const STOP_GRACE_MS = 5_000;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -127,6 +128,15 @@ export class PortfolioManager {
   private readonly lock: PortfolioLock;
 
   private stopping = false;
+  private abandoned = false;
+  private graceTimer: NodeJS.Timeout | undefined;
+  /**
+   * Rejects when the manager must give up on Redis (lost lock, shutdown grace over):
+   * raced against every Redis wait, because a disconnected ioredis client can leave a
+   * queued command pending forever.
+   */
+  private readonly interrupted: Promise<never>;
+  private interruptWith: (error: Error) => void = () => undefined;
   private lostLock = false;
   private running = false;
   private needPendingRead = true;
@@ -160,19 +170,43 @@ export class PortfolioManager {
       this.needPendingRead = true;
     });
     this.lock = new PortfolioLock(this.cmd, this.keys.lock, this.clock, this.logger, options.lock);
+    this.interrupted = new Promise<never>((_resolve, reject) => {
+      this.interruptWith = reject;
+    });
+    this.interrupted.catch(() => undefined);
   }
 
-  /** Asks the loop to stop after the entry in hand; `run()` then resolves 'stopped'. */
+  /** Waits for a Redis operation unless the manager is interrupted first. */
+  private async untilInterrupted<T>(operation: Promise<T>): Promise<T> {
+    return Promise.race([operation, this.interrupted]);
+  }
+
+  /**
+   * Asks the loop to stop after the entry in hand; `run()` then resolves 'stopped'. Work
+   * still waiting for Redis after `STOP_GRACE_MS` is abandoned (its entries are journaled,
+   * so a restart acknowledges them as duplicates).
+   */
   stop(reason = 'signal'): void {
     if (this.stopping) return;
     this.stopping = true;
     this.logger.info({ reason }, 'stopping');
     for (const wake of this.stopWaiters.splice(0)) wake();
     if (!this.running) {
-      // Still connecting or waiting for the lock: abandon whatever command is waiting for Redis.
-      this.cmd.disconnect();
-      this.reader.disconnect();
+      // Still connecting, waiting for the lock or recovering: abandon what waits for Redis.
+      this.abandon();
+      return;
     }
+    this.graceTimer = setTimeout(() => {
+      this.logger.warn({ grace_ms: STOP_GRACE_MS }, 'Redis did not answer during shutdown; abandoning the work in hand');
+      this.abandon();
+    }, STOP_GRACE_MS);
+  }
+
+  private abandon(): void {
+    this.abandoned = true;
+    this.interruptWith(new StopSignal('abandoned'));
+    this.cmd.disconnect();
+    this.reader.disconnect();
   }
 
   /** Runs until stopped (resolves 'stopped') or the lock is lost (resolves 'lost_lock'). */
@@ -189,29 +223,33 @@ export class PortfolioManager {
       'starting portfolio manager',
     );
     try {
-      const acquired = await this.lock.acquire(() => this.stopping);
-      if (!acquired) return 'stopped';
-      this.logger.info({ lock: this.keys.lock }, 'lock acquired');
-      this.lock.startRenewal((reason) => this.onLockLost(reason));
-      this.recover();
-      await this.ensureGroups();
-      const claimed = await claimPending(this.cmd, this.keys, CONSUMER_NAME);
-      if (claimed > 0) this.logger.info({ claimed }, 'claimed pending entries of other consumers');
-      await this.publishPlans(this.plans.unpublished(), true);
-      this.running = true;
-      if (this.stopping) throw new StopSignal();
-      await this.snapshot('start');
-      const now = this.clock.nowMs();
-      this.nextCheckMs = now + manager.checkIntervalSeconds * 1000;
-      this.nextSnapshotMs = now + manager.snapshotIntervalSeconds * 1000;
-      while (!this.stopping) await this.step();
-      await this.shutdown();
-      return this.lostLock ? 'lost_lock' : 'stopped';
-    } catch (error) {
+      try {
+        const acquired = await this.untilInterrupted(this.lock.acquire(() => this.stopping));
+        if (!acquired) return 'stopped';
+        this.logger.info({ lock: this.keys.lock }, 'lock acquired');
+        this.lock.startRenewal((reason) => this.onLockLost(reason));
+        this.recover();
+        await this.untilInterrupted(this.ensureGroups());
+        const claimed = await this.untilInterrupted(claimPending(this.cmd, this.keys, CONSUMER_NAME));
+        if (claimed > 0) this.logger.info({ claimed }, 'claimed pending entries of other consumers');
+        await this.publishPlans(this.plans.unpublished(), true);
+        if (this.stopping) throw new StopSignal('stopped while starting');
+        this.running = true;
+        await this.snapshot('start');
+        const now = this.clock.nowMs();
+        this.nextCheckMs = now + manager.checkIntervalSeconds * 1000;
+        this.nextSnapshotMs = now + manager.snapshotIntervalSeconds * 1000;
+        while (!this.stopping) await this.step();
+      } catch (error) {
+        if (this.lostLock) return 'lost_lock';
+        const expected = error instanceof StopSignal || this.abandoned || !this.running;
+        if (!this.stopping || !expected) throw error;
+      }
       if (this.lostLock) return 'lost_lock';
-      if (this.stopping && (error instanceof StopSignal || !this.running)) return 'stopped';
-      throw error;
+      if (this.running) await this.shutdown();
+      return this.lostLock ? 'lost_lock' : 'stopped';
     } finally {
+      if (this.graceTimer) clearTimeout(this.graceTimer);
       this.lock.stopRenewal();
       this.journalFile?.close();
       this.journalFile = undefined;
@@ -226,6 +264,7 @@ export class PortfolioManager {
     this.stopping = true;
     for (const wake of this.stopWaiters.splice(0)) wake();
     // Break any command waiting on Redis so the loop unwinds now.
+    this.interruptWith(new LockLostError(reason));
     this.cmd.disconnect();
     this.reader.disconnect();
   }
@@ -311,21 +350,22 @@ export class PortfolioManager {
     let entries: StreamEntry[];
     try {
       if (this.needPendingRead) {
-        entries = await readEntries(this.reader, this.keys, CONSUMER_NAME, { count: this.batchSize, pending: true });
+        entries = await this.untilInterrupted(
+          readEntries(this.reader, this.keys, CONSUMER_NAME, { count: this.batchSize, pending: true }),
+        );
         if (entries.length === 0) this.needPendingRead = false;
       } else {
         const blockMs = Math.max(1, Math.min(MAX_BLOCK_MS, Math.min(this.nextCheckMs, this.nextSnapshotMs) - this.clock.nowMs()));
-        entries = await readEntries(this.reader, this.keys, CONSUMER_NAME, {
-          count: this.batchSize,
-          blockMs: Math.ceil(blockMs),
-        });
+        entries = await this.untilInterrupted(
+          readEntries(this.reader, this.keys, CONSUMER_NAME, { count: this.batchSize, blockMs: Math.ceil(blockMs) }),
+        );
       }
     } catch (error) {
       if (this.stopping) return;
       if (isNoGroupError(error)) {
         this.counters.groups_recreated++;
         this.logger.warn({ group: this.keys.group }, 'consumer group missing (Redis lost it); recreating at 0');
-        await this.ensureGroups();
+        await this.untilInterrupted(this.ensureGroups());
         this.needPendingRead = false;
         return;
       }
@@ -625,21 +665,27 @@ export class PortfolioManager {
     this.writer.flush();
   }
 
-  /** Retries a Redis write until it succeeds or the manager must stop writing. */
+  /** Retries a Redis write until it succeeds, or the manager must stop writing or gives up on Redis. */
   private async retry(what: string, action: () => Promise<void>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      if (this.lostLock) throw new LockLostError('the portfolio lock is no longer held');
+      this.assertMayContinue();
       try {
-        await action();
+        await this.untilInterrupted(action());
         return;
       } catch (error) {
-        if (this.lostLock) throw new LockLostError('the portfolio lock is no longer held');
+        this.assertMayContinue();
         this.logger.warn({ attempt, error: errorMessage(error) }, `redis: failed to ${what}; retrying`);
-        await sleep(Math.min(100 * attempt, 2000));
+        await this.pause(Math.min(100 * attempt, 2000));
       }
     }
   }
 
+  private assertMayContinue(): void {
+    if (this.lostLock) throw new LockLostError('the portfolio lock is no longer held');
+    if (this.abandoned) throw new StopSignal('abandoned at shutdown');
+  }
+
+  /** Final snapshot and checkpoint in the journal, then (best effort) on Redis; releases the lock. */
   private async shutdown(): Promise<void> {
     if (this.lostLock) return;
     const nowNs = this.clock.nowNs();
@@ -647,15 +693,25 @@ export class PortfolioManager {
     const wire = encodePortfolioSnapshot(snapshot);
     this.writer.add('snapshot', nowNs, { reason: 'stop', snapshot: wire });
     this.addCheckpoint(nowNs);
-    this.commit();
+    try {
+      this.commit();
+    } catch (error) {
+      if (error instanceof LockLostError) return;
+      throw error;
+    }
     this.journalFile?.close();
     this.journalFile = undefined;
-    const published = await withTimeout(
-      publishSnapshot(this.cmd, this.keys, JSON.stringify(wire)).then(() => true),
-      SHUTDOWN_REDIS_TIMEOUT_MS,
-    );
-    if (!published) this.logger.warn('final snapshot not published: Redis did not answer');
-    await withTimeout(this.lock.release(), SHUTDOWN_REDIS_TIMEOUT_MS);
+    if (!this.abandoned) {
+      const published = await withTimeout(
+        publishSnapshot(this.cmd, this.keys, JSON.stringify(wire)).then(
+          () => true,
+          () => false,
+        ),
+        SHUTDOWN_REDIS_TIMEOUT_MS,
+      );
+      if (!published) this.logger.warn('final snapshot not published: Redis did not answer');
+      await withTimeout(this.lock.release().catch(() => undefined), SHUTDOWN_REDIS_TIMEOUT_MS);
+    }
     this.logger.info({ counters: this.counters, last_seq: this.writer.seq }, 'stopped');
   }
 
