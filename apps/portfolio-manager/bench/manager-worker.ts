@@ -16,13 +16,15 @@ if (!port) throw new Error('run as a worker');
 const loaded = await readConfig(input.basePath);
 if (!loaded.success) throw loaded.error;
 const committed: [string, number][] = [];
+const serviceMs: number[] = [];
 const manager = new PortfolioManager({
   config: loaded.data,
   logger: createLogger({ level: 'warn' }),
   ...(input.trace
     ? {
-        onCommitted: (entries, atMs) => {
+        onCommitted: (entries, atMs, readAtMs) => {
           for (const entry of entries) committed.push([entry.id, atMs]);
+          serviceMs.push(atMs - readAtMs);
         },
       }
     : {}),
@@ -33,4 +35,4 @@ port.on('message', (message: string) => {
 const running = manager.run();
 port.postMessage({ kind: 'started' });
 const outcome = await running;
-port.postMessage({ kind: 'done', outcome, committed, counters: manager.counters });
+port.postMessage({ kind: 'done', outcome, committed, serviceMs, counters: manager.counters });

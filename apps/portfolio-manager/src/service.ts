@@ -51,9 +51,9 @@ export interface ManagerOptions {
   readonly lock?: LockOptions;
   /**
    * Instrumentation (benchmarks, metrics): called after each batch of entries is applied,
-   * journaled and acknowledged, with the clock's time in ms.
+   * journaled and acknowledged, with the clock's time in ms then and when the batch was read.
    */
-  readonly onCommitted?: (entries: readonly StreamEntry[], atMs: number) => void;
+  readonly onCommitted?: (entries: readonly StreamEntry[], atMs: number, readAtMs: number) => void;
 }
 
 export type ManagerOutcome = 'stopped' | 'lost_lock';
@@ -378,6 +378,7 @@ export class PortfolioManager {
   }
 
   private async processBatch(entries: readonly StreamEntry[]): Promise<void> {
+    const readAtMs = this.clock.nowMs();
     const nowNs = this.clock.nowNs();
     const outbox = createOutbox();
     let changed = false;
@@ -388,7 +389,7 @@ export class PortfolioManager {
     this.maybeCheckpoint(nowNs);
     this.commit();
     await this.retry('acknowledge entries', () => flushOutbox(this.cmd, this.keys, outbox));
-    this.options.onCommitted?.(entries, this.clock.nowMs());
+    this.options.onCommitted?.(entries, this.clock.nowMs(), readAtMs);
     if (this.toPublish.length > 0) await this.publishPlans(this.toPublish.splice(0), false);
   }
 
