@@ -43,7 +43,10 @@ function setup(label: string) {
       '  total_capital: 1000000000',
       '  rebalance_threshold: 1000',
       '  allocations:',
-      ...STRATEGIES.map((id) => `    - {strategy_id: ${id}, target_weight: ${id === 'trend' ? 0.34 : 0.33}, min_capital: 0, max_capital: 1000000000000}`),
+      ...STRATEGIES.map(
+        (id) =>
+          `    - {strategy_id: ${id}, target_weight: ${id === 'trend' ? 0.34 : 0.33}, min_capital: 0, max_capital: 1000000000000}`,
+      ),
       '',
     ].join('\n'),
   );
@@ -57,7 +60,9 @@ function setup(label: string) {
       'check_interval_seconds: 60',
       'snapshot_interval_seconds: 10',
       `journal_fsync: ${FSYNC}`,
-      ...(process.env.NJORD_BENCH_CHECKPOINT_EVERY ? [`checkpoint_every: ${process.env.NJORD_BENCH_CHECKPOINT_EVERY}`] : []),
+      ...(process.env.NJORD_BENCH_CHECKPOINT_EVERY
+        ? [`checkpoint_every: ${process.env.NJORD_BENCH_CHECKPOINT_EVERY}`]
+        : []),
       '',
     ].join('\n'),
   );
@@ -132,7 +137,8 @@ async function throughput(redis: Redis) {
   // The producer pipelines 1,000 fills per round trip, as fast as Redis takes them.
   for (let i = 0; i < THROUGHPUT_FILLS; i += 1000) {
     const pipeline = redis.pipeline();
-    for (let j = i; j < Math.min(i + 1000, THROUGHPUT_FILLS); j++) pipeline.xadd(fills, '*', 'data', fill(j, 't'));
+    for (let j = i; j < Math.min(i + 1000, THROUGHPUT_FILLS); j++)
+      pipeline.xadd(fills, '*', 'data', fill(j, 't'));
     await pipeline.exec();
   }
   const produced = now();
@@ -195,11 +201,20 @@ async function latency(redis: Redis) {
     .sort((a, b) => a - b);
   if (process.env.NJORD_BENCH_DEBUG) {
     const slow = ids
-      .map((id) => [Math.round((sentAt.get(id) ?? 0) - start), (committedAt.get(id) ?? NaN) - (sentAt.get(id) ?? NaN)] as const)
+      .map(
+        (id) =>
+          [
+            Math.round((sentAt.get(id) ?? 0) - start),
+            (committedAt.get(id) ?? NaN) - (sentAt.get(id) ?? NaN),
+          ] as const,
+      )
       .filter(([, ms]) => ms > 5);
     const buckets = new Map<number, number>();
-    for (const [at] of slow) buckets.set(Math.floor(at / 100) * 100, (buckets.get(Math.floor(at / 100) * 100) ?? 0) + 1);
-    console.log(`slow (> 5 ms) samples by 100 ms window of send time: ${JSON.stringify([...buckets])}`);
+    for (const [at] of slow)
+      buckets.set(Math.floor(at / 100) * 100, (buckets.get(Math.floor(at / 100) * 100) ?? 0) + 1);
+    console.log(
+      `slow (> 5 ms) samples by 100 ms window of send time: ${JSON.stringify([...buckets])}`,
+    );
   }
   console.log(
     `latency at ${Math.round(total / elapsed).toLocaleString('en-US')} fills/s offered (${total} fills, ` +
@@ -212,14 +227,18 @@ async function latency(redis: Redis) {
     `  of which in the manager (batch read -> applied + journaled + acked), per batch of ` +
       `${(result.committed.length / Math.max(1, service.length)).toFixed(1)} fills on average: ` +
       `p50 ${percentile(service, 50).toFixed(3)} ms, p99 ${percentile(service, 99).toFixed(3)} ms; ` +
-      `load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`,
+      `load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} on ${cpus().length} cores`,
   );
   await cleanup(redis, run.prefix, run.dir);
 }
 
 const redis = new Redis(REDIS_URL);
 try {
-  console.log(`portfolio-manager bench: Redis ${REDIS_URL.replace(/\/\/[^@/]*@/, '//***@')}, node ${process.version}`);
+  console.log(
+    `portfolio-manager bench: Redis ${REDIS_URL.replace(/\/\/[^@/]*@/, '//***@')}, node ${process.version}`,
+  );
   await throughput(redis);
   await latency(redis);
 } finally {

@@ -49,7 +49,9 @@ describe('validateConfig', () => {
     );
     const interval = result.error.issues.find((issue) => issue.path === 'check_interval_seconds');
     expect(interval?.message).toBe('must be > 0, got -1');
-    expect(result.error.message).toContain('journal_fsync: must be one of "batch" | "always" | "never"');
+    expect(result.error.message).toContain(
+      'journal_fsync: must be one of "batch" | "always" | "never"',
+    );
   });
 
   it('requires portfolio_config', () => {
@@ -73,7 +75,10 @@ describe('applyOverrides', () => {
   })();
 
   it('a flag beats NJORD_REDIS_URL beats the file', () => {
-    const both = applyOverrides(config, { redisUrlFlag: 'redis://flag:1', redisUrlEnv: 'redis://env:2' });
+    const both = applyOverrides(config, {
+      redisUrlFlag: 'redis://flag:1',
+      redisUrlEnv: 'redis://env:2',
+    });
     expect(both.success && both.data.redis.url).toBe('redis://flag:1');
     const env = applyOverrides(config, { redisUrlEnv: 'rediss://env:2' });
     expect(env.success && env.data.redis.url).toBe('rediss://env:2');
@@ -117,7 +122,10 @@ describe('readConfig', () => {
   it('lists the problems of both files, each under its file name', async () => {
     dir = mkdtempSync(join(tmpdir(), 'njord-config-'));
     mkdirSync(join(dir, 'config'));
-    writeFileSync(join(dir, 'config/base.yaml'), 'portfolio_config: config/p.yaml\nsnapshot_interval_seconds: 0\n');
+    writeFileSync(
+      join(dir, 'config/base.yaml'),
+      'portfolio_config: config/p.yaml\nsnapshot_interval_seconds: 0\n',
+    );
     const bad = await readConfig('config/base.yaml', {}, dir);
     expect(bad.success).toBe(false);
     if (bad.success) return;

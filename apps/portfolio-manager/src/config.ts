@@ -53,7 +53,8 @@ const redisUrl = z.string().refine(isRedisUrl, {
 function strict<S extends z.core.$ZodLooseShape>(shape: S) {
   const allowed = Object.keys(shape).join(', ');
   return z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown key (allowed: ${allowed})` : undefined),
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown key (allowed: ${allowed})` : undefined,
   });
 }
 
@@ -121,7 +122,9 @@ export function applyOverrides(
     if (!isRedisUrl(value)) {
       return {
         success: false,
-        error: new ContractError([{ path: source, message: 'must be a redis:// or rediss:// URL' }]),
+        error: new ContractError([
+          { path: source, message: 'must be a redis:// or rediss:// URL' },
+        ]),
       };
     }
     return { success: true, data: { ...config, redis: { ...config.redis, url: value } } };

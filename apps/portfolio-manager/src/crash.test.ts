@@ -90,7 +90,8 @@ function sleeveFacts(tracker: PortfolioTracker): Record<string, SleeveFacts> {
   for (const id of tracker.getStrategyIds()) {
     const sleeve = tracker.getSleeve(id);
     const units: Record<string, number> = {};
-    for (const [symbol, position] of Object.entries(sleeve.positions)) units[symbol] = position.units;
+    for (const [symbol, position] of Object.entries(sleeve.positions))
+      units[symbol] = position.units;
     out[id] = { cash: sleeve.cash, fees: sleeve.fees, realizedPnl: sleeve.realizedPnl, units };
   }
   return out;
@@ -160,7 +161,10 @@ describe('crash safety (child processes, real Redis)', () => {
       if (current.hasLog('state recovered from the journal')) killsWhileRunning++;
       if (kills % 3 === 0 && existsSync(files.journalPath)) {
         // A torn write: half a line at the end of the journal.
-        appendFileSync(files.journalPath, '{"portfolio_id":"crash","seq":999999,"type":"fill","timest');
+        appendFileSync(
+          files.journalPath,
+          '{"portfolio_id":"crash","seq":999999,"type":"fill","timest',
+        );
       }
       current = spawnManager(args);
       children.push(current);
@@ -178,7 +182,9 @@ describe('crash safety (child processes, real Redis)', () => {
     expect(killsWhileRunning).toBeGreaterThanOrEqual(3);
 
     await waitFor(
-      async () => (await isDrained(redis, keys.fills, keys.group)) && (await isDrained(redis, keys.prices, keys.group)),
+      async () =>
+        (await isDrained(redis, keys.fills, keys.group)) &&
+        (await isDrained(redis, keys.prices, keys.group)),
       60_000,
       'the last manager to drain the streams',
       100,
@@ -204,7 +210,9 @@ describe('crash safety (child processes, real Redis)', () => {
 
     expect(sleeveFacts(recovered)).toEqual(sleeveFacts(reference));
     const referenceState = reference.serialize();
-    expect(state.applied_fills.map((entry) => entry[0])).toEqual(referenceState.applied_fills.map((entry) => entry[0]));
+    expect(state.applied_fills.map((entry) => entry[0])).toEqual(
+      referenceState.applied_fills.map((entry) => entry[0]),
+    );
     expect(state.applied_fills).toEqual(referenceState.applied_fills);
     expect(state.applied_fills).toHaveLength(12_000);
     // Nothing was planned (threshold 1000) and nothing was dead-lettered.

@@ -72,7 +72,9 @@ describe('the portfolio lock (child processes, real Redis)', () => {
 
   const drained = async (keys: ReturnType<typeof redisKeys>) =>
     waitFor(
-      async () => (await isDrained(redis, keys.fills, keys.group)) && (await isDrained(redis, keys.prices, keys.group)),
+      async () =>
+        (await isDrained(redis, keys.fills, keys.group)) &&
+        (await isDrained(redis, keys.prices, keys.group)),
       20_000,
       'streams drained',
       50,
@@ -86,7 +88,9 @@ describe('the portfolio lock (child processes, real Redis)', () => {
     children.push(first, second);
     const waitingLine = 'another manager holds this portfolio; waiting for its lock';
     await waitFor(
-      () => (first.hasLog('lock acquired') && second.hasLog(waitingLine)) || (second.hasLog('lock acquired') && first.hasLog(waitingLine)),
+      () =>
+        (first.hasLog('lock acquired') && second.hasLog(waitingLine)) ||
+        (second.hasLog('lock acquired') && first.hasLog(waitingLine)),
       20_000,
       'one manager holding the lock and the other waiting',
     );
@@ -125,7 +129,9 @@ describe('the portfolio lock (child processes, real Redis)', () => {
     const restored = PortfolioTracker.restore(config, state);
     for (const id of ['a', 'b']) {
       expect(restored.getSleeve(id).cash).toBe(reference.getSleeve(id).cash);
-      expect(restored.getSleeve(id).positions.X?.units).toBe(reference.getSleeve(id).positions.X?.units);
+      expect(restored.getSleeve(id).positions.X?.units).toBe(
+        reference.getSleeve(id).positions.X?.units,
+      );
       expect(restored.getSleeve(id).realizedPnl).toBe(reference.getSleeve(id).realizedPnl);
       expect(restored.getSleeve(id).fees).toBe(reference.getSleeve(id).fees);
     }
@@ -139,7 +145,10 @@ describe('the portfolio lock (child processes, real Redis)', () => {
     await manager.waitForLog('portfolio status', 20_000);
     await redis.set(keys.lock, 'another-host:1:00000000-0000-4000-8000-000000000000', 'PX', 60_000);
     // Renewal runs every 3 s: the loss is seen within one renewal.
-    const code = await Promise.race([manager.exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), 8000))]);
+    const code = await Promise.race([
+      manager.exited,
+      new Promise((resolve) => setTimeout(() => resolve('timeout'), 8000)),
+    ]);
     expect(code).toBe(1);
     expect(manager.hasLog('lost the portfolio lock; stopping without writing')).toBe(true);
     // It did not release (delete) the other holder's key.

@@ -12,7 +12,14 @@ describe('JournalWriter', () => {
     writer.flush();
     expect(batches).toHaveLength(1);
     expect(batches[0]?.map((line) => JSON.parse(line) as unknown)).toEqual([
-      { portfolio_id: 'p-1', seq: 42, type: 'fill', timestamp_ns: '5', entry_id: '1-0', fill: { a: 1 } },
+      {
+        portfolio_id: 'p-1',
+        seq: 42,
+        type: 'fill',
+        timestamp_ns: '5',
+        entry_id: '1-0',
+        fill: { a: 1 },
+      },
       { portfolio_id: 'p-1', seq: 43, type: 'published', timestamp_ns: '6' },
     ]);
     expect(batches[0]?.[0]?.startsWith('{"portfolio_id":"p-1","seq":42,')).toBe(true);

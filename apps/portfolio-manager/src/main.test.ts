@@ -21,12 +21,21 @@ import {
   writeConfigs,
 } from './test-support.js';
 
-const PORTFOLIO: TestPortfolio = { id: 'cli', totalCapital: 1000, threshold: 0.05, weights: { a: 0.5, b: 0.5 } };
+const PORTFOLIO: TestPortfolio = {
+  id: 'cli',
+  totalCapital: 1000,
+  threshold: 0.05,
+  weights: { a: 0.5, b: 0.5 },
+};
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   const childEnv = { ...process.env, ...env };
   if (env.NJORD_REDIS_URL === undefined) delete childEnv.NJORD_REDIS_URL;
-  const result = spawnSync(process.execPath, [MAIN_JS, ...args], { env: childEnv, encoding: 'utf8', timeout: 20_000 });
+  const result = spawnSync(process.execPath, [MAIN_JS, ...args], {
+    env: childEnv,
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -53,7 +62,14 @@ describe('njord-portfolio-manager CLI', () => {
   it('--help explains every flag and exits 0; an unknown flag exits 2', () => {
     const help = run(['--help']);
     expect(help.code).toBe(0);
-    for (const flag of ['--config', '--redis-url', '--check', '--dry-run', 'NJORD_REDIS_URL', 'Exit codes']) {
+    for (const flag of [
+      '--config',
+      '--redis-url',
+      '--check',
+      '--dry-run',
+      'NJORD_REDIS_URL',
+      'Exit codes',
+    ]) {
       expect(help.stdout).toContain(flag);
     }
     const unknown = run(['--bogus']);
@@ -90,9 +106,12 @@ describe('njord-portfolio-manager CLI', () => {
     expect(viaEnv.stderr).toContain('no answer within 5000 ms');
     expect(viaEnv.stdout + viaEnv.stderr).not.toContain('hunter2');
     // ...and the flag beats the environment variable.
-    const viaFlag = run(['--check', '--config', files.basePath, '--redis-url', 'redis://127.0.0.1:6379'], {
-      NJORD_REDIS_URL: down,
-    });
+    const viaFlag = run(
+      ['--check', '--config', files.basePath, '--redis-url', 'redis://127.0.0.1:6379'],
+      {
+        NJORD_REDIS_URL: down,
+      },
+    );
     expect(viaFlag.code).toBe(0);
   }, 30_000);
 
@@ -105,7 +124,12 @@ describe('njord-portfolio-manager CLI', () => {
       subscriber.on('message', (_channel: string, message: string) => received.push(message));
       await subscriber.subscribe(keys.snapshotChannel);
       // A password the local Redis does not need: ioredis warns and goes on; it must not be logged.
-      const manager = spawnManager(['--config', files.basePath, '--redis-url', 'redis://:hunter2@127.0.0.1:6379']);
+      const manager = spawnManager([
+        '--config',
+        files.basePath,
+        '--redis-url',
+        'redis://:hunter2@127.0.0.1:6379',
+      ]);
       children.push(manager);
       await manager.waitForLog('portfolio status', 20_000);
       const before = received.length;

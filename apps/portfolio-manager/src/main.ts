@@ -30,9 +30,19 @@ function buildProgram(): Command {
         'every strategy sleeve, rebalances on drift or schedule (order intents to the orders ' +
         'stream) and journals everything to an NDJSON file it recovers from after a crash.',
     )
-    .option('-c, --config <path>', 'manager config (YAML), relative to the working directory', 'config/base.yaml')
-    .option('--redis-url <url>', 'Redis URL (redis:// or rediss://); beats NJORD_REDIS_URL and the file')
-    .option('--check', 'validate the configs and reach Redis (5 s), then exit 0, or 2 listing the problems')
+    .option(
+      '-c, --config <path>',
+      'manager config (YAML), relative to the working directory',
+      'config/base.yaml',
+    )
+    .option(
+      '--redis-url <url>',
+      'Redis URL (redis:// or rediss://); beats NJORD_REDIS_URL and the file',
+    )
+    .option(
+      '--check',
+      'validate the configs and reach Redis (5 s), then exit 0, or 2 listing the problems',
+    )
     .option('--dry-run', 'plan and journal rebalances, but publish no order intents')
     .option('--log-level <level>', 'pino level: fatal, error, warn, info, debug, trace', 'info')
     .addHelpText(
@@ -74,7 +84,8 @@ async function runCheck(loaded: LoadedConfig): Promise<number> {
   const problems: ContractIssue[] = [];
   const url = loaded.manager.redis.url;
   const redisError = await pingRedis(url, CHECK_REDIS_TIMEOUT_MS);
-  if (redisError !== null) problems.push({ path: 'redis', message: `${redactRedisUrl(url)}: ${redisError}` });
+  if (redisError !== null)
+    problems.push({ path: 'redis', message: `${redactRedisUrl(url)}: ${redisError}` });
   const journal = journalProblem(loaded.journalPath);
   if (journal !== null) problems.push({ path: 'journal_dir', message: journal });
   if (problems.length > 0) {
@@ -116,7 +127,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (flags.check) return runCheck(loaded.data);
 
   const logger = createLogger({ level: flags.logLevel, portfolioId: loaded.data.portfolio.id });
-  const manager = new PortfolioManager({ config: loaded.data, logger, dryRun: flags.dryRun ?? false });
+  const manager = new PortfolioManager({
+    config: loaded.data,
+    logger,
+    dryRun: flags.dryRun ?? false,
+  });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
@@ -132,7 +147,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const outcome = await manager.run();
     return outcome === 'lost_lock' ? EXIT_FAILURE : EXIT_OK;
   } catch (error) {
-    logger.fatal({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, 'manager failed');
+    logger.fatal(
+      { error: error instanceof Error ? (error.stack ?? error.message) : String(error) },
+      'manager failed',
+    );
     return EXIT_FAILURE;
   }
 }
@@ -140,7 +158,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 main(process.argv).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(EXIT_FAILURE);
   },
 );

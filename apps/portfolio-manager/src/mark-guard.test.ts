@@ -49,7 +49,10 @@ describe('MarkGuard', () => {
     guard.accept('X', 100, 10n);
     guard.reject('X', 300);
     guard.accept('Y', 7, 3n);
-    const copy = MarkGuard.fromJSON(0.2, JSON.parse(JSON.stringify(guard.toJSON())) as ReturnType<MarkGuard['toJSON']>);
+    const copy = MarkGuard.fromJSON(
+      0.2,
+      JSON.parse(JSON.stringify(guard.toJSON())) as ReturnType<MarkGuard['toJSON']>,
+    );
     expect(copy.toJSON()).toEqual(guard.toJSON());
     // 290 is within 0.2 of the rejected 300: confirmed in the copy as in the original.
     expect(copy.check('X', 290, 11n)).toEqual(guard.check('X', 290, 11n));

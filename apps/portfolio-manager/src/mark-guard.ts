@@ -30,7 +30,8 @@ export class MarkGuard {
     const jump = Math.abs(price / last.price - 1);
     if (jump <= this.maxJump) return { kind: 'accept' };
     const previous = this.rejected.get(symbol);
-    if (previous !== undefined && Math.abs(price / previous - 1) <= this.maxJump) return { kind: 'accept' };
+    if (previous !== undefined && Math.abs(price / previous - 1) <= this.maxJump)
+      return { kind: 'accept' };
     return { kind: 'jump', lastPrice: last.price, jump };
   }
 
@@ -45,7 +46,8 @@ export class MarkGuard {
 
   toJSON(): MarkGuardJson {
     const last: Record<string, { price: number; timestamp_ns: string }> = {};
-    for (const [symbol, mark] of this.last) last[symbol] = { price: mark.price, timestamp_ns: String(mark.timestampNs) };
+    for (const [symbol, mark] of this.last)
+      last[symbol] = { price: mark.price, timestamp_ns: String(mark.timestampNs) };
     return { last, rejected: Object.fromEntries(this.rejected) };
   }
 

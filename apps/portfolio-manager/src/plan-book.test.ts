@@ -83,7 +83,9 @@ describe('PlanBook', () => {
     const book = new PlanBook();
     book.add(plan('p-1', 1_000n, [5, 3]));
     book.onFill(fill('p-1:0', 2));
-    const copy = PlanBook.fromJSON(JSON.parse(JSON.stringify(book.toJSON())) as ReturnType<PlanBook['toJSON']>);
+    const copy = PlanBook.fromJSON(
+      JSON.parse(JSON.stringify(book.toJSON())) as ReturnType<PlanBook['toJSON']>,
+    );
     expect(copy.toJSON()).toEqual(book.toJSON());
     expect(copy.unpublished()[0]?.trades).toHaveLength(2);
     copy.onFill(fill('p-1:0', 3));

@@ -67,7 +67,8 @@ export class PlanBook {
   /** The id of a plan with unfilled intents younger than the timeout, or null. */
   blockingPlan(nowNs: bigint, timeoutNs: bigint): string | null {
     for (const entry of this.plans.values()) {
-      if (entry.remaining.size > 0 && nowNs - entry.plan.timestampNs < timeoutNs) return entry.plan.planId;
+      if (entry.remaining.size > 0 && nowNs - entry.plan.timestampNs < timeoutNs)
+        return entry.plan.planId;
     }
     return null;
   }
@@ -109,7 +110,8 @@ export class PlanBook {
       const entry = book.plans.get(plan.planId);
       if (!entry) continue;
       entry.remaining.clear();
-      for (const [intentId, quantity] of Object.entries(item.remaining)) entry.remaining.set(intentId, quantity);
+      for (const [intentId, quantity] of Object.entries(item.remaining))
+        entry.remaining.set(intentId, quantity);
     }
     return book;
   }

@@ -18,7 +18,13 @@ const CONFIG: PortfolioConfig = parsePortfolioConfig(
   portfolioYaml({ id: 'r', totalCapital: 1000, threshold: 0.1, weights: { a: 0.5, b: 0.5 } }),
 );
 
-function fillWire(i: number, strategy: string, side: 'buy' | 'sell', quantity: number, price: number) {
+function fillWire(
+  i: number,
+  strategy: string,
+  side: 'buy' | 'sell',
+  quantity: number,
+  price: number,
+) {
   return {
     fill_id: `f${i}`,
     strategy_id: strategy,
@@ -47,11 +53,16 @@ function toFill(wire: ReturnType<typeof fillWire>, i: number): FillEvent {
 let seq = 0;
 function line(type: string, body: Record<string, unknown> = {}): RawJournalLine {
   seq++;
-  return { value: { portfolio_id: 'r', seq, type, timestamp_ns: '100', ...body }, offset: seq * 100 };
+  return {
+    value: { portfolio_id: 'r', seq, type, timestamp_ns: '100', ...body },
+    offset: seq * 100,
+  };
 }
 
 function checkpointLine(tracker: PortfolioTracker, guard = new MarkGuard(0.5)): RawJournalLine {
-  return line('checkpoint', { ...checkpointBody(CONFIG, hashPortfolioConfig(CONFIG), tracker, new PlanBook(), guard) });
+  return line('checkpoint', {
+    ...checkpointBody(CONFIG, hashPortfolioConfig(CONFIG), tracker, new PlanBook(), guard),
+  });
 }
 
 describe('replayJournal', () => {
@@ -132,16 +143,46 @@ describe('replayJournal', () => {
     expect(unpublished.tracker.getSleeve('a').cash).toBe(400);
     expect(unpublished.tracker.getSleeve('b').cash).toBe(600);
     expect(unpublished.tracker.lastRebalanceNs).toBe(50n);
-    const published = replayJournal([checkpoint, planLine, line('published', { plan_id: 'r-1' })], CONFIG, 0.5, 0n);
+    const published = replayJournal(
+      [checkpoint, planLine, line('published', { plan_id: 'r-1' })],
+      CONFIG,
+      0.5,
+      0n,
+    );
     expect(published.plans.unpublished()).toEqual([]);
   });
 
   it('applies a config line: new targets, a removed strategy retired', () => {
     const tracker = new PortfolioTracker(CONFIG);
-    tracker.onFill({ fillId: 'f', strategyId: 'b', symbol: 'X', side: 'buy', quantity: 1, price: 10, fee: 0, timestampNs: 1n });
+    tracker.onFill({
+      fillId: 'f',
+      strategyId: 'b',
+      symbol: 'X',
+      side: 'buy',
+      quantity: 1,
+      price: 10,
+      fee: 0,
+      timestampNs: 1n,
+    });
     const checkpoint = checkpointLine(tracker);
-    const next = parsePortfolioConfig(portfolioYaml({ id: 'r', totalCapital: 1000, threshold: 0.1, weights: { a: 1 } }));
-    const configLine = line('config', { hash: hashPortfolioConfig(next), config: { ...(checkpoint.value.config as object), allocations: [{ strategy_id: 'a', target_weight: 1, min_capital: 0, max_capital: 1e9, risk_multiplier: 1 }] } });
+    const next = parsePortfolioConfig(
+      portfolioYaml({ id: 'r', totalCapital: 1000, threshold: 0.1, weights: { a: 1 } }),
+    );
+    const configLine = line('config', {
+      hash: hashPortfolioConfig(next),
+      config: {
+        ...(checkpoint.value.config as object),
+        allocations: [
+          {
+            strategy_id: 'a',
+            target_weight: 1,
+            min_capital: 0,
+            max_capital: 1e9,
+            risk_multiplier: 1,
+          },
+        ],
+      },
+    });
     const recovered = replayJournal([checkpoint, configLine], CONFIG, 0.5, 0n);
     expect(recovered.configHash).toBe(hashPortfolioConfig(next));
     expect(recovered.config.allocations.map((a) => a.strategyId)).toEqual(['a']);
@@ -149,8 +190,22 @@ describe('replayJournal', () => {
   });
 
   it('without a checkpoint (a torn first batch) starts from the config line', () => {
-    const configLine = line('config', { hash: hashPortfolioConfig(CONFIG), config: checkpointBody(CONFIG, '', new PortfolioTracker(CONFIG), new PlanBook(), new MarkGuard(0.5)).config });
-    const recovered = replayJournal([configLine, line('fill', { fill: fillWire(1, 'a', 'buy', 2, 10) })], CONFIG, 0.5, 0n);
+    const configLine = line('config', {
+      hash: hashPortfolioConfig(CONFIG),
+      config: checkpointBody(
+        CONFIG,
+        '',
+        new PortfolioTracker(CONFIG),
+        new PlanBook(),
+        new MarkGuard(0.5),
+      ).config,
+    });
+    const recovered = replayJournal(
+      [configLine, line('fill', { fill: fillWire(1, 'a', 'buy', 2, 10) })],
+      CONFIG,
+      0.5,
+      0n,
+    );
     expect(recovered.fresh).toBe(false);
     // 500 - 2 x 10 - 0.5 fee.
     expect(recovered.tracker.getSleeve('a').cash).toBe(479.5);
@@ -161,10 +216,16 @@ describe('replayJournal', () => {
     const guard = new MarkGuard(0.5);
     guard.accept('X', 100, 1n);
     const checkpoint = checkpointLine(tracker, guard);
-    const rejected = line('error', { source: 'prices', error: 'mark_jump', mark: { symbol: 'X', price: 300, timestamp_ns: '2' } });
+    const rejected = line('error', {
+      source: 'prices',
+      error: 'mark_jump',
+      mark: { symbol: 'X', price: 300, timestamp_ns: '2' },
+    });
     const recovered = replayJournal([checkpoint, rejected], CONFIG, 0.5, 0n);
     // 290 is 3.3% from the rejected 300 but 190% from the accepted 100.
     expect(recovered.marks.check('X', 290, 3n).kind).toBe('accept');
-    expect(replayJournal([checkpoint], CONFIG, 0.5, 0n).marks.check('X', 290, 3n).kind).toBe('jump');
+    expect(replayJournal([checkpoint], CONFIG, 0.5, 0n).marks.check('X', 290, 3n).kind).toBe(
+      'jump',
+    );
   });
 });

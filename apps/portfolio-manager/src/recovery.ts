@@ -16,7 +16,9 @@ import { PlanBook, type PlanBookJson } from './plan-book.js';
 
 /** sha256 of the config's wire form (defaults written out), so formatting changes do not count. */
 export function hashPortfolioConfig(config: PortfolioConfig): string {
-  return createHash('sha256').update(JSON.stringify(encodePortfolioConfig(config))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(encodePortfolioConfig(config)))
+    .digest('hex');
 }
 
 export function decodeConfigWire(wire: unknown): PortfolioConfig {
@@ -119,11 +121,15 @@ export function replayJournal(
     currentConfig = configLine ? decodeConfigWire(configLine.config) : config;
     configHash = hashPortfolioConfig(currentConfig);
     const timestamp = first.value.timestamp_ns;
-    const firstNs = typeof timestamp === 'string' && /^\d+$/.test(timestamp) ? BigInt(timestamp) : startNs;
+    const firstNs =
+      typeof timestamp === 'string' && /^\d+$/.test(timestamp) ? BigInt(timestamp) : startNs;
     tracker = new PortfolioTracker(currentConfig, { startNs: firstNs });
     plans = new PlanBook();
     marks = new MarkGuard(maxMarkJump);
-    if (!configLine) warnings.push('journal has lines of this portfolio but neither a checkpoint nor a config line first');
+    if (!configLine)
+      warnings.push(
+        'journal has lines of this portfolio but neither a checkpoint nor a config line first',
+      );
     rest = configLine ? lines.slice(1) : lines;
   }
 
@@ -143,7 +149,8 @@ export function replayJournal(
         const fill = decodeFillEvent(value.fill);
         const result = tracker.onFill(fill);
         if (!result.success) warnings.push(`fill line seq ${seq}: ${result.error.message}`);
-        else if (result.data.status === 'duplicate') warnings.push(`fill line seq ${seq}: duplicate ${fill.fillId}`);
+        else if (result.data.status === 'duplicate')
+          warnings.push(`fill line seq ${seq}: duplicate ${fill.fillId}`);
         plans.onFill(fill);
         break;
       }
@@ -171,7 +178,8 @@ export function replayJournal(
         break;
       case 'config': {
         currentConfig = decodeConfigWire(value.config);
-        configHash = typeof value.hash === 'string' ? value.hash : hashPortfolioConfig(currentConfig);
+        configHash =
+          typeof value.hash === 'string' ? value.hash : hashPortfolioConfig(currentConfig);
         tracker.reconfigure(currentConfig);
         break;
       }

@@ -64,11 +64,25 @@ describe('Redis restarts (child processes, own redis-server)', () => {
     mkdirSync(dataDir, { recursive: true });
     const child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--dir', dataDir, '--save', ''],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--appendonly',
+        'yes',
+        '--dir',
+        dataDir,
+        '--save',
+        '',
+      ],
       { stdio: 'ignore' },
     );
     server = child;
-    const probe = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: null, retryStrategy: () => 50 });
+    const probe = new Redis(port, '127.0.0.1', {
+      maxRetriesPerRequest: null,
+      retryStrategy: () => 50,
+    });
     probe.on('error', () => undefined);
     try {
       await waitFor(async () => (await probe.ping()) === 'PONG', 10_000, 'redis-server to answer');
@@ -123,7 +137,9 @@ describe('Redis restarts (child processes, own redis-server)', () => {
     const redis = client;
     const drained = () =>
       waitFor(
-        async () => (await isDrained(redis, keys.fills, keys.group)) && (await isDrained(redis, keys.prices, keys.group)),
+        async () =>
+          (await isDrained(redis, keys.fills, keys.group)) &&
+          (await isDrained(redis, keys.prices, keys.group)),
         20_000,
         'streams drained',
         50,
@@ -139,7 +155,9 @@ describe('Redis restarts (child processes, own redis-server)', () => {
     await drained();
     expect(manager.child.exitCode).toBeNull();
     // Both of its connections came back after the restart (2 connections x 2 server starts).
-    expect(manager.logs.filter((line) => line.msg === 'redis connected').length).toBeGreaterThanOrEqual(4);
+    expect(
+      manager.logs.filter((line) => line.msg === 'redis connected').length,
+    ).toBeGreaterThanOrEqual(4);
 
     // A Redis that lost the group (as after a restart without persistence): recreated at 0.
     await redis.xgroup('DESTROY', keys.fills, keys.group);
@@ -178,7 +196,11 @@ describe('Redis restarts (child processes, own redis-server)', () => {
 
   it('stops cleanly on SIGTERM while Redis is down: journal flushed, exit 0', async () => {
     const prefix = uniquePrefix('restart');
-    const files = writeConfigs(dir, { prefix, redisUrl: `redis://127.0.0.1:${port}`, portfolio: PORTFOLIO });
+    const files = writeConfigs(dir, {
+      prefix,
+      redisUrl: `redis://127.0.0.1:${port}`,
+      portfolio: PORTFOLIO,
+    });
     const keys = redisKeys(prefix, PORTFOLIO.id);
     await startServer();
     const manager = spawnManager(['--config', files.basePath]);
@@ -187,7 +209,11 @@ describe('Redis restarts (child processes, own redis-server)', () => {
     client = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: null, retryStrategy: () => 100 });
     client.on('error', () => undefined);
     await addEntries(client, keys.fills, fills(0, 100));
-    await waitFor(async () => client !== undefined && (await isDrained(client, keys.fills, keys.group)), 10_000, 'drained');
+    await waitFor(
+      async () => client !== undefined && (await isDrained(client, keys.fills, keys.group)),
+      10_000,
+      'drained',
+    );
     await stopServer();
     await manager.waitForLog('redis unavailable, retrying', 10_000);
     const stoppedAt = Date.now();
@@ -202,7 +228,11 @@ describe('Redis restarts (child processes, own redis-server)', () => {
 
   it('exits 1 when Redis stays away longer than the lock lease (it may no longer hold the lock)', async () => {
     const prefix = uniquePrefix('restart');
-    const files = writeConfigs(dir, { prefix, redisUrl: `redis://127.0.0.1:${port}`, portfolio: PORTFOLIO });
+    const files = writeConfigs(dir, {
+      prefix,
+      redisUrl: `redis://127.0.0.1:${port}`,
+      portfolio: PORTFOLIO,
+    });
     await startServer();
     const manager = spawnManager(['--config', files.basePath]);
     children.push(manager);

@@ -27,7 +27,14 @@ const PORTFOLIO: TestPortfolio = {
   weights: { a: 0.5, b: 0.3, c: 0.2 },
 };
 
-function fill(id: string, strategy: string, side: 'buy' | 'sell', quantity: number, price: number, fee: number): WireFill {
+function fill(
+  id: string,
+  strategy: string,
+  side: 'buy' | 'sell',
+  quantity: number,
+  price: number,
+  fee: number,
+): WireFill {
   return {
     fill_id: id,
     strategy_id: strategy,
@@ -77,7 +84,11 @@ describe('PortfolioManager (in-process, real Redis)', () => {
       dryRun: options.dryRun ?? false,
     });
     running = manager.run();
-    await waitFor(() => log.lines.some((line) => line.msg === 'portfolio status'), 5000, 'manager start');
+    await waitFor(
+      () => log.lines.some((line) => line.msg === 'portfolio status'),
+      5000,
+      'manager start',
+    );
     return { files, keys: redisKeys(prefix, PORTFOLIO.id), manager };
   }
 
@@ -91,14 +102,20 @@ describe('PortfolioManager (in-process, real Redis)', () => {
   /** A fills 400 X at 100, X marked 100 then 140: a threshold rebalance selling X in a. */
   async function triggerRebalance(keys: ReturnType<typeof redisKeys>) {
     await addEntries(redis, keys.fills, [JSON.stringify(fill('f1', 'a', 'buy', 400, 100, 0))]);
-    await addEntries(redis, keys.prices, [JSON.stringify({ symbol: 'X', price: 100, timestamp_ns: '1' })]);
-    await addEntries(redis, keys.prices, [JSON.stringify({ symbol: 'X', price: 140, timestamp_ns: '2' })]);
+    await addEntries(redis, keys.prices, [
+      JSON.stringify({ symbol: 'X', price: 100, timestamp_ns: '1' }),
+    ]);
+    await addEntries(redis, keys.prices, [
+      JSON.stringify({ symbol: 'X', price: 140, timestamp_ns: '2' }),
+    ]);
     await drained(keys);
   }
 
   async function drained(keys: ReturnType<typeof redisKeys>) {
     await waitFor(
-      async () => (await isDrained(redis, keys.fills, keys.group)) && (await isDrained(redis, keys.prices, keys.group)),
+      async () =>
+        (await isDrained(redis, keys.fills, keys.group)) &&
+        (await isDrained(redis, keys.prices, keys.group)),
       5000,
       'streams drained',
     );
@@ -135,7 +152,9 @@ describe('PortfolioManager (in-process, real Redis)', () => {
       dead_lettered: 0,
     });
     expect(await redis.xlen(keys.dead)).toBe(0);
-    const fills = readJournalLines(files.journalPath, PORTFOLIO.id).filter((line) => line.type === 'fill');
+    const fills = readJournalLines(files.journalPath, PORTFOLIO.id).filter(
+      (line) => line.type === 'fill',
+    );
     expect(fills.map((line) => (line.fill as WireFill).fill_id)).toEqual(['f1', 'f2', 'f3']);
   });
 
@@ -150,12 +169,16 @@ describe('PortfolioManager (in-process, real Redis)', () => {
       await subscriber.subscribe(keys.snapshotChannel);
       // a (target 50000) buys 400 X at 100: 10000 cash + 40000 in X.
       await addEntries(redis, keys.fills, [JSON.stringify(fill('f1', 'a', 'buy', 400, 100, 0))]);
-      await addEntries(redis, keys.prices, [JSON.stringify({ symbol: 'X', price: 100, timestamp_ns: '1' })]);
+      await addEntries(redis, keys.prices, [
+        JSON.stringify({ symbol: 'X', price: 100, timestamp_ns: '1' }),
+      ]);
       await drained(keys);
       expect(await redis.xlen(keys.orders)).toBe(0);
       // X +40% (inside max_mark_jump 0.5): a = 10000 + 400 x 140 = 66000, equity 116000,
       // targets 58000 / 34800 / 23200, drift a = 8000 / 58000 = 0.138 > 0.05.
-      await addEntries(redis, keys.prices, [JSON.stringify({ symbol: 'X', price: 140, timestamp_ns: '2' })]);
+      await addEntries(redis, keys.prices, [
+        JSON.stringify({ symbol: 'X', price: 140, timestamp_ns: '2' }),
+      ]);
       await drained(keys);
       const orders = await waitFor(
         async () => {
@@ -179,7 +202,10 @@ describe('PortfolioManager (in-process, real Redis)', () => {
       expect(intent.intent_id).toBe(`${String(intent.plan_id)}:0`);
 
       const after = await waitFor(
-        () => snapshots.find((snapshot) => snapshot.needs_rebalance === false && snapshot.total_equity === 116_000),
+        () =>
+          snapshots.find(
+            (snapshot) => snapshot.needs_rebalance === false && snapshot.total_equity === 116_000,
+          ),
         5000,
         'post-rebalance snapshot',
       );
@@ -197,14 +223,24 @@ describe('PortfolioManager (in-process, real Redis)', () => {
       const publishedAt = types.indexOf('published');
       expect(planAt).toBeGreaterThan(0);
       expect(publishedAt).toBeGreaterThan(planAt);
-      expect(journal[publishedAt]).toMatchObject({ plan_id: intent.plan_id, intents: 1, dry_run: false });
+      expect(journal[publishedAt]).toMatchObject({
+        plan_id: intent.plan_id,
+        intents: 1,
+        dry_run: false,
+      });
       expect(types.slice(publishedAt).includes('snapshot')).toBe(true);
       const rebalanceLog = log.lines.find((line) => line.msg === 'rebalance planned');
-      expect(rebalanceLog).toMatchObject({ event: 'rebalance', reason: 'threshold', plan_id: intent.plan_id });
+      expect(rebalanceLog).toMatchObject({
+        event: 'rebalance',
+        reason: 'threshold',
+        plan_id: intent.plan_id,
+      });
       expect((rebalanceLog?.drift as Record<string, number>).a).toBeCloseTo(8000 / 58_000, 12);
       expect(m.counters.plans).toBe(1);
       // The intent is unfilled and younger than plan_timeout_seconds: no second plan on another move.
-      await addEntries(redis, keys.prices, [JSON.stringify({ symbol: 'X', price: 180, timestamp_ns: '3' })]);
+      await addEntries(redis, keys.prices, [
+        JSON.stringify({ symbol: 'X', price: 180, timestamp_ns: '3' }),
+      ]);
       await drained(keys);
       expect(m.counters.plans).toBe(1);
     } finally {
@@ -219,27 +255,44 @@ describe('PortfolioManager (in-process, real Redis)', () => {
       ['not JSON', '{"fill_id": '],
       ['missing fields', JSON.stringify({ fill_id: 'm1', strategy_id: 'a', side: 'buy' })],
       ['negative quantity', JSON.stringify({ ...valid, fill_id: 'n1', quantity: -1 })],
-      ['NaN price', JSON.stringify({ ...valid, fill_id: 'nan1' }).replace('"price":10', '"price":1e999')],
+      [
+        'NaN price',
+        JSON.stringify({ ...valid, fill_id: 'nan1' }).replace('"price":10', '"price":1e999'),
+      ],
       ['unknown side', JSON.stringify({ ...valid, fill_id: 's1', side: 'hold' })],
-      ['fractional timestamp', JSON.stringify({ ...valid, fill_id: 't1', timestamp_ns: '1700000000000000000.5' })],
+      [
+        'fractional timestamp',
+        JSON.stringify({ ...valid, fill_id: 't1', timestamp_ns: '1700000000000000000.5' }),
+      ],
     ];
-    const badIds = await addEntries(
-      redis,
-      keys.fills,
-      [JSON.stringify(valid), ...bad.map(([, data]) => data)],
-    );
+    const badIds = await addEntries(redis, keys.fills, [
+      JSON.stringify(valid),
+      ...bad.map(([, data]) => data),
+    ]);
     // The same fill id with another quantity: a conflicting duplicate.
-    const conflictIds = await addEntries(redis, keys.fills, [JSON.stringify({ ...valid, quantity: 2 })]);
-    await addEntries(redis, keys.prices, [JSON.stringify({ symbol: 'X', price: 10, timestamp_ns: '1' })]);
+    const conflictIds = await addEntries(redis, keys.fills, [
+      JSON.stringify({ ...valid, quantity: 2 }),
+    ]);
+    await addEntries(redis, keys.prices, [
+      JSON.stringify({ symbol: 'X', price: 10, timestamp_ns: '1' }),
+    ]);
     // 10 -> 16 is a 60% jump > max_mark_jump 0.5.
-    const jumpIds = await addEntries(redis, keys.prices, [JSON.stringify({ symbol: 'X', price: 16, timestamp_ns: '2' })]);
+    const jumpIds = await addEntries(redis, keys.prices, [
+      JSON.stringify({ symbol: 'X', price: 16, timestamp_ns: '2' }),
+    ]);
     const noDataIds = [(await redis.xadd(keys.fills, '*', 'other_field', 'x')) ?? undefined];
     // The service is still up: a later valid fill is applied.
     await addEntries(redis, keys.fills, [JSON.stringify(fill('ok-2', 'b', 'buy', 1, 10, 0))]);
     await drained(keys);
 
     const dead = (await redis.xrange(keys.dead, '-', '+')).map(
-      ([, fields]) => JSON.parse(fields[1] ?? '{}') as { data: string | null; error: string; source: string; entry_id: string },
+      ([, fields]) =>
+        JSON.parse(fields[1] ?? '{}') as {
+          data: string | null;
+          error: string;
+          source: string;
+          entry_id: string;
+        },
     );
     // 6 malformed fills + 1 conflict + 1 mark jump + 1 entry without data.
     expect(dead).toHaveLength(9);
@@ -256,12 +309,17 @@ describe('PortfolioManager (in-process, real Redis)', () => {
       dead.find((entry) => entry.source === source && entry.entry_id === id);
     expect(find('fills', conflictIds[0])?.error).toMatch(/^fill_conflict/);
     expect(find('prices', jumpIds[0])?.error).toMatch(/^mark_jump/);
-    expect(find('fills', noDataIds[0])).toMatchObject({ data: null, error: 'entry has no data field' });
+    expect(find('fills', noDataIds[0])).toMatchObject({
+      data: null,
+      error: 'entry has no data field',
+    });
     expect(m.counters.fills_applied).toBe(2);
     expect(m.counters.dead_lettered).toBe(9);
     // The bad tick was not applied: X is still valued at 10.
     expect(m.state.getPrice('X')).toBe(10);
-    const errors = readJournalLines(files.journalPath, PORTFOLIO.id).filter((line) => line.type === 'error');
+    const errors = readJournalLines(files.journalPath, PORTFOLIO.id).filter(
+      (line) => line.type === 'error',
+    );
     expect(errors).toHaveLength(9);
   });
 
@@ -277,13 +335,21 @@ describe('PortfolioManager (in-process, real Redis)', () => {
     writeFileSync(first.files.journalPath, `${text.slice(0, planAt + 1).join('\n')}\n`);
 
     await start();
-    await waitFor(async () => (await redis.xlen(first.keys.orders)) === 2, 5000, 'republished intent');
+    await waitFor(
+      async () => (await redis.xlen(first.keys.orders)) === 2,
+      5000,
+      'republished intent',
+    );
     const intents = (await redis.xrange(first.keys.orders, '-', '+')).map(
       ([, fields]) => JSON.parse(fields[1] ?? '{}') as Record<string, unknown>,
     );
     // The same intent again (consumers dedupe by intent_id).
     expect(intents[1]).toEqual(intents[0]);
-    expect(log.lines.some((line) => line.msg === 'republished the intents of a plan not marked published')).toBe(true);
+    expect(
+      log.lines.some(
+        (line) => line.msg === 'republished the intents of a plan not marked published',
+      ),
+    ).toBe(true);
     const journal = readJournalLines(first.files.journalPath, PORTFOLIO.id);
     expect(journal.filter((line) => line.type === 'published')).toHaveLength(1);
     await stop();
@@ -294,7 +360,9 @@ describe('PortfolioManager (in-process, real Redis)', () => {
     await stop();
     const changed: TestPortfolio = { ...PORTFOLIO, weights: { a: 0.6, b: 0.4 } };
     const second = await start({ portfolio: changed });
-    const configs = readJournalLines(first.files.journalPath, PORTFOLIO.id).filter((line) => line.type === 'config');
+    const configs = readJournalLines(first.files.journalPath, PORTFOLIO.id).filter(
+      (line) => line.type === 'config',
+    );
     expect(configs).toHaveLength(2);
     expect(configs[1]?.previous_hash).toBe(configs[0]?.hash);
     expect(configs[1]?.hash).not.toBe(configs[0]?.hash);
@@ -305,15 +373,27 @@ describe('PortfolioManager (in-process, real Redis)', () => {
     // A third start with the same config journals no new config line.
     await start({ portfolio: changed });
     await stop();
-    expect(readJournalLines(first.files.journalPath, PORTFOLIO.id).filter((line) => line.type === 'config')).toHaveLength(2);
+    expect(
+      readJournalLines(first.files.journalPath, PORTFOLIO.id).filter(
+        (line) => line.type === 'config',
+      ),
+    ).toHaveLength(2);
   });
 
   it('--dry-run plans and journals but publishes no order intent', async () => {
     const { files, keys, manager: m } = await start({ dryRun: true });
     await triggerRebalance(keys);
-    await waitFor(() => m.counters.plans === 1 && readJournalLines(files.journalPath).some((l) => l.type === 'published'), 5000, 'dry-run plan');
+    await waitFor(
+      () =>
+        m.counters.plans === 1 &&
+        readJournalLines(files.journalPath).some((l) => l.type === 'published'),
+      5000,
+      'dry-run plan',
+    );
     expect(await redis.xlen(keys.orders)).toBe(0);
-    const published = readJournalLines(files.journalPath, PORTFOLIO.id).find((line) => line.type === 'published');
+    const published = readJournalLines(files.journalPath, PORTFOLIO.id).find(
+      (line) => line.type === 'published',
+    );
     expect(published).toMatchObject({ dry_run: true, intents: 0 });
   });
 });

@@ -84,7 +84,6 @@ const SHUTDOWN_REDIS_TIMEOUT_MS = 3_000;
 /** How long a stop waits for Redis to take the acks (and intents) of the batch in hand. */
 const STOP_GRACE_MS = 5_000;
 
-
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -163,8 +162,16 @@ export class PortfolioManager {
     this.batchSize = options.batchSize ?? 1000;
     this.planTimeoutNs = BigInt(Math.round(manager.planTimeoutSeconds * 1e9));
     this.keys = redisKeys(manager.redis.prefix, portfolio.id);
-    this.cmd = createRedisClient({ url: manager.redis.url, logger: this.logger, name: `njord-pm-${portfolio.id}-cmd` });
-    this.reader = createRedisClient({ url: manager.redis.url, logger: this.logger, name: `njord-pm-${portfolio.id}-read` });
+    this.cmd = createRedisClient({
+      url: manager.redis.url,
+      logger: this.logger,
+      name: `njord-pm-${portfolio.id}-cmd`,
+    });
+    this.reader = createRedisClient({
+      url: manager.redis.url,
+      logger: this.logger,
+      name: `njord-pm-${portfolio.id}-read`,
+    });
     this.reader.on('ready', () => {
       // A read in flight when the connection dropped may have been delivered and lost: re-read pending entries.
       this.needPendingRead = true;
@@ -197,7 +204,10 @@ export class PortfolioManager {
       return;
     }
     this.graceTimer = setTimeout(() => {
-      this.logger.warn({ grace_ms: STOP_GRACE_MS }, 'Redis did not answer during shutdown; abandoning the work in hand');
+      this.logger.warn(
+        { grace_ms: STOP_GRACE_MS },
+        'Redis did not answer during shutdown; abandoning the work in hand',
+      );
       this.abandon();
     }, STOP_GRACE_MS);
   }
@@ -230,8 +240,11 @@ export class PortfolioManager {
         this.lock.startRenewal((reason) => this.onLockLost(reason));
         this.recover();
         await this.untilInterrupted(this.ensureGroups());
-        const claimed = await this.untilInterrupted(claimPending(this.cmd, this.keys, CONSUMER_NAME));
-        if (claimed > 0) this.logger.info({ claimed }, 'claimed pending entries of other consumers');
+        const claimed = await this.untilInterrupted(
+          claimPending(this.cmd, this.keys, CONSUMER_NAME),
+        );
+        if (claimed > 0)
+          this.logger.info({ claimed }, 'claimed pending entries of other consumers');
         await this.publishPlans(this.plans.unpublished(), true);
         if (this.stopping) throw new StopSignal('stopped while starting');
         this.running = true;
@@ -260,7 +273,10 @@ export class PortfolioManager {
 
   private onLockLost(reason: string): void {
     this.lostLock = true;
-    this.logger.error({ lock: this.keys.lock, reason }, 'lost the portfolio lock; stopping without writing');
+    this.logger.error(
+      { lock: this.keys.lock, reason },
+      'lost the portfolio lock; stopping without writing',
+    );
     this.stopping = true;
     for (const wake of this.stopWaiters.splice(0)) wake();
     // Break any command waiting on Redis so the loop unwinds now.
@@ -275,13 +291,23 @@ export class PortfolioManager {
     const { config, logger } = this.options;
     const started = this.clock.nowMs();
     const scan = scanJournal(config.journalPath, this.portfolioId);
-    if (scan.tornLastLine) logger.warn({ journal: config.journalPath }, 'journal: torn last line dropped');
+    if (scan.tornLastLine)
+      logger.warn({ journal: config.journalPath }, 'journal: torn last line dropped');
     if (scan.corruptLines > 0) {
-      logger.warn({ journal: config.journalPath, lines: scan.corruptLines }, 'journal: unreadable lines skipped');
+      logger.warn(
+        { journal: config.journalPath, lines: scan.corruptLines },
+        'journal: unreadable lines skipped',
+      );
     }
     const nowNs = this.clock.nowNs();
-    const recovered = replayJournal(scan.lines, config.portfolio, config.manager.maxMarkJump, nowNs);
-    for (const warning of recovered.warnings) logger.warn({ journal: config.journalPath }, `journal: ${warning}`);
+    const recovered = replayJournal(
+      scan.lines,
+      config.portfolio,
+      config.manager.maxMarkJump,
+      nowNs,
+    );
+    for (const warning of recovered.warnings)
+      logger.warn({ journal: config.journalPath }, `journal: ${warning}`);
     this.tracker = recovered.tracker;
     this.plans = recovered.plans;
     this.marks = recovered.marks;
@@ -302,7 +328,10 @@ export class PortfolioManager {
         unallocated_cash: snapshot.unallocatedCash,
         total_capital: this.portfolioConfig.totalCapital,
       });
-      logger.info({ allocations: snapshot.strategyAllocations }, 'first start: sleeves funded at their targets');
+      logger.info(
+        { allocations: snapshot.strategyAllocations },
+        'first start: sleeves funded at their targets',
+      );
     }
     const newHash = hashPortfolioConfig(config.portfolio);
     if (newHash !== this.configHash) {
@@ -319,7 +348,10 @@ export class PortfolioManager {
       this.portfolioConfig = config.portfolio;
       this.configHash = newHash;
     }
-    this.rebalancer = new Rebalancer(this.tracker.allocator, new PositionSizer(this.portfolioConfig));
+    this.rebalancer = new Rebalancer(
+      this.tracker.allocator,
+      new PositionSizer(this.portfolioConfig),
+    );
     if (this.writer.pending > 0 || recovered.replayed > 0) this.addCheckpoint(nowNs);
     this.commit();
     logger.info(
@@ -351,25 +383,43 @@ export class PortfolioManager {
     try {
       if (this.needPendingRead) {
         entries = await this.untilInterrupted(
-          readEntries(this.reader, this.keys, CONSUMER_NAME, { count: this.batchSize, pending: true }),
+          readEntries(this.reader, this.keys, CONSUMER_NAME, {
+            count: this.batchSize,
+            pending: true,
+          }),
         );
         if (entries.length === 0) this.needPendingRead = false;
       } else {
-        const blockMs = Math.max(1, Math.min(MAX_BLOCK_MS, Math.min(this.nextCheckMs, this.nextSnapshotMs) - this.clock.nowMs()));
+        const blockMs = Math.max(
+          1,
+          Math.min(
+            MAX_BLOCK_MS,
+            Math.min(this.nextCheckMs, this.nextSnapshotMs) - this.clock.nowMs(),
+          ),
+        );
         entries = await this.untilInterrupted(
-          readEntries(this.reader, this.keys, CONSUMER_NAME, { count: this.batchSize, blockMs: Math.ceil(blockMs) }),
+          readEntries(this.reader, this.keys, CONSUMER_NAME, {
+            count: this.batchSize,
+            blockMs: Math.ceil(blockMs),
+          }),
         );
       }
     } catch (error) {
       if (this.stopping) return;
       if (isNoGroupError(error)) {
         this.counters.groups_recreated++;
-        this.logger.warn({ group: this.keys.group }, 'consumer group missing (Redis lost it); recreating at 0');
+        this.logger.warn(
+          { group: this.keys.group },
+          'consumer group missing (Redis lost it); recreating at 0',
+        );
         await this.untilInterrupted(this.ensureGroups());
         this.needPendingRead = false;
         return;
       }
-      this.logger.warn({ error: errorMessage(error) }, 'reading the input streams failed; retrying');
+      this.logger.warn(
+        { error: errorMessage(error) },
+        'reading the input streams failed; retrying',
+      );
       await this.pause(200);
       return;
     }
@@ -495,7 +545,12 @@ export class PortfolioManager {
     this.counters.dead_lettered++;
     outbox.dead.push({ source: entry.source, entryId: entry.id, data: entry.data ?? null, error });
     this.writer.add('error', nowNs, { source: entry.source, entry_id: entry.id, error, ...extra });
-    this.logThrottled('dead', 'warn', { source: entry.source, entry_id: entry.id, error }, 'input dead-lettered');
+    this.logThrottled(
+      'dead',
+      'warn',
+      { source: entry.source, entry_id: entry.id, error },
+      'input dead-lettered',
+    );
   }
 
   // --- rebalancing ----------------------------------------------------------------------
@@ -517,13 +572,23 @@ export class PortfolioManager {
     if (!snapshot.needsRebalance) return null;
     const blocking = this.plans.blockingPlan(nowNs, this.planTimeoutNs);
     if (blocking !== null) {
-      this.logThrottled('blocked', 'info', { plan_id: blocking }, 'rebalance due but an earlier plan is still unfilled');
+      this.logThrottled(
+        'blocked',
+        'info',
+        { plan_id: blocking },
+        'rebalance due but an earlier plan is still unfilled',
+      );
       return null;
     }
-    const result = this.rebalancer.createRebalancePlan(this.tracker.getState(), this.priceMap(), nowNs, {
-      allocator: this.tracker.allocator,
-      ...(snapshot.rebalanceReason === null ? {} : { reason: snapshot.rebalanceReason }),
-    });
+    const result = this.rebalancer.createRebalancePlan(
+      this.tracker.getState(),
+      this.priceMap(),
+      nowNs,
+      {
+        allocator: this.tracker.allocator,
+        ...(snapshot.rebalanceReason === null ? {} : { reason: snapshot.rebalanceReason }),
+      },
+    );
     if (!result.success) {
       this.logThrottled(
         `plan-${result.error.code}`,
@@ -564,7 +629,9 @@ export class PortfolioManager {
       if (!this.dryRun && plan.trades.length > 0) {
         this.assertLock();
         const payloads = plan.trades.map((trade) => JSON.stringify(encodeOrderIntent(trade)));
-        await this.retry('publish order intents', () => publishOrders(this.cmd, this.keys, payloads));
+        await this.retry('publish order intents', () =>
+          publishOrders(this.cmd, this.keys, payloads),
+        );
         this.counters.intents_published += payloads.length;
       }
       this.writer.add('published', this.clock.nowNs(), {
@@ -574,7 +641,10 @@ export class PortfolioManager {
       });
       this.plans.markPublished(plan.planId);
       if (recovering) {
-        this.logger.warn({ plan_id: plan.planId, intents: plan.trades.length }, 'republished the intents of a plan not marked published');
+        this.logger.warn(
+          { plan_id: plan.planId, intents: plan.trades.length },
+          'republished the intents of a plan not marked published',
+        );
       }
     }
     this.commit();
@@ -609,7 +679,9 @@ export class PortfolioManager {
     this.maybeCheckpoint(nowNs);
     this.commit();
     this.assertLock();
-    await this.retry('publish the snapshot', () => publishSnapshot(this.cmd, this.keys, JSON.stringify(wire)));
+    await this.retry('publish the snapshot', () =>
+      publishSnapshot(this.cmd, this.keys, JSON.stringify(wire)),
+    );
     this.counters.snapshots++;
     if (reason !== 'rebalance') {
       this.logger.info(
@@ -633,7 +705,10 @@ export class PortfolioManager {
    * replay reads at most that many lines.
    */
   private maybeCheckpoint(nowNs: bigint): void {
-    const every = Math.max(this.options.config.manager.checkpointEvery, this.tracker.appliedFillCount);
+    const every = Math.max(
+      this.options.config.manager.checkpointEvery,
+      this.tracker.appliedFillCount,
+    );
     if (this.writer.linesSinceCheckpoint >= every) this.addCheckpoint(nowNs);
   }
 
@@ -641,10 +716,13 @@ export class PortfolioManager {
     this.writer.add(
       'checkpoint',
       nowNs,
-      checkpointBody(this.portfolioConfig, this.configHash, this.tracker, this.plans, this.marks) as unknown as Record<
-        string,
-        unknown
-      >,
+      checkpointBody(
+        this.portfolioConfig,
+        this.configHash,
+        this.tracker,
+        this.plans,
+        this.marks,
+      ) as unknown as Record<string, unknown>,
     );
     this.counters.checkpoints++;
   }
@@ -675,7 +753,10 @@ export class PortfolioManager {
         return;
       } catch (error) {
         this.assertMayContinue();
-        this.logger.warn({ attempt, error: errorMessage(error) }, `redis: failed to ${what}; retrying`);
+        this.logger.warn(
+          { attempt, error: errorMessage(error) },
+          `redis: failed to ${what}; retrying`,
+        );
         await this.pause(Math.min(100 * attempt, 2000));
       }
     }
@@ -711,7 +792,10 @@ export class PortfolioManager {
         SHUTDOWN_REDIS_TIMEOUT_MS,
       );
       if (!published) this.logger.warn('final snapshot not published: Redis did not answer');
-      await withTimeout(this.lock.release().catch(() => undefined), SHUTDOWN_REDIS_TIMEOUT_MS);
+      await withTimeout(
+        this.lock.release().catch(() => undefined),
+        SHUTDOWN_REDIS_TIMEOUT_MS,
+      );
     }
     this.logger.info({ counters: this.counters, last_seq: this.writer.seq }, 'stopped');
   }

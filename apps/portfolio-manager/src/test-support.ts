@@ -66,7 +66,8 @@ export async function waitFor<T>(
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
 }
@@ -109,7 +110,12 @@ export interface TestConfigFiles {
 /** Writes base.yaml (+ the portfolio file) into `dir`. `extra` are raw YAML lines. */
 export function writeConfigs(
   dir: string,
-  options: { prefix: string; redisUrl?: string; portfolio: TestPortfolio; extra?: readonly string[] },
+  options: {
+    prefix: string;
+    redisUrl?: string;
+    portfolio: TestPortfolio;
+    extra?: readonly string[];
+  },
 ): TestConfigFiles {
   const portfolioPath = join(dir, 'portfolio.yaml');
   writeFileSync(portfolioPath, portfolioYaml(options.portfolio));
@@ -155,7 +161,11 @@ export interface WireFill {
 }
 
 /** XADDs `data` payloads to a stream in one pipeline; returns the entry ids. */
-export async function addEntries(redis: Redis, stream: string, payloads: readonly string[]): Promise<string[]> {
+export async function addEntries(
+  redis: Redis,
+  stream: string,
+  payloads: readonly string[],
+): Promise<string[]> {
   const pipeline = redis.pipeline();
   for (const payload of payloads) pipeline.xadd(stream, '*', 'data', payload);
   const results = (await pipeline.exec()) ?? [];
@@ -210,7 +220,10 @@ export function spawnManager(args: readonly string[], env: NodeJS.ProcessEnv = {
   const childEnv = { ...process.env, ...env };
   delete childEnv.NJORD_REDIS_URL;
   if (env.NJORD_REDIS_URL !== undefined) childEnv.NJORD_REDIS_URL = env.NJORD_REDIS_URL;
-  const child = spawn(process.execPath, [MAIN_JS, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN_JS, ...args], {
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   let partial = '';

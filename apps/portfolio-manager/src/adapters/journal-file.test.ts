@@ -51,7 +51,11 @@ describe('FileJournal + scanJournal', () => {
       expect(scan.lines[1]?.value.text).toBe('ünïcödé ✓');
       // The offset points at the line's first byte.
       const offset = scan.lines[0]?.offset ?? -1;
-      expect(readFileSync(path).subarray(offset, offset + 20).toString()).toBe('{"portfolio_id":"p",');
+      expect(
+        readFileSync(path)
+          .subarray(offset, offset + 20)
+          .toString(),
+      ).toBe('{"portfolio_id":"p",');
       expect(scan.tornLastLine).toBe(false);
       const other = scanJournal(path, 'q', chunk);
       expect(other.lines.map((l) => l.value.seq)).toEqual([2, 3]);

@@ -1,6 +1,14 @@
 // The NDJSON journal file: batched appends under an fsync policy, and the scan that
 // finds a portfolio's last checkpoint from the end of a (possibly shared) file.
-import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasyncSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import type { JournalFsyncPolicy } from '../config.js';
 
@@ -59,7 +67,8 @@ export class FileJournal {
   private writeAll(text: string): void {
     const buffer = Buffer.from(text, 'utf8');
     let offset = 0;
-    while (offset < buffer.length) offset += writeSync(this.fd, buffer, offset, buffer.length - offset);
+    while (offset < buffer.length)
+      offset += writeSync(this.fd, buffer, offset, buffer.length - offset);
     this.bytesWritten += buffer.length;
   }
 
@@ -108,7 +117,12 @@ function tryParse(text: string): Record<string, unknown> | undefined {
  * Walks back from the end of the file in chunks to the portfolio's last `checkpoint`
  * line; returns its byte offset, or 0 when there is none.
  */
-function findLastCheckpoint(fd: number, size: number, portfolioId: string, chunkBytes: number): number {
+function findLastCheckpoint(
+  fd: number,
+  size: number,
+  portfolioId: string,
+  chunkBytes: number,
+): number {
   const prefix = Buffer.from(ownerPrefix(portfolioId));
   const marker = Buffer.from('"type":"checkpoint"');
   let end = size;
@@ -178,12 +192,16 @@ export function scanJournal(path: string, portfolioId: string, chunkBytes = 1 <<
         else corruptLines++;
         return;
       }
-      if (text.startsWith(prefix) && value.portfolio_id === portfolioId) lines.push({ value, offset });
+      if (text.startsWith(prefix) && value.portfolio_id === portfolioId)
+        lines.push({ value, offset });
     };
     while (position < size) {
       const read = readSync(fd, chunkBuffer, 0, Math.min(chunkBytes, size - position), position);
       if (read === 0) break;
-      const data = carry.length > 0 ? Buffer.concat([carry, chunkBuffer.subarray(0, read)]) : chunkBuffer.subarray(0, read);
+      const data =
+        carry.length > 0
+          ? Buffer.concat([carry, chunkBuffer.subarray(0, read)])
+          : chunkBuffer.subarray(0, read);
       let lineStart = 0;
       let newline = data.indexOf(NEWLINE, lineStart);
       while (newline >= 0) {

@@ -1,6 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { connectTestRedis, deleteKeys, silentLogger, sleep, uniquePrefix, waitFor } from '../test-support.js';
+import {
+  connectTestRedis,
+  deleteKeys,
+  silentLogger,
+  sleep,
+  uniquePrefix,
+  waitFor,
+} from '../test-support.js';
 import { systemClock } from './clock.js';
 import { parseLockToken, PortfolioLock } from './lock.js';
 
@@ -20,7 +27,13 @@ describe('PortfolioLock (real Redis)', () => {
   });
 
   const make = (options = {}) => {
-    const lock = new PortfolioLock(redis, `${prefix}:portfolio:p:lock`, systemClock, silentLogger(), options);
+    const lock = new PortfolioLock(
+      redis,
+      `${prefix}:portfolio:p:lock`,
+      systemClock,
+      silentLogger(),
+      options,
+    );
     locks.push(lock);
     return lock;
   };
@@ -96,7 +109,12 @@ describe('PortfolioLock (real Redis)', () => {
     const { hostname } = await import('node:os');
     const key = `${prefix}:portfolio:p:lock`;
     // The test process itself is alive: its token must be respected.
-    await redis.set(key, `${hostname()}:${process.ppid}:00000000-0000-4000-8000-000000000000`, 'PX', 300);
+    await redis.set(
+      key,
+      `${hostname()}:${process.ppid}:00000000-0000-4000-8000-000000000000`,
+      'PX',
+      300,
+    );
     const lock = make({ retryEveryMs: 50 });
     const started = Date.now();
     expect(await lock.acquire()).toBe(true);

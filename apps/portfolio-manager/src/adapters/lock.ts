@@ -106,7 +106,10 @@ export class PortfolioLock {
     if (isProcessAlive(holder.pid)) return false;
     const deleted = (await this.redis.eval(RELEASE_SCRIPT, 1, this.key, holderToken)) as number;
     if (deleted === 1) {
-      this.logger.warn({ lock: this.key, holder: holderToken }, 'lock holder on this host is dead; taking over');
+      this.logger.warn(
+        { lock: this.key, holder: holderToken },
+        'lock holder on this host is dead; taking over',
+      );
     }
     return deleted === 1;
   }
@@ -152,32 +155,39 @@ export class PortfolioLock {
       this.stopRenewal();
       onLost(reason);
     };
-    this.timer = setInterval(() => {
-      if (this.lost) return;
-      if (this.clock.nowMs() >= this.validUntilMs) {
-        fail('lock lease ran out before it could be renewed');
-        return;
-      }
-      const sentAt = this.clock.nowMs();
-      if (this.renewing || sentAt - this.lastRenewSentMs < this.renewEveryMs) return;
-      this.renewing = true;
-      this.lastRenewSentMs = sentAt;
-      (this.redis.eval(RENEW_SCRIPT, 1, this.key, this.token, this.ttlMs) as Promise<number>)
-        .then((renewed) => {
-          if (renewed === 0) {
-            fail('lock is held by another manager');
-            return;
-          }
-          if (renewed === 2) this.logger.warn({ lock: this.key }, 'lock key was missing (Redis restarted empty?); set it again');
-          this.validUntilMs = sentAt + this.ttlMs - this.marginMs;
-        })
-        .catch((error: unknown) => {
-          this.logger.warn({ lock: this.key, error: String(error) }, 'lock renewal failed');
-        })
-        .finally(() => {
-          this.renewing = false;
-        });
-    }, Math.min(this.renewEveryMs, 500));
+    this.timer = setInterval(
+      () => {
+        if (this.lost) return;
+        if (this.clock.nowMs() >= this.validUntilMs) {
+          fail('lock lease ran out before it could be renewed');
+          return;
+        }
+        const sentAt = this.clock.nowMs();
+        if (this.renewing || sentAt - this.lastRenewSentMs < this.renewEveryMs) return;
+        this.renewing = true;
+        this.lastRenewSentMs = sentAt;
+        (this.redis.eval(RENEW_SCRIPT, 1, this.key, this.token, this.ttlMs) as Promise<number>)
+          .then((renewed) => {
+            if (renewed === 0) {
+              fail('lock is held by another manager');
+              return;
+            }
+            if (renewed === 2)
+              this.logger.warn(
+                { lock: this.key },
+                'lock key was missing (Redis restarted empty?); set it again',
+              );
+            this.validUntilMs = sentAt + this.ttlMs - this.marginMs;
+          })
+          .catch((error: unknown) => {
+            this.logger.warn({ lock: this.key, error: String(error) }, 'lock renewal failed');
+          })
+          .finally(() => {
+            this.renewing = false;
+          });
+      },
+      Math.min(this.renewEveryMs, 500),
+    );
     this.timer.unref();
   }
 

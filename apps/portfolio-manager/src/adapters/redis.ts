@@ -64,7 +64,10 @@ export async function pingRedis(url: string, timeoutMs: number): Promise<string 
   let timer: NodeJS.Timeout | undefined;
   try {
     const deadline = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms (last error: ${lastError})`), timeoutMs);
+      timer = setTimeout(
+        () => resolve(`no answer within ${timeoutMs} ms (last error: ${lastError})`),
+        timeoutMs,
+      );
     });
     const ping = client
       .ping()

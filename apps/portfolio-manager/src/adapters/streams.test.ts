@@ -64,7 +64,12 @@ describe('stream adapter (real Redis)', () => {
 
     const outbox = createOutbox();
     for (const entry of entries) outbox.ack[entry.source].push(entry.id);
-    outbox.dead.push({ source: 'fills', entryId: entries[2]?.id ?? '', data: null, error: 'missing data' });
+    outbox.dead.push({
+      source: 'fills',
+      entryId: entries[2]?.id ?? '',
+      data: null,
+      error: 'missing data',
+    });
     await flushOutbox(redis, keys, outbox);
     expect(await readEntries(redis, keys, 'c', { count: 10, pending: true })).toEqual([]);
     const dead = await redis.xrange(keys.dead, '-', '+');
@@ -106,7 +111,8 @@ describe('stream adapter (real Redis)', () => {
       await subscriber.subscribe(keys.snapshotChannel);
       await publishSnapshot(redis, keys, '{"x":1}');
       const deadline = Date.now() + 2000;
-      while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      while (received.length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
       expect(received).toEqual(['{"x":1}']);
       expect(await redis.xlen(keys.snapshots)).toBe(1);
     } finally {

@@ -109,7 +109,8 @@ export async function readEntries(
     if (entries.length === 0) continue;
     sources++;
     const source: InputSource = stream === keys.fills ? 'fills' : 'prices';
-    for (const [entryId, fields] of entries) out.push({ source, id: entryId, data: dataField(fields) });
+    for (const [entryId, fields] of entries)
+      out.push({ source, id: entryId, data: dataField(fields) });
   }
   if (sources > 1) out.sort((a, b) => compareIds(a.id, b.id));
   return out;
@@ -133,7 +134,9 @@ export function createOutbox(): Outbox {
 }
 
 export function isOutboxEmpty(outbox: Outbox): boolean {
-  return outbox.ack.fills.length === 0 && outbox.ack.prices.length === 0 && outbox.dead.length === 0;
+  return (
+    outbox.ack.fills.length === 0 && outbox.ack.prices.length === 0 && outbox.dead.length === 0
+  );
 }
 
 /** Dead letters first, then the acks, in one round trip. */
@@ -156,7 +159,11 @@ export async function flushOutbox(redis: Redis, keys: RedisKeys, outbox: Outbox)
 }
 
 /** XADD of JSON payloads (field `data`) to the orders stream, one round trip. */
-export async function publishOrders(redis: Redis, keys: RedisKeys, payloads: readonly string[]): Promise<void> {
+export async function publishOrders(
+  redis: Redis,
+  keys: RedisKeys,
+  payloads: readonly string[],
+): Promise<void> {
   if (payloads.length === 0) return;
   const pipeline = redis.pipeline();
   for (const payload of payloads) pipeline.xadd(keys.orders, '*', 'data', payload);
@@ -165,7 +172,11 @@ export async function publishOrders(redis: Redis, keys: RedisKeys, payloads: rea
 }
 
 /** PUBLISH on the channel and XADD to the capped snapshots stream. */
-export async function publishSnapshot(redis: Redis, keys: RedisKeys, payload: string): Promise<void> {
+export async function publishSnapshot(
+  redis: Redis,
+  keys: RedisKeys,
+  payload: string,
+): Promise<void> {
   const pipeline = redis.pipeline();
   pipeline.publish(keys.snapshotChannel, payload);
   pipeline.xadd(keys.snapshots, 'MAXLEN', '~', SNAPSHOT_STREAM_MAXLEN, '*', 'data', payload);
@@ -177,7 +188,11 @@ export async function publishSnapshot(redis: Redis, keys: RedisKeys, payload: st
  * Moves pending entries other consumers of the group left behind (an older consumer
  * name, say) to `consumer`, so the id-0 read sees them. Returns how many it moved.
  */
-export async function claimPending(redis: Redis, keys: RedisKeys, consumer: string): Promise<number> {
+export async function claimPending(
+  redis: Redis,
+  keys: RedisKeys,
+  consumer: string,
+): Promise<number> {
   let moved = 0;
   for (const stream of [keys.fills, keys.prices]) {
     let cursor = '0-0';
