@@ -334,6 +334,11 @@ describe('PortfolioManager (in-process, real Redis)', () => {
     expect(planAt).toBeGreaterThan(0);
     writeFileSync(first.files.journalPath, `${text.slice(0, planAt + 1).join('\n')}\n`);
 
+    // A dry run leaves it alone...
+    await start({ dryRun: true });
+    await stop();
+    expect(await redis.xlen(first.keys.orders)).toBe(1);
+    // ...the next real run publishes it again.
     await start();
     await waitFor(
       async () => (await redis.xlen(first.keys.orders)) === 2,

@@ -245,7 +245,7 @@ export class PortfolioManager {
         );
         if (claimed > 0)
           this.logger.info({ claimed }, 'claimed pending entries of other consumers');
-        await this.publishPlans(this.plans.unpublished(), true);
+        await this.republishPlans();
         if (this.stopping) throw new StopSignal('stopped while starting');
         this.running = true;
         await this.snapshot('start');
@@ -620,6 +620,23 @@ export class PortfolioManager {
       'rebalance planned',
     );
     return plan;
+  }
+
+  /**
+   * After a crash: plans journaled but not marked published are published again. A dry run
+   * leaves them for the next real run rather than marking them published unpublished.
+   */
+  private async republishPlans(): Promise<void> {
+    const plans = this.plans.unpublished();
+    if (plans.length === 0) return;
+    if (this.dryRun) {
+      this.logger.warn(
+        { plan_ids: plans.map((plan) => plan.planId) },
+        'dry run: plans journaled but never published are left for the next run without --dry-run',
+      );
+      return;
+    }
+    await this.publishPlans(plans, true);
   }
 
   /** Publishes the intents of journaled plans (not in a dry run), then journals `published`. */
