@@ -132,7 +132,7 @@ describe('crash safety (child processes, real Redis)', () => {
     let current = spawnManager(args);
     children.push(current);
 
-    // Producer: chunks of 100 fills (and a mark now and then) every ~25 ms.
+    // Producer: chunks of 100 fills (and a mark now and then) every ~40 ms.
     let produced = 0;
     const producer = (async () => {
       for (let i = 0; i < fills.length; i += 100) {
@@ -140,15 +140,15 @@ describe('crash safety (child processes, real Redis)', () => {
         const mark = marks[i / 100];
         if (mark !== undefined) await addEntries(redis, keys.prices, [mark]);
         produced = i + 100;
-        await sleep(25);
+        await sleep(40);
       }
     })();
 
-    // Killer: SIGKILL at seeded random intervals while the fills stream in, and twice more after.
+    // Killer: SIGKILL at seeded random points while the fills stream in, at least 8 times
+    // (the last ones while the restarted manager catches up).
     let kills = 0;
     let killsWhileRunning = 0;
-    let extraKills = 2;
-    while (produced < fills.length || extraKills-- > 0) {
+    while (produced < fills.length || kills < 8) {
       // Mostly once the manager runs (mid-batch), sometimes during its start or recovery.
       if (random() < 0.25) await sleep(Math.floor(random() * 800));
       else {
@@ -178,7 +178,6 @@ describe('crash safety (child processes, real Redis)', () => {
       `crash test: ${kills} SIGKILLs (${killsWhileRunning} after recovery), ${fills.length} fill entries, ` +
         `${marks.length} marks, ${replayed} journal lines replayed over ${recoveries.length} starts`,
     );
-    expect(kills).toBeGreaterThanOrEqual(5);
     expect(killsWhileRunning).toBeGreaterThanOrEqual(3);
 
     await waitFor(
