@@ -71,12 +71,14 @@ function setup(label: string) {
 
 interface Done {
   kind: 'done';
-  committed: [string, number][];
-  serviceMs: number[];
+  committedAt: Float64Array;
+  serviceMs: Float64Array;
+  batches: number;
+  gc: { count: number; totalMs: number; maxMs: number };
   counters: Record<string, number>;
 }
 
-function startWorker(basePath: string, trace: boolean) {
+function startWorker(basePath: string, trace: number) {
   // tsx's loader is registered inside the worker (node 20 workers ignore `--import tsx`).
   const tsx = import.meta.resolve('tsx/esm/api');
   const script = new URL('./manager-worker.ts', import.meta.url).href;
@@ -130,7 +132,7 @@ async function throughput(redis: Redis) {
   const run = setup('throughput');
   const fills = `${run.prefix}:fills`;
   const group = 'portfolio-manager:bench';
-  const { worker, started, done } = startWorker(run.basePath, false);
+  const { worker, started, done } = startWorker(run.basePath, 0);
   await started;
   await waitForGroup(redis, fills, group);
   const t0 = now();
@@ -166,11 +168,11 @@ async function latency(redis: Redis) {
   const run = setup('latency');
   const fills = `${run.prefix}:fills`;
   const group = 'portfolio-manager:bench';
-  const { worker, started, done } = startWorker(run.basePath, true);
+  const total = LATENCY_RATE * LATENCY_SECONDS;
+  const { worker, started, done } = startWorker(run.basePath, total);
   await started;
   await waitForGroup(redis, fills, group);
-  const total = LATENCY_RATE * LATENCY_SECONDS;
-  const sentAt = new Map<string, number>();
+  const sentAt = new Float64Array(total);
   const spacing = 1000 / LATENCY_RATE;
   const start = now();
   const replies: Promise<void>[] = [];
@@ -178,12 +180,8 @@ async function latency(redis: Redis) {
     const due = start + i * spacing;
     // Sleep until due (1 ms timer resolution): the producer must not spin on a core the manager needs.
     if (due - now() > 1) await sleep(due - now() - 0.5);
-    const t = now();
-    replies.push(
-      redis.xadd(fills, '*', 'data', fill(i, 'l')).then((id) => {
-        if (id) sentAt.set(id, t);
-      }),
-    );
+    sentAt[i] = now();
+    replies.push(redis.xadd(fills, '*', 'data', fill(i, 'l')).then(() => undefined));
   }
   await Promise.all(replies);
   const elapsed = (now() - start) / 1000;
@@ -193,29 +191,12 @@ async function latency(redis: Redis) {
   await worker.terminate();
   // The first second is warm-up (JIT, connections).
   const warmup = LATENCY_RATE;
-  const ids = [...sentAt.keys()].slice(warmup);
-  const committedAt = new Map(result.committed);
-  const samples = ids
-    .map((id) => (committedAt.get(id) ?? NaN) - (sentAt.get(id) ?? NaN))
-    .filter((ms) => Number.isFinite(ms))
-    .sort((a, b) => a - b);
-  if (process.env.NJORD_BENCH_DEBUG) {
-    const slow = ids
-      .map(
-        (id) =>
-          [
-            Math.round((sentAt.get(id) ?? 0) - start),
-            (committedAt.get(id) ?? NaN) - (sentAt.get(id) ?? NaN),
-          ] as const,
-      )
-      .filter(([, ms]) => ms > 5);
-    const buckets = new Map<number, number>();
-    for (const [at] of slow)
-      buckets.set(Math.floor(at / 100) * 100, (buckets.get(Math.floor(at / 100) * 100) ?? 0) + 1);
-    console.log(
-      `slow (> 5 ms) samples by 100 ms window of send time: ${JSON.stringify([...buckets])}`,
-    );
+  const samples: number[] = [];
+  for (let i = warmup; i < total; i++) {
+    const ms = (result.committedAt[i] ?? Number.NaN) - (sentAt[i] ?? Number.NaN);
+    if (Number.isFinite(ms)) samples.push(ms);
   }
+  samples.sort((a, b) => a - b);
   console.log(
     `latency at ${Math.round(total / elapsed).toLocaleString('en-US')} fills/s offered (${total} fills, ` +
       `${samples.length} measured after 1 s warm-up), XADD -> applied + journaled (fsync ${FSYNC}) + XACK: ` +
@@ -223,10 +204,12 @@ async function latency(redis: Redis) {
       `p99.9 ${percentile(samples, 99.9).toFixed(3)} ms, max ${(samples.at(-1) ?? NaN).toFixed(3)} ms (goal p99 <= 2 ms)`,
   );
   const service = [...result.serviceMs].sort((a, b) => a - b);
+  const { gc } = result;
   console.log(
     `  of which in the manager (batch read -> applied + journaled + acked), per batch of ` +
-      `${(result.committed.length / Math.max(1, service.length)).toFixed(1)} fills on average: ` +
+      `${(total / Math.max(1, result.batches)).toFixed(1)} fills on average: ` +
       `p50 ${percentile(service, 50).toFixed(3)} ms, p99 ${percentile(service, 99).toFixed(3)} ms; ` +
+      `GC in the manager: ${gc.count} pauses, ${gc.totalMs.toFixed(0)} ms in all, longest ${gc.maxMs.toFixed(1)} ms; ` +
       `load average ${loadavg()
         .map((x) => x.toFixed(1))
         .join(' ')} on ${cpus().length} cores`,

@@ -130,12 +130,13 @@ export class PortfolioManager {
   private abandoned = false;
   private graceTimer: NodeJS.Timeout | undefined;
   /**
-   * Rejects when the manager must give up on Redis (lost lock, shutdown grace over):
-   * raced against every Redis wait, because a disconnected ioredis client can leave a
-   * queued command pending forever.
+   * Set when the manager must give up on Redis (lost lock, shutdown grace over); every Redis
+   * wait is raced against it, because a disconnected ioredis client can leave a queued
+   * command pending forever. One listener per wait, removed when the wait ends (a
+   * long-lived promise raced again and again would keep every wait's reaction alive).
    */
-  private readonly interrupted: Promise<never>;
-  private interruptWith: (error: Error) => void = () => undefined;
+  private interruption: Error | undefined;
+  private readonly interruptListeners = new Set<(error: Error) => void>();
   private lostLock = false;
   private running = false;
   private needPendingRead = true;
@@ -177,15 +178,34 @@ export class PortfolioManager {
       this.needPendingRead = true;
     });
     this.lock = new PortfolioLock(this.cmd, this.keys.lock, this.clock, this.logger, options.lock);
-    this.interrupted = new Promise<never>((_resolve, reject) => {
-      this.interruptWith = reject;
-    });
-    this.interrupted.catch(() => undefined);
   }
 
   /** Waits for a Redis operation unless the manager is interrupted first. */
-  private async untilInterrupted<T>(operation: Promise<T>): Promise<T> {
-    return Promise.race([operation, this.interrupted]);
+  private untilInterrupted<T>(operation: Promise<T>): Promise<T> {
+    if (this.interruption) {
+      operation.catch(() => undefined);
+      return Promise.reject(this.interruption);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const listener = (error: Error) => reject(error);
+      this.interruptListeners.add(listener);
+      operation.then(
+        (value) => {
+          this.interruptListeners.delete(listener);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.interruptListeners.delete(listener);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  private interruptWith(error: Error): void {
+    this.interruption ??= error;
+    for (const listener of this.interruptListeners) listener(error);
+    this.interruptListeners.clear();
   }
 
   /**
