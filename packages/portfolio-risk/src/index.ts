@@ -1,0 +1,47 @@
+// Public API of @njord/portfolio-risk: risk-adjusted weights, rolling window statistics, solvers.
+export { RiskAdjustedAllocator } from './risk-adjusted-allocator.js';
+export type {
+  PerformanceHistory,
+  RiskAdjustedAllocatorOptions,
+  RiskAdjustment,
+  StrategyReturns,
+  StrategyRiskStats,
+} from './risk-adjusted-allocator.js';
+export { RollingReturnStats } from './rolling-return-stats.js';
+export type { RollingReturnStatsOptions } from './rolling-return-stats.js';
+export {
+  calculateMaxDrawdown,
+  calculateReturnMoments,
+  calculateReturnStats,
+  logGrowth,
+  MAX_ABS_RETURN,
+  MIN_VOLATILITY,
+  periodRiskFreeRate,
+  sanitizeReturn,
+  WIPEOUT_LOG_GROWTH,
+} from './return-stats.js';
+export type { AnnualizationOptions, ReturnMoments, ReturnStats } from './return-stats.js';
+export {
+  calculateSharpeDrawdownScore,
+  calculateSharpeDrawdownWeights,
+  DEFAULT_DRAWDOWN_PENALTY,
+  DEFAULT_SHARPE_CAP,
+} from './sharpe-drawdown.js';
+export type { SharpeDrawdownOptions, TiltInput } from './sharpe-drawdown.js';
+export {
+  equalRiskContributionWeights,
+  inverseVolatilityWeights,
+} from './equal-risk-contribution.js';
+export type {
+  EqualRiskContributionOptions,
+  EqualRiskContributionResult,
+} from './equal-risk-contribution.js';
+export {
+  calculateSampleCovariance,
+  defaultShrinkageIntensity,
+  shrinkCovarianceToDiagonal,
+} from './covariance.js';
+export { calculateFlowAdjustedReturn } from './flow-adjusted-return.js';
+export { DEFAULT_PERIODS_PER_YEAR, inferPeriodsPerYear } from './periods-per-year.js';
+export { RISK_ERROR_CODES, RiskError } from './errors.js';
+export type { RiskErrorCode } from './errors.js';
