@@ -165,3 +165,56 @@ describe('two sleeves and the trigger', () => {
     expect(result.equityCurve[1]?.drift['x']).toBeCloseTo(250 / 5250, 12);
   });
 });
+
+describe('next_open rebalances', () => {
+  it('a firing at bar t is planned and filled at bar t+1 open, and its bar is kept in a sparse curve', () => {
+    const data = createPriceData({
+      timestamps: days(5),
+      bars: { X: { open: [100, 100, 120, 120, 121], close: [100, 110, 121, 121, 121] } },
+    });
+    const config = parsePortfolioConfig({
+      portfolio: {
+        id: 'two',
+        total_capital: 10_000,
+        rebalance_threshold: 0.05,
+        min_trade_value: 0,
+        fill_model: 'next_open',
+        allocations: [
+          {
+            strategy_id: 'x',
+            target_weight: 0.5,
+            min_capital: 0,
+            max_capital: 1e9,
+            strategy: { kind: 'buy_and_hold', params: { weights: { X: 1 } } },
+          },
+          {
+            strategy_id: 'cash',
+            target_weight: 0.5,
+            min_capital: 0,
+            max_capital: 1e9,
+            strategy: { kind: 'fixed_weights', params: { weights: { X: 0 } } },
+          },
+        ],
+      },
+    });
+    const result = new PortfolioBacktestEngine(config, undefined, { curveEvery: 4 }).run(data);
+    // Bar 1 open 100: x buys 5000/100 = 50 units. Bar 1 close: x 5500, drift 250/5250 < 5%.
+    // Bar 2 close: x 6050, drift 525/5525 > 5%: fires, executed at bar 3's open (120):
+    // x 6000 + cash 5000 = 11000, targets 5500: transfers -500/+500, sell 500/120 units.
+    expect(result.rebalances).toHaveLength(1);
+    const [rebalance] = result.rebalances;
+    expect(rebalance?.timestampNs).toBe(days(5)[3]);
+    expect(rebalance?.transfers['x']).toBeCloseTo(-500, 9);
+    expect(rebalance?.trades[0]?.referencePrice).toBe(120);
+    expect(rebalance?.trades[0]?.quantity).toBeCloseTo(500 / 120, 12);
+    // Kept: bars 0 and 4 (every 4th), bar 3 (a rebalance bar).
+    expect(result.equityCurve.map((p) => p.timestampNs)).toEqual([
+      days(5)[0],
+      days(5)[3],
+      days(5)[4],
+    ]);
+    // Bar 3 close 121: x = (50 - 500/120) x 121, cash sleeve 5500.
+    expect(result.equityCurve[1]?.strategies['x']).toBeCloseTo((50 - 500 / 120) * 121, 9);
+    expect(result.equityCurve[1]?.strategies['cash']).toBeCloseTo(5500, 9);
+  });
+});

@@ -313,6 +313,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
       continue;
     }
 
+    let rebalanced = false;
     if (nextOpen && bar > 0 && !halted) {
       markAll(data.open, step, timestampNs);
       for (let k = 0; k < n; k++) {
@@ -320,8 +321,9 @@ export function simulate(input: SimulationInput): SimulationOutput {
         if (wanted !== undefined) tradeStrategy(k, wanted, data.open, step, timestampNs);
         pending.targets[k] = undefined;
       }
-      if (pending.rebalance !== null)
-        rebalanceAt(pending.rebalance, data.open, step, timestampNs, bar);
+      if (pending.rebalance !== null) {
+        rebalanced = rebalanceAt(pending.rebalance, data.open, step, timestampNs, bar);
+      }
       pending.rebalance = null;
     }
 
@@ -361,7 +363,6 @@ export function simulate(input: SimulationInput): SimulationOutput {
       (targets[k] as Float64Array)[bar] = targetNow[k] as number;
       (drift[k] as Float64Array)[bar] = driftNow[k] as number;
     }
-    let rebalanced = false;
     if (mode === 'rebalance' && !halted) {
       const reason = allocator.rebalanceReason(driftNow, {
         nowNs: timestampNs,
