@@ -58,7 +58,8 @@ const closeTo = (actual: number, expected: number, scale: number): boolean =>
 
 /** Returns mixing ordinary values with the awkward ones: missing, constant runs, total losses, huge. */
 const returnValue = fc.oneof(
-  { weight: 8, arbitrary: fc.double({ min: -0.2, max: 0.2, noNaN: true }) },
+  { weight: 8, arbitrary: fc.integer({ min: -2000, max: 2000 }).map((bp) => bp / 10_000) },
+  { weight: 2, arbitrary: fc.double({ min: -0.2, max: 0.2, noNaN: true }) },
   { weight: 2, arbitrary: fc.constant(Number.NaN) },
   { weight: 3, arbitrary: fc.constant(0.001) },
   { weight: 1, arbitrary: fc.constantFrom(-1, -1.5, 5, Infinity, 1e9) },
