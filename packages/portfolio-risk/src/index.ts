@@ -45,3 +45,5 @@ export { calculateFlowAdjustedReturn } from './flow-adjusted-return.js';
 export { DEFAULT_PERIODS_PER_YEAR, inferPeriodsPerYear } from './periods-per-year.js';
 export { RISK_ERROR_CODES, RiskError } from './errors.js';
 export type { RiskErrorCode } from './errors.js';
+export { encodeRiskAdjustment } from './encode-adjustment.js';
+export type { RiskAdjustmentWire, StrategyRiskStatsWire } from './encode-adjustment.js';

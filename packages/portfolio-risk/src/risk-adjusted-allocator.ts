@@ -361,8 +361,14 @@ export class RiskAdjustedAllocator {
       weightRecord[id] = weights[i] as number;
       baseRecord[id] = base[i] as number;
       const score = scores !== null && adjusted[i] === 1 ? (scores[i] as number) : null;
+      const window = summary.stats[i] as ReturnStats;
+      // Fields spelled out: an object spread costs more than the rest of a 3-strategy adjustment.
       stats[id] = {
-        ...(summary.stats[i] as ReturnStats),
+        count: window.count,
+        mean: window.mean,
+        volatility: window.volatility,
+        sharpe: window.sharpe,
+        maxDrawdown: window.maxDrawdown,
         adjusted: adjusted[i] === 1,
         score,
         baseWeight: base[i] as number,
@@ -371,7 +377,8 @@ export class RiskAdjustedAllocator {
     }
     const allocator = this.baseAllocator.withWeights(weightRecord);
     const allocation = allocator.calculateTargetsForEquity(total);
-    const targets: Record<string, number> = { ...allocation.targets };
+    const targets: Record<string, number> = {};
+    for (const id of ids) targets[id] = allocation.targets[id] as number;
     for (const id in baseAllocations) {
       if (allocator.indexOf(id) === undefined) targets[id] = baseAllocations[id] as number;
     }
