@@ -4,7 +4,7 @@ import { RiskError } from './errors.js';
 export interface EqualRiskContributionOptions {
   /** Stop when every |RC_i / (b_i x total risk) - 1| <= tolerance; default 1e-10. */
   readonly tolerance?: number;
-  /** Give up after this many sweeps (the result then has `converged: false`); default 10,000. */
+  /** Give up after this many sweeps plus Newton steps (the result then has `converged: false`); default 10,000. */
   readonly maxSweeps?: number;
   /** Risk budgets b_i > 0 (normalized to sum 1); default 1/n each (equal risk contribution). */
   readonly budgets?: ArrayLike<number>;

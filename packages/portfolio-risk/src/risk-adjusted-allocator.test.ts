@@ -346,6 +346,9 @@ describe('RiskAdjustedAllocator: configuration and errors', () => {
     expect(() =>
       risk.calculateAdjustedAllocations({ a: { timestampsNs: [JAN_2], returns: [0, 0] } }, {}),
     ).toThrow(expect.objectContaining({ code: 'invalid_history' }));
+    expect(() =>
+      risk.calculateAdjustedAllocations(risk.createRollingStats(), {}, { asOfNs: JAN_2 }),
+    ).toThrow(expect.objectContaining({ code: 'invalid_options' }));
     const other = new RiskAdjustedAllocator(
       new AllocationCalculator(configOf([{ weight: 1, min: 0, max: 10 }])),
     );

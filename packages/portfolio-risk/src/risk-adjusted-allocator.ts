@@ -274,6 +274,12 @@ export class RiskAdjustedAllocator {
         );
       total += value;
     }
+    if (history instanceof RollingReturnStats && options.asOfNs !== undefined) {
+      throw new RiskError(
+        'invalid_options',
+        'asOfNs applies to return records; move a RollingReturnStats with advanceTo',
+      );
+    }
     const summary =
       history instanceof RollingReturnStats
         ? this.summarizeRolling(history)
