@@ -245,6 +245,7 @@ export class PortfolioBacktestEngine {
         strategies: strategiesAt,
         targets: targetsAt,
         drift: driftAt,
+        ...(main.baseTargets === null ? {} : { baseTargets: pick(ids, main.baseTargets, bar) }),
       });
     }
 
@@ -330,6 +331,16 @@ export function benchmarkCurve(
     }
     out[t - firstStep] = equity;
   }
+  return out;
+}
+
+function pick(
+  ids: readonly string[],
+  series: readonly Float64Array[],
+  bar: number,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  series.forEach((values, k) => (out[ids[k] as string] = values[bar] as number));
   return out;
 }
 

@@ -14,6 +14,11 @@ import {
   type RebalanceRecord,
 } from '@njord/portfolio-contracts';
 import { Rebalancer } from '@njord/portfolio-rebalancer';
+import {
+  calculateFlowAdjustedReturn,
+  encodeRiskAdjustment,
+  RiskAdjustedAllocator,
+} from '@njord/portfolio-risk';
 import { calculateTradeCosts, PositionSizer } from '@njord/portfolio-sizer';
 import { PortfolioTracker } from '@njord/portfolio-tracker';
 import type { PriceData } from '../price-data.js';
@@ -73,6 +78,9 @@ export interface SimulationOutput {
   readonly skipped: Readonly<Record<string, number>>;
   readonly fundedCapital: Float64Array;
   readonly halted: boolean;
+  /** With risk adjustment: the base (unadjusted) targets per bar, and how many adjustments ran. */
+  readonly baseTargets: readonly Float64Array[] | null;
+  readonly adjustments: number;
 }
 
 interface PendingOrders {
@@ -119,6 +127,15 @@ export function simulate(input: SimulationInput): SimulationOutput {
 
   const symbolIndex = strategies.map((s) => s.symbols.map((symbol) => data.symbolIndex(symbol)));
   const contexts: StrategyBarContext[] = strategies.map((s) => createBarContext(data, s.symbols));
+  // Risk adjustment (config.risk_adjustment), only in the rebalancing run.
+  const risk = mode === 'rebalance' ? RiskAdjustedAllocator.fromConfig(allocator) : null;
+  const rolling = risk === null ? null : risk.createRollingStats({ initialCapacity: 1024 });
+  const baseTargets = risk === null ? null : ids.map(() => new Float64Array(bars));
+  const sleeveReturns = new Float64Array(n);
+  const previousCapital = Float64Array.from(fundedCapital);
+  let active: AllocationCalculator = allocator;
+  let lastAdjustmentNs: bigint | null = null;
+  let adjustments = 0;
   const pending: PendingOrders = {
     targets: new Array<undefined>(n).fill(undefined),
     rebalance: null,
@@ -228,6 +245,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
     const planned = rebalancer.createRebalancePlan(tracker.getState(), valuation, timestampNs, {
       planId: `${config.id}:rb:${rebalances.length}`,
       reason,
+      allocator: active,
       tradable: (symbol) => {
         const s = data.symbolIndex(symbol);
         return (
@@ -356,15 +374,30 @@ export function simulate(input: SimulationInput): SimulationOutput {
         message: `portfolio equity ${String(equityNow)} <= 0: trading stops`,
       });
     }
+    if (risk !== null && rolling !== null && baseTargets !== null) {
+      // Risk adjustment: new weights from the window of sleeve returns, when due.
+      allocator.calculateTargetsInto(targetNow, equityNow);
+      for (let k = 0; k < n; k++) (baseTargets[k] as Float64Array)[bar] = targetNow[k] as number;
+      if (risk.isAdjustmentDue(timestampNs, lastAdjustmentNs)) {
+        rolling.advanceTo(timestampNs);
+        const base: Record<string, number> = {};
+        for (let k = 0; k < n; k++) base[ids[k] as string] = targetNow[k] as number;
+        const adjustment = risk.calculateAdjustedAllocations(rolling, base);
+        active = adjustment.allocator;
+        lastAdjustmentNs = timestampNs;
+        adjustments++;
+        journal?.add('adjustment', timestampNs, { adjustment: encodeRiskAdjustment(adjustment) });
+      }
+    }
     // The allocator's array path (config order): the same rules as its record API.
-    allocator.calculateTargetsInto(targetNow, equityNow);
+    active.calculateTargetsInto(targetNow, equityNow);
     calculateDriftInto(driftNow, current, targetNow, equityNow);
     for (let k = 0; k < n; k++) {
       (targets[k] as Float64Array)[bar] = targetNow[k] as number;
       (drift[k] as Float64Array)[bar] = driftNow[k] as number;
     }
     if (mode === 'rebalance' && !halted) {
-      const reason = allocator.rebalanceReason(driftNow, {
+      const reason = active.rebalanceReason(driftNow, {
         nowNs: timestampNs,
         lastRebalanceNs: tracker.lastRebalanceNs,
       });
@@ -385,6 +418,19 @@ export function simulate(input: SimulationInput): SimulationOutput {
     }
     equity[bar] = equityAfter;
     cash[bar] = cashNow;
+    if (rolling !== null) {
+      // Flow-adjusted sleeve returns (transfers are not performance) feed the window.
+      for (let k = 0; k < n; k++) {
+        const now = (capital[k] as Float64Array)[bar] as number;
+        sleeveReturns[k] = calculateFlowAdjustedReturn(
+          previousCapital[k] as number,
+          now,
+          (transfers[k] as Float64Array)[bar],
+        );
+        previousCapital[k] = now;
+      }
+      rolling.push(timestampNs, sleeveReturns);
+    }
     unallocated[bar] = tracker.unallocatedCash;
     if (bar % curveEvery === 0 || rebalanced || step === lastStep) recorded.push(bar);
     if (input.onProgress !== undefined && (bar & 1023) === 0) input.onProgress(bar, bars);
@@ -416,5 +462,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
     skipped,
     fundedCapital,
     halted,
+    baseTargets,
+    adjustments,
   };
 }
