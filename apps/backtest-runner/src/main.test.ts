@@ -106,6 +106,45 @@ describe('njord-backtest', () => {
     expect(existsSync(join(out, 'portfolio_multi_strategy_v1_report.html'))).toBe(false);
   });
 
+  it('runs the shipped risk-adjusted example: targets beside base targets, adjustments journaled', () => {
+    const out = join(work, 'risk');
+    const journalDir = join(work, 'j-risk');
+    const run = cli(
+      '--portfolio-config',
+      'config/portfolio-risk.yaml',
+      '--start',
+      '2018-01-01',
+      '--end',
+      '2019-12-31',
+      '--out',
+      out,
+      '--journal-dir',
+      journalDir,
+      '--no-report',
+      '--quiet',
+    );
+    expect(run.code).toBe(0);
+    const result = decodePortfolioBacktestResult(
+      JSON.parse(readFileSync(join(out, 'portfolio_multi_strategy_risk_v1_result.json'), 'utf8')),
+    );
+    expect(result.equityCurve.every((p) => p.baseTargets !== undefined)).toBe(true);
+    const moved = result.equityCurve.filter((p) =>
+      Object.keys(p.targets).some(
+        (id) => Math.abs((p.targets[id] as number) - (p.baseTargets?.[id] as number)) > 1,
+      ),
+    );
+    expect(moved.length).toBeGreaterThan(0);
+    const lines = readFileSync(join(journalDir, 'backtest_multi_strategy_risk_v1.ndjson'), 'utf8')
+      .trim()
+      .split('\n');
+    // Weekly adjustments (adjust_every_hours 168) over two years of daily bars: about 104.
+    const adjustments = lines.filter(
+      (l) => (JSON.parse(l) as { type: string }).type === 'adjustment',
+    );
+    expect(adjustments.length).toBeGreaterThan(90);
+    expect(adjustments.length).toBeLessThan(110);
+  });
+
   it('prints a summary table', () => {
     const run = cli(
       '--start',
