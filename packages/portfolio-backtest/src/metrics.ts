@@ -1,4 +1,5 @@
 // Performance metrics of an equity curve (DESIGN.md "Metrics M") and per-strategy contributions.
+import { inferPeriodsPerYear } from '@njord/portfolio-risk';
 import type { Metrics } from '@njord/portfolio-contracts';
 
 type Numbers = Float64Array | readonly number[];
@@ -32,49 +33,8 @@ export interface MetricsInput {
 
 const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
-/**
- * P from the median spacing of the bars: < 0.75 day intraday (252 × the median number of
- * bars per UTC day), < 4 days daily (252), < 20 weekly (52), < 60 monthly (12), longer
- * round(365.25 / spacing) (4 quarterly, 1 yearly). Null with fewer than two bars.
- */
-export function inferPeriodsPerYear(timestamps: Timestamps): number | null {
-  const n = timestamps.length;
-  if (n < 2) return null;
-  const spacings = new Float64Array(n - 1);
-  for (let t = 1; t < n; t++) {
-    spacings[t - 1] = Number((timestamps[t] as bigint) - (timestamps[t - 1] as bigint)) / DAY_NS;
-  }
-  spacings.sort();
-  const median = medianOfSorted(spacings);
-  if (median < 0.75) {
-    const perDay: number[] = [];
-    let day = Math.floor(Number(timestamps[0]) / DAY_NS);
-    let count = 0;
-    for (let t = 0; t < n; t++) {
-      const d = Math.floor(Number(timestamps[t]) / DAY_NS);
-      if (d !== day) {
-        perDay.push(count);
-        day = d;
-        count = 0;
-      }
-      count++;
-    }
-    perDay.push(count);
-    const sorted = Float64Array.from(perDay).sort();
-    return 252 * Math.round(medianOfSorted(sorted));
-  }
-  if (median < 4) return 252;
-  if (median < 20) return 52;
-  if (median < 60) return 12;
-  return Math.max(1, Math.round(DAYS_PER_YEAR / median));
-}
-
-function medianOfSorted(sorted: Float64Array): number {
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
+/** P from the median bar spacing (DESIGN.md's rule); one implementation, in the risk package. */
+export { inferPeriodsPerYear };
 
 /**
  * The bar returns r_t = (E_t - transfer_t) / E_{t-1} - 1 (t = 1..N, E_0 = initial
