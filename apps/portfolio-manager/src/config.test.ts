@@ -65,6 +65,19 @@ describe('validateConfig', () => {
     const result = validateConfig({ ...BASE, plan_timeout_seconds: Number.POSITIVE_INFINITY });
     expect(result.success).toBe(false);
   });
+
+  it('samples returns for risk adjustment hourly unless return_sample_seconds says otherwise', () => {
+    const defaults = validateConfig(BASE);
+    expect(defaults.success && defaults.data.returnSampleSeconds).toBe(3600);
+    const custom = validateConfig({ ...BASE, return_sample_seconds: 900 });
+    expect(custom.success && custom.data.returnSampleSeconds).toBe(900);
+    const zero = validateConfig({ ...BASE, return_sample_seconds: 0 });
+    expect(zero.success).toBe(false);
+    if (zero.success) return;
+    expect(zero.error.issues).toEqual([
+      { path: 'return_sample_seconds', message: 'must be > 0, got 0' },
+    ]);
+  });
 });
 
 describe('applyOverrides', () => {

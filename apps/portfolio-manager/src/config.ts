@@ -32,6 +32,12 @@ export interface ManagerConfig {
   readonly planTimeoutSeconds: number;
   /** A `checkpoint` line after at least this many journal lines (an addition to DESIGN.md's keys). */
   readonly checkpointEvery: number;
+  /**
+   * Length of one sleeve-return sample for risk adjustment (an addition): every snapshot's
+   * flow-adjusted return is chained into the open period, which closes at the first snapshot
+   * this long after it opened.
+   */
+  readonly returnSampleSeconds: number;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -76,6 +82,7 @@ const ManagerConfigFileSchema = strict({
   max_mark_jump: positive.default(0.5),
   plan_timeout_seconds: positive.default(300),
   checkpoint_every: z.int().gte(1).default(1000),
+  return_sample_seconds: positive.default(3600),
 });
 
 /** Validates the parsed base.yaml; every broken rule is reported at once, with wire paths. */
@@ -97,6 +104,7 @@ export function validateConfig(raw: unknown): Result<ManagerConfig, ContractErro
       maxMarkJump: file.max_mark_jump,
       planTimeoutSeconds: file.plan_timeout_seconds,
       checkpointEvery: file.checkpoint_every,
+      returnSampleSeconds: file.return_sample_seconds,
     },
   };
 }

@@ -12,6 +12,7 @@ import type { RawJournalLine } from './adapters/journal-file.js';
 import { MarkGuard } from './mark-guard.js';
 import { PlanBook } from './plan-book.js';
 import { checkpointBody, hashPortfolioConfig, replayJournal } from './recovery.js';
+import { LiveRiskAdjuster } from './risk-adjustment.js';
 import { portfolioYaml } from './test-support.js';
 
 const CONFIG: PortfolioConfig = parsePortfolioConfig(
@@ -227,5 +228,176 @@ describe('replayJournal', () => {
     expect(replayJournal([checkpoint], CONFIG, 0.5, 0n).marks.check('X', 290, 3n).kind).toBe(
       'jump',
     );
+  });
+});
+
+describe('replayJournal with risk_adjustment', () => {
+  const RISK_CONFIG = parsePortfolioConfig(`
+portfolio:
+  id: r
+  total_capital: 1000
+  rebalance_threshold: 0.1
+  allocations:
+    - {strategy_id: a, target_weight: 0.5, min_capital: 100, max_capital: 900}
+    - {strategy_id: b, target_weight: 0.5, min_capital: 100, max_capital: 900}
+  risk_adjustment: {method: sharpe_drawdown, lookback_period_days: 30, adjustment_sensitivity: 0.5, adjust_every_hours: 0.0000000001}
+`);
+  // Periods of 100 ns, adjustments at most every 360 ns: many of both in a short run.
+  const SAMPLING = { sampleSeconds: 1e-7, snapshotIntervalSeconds: 1e-7 };
+
+  type RiskEvent =
+    { kind: 'snapshot'; dt: number; a: number; b: number } | { kind: 'plan'; amount: number };
+
+  it('rebuilds the samples and the adjusted allocator a live run had (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            {
+              weight: 5,
+              arbitrary: fc.record({
+                kind: fc.constant('snapshot' as const),
+                dt: fc.integer({ min: 1, max: 150 }),
+                a: fc.integer({ min: 1, max: 2000 }),
+                b: fc.integer({ min: 1, max: 2000 }),
+              }),
+            },
+            {
+              weight: 1,
+              arbitrary: fc.record({
+                kind: fc.constant('plan' as const),
+                amount: fc.integer({ min: -50, max: 50 }),
+              }),
+            },
+          ),
+          { minLength: 1, maxLength: 50 },
+        ),
+        fc.nat(),
+        (events: RiskEvent[], cut) => {
+          // The live side, as the service drives it: every snapshot sampled; an adjustment
+          // line (before its snapshot line) when one is due; plan transfers counted.
+          const live = LiveRiskAdjuster.create(RISK_CONFIG, SAMPLING) as LiveRiskAdjuster;
+          const tracker = new PortfolioTracker(RISK_CONFIG, { allocator: live.allocator });
+          const checkpointAt = cut % (events.length + 1);
+          const lines: RawJournalLine[] = [];
+          const checkpoint = () =>
+            line('checkpoint', {
+              ...checkpointBody(
+                RISK_CONFIG,
+                hashPortfolioConfig(RISK_CONFIG),
+                tracker,
+                new PlanBook(),
+                new MarkGuard(0.5),
+                live,
+              ),
+            });
+          let t = 1_000n;
+          events.forEach((event, i) => {
+            if (i === checkpointAt) lines.push(checkpoint());
+            if (event.kind === 'plan') {
+              const plan: RebalancePlan = {
+                planId: `p${i}`,
+                portfolioId: 'r',
+                timestampNs: t,
+                reason: 'threshold',
+                transfers: { a: event.amount, b: -event.amount },
+                trades: [],
+                skipped: [],
+                expectedDriftReduction: {},
+                estimatedCosts: 0,
+              };
+              tracker.applyPlan(plan);
+              live.sampler.onTransfers(plan.transfers);
+              if (i >= checkpointAt) lines.push(line('plan', { plan: encodeRebalancePlan(plan) }));
+              return;
+            }
+            t += BigInt(event.dt);
+            const capitals = { a: event.a, b: event.b };
+            live.sampler.onSnapshot(t, capitals);
+            if (live.isAdjustmentDue(t)) {
+              const { body } = live.adjust(t, capitals, 0);
+              tracker.setAllocator(live.allocator);
+              if (i >= checkpointAt) {
+                lines.push(
+                  line('adjustment', {
+                    ...(JSON.parse(JSON.stringify(body)) as object),
+                    timestamp_ns: String(t),
+                  }),
+                );
+              }
+            }
+            if (i >= checkpointAt) {
+              lines.push(
+                line('snapshot', {
+                  reason: 'interval',
+                  snapshot: { timestamp_ns: String(t), strategy_allocations: capitals },
+                }),
+              );
+            }
+          });
+          if (checkpointAt === events.length) lines.push(checkpoint());
+          const recovered = replayJournal(lines, RISK_CONFIG, 0.5, 0n, SAMPLING);
+          expect(recovered.warnings).toEqual([]);
+          expect(recovered.risk?.toJSON()).toEqual(live.toJSON());
+          expect(recovered.tracker.allocator.weightsById()).toEqual(live.allocator.weightsById());
+        },
+      ),
+      { numRuns: 150, seed: 4_242 },
+    );
+  });
+
+  it('a config line drops the adjusted weights and keeps the samples', () => {
+    const live = LiveRiskAdjuster.create(RISK_CONFIG, SAMPLING) as LiveRiskAdjuster;
+    for (const [t, a] of [
+      [0n, 500],
+      [100n, 510],
+      [200n, 505],
+    ] as const) {
+      live.sampler.onSnapshot(t, { a, b: 500 });
+    }
+    live.adjust(200n, { a: 505, b: 500 }, 0);
+    const tracker = new PortfolioTracker(RISK_CONFIG, { allocator: live.allocator });
+    const body = checkpointBody(
+      RISK_CONFIG,
+      hashPortfolioConfig(RISK_CONFIG),
+      tracker,
+      new PlanBook(),
+      new MarkGuard(0.5),
+      live,
+    );
+    const adjusted = replayJournal(
+      [line('checkpoint', { ...body })],
+      RISK_CONFIG,
+      0.5,
+      0n,
+      SAMPLING,
+    );
+    expect(adjusted.tracker.allocator.weightsById()).toEqual(live.allocator.weightsById());
+    expect(adjusted.tracker.allocator.weightsById()).not.toEqual({ a: 0.5, b: 0.5 });
+    const reconfigured = replayJournal(
+      [line('checkpoint', { ...body }), line('config', { hash: 'changed', config: body.config })],
+      RISK_CONFIG,
+      0.5,
+      0n,
+      SAMPLING,
+    );
+    expect(reconfigured.tracker.allocator.weightsById()).toEqual({ a: 0.5, b: 0.5 });
+    expect(reconfigured.risk?.lastAdjustmentNs).toBeNull();
+    expect(reconfigured.risk?.sampler.size).toBe(2);
+  });
+
+  it('writes no risk state and ignores adjustment lines without risk_adjustment', () => {
+    const tracker = new PortfolioTracker(CONFIG);
+    const checkpoint = checkpointLine(tracker);
+    expect(checkpoint.value.risk).toBeUndefined();
+    const recovered = replayJournal(
+      [checkpoint, line('adjustment', { adjustment: { weights: { a: 1, b: 0 } } })],
+      CONFIG,
+      0.5,
+      0n,
+    );
+    expect(recovered.risk).toBeNull();
+    expect(recovered.tracker.allocator.weightsById()).toEqual({ a: 0.5, b: 0.5 });
+    expect(recovered.warnings).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
-// Recovery: rebuilds the tracker, the plans in flight and the mark guard from a
-// portfolio's journal lines (its last checkpoint, then every line after it).
+// Recovery: rebuilds the tracker, the plans in flight, the mark guard and the risk adjustment
+// from a portfolio's journal lines (its last checkpoint, then every line after it).
 import { createHash } from 'node:crypto';
 import {
   decodeFillEvent,
@@ -13,6 +13,12 @@ import { PortfolioTracker, type TrackerStateJson } from '@njord/portfolio-tracke
 import type { RawJournalLine } from './adapters/journal-file.js';
 import { MarkGuard, type MarkGuardJson } from './mark-guard.js';
 import { PlanBook, type PlanBookJson } from './plan-book.js';
+import {
+  DEFAULT_RETURN_SAMPLING,
+  LiveRiskAdjuster,
+  type ReturnSamplingOptions,
+  type RiskCheckpointJson,
+} from './risk-adjustment.js';
 
 /** sha256 of the config's wire form (defaults written out), so formatting changes do not count. */
 export function hashPortfolioConfig(config: PortfolioConfig): string {
@@ -32,6 +38,8 @@ export interface CheckpointBody {
   readonly tracker: TrackerStateJson;
   readonly plans: PlanBookJson;
   readonly marks: MarkGuardJson;
+  /** Only under a config with `risk_adjustment`: the return samples and the weights in force. */
+  readonly risk?: RiskCheckpointJson;
 }
 
 export function checkpointBody(
@@ -40,6 +48,7 @@ export function checkpointBody(
   tracker: PortfolioTracker,
   plans: PlanBook,
   marks: MarkGuard,
+  risk: LiveRiskAdjuster | null = null,
 ): CheckpointBody {
   return {
     config_hash: configHash,
@@ -47,6 +56,7 @@ export function checkpointBody(
     tracker: tracker.serialize(),
     plans: plans.toJSON(),
     marks: marks.toJSON(),
+    ...(risk === null ? {} : { risk: risk.toJSON() }),
   };
 }
 
@@ -54,6 +64,8 @@ export interface Recovered {
   readonly tracker: PortfolioTracker;
   readonly plans: PlanBook;
   readonly marks: MarkGuard;
+  /** The risk adjustment (null when the config has no `risk_adjustment`); the tracker uses its allocator. */
+  readonly risk: LiveRiskAdjuster | null;
   /** The config the recovered state is under, and its hash. */
   readonly config: PortfolioConfig;
   readonly configHash: string;
@@ -71,16 +83,24 @@ function seqOf(line: RawJournalLine): number {
   return typeof seq === 'number' && Number.isSafeInteger(seq) ? seq : -1;
 }
 
+function nsOf(value: unknown): bigint | null {
+  return typeof value === 'string' && /^\d+$/.test(value) ? BigInt(value) : null;
+}
+
 /**
  * Replays `lines` (own lines from the last checkpoint on, as `scanJournal` returns them).
  * Without any line it makes a fresh tracker under `config` starting at `startNs`.
  * Lines whose seq does not increase are skipped with a warning (a second writer).
+ * Risk adjustment: the checkpoint's samples and weights, then every `snapshot` line is sampled
+ * again and every `plan` line's transfers counted (as the live manager did), and an
+ * `adjustment` line switches the tracker to its weights.
  */
 export function replayJournal(
   lines: readonly RawJournalLine[],
   config: PortfolioConfig,
   maxMarkJump: number,
   startNs: bigint,
+  sampling: ReturnSamplingOptions = DEFAULT_RETURN_SAMPLING,
 ): Recovered {
   const warnings: string[] = [];
   if (lines.length === 0) {
@@ -88,6 +108,7 @@ export function replayJournal(
       tracker: new PortfolioTracker(config, { startNs }),
       plans: new PlanBook(),
       marks: new MarkGuard(maxMarkJump),
+      risk: LiveRiskAdjuster.create(config, sampling),
       config,
       configHash: hashPortfolioConfig(config),
       lastSeq: 0,
@@ -102,6 +123,7 @@ export function replayJournal(
   let tracker: PortfolioTracker;
   let plans: PlanBook;
   let marks: MarkGuard;
+  let risk: LiveRiskAdjuster | null;
   let currentConfig: PortfolioConfig;
   let configHash: string;
   let fromCheckpointSeq: number | null = null;
@@ -110,7 +132,13 @@ export function replayJournal(
     const body = first.value as unknown as CheckpointBody;
     currentConfig = decodeConfigWire(body.config);
     configHash = body.config_hash;
-    tracker = PortfolioTracker.restore(currentConfig, body.tracker);
+    risk = LiveRiskAdjuster.create(currentConfig, sampling);
+    if (risk !== null && body.risk !== undefined) risk.restore(body.risk);
+    tracker = PortfolioTracker.restore(
+      currentConfig,
+      body.tracker,
+      risk === null ? {} : { allocator: risk.allocator },
+    );
     plans = PlanBook.fromJSON(body.plans);
     marks = MarkGuard.fromJSON(maxMarkJump, body.marks);
     fromCheckpointSeq = seqOf(first);
@@ -120,10 +148,9 @@ export function replayJournal(
     const configLine = first.value.type === 'config' ? first.value : undefined;
     currentConfig = configLine ? decodeConfigWire(configLine.config) : config;
     configHash = hashPortfolioConfig(currentConfig);
-    const timestamp = first.value.timestamp_ns;
-    const firstNs =
-      typeof timestamp === 'string' && /^\d+$/.test(timestamp) ? BigInt(timestamp) : startNs;
+    const firstNs = nsOf(first.value.timestamp_ns) ?? startNs;
     tracker = new PortfolioTracker(currentConfig, { startNs: firstNs });
+    risk = LiveRiskAdjuster.create(currentConfig, sampling);
     plans = new PlanBook();
     marks = new MarkGuard(maxMarkJump);
     if (!configLine)
@@ -171,6 +198,7 @@ export function replayJournal(
         const plan = decodeRebalancePlan(value.plan);
         tracker.applyPlan(plan);
         plans.add(plan);
+        risk?.sampler.onTransfers(plan.transfers);
         break;
       }
       case 'published':
@@ -181,10 +209,36 @@ export function replayJournal(
         configHash =
           typeof value.hash === 'string' ? value.hash : hashPortfolioConfig(currentConfig);
         tracker.reconfigure(currentConfig);
+        risk = LiveRiskAdjuster.create(currentConfig, sampling, risk);
+        break;
+      }
+      case 'snapshot': {
+        const snapshot = value.snapshot as
+          { timestamp_ns?: unknown; strategy_allocations?: unknown } | undefined;
+        const at = nsOf(snapshot?.timestamp_ns);
+        const capitals = snapshot?.strategy_allocations;
+        if (risk === null) break;
+        if (at === null || typeof capitals !== 'object' || capitals === null) {
+          warnings.push(`snapshot line seq ${seq}: no timestamp_ns or strategy_allocations`);
+          break;
+        }
+        risk.sampler.onSnapshot(at, capitals as Record<string, number>);
+        break;
+      }
+      case 'adjustment': {
+        const at = nsOf(value.timestamp_ns);
+        if (risk === null || at === null) {
+          warnings.push(
+            `adjustment line seq ${seq} ignored: ${risk === null ? 'the config has no risk_adjustment' : 'no timestamp_ns'}`,
+          );
+          break;
+        }
+        risk.applyLine(at, value);
+        tracker.setAllocator(risk.allocator);
         break;
       }
       default:
-        // funding, snapshot, checkpoint (an older one cannot follow), adjustment: nothing to rebuild.
+        // funding, checkpoint (an older one cannot follow): nothing to rebuild.
         break;
     }
   }
@@ -192,6 +246,7 @@ export function replayJournal(
     tracker,
     plans,
     marks,
+    risk,
     config: currentConfig,
     configHash,
     lastSeq,

@@ -6,6 +6,7 @@ import {
   encodePortfolioSnapshot,
   encodeRebalancePlan,
   type PortfolioConfig,
+  type PortfolioSnapshot,
   type PriceMap,
   type RebalancePlan,
   safeDecodeFillEvent,
@@ -39,10 +40,15 @@ import type { Logger } from './logger.js';
 import type { MarkGuard } from './mark-guard.js';
 import type { PlanBook } from './plan-book.js';
 import { checkpointBody, hashPortfolioConfig, replayJournal } from './recovery.js';
+import { LiveRiskAdjuster, type ReturnSamplingOptions } from './risk-adjustment.js';
 
 export interface ManagerOptions {
   readonly config: LoadedConfig;
   readonly logger: Logger;
+  /**
+   * Event time, timers, snapshots and risk samples (default the system clock). The lock's
+   * lease is always measured by the system clock: Redis expires it in real time.
+   */
   readonly clock?: Clock;
   /** Plan and journal, but publish no order intents. */
   readonly dryRun?: boolean;
@@ -67,6 +73,7 @@ export interface ManagerCounters {
   marks_stale: number;
   dead_lettered: number;
   plans: number;
+  adjustments: number;
   intents_published: number;
   snapshots: number;
   checkpoints: number;
@@ -110,6 +117,7 @@ export class PortfolioManager {
     marks_stale: 0,
     dead_lettered: 0,
     plans: 0,
+    adjustments: 0,
     intents_published: 0,
     snapshots: 0,
     checkpoints: 0,
@@ -144,6 +152,9 @@ export class PortfolioManager {
   private tracker!: PortfolioTracker;
   private plans!: PlanBook;
   private marks!: MarkGuard;
+  /** Risk adjustment under a config with `risk_adjustment`, else null. */
+  private risk: LiveRiskAdjuster | null = null;
+  private readonly sampling: ReturnSamplingOptions;
   private portfolioConfig!: PortfolioConfig;
   private configHash = '';
   private rebalancer!: Rebalancer;
@@ -162,6 +173,10 @@ export class PortfolioManager {
     this.dryRun = options.dryRun ?? false;
     this.batchSize = options.batchSize ?? 1000;
     this.planTimeoutNs = BigInt(Math.round(manager.planTimeoutSeconds * 1e9));
+    this.sampling = {
+      sampleSeconds: manager.returnSampleSeconds,
+      snapshotIntervalSeconds: manager.snapshotIntervalSeconds,
+    };
     this.keys = redisKeys(manager.redis.prefix, portfolio.id);
     this.cmd = createRedisClient({
       url: manager.redis.url,
@@ -177,7 +192,7 @@ export class PortfolioManager {
       // A read in flight when the connection dropped may have been delivered and lost: re-read pending entries.
       this.needPendingRead = true;
     });
-    this.lock = new PortfolioLock(this.cmd, this.keys.lock, this.clock, this.logger, options.lock);
+    this.lock = new PortfolioLock(this.cmd, this.keys.lock, systemClock, this.logger, options.lock);
   }
 
   /** Waits for a Redis operation unless the manager is interrupted first. */
@@ -268,7 +283,7 @@ export class PortfolioManager {
         await this.republishPlans();
         if (this.stopping) throw new StopSignal('stopped while starting');
         this.running = true;
-        await this.snapshot('start');
+        if (await this.snapshot('start')) await this.check();
         const now = this.clock.nowMs();
         this.nextCheckMs = now + manager.checkIntervalSeconds * 1000;
         this.nextSnapshotMs = now + manager.snapshotIntervalSeconds * 1000;
@@ -325,12 +340,14 @@ export class PortfolioManager {
       config.portfolio,
       config.manager.maxMarkJump,
       nowNs,
+      this.sampling,
     );
     for (const warning of recovered.warnings)
       logger.warn({ journal: config.journalPath }, `journal: ${warning}`);
     this.tracker = recovered.tracker;
     this.plans = recovered.plans;
     this.marks = recovered.marks;
+    this.risk = recovered.risk;
     this.portfolioConfig = recovered.config;
     this.configHash = recovered.configHash;
     this.journalFile = FileJournal.open(config.journalPath, config.manager.journalFsync);
@@ -356,6 +373,8 @@ export class PortfolioManager {
     const newHash = hashPortfolioConfig(config.portfolio);
     if (newHash !== this.configHash) {
       this.tracker.reconfigure(config.portfolio);
+      // New bounds or weights: an earlier adjustment no longer applies; the samples carry over.
+      this.risk = LiveRiskAdjuster.create(config.portfolio, this.sampling, this.risk);
       this.writer.add('config', nowNs, {
         hash: newHash,
         previous_hash: this.configHash,
@@ -382,6 +401,15 @@ export class PortfolioManager {
         last_seq: this.writer.seq,
         applied_fills: this.tracker.appliedFillCount,
         plans_in_flight: this.plans.size,
+        ...(this.risk === null
+          ? {}
+          : {
+              risk_adjustment: {
+                weights: this.tracker.allocator.weightsById(),
+                last_adjustment_ns: this.risk.lastAdjustmentNs?.toString() ?? null,
+                samples: this.risk.sampler.size,
+              },
+            }),
         ms: Math.round(this.clock.nowMs() - started),
       },
       'state recovered from the journal',
@@ -621,6 +649,7 @@ export class PortfolioManager {
     const plan = result.data;
     this.tracker.applyPlan(plan);
     this.plans.add(plan);
+    this.risk?.sampler.onTransfers(plan.transfers);
     this.writer.add('plan', nowNs, { plan: encodeRebalancePlan(plan) });
     this.counters.plans++;
     this.toPublish.push(plan);
@@ -695,22 +724,74 @@ export class PortfolioManager {
     const now = this.clock.nowMs();
     if (now >= this.nextCheckMs) {
       this.nextCheckMs = now + manager.checkIntervalSeconds * 1000;
-      const nowNs = this.clock.nowNs();
-      this.plans.prune(nowNs, this.planTimeoutNs);
-      if (this.maybeRebalance(nowNs)) {
-        this.commit();
-        await this.publishPlans(this.toPublish.splice(0), false);
-      }
+      await this.check();
     }
     if (now >= this.nextSnapshotMs) {
       this.nextSnapshotMs = now + manager.snapshotIntervalSeconds * 1000;
-      await this.snapshot('interval');
+      // An adjustment moved the targets: the trigger measures drift against them at once.
+      if (await this.snapshot('interval')) await this.check();
     }
   }
 
-  private async snapshot(reason: 'start' | 'interval' | 'rebalance' | 'stop'): Promise<void> {
+  /** The trigger check of the timer: plans past their timeout pruned, then maybe a rebalance. */
+  private async check(): Promise<void> {
     const nowNs = this.clock.nowNs();
-    const snapshot = this.tracker.getSnapshot(nowNs);
+    this.plans.prune(nowNs, this.planTimeoutNs);
+    if (this.maybeRebalance(nowNs)) {
+      this.commit();
+      await this.publishPlans(this.toPublish.splice(0), false);
+    }
+  }
+
+  /**
+   * Risk adjustment at a snapshot: every snapshot is a return sample; at a `start` or
+   * `interval` snapshot an adjustment that is due is made, journaled (before the snapshot
+   * line) and put in force. True when it adjusted.
+   */
+  private sampleAndAdjust(nowNs: bigint, snapshot: PortfolioSnapshot, mayAdjust: boolean): boolean {
+    const risk = this.risk;
+    if (risk === null) return false;
+    risk.sampler.onSnapshot(nowNs, snapshot.strategyAllocations);
+    if (!mayAdjust || !risk.isAdjustmentDue(nowNs)) return false;
+    const before = this.tracker.allocator.weightsById();
+    const { adjustment, body } = risk.adjust(
+      nowNs,
+      snapshot.strategyAllocations,
+      snapshot.unallocatedCash,
+    );
+    this.tracker.setAllocator(risk.allocator);
+    this.writer.add('adjustment', nowNs, body as unknown as Record<string, unknown>);
+    this.counters.adjustments++;
+    const stats: Record<string, unknown> = {};
+    for (const [id, s] of Object.entries(adjustment.stats)) {
+      stats[id] = { count: s.count, sharpe: s.sharpe, max_drawdown: s.maxDrawdown, score: s.score };
+    }
+    this.logger.info(
+      {
+        event: 'adjustment',
+        method: adjustment.method,
+        samples: body.inputs.history.timestamps_ns.length,
+        weights_before: before,
+        weights_after: adjustment.weights,
+        targets_before: snapshot.targetAllocations,
+        targets_after: adjustment.targets,
+        stats,
+      },
+      'risk adjustment applied',
+    );
+    return true;
+  }
+
+  /** Journals and publishes a snapshot; true when a risk adjustment was made with it. */
+  private async snapshot(reason: 'start' | 'interval' | 'rebalance' | 'stop'): Promise<boolean> {
+    const nowNs = this.clock.nowNs();
+    let snapshot = this.tracker.getSnapshot(nowNs);
+    const adjusted = this.sampleAndAdjust(
+      nowNs,
+      snapshot,
+      reason === 'start' || reason === 'interval',
+    );
+    if (adjusted) snapshot = this.tracker.getSnapshot(nowNs);
     const wire = encodePortfolioSnapshot(snapshot);
     this.writer.add('snapshot', nowNs, { reason, snapshot: wire });
     this.maybeCheckpoint(nowNs);
@@ -733,6 +814,7 @@ export class PortfolioManager {
         'portfolio status',
       );
     }
+    return adjusted;
   }
 
   /**
@@ -759,6 +841,7 @@ export class PortfolioManager {
         this.tracker,
         this.plans,
         this.marks,
+        this.risk,
       ) as unknown as Record<string, unknown>,
     );
     this.counters.checkpoints++;
@@ -809,6 +892,7 @@ export class PortfolioManager {
     if (this.lostLock) return;
     const nowNs = this.clock.nowNs();
     const snapshot = this.tracker.getSnapshot(nowNs);
+    this.sampleAndAdjust(nowNs, snapshot, false);
     const wire = encodePortfolioSnapshot(snapshot);
     this.writer.add('snapshot', nowNs, { reason: 'stop', snapshot: wire });
     this.addCheckpoint(nowNs);

@@ -114,11 +114,13 @@ export function writeConfigs(
     prefix: string;
     redisUrl?: string;
     portfolio: TestPortfolio;
+    /** The portfolio file's text, instead of `portfolioYaml(portfolio)` (bounds, risk_adjustment...). */
+    portfolioText?: string;
     extra?: readonly string[];
   },
 ): TestConfigFiles {
   const portfolioPath = join(dir, 'portfolio.yaml');
-  writeFileSync(portfolioPath, portfolioYaml(options.portfolio));
+  writeFileSync(portfolioPath, options.portfolioText ?? portfolioYaml(options.portfolio));
   const basePath = join(dir, 'base.yaml');
   writeFileSync(
     basePath,
