@@ -4,7 +4,8 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const impure = 'Packages are pure: pass a clock, a seed or a port in; I/O lives in src/node/ or apps/.';
+const impure =
+  'Packages are pure: pass a clock, a seed or a port in; I/O lives in src/node/ or apps/.';
 
 export default tseslint.config(
   {
@@ -19,7 +20,10 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
     },
   },
@@ -29,7 +33,11 @@ export default tseslint.config(
   },
   {
     files: ['packages/*/src/**/*.ts'],
-    ignores: ['packages/*/src/node/**', 'packages/*/src/**/*.test.ts', 'packages/*/src/**/*.bench.ts'],
+    ignores: [
+      'packages/*/src/node/**',
+      'packages/*/src/**/*.test.ts',
+      'packages/*/src/**/*.bench.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const REPORT = '.vitest-report.json';
 const dirs = ['packages', 'apps'].flatMap((group) =>
-  existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name)) : [],
+  existsSync(join(root, group))
+    ? readdirSync(join(root, group)).map((name) => join(root, group, name))
+    : [],
 );
 
 if (process.argv.includes('--clean')) {
@@ -25,6 +27,8 @@ for (const dir of dirs) {
   passed += report.numPassedTests ?? 0;
   failed += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  console.log(`${dir.slice(root.length)}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+  console.log(
+    `${dir.slice(root.length)}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`,
+  );
 }
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);

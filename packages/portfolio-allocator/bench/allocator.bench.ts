@@ -35,7 +35,8 @@ function plainTargetsAndDrift(
     sumMin += lo[i]!;
     sumMax += hi[i]!;
   }
-  if (equity <= sumMin) for (let i = 0; i < n; i++) targets[i] = (lo[i]! * Math.max(equity, 0)) / sumMin;
+  if (equity <= sumMin)
+    for (let i = 0; i < n; i++) targets[i] = (lo[i]! * Math.max(equity, 0)) / sumMin;
   else if (equity >= sumMax) for (let i = 0; i < n; i++) targets[i] = hi[i]!;
   else {
     for (let i = 0; i < n; i++) {

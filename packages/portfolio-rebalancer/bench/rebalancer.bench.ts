@@ -1,6 +1,10 @@
 // Benchmark: one rebalance plan for 100 strategies x 50 symbols (ms per plan), with and without netting.
 import { AllocationCalculator } from '@njord/portfolio-allocator';
-import { parsePortfolioConfig, type PortfolioStateView, type PriceMap } from '@njord/portfolio-contracts';
+import {
+  parsePortfolioConfig,
+  type PortfolioStateView,
+  type PriceMap,
+} from '@njord/portfolio-contracts';
 import { PositionSizer } from '@njord/portfolio-sizer';
 import { Rebalancer } from '../src/index.js';
 
@@ -33,7 +37,9 @@ const config = parsePortfolioConfig({
     })),
     costs: { commission_bps: 5, commission_min: 1, slippage_bps: 2 },
     // Half the symbols trade in whole lots, the rest fractional.
-    instruments: Object.fromEntries(symbols.filter((_, j) => j % 2 === 0).map((s) => [s, { lot_size: 1 }])),
+    instruments: Object.fromEntries(
+      symbols.filter((_, j) => j % 2 === 0).map((s) => [s, { lot_size: 1 }]),
+    ),
   },
 });
 // Each sleeve holds every symbol, worth its target share +-30%, fully invested.
@@ -42,7 +48,9 @@ const state: PortfolioStateView = {
   sleeves: raw.map((w, i) => {
     const capital = (10_000_000 * w) / total;
     const drifted = capital * (0.7 + 0.6 * rand());
-    const positions = Object.fromEntries(symbols.map((s) => [s, Math.floor(drifted / SYMBOLS / prices[s]!)]));
+    const positions = Object.fromEntries(
+      symbols.map((s) => [s, Math.floor(drifted / SYMBOLS / prices[s]!)]),
+    );
     return { strategyId: `strat${i}`, cash: capital * 0.02, positions };
   }),
   unallocatedCash: 0,

@@ -9,7 +9,11 @@ export class RebalanceError extends Error {
   readonly strategyId: string | undefined;
   readonly symbol: string | undefined;
 
-  constructor(code: RebalanceErrorCode, message: string, details: { strategyId?: string; symbol?: string } = {}) {
+  constructor(
+    code: RebalanceErrorCode,
+    message: string,
+    details: { strategyId?: string; symbol?: string } = {},
+  ) {
     super(message);
     this.name = 'RebalanceError';
     this.code = code;

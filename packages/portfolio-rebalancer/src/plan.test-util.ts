@@ -1,10 +1,16 @@
 // Test helpers: configs from wire objects, and an independent reference for applying a plan.
-import type { PortfolioStateView, PriceMap, RebalancePlan, SleeveView } from '@njord/portfolio-contracts';
+import type {
+  PortfolioStateView,
+  PriceMap,
+  RebalancePlan,
+  SleeveView,
+} from '@njord/portfolio-contracts';
 
 /** Capital of a sleeve at `prices`: cash + sum(units x price). */
 export function sleeveCapital(sleeve: SleeveView, prices: PriceMap): number {
   let value = sleeve.cash;
-  for (const [symbol, units] of Object.entries(sleeve.positions)) if (units !== 0) value += units * prices[symbol]!;
+  for (const [symbol, units] of Object.entries(sleeve.positions))
+    if (units !== 0) value += units * prices[symbol]!;
   return value;
 }
 

@@ -26,8 +26,10 @@ interface Scenario {
 }
 
 /** Amounts in cents and units in 1e-4: realistic inputs (raw doubles shrink to subnormals). */
-const money = (max: number, min = 0) => fc.integer({ min: min * 100, max: max * 100 }).map((c) => c / 100);
-const units = (max: number, min = 0) => fc.integer({ min: min * 1e4, max: max * 1e4 }).map((u) => u / 1e4);
+const money = (max: number, min = 0) =>
+  fc.integer({ min: min * 100, max: max * 100 }).map((c) => c / 100);
+const units = (max: number, min = 0) =>
+  fc.integer({ min: min * 1e4, max: max * 1e4 }).map((u) => u / 1e4);
 
 /**
  * A random portfolio: 2-4 strategies with random weights and bounds, 4 symbols, sleeves
@@ -39,9 +41,14 @@ function scenarioArb(simple: boolean, netting: boolean): fc.Arbitrary<Scenario> 
     .integer({ min: 2, max: 4 })
     .chain((n) =>
       fc.record({
-        weights: fc.array(fc.integer({ min: 1, max: 100 }).map((w) => w / 100), { minLength: n, maxLength: n }),
+        weights: fc.array(
+          fc.integer({ min: 1, max: 100 }).map((w) => w / 100),
+          { minLength: n, maxLength: n },
+        ),
         bounds: fc.array(
-          fc.tuple(money(20_000), money(100_000)).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const),
+          fc
+            .tuple(money(20_000), money(100_000))
+            .map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const),
           { minLength: n, maxLength: n },
         ),
         prices: fc.array(money(500, 1), { minLength: 4, maxLength: 4 }),
@@ -49,10 +56,10 @@ function scenarioArb(simple: boolean, netting: boolean): fc.Arbitrary<Scenario> 
         sleeves: fc.array(
           fc.record({
             cash: simple ? money(20_000) : money(20_000, -5_000),
-            units: fc.array(
-              fc.oneof(fc.constant(0), simple ? units(300) : units(300, -100)),
-              { minLength: 4, maxLength: 4 },
-            ),
+            units: fc.array(fc.oneof(fc.constant(0), simple ? units(300) : units(300, -100)), {
+              minLength: 4,
+              maxLength: 4,
+            }),
           }),
           { minLength: n, maxLength: n },
         ),
@@ -82,7 +89,9 @@ function scenarioArb(simple: boolean, netting: boolean): fc.Arbitrary<Scenario> 
             : {
                 costs: r.costs,
                 instruments: Object.fromEntries(
-                  SYMBOLS.flatMap((s, i) => (r.lots[i] === undefined ? [] : [[s, { lot_size: r.lots[i] }]])),
+                  SYMBOLS.flatMap((s, i) =>
+                    r.lots[i] === undefined ? [] : [[s, { lot_size: r.lots[i] }]],
+                  ),
                 ),
               }),
         },
@@ -101,12 +110,20 @@ function scenarioArb(simple: boolean, netting: boolean): fc.Arbitrary<Scenario> 
         lastRebalanceNs: 0n,
       };
       const prices = Object.fromEntries(SYMBOLS.map((s, i) => [s, r.prices[i]!]));
-      return { rebalancer: new Rebalancer(allocator, new PositionSizer(config)), allocator, state, prices };
+      return {
+        rebalancer: new Rebalancer(allocator, new PositionSizer(config)),
+        allocator,
+        state,
+        prices,
+      };
     });
 }
 
 function equityOf(s: Scenario): number {
-  return s.state.sleeves.reduce((sum, sleeve) => sum + sleeveCapital(sleeve, s.prices), s.state.unallocatedCash);
+  return s.state.sleeves.reduce(
+    (sum, sleeve) => sum + sleeveCapital(sleeve, s.prices),
+    s.state.unallocatedCash,
+  );
 }
 
 function planFor(s: Scenario): RebalancePlan {
@@ -123,7 +140,9 @@ describe('rebalance plan properties', () => {
       fc.property(scenarioArb(false, false), (s) => {
         fc.pre(equityOf(s) > 1);
         const plan = planFor(s);
-        const capital = Object.fromEntries(s.state.sleeves.map((sl) => [sl.strategyId, sleeveCapital(sl, s.prices)]));
+        const capital = Object.fromEntries(
+          s.state.sleeves.map((sl) => [sl.strategyId, sleeveCapital(sl, s.prices)]),
+        );
         const { unallocated } = s.allocator.calculateTargets(capital, s.state.unallocatedCash);
         const sum = Object.values(plan.transfers).reduce((a, b) => a + b, 0);
         expect(Math.abs(sum + (unallocated - s.state.unallocatedCash))).toBeLessThanOrEqual(tol(s));
@@ -137,10 +156,17 @@ describe('rebalance plan properties', () => {
       fc.property(scenarioArb(false, false), fc.boolean(), (raw, netting) => {
         fc.pre(equityOf(raw) > 1);
         const s = netting
-          ? { ...raw, rebalancer: new Rebalancer(raw.allocator, new PositionSizer(raw.allocator.config), { netting: true }) }
+          ? {
+              ...raw,
+              rebalancer: new Rebalancer(raw.allocator, new PositionSizer(raw.allocator.config), {
+                netting: true,
+              }),
+            }
           : raw;
         const plan = planFor(s);
-        const capital = Object.fromEntries(s.state.sleeves.map((sl) => [sl.strategyId, sleeveCapital(sl, s.prices)]));
+        const capital = Object.fromEntries(
+          s.state.sleeves.map((sl) => [sl.strategyId, sleeveCapital(sl, s.prices)]),
+        );
         const { targets } = s.allocator.calculateTargets(capital, s.state.unallocatedCash);
         const after = applyPlan(s.state, plan);
         let totalCosts = 0;
@@ -150,10 +176,14 @@ describe('rebalance plan properties', () => {
             .reduce((sum, t) => sum + t.commission + t.slippage, 0);
           totalCosts += costs;
           const target = targets[sleeve.strategyId]!;
-          expect(Math.abs(sleeveCapital(sleeve, s.prices) - (target - costs))).toBeLessThanOrEqual(tol(s));
+          expect(Math.abs(sleeveCapital(sleeve, s.prices) - (target - costs))).toBeLessThanOrEqual(
+            tol(s),
+          );
         }
         expect(Math.abs(plan.estimatedCosts - totalCosts)).toBeLessThanOrEqual(tol(s));
-        expect(portfolioCash(after)).toBeGreaterThanOrEqual(Math.min(0, portfolioCash(s.state)) - tol(s));
+        expect(portfolioCash(after)).toBeGreaterThanOrEqual(
+          Math.min(0, portfolioCash(s.state)) - tol(s),
+        );
       }),
       settings,
     );
@@ -165,7 +195,10 @@ describe('rebalance plan properties', () => {
         fc.pre(equityOf(s) > 1);
         const plan = planFor(s);
         const sides = plan.trades.map((t) => t.side);
-        expect(sides).toEqual([...sides.filter((x) => x === 'sell'), ...sides.filter((x) => x === 'buy')]);
+        expect(sides).toEqual([
+          ...sides.filter((x) => x === 'sell'),
+          ...sides.filter((x) => x === 'buy'),
+        ]);
         plan.trades.forEach((t, i) => expect(t.intentId).toBe(`${plan.planId}:${i}`));
         plan.internalFills!.forEach((f, i) => expect(f.fillId).toBe(`${plan.planId}:net:${i}`));
         const wire = JSON.parse(JSON.stringify(encodeRebalancePlan(plan))) as unknown;
@@ -198,7 +231,8 @@ describe('rebalance plan properties', () => {
         const again = planFor({ ...s, state: applyPlan(s.state, first) });
         expect(again.trades).toEqual([]);
         expect(again.skipped).toEqual([]);
-        for (const amount of Object.values(again.transfers)) expect(Math.abs(amount)).toBeLessThanOrEqual(tol(s));
+        for (const amount of Object.values(again.transfers))
+          expect(Math.abs(amount)).toBeLessThanOrEqual(tol(s));
       }),
       settings,
     );
@@ -209,7 +243,9 @@ describe('rebalance plan properties', () => {
       fc.property(scenarioArb(true, true), (s) => {
         fc.pre(equityOf(s) > 1);
         const netted = applyPlan(s.state, planFor(s));
-        const plain = new Rebalancer(s.allocator, new PositionSizer(s.allocator.config), { netting: false });
+        const plain = new Rebalancer(s.allocator, new PositionSizer(s.allocator.config), {
+          netting: false,
+        });
         const result = plain.createRebalancePlan(s.state, s.prices, NOW);
         if (!result.success) throw result.error;
         const unnetted = applyPlan(s.state, result.data);

@@ -17,7 +17,9 @@ const NOW = 1_750_000_000_000_000_000n;
 
 function close(actual: number | undefined, expected: number, tolerance = 1e-9) {
   expect(actual).toBeDefined();
-  expect(Math.abs(actual! - expected)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
+  expect(Math.abs(actual! - expected)).toBeLessThanOrEqual(
+    tolerance * Math.max(1, Math.abs(expected)),
+  );
 }
 
 function makeRebalancer(portfolio: Record<string, unknown>, options?: RebalanceOptions) {
@@ -31,7 +33,14 @@ function planOf(result: ReturnType<Rebalancer['createRebalancePlan']>): Rebalanc
 }
 
 function tradeSummary(plan: RebalancePlan) {
-  return plan.trades.map((t) => [t.intentId, t.strategyId, t.symbol, t.side, t.quantity, t.referencePrice]);
+  return plan.trades.map((t) => [
+    t.intentId,
+    t.strategyId,
+    t.symbol,
+    t.side,
+    t.quantity,
+    t.referencePrice,
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -80,7 +89,9 @@ const scenarioState: PortfolioStateView = {
 };
 
 describe('three-strategy scenario', () => {
-  const plan = planOf(makeRebalancer(scenarioPortfolio).createRebalancePlan(scenarioState, scenarioPrices, NOW));
+  const plan = planOf(
+    makeRebalancer(scenarioPortfolio).createRebalancePlan(scenarioState, scenarioPrices, NOW),
+  );
 
   it('transfers target - capital', () => {
     close(plan.transfers['A'], -2_500);
@@ -99,7 +110,11 @@ describe('three-strategy scenario', () => {
     ]);
     expect(plan.skipped).toEqual([]);
     expect(plan.planId).toBe('scenario-1750000000000000000');
-    expect(plan.trades.every((t) => t.planId === plan.planId && t.timestampNs === NOW && t.portfolioId === 'scenario')).toBe(true);
+    expect(
+      plan.trades.every(
+        (t) => t.planId === plan.planId && t.timestampNs === NOW && t.portfolioId === 'scenario',
+      ),
+    ).toBe(true);
   });
 
   it('charges commission (with its minimum) and slippage per trade', () => {
@@ -161,11 +176,26 @@ describe('netting', () => {
     ],
   };
   const plan = planOf(
-    makeRebalancer(scenarioPortfolio, { netting: true }).createRebalancePlan(state, scenarioPrices, NOW, { planId: 'p1' }),
+    makeRebalancer(scenarioPortfolio, { netting: true }).createRebalancePlan(
+      state,
+      scenarioPrices,
+      NOW,
+      { planId: 'p1' },
+    ),
   );
 
   it('crosses opposite intents between sleeves as internal fills at no cost', () => {
-    expect(plan.internalFills!.map((f) => [f.fillId, f.strategyId, f.symbol, f.side, f.quantity, f.price, f.fee])).toEqual([
+    expect(
+      plan.internalFills!.map((f) => [
+        f.fillId,
+        f.strategyId,
+        f.symbol,
+        f.side,
+        f.quantity,
+        f.price,
+        f.fee,
+      ]),
+    ).toEqual([
       ['p1:net:0', 'A', 'Y', 'sell', 8, 100, 0],
       ['p1:net:1', 'C', 'Y', 'buy', 8, 100, 0],
       ['p1:net:2', 'B', 'Y', 'sell', 6, 100, 0],
@@ -185,10 +215,14 @@ describe('netting', () => {
   });
 
   it('ends in the same positions as without netting', () => {
-    const plain = planOf(makeRebalancer(scenarioPortfolio).createRebalancePlan(state, scenarioPrices, NOW));
+    const plain = planOf(
+      makeRebalancer(scenarioPortfolio).createRebalancePlan(state, scenarioPrices, NOW),
+    );
     const netted = applyPlan(state, plan);
     const unnetted = applyPlan(state, plain);
-    netted.sleeves.forEach((sleeve, i) => expect(sleeve.positions).toEqual(unnetted.sleeves[i]!.positions));
+    netted.sleeves.forEach((sleeve, i) =>
+      expect(sleeve.positions).toEqual(unnetted.sleeves[i]!.positions),
+    );
   });
 });
 
@@ -210,7 +244,10 @@ function pair(extra: Record<string, unknown> = {}) {
   };
 }
 const pairPrices: PriceMap = { X: 100, Y: 100 };
-function pairState(a: { cash?: number; X?: number } = {}, b: { cash?: number; Y?: number } = {}): PortfolioStateView {
+function pairState(
+  a: { cash?: number; X?: number } = {},
+  b: { cash?: number; Y?: number } = {},
+): PortfolioStateView {
   return {
     portfolioId: 'pair',
     sleeves: [
@@ -236,9 +273,17 @@ describe('edge cases', () => {
     const negative = pairState({ cash: -12_600 }, { cash: -7_500 });
     const result = makeRebalancer(pair()).createRebalancePlan(negative, pairPrices, NOW);
     expect(result.success).toBe(false);
-    if (!result.success) expect([result.error._tag, result.error.code]).toEqual(['RebalanceError', 'portfolio_halted']);
+    if (!result.success)
+      expect([result.error._tag, result.error.code]).toEqual([
+        'RebalanceError',
+        'portfolio_halted',
+      ]);
     // Exactly 0: A -12,500 + 12,500, B -7,500 + 7,500.
-    const zero = makeRebalancer(pair()).createRebalancePlan(pairState({ cash: -12_500 }, { cash: -7_500 }), pairPrices, NOW);
+    const zero = makeRebalancer(pair()).createRebalancePlan(
+      pairState({ cash: -12_500 }, { cash: -7_500 }),
+      pairPrices,
+      NOW,
+    );
     expect(!zero.success && zero.error.code).toBe('portfolio_halted');
   });
 
@@ -246,17 +291,29 @@ describe('edge cases', () => {
     for (const prices of [{ X: 100 }, { X: 100, Y: 0 }, { X: 100, Y: Number.NaN }]) {
       const result = makeRebalancer(pair()).createRebalancePlan(pairState(), prices, NOW);
       expect(result.success).toBe(false);
-      if (!result.success) expect([result.error.code, result.error.strategyId, result.error.symbol]).toEqual(['unvalued_symbol', 'B', 'Y']);
+      if (!result.success)
+        expect([result.error.code, result.error.strategyId, result.error.symbol]).toEqual([
+          'unvalued_symbol',
+          'B',
+          'Y',
+        ]);
     }
     // A symbol with 0 units needs no price.
-    const flat: PortfolioStateView = { ...pairState(), sleeves: [pairState().sleeves[0]!, { strategyId: 'B', cash: 7_500, positions: { Q: 0 } }] };
+    const flat: PortfolioStateView = {
+      ...pairState(),
+      sleeves: [pairState().sleeves[0]!, { strategyId: 'B', cash: 7_500, positions: { Q: 0 } }],
+    };
     expect(makeRebalancer(pair()).createRebalancePlan(flat, pairPrices, NOW).success).toBe(true);
   });
 
   it('a non-tradable symbol is skipped with no_bar, its desired quantity recorded', () => {
     // Without the sale of X the portfolio has no cash (0 before, floor 0) for B's 25 Y: the buy is
     // skipped for cash as well.
-    const plan = planOf(makeRebalancer(pair()).createRebalancePlan(pairState(), pairPrices, NOW, { tradable: (s) => s !== 'X' }));
+    const plan = planOf(
+      makeRebalancer(pair()).createRebalancePlan(pairState(), pairPrices, NOW, {
+        tradable: (s) => s !== 'X',
+      }),
+    );
     expect(plan.skipped.map((s) => [s.strategyId, s.symbol, s.reason])).toEqual([
       ['A', 'X', 'no_bar'],
       ['B', 'Y', 'cash'],
@@ -267,14 +324,20 @@ describe('edge cases', () => {
     // The transfers do not depend on what trades: A still gives 2,500.
     close(plan.transfers['A'], -2_500);
     // With Y not tradable instead, A's sale goes through and B's buy is no_bar.
-    const other = planOf(makeRebalancer(pair()).createRebalancePlan(pairState(), pairPrices, NOW, { tradable: (s) => s !== 'Y' }));
+    const other = planOf(
+      makeRebalancer(pair()).createRebalancePlan(pairState(), pairPrices, NOW, {
+        tradable: (s) => s !== 'Y',
+      }),
+    );
     expect(tradeSummary(other).map((t) => t.slice(1))).toEqual([['A', 'X', 'sell', 25, 100]]);
     expect(other.skipped.map((s) => [s.symbol, s.reason])).toEqual([['Y', 'no_bar']]);
   });
 
   it('lot rounding to zero and min_notional skip with their reasons', () => {
     // Lot 50: -25 X is half a lot -> rounded_to_zero. Y min_notional 3,000 > 2,500 -> below_min_notional.
-    const rebalancer = makeRebalancer(pair({ instruments: { X: { lot_size: 50 }, Y: { lot_size: 1, min_notional: 3_000 } } }));
+    const rebalancer = makeRebalancer(
+      pair({ instruments: { X: { lot_size: 50 }, Y: { lot_size: 1, min_notional: 3_000 } } }),
+    );
     const plan = planOf(rebalancer.createRebalancePlan(pairState(), pairPrices, NOW));
     expect(plan.trades).toEqual([]);
     expect(plan.skipped.map((s) => [s.strategyId, s.symbol, s.reason])).toEqual([
@@ -288,7 +351,9 @@ describe('edge cases', () => {
   it('rounding keeps the residual as sleeve cash', () => {
     // Lot 10: -25 X -> -20 (toward zero), +25 Y -> +20. A's cash 0 - 2,500 + 2,000 = -500 is
     // the residual; capital still equals the target: -500 + 105 x 100 = 10,000.
-    const rebalancer = makeRebalancer(pair({ instruments: { X: { lot_size: 10 }, Y: { lot_size: 10 } } }));
+    const rebalancer = makeRebalancer(
+      pair({ instruments: { X: { lot_size: 10 }, Y: { lot_size: 10 } } }),
+    );
     const plan = planOf(rebalancer.createRebalancePlan(pairState(), pairPrices, NOW));
     expect(tradeSummary(plan).map((t) => t.slice(2, 5))).toEqual([
       ['X', 'sell', 20],
@@ -301,13 +366,34 @@ describe('edge cases', () => {
 
   it('min_trade_value: equal passes, below is skipped', () => {
     // Both trades are worth exactly 2,500.
-    const at = planOf(makeRebalancer(pair(), { minTradeValue: 2_500 }).createRebalancePlan(pairState(), pairPrices, NOW));
+    const at = planOf(
+      makeRebalancer(pair(), { minTradeValue: 2_500 }).createRebalancePlan(
+        pairState(),
+        pairPrices,
+        NOW,
+      ),
+    );
     expect(at.trades).toHaveLength(2);
-    const above = planOf(makeRebalancer(pair(), { minTradeValue: 2_500.01 }).createRebalancePlan(pairState(), pairPrices, NOW));
+    const above = planOf(
+      makeRebalancer(pair(), { minTradeValue: 2_500.01 }).createRebalancePlan(
+        pairState(),
+        pairPrices,
+        NOW,
+      ),
+    );
     expect(above.trades).toEqual([]);
-    expect(above.skipped.map((s) => s.reason)).toEqual(['below_min_trade_value', 'below_min_trade_value']);
+    expect(above.skipped.map((s) => s.reason)).toEqual([
+      'below_min_trade_value',
+      'below_min_trade_value',
+    ]);
     // The config's min_trade_value is the default.
-    const fromConfig = planOf(makeRebalancer(pair({ min_trade_value: 3_000 })).createRebalancePlan(pairState(), pairPrices, NOW));
+    const fromConfig = planOf(
+      makeRebalancer(pair({ min_trade_value: 3_000 })).createRebalancePlan(
+        pairState(),
+        pairPrices,
+        NOW,
+      ),
+    );
     expect(fromConfig.trades).toEqual([]);
   });
 
@@ -369,7 +455,10 @@ describe('edge cases', () => {
 
   it('a zero-capital sleeve with no positions is funded by its transfer alone', () => {
     // A: 125 X = 12,500, B: nothing. Targets 6,250 each: A sells 125 x 0.5 = 62.5 -> 62 X.
-    const state: PortfolioStateView = { ...pairState(), sleeves: [pairState().sleeves[0]!, { strategyId: 'B', cash: 0, positions: {} }] };
+    const state: PortfolioStateView = {
+      ...pairState(),
+      sleeves: [pairState().sleeves[0]!, { strategyId: 'B', cash: 0, positions: {} }],
+    };
     const plan = planOf(makeRebalancer(pair()).createRebalancePlan(state, pairPrices, NOW));
     close(plan.transfers['B'], 6_250);
     expect(tradeSummary(plan).map((t) => t.slice(1, 5))).toEqual([['A', 'X', 'sell', 62]]);
@@ -413,23 +502,38 @@ describe('edge cases', () => {
 
   it('reason: the allocator, then frequency, then the option', () => {
     // Pair drift: A (12,500 - 10,000)/10,000 = 0.25 > 0.05.
-    expect(planOf(makeRebalancer(pair()).createRebalancePlan(pairState(), pairPrices, NOW)).reason).toBe('threshold');
+    expect(
+      planOf(makeRebalancer(pair()).createRebalancePlan(pairState(), pairPrices, NOW)).reason,
+    ).toBe('threshold');
     // At target (A 100 X, B 100 Y) with 24 h passed since lastRebalanceNs: frequency.
-    const calm = { ...pairState({ X: 100 }, { Y: 100 }), lastRebalanceNs: NOW - 86_400_000_000_000n };
+    const calm = {
+      ...pairState({ X: 100 }, { Y: 100 }),
+      lastRebalanceNs: NOW - 86_400_000_000_000n,
+    };
     const daily = makeRebalancer(pair({ rebalance_frequency_hours: 24 }));
     const plan = planOf(daily.createRebalancePlan(calm, pairPrices, NOW));
     expect(plan.reason).toBe('frequency');
     expect(plan.trades).toEqual([]);
     // Nothing fires: the default is threshold; an explicit reason wins.
-    expect(planOf(makeRebalancer(pair()).createRebalancePlan(calm, pairPrices, NOW)).reason).toBe('threshold');
-    expect(planOf(makeRebalancer(pair()).createRebalancePlan(pairState(), pairPrices, NOW, { reason: 'frequency' })).reason).toBe('frequency');
+    expect(planOf(makeRebalancer(pair()).createRebalancePlan(calm, pairPrices, NOW)).reason).toBe(
+      'threshold',
+    );
+    expect(
+      planOf(
+        makeRebalancer(pair()).createRebalancePlan(pairState(), pairPrices, NOW, {
+          reason: 'frequency',
+        }),
+      ).reason,
+    ).toBe('frequency');
   });
 
   it('an allocator override changes the targets for one plan', () => {
     // Weights A .625 / B .375 of 20,000 = 12,500 / 7,500: already at target, no trades.
     const rebalancer = makeRebalancer(pair());
     const allocator = rebalancer.allocator.withWeights({ A: 0.625, B: 0.375 });
-    const plan = planOf(rebalancer.createRebalancePlan(pairState(), pairPrices, NOW, { allocator }));
+    const plan = planOf(
+      rebalancer.createRebalancePlan(pairState(), pairPrices, NOW, { allocator }),
+    );
     expect(plan.trades).toEqual([]);
     close(plan.transfers['A'], 0);
   });

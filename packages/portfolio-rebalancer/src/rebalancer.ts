@@ -62,7 +62,11 @@ export class Rebalancer {
   private readonly sizer: RebalanceSizer;
   private readonly options: RebalanceOptions;
 
-  constructor(allocator: AllocationCalculator, sizer: RebalanceSizer, options: RebalanceOptions = {}) {
+  constructor(
+    allocator: AllocationCalculator,
+    sizer: RebalanceSizer,
+    options: RebalanceOptions = {},
+  ) {
     this.allocator = allocator;
     this.sizer = sizer;
     this.options = options;
@@ -118,7 +122,12 @@ export class Rebalancer {
 
     const allocation = allocator.calculateTargets(capitalById, state.unallocatedCash);
     if (!(allocation.equity > 0)) {
-      return failure(new RebalanceError('portfolio_halted', `portfolio equity is ${String(allocation.equity)} (<= 0)`));
+      return failure(
+        new RebalanceError(
+          'portfolio_halted',
+          `portfolio equity is ${String(allocation.equity)} (<= 0)`,
+        ),
+      );
     }
     const targets = allocation.targets;
     const transfers: Record<string, number> = {};
@@ -159,22 +168,44 @@ export class Rebalancer {
         }
         const price = prices[symbol]!;
         const quantity = this.admit(id, symbol, desired, price, minTradeValue, skip);
-        if (quantity !== 0) legs.push({ sleeve: i, strategyId: id, symbol, price, quantity, commission: 0, slippage: 0 });
+        if (quantity !== 0)
+          legs.push({
+            sleeve: i,
+            strategyId: id,
+            symbol,
+            price,
+            quantity,
+            commission: 0,
+            slippage: 0,
+          });
       }
     }
 
     let internalFills: FillEvent[] | undefined;
     let nettingSavings = 0;
     if (netting) {
-      const costsBefore = legs.reduce((sum, leg) => sum + costOf(leg.quantity * leg.price, costModel), 0);
+      const costsBefore = legs.reduce(
+        (sum, leg) => sum + costOf(leg.quantity * leg.price, costModel),
+        0,
+      );
       const crossed = crossLegs(legs, planId, state.portfolioId, nowNs);
       internalFills = crossed.fills;
       legs = [];
       for (const leg of crossed.legs) {
-        const quantity = this.admit(leg.strategyId, leg.symbol, leg.quantity, leg.price, minTradeValue, skip);
+        const quantity = this.admit(
+          leg.strategyId,
+          leg.symbol,
+          leg.quantity,
+          leg.price,
+          minTradeValue,
+          skip,
+        );
         if (quantity !== 0) legs.push({ ...leg, quantity });
       }
-      const costsAfter = legs.reduce((sum, leg) => sum + costOf(leg.quantity * leg.price, costModel), 0);
+      const costsAfter = legs.reduce(
+        (sum, leg) => sum + costOf(leg.quantity * leg.price, costModel),
+        0,
+      );
       nettingSavings = Math.max(0, costsBefore - costsAfter);
     }
 
@@ -193,7 +224,10 @@ export class Rebalancer {
     }
 
     // Sells first, then buys; each group in sleeve order, then symbol order within the sleeve.
-    const ordered = [...legs.filter((leg) => leg.quantity < 0), ...legs.filter((leg) => leg.quantity > 0)];
+    const ordered = [
+      ...legs.filter((leg) => leg.quantity < 0),
+      ...legs.filter((leg) => leg.quantity > 0),
+    ];
     const trades: PlannedTrade[] = ordered.map((leg, index) => ({
       intentId: `${planId}:${index}`,
       planId,
@@ -223,7 +257,11 @@ export class Rebalancer {
       const target = targets[id]!;
       const capitalAfter = target - (costsById[id] ?? 0);
       const driftAfter =
-        target !== 0 ? (capitalAfter - target) / target : equityAfter > 0 ? capitalAfter / equityAfter : 0;
+        target !== 0
+          ? (capitalAfter - target) / target
+          : equityAfter > 0
+            ? capitalAfter / equityAfter
+            : 0;
       expectedDriftReduction[id] = Math.abs(driftBefore[id] ?? 0) - Math.abs(driftAfter);
     }
 
@@ -292,7 +330,8 @@ export class Rebalancer {
     };
     const spend = (scale: number): number => {
       let total = 0;
-      for (const leg of buys) total += costOf(scaledQuantity(leg, scale) * leg.price, costModel, true);
+      for (const leg of buys)
+        total += costOf(scaledQuantity(leg, scale) * leg.price, costModel, true);
       return total;
     };
     let low = 0;
@@ -312,7 +351,8 @@ export class Rebalancer {
         continue;
       }
       const quantity = scaledQuantity(leg, low);
-      if (quantity < leg.quantity) skip(leg.strategyId, leg.symbol, leg.quantity - quantity, 'cash');
+      if (quantity < leg.quantity)
+        skip(leg.strategyId, leg.symbol, leg.quantity - quantity, 'cash');
       if (quantity === 0) continue;
       const costs = calculateTradeCosts(quantity * leg.price, costModel);
       kept.push({ ...leg, quantity, commission: costs.commission, slippage: costs.slippage });
@@ -388,7 +428,9 @@ function crossLegs(
     }
   }
   return {
-    legs: remaining.filter((leg) => leg.quantity !== 0).map(({ original: _original, ...leg }) => leg),
+    legs: remaining
+      .filter((leg) => leg.quantity !== 0)
+      .map(({ original: _original, ...leg }) => leg),
     fills,
   };
 }

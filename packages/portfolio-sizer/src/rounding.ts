@@ -19,6 +19,7 @@ export function roundUnitsToLot(units: number, lotSize: number | undefined): num
   if (whole === 0) return 0;
   // A decimal lot (0.1, 0.01, 0.25) divides: 3 / 10 is the double nearest 0.3, 3 x 0.1 is not.
   const perUnit = Math.round(1 / lotSize);
-  if (perUnit >= 1 && Math.abs(1 / lotSize - perUnit) <= LOT_TOLERANCE * perUnit) return whole / perUnit;
+  if (perUnit >= 1 && Math.abs(1 / lotSize - perUnit) <= LOT_TOLERANCE * perUnit)
+    return whole / perUnit;
   return whole * lotSize;
 }

@@ -36,7 +36,12 @@ describe('PositionSizer properties', () => {
         if (s.symbolCap !== undefined) limits.max_symbol_notional = s.symbolCap;
         const config = makeConfig(
           {
-            instruments: { X: { ...(s.lot === undefined ? {} : { lot_size: s.lot }), min_notional: s.minNotional } },
+            instruments: {
+              X: {
+                ...(s.lot === undefined ? {} : { lot_size: s.lot }),
+                min_notional: s.minNotional,
+              },
+            },
             ...(Object.keys(limits).length > 0 ? { limits } : {}),
           },
           s.risk,
@@ -62,10 +67,15 @@ describe('PositionSizer properties', () => {
           expect(size.reason).not.toBeNull();
         }
         if (s.leverage !== undefined) {
-          expect(size.notional + s.grossElsewhere <= s.leverage * s.equity * (1 + TOL) || size.units === 0).toBe(true);
+          expect(
+            size.notional + s.grossElsewhere <= s.leverage * s.equity * (1 + TOL) ||
+              size.units === 0,
+          ).toBe(true);
         }
         if (s.symbolCap !== undefined) {
-          expect(size.notional + s.symbolElsewhere <= s.symbolCap * (1 + TOL) || size.units === 0).toBe(true);
+          expect(
+            size.notional + s.symbolElsewhere <= s.symbolCap * (1 + TOL) || size.units === 0,
+          ).toBe(true);
         }
         // Rounding toward zero loses less than one lot of the capacity (when nothing else zeroed it).
         if (size.reason === null && s.lot !== undefined && size.limitedBy === null) {
@@ -89,7 +99,8 @@ describe('PositionSizer properties', () => {
           expect(Math.abs(once)).toBeLessThanOrEqual(Math.abs(units) * (1 + TOL));
           expect(once === 0 || Math.sign(once) === Math.sign(units)).toBe(true);
           expect(isWholeLots(once, lot)).toBe(true);
-          if (lot !== undefined) expect(Math.abs(units) - Math.abs(once)).toBeLessThan(lot * (1 + TOL));
+          if (lot !== undefined)
+            expect(Math.abs(units) - Math.abs(once)).toBeLessThan(lot * (1 + TOL));
         },
       ),
       RUNS,
@@ -103,7 +114,9 @@ describe('PositionSizer properties', () => {
         // count x 0.1 computed in floats may sit just below count lots; it must still be count lots
         const units = sizer.roundToLot('LOT', count * 0.1);
         expect(Math.round(units / 0.1)).toBe(count);
-        expect(Math.abs(units / 0.1 - count)).toBeLessThanOrEqual(TOL * Math.max(1, Math.abs(count)));
+        expect(Math.abs(units / 0.1 - count)).toBeLessThanOrEqual(
+          TOL * Math.max(1, Math.abs(count)),
+        );
       }),
       RUNS,
     );

@@ -59,13 +59,25 @@ describe('PositionSizer.calculatePositionSize', () => {
   it('gives 0 with lot_exceeds_capital when one lot costs more than the capital', () => {
     // BIG lot 100 at 150 costs 15000 > 10000; nothing deployed, residual 10000
     const size = sizer.calculatePositionSize('A', 'BIG', 10000, 150);
-    expect(size).toEqual({ units: 0, notional: 0, residual: 10000, reason: 'lot_exceeds_capital', limitedBy: null });
+    expect(size).toEqual({
+      units: 0,
+      notional: 0,
+      residual: 10000,
+      reason: 'lot_exceeds_capital',
+      limitedBy: null,
+    });
   });
 
   it('gives 0 below the min notional', () => {
     // MINN (min 500): 400 / 10 = 40 units, notional 400 < 500 -> 0, residual 400
     const size = sizer.calculatePositionSize('A', 'MINN', 400, 10);
-    expect(size).toEqual({ units: 0, notional: 0, residual: 400, reason: 'below_min_notional', limitedBy: null });
+    expect(size).toEqual({
+      units: 0,
+      notional: 0,
+      residual: 400,
+      reason: 'below_min_notional',
+      limitedBy: null,
+    });
     // 600 / 10 = 60 units, notional 600 >= 500 -> kept
     expect(sizer.calculatePositionSize('A', 'MINN', 600, 10).units).toBe(60);
   });
@@ -82,15 +94,26 @@ describe('PositionSizer.calculatePositionSize', () => {
     expect(sizer.calculatePositionSize('A', 'FRAC', 1000, 10, 0).reason).toBe('zero_capital');
   });
 
-  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('throws invalid_price for price %s', (price) => {
-    expect(thrown(() => sizer.calculatePositionSize('A', 'FRAC', 1000, price)).code).toBe('invalid_price');
-    expect(thrown(() => sizer.roundTrade('FRAC', 1, price)).code).toBe('invalid_price');
-  });
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])(
+    'throws invalid_price for price %s',
+    (price) => {
+      expect(thrown(() => sizer.calculatePositionSize('A', 'FRAC', 1000, price)).code).toBe(
+        'invalid_price',
+      );
+      expect(thrown(() => sizer.roundTrade('FRAC', 1, price)).code).toBe('invalid_price');
+    },
+  );
 
   it('throws unknown_strategy and invalid_input', () => {
-    expect(thrown(() => sizer.calculatePositionSize('Z', 'FRAC', 1000, 10)).code).toBe('unknown_strategy');
-    expect(thrown(() => sizer.calculatePositionSize('A', 'FRAC', Number.NaN, 10)).code).toBe('invalid_input');
-    expect(thrown(() => sizer.calculatePositionSize('A', 'FRAC', 1000, 10, Number.NaN)).code).toBe('invalid_input');
+    expect(thrown(() => sizer.calculatePositionSize('Z', 'FRAC', 1000, 10)).code).toBe(
+      'unknown_strategy',
+    );
+    expect(thrown(() => sizer.calculatePositionSize('A', 'FRAC', Number.NaN, 10)).code).toBe(
+      'invalid_input',
+    );
+    expect(thrown(() => sizer.calculatePositionSize('A', 'FRAC', 1000, 10, Number.NaN)).code).toBe(
+      'invalid_input',
+    );
   });
 });
 
@@ -106,7 +129,13 @@ describe('portfolio limits', () => {
       portfolioEquity: 100000,
       grossNotionalElsewhere: 140000,
     });
-    expect(size).toEqual({ units: 100, notional: 10000, residual: 20000, reason: null, limitedBy: 'max_gross_leverage' });
+    expect(size).toEqual({
+      units: 100,
+      notional: 10000,
+      residual: 20000,
+      reason: null,
+      limitedBy: 'max_gross_leverage',
+    });
   });
 
   it('scales down to the symbol notional room across sleeves, the tighter limit winning', () => {
@@ -133,12 +162,21 @@ describe('portfolio limits', () => {
       portfolioEquity: 100000,
       grossNotionalElsewhere: 160000,
     });
-    expect(size).toEqual({ units: 0, notional: 0, residual: 30000, reason: 'zero_capital', limitedBy: 'max_gross_leverage' });
+    expect(size).toEqual({
+      units: 0,
+      notional: 0,
+      residual: 30000,
+      reason: 'zero_capital',
+      limitedBy: 'max_gross_leverage',
+    });
   });
 
   it('is not limited when the budget fits', () => {
     // budget 10000 < gross room 150000 and < symbol room 20000
-    expect(limited.calculatePositionSize('A', 'FRAC', 10000, 100, 1, { portfolioEquity: 100000 }).limitedBy).toBeNull();
+    expect(
+      limited.calculatePositionSize('A', 'FRAC', 10000, 100, 1, { portfolioEquity: 100000 })
+        .limitedBy,
+    ).toBeNull();
   });
 });
 

@@ -3,7 +3,8 @@ import type { PortfolioConfig } from '@njord/portfolio-contracts';
 import { SizerError } from './errors.js';
 import { roundUnitsToLot } from './rounding.js';
 
-export type SizeReason = 'zero_capital' | 'rounded_to_zero' | 'below_min_notional' | 'lot_exceeds_capital';
+export type SizeReason =
+  'zero_capital' | 'rounded_to_zero' | 'below_min_notional' | 'lot_exceeds_capital';
 export type SizeLimit = 'max_gross_leverage' | 'max_symbol_notional';
 
 export interface PositionSize {
@@ -42,7 +43,10 @@ const FRACTIONAL: InstrumentRule = Object.freeze({ lotSize: undefined, minNotion
 
 function checkPrice(price: number): void {
   if (!(price > 0) || !Number.isFinite(price)) {
-    throw new SizerError('invalid_price', `price must be a finite number > 0, got ${String(price)}`);
+    throw new SizerError(
+      'invalid_price',
+      `price must be a finite number > 0, got ${String(price)}`,
+    );
   }
 }
 
@@ -73,7 +77,8 @@ export class PositionSizer {
   constructor(config: PortfolioConfig) {
     this.config = config;
     const risk = new Map<string, number>();
-    for (const allocation of config.allocations) risk.set(allocation.strategyId, allocation.riskMultiplier);
+    for (const allocation of config.allocations)
+      risk.set(allocation.strategyId, allocation.riskMultiplier);
     this.risk = risk;
     const instruments = new Map<string, InstrumentRule>();
     for (const [symbol, spec] of Object.entries(config.instruments)) {
@@ -88,7 +93,10 @@ export class PositionSizer {
   riskMultiplier(strategyId: string): number {
     const multiplier = this.risk.get(strategyId);
     if (multiplier === undefined) {
-      throw new SizerError('unknown_strategy', `strategy ${JSON.stringify(strategyId)} is not in portfolio ${this.config.id}`);
+      throw new SizerError(
+        'unknown_strategy',
+        `strategy ${JSON.stringify(strategyId)} is not in portfolio ${this.config.id}`,
+      );
     }
     return multiplier;
   }
@@ -97,7 +105,10 @@ export class PositionSizer {
   applyRiskMultiplier(baseSize: number, riskMultiplier: number): number {
     checkFinite('baseSize', baseSize);
     if (!(riskMultiplier > 0) || !Number.isFinite(riskMultiplier)) {
-      throw new SizerError('invalid_input', `riskMultiplier must be a finite number > 0, got ${String(riskMultiplier)}`);
+      throw new SizerError(
+        'invalid_input',
+        `riskMultiplier must be a finite number > 0, got ${String(riskMultiplier)}`,
+      );
     }
     return baseSize * riskMultiplier;
   }
@@ -129,7 +140,8 @@ export class PositionSizer {
     if (quantity === 0) return { quantity: 0, reason: null };
     const rounded = roundUnitsToLot(quantity, rule.lotSize);
     if (rounded === 0) return { quantity: 0, reason: 'rounded_to_zero' };
-    if (Math.abs(rounded) * price < rule.minNotional) return { quantity: 0, reason: 'below_min_notional' };
+    if (Math.abs(rounded) * price < rule.minNotional)
+      return { quantity: 0, reason: 'below_min_notional' };
     return { quantity: rounded, reason: null };
   }
 
@@ -186,7 +198,10 @@ export class PositionSizer {
     const magnitude = roundUnitsToLot(capacity / currentPrice, rule.lotSize);
     if (magnitude === 0) {
       const lot = rule.lotSize;
-      const reason: SizeReason = lot !== undefined && lot * currentPrice > capacity ? 'lot_exceeds_capital' : 'rounded_to_zero';
+      const reason: SizeReason =
+        lot !== undefined && lot * currentPrice > capacity
+          ? 'lot_exceeds_capital'
+          : 'rounded_to_zero';
       return sized(0, currentPrice, budget, reason, limitedBy);
     }
     if (magnitude * currentPrice < rule.minNotional) {

@@ -8,8 +8,20 @@ export function makeConfig(extra: Record<string, unknown> = {}, riskB = 0.8): Po
       total_capital: 100000,
       rebalance_threshold: 0.05,
       allocations: [
-        { strategy_id: 'A', target_weight: 0.5, min_capital: 0, max_capital: 100000, risk_multiplier: 1 },
-        { strategy_id: 'B', target_weight: 0.5, min_capital: 0, max_capital: 100000, risk_multiplier: riskB },
+        {
+          strategy_id: 'A',
+          target_weight: 0.5,
+          min_capital: 0,
+          max_capital: 100000,
+          risk_multiplier: 1,
+        },
+        {
+          strategy_id: 'B',
+          target_weight: 0.5,
+          min_capital: 0,
+          max_capital: 100000,
+          risk_multiplier: riskB,
+        },
       ],
       instruments: {
         LOT: { lot_size: 0.1 },

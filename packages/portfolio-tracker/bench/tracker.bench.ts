@@ -14,7 +14,12 @@ const config = parsePortfolioConfig({
     total_capital: 1_000_000,
     rebalance_threshold: 0.05,
     rebalance_frequency_hours: 24,
-    allocations: STRATEGIES.map((id) => ({ strategy_id: id, target_weight: 1 / 3, min_capital: 0, max_capital: 1e9 })),
+    allocations: STRATEGIES.map((id) => ({
+      strategy_id: id,
+      target_weight: 1 / 3,
+      min_capital: 0,
+      max_capital: 1e9,
+    })),
   },
 });
 
@@ -67,7 +72,8 @@ const format = (n: number): string => Math.round(n).toLocaleString('en-US');
 {
   const warm = new PortfolioTracker(config);
   for (const fill of makeFills(200_000, 'warm', 7)) warm.onFill(fill);
-  for (let i = 0; i < 200_000; i++) warm.setMark(SYMBOLS[i % SYMBOLS.length] as string, 100 + (i % 7), BigInt(i));
+  for (let i = 0; i < 200_000; i++)
+    warm.setMark(SYMBOLS[i % SYMBOLS.length] as string, 100 + (i % 7), BigInt(i));
 }
 
 const ROUNDS = 5;
@@ -116,7 +122,9 @@ const markStart = performance.now();
 for (let i = 0; i < MARKS; i++) markTracker.setMark(SYMBOLS[i % 20] as string, 100 + (i & 7), 1n);
 const markRate = MARKS / ((performance.now() - markStart) / 1000);
 const gcCount = await gcs.stop();
-console.log(`setMark: ${format(markRate)} marks/s; garbage collections during ${format(MARKS)} calls: ${gcCount} (0 = allocation-free)`);
+console.log(
+  `setMark: ${format(markRate)} marks/s; garbage collections during ${format(MARKS)} calls: ${gcCount} (0 = allocation-free)`,
+);
 
 const SNAPSHOTS = 20_000;
 const snapStart = performance.now();
