@@ -97,9 +97,12 @@ export class PortfolioBacktestEngine {
     const lastStep =
       this.options.end === undefined ? data.steps - 1 : data.stepAtOrBefore(this.options.end);
     if (firstStep > lastStep || firstStep >= data.steps || lastStep < 0) {
+      const iso = (ns: bigint) =>
+        new Date(Number(ns / 1_000_000n)).toISOString().replace('T00:00:00.000Z', '');
+      const asked = `${this.options.start === undefined ? 'the first bar' : iso(this.options.start)} to ${this.options.end === undefined ? 'the last bar' : iso(this.options.end)}`;
       throw new BacktestError(
         'empty_range',
-        `${data.source}: no bar between the start and the end of the range`,
+        `${data.source}: no bar between the start and the end of the range (asked ${asked}; the data has ${iso(data.timestamps[0] as bigint)} to ${iso(data.timestamps[data.steps - 1] as bigint)})`,
       );
     }
     return { firstStep, lastStep };
