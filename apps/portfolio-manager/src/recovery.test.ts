@@ -5,12 +5,10 @@ import {
   type PortfolioConfig,
   type RebalancePlan,
 } from '@njord/portfolio-contracts';
-import { PortfolioTracker } from '@njord/portfolio-tracker';
+import { MarkGuard, PlanBook, PortfolioTracker } from '@njord/portfolio-tracker';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RawJournalLine } from './adapters/journal-file.js';
-import { MarkGuard } from './mark-guard.js';
-import { PlanBook } from './plan-book.js';
 import { checkpointBody, hashPortfolioConfig, replayJournal } from './recovery.js';
 import { LiveRiskAdjuster } from './risk-adjustment.js';
 import { portfolioYaml } from './test-support.js';

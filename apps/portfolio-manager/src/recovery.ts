@@ -9,10 +9,15 @@ import {
   parsePortfolioConfig,
   type PortfolioConfig,
 } from '@njord/portfolio-contracts';
-import { PortfolioTracker, type TrackerStateJson } from '@njord/portfolio-tracker';
+import {
+  MarkGuard,
+  type MarkGuardJson,
+  PlanBook,
+  type PlanBookJson,
+  PortfolioTracker,
+  type TrackerStateJson,
+} from '@njord/portfolio-tracker';
 import type { RawJournalLine } from './adapters/journal-file.js';
-import { MarkGuard, type MarkGuardJson } from './mark-guard.js';
-import { PlanBook, type PlanBookJson } from './plan-book.js';
 import {
   DEFAULT_RETURN_SAMPLING,
   LiveRiskAdjuster,

@@ -14,7 +14,7 @@ import {
 } from '@njord/portfolio-contracts';
 import { Rebalancer } from '@njord/portfolio-rebalancer';
 import { PositionSizer } from '@njord/portfolio-sizer';
-import type { PortfolioTracker } from '@njord/portfolio-tracker';
+import type { MarkGuard, PlanBook, PortfolioTracker } from '@njord/portfolio-tracker';
 import { type Clock, systemClock } from './adapters/clock.js';
 import { FileJournal, scanJournal } from './adapters/journal-file.js';
 import { type LockOptions, PortfolioLock } from './adapters/lock.js';
@@ -37,8 +37,6 @@ import {
 import { type LoadedConfig, redactRedisUrl } from './config.js';
 import { JournalWriter } from './journal.js';
 import type { Logger } from './logger.js';
-import type { MarkGuard } from './mark-guard.js';
-import type { PlanBook } from './plan-book.js';
 import { checkpointBody, hashPortfolioConfig, replayJournal } from './recovery.js';
 import { LiveRiskAdjuster, type ReturnSamplingOptions } from './risk-adjustment.js';
 

@@ -1,4 +1,5 @@
-// Public API of @njord/portfolio-risk: risk-adjusted weights, rolling window statistics, solvers.
+// Public API of @njord/portfolio-risk: risk-adjusted weights, rolling window statistics, solvers,
+// and live return sampling.
 export { RiskAdjustedAllocator } from './risk-adjusted-allocator.js';
 export type {
   PerformanceHistory,
@@ -42,6 +43,12 @@ export {
   shrinkCovarianceToDiagonal,
 } from './covariance.js';
 export { calculateFlowAdjustedReturn } from './flow-adjusted-return.js';
+export { decodeReturnHistory, ReturnSampler } from './return-sampler.js';
+export type {
+  ReturnHistoryWire,
+  ReturnSamplerJson,
+  ReturnSamplerOptions,
+} from './return-sampler.js';
 export { DEFAULT_PERIODS_PER_YEAR, inferPeriodsPerYear } from './periods-per-year.js';
 export { RISK_ERROR_CODES, RiskError } from './errors.js';
 export type { RiskErrorCode } from './errors.js';

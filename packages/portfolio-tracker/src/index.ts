@@ -1,4 +1,5 @@
-// Public API of @njord/portfolio-tracker: sleeves from fills and marks, snapshots, plans, checkpoints.
+// Public API of @njord/portfolio-tracker: sleeves from fills and marks, snapshots, plans, checkpoints,
+// and the live input filters (the mark guard, the book of plans in flight).
 export { DUST_TOLERANCE } from './book.js';
 export { isTrackerError, TRACKER_ERROR_CODES, TrackerError } from './errors.js';
 export type { TrackerErrorCode } from './errors.js';
@@ -12,3 +13,7 @@ export type {
 } from './state-json.js';
 export { PortfolioTracker } from './tracker.js';
 export type { FillOutcome, PositionReport, SleeveReport, TrackerOptions } from './tracker.js';
+export { MarkGuard } from './mark-guard.js';
+export type { MarkGuardJson, MarkVerdict } from './mark-guard.js';
+export { PlanBook } from './plan-book.js';
+export type { PlanBookJson } from './plan-book.js';

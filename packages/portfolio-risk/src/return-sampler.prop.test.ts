@@ -1,7 +1,7 @@
 // Properties of the live return sampler: telescoping returns, checkpoint round trips, bounded memory.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ReturnSampler, type ReturnSamplerJson } from './risk-adjustment.js';
+import { ReturnSampler, type ReturnSamplerJson } from './return-sampler.js';
 
 type Event =
   { kind: 'snapshot'; dt: number; a: number; b: number } | { kind: 'transfer'; amount: number };

@@ -1,16 +1,22 @@
 // Input hygiene for price marks: a mark jumping more than `max_mark_jump` from the last
 // accepted one is rejected, unless the mark before it (rejected too) confirms the new level.
 
+/** What `MarkGuard.check` says of a mark: apply it, or why not. */
 export type MarkVerdict =
   | { readonly kind: 'accept' }
   | { readonly kind: 'stale'; readonly lastTimestampNs: bigint }
   | { readonly kind: 'jump'; readonly lastPrice: number; readonly jump: number };
 
+/** A `MarkGuard`'s state in a checkpoint (timestamps as decimal strings of ns). */
 export interface MarkGuardJson {
   readonly last: Record<string, { readonly price: number; readonly timestamp_ns: string }>;
   readonly rejected: Record<string, number>;
 }
 
+/**
+ * The `max_mark_jump` filter of the live manager (DESIGN.md), per symbol. Pure: the caller
+ * passes each mark's time and reports what it did with the verdict (`accept` or `reject`).
+ */
 export class MarkGuard {
   private readonly last = new Map<string, { price: number; timestampNs: bigint }>();
   /** The last rejected price per symbol, while no mark has been accepted since. */
@@ -35,11 +41,13 @@ export class MarkGuard {
     return { kind: 'jump', lastPrice: last.price, jump };
   }
 
+  /** Records a mark as applied: the new reference; a remembered rejected mark is forgotten. */
   accept(symbol: string, price: number, timestampNs: bigint): void {
     this.last.set(symbol, { price, timestampNs });
     this.rejected.delete(symbol);
   }
 
+  /** Records a mark as rejected (dead-lettered): the next one may confirm its level. */
   reject(symbol: string, price: number): void {
     this.rejected.set(symbol, price);
   }
@@ -51,6 +59,7 @@ export class MarkGuard {
     return { last, rejected: Object.fromEntries(this.rejected) };
   }
 
+  /** The guard of a checkpoint (`undefined`: a fresh guard); `maxJump` comes from the config. */
   static fromJSON(maxJump: number, json: MarkGuardJson | undefined): MarkGuard {
     const guard = new MarkGuard(maxJump);
     if (!json) return guard;

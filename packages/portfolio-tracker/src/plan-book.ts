@@ -8,7 +8,7 @@ import {
   type RebalancePlanWire,
 } from '@njord/portfolio-contracts';
 
-/** Relative tolerance under which an intent counts as filled. */
+/** Relative tolerance (of the intent's quantity) under which an intent counts as filled. */
 const FILL_TOLERANCE = 1e-9;
 
 interface PlanEntry {
@@ -18,6 +18,7 @@ interface PlanEntry {
   readonly remaining: Map<string, number>;
 }
 
+/** A `PlanBook`'s state in a checkpoint: each plan on the wire, its flag and what is left to fill. */
 export interface PlanBookJson {
   readonly plans: readonly {
     readonly plan: RebalancePlanWire;
@@ -26,10 +27,16 @@ export interface PlanBookJson {
   }[];
 }
 
+/**
+ * Rebalance plans in flight: a plan is added when journaled, marked published once its intents
+ * are out, and its intents count as filled by fills carrying their `intent_id` (partial fills add
+ * up). Pure: every time (`nowNs`) and the timeout are passed in.
+ */
 export class PlanBook {
   private readonly plans = new Map<string, PlanEntry>();
   private readonly intentToPlan = new Map<string, string>();
 
+  /** Tracks a plan: every trade's intent unfilled, by its full quantity. */
   add(plan: RebalancePlan, published = false): void {
     const remaining = new Map<string, number>();
     for (const trade of plan.trades) {
@@ -39,6 +46,7 @@ export class PlanBook {
     this.plans.set(plan.planId, { plan, published, remaining });
   }
 
+  /** The plan's intents were published (an unknown id is ignored). */
   markPublished(planId: string): void {
     const entry = this.plans.get(planId);
     if (entry) entry.published = true;
@@ -84,10 +92,12 @@ export class PlanBook {
     }
   }
 
+  /** Intents of the plan not yet filled (0 for an unknown plan). */
   unfilledIntents(planId: string): number {
     return this.plans.get(planId)?.remaining.size ?? 0;
   }
 
+  /** Plans tracked. */
   get size(): number {
     return this.plans.size;
   }
@@ -102,6 +112,7 @@ export class PlanBook {
     };
   }
 
+  /** The book of a checkpoint (`undefined`: an empty book), with each intent's progress. */
   static fromJSON(json: PlanBookJson | undefined): PlanBook {
     const book = new PlanBook();
     for (const item of json?.plans ?? []) {
