@@ -15,6 +15,11 @@ const cases: Case[] = [
     runs: 7,
   },
   {
+    name: '5,000 daily bars x 3 strategies, a rebalance every bar, risk-adjusted targets',
+    options: { bars: 5000, rebalanceEvery: 1, baseTargets: true, adjustEveryBars: 5 },
+    runs: 7,
+  },
+  {
     name: '5,000 daily bars x 3 strategies, threshold only',
     options: { bars: 5000, rebalanceEvery: 0 },
     runs: 7,

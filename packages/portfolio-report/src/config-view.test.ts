@@ -59,4 +59,25 @@ describe('describeConfig', () => {
     ]);
     expect(describeConfig({}).allocations).toEqual([]);
   });
+
+  it('reads the risk adjustment, and keeps one that is not an object among the other keys', () => {
+    const view = describeConfig({
+      risk_adjustment: {
+        method: 'inverse_volatility',
+        lookback_period_days: 60,
+        adjustment_sensitivity: 1,
+      },
+    });
+    expect(view.riskAdjustment).toEqual({
+      method: 'inverse_volatility',
+      lookbackPeriodDays: 60,
+      adjustmentSensitivity: 1,
+      adjustEveryHours: null,
+    });
+    expect(view.other).toEqual([]);
+    const odd = describeConfig({ risk_adjustment: 'sometimes' });
+    expect(odd.riskAdjustment).toBeNull();
+    expect(odd.other).toEqual([['risk_adjustment', 'sometimes']]);
+    expect(describeConfig({}).riskAdjustment).toBeNull();
+  });
 });

@@ -12,6 +12,15 @@ export interface AllocationView {
   readonly params: unknown;
 }
 
+/** The config's `risk_adjustment` (DESIGN.md); a field missing or of the wrong type is null. */
+export interface RiskAdjustmentView {
+  readonly method: string | null;
+  readonly lookbackPeriodDays: number | null;
+  readonly adjustmentSensitivity: number | null;
+  /** Null when absent: the backtest then adjusts at every bar. */
+  readonly adjustEveryHours: number | null;
+}
+
 export interface ConfigView {
   readonly description: string | null;
   readonly totalCapital: number | null;
@@ -26,7 +35,9 @@ export interface ConfigView {
   readonly fillModel: string | null;
   readonly riskFreeRate: number | null;
   readonly periodsPerYear: number | null;
-  /** Every other key, shown as JSON text (limits, instruments, risk adjustment, future keys). */
+  /** Null without `risk_adjustment` (or when it is not an object, then it is in `other`). */
+  readonly riskAdjustment: RiskAdjustmentView | null;
+  /** Every other key, shown as JSON text (limits, instruments, future keys). */
   readonly other: readonly (readonly [string, unknown])[];
 }
 
@@ -78,11 +89,22 @@ function readAllocation(raw: unknown, index: number): AllocationView {
   };
 }
 
+function readRiskAdjustment(raw: unknown): RiskAdjustmentView | null {
+  if (!isRecord(raw)) return null;
+  return {
+    method: readString(raw, 'method'),
+    lookbackPeriodDays: readNumber(raw, 'lookback_period_days'),
+    adjustmentSensitivity: readNumber(raw, 'adjustment_sensitivity'),
+    adjustEveryHours: readNumber(raw, 'adjust_every_hours'),
+  };
+}
+
 /** Never throws: the config of a result is shown as it is, whatever it holds. */
 export function describeConfig(config: Readonly<Record<string, unknown>>): ConfigView {
   const allocations = Array.isArray(config.allocations) ? config.allocations : [];
   const costs = config.costs;
   const netting = config.netting;
+  const riskAdjustment = readRiskAdjustment(config.risk_adjustment);
   return {
     description: readString(config, 'description'),
     totalCapital: readNumber(config, 'total_capital'),
@@ -97,8 +119,11 @@ export function describeConfig(config: Readonly<Record<string, unknown>>): Confi
     fillModel: readString(config, 'fill_model'),
     riskFreeRate: readNumber(config, 'risk_free_rate'),
     periodsPerYear: readNumber(config, 'periods_per_year'),
+    riskAdjustment,
     other: Object.keys(config)
-      .filter((key) => !SHOWN_KEYS.has(key))
+      .filter(
+        (key) => !SHOWN_KEYS.has(key) && !(key === 'risk_adjustment' && riskAdjustment !== null),
+      )
       .sort()
       .map((key) => [key, config[key]] as const),
   };

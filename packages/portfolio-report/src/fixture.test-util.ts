@@ -32,6 +32,33 @@ export interface FixtureOptions {
   readonly volatility?: number;
   /** Adds a netted fill to the first rebalance and leaves the last rebalance's first trade unfilled. */
   readonly exerciseStatuses?: boolean;
+  /**
+   * A risk-adjusted run: the config gets `risk_adjustment`, every point records
+   * `base_targets` (the config's weights x equity) and its `targets` (which drift and the
+   * rebalances follow) use tilted weights, `w_i e^{a sin(2 pi k / 60 + 2 pi i / n)}`
+   * normalized, `k` = bar / adjustEveryBars rounded down, `a` = `tiltAmplitude`.
+   */
+  readonly baseTargets?: boolean;
+  /** Bars between two risk adjustments (default 5). */
+  readonly adjustEveryBars?: number;
+  /** Default 0.5. */
+  readonly tiltAmplitude?: number;
+}
+
+/** The fixture's risk-adjusted weights at bar `t` (see `FixtureOptions.baseTargets`). */
+export function tiltFixtureWeights(
+  weights: readonly number[],
+  t: number,
+  adjustEveryBars: number,
+  amplitude: number,
+): number[] {
+  const step = Math.floor(t / adjustEveryBars);
+  const n = weights.length;
+  const raw = weights.map(
+    (w, i) => w * Math.exp(amplitude * Math.sin((2 * Math.PI * step) / 60 + (2 * Math.PI * i) / n)),
+  );
+  const sum = raw.reduce((a, b) => a + b, 0);
+  return raw.map((value) => value / sum);
 }
 
 const STRATEGY_IDS = ['trendline_break_v1', 'rsi_tema_bb_v1', 'momentum_v1'];
@@ -196,6 +223,9 @@ export function makeBacktestResult(options: FixtureOptions): PortfolioBacktestRe
   const volatility = options.volatility ?? 0.012;
   const initial = options.initialCapital ?? 50_000;
   const portfolioId = options.portfolioId ?? 'multi_strategy_v1';
+  const withBase = options.baseTargets ?? false;
+  const adjustEveryBars = options.adjustEveryBars ?? 5;
+  const tiltAmplitude = options.tiltAmplitude ?? 0.5;
 
   const ids = Array.from(
     { length: strategyCount },
@@ -226,6 +256,16 @@ export function makeBacktestResult(options: FixtureOptions): PortfolioBacktestRe
         slippage_bps: SLIPPAGE_BPS,
       },
       min_trade_value: MIN_TRADE_VALUE,
+      ...(withBase
+        ? {
+            risk_adjustment: {
+              method: 'sharpe_drawdown',
+              lookback_period_days: 90,
+              adjustment_sensitivity: 0.5,
+              adjust_every_hours: (adjustEveryBars * barSeconds) / 3600,
+            },
+          }
+        : {}),
       allocations: ids.map((id, i) => ({
         strategy_id: id,
         target_weight: weights[i],
@@ -293,7 +333,11 @@ export function makeBacktestResult(options: FixtureOptions): PortfolioBacktestRe
     }
     const before = ids.map((_, i) => capitalOf(i, units, cash));
     const equity = before.reduce((a, b) => a + b, 0);
-    const targets = ids.map((_, i) => weights[i]! * equity);
+    const baseTargets = ids.map((_, i) => weights[i]! * equity);
+    const active = withBase
+      ? tiltFixtureWeights(weights, t, adjustEveryBars, tiltAmplitude)
+      : weights;
+    const targets = ids.map((_, i) => active[i]! * equity);
     const drift = ids.map((_, i) => (before[i]! - targets[i]!) / targets[i]!);
     const transfers = ids.map(() => 0);
     const breached = drift.some((d) => Math.abs(d) > threshold);
@@ -389,6 +433,9 @@ export function makeBacktestResult(options: FixtureOptions): PortfolioBacktestRe
       unallocated: 0,
       strategies: Object.fromEntries(ids.map((id, i) => [id, capital[i]!])),
       targets: Object.fromEntries(ids.map((id, i) => [id, targets[i]!])),
+      ...(withBase
+        ? { baseTargets: Object.fromEntries(ids.map((id, i) => [id, baseTargets[i]!])) }
+        : {}),
       drift: Object.fromEntries(ids.map((id, i) => [id, drift[i]!])),
     });
   }

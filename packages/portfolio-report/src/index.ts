@@ -4,6 +4,7 @@ export type { RenderReportOptions } from './render.js';
 export {
   computeDrawdown,
   DEFAULT_MAX_POINTS,
+  hasBaseTargets,
   listStrategies,
   prepareReportData,
   roundSignificant,
@@ -21,12 +22,15 @@ export type {
   ReportData,
   ReportDataOptions,
   SeriesValues,
+  TargetsChartData,
   TradeColumns,
 } from './prepare.js';
+export { describeTargetShifts, summarizeTargetShifts } from './target-shift.js';
+export type { TargetShiftRow, TargetShiftSummary } from './target-shift.js';
 export { downsampleMinMax } from './downsample.js';
 export type { DownsampleOptions } from './downsample.js';
 export { summarizeContributions } from './contribution.js';
 export type { ContributionRow, ContributionSummary } from './contribution.js';
 export { describeConfig } from './config-view.js';
-export type { AllocationView, ConfigView } from './config-view.js';
+export type { AllocationView, ConfigView, RiskAdjustmentView } from './config-view.js';
 export { escapeHtml, serializeJsonForScript } from './escape.js';

@@ -1,9 +1,10 @@
 // Data preparation: alignment, drawdown, downsampled charts that keep every rebalance, columnar tables.
 import type { PortfolioBacktestResult } from '@njord/portfolio-contracts';
 import { describe, expect, it } from 'vitest';
-import { makeBacktestResult } from './fixture.test-util.js';
+import { makeBacktestResult, tiltFixtureWeights } from './fixture.test-util.js';
 import {
   computeDrawdown,
+  hasBaseTargets,
   listStrategies,
   prepareReportData,
   roundSignificant,
@@ -186,5 +187,119 @@ describe('prepareReportData', () => {
     expect(() => prepareReportData(makeBacktestResult({ bars: 5 }), { maxPoints: 8 })).toThrow(
       RangeError,
     );
+  });
+});
+
+describe('prepareReportData with risk-adjusted targets', () => {
+  const ids = ['trendline_break_v1', 'rsi_tema_bb_v1', 'momentum_v1'];
+
+  it('adds no targets chart when the curve records no base targets', () => {
+    const result = makeBacktestResult({ bars: 300 });
+    expect(hasBaseTargets(result)).toBe(false);
+    const data = prepareReportData(result);
+    expect('targets' in data).toBe(false);
+    expect(Object.keys(JSON.parse(JSON.stringify(data)) as object)).not.toContain('targets');
+  });
+
+  it('draws each target and its base as shares of equity, from the fixture’s own weights', () => {
+    // No rebalance, so no cost: the equity the targets were computed from is the equity recorded.
+    const result = makeBacktestResult({
+      bars: 300,
+      baseTargets: true,
+      adjustEveryBars: 5,
+      rebalanceEvery: 0,
+      threshold: 100,
+    });
+    expect(result.rebalances).toHaveLength(0);
+    expect(hasBaseTargets(result)).toBe(true);
+    const targets = prepareReportData(result).targets;
+    if (!targets) throw new Error('no targets chart');
+    // 300 bars <= maxPoints: every bar is drawn.
+    expect(targets.adjusted[0]).toHaveLength(300);
+    for (let t = 0; t < 300; t++) {
+      // Base target = config weight x equity, so its share is the weight (no bound binds here).
+      const expectedBase = [0.4, 0.35, 0.25];
+      // Adjusted target = the tilted weight x equity (the fixture's formula, computed again);
+      // 6 significant digits are kept, so within 5e-6.
+      const expectedAdjusted = tiltFixtureWeights(expectedBase, t, 5, 0.5);
+      for (let i = 0; i < 3; i++) {
+        expect(targets.base[i]?.[t]).toBeCloseTo(expectedBase[i] as number, 5);
+        expect(targets.adjusted[i]?.[t]).toBeCloseTo(expectedAdjusted[i] as number, 5);
+      }
+    }
+    // The tilt moves the targets (from 0.4 x e^-0.5 / ... to ... x e^0.5): some share leaves its base by > 5 points.
+    const moved = targets.adjusted[0]?.some(
+      (v, t) => Math.abs((v ?? 0) - (targets.base[0]?.[t] ?? 0)) > 0.05,
+    );
+    expect(moved).toBe(true);
+  });
+
+  it('leaves a gap where a bar records no base target', () => {
+    const result = makeBacktestResult({ bars: 40, baseTargets: true });
+    const curve = result.equityCurve.map((p, t) => {
+      if (t !== 7) return p;
+      const { baseTargets: _dropped, ...rest } = p;
+      return rest;
+    });
+    const targets = prepareReportData({ ...result, equityCurve: curve }).targets;
+    expect(targets?.base[1]?.[7]).toBeNull();
+    expect(targets?.adjusted[1]?.[7]).not.toBeNull();
+    expect(targets?.base[1]?.[8]).not.toBeNull();
+  });
+
+  describe('on a long curve', () => {
+    const long = makeBacktestResult({
+      bars: 20_000,
+      rebalanceEvery: 997,
+      threshold: 0.2,
+      seed: 6,
+      baseTargets: true,
+      adjustEveryBars: 7,
+    });
+    const maxPoints = 200;
+    const data = prepareReportData(long, { maxPoints });
+    const targets = data.targets;
+    if (!targets) throw new Error('no targets chart');
+    const times = data.times[targets.times] as number[];
+    const n = long.equityCurve.length;
+
+    it('downsamples, yet keeps every rebalance bar', () => {
+      const kept = new Set(times);
+      // 6 series x 100 buckets x (min, max) + first + last + ~20 rebalances, far below 20,000.
+      expect(kept.size).toBeLessThanOrEqual(2 * (maxPoints / 2) * 6 + 2 + long.rebalances.length);
+      expect(long.rebalances.length).toBeGreaterThan(15);
+      for (const r of long.rebalances) expect(kept.has(toSeconds(r.timestampNs))).toBe(true);
+    });
+
+    it('keeps each bucket’s extremes of every adjusted and base share at their own time (brute force)', () => {
+      const buckets = Math.floor(maxPoints / 2);
+      const series = ids.flatMap((id, i) => [
+        {
+          drawn: targets.adjusted[i] as (number | null)[],
+          full: long.equityCurve.map((p) => (p.targets[id] as number) / p.equity),
+        },
+        {
+          drawn: targets.base[i] as (number | null)[],
+          full: long.equityCurve.map((p) => (p.baseTargets?.[id] as number) / p.equity),
+        },
+      ]);
+      for (const { drawn, full } of series) {
+        const byTime = new Map(times.map((t, k) => [t, drawn[k]]));
+        for (let b = 0; b < buckets; b++) {
+          const from = Math.floor((b * n) / buckets);
+          const to = Math.floor(((b + 1) * n) / buckets);
+          let low = from;
+          let high = from;
+          for (let i = from; i < to; i++) {
+            if ((full[i] as number) < (full[low] as number)) low = i;
+            if ((full[i] as number) > (full[high] as number)) high = i;
+          }
+          for (const i of [low, high]) {
+            const seconds = toSeconds((long.equityCurve[i] as { timestampNs: bigint }).timestampNs);
+            expect(byTime.get(seconds)).toBe(roundSignificant(full[i] as number, 6));
+          }
+        }
+      }
+    });
   });
 });

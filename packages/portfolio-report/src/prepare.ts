@@ -44,6 +44,19 @@ export interface AllocationChartData {
   readonly unallocated: SeriesValues | null;
 }
 
+/**
+ * Risk-adjusted targets against their base (only when the curve records `base_targets`):
+ * each as a share of the portfolio's equity at the bar, so the base reads as the config's
+ * weights (where no bound binds) and the adjusted line shows how far the adjustment moved it.
+ */
+export interface TargetsChartData {
+  readonly times: number;
+  /** Per strategy: the risk-adjusted target (what drift is measured against) / equity. */
+  readonly adjusted: SeriesValues[];
+  /** Per strategy: the base target (the config's weights, water-filled) / equity. */
+  readonly base: SeriesValues[];
+}
+
 export interface DriftChartData {
   readonly times: number;
   /** Per strategy: drift as the trigger saw it (before the bar's rebalance). */
@@ -119,6 +132,8 @@ export interface ReportData {
   readonly equity: EquityChartData;
   readonly drawdown: DrawdownChartData;
   readonly allocation: AllocationChartData;
+  /** Present only when some bar of the curve records base targets (a risk-adjusted run). */
+  readonly targets?: TargetsChartData;
   readonly drift: DriftChartData;
   readonly rebalanceReasons: string[];
   readonly rebalances: RebalanceColumns;
@@ -261,6 +276,21 @@ function commonPrefix(values: readonly string[]): string {
   return prefix;
 }
 
+/** True when some point of the curve records `base_targets` (a run with `risk_adjustment`). */
+export function hasBaseTargets(result: PortfolioBacktestResult): boolean {
+  return result.equityCurve.some((point) => point.baseTargets !== undefined);
+}
+
+/** `target / equity` per bar; NaN where the target is missing or the equity is not positive. */
+function shareOfEquity(targets: Float64Array, equity: Float64Array): Float64Array {
+  const out = new Float64Array(targets.length);
+  for (let i = 0; i < targets.length; i++) {
+    const value = equity[i] as number;
+    out[i] = value > 0 ? (targets[i] as number) / value : Number.NaN;
+  }
+  return out;
+}
+
 const EQUITY_DIGITS = 8;
 const FRACTION_DIGITS = 6;
 const TABLE_DIGITS = 9;
@@ -325,6 +355,12 @@ export function prepareReportData(
   const capital = byStrategy('strategies');
   const targets = byStrategy('targets');
   const drift = byStrategy('drift');
+  const withBase = hasBaseTargets(result);
+  const baseTargets = withBase
+    ? strategies.map((id) =>
+        Float64Array.from(curve, (point) => point.baseTargets?.[id] ?? Number.NaN),
+      )
+    : [];
   let hasUnallocated = false;
   const unallocated = Float64Array.from(curve, (point) => {
     if (point.unallocated !== 0) hasUnallocated = true;
@@ -402,6 +438,20 @@ export function prepareReportData(
     targets: targets.map((values) => pick(values, a, EQUITY_DIGITS)),
     unallocated: hasUnallocated ? pick(unallocated, a, EQUITY_DIGITS) : null,
   };
+
+  let targetsData: TargetsChartData | undefined;
+  if (withBase) {
+    // The shares are what the chart draws, so their extremes are what must survive.
+    const adjustedShares = targets.map((values) => shareOfEquity(values, portfolio));
+    const baseShares = baseTargets.map((values) => shareOfEquity(values, portfolio));
+    const targetsSelection = select([...adjustedShares, ...baseShares]);
+    const s = targetsSelection.indices;
+    targetsData = {
+      times: targetsSelection.times,
+      adjusted: adjustedShares.map((values) => pick(values, s, FRACTION_DIGITS)),
+      base: baseShares.map((values) => pick(values, s, FRACTION_DIGITS)),
+    };
+  }
 
   const driftSelection = select(drift);
   const driftData: DriftChartData = {
@@ -577,6 +627,7 @@ export function prepareReportData(
     equity,
     drawdown,
     allocation,
+    ...(targetsData === undefined ? {} : { targets: targetsData }),
     drift: driftData,
     rebalanceReasons: [...REBALANCE_REASONS],
     rebalances: { ...rebalanceColumns, planIdPrefix },

@@ -151,4 +151,60 @@ describe('renderPortfolioReport', () => {
     expect(data.rebalances.time).toHaveLength(big.rebalances.length);
     expect(bytes).toBeLessThan(3_000_000);
   });
+
+  it('shows no risk adjustment and no targets chart for a run without base targets', () => {
+    expect(html).not.toContain('id="risk-adjustment"');
+    expect(html).not.toContain('id="chart-targets');
+    // The page script knows the chart; the markup never mentions it.
+    expect(html).not.toContain('Targets: risk-adjusted vs base');
+    expect(html).not.toContain('risk-adjusted target');
+  });
+
+  it('keeps a risk-adjusted 5,000-bar report under 3 MB, with its settings and what moved', () => {
+    const risky = makeBacktestResult({
+      bars: 5000,
+      rebalanceEvery: 1,
+      baseTargets: true,
+      adjustEveryBars: 7,
+    });
+    const page = renderPortfolioReport(risky);
+    const bytes = Buffer.byteLength(page, 'utf8');
+    console.log(
+      `report size, 5,000 bars x 3 strategies with base targets: ${(bytes / 1e6).toFixed(2)} MB (${bytes} bytes)`,
+    );
+    expect(bytes).toBeLessThan(3_000_000);
+    // The fixture's risk_adjustment: sharpe_drawdown, 90 days, 0.5, every 7 bars x 24 hours = 168 hours.
+    const settings = /<dl class="facts facts-columns" id="risk-adjustment">(.*?)<\/dl>/.exec(
+      page,
+    )?.[1];
+    expect(settings).toContain('<dt>Method</dt><dd>sharpe_drawdown (');
+    expect(settings).toContain('<dd>90 calendar days</dd>');
+    expect(settings).toContain('<dt>Sensitivity</dt><dd>0.5</dd>');
+    expect(settings).toContain('<dd>every 168 hours (7 days)</dd>');
+    // Shown once, as settings, not again as raw JSON among the other keys.
+    expect(page).not.toContain('<dt>risk_adjustment</dt>');
+    const sentence = /<p class="target-shift" id="target-shift">(.*?)<\/p>/.exec(page)?.[1] ?? '';
+    const moved = risky.equityCurve.filter((p) =>
+      Object.keys(p.targets).some((id) => p.targets[id] !== p.baseTargets?.[id]),
+    ).length;
+    expect(sentence).toContain(`on ${moved.toLocaleString('en-US')} of 5,000 bars`);
+    for (let i = 0; i < 3; i++) expect(page).toContain(`id="chart-targets-${i}"`);
+    const data = dataBlock(page) as { targets?: { adjusted: unknown[]; base: unknown[] } };
+    expect(data.targets?.adjusted).toHaveLength(3);
+    expect(data.targets?.base).toHaveLength(3);
+  });
+
+  it('escapes a risk adjustment method it does not know', () => {
+    const risky = makeBacktestResult({ bars: 30, baseTargets: true });
+    const page = renderPortfolioReport({
+      ...risky,
+      config: {
+        ...risky.config,
+        risk_adjustment: { method: '<img src=x onerror=alert(1)>', lookback_period_days: 30 },
+      },
+    });
+    expect(page).toContain('<dt>Method</dt><dd>&lt;img src=x onerror=alert(1)&gt;</dd>');
+    expect(page).toContain('<dt>Cadence</dt><dd>every bar</dd>');
+    expect(page).not.toContain('<img');
+  });
 });

@@ -1,7 +1,7 @@
 // renderPortfolioReport: one self-contained HTML page (uPlot, data and script inlined) for a backtest result.
 import type { Metrics, PortfolioBacktestResult } from '@njord/portfolio-contracts';
 import { type ContributionSummary, summarizeContributions } from './contribution.js';
-import { type ConfigView, describeConfig } from './config-view.js';
+import { type ConfigView, describeConfig, type RiskAdjustmentView } from './config-view.js';
 import { escapeHtml, serializeJsonForScript } from './escape.js';
 import {
   formatNumber,
@@ -23,6 +23,11 @@ import {
 import { pickStrategyColor, REPORT_COLORS } from './palette.js';
 import { DEFAULT_MAX_POINTS, prepareReportData, type ReportData } from './prepare.js';
 import { REPORT_CSS } from './styles.js';
+import {
+  describeTargetShifts,
+  summarizeTargetShifts,
+  type TargetShiftSummary,
+} from './target-shift.js';
 
 export interface RenderReportOptions {
   /** The page title; default `Backtest report: <portfolio id>`. */
@@ -246,6 +251,40 @@ function jsonText(value: unknown): string {
   return text === undefined ? NONE : text;
 }
 
+function renderFacts(facts: readonly (readonly [string, string])[]): string {
+  return facts.map(([label, value]) => `<dt>${h(label)}</dt><dd>${h(value)}</dd>`).join('');
+}
+
+const RISK_METHOD_NOTES: Readonly<Record<string, string>> = {
+  sharpe_drawdown: 'toward higher Sharpe, away from deeper drawdowns',
+  inverse_volatility: 'blended toward 1 / volatility',
+  equal_risk_contribution: 'blended toward equal risk contributions',
+};
+
+/** "every 168 hours (7 days)"; without adjust_every_hours the backtest adjusts at every bar. */
+function describeCadence(hours: number | null): string {
+  if (hours === null) return 'every bar';
+  const days = hours / 24;
+  const inDays = hours >= 48 && Number.isInteger(days) ? ` (${formatPlain(days, 0)} days)` : '';
+  return `every ${formatPlain(hours, 4)} hours${inDays}`;
+}
+
+function renderRiskAdjustment(risk: RiskAdjustmentView): string {
+  const note = risk.method === null ? undefined : RISK_METHOD_NOTES[risk.method];
+  const facts: [string, string][] = [
+    ['Method', risk.method === null ? NONE : note ? `${risk.method} (${note})` : risk.method],
+    [
+      'Lookback',
+      risk.lookbackPeriodDays === null
+        ? NONE
+        : `${formatPlain(risk.lookbackPeriodDays, 4)} calendar days`,
+    ],
+    ['Sensitivity', formatPlain(risk.adjustmentSensitivity, 6)],
+    ['Cadence', describeCadence(risk.adjustEveryHours)],
+  ];
+  return `<h3>Risk adjustment</h3><p class="section-note">The weights below are the base: the adjustment re-weights them from the sleeves' flow-adjusted returns over the lookback, then the same bounds apply.</p><dl class="facts facts-columns" id="risk-adjustment">${renderFacts(facts)}</dl>`;
+}
+
 function renderConfiguration(config: ConfigView, strategies: readonly string[]): string {
   const threshold = config.rebalanceThreshold;
   const frequency = config.rebalanceFrequencyHours;
@@ -280,9 +319,7 @@ function renderConfiguration(config: ConfigView, strategies: readonly string[]):
       (typeof value === 'object' && value !== null && Object.keys(value).length === 0);
     if (!empty) facts.push([key, jsonText(value)]);
   }
-  const factsHtml = facts
-    .map(([label, value]) => `<dt>${h(label)}</dt><dd>${h(value)}</dd>`)
-    .join('');
+  const factsHtml = renderFacts(facts);
 
   const rows = config.allocations
     .map((allocation) => {
@@ -296,7 +333,7 @@ function renderConfiguration(config: ConfigView, strategies: readonly string[]):
       return `<tr><th scope="row">${swatch(color)}<span class="mono">${h(allocation.strategyId)}</span></th><td>${h(allocation.kind ?? 'registered')}</td><td class="wrap">${h(allocation.symbols ? allocation.symbols.join(', ') : 'all')}</td><td class="num">${h(formatPercent(allocation.targetWeight, 2))}</td><td class="num">${h(formatNumber(targetCapital, 0))}</td><td class="num">${h(formatNumber(allocation.minCapital, 0))}</td><td class="num">${h(formatNumber(allocation.maxCapital, 0))}</td><td class="num">${h(formatPlain(allocation.riskMultiplier, 4))}</td><td class="wrap mono">${h(params)}</td></tr>`;
     })
     .join('');
-  return `<section id="configuration"><h2>Configuration</h2><p class="section-note">Targets are water-filled under each strategy's bounds; a rebalance fires when any |drift| exceeds the threshold or when the frequency has elapsed.</p><dl class="facts facts-columns">${factsHtml}</dl><h3>Allocations</h3><div class="table-scroll"><table class="data" id="allocations-table"><thead><tr><th scope="col">Strategy</th><th scope="col">Kind</th><th scope="col">Symbols</th><th scope="col" class="num">Target weight</th><th scope="col" class="num">Target capital</th><th scope="col" class="num">Min capital</th><th scope="col" class="num">Max capital</th><th scope="col" class="num">Risk mult.</th><th scope="col">Params</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+  return `<section id="configuration"><h2>Configuration</h2><p class="section-note">Targets are water-filled under each strategy's bounds; a rebalance fires when any |drift| exceeds the threshold or when the frequency has elapsed.</p><dl class="facts facts-columns">${factsHtml}</dl>${config.riskAdjustment === null ? '' : renderRiskAdjustment(config.riskAdjustment)}<h3>Allocations</h3><div class="table-scroll"><table class="data" id="allocations-table"><thead><tr><th scope="col">Strategy</th><th scope="col">Kind</th><th scope="col">Symbols</th><th scope="col" class="num">Target weight</th><th scope="col" class="num">Target capital</th><th scope="col" class="num">Min capital</th><th scope="col" class="num">Max capital</th><th scope="col" class="num">Risk mult.</th><th scope="col">Params</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
 function renderMetrics(result: PortfolioBacktestResult, strategies: readonly string[]): string {
@@ -328,7 +365,21 @@ function renderChartSection(id: string, title: string, note: string, body: strin
   return `<section id="${id}"><h2>${h(title)}</h2><p class="section-note">${h(note)}</p>${body}</section>`;
 }
 
-function renderCharts(data: ReportData): string {
+function renderTargetsBlock(
+  shift: TargetShiftSummary | null,
+  strategies: readonly string[],
+): string {
+  const sentence = shift === null ? '' : describeTargetShifts(shift);
+  const panels = strategies
+    .map(
+      (_, index) =>
+        `<div class="chart target-panel" id="chart-targets-${index}" data-chart="targets"></div>`,
+    )
+    .join('');
+  return `<h3>Targets: risk-adjusted vs base</h3><p class="section-note">Each strategy's target as a share of the portfolio's equity, on one scale: solid, the risk-adjusted target the drift is measured against; dashed, the base target from the config's weights; shaded, the gap between them.</p><p class="target-shift" id="target-shift">${h(sentence)}</p><figure class="chart-block target-panels" id="chart-targets" style="margin:0">${panels}</figure><div class="chart-key"><span><span class="key-solid"></span>risk-adjusted target</span><span><span class="key-line"></span>base target</span></div>`;
+}
+
+function renderCharts(data: ReportData, shift: TargetShiftSummary | null): string {
   const markerKey = `<span><span class="key-marker" style="color:${h(REPORT_COLORS.threshold)}"></span>threshold rebalance</span><span><span class="key-marker" style="color:${h(REPORT_COLORS.frequency)}"></span>frequency rebalance</span>`;
   const equity = renderChartSection(
     'equity',
@@ -336,11 +387,12 @@ function renderCharts(data: ReportData): string {
     'The portfolio against the never-rebalanced baseline, the equal-weight benchmark and each strategy alone. Drag to zoom, double-click to reset; hover a marker for the rebalance.',
     `<div class="chart-toolbar"><label><input type="checkbox" id="log-scale-toggle"${data.equity.logScaleAvailable ? '' : ' disabled title="Some equity is not positive"'}><span>Log scale</span></label></div><figure class="chart-block" style="margin:0"><div class="chart" id="chart-equity" data-chart="equity"></div></figure><h3>Drawdown</h3><figure class="chart-block" style="margin:0"><div class="chart" id="chart-drawdown" data-chart="drawdown"></div></figure><div class="chart-key">${markerKey}</div>`,
   );
+  const adjusted = data.targets !== undefined;
   const allocation = renderChartSection(
     'allocation',
     'Allocation',
-    "Each sleeve's capital, stacked (the top edge is the portfolio's equity). Dashed lines: the stacked targets; grey bands: \u00b1 threshold \u00d7 the sleeve's target around each edge.",
-    `<figure class="chart-block" style="margin:0"><div class="chart" id="chart-allocation" data-chart="allocation"></div></figure><div class="chart-key"><span><span class="key-line"></span>target edge</span><span><span class="key-band"></span>\u00b1 threshold band</span>${markerKey}</div>`,
+    `Each sleeve's capital, stacked (the top edge is the portfolio's equity). Dashed lines: the stacked ${adjusted ? 'risk-adjusted ' : ''}targets; grey bands: \u00b1 threshold \u00d7 the sleeve's target around each edge.`,
+    `<figure class="chart-block" style="margin:0"><div class="chart" id="chart-allocation" data-chart="allocation"></div></figure><div class="chart-key"><span><span class="key-line"></span>${adjusted ? 'risk-adjusted ' : ''}target edge</span><span><span class="key-band"></span>\u00b1 threshold band</span>${markerKey}</div>${adjusted ? renderTargetsBlock(shift, data.strategies) : ''}`,
   );
   const drift = renderChartSection(
     'drift',
@@ -475,7 +527,10 @@ export function renderPortfolioReport(
     renderKpis(result),
     renderConfiguration(config, strategies),
     renderMetrics(result, strategies),
-    renderCharts(data),
+    renderCharts(
+      data,
+      data.targets === undefined ? null : summarizeTargetShifts(result, strategies),
+    ),
     renderContribution(result, strategies),
     renderTables(data),
     renderProvenance(result, data.intraday),

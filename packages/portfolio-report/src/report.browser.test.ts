@@ -93,6 +93,7 @@ async function openReport(html: string, name: string): Promise<OpenedReport> {
 /** Pixels of each chart's canvas near a colour the chart must draw, and all non-transparent pixels. */
 async function countChartPixels(
   page: Page,
+  names: readonly string[] = CHARTS,
 ): Promise<Record<string, { colored: number; painted: number; total: number }>> {
   return page.evaluate((charts) => {
     const report = (
@@ -107,6 +108,11 @@ async function countChartPixels(
       allocation: colors.strategies[0] ?? colors.portfolio,
       drift: colors.strategies[0] ?? colors.portfolio,
     };
+    // The targets panels (targets-<k>) draw in their strategy's colour.
+    for (const name of charts) {
+      const panel = /^targets-(\d+)$/.exec(name);
+      if (panel) wanted[name] = colors.strategies[Number(panel[1])] ?? colors.portfolio;
+    }
     const out: Record<string, { colored: number; painted: number; total: number }> = {};
     for (const name of charts) {
       const canvas = document.querySelector<HTMLCanvasElement>(`#chart-${name} canvas`);
@@ -138,7 +144,7 @@ async function countChartPixels(
       out[name] = { colored, painted, total: canvas.width * canvas.height };
     }
     return out;
-  }, CHARTS);
+  }, names);
 }
 
 function expectClean(problems: Problems): void {
@@ -178,6 +184,8 @@ describe('the report in chromium', { timeout: 240_000 }, () => {
       expectClean(problems);
 
       const pixels = await countChartPixels(page);
+      // No base targets in this result: no targets chart.
+      expect(await page.locator('#chart-targets, [id^="chart-targets-"]').count()).toBe(0);
       for (const name of CHARTS) {
         const chart = pixels[name];
         // The chart's own colour is drawn (not just axes), and the canvas is not blank.
@@ -266,6 +274,100 @@ describe('the report in chromium', { timeout: 240_000 }, () => {
       await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
       await page.emulateMedia({ media: 'screen' });
       expect(statSync(join(ARTIFACTS, 'report-5000.pdf')).size).toBeGreaterThan(10_000);
+      expectClean(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('draws the risk-adjusted targets against their base, offline and without error', async () => {
+    const result = makeBacktestResult({
+      bars: 5000,
+      rebalanceEvery: 1,
+      baseTargets: true,
+      adjustEveryBars: 7,
+      seed: 3,
+      description:
+        'Example portfolio with risk-adjusted targets: sharpe_drawdown over 90 days, re-weighted weekly.',
+    });
+    const html = renderPortfolioReport(result);
+    const { page, context, problems, loadMs, bytes } = await openReport(html, 'report-risk');
+    console.log(
+      `5,000-bar risk-adjusted report: ${(bytes / 1e6).toFixed(2)} MB, ready in chromium after ${loadMs.toFixed(0)} ms`,
+    );
+    try {
+      expectClean(problems);
+      const panels = ['targets-0', 'targets-1', 'targets-2'];
+      const pixels = await countChartPixels(page, [...CHARTS, ...panels]);
+      for (const name of [...CHARTS, ...panels]) {
+        const chart = pixels[name];
+        expect(chart?.colored, name).toBeGreaterThan(300);
+        expect(chart?.painted, name).toBeGreaterThan((chart?.total ?? 0) * 0.02);
+      }
+      for (const name of panels) {
+        expect(Number(await page.getAttribute(`#chart-${name}`, 'data-rebalance-markers'))).toBe(
+          result.rebalances.length,
+        );
+      }
+      // Each panel: its strategy's base (dashed) and risk-adjusted (solid) series, named in its title.
+      const panelSeries = await page.evaluate(() => {
+        const report = (
+          window as unknown as {
+            njordReport: { charts: Record<string, { series: { label?: string }[] }> };
+          }
+        ).njordReport;
+        return [0, 1, 2].map((k) => report.charts[`targets-${k}`]?.series.map((s) => s.label));
+      });
+      for (const labels of panelSeries) expect(labels).toEqual(['Time', 'base', 'risk-adjusted']);
+      expect(await page.locator('#chart-targets-1 .u-title').innerText()).toBe('rsi_tema_bb_v1');
+      expect(await page.locator('#target-shift').innerText()).toMatch(
+        /^The risk adjustment moved the targets off their base on [\d,]+ of 5,000 bars\./,
+      );
+      expect(await page.locator('#risk-adjustment').innerText()).toContain('sharpe_drawdown');
+
+      // Zooming one chart zooms the panels with it (the shared x scale; uPlot applies it on its next commit).
+      interface XScaled {
+        setScale: (key: string, range: { min: number; max: number }) => void;
+        scales: { x: { min: number; max: number } };
+      }
+      const range = await page.evaluate(() => {
+        const charts = (window as unknown as { njordReport: { charts: Record<string, XScaled> } })
+          .njordReport.charts;
+        const x = charts.allocation?.scales.x;
+        if (!x) throw new Error('no allocation chart');
+        const min = x.min + (x.max - x.min) * 0.25;
+        const max = x.min + (x.max - x.min) * 0.5;
+        charts.allocation?.setScale('x', { min, max });
+        return { min, max };
+      });
+      await expect
+        .poll(() =>
+          page.evaluate(() => {
+            const x = (window as unknown as { njordReport: { charts: Record<string, XScaled> } })
+              .njordReport.charts['targets-2']?.scales.x;
+            return x ? { min: x.min, max: x.max } : null;
+          }),
+        )
+        .toEqual(range);
+      await page.evaluate(() => {
+        const charts = (
+          window as unknown as {
+            njordReport: {
+              charts: Record<string, { setData: (d: unknown) => void; data: unknown }>;
+            };
+          }
+        ).njordReport.charts;
+        // Back to the whole run: setData with the chart's own data resets the zoom.
+        charts.allocation?.setData(charts.allocation.data);
+      });
+
+      await page
+        .locator('#allocation')
+        .screenshot({ path: join(ARTIFACTS, 'report-risk-targets.png') });
+      await page
+        .locator('#configuration')
+        .screenshot({ path: join(ARTIFACTS, 'report-risk-configuration.png') });
+      await page.screenshot({ path: join(ARTIFACTS, 'report-risk.png'), fullPage: true });
       expectClean(problems);
     } finally {
       await context.close();

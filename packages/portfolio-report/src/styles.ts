@@ -71,6 +71,13 @@ table.data tr.flash { animation: flash 1.6s ease-out; }
 .chart-toolbar input[disabled] + span { color: var(--faint); }
 .chart-key { display: flex; flex-wrap: wrap; gap: 6px 22px; font-size: 12px; color: var(--muted); margin: 4px 0 0 4px; }
 .key-line { display: inline-block; width: 18px; height: 0; border-top: 2px dashed currentColor; vertical-align: middle; margin-right: 6px; }
+.key-solid { display: inline-block; width: 18px; height: 0; border-top: 2px solid currentColor; vertical-align: middle; margin-right: 6px; }
+.target-panel { min-height: 90px; }
+.target-panel .uplot { display: flex; flex-wrap: wrap; align-items: baseline; }
+.target-panel .u-title { order: -2; flex: none; font-size: 12.5px; font-weight: 600; text-align: left; margin: 10px 10px 0 72px; color: var(--ink); }
+.target-panel .u-legend { order: -1; flex: 1 1 auto; width: auto; margin: 0; }
+.target-panel .u-wrap { flex: 0 0 100%; }
+.target-shift { font-size: 13px; max-width: 960px; margin: 0 0 8px; }
 .key-band { display: inline-block; width: 18px; height: 9px; background: rgba(17, 24, 39, 0.14); vertical-align: middle; margin-right: 6px; border-top: 1px dashed #111827; }
 .key-marker { display: inline-block; width: 0; height: 0; border-left: 5px solid transparent; border-right: 5px solid transparent; border-bottom: 8px solid currentColor; vertical-align: 0; margin-right: 6px; }
 .empty-chart { padding: 40px 0; text-align: center; color: var(--faint); border: 1px dashed var(--rule-strong); border-radius: 6px; }

@@ -666,6 +666,82 @@
     return { options: options, data: [x].concat(stacked) };
   });
 
+  // Only in a risk-adjusted run: one small panel per strategy, its adjusted target (solid) against
+  // its base (dashed) as shares of equity, the gap shaded; one y scale for all, so panels compare.
+  if (data.targets) {
+    const targets = data.targets;
+    const targetTimes = data.times[targets.times];
+    let targetMax = 0.01;
+    targets.adjusted.concat(targets.base).forEach(function (values) {
+      values.forEach(function (value) {
+        if (value !== null && value > targetMax) targetMax = value;
+      });
+    });
+    const share = valueOf(function (v) {
+      return fmtPercent(v, 1);
+    });
+    strategies.forEach(function (id, k) {
+      mountChart('targets-' + k, 160, function (options) {
+        const adjusted = targets.adjusted[k];
+        const base = targets.base[k];
+        const color = colors.strategies[k];
+        options.title = id;
+        options.series = [
+          timeSeries(),
+          { label: 'base', stroke: withAlpha(color, 0.9), width: 1.25, dash: [5, 4], value: share },
+          { label: 'risk-adjusted', stroke: color, width: 1.5, value: share },
+        ];
+        options.scales.y = {
+          range: function () {
+            return [0, targetMax * 1.08];
+          },
+        };
+        options.axes = [xAxis(), yAxis(percentTicks)];
+        options.hooks = {
+          // Under the lines: drawAxes fires after the grid, before the series.
+          drawAxes: [
+            function (u) {
+              const ctx = u.ctx;
+              const x = targetTimes;
+              const i0 = u.series[0].idxs ? u.series[0].idxs[0] : 0;
+              const i1 = u.series[0].idxs ? u.series[0].idxs[1] : x.length - 1;
+              ctx.save();
+              ctx.beginPath();
+              ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+              ctx.clip();
+              ctx.fillStyle = withAlpha(color, 0.2);
+              let from = -1;
+              // One polygon per run of bars where both values exist.
+              function close(to) {
+                for (let i = to; i >= from; i--)
+                  ctx.lineTo(u.valToPos(x[i], 'x', true), u.valToPos(base[i], 'y', true));
+                ctx.closePath();
+                ctx.fill();
+                from = -1;
+              }
+              for (let i = i0; i <= i1; i++) {
+                if (adjusted[i] === null || base[i] === null) {
+                  if (from >= 0) close(i - 1);
+                  continue;
+                }
+                const px = u.valToPos(x[i], 'x', true);
+                const py = u.valToPos(adjusted[i], 'y', true);
+                if (from < 0) {
+                  ctx.beginPath();
+                  ctx.moveTo(px, py);
+                  from = i;
+                } else ctx.lineTo(px, py);
+              }
+              if (from >= 0) close(i1);
+              ctx.restore();
+            },
+          ],
+        };
+        return { options: options, data: [targetTimes, base, adjusted] };
+      });
+    });
+  }
+
   mountChart('drift', 240, function (options) {
     const drift = data.drift;
     const threshold = data.rebalanceThreshold;
