@@ -124,32 +124,38 @@ describe('the start of the range', () => {
   });
 });
 
+/** Half in a buy-and-hold of X, half in a sleeve that holds only cash (X at 0). */
+function holdAndCash(extra: Record<string, unknown> = {}) {
+  return parsePortfolioConfig({
+    portfolio: {
+      id: 'two',
+      total_capital: 10_000,
+      rebalance_threshold: 0.05,
+      min_trade_value: 0,
+      ...extra,
+      allocations: [
+        {
+          strategy_id: 'x',
+          target_weight: 0.5,
+          min_capital: 0,
+          max_capital: 1e9,
+          strategy: { kind: 'buy_and_hold', params: { weights: { X: 1 } } },
+        },
+        {
+          strategy_id: 'cash',
+          target_weight: 0.5,
+          min_capital: 0,
+          max_capital: 1e9,
+          strategy: { kind: 'fixed_weights', params: { weights: { X: 0 } } },
+        },
+      ],
+    },
+  });
+}
+
 describe('two sleeves and the trigger', () => {
   it('records transfers that sum to zero and sleeves at their targets after a rebalance', () => {
-    const config = parsePortfolioConfig({
-      portfolio: {
-        id: 'two',
-        total_capital: 10_000,
-        rebalance_threshold: 0.05,
-        min_trade_value: 0,
-        allocations: [
-          {
-            strategy_id: 'x',
-            target_weight: 0.5,
-            min_capital: 0,
-            max_capital: 1e9,
-            strategy: { kind: 'buy_and_hold', params: { weights: { X: 1 } } },
-          },
-          {
-            strategy_id: 'cash',
-            target_weight: 0.5,
-            min_capital: 0,
-            max_capital: 1e9,
-            strategy: { kind: 'fixed_weights', params: { weights: { X: 0 } } },
-          },
-        ],
-      },
-    });
+    const config = holdAndCash();
     const result = new PortfolioBacktestEngine(config).run(xOnly);
     // Bar 1: x = 50 units x 110 = 5500, cash = 5000, equity 10500, targets 5250 each;
     // drift x = 250/5250 = 4.76% < 5%: no rebalance.
@@ -172,31 +178,7 @@ describe('next_open rebalances', () => {
       timestamps: days(5),
       bars: { X: { open: [100, 100, 120, 120, 121], close: [100, 110, 121, 121, 121] } },
     });
-    const config = parsePortfolioConfig({
-      portfolio: {
-        id: 'two',
-        total_capital: 10_000,
-        rebalance_threshold: 0.05,
-        min_trade_value: 0,
-        fill_model: 'next_open',
-        allocations: [
-          {
-            strategy_id: 'x',
-            target_weight: 0.5,
-            min_capital: 0,
-            max_capital: 1e9,
-            strategy: { kind: 'buy_and_hold', params: { weights: { X: 1 } } },
-          },
-          {
-            strategy_id: 'cash',
-            target_weight: 0.5,
-            min_capital: 0,
-            max_capital: 1e9,
-            strategy: { kind: 'fixed_weights', params: { weights: { X: 0 } } },
-          },
-        ],
-      },
-    });
+    const config = holdAndCash({ fill_model: 'next_open' });
     const result = new PortfolioBacktestEngine(config, undefined, { curveEvery: 4 }).run(data);
     // Bar 1 open 100: x buys 5000/100 = 50 units. Bar 1 close: x 5500, drift 250/5250 < 5%.
     // Bar 2 close: x 6050, drift 525/5525 > 5%: fires, executed at bar 3's open (120):
