@@ -200,3 +200,29 @@ describe('next_open rebalances', () => {
     expect(result.equityCurve[1]?.strategies['cash']).toBeCloseTo(5500, 9);
   });
 });
+
+describe('portfolio limits', () => {
+  it('max_symbol_notional counts what the other sleeves hold', () => {
+    const config = parsePortfolioConfig({
+      portfolio: {
+        id: 'limits',
+        total_capital: 10_000,
+        rebalance_threshold: 10,
+        min_trade_value: 0,
+        limits: { max_symbol_notional: 7000 },
+        allocations: ['a', 'b'].map((id) => ({
+          strategy_id: id,
+          target_weight: 0.5,
+          min_capital: 0,
+          max_capital: 1e9,
+          strategy: { kind: 'buy_and_hold', params: { weights: { X: 1 } } },
+        })),
+      },
+    });
+    const result = new PortfolioBacktestEngine(config).run(xOnly);
+    // Bar 0 at 100: a buys 5000/100 = 50 units (5000 <= 7000); b may add only 7000 - 5000 =
+    // 2000 of X: 20 units, 3000 stays cash. Bar 1 at 110: a = 5500, b = 2200 + 3000 = 5200.
+    expect(result.equityCurve[1]?.strategies['a']).toBeCloseTo(5500, 9);
+    expect(result.equityCurve[1]?.strategies['b']).toBeCloseTo(5200, 9);
+  });
+});

@@ -19,7 +19,7 @@ import {
   encodeRiskAdjustment,
   RiskAdjustedAllocator,
 } from '@njord/portfolio-risk';
-import { calculateTradeCosts, PositionSizer } from '@njord/portfolio-sizer';
+import { calculateTradeCosts, PositionSizer, type SizingContext } from '@njord/portfolio-sizer';
 import { PortfolioTracker } from '@njord/portfolio-tracker';
 import type { PriceData } from '../price-data.js';
 import {
@@ -153,6 +153,27 @@ export function simulate(input: SimulationInput): SimulationOutput {
     total_capital: config.totalCapital,
   });
 
+  const limits = config.limits;
+  /** What the rest of the portfolio holds, for the portfolio limits (only when some are set). */
+  function sizingContext(id: string, symbol: string): SizingContext {
+    let portfolioEquity = tracker.unallocatedCash;
+    let grossNotionalElsewhere = 0;
+    let symbolNotionalElsewhere = 0;
+    for (let k = 0; k < n; k++) {
+      const other = ids[k] as string;
+      portfolioEquity += tracker.getStrategyCapital(other);
+      for (const held of data.symbols) {
+        if (other === id && held === symbol) continue;
+        const units = tracker.getUnits(other, held);
+        if (units === 0) continue;
+        const notional = Math.abs(units) * (tracker.getPrice(held) ?? 0);
+        grossNotionalElsewhere += notional;
+        if (held === symbol) symbolNotionalElsewhere += notional;
+      }
+    }
+    return { portfolioEquity, grossNotionalElsewhere, symbolNotionalElsewhere };
+  }
+
   function skip(reason: string): void {
     skipped[reason] = (skipped[reason] ?? 0) + 1;
   }
@@ -195,7 +216,16 @@ export function simulate(input: SimulationInput): SimulationOutput {
       const desired =
         exposure === 0
           ? 0
-          : sizer.calculatePositionSize(id, symbol, sleeveCapital, price, exposure).units;
+          : limits === undefined
+            ? sizer.calculatePositionSize(id, symbol, sleeveCapital, price, exposure).units
+            : sizer.calculatePositionSize(
+                id,
+                symbol,
+                sleeveCapital,
+                price,
+                exposure,
+                sizingContext(id, symbol),
+              ).units;
       const delta = desired - held;
       if (delta === 0) continue;
       const rounded = sizer.roundTrade(symbol, delta, price);
