@@ -1,35 +1,24 @@
 // Crash safety of the built manager (dist/main.js): SIGKILL at seeded random points while
 // fills stream in; after every restart the final sleeves equal an uninterrupted run.
-import { appendFileSync, existsSync, rmSync } from 'node:fs';
-import {
-  decodeFillEvent,
-  parsePortfolioConfig,
-  type PortfolioConfig,
-} from '@njord/portfolio-contracts';
+import { appendFileSync, existsSync } from 'node:fs';
+import { parsePortfolioConfig, type PortfolioConfig } from '@njord/portfolio-contracts';
 import { PortfolioTracker, type TrackerStateJson } from '@njord/portfolio-tracker';
-import type { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redisKeys } from './adapters/streams.js';
 import {
   addEntries,
-  connectTestRedis,
   createRandom,
-  deleteKeys,
-  isDrained,
-  killAndWait,
-  type ManagerProcess,
-  MAIN_JS,
+  lastCheckpoint,
   portfolioYaml,
   readJournalLines,
+  replayFillStream,
   sleep,
-  spawnManager,
-  tempDir,
   type TestPortfolio,
-  uniquePrefix,
-  waitFor,
+  waitForDrained,
   type WireFill,
   writeConfigs,
 } from './test-support.js';
+import { useManagerProcesses } from './test-support/fixtures.js';
 
 const PORTFOLIO: TestPortfolio = {
   id: 'crash',
@@ -98,39 +87,22 @@ function sleeveFacts(tracker: PortfolioTracker): Record<string, SleeveFacts> {
 }
 
 describe('crash safety (child processes, real Redis)', () => {
-  let redis: Redis;
-  let prefix: string;
-  let dir: string;
-  const children: ManagerProcess[] = [];
-
-  beforeEach(() => {
-    if (!existsSync(MAIN_JS)) throw new Error(`build the app first: ${MAIN_JS} is missing`);
-    redis = connectTestRedis();
-    prefix = uniquePrefix('crash');
-    dir = tempDir('crash');
-  });
-
-  afterEach(async () => {
-    await killAndWait(children.splice(0));
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const env = useManagerProcesses('crash');
 
   it('ends with the sleeves of an uninterrupted run after repeated SIGKILLs', async () => {
     const seed = Number(process.env.NJORD_CRASH_SEED ?? Date.now() % 2 ** 31);
     console.log(`crash test seed: ${seed} (rerun with NJORD_CRASH_SEED=${seed})`);
     const random = createRandom(seed ^ 0x5eed);
     const { fills, marks } = generateInputs(seed, 12_000);
-    const files = writeConfigs(dir, {
-      prefix,
+    const { redis } = env;
+    const files = writeConfigs(env.dir, {
+      prefix: env.prefix,
       portfolio: PORTFOLIO,
       extra: ['check_interval_seconds: 1', 'snapshot_interval_seconds: 1', 'checkpoint_every: 500'],
     });
-    const keys = redisKeys(prefix, PORTFOLIO.id);
+    const keys = redisKeys(env.prefix, PORTFOLIO.id);
     const args = ['--config', files.basePath];
-    let current = spawnManager(args);
-    children.push(current);
+    let current = env.spawn(args);
 
     // Producer: chunks of 100 fills (and a mark now and then) every ~40 ms.
     let produced = 0;
@@ -166,11 +138,10 @@ describe('crash safety (child processes, real Redis)', () => {
           '{"portfolio_id":"crash","seq":999999,"type":"fill","timest',
         );
       }
-      current = spawnManager(args);
-      children.push(current);
+      current = env.spawn(args);
     }
     await producer;
-    const recoveries = children
+    const recoveries = env.children
       .map((child) => child.logs.find((line) => line.msg === 'state recovered from the journal'))
       .filter((line) => line !== undefined);
     const replayed = recoveries.reduce((sum, line) => sum + (line.replayed_lines as number), 0);
@@ -180,14 +151,10 @@ describe('crash safety (child processes, real Redis)', () => {
     );
     expect(killsWhileRunning).toBeGreaterThanOrEqual(3);
 
-    await waitFor(
-      async () =>
-        (await isDrained(redis, keys.fills, keys.group)) &&
-        (await isDrained(redis, keys.prices, keys.group)),
-      60_000,
-      'the last manager to drain the streams',
-      100,
-    );
+    await waitForDrained(redis, keys, 60_000, {
+      everyMs: 100,
+      what: 'the last manager to drain the streams',
+    });
     // SIGTERM once its handlers are installed (it is in its loop): a clean stop, exit 0.
     await current.waitForLog('portfolio status', 30_000);
     current.child.kill('SIGTERM');
@@ -196,13 +163,10 @@ describe('crash safety (child processes, real Redis)', () => {
 
     // The uninterrupted run: one tracker fed each stream entry once, in stream order.
     const config = portfolioConfig();
-    const reference = new PortfolioTracker(config);
-    for (const [, fields] of await redis.xrange(keys.fills, '-', '+')) {
-      reference.onFill(decodeFillEvent(JSON.parse(fields[1] ?? '')));
-    }
+    const reference = await replayFillStream(redis, keys.fills, config);
     // The state the last manager checkpointed when it stopped.
     const journal = readJournalLines(files.journalPath, PORTFOLIO.id);
-    const checkpoint = journal.filter((line) => line.type === 'checkpoint').at(-1);
+    const checkpoint = lastCheckpoint(journal);
     expect(checkpoint).toBeDefined();
     const state = checkpoint?.tracker as TrackerStateJson;
     const recovered = PortfolioTracker.restore(config, state);

@@ -1,28 +1,22 @@
 // One active manager per portfolio (child processes, real Redis): the second waits and takes
 // over when the first dies; a manager whose lock is taken exits 1.
-import { existsSync, rmSync } from 'node:fs';
-import { decodeFillEvent, parsePortfolioConfig } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { PortfolioTracker, type TrackerStateJson } from '@njord/portfolio-tracker';
-import type { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redisKeys } from './adapters/streams.js';
 import {
   addEntries,
-  connectTestRedis,
-  deleteKeys,
-  isDrained,
-  killAndWait,
-  type ManagerProcess,
-  MAIN_JS,
+  lastCheckpoint,
+  numberedFills,
   portfolioYaml,
   readJournalLines,
-  spawnManager,
-  tempDir,
+  replayFillStream,
   type TestPortfolio,
-  uniquePrefix,
   waitFor,
+  waitForDrained,
   writeConfigs,
 } from './test-support.js';
+import { useManagerProcesses } from './test-support/fixtures.js';
 
 const PORTFOLIO: TestPortfolio = {
   id: 'race',
@@ -32,60 +26,27 @@ const PORTFOLIO: TestPortfolio = {
 };
 
 function fills(from: number, to: number): string[] {
-  const out: string[] = [];
-  for (let i = from; i < to; i++) {
-    out.push(
-      JSON.stringify({
-        fill_id: `f-${i}`,
-        strategy_id: i % 2 === 0 ? 'a' : 'b',
-        symbol: 'X',
-        side: i % 3 === 0 ? 'sell' : 'buy',
-        quantity: 1 + (i % 7),
-        price: 100 + (i % 11),
-        fee: 0.25,
-        timestamp_ns: String(1_700_000_000_000_000_000n + BigInt(i)),
-      }),
-    );
-  }
-  return out;
+  return numberedFills(from, to, (i) => ({
+    strategy_id: i % 2 === 0 ? 'a' : 'b',
+    symbol: 'X',
+    side: i % 3 === 0 ? 'sell' : 'buy',
+    quantity: 1 + (i % 7),
+    price: 100 + (i % 11),
+    fee: 0.25,
+  }));
 }
 
 describe('the portfolio lock (child processes, real Redis)', () => {
-  let redis: Redis;
-  let prefix: string;
-  let dir: string;
-  const children: ManagerProcess[] = [];
-
-  beforeEach(() => {
-    if (!existsSync(MAIN_JS)) throw new Error(`build the app first: ${MAIN_JS} is missing`);
-    redis = connectTestRedis();
-    prefix = uniquePrefix('race');
-    dir = tempDir('race');
-  });
-
-  afterEach(async () => {
-    await killAndWait(children.splice(0));
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const drained = async (keys: ReturnType<typeof redisKeys>) =>
-    waitFor(
-      async () =>
-        (await isDrained(redis, keys.fills, keys.group)) &&
-        (await isDrained(redis, keys.prices, keys.group)),
-      20_000,
-      'streams drained',
-      50,
-    );
+  const env = useManagerProcesses('race');
+  const drained = (keys: ReturnType<typeof redisKeys>) =>
+    waitForDrained(env.redis, keys, 20_000, { everyMs: 50 });
 
   it('two managers race: one runs, the other waits and takes over when the first is killed', async () => {
-    const files = writeConfigs(dir, { prefix, portfolio: PORTFOLIO });
-    const keys = redisKeys(prefix, PORTFOLIO.id);
-    const first = spawnManager(['--config', files.basePath]);
-    const second = spawnManager(['--config', files.basePath]);
-    children.push(first, second);
+    const { redis } = env;
+    const files = writeConfigs(env.dir, { prefix: env.prefix, portfolio: PORTFOLIO });
+    const keys = redisKeys(env.prefix, PORTFOLIO.id);
+    const first = env.spawn(['--config', files.basePath]);
+    const second = env.spawn(['--config', files.basePath]);
     const waitingLine = 'another manager holds this portfolio; waiting for its lock';
     await waitFor(
       () =>
@@ -116,13 +77,8 @@ describe('the portfolio lock (child processes, real Redis)', () => {
     expect(await redis.exists(keys.lock)).toBe(0);
 
     const config = parsePortfolioConfig(portfolioYaml(PORTFOLIO));
-    const reference = new PortfolioTracker(config);
-    for (const [, fields] of await redis.xrange(keys.fills, '-', '+')) {
-      reference.onFill(decodeFillEvent(JSON.parse(fields[1] ?? '')));
-    }
-    const checkpoint = readJournalLines(files.journalPath, PORTFOLIO.id)
-      .filter((line) => line.type === 'checkpoint')
-      .at(-1);
+    const reference = await replayFillStream(redis, keys.fills, config);
+    const checkpoint = lastCheckpoint(readJournalLines(files.journalPath, PORTFOLIO.id));
     const state = checkpoint?.tracker as TrackerStateJson;
     expect(state.applied_fills).toHaveLength(3000);
     expect(state.applied_fills).toEqual(reference.serialize().applied_fills);
@@ -138,10 +94,10 @@ describe('the portfolio lock (child processes, real Redis)', () => {
   });
 
   it('a manager whose lock is taken by another stops writing and exits 1', async () => {
-    const files = writeConfigs(dir, { prefix, portfolio: PORTFOLIO });
-    const keys = redisKeys(prefix, PORTFOLIO.id);
-    const manager = spawnManager(['--config', files.basePath]);
-    children.push(manager);
+    const { redis } = env;
+    const files = writeConfigs(env.dir, { prefix: env.prefix, portfolio: PORTFOLIO });
+    const keys = redisKeys(env.prefix, PORTFOLIO.id);
+    const manager = env.spawn(['--config', files.basePath]);
     await manager.waitForLog('portfolio status', 20_000);
     await redis.set(keys.lock, 'another-host:1:00000000-0000-4000-8000-000000000000', 'PX', 60_000);
     // Renewal runs every 3 s: the loss is seen within one renewal.

@@ -1,25 +1,19 @@
 // The CLI as a user runs it (node dist/main.js): flags, exit codes, --check, signals, secrets.
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redisKeys } from './adapters/streams.js';
 import {
   connectTestRedis,
-  deleteKeys,
   freePort,
-  killAndWait,
-  type ManagerProcess,
   MAIN_JS,
   readJournalLines,
-  spawnManager,
-  tempDir,
   type TestPortfolio,
-  uniquePrefix,
   waitFor,
   writeConfigs,
 } from './test-support.js';
+import { useManagerProcesses } from './test-support/fixtures.js';
 
 const PORTFOLIO: TestPortfolio = {
   id: 'cli',
@@ -40,24 +34,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 describe('njord-portfolio-manager CLI', () => {
-  let redis: Redis;
-  let prefix: string;
-  let dir: string;
-  const children: ManagerProcess[] = [];
-
-  beforeEach(() => {
-    if (!existsSync(MAIN_JS)) throw new Error(`build the app first: ${MAIN_JS} is missing`);
-    redis = connectTestRedis();
-    prefix = uniquePrefix('cli');
-    dir = tempDir('cli');
-  });
-
-  afterEach(async () => {
-    await killAndWait(children.splice(0));
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const env = useManagerProcesses('cli');
 
   it('--help explains every flag and exits 0; an unknown flag exits 2', () => {
     const help = run(['--help']);
@@ -80,7 +57,7 @@ describe('njord-portfolio-manager CLI', () => {
   });
 
   it('a bad config exits 2 and lists every problem', () => {
-    const files = writeConfigs(dir, { prefix, portfolio: PORTFOLIO });
+    const files = writeConfigs(env.dir, { prefix: env.prefix, portfolio: PORTFOLIO });
     writeFileSync(
       files.basePath,
       `portfolio_config: ${files.portfolioPath}\ncheck_interval_seconds: 0\njournal_fsync: sometimes\n`,
@@ -89,11 +66,11 @@ describe('njord-portfolio-manager CLI', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('check_interval_seconds: must be > 0, got 0');
     expect(result.stderr).toContain('journal_fsync: must be one of');
-    expect(run(['--config', join(dir, 'missing.yaml')]).code).toBe(2);
+    expect(run(['--config', join(env.dir, 'missing.yaml')]).code).toBe(2);
   });
 
   it('--check: 0 when configs and Redis are fine; 2 naming an unreachable Redis, password redacted', async () => {
-    const files = writeConfigs(dir, { prefix, portfolio: PORTFOLIO });
+    const files = writeConfigs(env.dir, { prefix: env.prefix, portfolio: PORTFOLIO });
     const ok = run(['--check', '--config', files.basePath]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^ok: /);
@@ -116,21 +93,20 @@ describe('njord-portfolio-manager CLI', () => {
   }, 30_000);
 
   it('SIGINT: final snapshot published and journaled, exit 0; the password never reaches the log', async () => {
-    const files = writeConfigs(dir, { prefix, portfolio: PORTFOLIO });
-    const keys = redisKeys(prefix, PORTFOLIO.id);
+    const files = writeConfigs(env.dir, { prefix: env.prefix, portfolio: PORTFOLIO });
+    const keys = redisKeys(env.prefix, PORTFOLIO.id);
     const subscriber = connectTestRedis();
     try {
       const received: string[] = [];
       subscriber.on('message', (_channel: string, message: string) => received.push(message));
       await subscriber.subscribe(keys.snapshotChannel);
       // A password the local Redis does not need: ioredis warns and goes on; it must not be logged.
-      const manager = spawnManager([
+      const manager = env.spawn([
         '--config',
         files.basePath,
         '--redis-url',
         'redis://:hunter2@127.0.0.1:6379',
       ]);
-      children.push(manager);
       await manager.waitForLog('portfolio status', 20_000);
       const before = received.length;
       manager.child.kill('SIGINT');

@@ -1,30 +1,29 @@
 // Redis going away (child processes): down at start, restarted mid-stream (AOF on), and a
 // consumer group lost; on a redis-server this test starts itself on a free port.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeFillEvent, parsePortfolioConfig } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { PortfolioTracker, type TrackerStateJson } from '@njord/portfolio-tracker';
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redisKeys } from './adapters/streams.js';
 import {
   addEntries,
   freePort,
   isDrained,
-  killAndWait,
-  type ManagerProcess,
-  MAIN_JS,
+  lastCheckpoint,
+  numberedFills,
   portfolioYaml,
   readJournalLines,
+  replayFillStream,
   sleep,
-  spawnManager,
-  tempDir,
   type TestPortfolio,
-  uniquePrefix,
   waitFor,
+  waitForDrained,
   writeConfigs,
 } from './test-support.js';
+import { useManagerProcesses } from './test-support/fixtures.js';
+import { type RedisServerProcess, startRedisServer } from './test-support/redis-server.js';
 
 const PORTFOLIO: TestPortfolio = {
   id: 'restart',
@@ -34,36 +33,37 @@ const PORTFOLIO: TestPortfolio = {
 };
 
 function fills(from: number, to: number): string[] {
-  const out: string[] = [];
-  for (let i = from; i < to; i++) {
-    out.push(
-      JSON.stringify({
-        fill_id: `f-${i}`,
-        strategy_id: i % 2 === 0 ? 'a' : 'b',
-        symbol: i % 5 === 0 ? 'Y' : 'X',
-        side: i % 4 === 0 ? 'sell' : 'buy',
-        quantity: 1 + (i % 3),
-        price: 50 + (i % 13),
-        fee: 0.1,
-        timestamp_ns: String(1_700_000_000_000_000_000n + BigInt(i)),
-      }),
-    );
-  }
-  return out;
+  return numberedFills(from, to, (i) => ({
+    strategy_id: i % 2 === 0 ? 'a' : 'b',
+    symbol: i % 5 === 0 ? 'Y' : 'X',
+    side: i % 4 === 0 ? 'sell' : 'buy',
+    quantity: 1 + (i % 3),
+    price: 50 + (i % 13),
+    fee: 0.1,
+  }));
 }
 
 describe('Redis restarts (child processes, own redis-server)', () => {
-  let dir: string;
   let port: number;
-  let server: ChildProcess | undefined;
+  let server: RedisServerProcess | undefined;
   let client: Redis | undefined;
-  const children: ManagerProcess[] = [];
+  const env = useManagerProcesses('restart', {
+    sharedRedis: false,
+    setup: async () => {
+      port = await freePort();
+    },
+    cleanup: async () => {
+      client?.disconnect();
+      client = undefined;
+      await stopServer();
+    },
+  });
 
+  /** redis-server on `port` with its AOF in the test's dir: a restart keeps the streams. */
   const startServer = async () => {
-    const dataDir = join(dir, 'redis');
+    const dataDir = join(env.dir, 'redis');
     mkdirSync(dataDir, { recursive: true });
-    const child = spawn(
-      'redis-server',
+    server = await startRedisServer(
       [
         '--port',
         String(port),
@@ -76,74 +76,48 @@ describe('Redis restarts (child processes, own redis-server)', () => {
         '--save',
         '',
       ],
-      { stdio: 'ignore' },
+      { port, host: '127.0.0.1' },
+      'redis-server to answer',
     );
-    server = child;
-    const probe = new Redis(port, '127.0.0.1', {
-      maxRetriesPerRequest: null,
-      retryStrategy: () => 50,
-    });
-    probe.on('error', () => undefined);
-    try {
-      await waitFor(async () => (await probe.ping()) === 'PONG', 10_000, 'redis-server to answer');
-    } finally {
-      probe.disconnect();
-    }
   };
 
   const stopServer = async () => {
-    const child = server;
+    const stopping = server;
     server = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    // SIGTERM: Redis flushes its AOF and exits.
-    child.kill('SIGTERM');
-    await exited;
+    await stopping?.stop();
   };
 
-  beforeEach(async () => {
-    if (!existsSync(MAIN_JS)) throw new Error(`build the app first: ${MAIN_JS} is missing`);
-    dir = tempDir('restart');
-    port = await freePort();
-  });
+  /** A client of the private server that rides out its restarts. */
+  const connectClient = () => {
+    client = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: null, retryStrategy: () => 100 });
+    client.on('error', () => undefined);
+    return client;
+  };
 
-  afterEach(async () => {
-    await killAndWait(children.splice(0));
-    client?.disconnect();
-    client = undefined;
-    await stopServer();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('waits for Redis at start, rides out a restart and a lost consumer group, losing nothing', async () => {
-    const prefix = uniquePrefix('restart');
-    const files = writeConfigs(dir, {
-      prefix,
+  /** Config files pointing at the private server; `extra` as in writeConfigs. */
+  const writeRestartConfigs = (extra?: readonly string[]) =>
+    writeConfigs(env.dir, {
+      prefix: env.prefix,
       redisUrl: `redis://127.0.0.1:${port}`,
       portfolio: PORTFOLIO,
-      extra: ['check_interval_seconds: 1', 'snapshot_interval_seconds: 1'],
+      ...(extra === undefined ? {} : { extra }),
     });
-    const keys = redisKeys(prefix, PORTFOLIO.id);
-    const manager = spawnManager(['--config', files.basePath]);
-    children.push(manager);
+
+  it('waits for Redis at start, rides out a restart and a lost consumer group, losing nothing', async () => {
+    const files = writeRestartConfigs([
+      'check_interval_seconds: 1',
+      'snapshot_interval_seconds: 1',
+    ]);
+    const keys = redisKeys(env.prefix, PORTFOLIO.id);
+    const manager = env.spawn(['--config', files.basePath]);
 
     // Redis is not there yet: the manager retries with backoff and says so.
     await manager.waitForLog('redis unavailable, retrying', 10_000);
     await sleep(300);
     await startServer();
     await manager.waitForLog('portfolio status', 15_000);
-    client = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: null, retryStrategy: () => 100 });
-    client.on('error', () => undefined);
-    const redis = client;
-    const drained = () =>
-      waitFor(
-        async () =>
-          (await isDrained(redis, keys.fills, keys.group)) &&
-          (await isDrained(redis, keys.prices, keys.group)),
-        20_000,
-        'streams drained',
-        50,
-      );
+    const redis = connectClient();
+    const drained = () => waitForDrained(redis, keys, 20_000, { everyMs: 50 });
 
     await addEntries(redis, keys.fills, fills(0, 2000));
     // Restart Redis while the manager is busy with the first fills.
@@ -169,13 +143,8 @@ describe('Redis restarts (child processes, own redis-server)', () => {
     manager.child.kill('SIGTERM');
     expect(await manager.exited).toBe(0);
     const config = parsePortfolioConfig(portfolioYaml(PORTFOLIO));
-    const reference = new PortfolioTracker(config);
-    for (const [, fields] of await redis.xrange(keys.fills, '-', '+')) {
-      reference.onFill(decodeFillEvent(JSON.parse(fields[1] ?? '')));
-    }
-    const checkpoint = readJournalLines(files.journalPath, PORTFOLIO.id)
-      .filter((line) => line.type === 'checkpoint')
-      .at(-1);
+    const reference = await replayFillStream(redis, keys.fills, config);
+    const checkpoint = lastCheckpoint(readJournalLines(files.journalPath, PORTFOLIO.id));
     const state = checkpoint?.tracker as TrackerStateJson;
     // Every fill once, in stream order; the re-read after the group was recreated found only duplicates.
     expect(state.applied_fills).toHaveLength(5000);
@@ -195,20 +164,13 @@ describe('Redis restarts (child processes, own redis-server)', () => {
   });
 
   it('stops cleanly on SIGTERM while Redis is down: journal flushed, exit 0', async () => {
-    const prefix = uniquePrefix('restart');
-    const files = writeConfigs(dir, {
-      prefix,
-      redisUrl: `redis://127.0.0.1:${port}`,
-      portfolio: PORTFOLIO,
-    });
-    const keys = redisKeys(prefix, PORTFOLIO.id);
+    const files = writeRestartConfigs();
+    const keys = redisKeys(env.prefix, PORTFOLIO.id);
     await startServer();
-    const manager = spawnManager(['--config', files.basePath]);
-    children.push(manager);
+    const manager = env.spawn(['--config', files.basePath]);
     await manager.waitForLog('portfolio status', 15_000);
-    client = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: null, retryStrategy: () => 100 });
-    client.on('error', () => undefined);
-    await addEntries(client, keys.fills, fills(0, 100));
+    const redis = connectClient();
+    await addEntries(redis, keys.fills, fills(0, 100));
     await waitFor(
       async () => client !== undefined && (await isDrained(client, keys.fills, keys.group)),
       10_000,
@@ -227,15 +189,9 @@ describe('Redis restarts (child processes, own redis-server)', () => {
   }, 30_000);
 
   it('exits 1 when Redis stays away longer than the lock lease (it may no longer hold the lock)', async () => {
-    const prefix = uniquePrefix('restart');
-    const files = writeConfigs(dir, {
-      prefix,
-      redisUrl: `redis://127.0.0.1:${port}`,
-      portfolio: PORTFOLIO,
-    });
+    const files = writeRestartConfigs();
     await startServer();
-    const manager = spawnManager(['--config', files.basePath]);
-    children.push(manager);
+    const manager = env.spawn(['--config', files.basePath]);
     await manager.waitForLog('portfolio status', 15_000);
     const downAt = Date.now();
     await stopServer();

@@ -1,33 +1,27 @@
 // Risk adjustment in the live manager, in-process against the real Redis with a manual clock:
 // samples from its snapshots, journaled adjustments that move the trigger's targets, recovery.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { AllocationCalculator } from '@njord/portfolio-allocator';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { RiskAdjustedAllocator } from '@njord/portfolio-risk';
-import type { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createManualClock } from './adapters/clock.js';
 import { scanJournal } from './adapters/journal-file.js';
 import { redisKeys } from './adapters/streams.js';
-import { readConfig } from './config.js';
 import { replayJournal } from './recovery.js';
 import type { AdjustmentLineBody } from './risk-adjustment.js';
-import { PortfolioManager, type ManagerOutcome } from './service.js';
+import type { PortfolioManager } from './service.js';
 import {
   addEntries,
-  connectTestRedis,
-  deleteKeys,
-  isDrained,
-  memoryLogger,
   readJournalLines,
-  tempDir,
   type TestConfigFiles,
   type TestPortfolio,
-  uniquePrefix,
   waitFor,
+  waitForDrained,
   writeConfigs,
   type WireFill,
 } from './test-support.js';
+import { useInProcessManager } from './test-support/fixtures.js';
 
 const ID = 'riskp';
 const BOUNDS = `
@@ -75,36 +69,19 @@ function sum(record: Record<string, number>): number {
 }
 
 describe('PortfolioManager with risk_adjustment (in-process, real Redis)', () => {
-  let redis: Redis;
-  let prefix: string;
-  let dir: string;
-  let manager: PortfolioManager | undefined;
-  let running: Promise<ManagerOutcome> | undefined;
-  const log = memoryLogger();
   let clock = createManualClock(T0_MS);
-  const keys = () => redisKeys(prefix, ID);
-
-  beforeEach(() => {
-    clock = createManualClock(T0_MS);
-    redis = connectTestRedis();
-    prefix = uniquePrefix('risk');
-    dir = tempDir('risk');
-    log.lines.length = 0;
+  const env = useInProcessManager('risk', {
+    setup: () => {
+      clock = createManualClock(T0_MS);
+    },
   });
-
-  afterEach(async () => {
-    manager?.stop('test over');
-    if (running) await running.catch(() => undefined);
-    manager = undefined;
-    running = undefined;
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { log } = env;
+  const keys = () => redisKeys(env.prefix, ID);
+  const stop = () => env.stop();
 
   async function start(portfolioText: string): Promise<TestConfigFiles> {
-    const files = writeConfigs(dir, {
-      prefix,
+    const files = writeConfigs(env.dir, {
+      prefix: env.prefix,
       portfolio: PORTFOLIO,
       portfolioText,
       extra: [
@@ -113,25 +90,8 @@ describe('PortfolioManager with risk_adjustment (in-process, real Redis)', () =>
         'return_sample_seconds: 60',
       ],
     });
-    const loaded = await readConfig(files.basePath);
-    if (!loaded.success) throw loaded.error;
-    log.lines.length = 0;
-    manager = new PortfolioManager({
-      config: loaded.data,
-      logger: log.logger,
-      lock: { retryEveryMs: 50 },
-      clock,
-    });
-    running = manager.run();
-    await waitFor(() => statusLines().length > 0, 5000, 'manager start');
+    await env.start(files.basePath, { clock });
     return files;
-  }
-
-  async function stop() {
-    manager?.stop('test');
-    expect(await running).toBe('stopped');
-    manager = undefined;
-    running = undefined;
   }
 
   function statusLines() {
@@ -139,13 +99,7 @@ describe('PortfolioManager with risk_adjustment (in-process, real Redis)', () =>
   }
 
   async function drained() {
-    const k = keys();
-    await waitFor(
-      async () =>
-        (await isDrained(redis, k.fills, k.group)) && (await isDrained(redis, k.prices, k.group)),
-      5000,
-      'streams drained',
-    );
+    await waitForDrained(env.redis, keys(), 5000);
   }
 
   /** One minute on the clock: the interval snapshot (a return sample) and what follows it. */
@@ -158,14 +112,14 @@ describe('PortfolioManager with risk_adjustment (in-process, real Redis)', () =>
   /** a holds 100 X, b 100 Y (both at 100), then X 100 -> 102 and Y 100 -> 97 over two minutes. */
   async function feedWinnerAndLoser() {
     const k = keys();
-    await addEntries(redis, k.fills, [
+    await addEntries(env.redis, k.fills, [
       JSON.stringify(fill('f1', 'a', 'X', 100)),
       JSON.stringify(fill('f2', 'b', 'Y', 100)),
     ]);
-    await addEntries(redis, k.prices, [mark('X', 100, 1), mark('Y', 100, 1)]);
+    await addEntries(env.redis, k.prices, [mark('X', 100, 1), mark('Y', 100, 1)]);
     await drained();
     await nextMinute(); // T0 + 60 s: a, b, c returns 0 (capital unchanged: bought and marked at 100)
-    await addEntries(redis, k.prices, [mark('X', 102, 2), mark('Y', 97, 2)]);
+    await addEntries(env.redis, k.prices, [mark('X', 102, 2), mark('Y', 97, 2)]);
     await drained();
     await nextMinute(); // T0 + 120 s: a 40,200 / 40,000 - 1, b 39,700 / 40,000 - 1, c 0
   }
@@ -177,7 +131,11 @@ describe('PortfolioManager with risk_adjustment (in-process, real Redis)', () =>
   it('adjusts toward the winner, journals it with its inputs, and the trigger follows', async () => {
     const files = await start(RISK_YAML);
     await feedWinnerAndLoser();
-    await waitFor(() => manager?.counters.plans === 1, 5000, 'the rebalance after the adjustment');
+    await waitFor(
+      () => env.manager?.counters.plans === 1,
+      5000,
+      'the rebalance after the adjustment',
+    );
 
     const lines = journal(files);
     const adjustments = lines.filter((line) => line.type === 'adjustment');
@@ -278,7 +236,7 @@ describe('PortfolioManager with risk_adjustment (in-process, real Redis)', () =>
     expect(byStrategy.a?.quantity).toBeCloseTo((100 * 19_800) / 40_200, 9);
     expect(byStrategy.b?.side).toBe('sell');
     expect(byStrategy.b?.quantity).toBeCloseTo((100 * 29_700) / 39_700, 9);
-    await waitFor(async () => (await redis.xlen(keys().orders)) === 2, 5000, 'order intents');
+    await waitFor(async () => (await env.redis.xlen(keys().orders)) === 2, 5000, 'order intents');
 
     // One log line per adjustment, with the weights before and after.
     const logged = log.lines.filter((line) => line.msg === 'risk adjustment applied');
@@ -291,7 +249,7 @@ describe('PortfolioManager with risk_adjustment (in-process, real Redis)', () =>
 
     // Three more minutes: X +1 after the rebalance's transfers. At most every 180 s: the next
     // adjustment is at T0 + 300 s, not at 180 or 240, though samples arrived then.
-    await addEntries(redis, keys().prices, [mark('X', 103, 3)]);
+    await addEntries(env.redis, keys().prices, [mark('X', 103, 3)]);
     await drained();
     await nextMinute();
     await nextMinute();
@@ -307,15 +265,15 @@ describe('PortfolioManager with risk_adjustment (in-process, real Redis)', () =>
     expect(second.inputs.history.timestamps_ns).toHaveLength(5);
     expect(second.inputs.history.returns.a?.[2]).toBeCloseTo(100 / 60_000, 12);
     expect(second.inputs.history.returns.b?.[2]).toBeCloseTo(0, 12);
-    expect(manager?.counters.adjustments).toBe(2);
+    expect(env.manager?.counters.adjustments).toBe(2);
   });
 
   it('comes back with the same adjusted targets after a restart, from a checkpoint or a replay', async () => {
     const files = await start(RISK_YAML);
     await feedWinnerAndLoser();
-    await waitFor(() => manager?.counters.plans === 1, 5000, 'the rebalance');
+    await waitFor(() => env.manager?.counters.plans === 1, 5000, 'the rebalance');
     await nextMinute();
-    const live = manager as PortfolioManager;
+    const live = env.manager as PortfolioManager;
     const weights = live.state.allocator.weightsById();
     const targets = live.state.getSnapshot(clock.nowNs()).targetAllocations;
     expect(weights).not.toEqual({ a: 0.4, b: 0.4, c: 0.2 });
@@ -330,7 +288,7 @@ describe('PortfolioManager with risk_adjustment (in-process, real Redis)', () =>
 
     // A clean restart: from the stop's checkpoint.
     await start(RISK_YAML);
-    const restarted = manager as PortfolioManager;
+    const restarted = env.manager as PortfolioManager;
     expect(restarted.state.allocator.weightsById()).toEqual(weights);
     expect(restarted.state.getSnapshot(clock.nowNs()).targetAllocations).toEqual(targets);
     const recoveredLog = log.lines.find((line) => line.msg === 'state recovered from the journal');
@@ -359,9 +317,9 @@ describe('PortfolioManager with risk_adjustment (in-process, real Redis)', () =>
     expect(history?.timestamps_ns).toHaveLength(3);
 
     await start(RISK_YAML);
-    expect((manager as PortfolioManager).state.allocator.weightsById()).toEqual(weights);
+    expect((env.manager as PortfolioManager).state.allocator.weightsById()).toEqual(weights);
     expect(
-      (manager as PortfolioManager).state.getSnapshot(clock.nowNs()).targetAllocations,
+      (env.manager as PortfolioManager).state.getSnapshot(clock.nowNs()).targetAllocations,
     ).toEqual(targets);
     await stop();
   });
@@ -371,7 +329,7 @@ describe('PortfolioManager with risk_adjustment (in-process, real Redis)', () =>
     await feedWinnerAndLoser();
     await nextMinute();
     await nextMinute();
-    const m = manager as PortfolioManager;
+    const m = env.manager as PortfolioManager;
     expect(m.counters.adjustments).toBe(0);
     expect(m.counters.plans).toBe(0);
     expect(m.state.allocator.weightsById()).toEqual({ a: 0.4, b: 0.4, c: 0.2 });

@@ -1,24 +1,18 @@
 // The service in-process against the real Redis: sleeves, a rebalance, dead letters.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { redisKeys } from './adapters/streams.js';
-import { readConfig } from './config.js';
-import { PortfolioManager, type ManagerOutcome } from './service.js';
 import {
   addEntries,
   connectTestRedis,
-  deleteKeys,
-  isDrained,
-  memoryLogger,
   readJournalLines,
-  tempDir,
   type TestPortfolio,
-  uniquePrefix,
   waitFor,
+  waitForDrained,
   writeConfigs,
   type WireFill,
 } from './test-support.js';
+import { useInProcessManager } from './test-support/fixtures.js';
 
 const PORTFOLIO: TestPortfolio = {
   id: 'svc',
@@ -48,82 +42,38 @@ function fill(
 }
 
 describe('PortfolioManager (in-process, real Redis)', () => {
-  let redis: Redis;
-  let prefix: string;
-  let dir: string;
-  let manager: PortfolioManager | undefined;
-  let running: Promise<ManagerOutcome> | undefined;
-  const log = memoryLogger();
-
-  beforeEach(() => {
-    redis = connectTestRedis();
-    prefix = uniquePrefix('svc');
-    dir = tempDir('svc');
-    log.lines.length = 0;
-  });
-
-  afterEach(async () => {
-    manager?.stop('test over');
-    if (running) await running.catch(() => undefined);
-    manager = undefined;
-    running = undefined;
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const env = useInProcessManager('svc');
+  const { log } = env;
+  const stop = () => env.stop();
 
   async function start(options: { dryRun?: boolean; portfolio?: TestPortfolio } = {}) {
-    const files = writeConfigs(dir, { prefix, portfolio: options.portfolio ?? PORTFOLIO });
-    const loaded = await readConfig(files.basePath);
-    if (!loaded.success) throw loaded.error;
-    log.lines.length = 0;
-    manager = new PortfolioManager({
-      config: loaded.data,
-      logger: log.logger,
-      lock: { retryEveryMs: 50 },
-      dryRun: options.dryRun ?? false,
+    const files = writeConfigs(env.dir, {
+      prefix: env.prefix,
+      portfolio: options.portfolio ?? PORTFOLIO,
     });
-    running = manager.run();
-    await waitFor(
-      () => log.lines.some((line) => line.msg === 'portfolio status'),
-      5000,
-      'manager start',
-    );
-    return { files, keys: redisKeys(prefix, PORTFOLIO.id), manager };
-  }
-
-  async function stop() {
-    manager?.stop('test');
-    expect(await running).toBe('stopped');
-    manager = undefined;
-    running = undefined;
+    const manager = await env.start(files.basePath, { dryRun: options.dryRun ?? false });
+    return { files, keys: redisKeys(env.prefix, PORTFOLIO.id), manager };
   }
 
   /** A fills 400 X at 100, X marked 100 then 140: a threshold rebalance selling X in a. */
   async function triggerRebalance(keys: ReturnType<typeof redisKeys>) {
-    await addEntries(redis, keys.fills, [JSON.stringify(fill('f1', 'a', 'buy', 400, 100, 0))]);
-    await addEntries(redis, keys.prices, [
+    await addEntries(env.redis, keys.fills, [JSON.stringify(fill('f1', 'a', 'buy', 400, 100, 0))]);
+    await addEntries(env.redis, keys.prices, [
       JSON.stringify({ symbol: 'X', price: 100, timestamp_ns: '1' }),
     ]);
-    await addEntries(redis, keys.prices, [
+    await addEntries(env.redis, keys.prices, [
       JSON.stringify({ symbol: 'X', price: 140, timestamp_ns: '2' }),
     ]);
     await drained(keys);
   }
 
   async function drained(keys: ReturnType<typeof redisKeys>) {
-    await waitFor(
-      async () =>
-        (await isDrained(redis, keys.fills, keys.group)) &&
-        (await isDrained(redis, keys.prices, keys.group)),
-      5000,
-      'streams drained',
-    );
+    await waitForDrained(env.redis, keys, 5000);
   }
 
   it('applies fills of three strategies to their own sleeves, journaled then acked', async () => {
     const { files, keys, manager: m } = await start();
-    await addEntries(redis, keys.fills, [
+    await addEntries(env.redis, keys.fills, [
       JSON.stringify(fill('f1', 'a', 'buy', 100, 50, 1)),
       JSON.stringify(fill('f2', 'b', 'buy', 10, 50, 0.5)),
       JSON.stringify(fill('f3', 'c', 'sell', 4, 60, 0)),
@@ -151,7 +101,7 @@ describe('PortfolioManager (in-process, real Redis)', () => {
       fills_other_portfolio: 1,
       dead_lettered: 0,
     });
-    expect(await redis.xlen(keys.dead)).toBe(0);
+    expect(await env.redis.xlen(keys.dead)).toBe(0);
     const fills = readJournalLines(files.journalPath, PORTFOLIO.id).filter(
       (line) => line.type === 'fill',
     );
@@ -168,21 +118,23 @@ describe('PortfolioManager (in-process, real Redis)', () => {
       });
       await subscriber.subscribe(keys.snapshotChannel);
       // a (target 50000) buys 400 X at 100: 10000 cash + 40000 in X.
-      await addEntries(redis, keys.fills, [JSON.stringify(fill('f1', 'a', 'buy', 400, 100, 0))]);
-      await addEntries(redis, keys.prices, [
+      await addEntries(env.redis, keys.fills, [
+        JSON.stringify(fill('f1', 'a', 'buy', 400, 100, 0)),
+      ]);
+      await addEntries(env.redis, keys.prices, [
         JSON.stringify({ symbol: 'X', price: 100, timestamp_ns: '1' }),
       ]);
       await drained(keys);
-      expect(await redis.xlen(keys.orders)).toBe(0);
+      expect(await env.redis.xlen(keys.orders)).toBe(0);
       // X +40% (inside max_mark_jump 0.5): a = 10000 + 400 x 140 = 66000, equity 116000,
       // targets 58000 / 34800 / 23200, drift a = 8000 / 58000 = 0.138 > 0.05.
-      await addEntries(redis, keys.prices, [
+      await addEntries(env.redis, keys.prices, [
         JSON.stringify({ symbol: 'X', price: 140, timestamp_ns: '2' }),
       ]);
       await drained(keys);
       const orders = await waitFor(
         async () => {
-          const entries = await redis.xrange(keys.orders, '-', '+');
+          const entries = await env.redis.xrange(keys.orders, '-', '+');
           return entries.length > 0 ? entries : undefined;
         },
         5000,
@@ -214,7 +166,7 @@ describe('PortfolioManager (in-process, real Redis)', () => {
       expect(allocations.a).toBeCloseTo(58_000, 6);
       expect(allocations.b).toBeCloseTo(34_800, 6);
       expect(allocations.c).toBeCloseTo(23_200, 6);
-      expect(await redis.xlen(keys.snapshots)).toBeGreaterThanOrEqual(2);
+      expect(await env.redis.xlen(keys.snapshots)).toBeGreaterThanOrEqual(2);
 
       const journal = readJournalLines(files.journalPath, PORTFOLIO.id);
       const types = journal.map((line) => line.type);
@@ -238,7 +190,7 @@ describe('PortfolioManager (in-process, real Redis)', () => {
       expect((rebalanceLog?.drift as Record<string, number>).a).toBeCloseTo(8000 / 58_000, 12);
       expect(m.counters.plans).toBe(1);
       // The intent is unfilled and younger than plan_timeout_seconds: no second plan on another move.
-      await addEntries(redis, keys.prices, [
+      await addEntries(env.redis, keys.prices, [
         JSON.stringify({ symbol: 'X', price: 180, timestamp_ns: '3' }),
       ]);
       await drained(keys);
@@ -265,27 +217,27 @@ describe('PortfolioManager (in-process, real Redis)', () => {
         JSON.stringify({ ...valid, fill_id: 't1', timestamp_ns: '1700000000000000000.5' }),
       ],
     ];
-    const badIds = await addEntries(redis, keys.fills, [
+    const badIds = await addEntries(env.redis, keys.fills, [
       JSON.stringify(valid),
       ...bad.map(([, data]) => data),
     ]);
     // The same fill id with another quantity: a conflicting duplicate.
-    const conflictIds = await addEntries(redis, keys.fills, [
+    const conflictIds = await addEntries(env.redis, keys.fills, [
       JSON.stringify({ ...valid, quantity: 2 }),
     ]);
-    await addEntries(redis, keys.prices, [
+    await addEntries(env.redis, keys.prices, [
       JSON.stringify({ symbol: 'X', price: 10, timestamp_ns: '1' }),
     ]);
     // 10 -> 16 is a 60% jump > max_mark_jump 0.5.
-    const jumpIds = await addEntries(redis, keys.prices, [
+    const jumpIds = await addEntries(env.redis, keys.prices, [
       JSON.stringify({ symbol: 'X', price: 16, timestamp_ns: '2' }),
     ]);
-    const noDataIds = [(await redis.xadd(keys.fills, '*', 'other_field', 'x')) ?? undefined];
+    const noDataIds = [(await env.redis.xadd(keys.fills, '*', 'other_field', 'x')) ?? undefined];
     // The service is still up: a later valid fill is applied.
-    await addEntries(redis, keys.fills, [JSON.stringify(fill('ok-2', 'b', 'buy', 1, 10, 0))]);
+    await addEntries(env.redis, keys.fills, [JSON.stringify(fill('ok-2', 'b', 'buy', 1, 10, 0))]);
     await drained(keys);
 
-    const dead = (await redis.xrange(keys.dead, '-', '+')).map(
+    const dead = (await env.redis.xrange(keys.dead, '-', '+')).map(
       ([, fields]) =>
         JSON.parse(fields[1] ?? '{}') as {
           data: string | null;
@@ -326,7 +278,11 @@ describe('PortfolioManager (in-process, real Redis)', () => {
   it('republishes the intents of a plan journaled but not marked published', async () => {
     const first = await start();
     await triggerRebalance(first.keys);
-    await waitFor(async () => (await redis.xlen(first.keys.orders)) === 1, 5000, 'first intent');
+    await waitFor(
+      async () => (await env.redis.xlen(first.keys.orders)) === 1,
+      5000,
+      'first intent',
+    );
     await stop();
     // Cut the journal right after the plan line, as if the manager died before publishing.
     const text = readFileSync(first.files.journalPath, 'utf8').split('\n');
@@ -337,15 +293,15 @@ describe('PortfolioManager (in-process, real Redis)', () => {
     // A dry run leaves it alone...
     await start({ dryRun: true });
     await stop();
-    expect(await redis.xlen(first.keys.orders)).toBe(1);
+    expect(await env.redis.xlen(first.keys.orders)).toBe(1);
     // ...the next real run publishes it again.
     await start();
     await waitFor(
-      async () => (await redis.xlen(first.keys.orders)) === 2,
+      async () => (await env.redis.xlen(first.keys.orders)) === 2,
       5000,
       'republished intent',
     );
-    const intents = (await redis.xrange(first.keys.orders, '-', '+')).map(
+    const intents = (await env.redis.xrange(first.keys.orders, '-', '+')).map(
       ([, fields]) => JSON.parse(fields[1] ?? '{}') as Record<string, unknown>,
     );
     // The same intent again (consumers dedupe by intent_id).
@@ -395,7 +351,7 @@ describe('PortfolioManager (in-process, real Redis)', () => {
       5000,
       'dry-run plan',
     );
-    expect(await redis.xlen(keys.orders)).toBe(0);
+    expect(await env.redis.xlen(keys.orders)).toBe(0);
     const published = readJournalLines(files.journalPath, PORTFOLIO.id).find(
       (line) => line.type === 'published',
     );

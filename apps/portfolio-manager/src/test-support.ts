@@ -1,4 +1,4 @@
-// Test helpers (not shipped): unique key prefixes on the real Redis, cleanup, temp dirs, a silent logger.
+// Test helpers (not shipped): Redis prefixes and streams, temp dirs, loggers, configs, journal, child managers.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -6,7 +6,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { decodeFillEvent, type PortfolioConfig } from '@njord/portfolio-contracts';
+import { PortfolioTracker } from '@njord/portfolio-tracker';
 import { pino } from 'pino';
+import type { RedisKeys } from './adapters/streams.js';
 import type { Logger } from './logger.js';
 
 export const REDIS_URL = process.env.NJORD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -162,6 +165,28 @@ export interface WireFill {
   intent_id?: string;
 }
 
+/**
+ * Fills `from` to `to` - 1 as stream payloads: fill `i` has id `f-i`, timestamp 1.7e18 + i ns
+ * and the rest from `fields(i)`.
+ */
+export function numberedFills(
+  from: number,
+  to: number,
+  fields: (i: number) => Omit<WireFill, 'fill_id' | 'timestamp_ns'>,
+): string[] {
+  const out: string[] = [];
+  for (let i = from; i < to; i++) {
+    out.push(
+      JSON.stringify({
+        fill_id: `f-${i}`,
+        ...fields(i),
+        timestamp_ns: String(1_700_000_000_000_000_000n + BigInt(i)),
+      }),
+    );
+  }
+  return out;
+}
+
 /** XADDs `data` payloads to a stream in one pipeline; returns the entry ids. */
 export async function addEntries(
   redis: Redis,
@@ -189,6 +214,36 @@ export async function isDrained(redis: Redis, stream: string, group: string): Pr
   return false;
 }
 
+/** Waits until the manager's group has drained both the fills and the prices stream. */
+export async function waitForDrained(
+  redis: Redis,
+  keys: RedisKeys,
+  timeoutMs: number,
+  options: { everyMs?: number; what?: string } = {},
+): Promise<void> {
+  await waitFor(
+    async () =>
+      (await isDrained(redis, keys.fills, keys.group)) &&
+      (await isDrained(redis, keys.prices, keys.group)),
+    timeoutMs,
+    options.what ?? 'streams drained',
+    options.everyMs,
+  );
+}
+
+/** The uninterrupted run: one tracker fed each entry of the fills stream once, in stream order. */
+export async function replayFillStream(
+  redis: Redis,
+  stream: string,
+  config: PortfolioConfig,
+): Promise<PortfolioTracker> {
+  const reference = new PortfolioTracker(config);
+  for (const [, fields] of await redis.xrange(stream, '-', '+')) {
+    reference.onFill(decodeFillEvent(JSON.parse(fields[1] ?? '')));
+  }
+  return reference;
+}
+
 // --- journal --------------------------------------------------------------------------
 
 export function readJournalLines(path: string, portfolioId?: string): Record<string, unknown>[] {
@@ -203,6 +258,13 @@ export function readJournalLines(path: string, portfolioId?: string): Record<str
     }
   }
   return out;
+}
+
+/** The last checkpoint line of a journal's lines, if any. */
+export function lastCheckpoint(
+  lines: readonly Record<string, unknown>[],
+): Record<string, unknown> | undefined {
+  return lines.filter((line) => line.type === 'checkpoint').at(-1);
 }
 
 // --- child processes ------------------------------------------------------------------

@@ -1,24 +1,21 @@
 // rediss:// with a password, on a TLS redis-server this test starts (own CA, free port).
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redisKeys } from './adapters/streams.js';
 import {
   addEntries,
   freePort,
   isDrained,
-  killAndWait,
-  type ManagerProcess,
   MAIN_JS,
-  spawnManager,
-  tempDir,
   type TestPortfolio,
-  uniquePrefix,
   waitFor,
   writeConfigs,
 } from './test-support.js';
+import { useManagerProcesses } from './test-support/fixtures.js';
+import { type RedisServerProcess, startRedisServer } from './test-support/redis-server.js';
 
 const PASSWORD = 'tls-s3cret-pw';
 const PORTFOLIO: TestPortfolio = {
@@ -77,75 +74,60 @@ function makeCertificates(dir: string): void {
   );
 }
 
+/** redis-server with TLS only on `port`, the certificates of `dir`, and PASSWORD required. */
+function startTlsServer(dir: string, port: number): Promise<RedisServerProcess> {
+  return startRedisServer(
+    [
+      '--port',
+      '0',
+      '--tls-port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--tls-cert-file',
+      join(dir, 'server.crt'),
+      '--tls-key-file',
+      join(dir, 'server.key'),
+      '--tls-ca-cert-file',
+      join(dir, 'ca.crt'),
+      '--tls-auth-clients',
+      'no',
+      '--requirepass',
+      PASSWORD,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ],
+    { port, host: 'localhost', password: PASSWORD, tls: { ca: readFileSync(join(dir, 'ca.crt')) } },
+    'TLS redis-server',
+  );
+}
+
 describe('rediss:// and passwords (own TLS redis-server)', () => {
-  let dir: string;
   let port: number;
-  let server: ChildProcess | undefined;
-  const children: ManagerProcess[] = [];
-
-  beforeEach(async () => {
-    if (!existsSync(MAIN_JS)) throw new Error(`build the app first: ${MAIN_JS} is missing`);
-    dir = tempDir('tls');
-    port = await freePort();
-    makeCertificates(dir);
-    server = spawn(
-      'redis-server',
-      [
-        '--port',
-        '0',
-        '--tls-port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--tls-cert-file',
-        join(dir, 'server.crt'),
-        '--tls-key-file',
-        join(dir, 'server.key'),
-        '--tls-ca-cert-file',
-        join(dir, 'ca.crt'),
-        '--tls-auth-clients',
-        'no',
-        '--requirepass',
-        PASSWORD,
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-      ],
-      { stdio: 'ignore' },
-    );
-    const probe = new Redis({
-      port,
-      host: 'localhost',
-      password: PASSWORD,
-      tls: { ca: readFileSync(join(dir, 'ca.crt')) },
-      maxRetriesPerRequest: null,
-      retryStrategy: () => 50,
-    });
-    probe.on('error', () => undefined);
-    try {
-      await waitFor(async () => (await probe.ping()) === 'PONG', 10_000, 'TLS redis-server');
-    } finally {
-      probe.disconnect();
-    }
-  });
-
-  afterEach(async () => {
-    await killAndWait(children.splice(0));
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server?.on('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
-    server = undefined;
-    rmSync(dir, { recursive: true, force: true });
+  let server: RedisServerProcess | undefined;
+  const env = useManagerProcesses('tls', {
+    sharedRedis: false,
+    setup: async () => {
+      port = await freePort();
+      makeCertificates(env.dir);
+      server = await startTlsServer(env.dir, port);
+    },
+    cleanup: async () => {
+      await server?.stop();
+      server = undefined;
+    },
   });
 
   it('--check reaches it with the password and names a wrong one, never printing either', () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.crt') };
-    delete env.NJORD_REDIS_URL;
+    const childEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_EXTRA_CA_CERTS: join(env.dir, 'ca.crt'),
+    };
+    delete childEnv.NJORD_REDIS_URL;
     const check = (url: string) => {
       try {
         return {
@@ -160,7 +142,12 @@ describe('rediss:// and passwords (own TLS redis-server)', () => {
               '--redis-url',
               url,
             ],
-            { env, encoding: 'utf8', stdio: 'pipe', cwd: join(import.meta.dirname, '../../..') },
+            {
+              env: childEnv,
+              encoding: 'utf8',
+              stdio: 'pipe',
+              cwd: join(import.meta.dirname, '../../..'),
+            },
           ),
         };
       } catch (error) {
@@ -179,14 +166,13 @@ describe('rediss:// and passwords (own TLS redis-server)', () => {
   }, 30_000);
 
   it('runs over TLS with NJORD_REDIS_URL', async () => {
-    const prefix = uniquePrefix('tls');
+    const { dir, prefix } = env;
     const files = writeConfigs(dir, { prefix, portfolio: PORTFOLIO });
     const url = `rediss://:${PASSWORD}@localhost:${port}`;
-    const manager = spawnManager(['--config', files.basePath], {
+    const manager = env.spawn(['--config', files.basePath], {
       NJORD_REDIS_URL: url,
       NODE_EXTRA_CA_CERTS: join(dir, 'ca.crt'),
     });
-    children.push(manager);
     await manager.waitForLog('portfolio status', 15_000);
     const client = new Redis(url, { tls: { ca: readFileSync(join(dir, 'ca.crt')) } });
     try {
