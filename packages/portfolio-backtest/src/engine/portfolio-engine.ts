@@ -1,7 +1,6 @@
 // PortfolioBacktestEngine: runs the portfolio, its never-rebalanced baseline, an
 // equal-weight benchmark and each strategy alone, and assembles the result.
 import {
-  ContractError,
   type CostModel,
   encodePortfolioConfig,
   type EquityPoint,
@@ -12,6 +11,7 @@ import {
   type StrategyAllocation,
 } from '@njord/portfolio-contracts';
 import type { PriceData } from '../price-data.js';
+import { formatTimestampNs } from '../timestamp-text.js';
 import type { Strategy } from '../strategy.js';
 import { createStrategyRegistry, type StrategyRegistry } from '../strategy-registry.js';
 import { calculateContribution, calculateMetrics, type SleeveCurve } from '../metrics.js';
@@ -67,27 +67,11 @@ export class PortfolioBacktestEngine {
     this.options = options;
   }
 
-  /** Fresh strategies for one run; throws ContractError with the allocation's path. */
-  resolveStrategies(
-    config: PortfolioConfig,
-    data: PriceData,
-    indices: readonly number[] = [],
-  ): Strategy[] {
-    const issues = [];
-    const out: Strategy[] = [];
-    for (let i = 0; i < config.allocations.length; i++) {
-      const resolved = this.registry.resolveStrategy(
-        config.allocations[i] as StrategyAllocation,
-        data.symbols,
-        {
-          allocationIndex: indices[i] ?? i,
-        },
-      );
-      if (resolved.success) out.push(resolved.data);
-      else issues.push(...resolved.error.issues);
-    }
-    if (issues.length > 0) throw new ContractError(issues);
-    return out;
+  /** Fresh strategies for one run (the registry's); throws ContractError with the allocation's path. */
+  resolveStrategies(config: PortfolioConfig, data: PriceData): Strategy[] {
+    const resolved = this.registry.resolveStrategies(config, data.symbols);
+    if (!resolved.success) throw resolved.error;
+    return resolved.data;
   }
 
   /** The steps [first, last] that `start`/`end` select; throws BacktestError when empty. */
@@ -97,8 +81,7 @@ export class PortfolioBacktestEngine {
     const lastStep =
       this.options.end === undefined ? data.steps - 1 : data.stepAtOrBefore(this.options.end);
     if (firstStep > lastStep || firstStep >= data.steps || lastStep < 0) {
-      const iso = (ns: bigint) =>
-        new Date(Number(ns / 1_000_000n)).toISOString().replace('T00:00:00.000Z', '');
+      const iso = (ns: bigint) => formatTimestampNs(ns).replace('T00:00:00Z', '');
       const asked = `${this.options.start === undefined ? 'the first bar' : iso(this.options.start)} to ${this.options.end === undefined ? 'the last bar' : iso(this.options.end)}`;
       throw new BacktestError(
         'empty_range',
@@ -115,11 +98,7 @@ export class PortfolioBacktestEngine {
     const { firstStep, lastStep } = this.stepRange(data);
     const fillModel = this.options.fillModel ?? config.fillModel;
     const costs = this.options.costs ?? config.costs;
-    const strategies = this.resolveStrategies(
-      config,
-      data,
-      config.allocations.map((_, i) => i),
-    );
+    const strategies = this.resolveStrategies(config, data);
     const journal = this.options.journal;
     const common = { data, firstStep, lastStep, fillModel, costs };
 
@@ -135,19 +114,15 @@ export class PortfolioBacktestEngine {
     const baseline = simulate({
       ...common,
       config,
-      strategies: this.resolveStrategies(
-        config,
-        data,
-        config.allocations.map((_, i) => i),
-      ),
+      strategies: this.resolveStrategies(config, data),
       mode: 'hold',
     });
-    const standalone = config.allocations.map((allocation, i) => {
+    const standalone = config.allocations.map((allocation) => {
       const alone = standaloneConfig(config, allocation);
       return simulate({
         ...common,
         config: alone,
-        strategies: this.resolveStrategies(alone, data, [i]),
+        strategies: this.resolveStrategies(alone, data),
         mode: 'hold',
       });
     });
@@ -252,11 +227,7 @@ export class PortfolioBacktestEngine {
       });
     }
 
-    let barEvents = 0;
-    for (let s = 0; s < data.symbols.length; s++) {
-      const close = data.close[s] as Float64Array;
-      for (let t = firstStep; t <= lastStep; t++) if (close[t] === close[t]) barEvents++;
-    }
+    const barEvents = data.countBarEvents(firstStep, lastStep);
     const runMs = Math.max(0, clock() - started);
     const bars = lastStep - firstStep + 1;
     return {

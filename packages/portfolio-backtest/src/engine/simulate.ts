@@ -68,7 +68,6 @@ export interface SimulationOutput {
   readonly targets: readonly Float64Array[];
   readonly drift: readonly Float64Array[];
   readonly rebalances: RebalanceRecord[];
-  readonly rebalanceSteps: number[];
   readonly tradedNotional: number;
   readonly costs: number;
   /** Per strategy: traded notional and costs (its own trades and its rebalance trades). */
@@ -114,7 +113,6 @@ export function simulate(input: SimulationInput): SimulationOutput {
   const drift = ids.map(() => new Float64Array(bars));
   const fundedCapital = Float64Array.from(ids, (id) => tracker.getStrategyCapital(id));
   const rebalances: RebalanceRecord[] = [];
-  const rebalanceSteps: number[] = [];
   const skipped: Record<string, number> = {};
   const recorded: number[] = [];
   const curveEvery = Math.max(1, Math.floor(input.curveEvery ?? 1));
@@ -303,7 +301,6 @@ export function simulate(input: SimulationInput): SimulationOutput {
           ((transfers[k] as Float64Array)[bar] as number) + amount;
     }
     rebalances.push({ ...plan, fills: planFills });
-    rebalanceSteps.push(step);
     journal?.add('plan', timestampNs, {
       plan: encodeRebalancePlan(plan),
       fills: planFills.map((f) => ({
@@ -441,7 +438,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
     let equityAfter = tracker.unallocatedCash;
     for (let k = 0; k < n; k++) {
       const id = ids[k] as string;
-      const value = tracker.getStrategyCapital(id);
+      // Only a rebalance changes capital after the trigger measured it.
+      const value = rebalanced ? tracker.getStrategyCapital(id) : (current[k] as number);
       (capital[k] as Float64Array)[bar] = value;
       equityAfter += value;
       cashNow += tracker.getCash(id);
@@ -483,7 +481,6 @@ export function simulate(input: SimulationInput): SimulationOutput {
     targets,
     drift,
     rebalances,
-    rebalanceSteps,
     tradedNotional,
     costs: totalCosts,
     sleeveNotional,
