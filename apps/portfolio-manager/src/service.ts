@@ -146,6 +146,8 @@ export class PortfolioManager {
   private lostLock = false;
   private running = false;
   private needPendingRead = true;
+  /** Counts the reader's (re)connections, so a read that spanned a reconnect can be told. */
+  private readerConnections = 0;
   private stopWaiters: (() => void)[] = [];
   private tracker!: PortfolioTracker;
   private plans!: PlanBook;
@@ -189,6 +191,7 @@ export class PortfolioManager {
     this.reader.on('ready', () => {
       // A read in flight when the connection dropped may have been delivered and lost: re-read pending entries.
       this.needPendingRead = true;
+      this.readerConnections++;
     });
     this.lock = new PortfolioLock(this.cmd, this.keys.lock, systemClock, this.logger, options.lock);
   }
@@ -426,6 +429,7 @@ export class PortfolioManager {
 
   private async step(): Promise<void> {
     let entries: StreamEntry[];
+    const connection = this.readerConnections;
     try {
       if (this.needPendingRead) {
         entries = await this.untilInterrupted(
@@ -449,6 +453,10 @@ export class PortfolioManager {
             blockMs: Math.ceil(blockMs),
           }),
         );
+        // ioredis resends a read that was in flight when the connection dropped: its `>`
+        // then skips the entries the lost reply delivered (now pending). Its own entries
+        // are pending too: leave them, and read everything pending in stream order first.
+        if (this.readerConnections !== connection) return;
       }
     } catch (error) {
       if (this.stopping) return;
@@ -462,6 +470,8 @@ export class PortfolioManager {
         this.needPendingRead = false;
         return;
       }
+      // The failed read may have been delivered: its entries are pending, read them first.
+      this.needPendingRead = true;
       this.logger.warn(
         { error: errorMessage(error) },
         'reading the input streams failed; retrying',
