@@ -169,6 +169,57 @@ export class PortfolioTracker {
     return APPLIED;
   }
 
+  /**
+   * A fill without an event object, for a simulation's hot path: `quantity` signed (> 0 buys),
+   * `fee` its cash cost. The same accounting as `onFill`, but no fill id is remembered, so
+   * only for runs whose fills are unique by construction. Throws `unknown_strategy` without
+   * a sleeve and `invalid_input` for a non-finite or non-positive number.
+   */
+  applyTrade(
+    strategyId: string,
+    symbol: string,
+    quantity: number,
+    price: number,
+    fee: number,
+  ): void {
+    const sleeve = this.sleeveOf(strategyId);
+    const size = Math.abs(quantity);
+    if (
+      !(size > 0) ||
+      size === Infinity ||
+      !(price > 0) ||
+      price === Infinity ||
+      !(fee >= 0) ||
+      fee === Infinity
+    ) {
+      throw new TrackerError(
+        'invalid_input',
+        `trade of ${strategyId} in ${symbol}: quantity and price must be finite and non-zero/> 0, fee finite and >= 0 (got ${String(quantity)}, ${String(price)}, ${String(fee)})`,
+      );
+    }
+    let valuation = this.symbols.get(symbol);
+    if (valuation === undefined) {
+      valuation = new SymbolState(symbol, this.ledger.intern(symbol), price);
+      this.symbols.set(symbol, valuation);
+    } else if (!valuation.marked) {
+      valuation.price = price;
+    }
+    let position = sleeve.positions.get(symbol);
+    if (position === undefined) {
+      position = new Position(valuation);
+      sleeve.positions.set(symbol, position);
+    }
+    const notional = size * price;
+    if (quantity > 0) {
+      sleeve.cash -= notional + fee;
+      position.trade(size, price);
+    } else {
+      sleeve.cash += notional - fee;
+      position.trade(-size, price);
+    }
+    position.fees += fee;
+  }
+
   /** Whether a fill id has been applied. */
   hasFill(fillId: string): boolean {
     return this.ledger.find(fillId) >= 0;

@@ -1,0 +1,34 @@
+// Public API of @njord/portfolio-kernel: the decision state, its events and decisions, and the
+// rule for when a risk adjustment is due.
+export { DEFAULT_MAX_MARK_JUMP, DEFAULT_PLAN_TIMEOUT_NS, PortfolioKernel } from './kernel.js';
+export type { DecideOptions, KernelOptions } from './kernel.js';
+export { isAppliedDecision } from './events.js';
+export type {
+  AdjustmentDecision,
+  AdjustmentEvent,
+  BlockedDecision,
+  ConfigEvent,
+  FillAppliedEvent,
+  FundingEvent,
+  HaltDecision,
+  HaltEvent,
+  KernelDecision,
+  KernelEvent,
+  KernelEventType,
+  MarkAppliedEvent,
+  MarkRejectedEvent,
+  PlanDecision,
+  PlanEvent,
+  PlanFailedDecision,
+  PublishedEvent,
+  RebalanceDueDecision,
+  ResumeEvent,
+  SampleEvent,
+} from './events.js';
+export {
+  calculateClockPeriodsPerYear,
+  DEFAULT_CLOCK_SAMPLING,
+  isRiskAdjustmentDue,
+  RiskState,
+} from './risk-state.js';
+export type { AdjustmentTiming, RiskSampling } from './risk-state.js';

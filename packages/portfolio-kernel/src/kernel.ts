@@ -1,0 +1,458 @@
+// PortfolioKernel: a portfolio's decision state (tracker, weights in force, risk state, plans in
+// flight, halt) changed only by `apply(event)`; `decide(nowNs)` says what is due, applying nothing.
+import { AllocationCalculator, calculateDriftInto } from '@njord/portfolio-allocator';
+import type {
+  CostModel,
+  PortfolioConfig,
+  PriceMap,
+  RebalanceReason,
+  Result,
+} from '@njord/portfolio-contracts';
+import { Rebalancer } from '@njord/portfolio-rebalancer';
+import { PositionSizer } from '@njord/portfolio-sizer';
+import {
+  type FillOutcome,
+  MarkGuard,
+  PlanBook,
+  PortfolioTracker,
+  type TrackerError,
+} from '@njord/portfolio-tracker';
+import type {
+  AdjustmentDecision,
+  AdjustmentEvent,
+  KernelDecision,
+  KernelEvent,
+  PlanFailedDecision,
+} from './events.js';
+import { type RiskSampling, RiskState } from './risk-state.js';
+
+/** Default `plan_timeout_seconds` (300 s). */
+export const DEFAULT_PLAN_TIMEOUT_NS = 300_000_000_000n;
+/** Default `max_mark_jump`. */
+export const DEFAULT_MAX_MARK_JUMP = 0.5;
+
+export interface KernelOptions {
+  /** Start of the frequency clock (the first bar, or the first start live). */
+  readonly startNs: bigint;
+  /**
+   * Symbols by dense index, for the array hot path (`applyMarks`, `applyTrade`): a backtest
+   * passes its data's symbols.
+   */
+  readonly symbols?: readonly string[];
+  /** Keep every applied fill id (exactly-once; default true). A backtest turns it off. */
+  readonly rememberFillIds?: boolean;
+  /** An earlier plan blocks a new one while its intents are unfilled and younger than this. */
+  readonly planTimeoutNs?: bigint;
+  readonly maxMarkJump?: number;
+  /** Overrides the config's costs for plans (a backtest's `--costs`). */
+  readonly costs?: CostModel;
+  /**
+   * How returns are sampled for `risk_adjustment` (default `bars` when `symbols` is given,
+   * else the clock's defaults); null turns risk adjustment off (a never-rebalanced baseline).
+   */
+  readonly riskSampling?: RiskSampling | null;
+  /** False: `decide` never plans (a never-rebalanced baseline). Default true. */
+  readonly rebalance?: boolean;
+  /** Plan ids `<prefix><n>` with n counting the plans applied; default the rebalancer's. */
+  readonly planIdPrefix?: string;
+  /** A tracker to continue from (recovery from a checkpoint) instead of a freshly funded one. */
+  readonly tracker?: PortfolioTracker;
+}
+
+export interface DecideOptions {
+  /** False: when the trigger fires, return `rebalance_due` instead of planning (next_open). */
+  readonly planNow?: boolean;
+}
+
+type ApplyResult = Result<FillOutcome, TrackerError>;
+const APPLIED: ApplyResult = Object.freeze({
+  success: true,
+  data: Object.freeze({ status: 'applied' }),
+});
+
+/** A record keyed by ids from input: no prototype, so `__proto__` is an id like any other. */
+function dataRecord(): Record<string, number> {
+  return Object.create(null) as Record<string, number>;
+}
+
+export class PortfolioKernel {
+  readonly portfolioId: string;
+  readonly tracker: PortfolioTracker;
+  readonly plans = new PlanBook();
+  readonly marks: MarkGuard;
+  /** Sleeves paused by a breaker (room for breakers; nothing pauses them yet). */
+  readonly paused = new Set<string>();
+  /** The strategy ids of the config in force, in config order (the arrays below). */
+  strategyIds: readonly string[];
+  /** As `decide` last measured them, config order: capital, targets in force, base targets, drift. */
+  capital: Float64Array;
+  targets: Float64Array;
+  baseTargets: Float64Array;
+  drift: Float64Array;
+  /** Portfolio equity and the trigger's reason as `decide` last measured them. */
+  equity = 0;
+  reason: RebalanceReason | null = null;
+  private currentConfig: PortfolioConfig;
+  private base: AllocationCalculator;
+  private active: AllocationCalculator;
+  private rebalancer: Rebalancer;
+  private riskState: RiskState | null;
+  private isHalted = false;
+  private plansApplied = 0;
+  private readonly options: KernelOptions;
+  private readonly sampling: RiskSampling | null;
+  private readonly symbols: readonly string[];
+  private readonly symbolIndex: ReadonlyMap<string, number>;
+  /** The last row of marks given to `applyMarks` (NaN = no bar: not tradable then). */
+  private lastRow: Float64Array | null = null;
+  private readonly tradable: ((symbol: string) => boolean) | undefined;
+
+  constructor(config: PortfolioConfig, options: KernelOptions) {
+    this.options = options;
+    this.portfolioId = config.id;
+    this.currentConfig = config;
+    this.base = new AllocationCalculator(config);
+    this.active = this.base;
+    this.tracker =
+      options.tracker ??
+      new PortfolioTracker(config, {
+        allocator: this.base,
+        startNs: options.startNs,
+        rememberFillIds: options.rememberFillIds ?? true,
+      });
+    if (options.tracker !== undefined) this.tracker.setAllocator(this.base);
+    this.marks = new MarkGuard(options.maxMarkJump ?? DEFAULT_MAX_MARK_JUMP);
+    this.symbols = options.symbols ?? [];
+    this.symbolIndex = new Map(this.symbols.map((symbol, s) => [symbol, s]));
+    if (options.symbols !== undefined) {
+      const index = this.symbolIndex;
+      this.tradable = (symbol) => {
+        const row = this.lastRow;
+        const s = index.get(symbol);
+        if (row === null || s === undefined) return false;
+        const price = row[s] as number;
+        return price === price;
+      };
+    }
+    this.sampling =
+      options.riskSampling === undefined
+        ? options.symbols !== undefined
+          ? { kind: 'bars' }
+          : { kind: 'clock', sampleSeconds: 3600, snapshotIntervalSeconds: 10 }
+        : options.riskSampling;
+    this.rebalancer = this.createRebalancer();
+    const n = config.allocations.length;
+    this.strategyIds = this.base.strategyIds;
+    this.capital = new Float64Array(n);
+    this.targets = new Float64Array(n);
+    this.baseTargets = new Float64Array(n);
+    this.drift = new Float64Array(n);
+    this.riskState =
+      this.sampling === null
+        ? null
+        : RiskState.create(this.base, this.sampling, this.sleeveCapital());
+  }
+
+  get config(): PortfolioConfig {
+    return this.currentConfig;
+  }
+
+  /** The allocator with the weights in force (risk-adjusted or the config's). */
+  get allocator(): AllocationCalculator {
+    return this.active;
+  }
+
+  /** The config's weights, without any adjustment. */
+  get baseAllocator(): AllocationCalculator {
+    return this.base;
+  }
+
+  get risk(): RiskState | null {
+    return this.riskState;
+  }
+
+  get halted(): boolean {
+    return this.isHalted;
+  }
+
+  get lastRebalanceNs(): bigint {
+    return this.tracker.lastRebalanceNs;
+  }
+
+  /** Index of a symbol for the array hot path (-1 when unknown). */
+  symbolIndexOf(symbol: string): number {
+    return this.symbolIndex.get(symbol) ?? -1;
+  }
+
+  // --- apply ------------------------------------------------------------------------------
+
+  /**
+   * Applies one event. A fill returns the tracker's outcome (a refused fill changes nothing);
+   * every other event returns applied. Broken invariants (a plan for another portfolio, a
+   * non-finite number) throw.
+   */
+  apply(event: KernelEvent): ApplyResult {
+    switch (event.type) {
+      case 'fill': {
+        const result = this.tracker.onFill(event.fill);
+        if (result.success && result.data.status === 'applied') this.plans.onFill(event.fill);
+        return result;
+      }
+      case 'mark':
+        this.tracker.onPrice(event.mark);
+        this.marks.accept(event.mark.symbol, event.mark.price, event.mark.timestampNs);
+        return APPLIED;
+      case 'mark_rejected':
+        this.marks.reject(event.symbol, event.price);
+        return APPLIED;
+      case 'plan':
+        if (this.tracker.hasPlan(event.plan.planId)) return APPLIED;
+        this.tracker.applyPlan(event.plan);
+        this.plans.add(event.plan);
+        this.riskState?.onTransfers(event.plan.transfers);
+        this.plansApplied++;
+        return APPLIED;
+      case 'published':
+        this.plans.markPublished(event.planId);
+        return APPLIED;
+      case 'adjustment':
+        this.applyAdjustment(event);
+        return APPLIED;
+      case 'config':
+        this.reconfigure(event.config);
+        return APPLIED;
+      case 'sample':
+        this.riskState?.sample(event.timestampNs, event.capitals ?? this.capitalsById());
+        return APPLIED;
+      case 'halt':
+        this.isHalted = true;
+        return APPLIED;
+      case 'resume':
+        this.isHalted = false;
+        return APPLIED;
+      case 'funding':
+        return APPLIED;
+    }
+  }
+
+  /**
+   * Hot path: marks for every symbol by dense index (`symbols` order); NaN = no bar (the symbol
+   * keeps its last value and cannot trade until the next row).
+   */
+  applyMarks(row: Float64Array, timestampNs: bigint): void {
+    const symbols = this.symbols;
+    for (let s = 0; s < symbols.length; s++) {
+      const price = row[s] as number;
+      if (price === price) this.tracker.setMark(symbols[s] as string, price, timestampNs);
+    }
+    this.lastRow = row;
+  }
+
+  /**
+   * Hot path: a fill of strategy `strategyId` on symbol `s` (dense index) without an event
+   * object; `quantity` signed (> 0 buys), `fee` the cash cost. No fill id: only for a run whose
+   * fills are unique by construction.
+   */
+  applyTrade(strategyId: string, s: number, quantity: number, price: number, fee: number): void {
+    this.tracker.applyTrade(strategyId, this.symbols[s] as string, quantity, price, fee);
+  }
+
+  /** Bars: records the bar's closing sleeve capital (config order) as a risk return sample. */
+  recordBar(timestampNs: bigint, capital: ArrayLike<number>): void {
+    this.riskState?.recordBar(timestampNs, capital);
+  }
+
+  // --- decide -----------------------------------------------------------------------------
+
+  /**
+   * Measures the portfolio at `nowNs` (fills `capital`, `targets`, `baseTargets`, `drift`,
+   * `equity`, `reason`) and returns the first thing due, applying nothing: a halt (equity <= 0),
+   * a risk adjustment, then a rebalance plan (or why none is made). Null when nothing is due.
+   * Journal a `halt`, `adjustment` or `plan` decision, apply it, and decide again.
+   */
+  decide(nowNs: bigint, options: DecideOptions = {}): KernelDecision | null {
+    this.measure(nowNs);
+    if (!this.isHalted && this.equity <= 0) {
+      return {
+        type: 'halt',
+        timestampNs: nowNs,
+        reason: 'equity_depleted',
+        message: `portfolio equity ${String(this.equity)} <= 0: trading stops`,
+      };
+    }
+    const risk = this.riskState;
+    if (risk !== null && risk.isDue(nowNs)) return this.adjustmentAt(nowNs, risk);
+    if (this.options.rebalance === false || this.isHalted || this.reason === null) return null;
+    if (options.planNow === false)
+      return { type: 'rebalance_due', timestampNs: nowNs, reason: this.reason };
+    const timeout = this.options.planTimeoutNs ?? DEFAULT_PLAN_TIMEOUT_NS;
+    const blocking = this.plans.blockingPlan(nowNs, timeout);
+    if (blocking !== null) return { type: 'blocked', timestampNs: nowNs, planId: blocking };
+    return this.plan(nowNs, this.reason);
+  }
+
+  /**
+   * A rebalance plan at `nowNs` for `reason` at the current values, not applied (next_open
+   * executes a rebalance decided a bar earlier).
+   */
+  plan(nowNs: bigint, reason: RebalanceReason): KernelDecision {
+    const prefix = this.options.planIdPrefix;
+    const planned = this.rebalancer.createRebalancePlan(
+      this.tracker.getState(),
+      this.valuation(),
+      nowNs,
+      {
+        ...(prefix === undefined ? {} : { planId: `${prefix}${this.plansApplied}` }),
+        reason,
+        allocator: this.active,
+        ...(this.tradable === undefined ? {} : { tradable: this.tradable }),
+      },
+    );
+    if (!planned.success) {
+      const failed: PlanFailedDecision = {
+        type: 'plan_failed',
+        timestampNs: nowNs,
+        reason,
+        code: planned.error.code,
+        message: planned.error.message,
+      };
+      return failed;
+    }
+    return { type: 'plan', plan: planned.data };
+  }
+
+  /** Drops plans whose intents are all filled or that are past the timeout. */
+  prunePlans(nowNs: bigint): void {
+    this.plans.prune(nowNs, this.options.planTimeoutNs ?? DEFAULT_PLAN_TIMEOUT_NS);
+  }
+
+  // --- internals --------------------------------------------------------------------------
+
+  private measure(nowNs: bigint): void {
+    const ids = this.strategyIds;
+    const n = ids.length;
+    const tracker = this.tracker;
+    if (tracker.getStrategyIds().length !== n) {
+      this.measureWithRetired(nowNs);
+      return;
+    }
+    let equity = tracker.unallocatedCash;
+    for (let k = 0; k < n; k++) {
+      const value = tracker.getStrategyCapital(ids[k] as string);
+      this.capital[k] = value;
+      equity += value;
+    }
+    this.equity = equity;
+    if (this.riskState !== null) this.base.calculateTargetsInto(this.baseTargets, equity);
+    this.active.calculateTargetsInto(this.targets, equity);
+    if (this.riskState === null) this.baseTargets.set(this.targets);
+    calculateDriftInto(this.drift, this.capital, this.targets, equity);
+    this.reason = this.active.rebalanceReason(this.drift, {
+      nowNs,
+      lastRebalanceNs: tracker.lastRebalanceNs,
+    });
+  }
+
+  /** Retired sleeves (after a config change) count toward equity with target 0: the record path. */
+  private measureWithRetired(nowNs: bigint): void {
+    const snapshot = this.tracker.getSnapshot(nowNs);
+    const ids = this.strategyIds;
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k] as string;
+      this.capital[k] = snapshot.strategyAllocations[id] ?? 0;
+      this.targets[k] = snapshot.targetAllocations[id] ?? 0;
+      this.drift[k] = snapshot.driftFromTarget[id] ?? 0;
+    }
+    this.equity = snapshot.totalEquity;
+    if (this.riskState !== null) {
+      const base = this.base.calculateTargets(
+        snapshot.strategyAllocations,
+        snapshot.unallocatedCash,
+      ).targets;
+      for (let k = 0; k < ids.length; k++) this.baseTargets[k] = base[ids[k] as string] ?? 0;
+    } else this.baseTargets.set(this.targets);
+    this.reason = snapshot.rebalanceReason;
+  }
+
+  private adjustmentAt(nowNs: bigint, risk: RiskState): AdjustmentDecision {
+    const baseTargets = dataRecord();
+    const ids = this.strategyIds;
+    for (let k = 0; k < ids.length; k++)
+      baseTargets[ids[k] as string] = this.baseTargets[k] as number;
+    const { adjustment, history } = risk.calculate(nowNs, baseTargets);
+    return {
+      type: 'adjustment',
+      timestampNs: nowNs,
+      weights: adjustment.weights,
+      inputLatestNs: risk.latestSampleNs,
+      adjustment,
+      previousWeights: this.active.weightsById(),
+      baseTargets,
+      history,
+    };
+  }
+
+  private applyAdjustment(event: AdjustmentEvent): void {
+    this.active = this.base.withWeights(event.weights);
+    this.tracker.setAllocator(this.active);
+    const risk = this.riskState;
+    if (risk !== null) {
+      risk.weights = { ...event.weights };
+      risk.lastAdjustmentNs = event.timestampNs;
+      risk.lastInputNs = event.inputLatestNs;
+    }
+  }
+
+  private reconfigure(config: PortfolioConfig): void {
+    this.currentConfig = config;
+    this.base = new AllocationCalculator(config);
+    this.active = this.base;
+    this.tracker.reconfigure(config, { allocator: this.base });
+    this.rebalancer = this.createRebalancer();
+    const n = config.allocations.length;
+    this.strategyIds = this.base.strategyIds;
+    this.capital = new Float64Array(n);
+    this.targets = new Float64Array(n);
+    this.baseTargets = new Float64Array(n);
+    this.drift = new Float64Array(n);
+    // New bounds or weights: an earlier adjustment no longer applies; clock samples carry over.
+    this.riskState =
+      this.sampling === null
+        ? null
+        : RiskState.create(this.base, this.sampling, this.sleeveCapital(), this.riskState);
+  }
+
+  private createRebalancer(): Rebalancer {
+    const config = this.currentConfig;
+    return new Rebalancer(this.base, new PositionSizer(config), {
+      minTradeValue: config.minTradeValue,
+      costs: this.options.costs ?? config.costs,
+      netting: config.netting,
+    });
+  }
+
+  /** Config sleeves' capital, config order (0 for a sleeve not yet there). */
+  private sleeveCapital(): Float64Array {
+    const ids = this.base.strategyIds;
+    const have = new Set(this.tracker.getStrategyIds());
+    return Float64Array.from(ids, (id) => (have.has(id) ? this.tracker.getStrategyCapital(id) : 0));
+  }
+
+  private capitalsById(): Record<string, number> {
+    const out = dataRecord();
+    for (const id of this.tracker.getStrategyIds()) out[id] = this.tracker.getStrategyCapital(id);
+    return out;
+  }
+
+  /** The value of every held symbol (last mark or last fill price). */
+  private valuation(): PriceMap {
+    const prices = dataRecord();
+    for (const sleeve of this.tracker.getState().sleeves) {
+      for (const symbol of Object.keys(sleeve.positions)) {
+        const price = this.tracker.getPrice(symbol);
+        if (price !== undefined) prices[symbol] = price;
+      }
+    }
+    return prices;
+  }
+}
