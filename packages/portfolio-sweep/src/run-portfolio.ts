@@ -1,0 +1,64 @@
+// One combination's run: the portfolio's rebalancing run alone (no baseline, benchmark or
+// standalone runs), with the same inputs and metrics as the portfolio line of a full backtest.
+import type { Metrics, PortfolioConfig } from '@njord/portfolio-contracts';
+import {
+  calculateMetrics,
+  PortfolioBacktestEngine,
+  type PriceData,
+  simulate,
+  type StrategyRegistry,
+} from '@njord/portfolio-backtest';
+
+export interface PortfolioRun {
+  readonly metrics: Metrics;
+  /** Equity after each bar traded, E_1 .. E_T. */
+  readonly equity: Float64Array;
+  /** The capital before the first bar, E_0. */
+  readonly initialCapital: number;
+  /** Steps of the data traded, inclusive. */
+  readonly firstStep: number;
+  readonly lastStep: number;
+}
+
+export interface RunRange {
+  /** First and last timestamps traded (ns), inclusive; bars before `start` feed indicators only. */
+  readonly start?: bigint;
+  readonly end?: bigint;
+}
+
+/** Runs `config` on `data` over `range` like `njord-backtest --start/--end` does for its portfolio line. */
+export function runPortfolio(
+  config: PortfolioConfig,
+  data: PriceData,
+  registry: StrategyRegistry,
+  range: RunRange = {},
+): PortfolioRun {
+  const engine = new PortfolioBacktestEngine(config, registry, {
+    ...(range.start === undefined ? {} : { start: range.start }),
+    ...(range.end === undefined ? {} : { end: range.end }),
+  });
+  const { firstStep, lastStep } = engine.stepRange(data);
+  const main = simulate({
+    config,
+    strategies: engine.resolveStrategies(config, data),
+    data,
+    firstStep,
+    lastStep,
+    mode: 'rebalance',
+    fillModel: config.fillModel,
+    costs: config.costs,
+    // Curves are read from `equity` (every bar); record as little as possible.
+    curveEvery: Number.MAX_SAFE_INTEGER,
+  });
+  const metrics = calculateMetrics({
+    timestamps: data.timestamps.subarray(firstStep, lastStep + 1),
+    equity: main.equity,
+    initialCapital: config.totalCapital,
+    tradedNotional: main.tradedNotional,
+    costs: main.costs,
+    rebalanceCount: main.rebalances.length,
+    riskFreeRate: config.riskFreeRate,
+    ...(config.periodsPerYear === undefined ? {} : { periodsPerYear: config.periodsPerYear }),
+  });
+  return { metrics, equity: main.equity, initialCapital: config.totalCapital, firstStep, lastStep };
+}
