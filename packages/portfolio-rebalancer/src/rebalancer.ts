@@ -12,14 +12,19 @@ import type {
   SkippedTrade,
   SkipReason,
 } from '@njord/portfolio-contracts';
-import { calculateTradeCosts, type PositionSizer } from '@njord/portfolio-sizer';
+import {
+  calculateTradeCosts,
+  TradeAdmission,
+  type AdmissionRules,
+  type PositionSizer,
+} from '@njord/portfolio-sizer';
 import { RebalanceError } from './errors.js';
 
 /** Overrides of the config's `min_trade_value`, `costs` and `netting`. */
 export type RebalanceOptions = { minTradeValue?: number; costs?: CostModel; netting?: boolean };
 
-/** What the rebalancer needs of a sizer: the rounding rule every simulated trade follows. */
-export type RebalanceSizer = Pick<PositionSizer, 'roundTrade'>;
+/** What the rebalancer needs of a sizer: the admission rule every simulated trade follows. */
+export type RebalanceSizer = Pick<PositionSizer, 'admitTrade'>;
 
 export type RebalancePlanOptions = {
   /** Default `${portfolioId}-${nowNs}`. */
@@ -61,6 +66,8 @@ export class Rebalancer {
   readonly allocator: AllocationCalculator;
   private readonly sizer: RebalanceSizer;
   private readonly options: RebalanceOptions;
+  /** Reused verdict of the sizer's admission rule (read at once after each call). */
+  private readonly admission = new TradeAdmission();
 
   constructor(
     allocator: AllocationCalculator,
@@ -89,6 +96,7 @@ export class Rebalancer {
     const minTradeValue = this.options.minTradeValue ?? config.minTradeValue;
     const costModel = this.options.costs ?? config.costs;
     const netting = this.options.netting ?? config.netting;
+    const rules: AdmissionRules = { minTradeValue, costs: costModel };
     const planId = options.planId ?? `${state.portfolioId}-${nowNs}`;
     const sleeves = state.sleeves;
     const n = sleeves.length;
@@ -167,7 +175,7 @@ export class Rebalancer {
           continue;
         }
         const price = prices[symbol]!;
-        const quantity = this.admit(id, symbol, desired, price, minTradeValue, skip);
+        const quantity = this.admit(id, symbol, desired, price, rules, skip);
         if (quantity !== 0)
           legs.push({
             sleeve: i,
@@ -197,7 +205,7 @@ export class Rebalancer {
           leg.symbol,
           leg.quantity,
           leg.price,
-          minTradeValue,
+          rules,
           skip,
         );
         if (quantity !== 0) legs.push({ ...leg, quantity });
@@ -220,7 +228,7 @@ export class Rebalancer {
     // traded notional and the costs alone.
     const floor = Math.min(0, cashBefore);
     if (cashAfter < floor - 1e-9 * Math.max(1, allocation.equity)) {
-      legs = this.scaleBuys(legs, cashBefore - floor, costModel, minTradeValue, skip);
+      legs = this.scaleBuys(legs, cashBefore - floor, rules, skip);
     }
 
     // Sells first, then buys; each group in sleeve order, then symbol order within the sleeve.
@@ -281,27 +289,23 @@ export class Rebalancer {
   }
 
   /**
-   * The trade a desired quantity becomes under the sizer's rules (lot, min_notional) and
-   * min_trade_value; 0 (recorded as skipped, with the desired quantity) when it is dropped.
+   * The trade a desired quantity becomes under the sizer's admission rule (lot, min_notional,
+   * min_trade_value); 0 (recorded as skipped, with the desired quantity) when it is dropped.
    */
   private admit(
     strategyId: string,
     symbol: string,
     desired: number,
     price: number,
-    minTradeValue: number,
+    rules: AdmissionRules,
     skip: (strategyId: string, symbol: string, quantity: number, why: SkipReason) => void,
   ): number {
-    const rounded = this.sizer.roundTrade(symbol, desired, price);
-    if (rounded.reason !== null) {
-      skip(strategyId, symbol, desired, rounded.reason);
+    const admitted = this.sizer.admitTrade(symbol, desired, price, rules, this.admission);
+    if (admitted.reason !== null) {
+      skip(strategyId, symbol, desired, admitted.reason);
       return 0;
     }
-    if (rounded.quantity !== 0 && Math.abs(rounded.quantity) * price < minTradeValue) {
-      skip(strategyId, symbol, desired, 'below_min_trade_value');
-      return 0;
-    }
-    return rounded.quantity;
+    return admitted.quantity;
   }
 
   /**
@@ -312,8 +316,7 @@ export class Rebalancer {
   private scaleBuys(
     legs: Leg[],
     available: number,
-    costModel: CostModel,
-    minTradeValue: number,
+    rules: AdmissionRules,
     skip: (strategyId: string, symbol: string, quantity: number, why: SkipReason) => void,
   ): Leg[] {
     let budget = available;
@@ -324,14 +327,19 @@ export class Rebalancer {
     }
     const scaledQuantity = (leg: Leg, scale: number): number => {
       if (scale <= 0) return 0;
-      const rounded = this.sizer.roundTrade(leg.symbol, leg.quantity * scale, leg.price);
-      if (rounded.reason !== null || rounded.quantity * leg.price < minTradeValue) return 0;
-      return rounded.quantity;
+      const admitted = this.sizer.admitTrade(
+        leg.symbol,
+        leg.quantity * scale,
+        leg.price,
+        rules,
+        this.admission,
+      );
+      return admitted.reason !== null ? 0 : admitted.quantity;
     };
     const spend = (scale: number): number => {
       let total = 0;
       for (const leg of buys)
-        total += costOf(scaledQuantity(leg, scale) * leg.price, costModel, true);
+        total += costOf(scaledQuantity(leg, scale) * leg.price, rules.costs, true);
       return total;
     };
     let low = 0;
@@ -354,7 +362,7 @@ export class Rebalancer {
       if (quantity < leg.quantity)
         skip(leg.strategyId, leg.symbol, leg.quantity - quantity, 'cash');
       if (quantity === 0) continue;
-      const costs = calculateTradeCosts(quantity * leg.price, costModel);
+      const costs = calculateTradeCosts(quantity * leg.price, rules.costs);
       kept.push({ ...leg, quantity, commission: costs.commission, slippage: costs.slippage });
     }
     return kept;

@@ -20,8 +20,15 @@ export function calculateTradeCosts(notional: number, costs: CostModel): TradeCo
   }
   const size = Math.abs(notional);
   if (size === 0) return ZERO_COSTS;
-  return {
-    commission: Math.max(costs.commissionMin, (costs.commissionBps * size) / 1e4),
-    slippage: (costs.slippageBps * size) / 1e4,
-  };
+  return { commission: commissionOf(size, costs), slippage: slippageOf(size, costs) };
+}
+
+/** `max(commission_min, commission_bps x size / 1e4)` for a traded notional `size > 0`. */
+export function commissionOf(size: number, costs: CostModel): number {
+  return Math.max(costs.commissionMin, (costs.commissionBps * size) / 1e4);
+}
+
+/** `slippage_bps x size / 1e4` for a traded notional `size > 0`. */
+export function slippageOf(size: number, costs: CostModel): number {
+  return (costs.slippageBps * size) / 1e4;
 }

@@ -1,4 +1,6 @@
-// Public API of @njord/portfolio-sizer: position sizing, lot rounding, trade rounding and trade costs.
+// Public API of @njord/portfolio-sizer: position sizing, lot rounding, trade admission and trade costs.
+export { admitTradeInto, FRACTIONAL_RULE, NO_TRADE_RULES, TradeAdmission } from './admission.js';
+export type { AdmissionReason, AdmissionRules, InstrumentRule } from './admission.js';
 export { calculateTradeCosts } from './costs.js';
 export type { TradeCosts } from './costs.js';
 export { isSizerError, SIZER_ERROR_CODES, SizerError } from './errors.js';

@@ -1,5 +1,13 @@
 // PositionSizer: capital x exposure x risk multiplier -> units, under lots, min notional and portfolio limits.
 import type { PortfolioConfig } from '@njord/portfolio-contracts';
+import {
+  admitTradeInto,
+  FRACTIONAL_RULE,
+  NO_TRADE_RULES,
+  TradeAdmission,
+  type AdmissionRules,
+  type InstrumentRule,
+} from './admission.js';
 import { SizerError } from './errors.js';
 import { roundUnitsToLot } from './rounding.js';
 
@@ -34,12 +42,7 @@ export type TradeRounding = {
   readonly reason: null | 'rounded_to_zero' | 'below_min_notional';
 };
 
-interface InstrumentRule {
-  readonly lotSize: number | undefined;
-  readonly minNotional: number;
-}
-
-const FRACTIONAL: InstrumentRule = Object.freeze({ lotSize: undefined, minNotional: 0 });
+const FRACTIONAL = FRACTIONAL_RULE;
 
 function checkPrice(price: number): void {
   if (!(price > 0) || !Number.isFinite(price)) {
@@ -129,20 +132,37 @@ export class PositionSizer {
     return roundUnitsToLot(units, this.lotSize(symbol));
   }
 
+  /** The symbol's rounding rule (lot size, min_notional), for callers that cache it per symbol. */
+  instrumentRule(symbol: string): InstrumentRule {
+    return this.instruments.get(symbol) ?? FRACTIONAL;
+  }
+
   /**
    * The rule every simulated trade follows (strategy or rebalance): lot rounding toward
-   * zero, then `min_notional` on `|quantity| x price`. Signed quantity in, signed out.
+   * zero, the symbol's `min_notional`, the portfolio's `min_trade_value`, then the costs.
+   * Signed quantity in, signed out. Pass `out` to reuse one object on a hot path.
+   */
+  admitTrade(
+    symbol: string,
+    desired: number,
+    price: number,
+    rules: AdmissionRules,
+    out: TradeAdmission = new TradeAdmission(),
+  ): TradeAdmission {
+    checkPrice(price);
+    checkFinite('quantity', desired);
+    return admitTradeInto(out, this.instruments.get(symbol) ?? FRACTIONAL, desired, price, rules);
+  }
+
+  /**
+   * `admitTrade` without `min_trade_value` and costs: lot rounding toward zero, then
+   * `min_notional` on `|quantity| x price`. Signed quantity in, signed out.
    */
   roundTrade(symbol: string, quantity: number, price: number): TradeRounding {
-    checkPrice(price);
-    checkFinite('quantity', quantity);
-    const rule = this.instruments.get(symbol) ?? FRACTIONAL;
-    if (quantity === 0) return { quantity: 0, reason: null };
-    const rounded = roundUnitsToLot(quantity, rule.lotSize);
-    if (rounded === 0) return { quantity: 0, reason: 'rounded_to_zero' };
-    if (Math.abs(rounded) * price < rule.minNotional)
-      return { quantity: 0, reason: 'below_min_notional' };
-    return { quantity: rounded, reason: null };
+    const admitted = this.admitTrade(symbol, quantity, price, NO_TRADE_RULES);
+    const reason = admitted.reason;
+    if (reason === 'below_min_trade_value') throw new Error('unreachable: no min_trade_value');
+    return { quantity: admitted.quantity, reason };
   }
 
   /**

@@ -19,7 +19,12 @@ import {
   encodeRiskAdjustment,
   RiskAdjustedAllocator,
 } from '@njord/portfolio-risk';
-import { calculateTradeCosts, PositionSizer, type SizingContext } from '@njord/portfolio-sizer';
+import {
+  PositionSizer,
+  TradeAdmission,
+  type AdmissionRules,
+  type SizingContext,
+} from '@njord/portfolio-sizer';
 import { PortfolioTracker } from '@njord/portfolio-tracker';
 import type { PriceData } from '../price-data.js';
 import {
@@ -143,7 +148,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
   const current = new Float64Array(n);
   const targetNow = new Float64Array(n);
   const driftNow = new Float64Array(n);
-  const minTradeValue = config.minTradeValue;
+  const admissionRules: AdmissionRules = { minTradeValue: config.minTradeValue, costs };
+  const admission = new TradeAdmission();
 
   journal?.add('funding', startNs, {
     allocations: Object.fromEntries(ids.map((id, k) => [id, fundedCapital[k]])),
@@ -226,24 +232,19 @@ export function simulate(input: SimulationInput): SimulationOutput {
               ).units;
       const delta = desired - held;
       if (delta === 0) continue;
-      const rounded = sizer.roundTrade(symbol, delta, price);
-      if (rounded.quantity === 0) {
-        skip(rounded.reason ?? 'rounded_to_zero');
+      const admitted = sizer.admitTrade(symbol, delta, price, admissionRules, admission);
+      if (admitted.reason !== null) {
+        skip(admitted.reason);
         continue;
       }
-      const notional = Math.abs(rounded.quantity) * price;
-      if (notional < minTradeValue) {
-        skip('below_min_trade_value');
-        continue;
-      }
-      const cost = calculateTradeCosts(notional, costs);
-      const fee = cost.commission + cost.slippage;
+      const notional = admitted.notional;
+      const fee = admitted.commission + admitted.slippage;
       tracker.onFill({
         fillId: `${id}:${step}:${symbol}`,
         strategyId: id,
         symbol,
-        side: rounded.quantity > 0 ? 'buy' : 'sell',
-        quantity: Math.abs(rounded.quantity),
+        side: admitted.quantity > 0 ? 'buy' : 'sell',
+        quantity: Math.abs(admitted.quantity),
         price,
         fee,
         timestampNs,
