@@ -1,4 +1,6 @@
 // The one error type of the contracts: every rule broken, each with a field path.
+import { isTaggedError, taggedError } from './tagged-error.js';
+
 export interface ContractIssue {
   /** Field path such as `portfolio.allocations[2].max_capital` (wire names). */
   readonly path: string;
@@ -9,30 +11,23 @@ export interface ContractIssue {
 export const CONTRACT_ERROR_CODES = ['invalid_input', 'yaml_syntax', 'io'] as const;
 export type ContractErrorCode = (typeof CONTRACT_ERROR_CODES)[number];
 
-export class ContractError extends Error {
-  readonly _tag = 'ContractError' as const;
-  readonly code: ContractErrorCode;
+/** Input that breaks a contract; `issues` lists every rule broken, each with its path. */
+export class ContractError extends taggedError('ContractError', CONTRACT_ERROR_CODES) {
   readonly issues: readonly ContractIssue[];
 
   constructor(issues: readonly ContractIssue[], code: ContractErrorCode = 'invalid_input') {
     super(
+      code,
       issues
         .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
         .join('\n'),
     );
-    this.name = 'ContractError';
-    this.code = code;
     this.issues = Object.freeze(issues.map((issue) => Object.freeze({ ...issue })));
   }
 }
 
-export function isContractError(value: unknown): value is ContractError {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { _tag?: unknown })._tag === 'ContractError'
-  );
-}
+/** True for a ContractError, also one thrown by another copy of this package. */
+export const isContractError = isTaggedError(ContractError);
 
 /** Expected outcomes are values, not exceptions. */
 export type Result<T, E = ContractError> =

@@ -1,6 +1,8 @@
 // Public API of @njord/portfolio-contracts: schemas, types, codecs and errors.
 export { ContractError, CONTRACT_ERROR_CODES, isContractError } from './errors.js';
 export type { ContractErrorCode, ContractIssue, Result } from './errors.js';
+export { isTaggedError, taggedError } from './tagged-error.js';
+export type { TaggedError, TaggedErrorClass } from './tagged-error.js';
 export { deepFreeze } from './freeze.js';
 export type { DeepReadonly } from './freeze.js';
 export { formatPath, toContractIssues } from './issues.js';

@@ -1,10 +1,11 @@
 // The rebalancer's expected failures: a halted portfolio, a held symbol without a price.
+import { isTaggedError, taggedError } from '@njord/portfolio-contracts';
+
 export const REBALANCE_ERROR_CODES = ['portfolio_halted', 'unvalued_symbol'] as const;
 export type RebalanceErrorCode = (typeof REBALANCE_ERROR_CODES)[number];
 
-export class RebalanceError extends Error {
-  readonly _tag = 'RebalanceError' as const;
-  readonly code: RebalanceErrorCode;
+/** Thrown or returned with a `code` from `REBALANCE_ERROR_CODES`; `_tag` is `'RebalanceError'`. */
+export class RebalanceError extends taggedError('RebalanceError', REBALANCE_ERROR_CODES) {
   /** The sleeve and symbol concerned (`unvalued_symbol`). */
   readonly strategyId: string | undefined;
   readonly symbol: string | undefined;
@@ -14,18 +15,11 @@ export class RebalanceError extends Error {
     message: string,
     details: { strategyId?: string; symbol?: string } = {},
   ) {
-    super(message);
-    this.name = 'RebalanceError';
-    this.code = code;
+    super(code, message);
     this.strategyId = details.strategyId;
     this.symbol = details.symbol;
   }
 }
 
-export function isRebalanceError(value: unknown): value is RebalanceError {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { _tag?: unknown })._tag === 'RebalanceError'
-  );
-}
+/** True for a RebalanceError, also one thrown by another copy of this package. */
+export const isRebalanceError = isTaggedError(RebalanceError);

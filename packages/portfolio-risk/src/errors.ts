@@ -1,4 +1,6 @@
 // The risk package's error: inputs that break its invariants (bad options, histories, matrices).
+import { taggedError } from '@njord/portfolio-contracts';
+
 export const RISK_ERROR_CODES = [
   'invalid_options',
   'invalid_history',
@@ -7,13 +9,5 @@ export const RISK_ERROR_CODES = [
 ] as const;
 export type RiskErrorCode = (typeof RISK_ERROR_CODES)[number];
 
-export class RiskError extends Error {
-  readonly _tag = 'RiskError' as const;
-  readonly code: RiskErrorCode;
-
-  constructor(code: RiskErrorCode, message: string) {
-    super(message);
-    this.name = 'RiskError';
-    this.code = code;
-  }
-}
+/** Thrown with a `code` from `RISK_ERROR_CODES`; `_tag` is `'RiskError'`. */
+export class RiskError extends taggedError('RiskError', RISK_ERROR_CODES) {}

@@ -1,22 +1,11 @@
 // The sizer's error type: inputs a caller must never pass (a non-positive price, NaN, an unknown strategy).
+import { isTaggedError, taggedError } from '@njord/portfolio-contracts';
+
 export const SIZER_ERROR_CODES = ['invalid_price', 'invalid_input', 'unknown_strategy'] as const;
 export type SizerErrorCode = (typeof SIZER_ERROR_CODES)[number];
 
-export class SizerError extends Error {
-  readonly _tag = 'SizerError' as const;
-  readonly code: SizerErrorCode;
+/** Thrown with a `code` from `SIZER_ERROR_CODES`; `_tag` is `'SizerError'`. */
+export class SizerError extends taggedError('SizerError', SIZER_ERROR_CODES) {}
 
-  constructor(code: SizerErrorCode, message: string) {
-    super(message);
-    this.name = 'SizerError';
-    this.code = code;
-  }
-}
-
-export function isSizerError(value: unknown): value is SizerError {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { _tag?: unknown })._tag === 'SizerError'
-  );
-}
+/** True for a SizerError, also one thrown by another copy of this package. */
+export const isSizerError = isTaggedError(SizerError);

@@ -1,4 +1,6 @@
 // The tracker's error type: fills, plans and states it cannot apply, each with a code from a fixed list.
+import { isTaggedError, taggedError } from '@njord/portfolio-contracts';
+
 export const TRACKER_ERROR_CODES = [
   'unknown_strategy',
   'fill_conflict',
@@ -9,21 +11,8 @@ export const TRACKER_ERROR_CODES = [
 ] as const;
 export type TrackerErrorCode = (typeof TRACKER_ERROR_CODES)[number];
 
-export class TrackerError extends Error {
-  readonly _tag = 'TrackerError' as const;
-  readonly code: TrackerErrorCode;
+/** Thrown with a `code` from `TRACKER_ERROR_CODES`; `_tag` is `'TrackerError'`. */
+export class TrackerError extends taggedError('TrackerError', TRACKER_ERROR_CODES) {}
 
-  constructor(code: TrackerErrorCode, message: string) {
-    super(message);
-    this.name = 'TrackerError';
-    this.code = code;
-  }
-}
-
-export function isTrackerError(value: unknown): value is TrackerError {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { _tag?: unknown })._tag === 'TrackerError'
-  );
-}
+/** True for a TrackerError, also one thrown by another copy of this package. */
+export const isTrackerError = isTaggedError(TrackerError);
