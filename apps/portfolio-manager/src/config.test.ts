@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyOverrides, readConfig, redactRedisUrl, validateConfig } from './config.js';
+import {
+  applyOverrides,
+  parseListen,
+  readConfig,
+  redactRedisUrl,
+  validateConfig,
+} from './config.js';
 
 const BASE = {
   redis: { url: 'redis://127.0.0.1:6379', prefix: 'njord' },
@@ -159,5 +165,50 @@ describe('readConfig', () => {
     if (weights.success) return;
     // One weight of 0.5 cannot sum to 1.
     expect(weights.error.issues[0]?.path).toBe('config/p.yaml: portfolio.allocations');
+  });
+});
+
+describe('http and clock keys', () => {
+  it('leaves the HTTP side off and the clock on the system by default', () => {
+    const result = validateConfig(BASE);
+    expect(result.success && result.data.http).toBeNull();
+    expect(result.success && result.data.clock).toBe('system');
+  });
+
+  it('reads http.listen with the default token variable, and clock: event', () => {
+    const result = validateConfig({ ...BASE, clock: 'event', http: { listen: '0.0.0.0:9464' } });
+    expect(result.success && result.data.http).toEqual({
+      listen: '0.0.0.0:9464',
+      tokenEnv: 'NJORD_HTTP_TOKEN',
+    });
+    expect(result.success && result.data.clock).toBe('event');
+  });
+
+  it('names the field of a bad listen address, token variable or clock', () => {
+    const result = validateConfig({
+      ...BASE,
+      clock: 'wall',
+      http: { listen: 'localhost', token_env: 'not a name', extra: 1 },
+    });
+    expect(result.success).toBe(false);
+    if (result.success) return;
+    const paths = result.error.issues.map((issue) => issue.path).sort();
+    expect(paths).toEqual(['clock', 'http.extra', 'http.listen', 'http.token_env']);
+  });
+
+  it('lets --http turn the side on or move it, keeping the token variable', () => {
+    const base = validateConfig({ ...BASE, http: { listen: '127.0.0.1:1', token_env: 'TOK' } });
+    if (!base.success) throw base.error;
+    const moved = applyOverrides(base.data, { httpFlag: '[::1]:9000' });
+    expect(moved.success && moved.data.http).toEqual({ listen: '[::1]:9000', tokenEnv: 'TOK' });
+    const bad = applyOverrides(base.data, { httpFlag: '9000' });
+    expect(!bad.success && bad.error.issues[0]?.path).toBe('--http');
+  });
+
+  it('parses host:port forms', () => {
+    expect(parseListen('127.0.0.1:9464')).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(parseListen('[::1]:0')).toEqual({ host: '::1', port: 0 });
+    expect(parseListen('example.org:70000')).toBeNull();
+    expect(parseListen(':80')).toBeNull();
   });
 });

@@ -15,6 +15,19 @@ import { z } from 'zod';
 export const JOURNAL_FSYNC_POLICIES = ['batch', 'always', 'never'] as const;
 export type JournalFsyncPolicy = (typeof JOURNAL_FSYNC_POLICIES)[number];
 
+export const CLOCK_KINDS = ['system', 'event'] as const;
+export type ClockKind = (typeof CLOCK_KINDS)[number];
+
+export const DEFAULT_HTTP_TOKEN_ENV = 'NJORD_HTTP_TOKEN';
+
+/** The HTTP side (metrics, probes, dashboard); off when the file has no `http` and no `--http`. */
+export interface HttpConfig {
+  /** `host:port` (IPv6 hosts in brackets: `[::1]:9464`). */
+  readonly listen: string;
+  /** The environment variable holding the bearer token (required off loopback). */
+  readonly tokenEnv: string;
+}
+
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_PREFIX = 'njord';
 /** The seed's journal file name, inside `journal_dir`. */
@@ -38,6 +51,9 @@ export interface ManagerConfig {
    * this long after it opened.
    */
   readonly returnSampleSeconds: number;
+  /** `system`: the wall clock; `event`: time is the latest input's timestamp (tapes). */
+  readonly clock: ClockKind;
+  readonly http: HttpConfig | null;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -66,6 +82,24 @@ function strict<S extends z.core.$ZodLooseShape>(shape: S) {
 
 const positive = z.number().gt(0);
 
+const LISTEN_PATTERN = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `host:port`, `[v6]:port`; port 0 picks a free one. Null when malformed. */
+export function parseListen(listen: string): { host: string; port: number } | null {
+  if (!LISTEN_PATTERN.test(listen)) return null;
+  const colon = listen.lastIndexOf(':');
+  const port = Number(listen.slice(colon + 1));
+  if (!Number.isInteger(port) || port > 65_535) return null;
+  let host = listen.slice(0, colon);
+  if (host.startsWith('[')) host = host.slice(1, -1);
+  return { host, port };
+}
+
+const listenAddress = z.string().refine((value) => parseListen(value) !== null, {
+  error: 'must be host:port (IPv6 as [addr]:port), port 0..65535',
+});
+
 const ManagerConfigFileSchema = strict({
   redis: strict({
     url: redisUrl.default(DEFAULT_REDIS_URL),
@@ -83,6 +117,14 @@ const ManagerConfigFileSchema = strict({
   plan_timeout_seconds: positive.default(300),
   checkpoint_every: z.int().gte(1).default(1000),
   return_sample_seconds: positive.default(3600),
+  clock: z.enum(CLOCK_KINDS).default('system'),
+  http: strict({
+    listen: listenAddress,
+    token_env: z
+      .string()
+      .regex(ENV_NAME_PATTERN, { error: 'must be an environment variable name' })
+      .default(DEFAULT_HTTP_TOKEN_ENV),
+  }).optional(),
 });
 
 /** Validates the parsed base.yaml; every broken rule is reported at once, with wire paths. */
@@ -105,6 +147,11 @@ export function validateConfig(raw: unknown): Result<ManagerConfig, ContractErro
       planTimeoutSeconds: file.plan_timeout_seconds,
       checkpointEvery: file.checkpoint_every,
       returnSampleSeconds: file.return_sample_seconds,
+      clock: file.clock,
+      http:
+        file.http === undefined
+          ? null
+          : { listen: file.http.listen, tokenEnv: file.http.token_env },
     },
   };
 }
@@ -114,6 +161,8 @@ export interface ConfigOverrides {
   readonly redisUrlFlag?: string | undefined;
   /** `NJORD_REDIS_URL`. */
   readonly redisUrlEnv?: string | undefined;
+  /** `--http host:port`: turns the HTTP side on (or moves it). */
+  readonly httpFlag?: string | undefined;
 }
 
 /** A flag beats NJORD_REDIS_URL beats the file beats the default. Pure. */
@@ -125,6 +174,23 @@ export function applyOverrides(
     ['--redis-url', overrides.redisUrlFlag],
     ['NJORD_REDIS_URL', overrides.redisUrlEnv],
   ];
+  if (overrides.httpFlag !== undefined) {
+    if (parseListen(overrides.httpFlag) === null) {
+      return {
+        success: false,
+        error: new ContractError([
+          { path: '--http', message: 'must be host:port (IPv6 as [addr]:port), port 0..65535' },
+        ]),
+      };
+    }
+    config = {
+      ...config,
+      http: {
+        listen: overrides.httpFlag,
+        tokenEnv: config.http?.tokenEnv ?? DEFAULT_HTTP_TOKEN_ENV,
+      },
+    };
+  }
   for (const [source, value] of candidates) {
     if (value === undefined || value === '') continue;
     if (!isRedisUrl(value)) {

@@ -6,6 +6,7 @@ import type { ContractIssue } from '@njord/portfolio-contracts';
 import { pingRedis } from './adapters/redis.js';
 import { type LoadedConfig, readConfig, redactRedisUrl } from './config.js';
 import { createLogger } from './logger.js';
+import { createHttpSide, type HttpSide } from './http/index.js';
 import { PortfolioManager } from './service.js';
 
 export const EXIT_OK = 0;
@@ -20,6 +21,7 @@ interface Flags {
   readonly check?: boolean;
   readonly dryRun?: boolean;
   readonly logLevel: string;
+  readonly http?: string;
 }
 
 function buildProgram(): Command {
@@ -44,10 +46,15 @@ function buildProgram(): Command {
       'validate the configs and reach Redis (5 s), then exit 0, or 2 listing the problems',
     )
     .option('--dry-run', 'plan and journal rebalances, but publish no order intents')
+    .option(
+      '--http <host:port>',
+      'serve /metrics, /healthz, /readyz, /api/snapshot, /events and the dashboard here (beats `http.listen`)',
+    )
     .option('--log-level <level>', 'pino level: fatal, error, warn, info, debug, trace', 'info')
     .addHelpText(
       'after',
       '\nEnvironment:\n  NJORD_REDIS_URL   Redis URL, used when --redis-url is not given\n' +
+        '  NJORD_HTTP_TOKEN  bearer token of the HTTP side off loopback (the name is http.token_env)\n' +
         '\nExit codes:\n  0  stopped cleanly (SIGTERM/SIGINT), or --check found no problem\n' +
         '  1  failure, or the portfolio lock was lost to another manager\n' +
         '  2  bad flags or config (--check: problems found)\n' +
@@ -119,6 +126,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const loaded = await readConfig(flags.config, {
     redisUrlFlag: flags.redisUrl,
     redisUrlEnv: process.env.NJORD_REDIS_URL,
+    httpFlag: flags.http,
   });
   if (!loaded.success) {
     printProblems('invalid configuration:', loaded.error.issues);
@@ -127,11 +135,32 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (flags.check) return runCheck(loaded.data);
 
   const logger = createLogger({ level: flags.logLevel, portfolioId: loaded.data.portfolio.id });
+  const httpConfig = loaded.data.manager.http;
+  let http: HttpSide | undefined;
+  if (httpConfig !== null) {
+    http = createHttpSide({
+      config: loaded.data,
+      http: httpConfig,
+      token: process.env[httpConfig.tokenEnv] ?? null,
+      logger,
+    });
+  }
   const manager = new PortfolioManager({
     config: loaded.data,
     logger,
     dryRun: flags.dryRun ?? false,
+    ...(http === undefined ? {} : { observer: http.observer }),
   });
+  if (http !== undefined) {
+    try {
+      await http.start(manager);
+    } catch (error) {
+      printProblems('cannot serve http:', [
+        { path: 'http', message: error instanceof Error ? error.message : String(error) },
+      ]);
+      return EXIT_BAD_CONFIG;
+    }
+  }
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
@@ -145,8 +174,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   try {
     const outcome = await manager.run();
+    http?.markStopped();
     return outcome === 'lost_lock' ? EXIT_FAILURE : EXIT_OK;
   } catch (error) {
+    http?.markStopped();
     logger.fatal(
       { error: error instanceof Error ? (error.stack ?? error.message) : String(error) },
       'manager failed',

@@ -15,6 +15,7 @@ import {
 import { Rebalancer } from '@njord/portfolio-rebalancer';
 import { PositionSizer } from '@njord/portfolio-sizer';
 import type { MarkGuard, PlanBook, PortfolioTracker } from '@njord/portfolio-tracker';
+import { performance } from 'node:perf_hooks';
 import { type Clock, systemClock } from './adapters/clock.js';
 import { FileJournal, scanJournal } from './adapters/journal-file.js';
 import { type LockOptions, PortfolioLock } from './adapters/lock.js';
@@ -39,6 +40,7 @@ import { JournalWriter } from './journal.js';
 import type { Logger } from './logger.js';
 import { checkpointBody, hashPortfolioConfig, replayJournal } from './recovery.js';
 import { LiveRiskAdjuster, type ReturnSamplingOptions } from './risk-adjustment.js';
+import { deadLetterReason, type ManagerObserver } from './http/observer.js';
 
 export interface ManagerOptions {
   readonly config: LoadedConfig;
@@ -58,6 +60,8 @@ export interface ManagerOptions {
    * journaled and acknowledged, with the clock's time in ms then and when the batch was read.
    */
   readonly onCommitted?: (entries: readonly StreamEntry[], atMs: number, readAtMs: number) => void;
+  /** Operational events for metrics and the dashboard (plans, dead letters, timings). */
+  readonly observer?: ManagerObserver;
 }
 
 export type ManagerOutcome = 'stopped' | 'lost_lock';
@@ -352,6 +356,8 @@ export class PortfolioManager {
     this.portfolioConfig = recovered.config;
     this.configHash = recovered.configHash;
     this.journalFile = FileJournal.open(config.journalPath, config.manager.journalFsync);
+    if (this.options.observer?.fsync)
+      this.journalFile.onFsync = (seconds) => this.options.observer?.fsync?.(seconds);
     this.writer = new JournalWriter(this.journalFile, this.portfolioId, recovered.lastSeq);
 
     if (recovered.fresh) {
@@ -485,6 +491,7 @@ export class PortfolioManager {
 
   private async processBatch(entries: readonly StreamEntry[]): Promise<void> {
     const readAtMs = this.clock.nowMs();
+    const startedAt = performance.now();
     const nowNs = this.clock.nowNs();
     const outbox = createOutbox();
     let changed = false;
@@ -496,6 +503,7 @@ export class PortfolioManager {
     this.commit();
     await this.retry('acknowledge entries', () => flushOutbox(this.cmd, this.keys, outbox));
     this.options.onCommitted?.(entries, this.clock.nowMs(), readAtMs);
+    this.options.observer?.batch?.(entries.length, (performance.now() - startedAt) / 1000);
     if (this.toPublish.length > 0) await this.publishPlans(this.toPublish.splice(0), false);
   }
 
@@ -601,6 +609,12 @@ export class PortfolioManager {
     this.counters.dead_lettered++;
     outbox.dead.push({ source: entry.source, entryId: entry.id, data: entry.data ?? null, error });
     this.writer.add('error', nowNs, { source: entry.source, entry_id: entry.id, error, ...extra });
+    this.options.observer?.deadLetter?.({
+      source: entry.source,
+      entryId: entry.id,
+      reason: deadLetterReason(error),
+      error,
+    });
     this.logThrottled(
       'dead',
       'warn',
@@ -660,6 +674,7 @@ export class PortfolioManager {
     this.risk?.sampler.onTransfers(plan.transfers);
     this.writer.add('plan', nowNs, { plan: encodeRebalancePlan(plan) });
     this.counters.plans++;
+    this.options.observer?.plan?.(plan);
     this.toPublish.push(plan);
     this.logger.info(
       {
@@ -809,6 +824,7 @@ export class PortfolioManager {
       publishSnapshot(this.cmd, this.keys, JSON.stringify(wire)),
     );
     this.counters.snapshots++;
+    this.options.observer?.snapshot?.(snapshot);
     if (reason !== 'rebalance') {
       this.logger.info(
         {
@@ -840,6 +856,7 @@ export class PortfolioManager {
   }
 
   private addCheckpoint(nowNs: bigint): void {
+    const started = performance.now();
     this.writer.add(
       'checkpoint',
       nowNs,
@@ -853,6 +870,7 @@ export class PortfolioManager {
       ) as unknown as Record<string, unknown>,
     );
     this.counters.checkpoints++;
+    this.options.observer?.checkpoint?.((performance.now() - started) / 1000);
   }
 
   // --- writes, fenced by the lock -------------------------------------------------------
@@ -956,6 +974,21 @@ export class PortfolioManager {
     if (now - (this.lastLogMs.get(key) ?? -Infinity) < everyMs) return;
     this.lastLogMs.set(key, now);
     this.logger[level]({ ...fields, counters: this.counters }, message);
+  }
+
+  /** Recovery is done and the loop reads input. */
+  get recovered(): boolean {
+    return this.running && !this.stopping;
+  }
+
+  /** This manager holds a valid lease on the portfolio lock. */
+  get lockHeld(): boolean {
+    return this.lock.isValid();
+  }
+
+  /** The latest state, or null before recovery. */
+  currentSnapshot(): PortfolioSnapshot | null {
+    return this.running ? this.tracker.getSnapshot(this.clock.nowNs()) : null;
   }
 
   /** For tests: the live tracker. */

@@ -1,5 +1,6 @@
 // The NDJSON journal file: batched appends under an fsync policy, and the scan that
 // finds a portfolio's last checkpoint from the end of a (possibly shared) file.
+import { performance } from 'node:perf_hooks';
 import {
   closeSync,
   fdatasyncSync,
@@ -19,6 +20,8 @@ export class FileJournal {
   private fd: number;
   private closed = false;
   bytesWritten = 0;
+  /** Instrumentation: told how long each fsync took, in seconds. */
+  onFsync: ((seconds: number) => void) | undefined;
 
   private constructor(
     readonly path: string,
@@ -56,12 +59,22 @@ export class FileJournal {
     if (this.fsync === 'always') {
       for (const line of lines) {
         this.writeAll(`${line}\n`);
-        fdatasyncSync(this.fd);
+        this.sync();
       }
       return;
     }
     this.writeAll(`${lines.join('\n')}\n`);
-    if (this.fsync === 'batch') fdatasyncSync(this.fd);
+    if (this.fsync === 'batch') this.sync();
+  }
+
+  private sync(): void {
+    if (this.onFsync === undefined) {
+      fdatasyncSync(this.fd);
+      return;
+    }
+    const started = performance.now();
+    fdatasyncSync(this.fd);
+    this.onFsync((performance.now() - started) / 1000);
   }
 
   private writeAll(text: string): void {

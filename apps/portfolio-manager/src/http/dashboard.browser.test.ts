@@ -1,0 +1,138 @@
+// The live dashboard in Debian's Chromium (playwright-core), offline: it shows the test
+// portfolio's three sleeves and redraws within a second of a fill arriving, without a reload.
+/// <reference lib="dom" />
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readConfig } from '../config.js';
+import { addEntries, writeConfigs, type TestPortfolio } from '../test-support.js';
+import { useInProcessManager } from '../test-support/fixtures.js';
+import { createHttpSide, type HttpSide } from './index.js';
+
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+const PORTFOLIO: TestPortfolio = {
+  id: 'opsview',
+  totalCapital: 90_000,
+  threshold: 0.1,
+  weights: { trend: 0.5, carry: 0.3, meanrev: 0.2 },
+};
+
+let browser: Browser | undefined;
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('the live dashboard', () => {
+  let http: HttpSide | undefined;
+  const env = useInProcessManager('ops-dash', {
+    cleanup: async () => {
+      await http?.close();
+      http = undefined;
+    },
+  });
+
+  it('loads offline, shows three sleeves and updates within a second of a fill', async () => {
+    if (!browser) throw new Error('chromium did not start');
+    const files = writeConfigs(env.dir, { prefix: env.prefix, portfolio: PORTFOLIO });
+    const loaded = await readConfig(files.basePath);
+    if (!loaded.success) throw loaded.error;
+    http = createHttpSide({
+      config: loaded.data,
+      http: { listen: '127.0.0.1:0', tokenEnv: 'X' },
+      token: null,
+      logger: env.log.logger,
+    });
+    const manager = await env.start(files.basePath, { observer: http.observer });
+    const server = await http.start(manager);
+    const origin = server.url;
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const blocked: string[] = [];
+    const problems: string[] = [];
+    await context.route('**/*', async (route) => {
+      const url = route.request().url();
+      if (url.startsWith(`${origin}/`) || url.startsWith('data:')) return route.continue();
+      blocked.push(url);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning')
+        problems.push(`${message.type()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    try {
+      await page.goto(`${origin}/`, { waitUntil: 'load', timeout: 20_000 });
+      await page.waitForFunction(
+        () => document.querySelectorAll('#sleeves tbody tr').length === 3,
+        undefined,
+        { timeout: 10_000 },
+      );
+      const rows = await page.$$eval('#sleeves tbody tr', (trs) =>
+        trs.map((tr) => ({
+          id: tr.getAttribute('data-strategy'),
+          capital: tr.querySelector('[data-field=capital]')?.textContent,
+        })),
+      );
+      // Funded at target: 0.5, 0.3 and 0.2 of 90,000.
+      expect(rows).toEqual([
+        { id: 'trend', capital: '45,000' },
+        { id: 'carry', capital: '27,000' },
+        { id: 'meanrev', capital: '18,000' },
+      ]);
+      expect(await page.locator('.uplot').count()).toBe(1);
+      const updatesBefore = await page.evaluate(
+        () => (window as unknown as { njordDashboard: { updates: number } }).njordDashboard.updates,
+      );
+
+      // A fill costing trend a fee of 10: its capital becomes 44,990 (the units are worth what was paid).
+      const sent = Date.now();
+      await addEntries(env.redis, `${env.prefix}:fills`, [
+        JSON.stringify({
+          fill_id: 'dash-1',
+          strategy_id: 'trend',
+          symbol: 'XYZ',
+          side: 'buy',
+          quantity: 10,
+          price: 100,
+          fee: 10,
+          timestamp_ns: '1700000000000000000',
+        }),
+      ]);
+      await page.waitForFunction(
+        () =>
+          document.querySelector('#sleeves tr[data-strategy=trend] [data-field=capital]')
+            ?.textContent === '44,990',
+        undefined,
+        { timeout: 1_000 },
+      );
+      const elapsed = Date.now() - sent;
+      expect(elapsed).toBeLessThan(1_000);
+      const after = await page.evaluate(() => {
+        const state = (window as unknown as { njordDashboard: { updates: number; fills: number } })
+          .njordDashboard;
+        return { updates: state.updates, fills: state.fills, url: location.href };
+      });
+      expect(after.updates).toBeGreaterThan(updatesBefore);
+      expect(after.fills).toBe(1);
+      // No reload: the page is the one loaded first.
+      expect(after.url).toBe(`${origin}/`);
+      expect(blocked).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,75 @@
+// The manager's operational events (plans, dead letters, batches, journal timings) as a narrow
+// port: the service calls an observer; metrics and the dashboard's event stream listen.
+import type { PortfolioSnapshot, RebalancePlan } from '@njord/portfolio-contracts';
+
+export type InputStream = 'fills' | 'prices';
+
+export interface DeadLetterEvent {
+  readonly source: InputStream;
+  readonly entryId: string;
+  /** A short code (`unknown_strategy`, `not_json`, `invalid_input`, ...) for labels and counts. */
+  readonly reason: string;
+  /** The full message (no secrets: it is made from the entry and the rule it broke). */
+  readonly error: string;
+}
+
+export interface BreakerEvent {
+  readonly kind: string;
+  readonly strategyId: string | null;
+  readonly detail: string;
+}
+
+export interface ManagerObserver {
+  /** A plan was journaled (before its intents are published). */
+  plan?(plan: RebalancePlan): void;
+  deadLetter?(event: DeadLetterEvent): void;
+  /** A snapshot was journaled and published. */
+  snapshot?(snapshot: PortfolioSnapshot): void;
+  breaker?(event: BreakerEvent): void;
+  /** A batch of input entries was applied, journaled and acknowledged. */
+  batch?(entries: number, seconds: number): void;
+  /** One fsync of the journal file. */
+  fsync?(seconds: number): void;
+  /** One checkpoint line built and written. */
+  checkpoint?(seconds: number): void;
+}
+
+type Method = keyof ManagerObserver;
+
+/** One observer calling each of `observers`; a throwing observer never reaches the loop. */
+export function fanOut(...observers: ManagerObserver[]): Required<ManagerObserver> {
+  const call =
+    <M extends Method>(method: M) =>
+    (...args: Parameters<Required<ManagerObserver>[M]>) => {
+      for (const observer of observers) {
+        const fn = observer[method] as ((...a: typeof args) => void) | undefined;
+        if (fn === undefined) continue;
+        try {
+          fn.apply(observer, args);
+        } catch {
+          // Instrumentation must never stop the manager.
+        }
+      }
+    };
+  return {
+    plan: call('plan'),
+    deadLetter: call('deadLetter'),
+    snapshot: call('snapshot'),
+    breaker: call('breaker'),
+    batch: call('batch'),
+    fsync: call('fsync'),
+    checkpoint: call('checkpoint'),
+  };
+}
+
+/**
+ * A dead letter's message to a short label: the leading `code:` when the message starts with
+ * one, else a code for the family of fault, so the label set stays small.
+ */
+export function deadLetterReason(error: string): string {
+  const code = /^([a-z][a-z0-9_]{0,39}):/.exec(error);
+  if (code) return code[1] as string;
+  if (error.startsWith('not JSON')) return 'not_json';
+  if (error.startsWith('entry has no data')) return 'no_data';
+  return 'invalid_input';
+}
