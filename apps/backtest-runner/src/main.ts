@@ -20,6 +20,7 @@ import { buildProgram, type GenerateFlags, normalizeArgv, type RunFlags } from '
 import { DateFlagError, parseDateFlag } from './dates.js';
 import { writeJsonFile } from './adapters/json-writer.js';
 import { openJournalFile } from './adapters/journal-file.js';
+import { OutputDirError, OutputSet, prepareOutputDir } from './adapters/output-files.js';
 import { createProgress } from './adapters/progress.js';
 import { formatSummary } from './summary.js';
 
@@ -50,6 +51,22 @@ function versions(): Record<string, string> {
   return out;
 }
 
+/** Deletes this run's temporary files and exits 128 + signal number on SIGINT / SIGTERM. */
+function onInterrupt(outputs: OutputSet): () => void {
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+    const handler = (): void => {
+      outputs.abandon();
+      console.error(`njord-backtest: interrupted (${signal}); previous outputs left as they were`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  };
+}
+
 async function run(flags: RunFlags): Promise<void> {
   const say = (line: string): void => {
     if (!flags.quiet) console.log(line);
@@ -63,56 +80,85 @@ async function run(flags: RunFlags): Promise<void> {
   if (start !== undefined && end !== undefined && end < start) {
     throw new BadInput(`--end (${flags.end}) is before --start (${flags.start})`);
   }
+  // Outputs are checked before anything long runs.
+  const outDir = prepareOutputDir('--out', flags.out);
+  const journalDir = prepareOutputDir('--journal-dir', flags.journalDir);
   const registry = createStrategyRegistry();
   if (flags.strategies !== undefined) {
     const loaded = await loadStrategyModule(flags.strategies, registry);
     if (!loaded.success) throw loaded.error;
   }
-  const loaded = await loadPriceCsv(dataPath);
-  if (!loaded.success) throw loaded.error;
-  const { data } = loaded.data;
-  say(
-    `${config.id}: ${data.symbols.length} symbol(s), ${data.steps} bars from ${dataPath} (${loaded.data.loadMs.toFixed(0)} ms)`,
-  );
 
-  const journalPath = join(flags.journalDir, `backtest_${config.id}.ndjson`);
-  const journal = openJournalFile(journalPath, config.id);
-  const progress = createProgress('backtest', !flags.quiet);
-  let result;
+  const outputs = new OutputSet();
+  let release = onInterrupt(outputs);
   try {
-    const engine = new PortfolioBacktestEngine(config, registry, {
-      journal,
-      ...(flags.fillModel === undefined ? {} : { fillModel: flags.fillModel }),
-      ...(start === undefined ? {} : { start }),
-      ...(end === undefined ? {} : { end }),
-      curveEvery: flags.curveEvery,
-      onProgress: (done, total) => progress.update(done, total),
-      clock: () => performance.now(),
-      dataPath,
-      dataSha256: loaded.data.sha256,
-      loadMs: loaded.data.loadMs,
-      versions: versions(),
-    });
-    result = engine.run(data);
-  } finally {
-    progress.stop();
-    await journal.close();
-  }
+    const loaded = await loadPriceCsv(dataPath);
+    if (!loaded.success) throw loaded.error;
+    const { data } = loaded.data;
+    say(
+      `${config.id}: ${data.symbols.length} symbol(s), ${data.steps} bars in ${dataPath} (${loaded.data.loadMs.toFixed(0)} ms)`,
+    );
 
-  mkdirSync(flags.out, { recursive: true });
-  const resultPath = join(flags.out, `portfolio_${config.id}_result.json`);
-  await writeJsonFile(resultPath, encodePortfolioBacktestResult(result));
-  say(formatSummary(result));
-  say(`\nresult:  ${resolve(resultPath)}`);
-  if (flags.report) {
-    const reportPath = join(flags.out, `portfolio_${config.id}_report.html`);
-    writeFileSync(reportPath, renderPortfolioReport(result));
-    say(`report:  ${resolve(reportPath)}`);
+    const resultPath = join(outDir, `portfolio_${config.id}_result.json`);
+    const reportPath = join(outDir, `portfolio_${config.id}_report.html`);
+    const journalPath = join(journalDir, `backtest_${config.id}.ndjson`);
+    const resultTemp = outputs.add(resultPath);
+    const reportTemp = flags.report ? outputs.add(reportPath) : null;
+    const journal = openJournalFile(outputs.add(journalPath), config.id);
+    const progress = createProgress(!flags.quiet);
+    let result;
+    // The bar loop is synchronous: a signal during it keeps its default action (the
+    // process ends at once; only temporary files, removed by the next run, are left).
+    release();
+    try {
+      const engine = new PortfolioBacktestEngine(config, registry, {
+        journal,
+        ...(flags.fillModel === undefined ? {} : { fillModel: flags.fillModel }),
+        ...(start === undefined ? {} : { start }),
+        ...(end === undefined ? {} : { end }),
+        curveEvery: flags.curveEvery,
+        onProgress: (done, total) => progress.update('backtest', done, total, 'bars'),
+        clock: () => performance.now(),
+        dataPath,
+        dataSha256: loaded.data.sha256,
+        loadMs: loaded.data.loadMs,
+        versions: versions(),
+      });
+      result = engine.run(data);
+    } finally {
+      journal.close();
+      release = onInterrupt(outputs);
+    }
+
+    try {
+      await writeJsonFile(resultTemp, encodePortfolioBacktestResult(result), (done, total) =>
+        progress.update('writing result', done, total, 'rows'),
+      );
+      if (reportTemp !== null) {
+        progress.update('writing report', 0, 1, 'report');
+        writeFileSync(reportTemp, renderPortfolioReport(result));
+        progress.update('writing report', 1, 1, 'report');
+      }
+    } finally {
+      progress.stop();
+    }
+    // Result, report and journal change together: an older report never sits beside a
+    // newer result.
+    outputs.commit(reportTemp === null ? [reportPath] : []);
+    say(formatSummary(result));
+    say(`\nresult:  ${resultPath}`);
+    if (reportTemp !== null) say(`report:  ${reportPath}`);
+    else say('report:  not written (--no-report; an older report was removed)');
+    say(`journal: ${journalPath} (${journal.lines} lines)`);
+    say(
+      `${result.stats.bars} bars, ${result.stats.barEvents} bar events in ${result.stats.runMs.toFixed(0)} ms`,
+    );
+  } catch (error) {
+    outputs.abandon();
+    throw error;
+  } finally {
+    release();
   }
-  say(`journal: ${resolve(journalPath)} (${journal.lines} lines)`);
-  say(
-    `${result.stats.bars} bars, ${result.stats.barEvents} bar events in ${result.stats.runMs.toFixed(0)} ms`,
-  );
 }
 
 function generate(flags: GenerateFlags): Promise<void> {
@@ -138,7 +184,8 @@ function exitCodeOf(error: unknown): number {
     isContractError(error) ||
     isPriceDataError(error) ||
     error instanceof DateFlagError ||
-    error instanceof BadInput
+    error instanceof BadInput ||
+    error instanceof OutputDirError
   )
     return 2;
   if (

@@ -8,7 +8,9 @@ export {
   parsePriceCsv,
   PRICE_CSV_COLUMNS,
   PRICE_CSV_HEADER,
+  PRICE_CSV_MAX_LINE_LENGTH,
   PriceCsvParser,
+  quoteValue,
 } from './price-csv.js';
 export { formatTimestampNs, parseTimestamp } from './timestamp-text.js';
 export { generateSyntheticData, SYNTHETIC_REGIMES } from './synthetic-data.js';

@@ -1,6 +1,12 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { formatPriceCsv, parsePriceCsv, PriceCsvParser } from './price-csv.js';
+import {
+  formatPriceCsv,
+  parsePriceCsv,
+  PRICE_CSV_MAX_LINE_LENGTH,
+  PriceCsvParser,
+  quoteValue,
+} from './price-csv.js';
 import { createPriceData, type PriceData } from './price-data.js';
 import type { PriceDataError } from './price-data-error.js';
 import { generateSyntheticData } from './synthetic-data.js';
@@ -197,6 +203,36 @@ describe('parsePriceCsv', () => {
     expect(failure(`${HEADER}\n2024-01-03,AAA,,,,1,\n2024-01-02,AAA,,,,1,`).code).toBe(
       'timestamp_backwards',
     );
+  });
+
+  it('stops at a NUL byte (binary data), naming its line and column, across chunks', () => {
+    const parser = new PriceCsvParser({ source: 'z.csv' });
+    expect(parser.push(`${HEADER}\n2024-01-02,AAA,,,,1,\n20`)).toBeNull();
+    // The NUL is the 3rd character of line 3 (after the carried "20").
+    const error = parser.push('\u0000\u0000\u0000');
+    expect(error?.code).toBe('not_text');
+    expect(error?.message).toMatch(/^z\.csv:3:3: not a text file: a NUL byte/);
+  });
+
+  it('stops at a line longer than the limit, even without a newline in sight', () => {
+    const parser = new PriceCsvParser({ source: 'l.csv' });
+    expect(parser.push(`${HEADER}\n`)).toBeNull();
+    // 4096 characters are allowed to wait for their newline; 4097 are not.
+    expect(parser.push('x'.repeat(PRICE_CSV_MAX_LINE_LENGTH))).toBeNull();
+    const error = parser.push('x');
+    expect(error?.code).toBe('line_too_long');
+    expect(error?.line).toBe(2);
+    expect(failure(`${HEADER}\n${'y'.repeat(5000)}\n`).code).toBe('line_too_long');
+  });
+
+  it('cuts a long bad value to 80 characters in the message', () => {
+    const value = '9'.repeat(70) + 'x'.repeat(1000);
+    const error = failure(`${HEADER}\n2024-01-02,AAA,,,,${value},`);
+    expect(error.code).toBe('invalid_number');
+    expect(error.detail).toBe(
+      `close: unparsable number ${JSON.stringify(value.slice(0, 80))}... (1070 characters)`,
+    );
+    expect(quoteValue('short')).toBe('"short"');
   });
 
   it('stops at the first error and ignores later input', () => {

@@ -29,6 +29,16 @@ const LOW = 4;
 const CLOSE = 5;
 const VOLUME = 6;
 const MAX_SYMBOL_LENGTH = 64;
+/** Longest line accepted (characters): a price row is well under 200; more means not a price CSV. */
+export const PRICE_CSV_MAX_LINE_LENGTH = 4096;
+/** Longest bad value quoted in an error message; the rest is cut. */
+const MAX_QUOTED = 80;
+
+/** A user's value for an error message: JSON-quoted, cut to 80 characters with its full length. */
+export function quoteValue(value: string): string {
+  if (value.length <= MAX_QUOTED) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, MAX_QUOTED))}... (${value.length} characters)`;
+}
 
 /** One symbol's rows as they arrive, in growable typed arrays. */
 class SymbolRows {
@@ -117,6 +127,8 @@ export class PriceCsvParser {
 
   push(chunk: string): PriceDataError | null {
     if (this.#error !== null) return this.#error;
+    const nul = chunk.indexOf('\u0000');
+    if (nul !== -1) return this.#notText(chunk, nul);
     const text = this.#carry.length > 0 ? this.#carry + chunk : chunk;
     let pos = 0;
     if (!this.#started && text.length > 0) {
@@ -134,7 +146,43 @@ export class PriceCsvParser {
       pos = newline + 1;
     }
     this.#carry = pos === 0 ? text : text.slice(pos);
+    if (this.#carry.length > PRICE_CSV_MAX_LINE_LENGTH) {
+      this.#carry = '';
+      this.#line++;
+      return this.#tooLong();
+    }
     return null;
+  }
+
+  /** A NUL character: binary data (or a file of zeros), never a price CSV. */
+  #notText(chunk: string, at: number): PriceDataError {
+    let line = this.#line + 1;
+    let column = this.#carry.length + at + 1;
+    for (let p = chunk.indexOf('\n'); p !== -1 && p < at; p = chunk.indexOf('\n', p + 1)) {
+      line++;
+      column = at - p;
+    }
+    this.#carry = '';
+    this.#error = new PriceDataError(
+      'not_text',
+      this.#source,
+      line,
+      column,
+      'not a text file: a NUL byte (expected a UTF-8 price CSV with the header ' +
+        `${PRICE_CSV_HEADER})`,
+    );
+    return this.#error;
+  }
+
+  #tooLong(): PriceDataError {
+    this.#error = new PriceDataError(
+      'line_too_long',
+      this.#source,
+      this.#line,
+      PRICE_CSV_MAX_LINE_LENGTH + 1,
+      `line longer than ${PRICE_CSV_MAX_LINE_LENGTH} characters (a price row is timestamp,symbol,open,high,low,close,volume)`,
+    );
+    return this.#error;
   }
 
   finish(): Result<PriceData, PriceDataError> {
@@ -173,6 +221,10 @@ export class PriceCsvParser {
   #parseLine(text: string, start: number, end: number): boolean {
     if (end > start && text.charCodeAt(end - 1) === 13) end--;
     if (end === start) return true; // blank line
+    if (end - start > PRICE_CSV_MAX_LINE_LENGTH) {
+      this.#tooLong();
+      return false;
+    }
     if (this.#fieldCount === 0) return this.#parseHeader(text, start, end);
     const starts = this.#starts;
     const ends = this.#ends;
@@ -219,7 +271,7 @@ export class PriceCsvParser {
       return this.#failAt(
         'invalid_timestamp',
         ts - start + 1,
-        `timestamp ${JSON.stringify(text.slice(ts, te))} ${problem} (expected ${TIMESTAMP_EXPECTED})`,
+        `timestamp ${quoteValue(text.slice(ts, te))} ${problem} (expected ${TIMESTAMP_EXPECTED})`,
       );
     }
 
@@ -239,7 +291,7 @@ export class PriceCsvParser {
           return this.#failAt(
             'invalid_symbol',
             ss - start + 1,
-            `symbol ${JSON.stringify(symbol)} must match ^[A-Za-z0-9_.-]{1,64}$`,
+            `symbol ${quoteValue(symbol)} must match ^[A-Za-z0-9_.-]{1,64}$`,
           );
         }
         rows = new SymbolRows(symbol);
@@ -286,7 +338,7 @@ export class PriceCsvParser {
         return this.#failAt(
           'invalid_number',
           vs - start + 1,
-          `volume: unparsable number ${JSON.stringify(text.slice(vs, ve))}`,
+          `volume: unparsable number ${quoteValue(text.slice(vs, ve))}`,
         );
       }
       if (volume < 0)
@@ -345,7 +397,7 @@ export class PriceCsvParser {
       return this.#failAt(
         'invalid_number',
         s - lineStart + 1,
-        `${name}: unparsable number ${JSON.stringify(text.slice(s, e))}`,
+        `${name}: unparsable number ${quoteValue(text.slice(s, e))}`,
       );
     }
     return this.#failAt(
@@ -366,14 +418,14 @@ export class PriceCsvParser {
         return this.#failAt(
           'unknown_column',
           column,
-          `unknown column ${JSON.stringify(name)} in the header (expected ${PRICE_CSV_HEADER})`,
+          `unknown column ${quoteValue(name)} in the header (expected ${PRICE_CSV_HEADER})`,
         );
       }
       if ((fieldOf[kind] as number) !== -1) {
         return this.#failAt(
           'bad_header',
           column,
-          `column ${JSON.stringify(name)} appears twice in the header`,
+          `column ${quoteValue(name)} appears twice in the header`,
         );
       }
       fieldOf[kind] = i;

@@ -14,6 +14,10 @@ export const PRICE_DATA_ERROR_CODES = [
   'timestamp_backwards',
   'duplicate_bar',
   'no_rows',
+  'not_text',
+  'line_too_long',
+  'not_a_file',
+  'too_large',
 ] as const;
 export type PriceDataErrorCode = (typeof PRICE_DATA_ERROR_CODES)[number];
 

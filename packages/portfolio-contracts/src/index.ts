@@ -20,6 +20,7 @@ export {
   StrategyAllocationSchema,
   WEIGHT_SUM_TOLERANCE,
 } from './portfolio-config.js';
+export { YAML_MAX_ALIAS_COUNT, YAML_MAX_CHARS, YAML_MAX_DEPTH } from './yaml-limits.js';
 export type {
   CostModel,
   FillModel,

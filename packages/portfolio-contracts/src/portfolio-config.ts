@@ -6,6 +6,7 @@ import { ContractError, type ContractIssue, type Result } from './errors.js';
 import { deepFreeze } from './freeze.js';
 import { toContractIssues } from './issues.js';
 import { bool, id, IdSchema, nonNegative, positive, text } from './primitives.js';
+import { scanYamlLimits, valueDepth, YAML_MAX_ALIAS_COUNT, YAML_MAX_DEPTH } from './yaml-limits.js';
 
 export const WEIGHT_SUM_TOLERANCE = 1e-9;
 
@@ -141,19 +142,58 @@ function crossFieldIssues(raw: unknown): ContractIssue[] {
   return issues;
 }
 
-/** Parses YAML text; syntax errors carry line and column. */
+/**
+ * Parses YAML text; syntax errors carry line and column. Hostile input fails fast with
+ * a short issue: more than 1 MiB, nesting deeper than 64 levels, a NUL character, or
+ * more than 100 alias expansions (an alias bomb).
+ */
 export function parseYamlText(source: string, fileName = '<yaml>'): Result<unknown> {
-  const doc = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const issues = doc.errors.map((error) => {
-      const position = error.linePos?.[0];
-      const where = position ? `${fileName}:${position.line}:${position.col}` : fileName;
-      const firstLine = error.message.split('\n')[0] ?? error.message;
-      return { path: where, message: firstLine.replace(/ at line \d+, column \d+:?$/, '') };
-    });
-    return { success: false, error: new ContractError(issues, 'yaml_syntax') };
+  const limit = scanYamlLimits(source, fileName);
+  if (limit !== null) return { success: false, error: new ContractError([limit], 'yaml_syntax') };
+  let data: unknown;
+  try {
+    const doc = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      const issues = doc.errors.map((error) => {
+        const position = error.linePos?.[0];
+        const where = position ? `${fileName}:${position.line}:${position.col}` : fileName;
+        const firstLine = error.message.split('\n')[0] ?? error.message;
+        return {
+          path: where,
+          message: cut(firstLine.replace(/ at line \d+, column \d+:?$/, '')),
+        };
+      });
+      return { success: false, error: new ContractError(issues, 'yaml_syntax') };
+    }
+    data = doc.toJS({ maxAliasCount: YAML_MAX_ALIAS_COUNT }) as unknown;
+  } catch (error) {
+    // The yaml library throws (rather than reports) on alias bombs and runaway recursion.
+    const message =
+      error instanceof ReferenceError && /alias/i.test(error.message)
+        ? `more than ${YAML_MAX_ALIAS_COUNT} alias expansions (an alias bomb?): expand the aliases by hand`
+        : error instanceof RangeError
+          ? `nested too deeply to parse (at most ${YAML_MAX_DEPTH} levels)`
+          : cut(error instanceof Error ? error.message : String(error));
+    return {
+      success: false,
+      error: new ContractError([{ path: fileName, message }], 'yaml_syntax'),
+    };
   }
-  return { success: true, data: doc.toJS({ maxAliasCount: 100 }) as unknown };
+  if (valueDepth(data) > YAML_MAX_DEPTH) {
+    return {
+      success: false,
+      error: new ContractError(
+        [{ path: fileName, message: `values nested deeper than ${YAML_MAX_DEPTH} levels` }],
+        'yaml_syntax',
+      ),
+    };
+  }
+  return { success: true, data };
+}
+
+/** A message from the parser, cut to 200 characters (it may quote the input). */
+function cut(message: string): string {
+  return message.length <= 200 ? message : `${message.slice(0, 200)}...`;
 }
 
 /**

@@ -1,30 +1,52 @@
-// The backtest journal file: DESIGN.md's NDJSON line format (shared with the live manager).
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { once } from 'node:events';
-import { dirname } from 'node:path';
+// The backtest journal file: the live manager's NDJSON line format, written through a
+// 1 MiB buffer with synchronous writes, so memory stays bounded while the (synchronous)
+// bar loop runs.
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { formatJournalLine, type JournalLineType } from '@njord/portfolio-contracts';
+
+const FLUSH_CHARS = 1 << 20;
 
 export interface JournalFile {
   add(type: JournalLineType, timestampNs: bigint, body: Readonly<Record<string, unknown>>): void;
-  close(): Promise<void>;
+  close(): void;
   readonly lines: number;
+  readonly bytes: number;
 }
 
+/** Opens (truncating) `path`, which should be a temporary name (see OutputSet). */
 export function openJournalFile(path: string, portfolioId: string): JournalFile {
-  mkdirSync(dirname(path), { recursive: true });
-  const stream = createWriteStream(path, { flags: 'w' });
+  const fd = openSync(path, 'w');
   let seq = 0;
+  let bytes = 0;
+  let buffer = '';
+  let open = true;
+  function flush(): void {
+    if (buffer.length === 0) return;
+    const data = Buffer.from(buffer);
+    buffer = '';
+    for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
+    bytes += data.length;
+  }
   return {
     add(type, timestampNs, body) {
       seq++;
-      stream.write(`${formatJournalLine(portfolioId, seq, type, timestampNs, body)}\n`);
+      buffer += `${formatJournalLine(portfolioId, seq, type, timestampNs, body)}\n`;
+      if (buffer.length >= FLUSH_CHARS) flush();
     },
-    async close() {
-      stream.end();
-      await once(stream, 'finish');
+    close() {
+      if (!open) return;
+      open = false;
+      try {
+        flush();
+      } finally {
+        closeSync(fd);
+      }
     },
     get lines() {
       return seq;
+    },
+    get bytes() {
+      return bytes;
     },
   };
 }

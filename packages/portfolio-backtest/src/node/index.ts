@@ -1,4 +1,4 @@
 // Node-only entry of @njord/portfolio-backtest: reading price files and strategy modules from disk.
-export { loadPriceCsv } from './load-price-csv.js';
-export type { LoadedPriceData } from './load-price-csv.js';
+export { loadPriceCsv, PRICE_CSV_MAX_BYTES } from './load-price-csv.js';
+export type { LoadedPriceData, LoadPriceCsvOptions } from './load-price-csv.js';
 export { loadStrategyModule } from './load-strategy-module.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, open, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -76,5 +77,66 @@ describe('loadPriceCsv', () => {
       expect(result.error.code).toBe('io');
       expect(result.error.message).toBe('/nonexistent/prices.csv: cannot read the file (ENOENT)');
     }
+  });
+
+  async function scratch(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'njord-load-'));
+    dirs.push(dir);
+    return dir;
+  }
+
+  it('refuses a directory, a FIFO and a device before reading', async () => {
+    const dir = await scratch();
+    const asDir = await loadPriceCsv(dir);
+    expect(asDir.success).toBe(false);
+    if (!asDir.success) {
+      expect(asDir.error.code).toBe('not_a_file');
+      expect(asDir.error.message).toBe(
+        `${dir}: is a directory (expected a regular price CSV file)`,
+      );
+    }
+    const fifo = join(dir, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    // Opening a FIFO without a writer would block forever: it must not be opened at all.
+    const asFifo = await loadPriceCsv(fifo);
+    expect(asFifo.success).toBe(false);
+    if (!asFifo.success) expect(asFifo.error.detail).toContain('a FIFO');
+    const zero = await loadPriceCsv('/dev/zero');
+    expect(zero.success).toBe(false);
+    if (!zero.success) expect(zero.error.detail).toContain('a character device');
+  });
+
+  it('stops at the first chunk of a 2 GB sparse file of zeros (a NUL byte: not text)', async () => {
+    const dir = await scratch();
+    const path = join(dir, 'sparse.csv');
+    await (await open(path, 'w')).close();
+    await truncate(path, 2 * 1024 ** 3);
+    const started = performance.now();
+    const result = await loadPriceCsv(path);
+    expect(result.success).toBe(false);
+    if (!result.success) {
+      expect(result.error.code).toBe('not_text');
+      expect(result.error.message).toMatch(new RegExp(`^${path}:1:1: not a text file`));
+    }
+    // Reading all 2 GiB would take many seconds; one 1 MiB chunk takes milliseconds.
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
+  it('refuses a file larger than maxBytes before reading it', async () => {
+    const dir = await scratch();
+    const path = join(dir, 'big.csv');
+    // 44 header bytes + 20 rows of 23 bytes = 504 bytes.
+    const rows = Array.from(
+      { length: 20 },
+      (_, i) => `2024-01-${String(i + 1).padStart(2, '0')},X,1,1,1,1,0\n`,
+    );
+    await writeFile(path, `timestamp,symbol,open,high,low,close,volume\n${rows.join('')}`);
+    const result = await loadPriceCsv(path, { maxBytes: 500 });
+    expect(result.success).toBe(false);
+    if (!result.success) {
+      expect(result.error.code).toBe('too_large');
+      expect(result.error.detail).toContain('larger than the limit');
+    }
+    expect((await loadPriceCsv(path, { maxBytes: 504 })).success).toBe(true);
   });
 });

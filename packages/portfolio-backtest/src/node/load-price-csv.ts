@@ -1,6 +1,7 @@
 // Streams a price CSV file through the parser, hashing its bytes and timing the load.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Result } from '@njord/portfolio-contracts';
 import { PriceCsvParser } from '../price-csv.js';
@@ -18,13 +19,74 @@ export interface LoadedPriceData {
   readonly loadMs: number;
 }
 
+/** Largest price file read by default (bytes): 4 GiB, about 60 million rows. */
+export const PRICE_CSV_MAX_BYTES = 4 * 1024 ** 3;
+
+export interface LoadPriceCsvOptions {
+  /** Refuse files larger than this (default PRICE_CSV_MAX_BYTES). */
+  readonly maxBytes?: number;
+}
+
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+function gib(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+
 /**
  * Reads a price CSV in 1 MiB chunks (the file is never held whole as text). A bad row
  * stops the read at once and is returned as a PriceDataError naming `path`, the line
- * and the column; an unreadable file is a PriceDataError with code `io`.
+ * and the column; an unreadable file is a PriceDataError with code `io`. Only regular
+ * files are read (a directory, FIFO or device is `not_a_file`), at most `maxBytes`
+ * (`too_large`); binary data (a NUL byte) and overlong lines stop the read at the
+ * first chunk that holds them.
  */
-export async function loadPriceCsv(path: string): Promise<Result<LoadedPriceData, PriceDataError>> {
+export async function loadPriceCsv(
+  path: string,
+  options: LoadPriceCsvOptions = {},
+): Promise<Result<LoadedPriceData, PriceDataError>> {
   const started = performance.now();
+  const maxBytes = options.maxBytes ?? PRICE_CSV_MAX_BYTES;
+  let info: Stats;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    return {
+      success: false,
+      error: new PriceDataError('io', path, 0, 0, `cannot read the file (${reason})`),
+    };
+  }
+  if (!info.isFile()) {
+    return {
+      success: false,
+      error: new PriceDataError(
+        'not_a_file',
+        path,
+        0,
+        0,
+        `is ${kindOf(info)} (expected a regular price CSV file)`,
+      ),
+    };
+  }
+  const tooLarge = (size: number): { success: false; error: PriceDataError } => ({
+    success: false,
+    error: new PriceDataError(
+      'too_large',
+      path,
+      0,
+      0,
+      `${size > maxBytes && size === info.size ? `is ${gib(size)}` : `grew past ${gib(maxBytes)} while being read`}, larger than the limit of ${gib(maxBytes)} (split the file or pass a larger limit)`,
+    ),
+  });
+  if (info.size > maxBytes) return tooLarge(info.size);
   const parser = new PriceCsvParser({ source: path });
   const hash = createHash('sha256');
   const decoder = new StringDecoder('utf8');
@@ -33,6 +95,10 @@ export async function loadPriceCsv(path: string): Promise<Result<LoadedPriceData
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       bytes += chunk.length;
+      if (bytes > maxBytes) {
+        stream.destroy();
+        return tooLarge(bytes);
+      }
       hash.update(chunk);
       const error = parser.push(decoder.write(chunk));
       if (error !== null) {

@@ -1,0 +1,313 @@
+// Bad inputs and outputs through the built binary: exit code, message, and the files left.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const bin = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'njord-runner-bad-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const RESULT = 'portfolio_multi_strategy_v1_result.json';
+const REPORT = 'portfolio_multi_strategy_v1_report.html';
+const JOURNAL = 'backtest_multi_strategy_v1.ndjson';
+
+function cli(...args: string[]) {
+  const started = performance.now();
+  const out = spawnSync(process.execPath, [bin, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return {
+    code: out.status,
+    stdout: out.stdout,
+    stderr: out.stderr,
+    ms: performance.now() - started,
+  };
+}
+
+function file(name: string, body: string | Buffer): string {
+  const path = join(work, name);
+  writeFileSync(path, body);
+  return path;
+}
+
+/** A short 2019 run of the example on the shipped data, into fresh directories. */
+function shortRun(out: string, journalDir: string, ...more: string[]) {
+  return cli(
+    '--start',
+    '2019-01-01',
+    '--end',
+    '2019-03-31',
+    '--out',
+    out,
+    '--journal-dir',
+    journalDir,
+    '--quiet',
+    ...more,
+  );
+}
+
+/** Every file in `dir` with its bytes, temporary ones included. */
+function snapshot(dir: string): Map<string, string> {
+  return new Map(
+    readdirSync(dir).map((name) => [name, readFileSync(join(dir, name)).toString('base64')]),
+  );
+}
+
+describe('bad data and config files end quickly with exit 2 and a short message', () => {
+  const cases: [string, () => string[], RegExp][] = [
+    [
+      'data that is a directory',
+      () => ['--data', work],
+      /: is a directory \(expected a regular price CSV file\)$/,
+    ],
+    [
+      'data that is a FIFO (never opened: it would block)',
+      () => {
+        const fifo = join(work, 'pipe.csv');
+        if (!existsSync(fifo)) execFileSync('mkfifo', [fifo]);
+        return ['--data', fifo];
+      },
+      /pipe\.csv: is a FIFO \(named pipe\)/,
+    ],
+    ['data that never ends (/dev/zero)', () => ['--data', '/dev/zero'], /is a character device/],
+    [
+      'a 2 GB sparse data file (zeros)',
+      () => {
+        const path = file('sparse.csv', '');
+        truncateSync(path, 2 * 1024 ** 3);
+        return ['--data', path];
+      },
+      /sparse\.csv:1:1: not a text file: a NUL byte/,
+    ],
+    [
+      '50 MB of NUL bytes',
+      () => ['--data', file('nul.csv', Buffer.alloc(50 * 1024 ** 2))],
+      /nul\.csv:1:1: not a text file: a NUL byte/,
+    ],
+    [
+      'a data line of a megabyte',
+      () => ['--data', file('long.csv', `timestamp,symbol,close\n${'1'.repeat(1 << 20)}\n`)],
+      /long\.csv:2:4097: line longer than 4096 characters/,
+    ],
+    [
+      'a long bad value (cut in the message)',
+      () => [
+        '--data',
+        file('value.csv', `timestamp,symbol,close\n2020-01-02,X,${'7'.repeat(100)}z\n`),
+      ],
+      /close: unparsable number "7{80}"\.\.\. \(101 characters\)$/,
+    ],
+    [
+      'a YAML alias bomb',
+      () => {
+        const lines = ['a: &a [1,1,1,1,1,1,1,1,1]'];
+        for (let level = 1; level < 8; level++)
+          lines.push(
+            `l${level}: &l${level} [${Array(9)
+              .fill(level === 1 ? '*a' : `*l${level - 1}`)
+              .join(',')}]`,
+          );
+        return ['--portfolio-config', file('bomb.yaml', lines.join('\n'))];
+      },
+      /bomb\.yaml: more than 100 alias expansions/,
+    ],
+    [
+      'YAML nested 100,000 deep',
+      () => ['--portfolio-config', file('deep.yaml', `portfolio: ${'['.repeat(100_000)}`)],
+      /deep\.yaml:1:76: collections nested deeper than 64 levels/,
+    ],
+    [
+      'a config that is /dev/zero',
+      () => ['--portfolio-config', '/dev/zero'],
+      /\/dev\/zero: is not a regular file/,
+    ],
+    [
+      'a config that is a directory',
+      () => ['--portfolio-config', work],
+      /: is a directory \(expected a YAML file\)/,
+    ],
+  ];
+  for (const [name, args, message] of cases) {
+    it(
+      name,
+      () => {
+        const out = join(work, `out-${name.replace(/\W+/g, '-')}`);
+        const run = cli(...args(), '--out', out, '--journal-dir', out, '--quiet');
+        expect(run.code).toBe(2);
+        const lines = run.stderr.trim().split('\n');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(/^njord-backtest: /);
+        expect(lines[0]).toMatch(message);
+        expect((lines[0] ?? '').length).toBeLessThan(400);
+        // Nothing was written: a bad input fails before any output exists.
+        expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+        // Generous for a loaded machine; reading 2 GB or parsing 100k levels takes far longer.
+        expect(run.ms).toBeLessThan(30_000);
+      },
+      60_000,
+    );
+  }
+});
+
+describe('bad output directories are refused before the run, with exit 2', () => {
+  const cases: [string, () => string[], string][] = [
+    [
+      '--out that is a file',
+      () => ['--out', file('a-file', 'x')],
+      `--out ${join(work, 'a-file')}: is a file, not a directory`,
+    ],
+    ['--out ""', () => ['--out', ''], '--out is empty (pass a directory)'],
+    [
+      '--out under /proc (mkdir -p would hang there)',
+      () => ['--out', '/proc/x'],
+      '--out /proc/x: cannot create the directory (ENOENT)',
+    ],
+    [
+      '--out that is not writable',
+      () => ['--out', '/proc/self'],
+      '--out /proc/self: cannot write files there (ENOENT)',
+    ],
+    [
+      '--journal-dir that is a file',
+      () => ['--journal-dir', file('j-file', 'x')],
+      `--journal-dir ${join(work, 'j-file')}: is a file, not a directory`,
+    ],
+    [
+      '--out below a file',
+      () => ['--out', join(file('parent-file', 'x'), 'sub')],
+      `--out ${join(work, 'parent-file', 'sub')}: ${join(work, 'parent-file')} is a file, not a directory`,
+    ],
+  ];
+  for (const [name, args, message] of cases) {
+    it(
+      name,
+      () => {
+        const defaults = [
+          '--out',
+          join(work, 'o-default'),
+          '--journal-dir',
+          join(work, 'j-default'),
+        ];
+        const run = cli(...defaults, ...args(), '--quiet');
+        expect(run.code).toBe(2);
+        expect(run.stderr.trim()).toBe(`njord-backtest: ${message}`);
+        expect(run.ms).toBeLessThan(30_000);
+      },
+      60_000,
+    );
+  }
+});
+
+describe('outputs of one run change together', () => {
+  it('a failed rerun leaves the previous result, report and journal byte for byte', () => {
+    const out = join(work, 'keep-out');
+    const journalDir = join(work, 'keep-journal');
+    expect(shortRun(out, journalDir).code).toBe(0);
+    const before = [snapshot(out), snapshot(journalDir)];
+    expect([...(before[0]?.keys() ?? [])].sort()).toEqual([REPORT, RESULT]);
+    expect([...(before[1]?.keys() ?? [])]).toEqual([JOURNAL]);
+    // A range after the data fails inside the engine, after the journal was opened.
+    const failed = cli(
+      '--start',
+      '2030-01-01',
+      '--out',
+      out,
+      '--journal-dir',
+      journalDir,
+      '--quiet',
+    );
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toContain('2030-01-01');
+    expect(snapshot(out)).toEqual(before[0]);
+    expect(snapshot(journalDir)).toEqual(before[1]);
+  });
+
+  it('a --no-report rerun removes the previous report', () => {
+    const out = join(work, 'noreport-out');
+    const journalDir = join(work, 'noreport-journal');
+    expect(shortRun(out, journalDir).code).toBe(0);
+    expect(existsSync(join(out, REPORT))).toBe(true);
+    const rerun = cli(
+      '--start',
+      '2019-01-01',
+      '--end',
+      '2019-02-28',
+      '--out',
+      out,
+      '--journal-dir',
+      journalDir,
+      '--no-report',
+    );
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toContain('an older report was removed');
+    expect(readdirSync(out)).toEqual([RESULT]);
+  });
+
+  it('SIGTERM while writing leaves the previous outputs and no partial file under a final name', async () => {
+    const out = join(work, 'term-out');
+    const journalDir = join(work, 'term-journal');
+    expect(shortRun(out, journalDir).code).toBe(0);
+    const before = [snapshot(out), snapshot(journalDir)];
+    const data = join(work, 'term.csv');
+    expect(
+      cli(
+        'generate-data',
+        '--symbols',
+        '3',
+        '--bars',
+        '20000',
+        '--seed',
+        '7',
+        '--out',
+        data,
+        '--quiet',
+      ).code,
+    ).toBe(0);
+    const child = spawn(
+      process.execPath,
+      [bin, '--data', data, '--out', out, '--journal-dir', journalDir, '--quiet'],
+      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    // Wait until the result's temporary file exists: the run is writing.
+    const temp = `.${RESULT}.tmp-${child.pid}`;
+    const deadline = Date.now() + 120_000;
+    while (!existsSync(join(out, temp)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(existsSync(join(out, temp))).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(stderr).toContain('interrupted (SIGTERM)');
+    expect(snapshot(out)).toEqual(before[0]);
+    expect(snapshot(journalDir)).toEqual(before[1]);
+  }, 180_000);
+
+  it('removes temporary files left by a run that was killed outright', () => {
+    const out = join(work, 'stale-out');
+    const journalDir = join(work, 'stale-journal');
+    mkdirSync(out, { recursive: true });
+    // pid 2^22 + 1 is above Linux's default pid_max: no such process.
+    const stale = join(out, `.${RESULT}.tmp-4194305`);
+    writeFileSync(stale, '{"partial');
+    expect(shortRun(out, journalDir).code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([REPORT, RESULT]);
+  });
+});
