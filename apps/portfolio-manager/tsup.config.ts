@@ -1,7 +1,11 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/main.ts'],
+  entry: {
+    main: 'src/main.ts',
+    'paper-broker': 'src/paper-broker-main.ts',
+    tape: 'src/tape-main.ts',
+  },
   format: ['esm'],
   dts: false,
   clean: true,

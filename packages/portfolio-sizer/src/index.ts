@@ -3,6 +3,7 @@ export { admitTradeInto, FRACTIONAL_RULE, NO_TRADE_RULES, TradeAdmission } from 
 export type { AdmissionReason, AdmissionRules, InstrumentRule } from './admission.js';
 export { calculateTradeCosts } from './costs.js';
 export type { TradeCosts } from './costs.js';
+export { fillIntentAtMark, fillIntentOnPaper, MarkHistory, paperFillId } from './paper-fill.js';
 export { isSizerError, SIZER_ERROR_CODES, SizerError } from './errors.js';
 export type { SizerErrorCode } from './errors.js';
 export { LOT_TOLERANCE, roundUnitsToLot } from './rounding.js';
