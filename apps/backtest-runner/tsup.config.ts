@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/main.ts'],
+  // The sweep's thread and BullMQ processor are loaded by path, next to main.js.
+  entry: {
+    main: 'src/main.ts',
+    'sweep/thread': 'src/sweep/thread.ts',
+    'sweep/processor': 'src/sweep/processor.ts',
+  },
   format: ['esm'],
   dts: false,
   clean: true,

@@ -23,6 +23,7 @@ import { openJournalFile } from './adapters/journal-file.js';
 import { OutputDirError, OutputSet, prepareOutputDir } from './adapters/output-files.js';
 import { createProgress } from './adapters/progress.js';
 import { formatSummary } from './summary.js';
+import { registerSweepCommands } from './sweep/commands.js';
 
 const SHIPPED_DATA = fileURLToPath(new URL('../../../data/spx-daily.csv', import.meta.url));
 
@@ -199,6 +200,7 @@ function exitCodeOf(error: unknown): number {
 
 async function main(): Promise<void> {
   const program = buildProgram({ run, generate }).exitOverride();
+  registerSweepCommands(program);
   try {
     await program.parseAsync(normalizeArgv(process.argv), { from: 'user' });
   } catch (error) {

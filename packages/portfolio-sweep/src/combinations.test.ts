@@ -44,6 +44,15 @@ describe('config paths', () => {
     expect(BASE.rebalance_threshold).toBe(0.05);
   });
 
+  it('gives a new strategy spec the kind registered under the strategy id', () => {
+    const p = structuredClone(BASE);
+    setParameter(p, 'allocations.a.strategy.params.lookback', 10);
+    expect(getParameter(p, 'allocations.a.strategy')).toEqual({
+      kind: 'a',
+      params: { lookback: 10 },
+    });
+  });
+
   it('names an unknown strategy id', () => {
     const p = structuredClone(BASE);
     expect(() => setParameter(p, 'allocations.zz.target_weight', 1)).toThrow(

@@ -87,7 +87,11 @@ export function setParameter(portfolio: WirePortfolio, path: string, value: unkn
     let next = node[segment];
     if (next === undefined || next === null) {
       if (value === null) return;
-      next = {};
+      // An allocation without a strategy spec runs the strategy registered under its id.
+      next =
+        i === 2 && segments[0] === 'allocations' && segment === 'strategy'
+          ? { kind: node.strategy_id }
+          : {};
       node[segment] = next;
     }
     node = next;

@@ -48,3 +48,5 @@ export type {
   SweepResultWire,
   WalkForwardRuns,
 } from './sweep-result.js';
+export { renderSweepReport } from './report.js';
+export type { RenderSweepReportOptions } from './report.js';

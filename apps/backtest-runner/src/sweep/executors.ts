@@ -1,0 +1,174 @@
+// Where jobs run: worker threads on this machine (piscina) or BullMQ workers on any machine
+// that reaches the Redis. Both report each job once: done (its stored bytes) or failed.
+import { fileURLToPath } from 'node:url';
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Piscina } from 'piscina';
+import type { SweepJob } from './job.js';
+import type { ResultStore } from './store.js';
+
+export const SWEEP_QUEUE = 'sweep';
+export const DEFAULT_PREFIX = 'njord';
+
+export interface JobEvents {
+  done(hash: string, bytes: Uint8Array): void;
+  failed(hash: string, reason: string): void;
+}
+
+export interface Executor {
+  readonly workers: number;
+  /** Runs `jobs` (none of them stored yet); resolves when each is done or failed, or on close(). */
+  run(jobs: readonly SweepJob[], events: JobEvents): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The piscina worker file, next to the bundle (dist/sweep/thread.js). */
+function distFile(name: string): string {
+  return fileURLToPath(new URL(`./sweep/${name}`, import.meta.url));
+}
+
+export function createLocalExecutor(workers: number, store: ResultStore): Executor {
+  const pool = new Piscina<SweepJob, Uint8Array>({
+    filename: distFile('thread.js'),
+    minThreads: workers,
+    maxThreads: workers,
+    // One job per thread at a time: the runs are CPU-bound.
+    concurrentTasksPerWorker: 1,
+  });
+  let closed = false;
+  return {
+    workers,
+    async run(jobs, events) {
+      await Promise.all(
+        jobs.map(async (job) => {
+          try {
+            const bytes = await pool.run(job);
+            if (closed) return;
+            await store.put(job.hash, bytes);
+            events.done(job.hash, bytes);
+          } catch (error) {
+            if (closed) return;
+            events.failed(job.hash, error instanceof Error ? error.message : String(error));
+          }
+        }),
+      );
+    },
+    async close() {
+      closed = true;
+      await pool.destroy();
+    },
+  };
+}
+
+export interface DistributedOptions {
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly store: ResultStore;
+  /** Milliseconds between checks of the store for results whose events were missed. */
+  readonly pollMs?: number;
+}
+
+const LIVE_STATES = new Set([
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+  'paused',
+]);
+
+/**
+ * Jobs go to the `sweep` queue under their hash as job id: a job still queued from an
+ * interrupted sweep is not added twice, and a finished one is removed so a later sweep can
+ * add it again. One QueueEvents listener serves every job; the store is polled as well.
+ */
+export async function createDistributedExecutor(options: DistributedOptions): Promise<Executor> {
+  const { redis, prefix, store } = options;
+  const queue = new Queue<SweepJob>(SWEEP_QUEUE, { connection: redis, prefix });
+  const queueEvents = new QueueEvents(SWEEP_QUEUE, { connection: redis.duplicate(), prefix });
+  await queueEvents.waitUntilReady();
+  await queue.waitUntilReady();
+  let closed = false;
+  let wake: (() => void) | null = null;
+  const pollMs = options.pollMs ?? 1000;
+  return {
+    workers: 0,
+    async run(jobs, events) {
+      const pending = new Map(jobs.map((job) => [job.hash, job]));
+      const settle = async (hash: string, reason: string | null): Promise<void> => {
+        if (!pending.has(hash)) return;
+        const bytes = await store.get(hash);
+        if (!pending.has(hash)) return;
+        if (bytes !== null) {
+          pending.delete(hash);
+          events.done(hash, bytes);
+        } else if (reason !== null) {
+          const state = await queue.getJobState(hash);
+          if (LIVE_STATES.has(state) || !pending.has(hash)) return; // retrying
+          pending.delete(hash);
+          events.failed(hash, reason);
+        }
+        if (pending.size === 0) wake?.();
+      };
+      const onCompleted = ({ jobId }: { jobId: string }) => void settle(jobId, null);
+      const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) =>
+        void settle(jobId, failedReason);
+      queueEvents.on('completed', onCompleted);
+      queueEvents.on('failed', onFailed);
+      try {
+        for (let i = 0; i < jobs.length; i += 500) {
+          await queue.addBulk(
+            jobs.slice(i, i + 500).map((job) => ({
+              name: 'run',
+              data: job,
+              opts: {
+                jobId: job.hash,
+                attempts: 3,
+                backoff: { type: 'fixed', delay: 500 },
+                removeOnComplete: true,
+                removeOnFail: true,
+              },
+            })),
+          );
+        }
+        let sweeps = 0;
+        while (pending.size > 0 && !closed) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, pollMs);
+          });
+          wake = null;
+          if (closed || pending.size === 0) break;
+          // Results whose events were missed, and jobs lost from the queue (re-added).
+          const found = await store.getMany([...pending.keys()]);
+          for (const [hash, bytes] of found) {
+            if (pending.delete(hash)) events.done(hash, bytes);
+          }
+          if (++sweeps % 5 === 0) {
+            for (const [hash, job] of pending) {
+              const state = await queue.getJobState(hash);
+              if (state === 'unknown' && pending.has(hash) && (await store.get(hash)) === null) {
+                await queue.add('run', job, {
+                  jobId: hash,
+                  attempts: 3,
+                  backoff: { type: 'fixed', delay: 500 },
+                  removeOnComplete: true,
+                  removeOnFail: true,
+                });
+              }
+            }
+          }
+        }
+      } finally {
+        queueEvents.off('completed', onCompleted);
+        queueEvents.off('failed', onFailed);
+      }
+    },
+    async close() {
+      closed = true;
+      wake?.();
+      await queueEvents.close();
+      await queue.close();
+    },
+  };
+}
