@@ -49,7 +49,7 @@ export {
   PortfolioBacktestEngine,
   standaloneConfig,
 } from './engine/portfolio-engine.js';
-export type { PortfolioBacktestOptions } from './engine/portfolio-engine.js';
+export type { BacktestPhase, PortfolioBacktestOptions } from './engine/portfolio-engine.js';
 export { simulate } from './engine/simulate.js';
 export type {
   BacktestJournal,

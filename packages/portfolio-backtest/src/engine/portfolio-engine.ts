@@ -32,12 +32,26 @@ export interface PortfolioBacktestOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Milliseconds from a monotonic clock, for `stats.run_ms` (packages do not read clocks). */
   readonly clock?: () => number;
+  /**
+   * Called after each phase of `run` with its wall time by `clock` and the fills its
+   * simulations made (benchmarks, profiles).
+   */
+  readonly onPhase?: (phase: BacktestPhase, ms: number, fills: number) => void;
   /** Provenance for `result.data` and `result.versions`. */
   readonly dataPath?: string;
   readonly dataSha256?: string;
   readonly loadMs?: number;
   readonly versions?: Readonly<Record<string, string>>;
 }
+
+/** The phases of `PortfolioBacktestEngine.run`, in order. */
+export type BacktestPhase =
+  | 'portfolio'
+  | 'baseline'
+  | 'standalone'
+  | 'benchmark'
+  | 'metrics'
+  | 'curves';
 
 export class BacktestError extends Error {
   readonly _tag = 'BacktestError' as const;
@@ -94,6 +108,14 @@ export class PortfolioBacktestEngine {
   run(data: PriceData): PortfolioBacktestResult {
     const clock = this.options.clock ?? (() => 0);
     const started = clock();
+    const onPhase = this.options.onPhase;
+    let phaseStart = started;
+    const phase = (name: BacktestPhase, fills = 0): void => {
+      if (onPhase === undefined) return;
+      const now = clock();
+      onPhase(name, now - phaseStart, fills);
+      phaseStart = now;
+    };
     const config = this.config;
     const { firstStep, lastStep } = this.stepRange(data);
     const fillModel = this.options.fillModel ?? config.fillModel;
@@ -111,12 +133,14 @@ export class PortfolioBacktestEngine {
       ...(this.options.onProgress === undefined ? {} : { onProgress: this.options.onProgress }),
       ...(journal === undefined ? {} : { journal }),
     });
+    phase('portfolio', main.fills);
     const baseline = simulate({
       ...common,
       config,
       strategies: this.resolveStrategies(config, data),
       mode: 'hold',
     });
+    phase('baseline', baseline.fills);
     const standalone = config.allocations.map((allocation) => {
       const alone = standaloneConfig(config, allocation);
       return simulate({
@@ -127,8 +151,13 @@ export class PortfolioBacktestEngine {
       });
     });
 
+    phase(
+      'standalone',
+      standalone.reduce((sum, run) => sum + run.fills, 0),
+    );
     const timestamps = data.timestamps.subarray(firstStep, lastStep + 1);
     const benchmark = benchmarkCurve(data, firstStep, lastStep, config.totalCapital);
+    phase('benchmark');
     const metricOptions = {
       riskFreeRate: config.riskFreeRate,
       ...(config.periodsPerYear === undefined ? {} : { periodsPerYear: config.periodsPerYear }),
@@ -205,6 +234,7 @@ export class PortfolioBacktestEngine {
       }),
     );
 
+    phase('metrics');
     const equityCurve: EquityPoint[] = [];
     for (const bar of main.recordedSteps) {
       const strategiesAt: Record<string, number> = {};
@@ -227,6 +257,7 @@ export class PortfolioBacktestEngine {
       });
     }
 
+    phase('curves');
     const barEvents = data.countBarEvents(firstStep, lastStep);
     const runMs = Math.max(0, clock() - started);
     const bars = lastStep - firstStep + 1;

@@ -1,0 +1,323 @@
+// Workload W: the whole runner path (load the CSV, every simulation, metrics, result and
+// journal writing; no report) beside a tight typed-array reference loop of the same shape,
+// in one process, repeated to show the machine's noise. Prints figures; never fails.
+//
+// W: 10 synthetic symbols x 100,000 daily bars (`njord-backtest generate-data --symbols 10
+// --bars 100000 --seed 7 --start 1970-01-02`, generated here with the same generator), the
+// three registered strategies at 0.4 / 0.35 / 0.25, min 0, max 1e7, capital 1e6, threshold 0.05.
+//
+//   BENCH_W_RUNS=3 (runner repeats)  BENCH_W_REF_RUNS=7  BENCH_W_CSV=path (reuse a file)
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  encodePortfolioBacktestResult,
+  formatJournalLine,
+  parsePortfolioConfig,
+  type PortfolioBacktestResult,
+} from '@njord/portfolio-contracts';
+import { generateSyntheticData } from '../src/synthetic-data.js';
+import { formatPriceCsv } from '../src/price-csv.js';
+import { parseTimestamp } from '../src/timestamp-text.js';
+import { PortfolioBacktestEngine, type BacktestPhase } from '../src/engine/portfolio-engine.js';
+import type { BacktestJournal } from '../src/engine/simulate.js';
+import { loadPriceCsv } from '../src/node/load-price-csv.js';
+import { writeJsonFile } from '../src/node/json-stream.js';
+import type { PriceData } from '../src/price-data.js';
+
+const RUNS = Math.max(1, Number(process.env.BENCH_W_RUNS ?? 3));
+const REF_RUNS = Math.max(1, Number(process.env.BENCH_W_REF_RUNS ?? 7));
+const dir = join(tmpdir(), 'njord-bench-w');
+mkdirSync(dir, { recursive: true });
+const csvPath = process.env.BENCH_W_CSV ?? join(dir, 'w.csv');
+
+if (!existsSync(csvPath)) {
+  const started = performance.now();
+  const start = parseTimestamp('1970-01-02');
+  if (start === null) throw new Error('bad start date');
+  const generated = generateSyntheticData({ symbols: 10, bars: 100_000, seed: 7, startNs: start });
+  writeFileSync(csvPath, formatPriceCsv(generated));
+  console.log(`generated ${csvPath} in ${(performance.now() - started).toFixed(0)} ms`);
+}
+
+const config = parsePortfolioConfig({
+  portfolio: {
+    id: 'w_bench',
+    total_capital: 1_000_000,
+    rebalance_threshold: 0.05,
+    allocations: [
+      { strategy_id: 'trendline_break_v1', target_weight: 0.4, min_capital: 0, max_capital: 1e7 },
+      { strategy_id: 'rsi_tema_bb_v1', target_weight: 0.35, min_capital: 0, max_capital: 1e7 },
+      { strategy_id: 'momentum_v1', target_weight: 0.25, min_capital: 0, max_capital: 1e7 },
+    ],
+  },
+});
+
+/** The runner's journal: one NDJSON line per entry, streamed to a file. */
+function openJournal(path: string): BacktestJournal & { close(): Promise<void> } {
+  const stream = createWriteStream(path);
+  let seq = 0;
+  return {
+    add(type, timestampNs, body) {
+      seq++;
+      stream.write(`${formatJournalLine(config.id, seq, type, timestampNs, body)}\n`);
+    },
+    async close() {
+      stream.end();
+      await once(stream, 'finish');
+    },
+  };
+}
+
+interface RunnerFigures {
+  total: number;
+  fills: Map<string, number>;
+  phases: Map<string, number>;
+  result: PortfolioBacktestResult;
+  data: PriceData;
+  bytes: number;
+}
+
+async function runnerPath(): Promise<RunnerFigures> {
+  const phases = new Map<string, number>();
+  const fills = new Map<string, number>();
+  const t0 = performance.now();
+  const loaded = await loadPriceCsv(csvPath);
+  if (!loaded.success) throw loaded.error;
+  const data = loaded.data.data;
+  phases.set('load csv', performance.now() - t0);
+  const journal = openJournal(join(dir, 'journal.ndjson'));
+  const engine = new PortfolioBacktestEngine(config, undefined, {
+    journal,
+    clock: () => performance.now(),
+    onPhase: (name: BacktestPhase, ms: number, made: number) => {
+      phases.set(name, ms);
+      fills.set(name, made);
+    },
+    dataPath: csvPath,
+    dataSha256: loaded.data.sha256,
+    loadMs: loaded.data.loadMs,
+  });
+  const result = engine.run(data);
+  let t = performance.now();
+  await journal.close();
+  phases.set('journal close', performance.now() - t);
+  t = performance.now();
+  const bytes = await writeJsonFile(join(dir, 'result.json'), encodePortfolioBacktestResult(result));
+  phases.set('write result', performance.now() - t);
+  return { total: performance.now() - t0, phases, fills, result, data, bytes };
+}
+
+// ---------------------------------------------------------------------------------------
+// The reference: the same shape in plain typed arrays. Three strategy classes behind one
+// onBar call write target exposures into a preallocated row; books are cash + units per
+// sleeve; a drift check against fixed weights; a proportional rebalance when it fires.
+
+interface RefStrategy {
+  /** Writes target exposures (NaN = keep) for every symbol into `out`; false = hold. */
+  onBar(step: number, close: readonly Float64Array[], out: Float64Array): boolean;
+}
+
+/** Long while the close is above its moving average of `window` bars, else flat. */
+class RefTrend implements RefStrategy {
+  readonly #sum: Float64Array;
+  constructor(
+    symbols: number,
+    private readonly window: number,
+  ) {
+    this.#sum = new Float64Array(symbols);
+  }
+  onBar(step: number, close: readonly Float64Array[], out: Float64Array): boolean {
+    const w = this.window;
+    let any = false;
+    for (let s = 0; s < out.length; s++) {
+      const c = close[s] as Float64Array;
+      const x = c[step] as number;
+      let sum = (this.#sum[s] as number) + x;
+      if (step >= w) sum -= c[step - w] as number;
+      this.#sum[s] = sum;
+      if (step + 1 < w) {
+        out[s] = Number.NaN;
+        continue;
+      }
+      out[s] = x > sum / w ? 1 / out.length : 0;
+      any = true;
+    }
+    return any;
+  }
+}
+
+/** Long after `window` down closes in a row, flat after as many up closes. */
+class RefMeanRevert implements RefStrategy {
+  readonly #run: Float64Array;
+  constructor(
+    symbols: number,
+    private readonly window: number,
+  ) {
+    this.#run = new Float64Array(symbols);
+  }
+  onBar(step: number, close: readonly Float64Array[], out: Float64Array): boolean {
+    if (step === 0) return false;
+    let any = false;
+    for (let s = 0; s < out.length; s++) {
+      const c = close[s] as Float64Array;
+      const change = (c[step] as number) - (c[step - 1] as number);
+      let run = this.#run[s] as number;
+      run = change < 0 ? Math.min(run, 0) - 1 : Math.max(run, 0) + 1;
+      this.#run[s] = run;
+      out[s] = run <= -this.window ? 0.5 / out.length : run >= this.window ? 0 : Number.NaN;
+      if (out[s] === out[s]) any = true;
+    }
+    return any;
+  }
+}
+
+/** Every `every` bars: equal weight in the symbols whose `lookback` return is positive. */
+class RefMomentum implements RefStrategy {
+  constructor(
+    private readonly lookback: number,
+    private readonly every: number,
+  ) {}
+  onBar(step: number, close: readonly Float64Array[], out: Float64Array): boolean {
+    if (step < this.lookback || step % this.every !== 0) return false;
+    for (let s = 0; s < out.length; s++) {
+      const c = close[s] as Float64Array;
+      out[s] = (c[step] as number) > (c[step - this.lookback] as number) ? 1 / out.length : 0;
+    }
+    return true;
+  }
+}
+
+function referenceLoop(data: PriceData): { equity: Float64Array; fills: number; ms: number } {
+  const started = performance.now();
+  const m = data.symbols.length;
+  const steps = data.steps;
+  const close = data.close;
+  const weights = Float64Array.from(config.allocations, (a) => a.targetWeight);
+  const n = weights.length;
+  const strategies: RefStrategy[] = [
+    new RefTrend(m, 50),
+    new RefMeanRevert(m, 3),
+    new RefMomentum(60, 20),
+  ];
+  const cash = Float64Array.from(weights, (w) => w * config.totalCapital);
+  const units = new Float64Array(n * m);
+  const marks = new Float64Array(m);
+  const targets = new Float64Array(m);
+  const capital = new Float64Array(n);
+  const equityCurve = new Float64Array(steps);
+  const minTrade = config.minTradeValue;
+  const threshold = config.rebalanceThreshold;
+  let fills = 0;
+  for (let t = 0; t < steps; t++) {
+    for (let s = 0; s < m; s++) {
+      const c = (close[s] as Float64Array)[t] as number;
+      if (c === c) marks[s] = c;
+    }
+    let equity = 0;
+    for (let k = 0; k < n; k++) {
+      const base = k * m;
+      let value = cash[k] as number;
+      for (let s = 0; s < m; s++) value += (units[base + s] as number) * (marks[s] as number);
+      if ((strategies[k] as RefStrategy).onBar(t, close, targets)) {
+        for (let s = 0; s < m; s++) {
+          const exposure = targets[s] as number;
+          if (exposure !== exposure) continue;
+          const price = marks[s] as number;
+          const delta = (exposure * value) / price - (units[base + s] as number);
+          if (Math.abs(delta) * price < minTrade) continue;
+          units[base + s] = (units[base + s] as number) + delta;
+          cash[k] = (cash[k] as number) - delta * price;
+          fills++;
+        }
+      }
+      capital[k] = value;
+      equity += value;
+    }
+    let fire = false;
+    for (let k = 0; k < n; k++) {
+      const target = (weights[k] as number) * equity;
+      if (Math.abs((capital[k] as number) - target) > threshold * target) fire = true;
+    }
+    if (fire) {
+      for (let k = 0; k < n; k++) {
+        const target = (weights[k] as number) * equity;
+        const scale = target / (capital[k] as number);
+        const base = k * m;
+        for (let s = 0; s < m; s++) {
+          const held = units[base + s] as number;
+          if (held === 0) continue;
+          const delta = held * (scale - 1);
+          if (Math.abs(delta) * (marks[s] as number) < minTrade) continue;
+          units[base + s] = held + delta;
+          cash[k] = (cash[k] as number) - delta * (marks[s] as number);
+          fills++;
+        }
+        cash[k] = (cash[k] as number) + target - (capital[k] as number);
+      }
+    }
+    equityCurve[t] = equity;
+  }
+  return { equity: equityCurve, fills, ms: performance.now() - started };
+}
+
+// ---------------------------------------------------------------------------------------
+
+const median = (xs: readonly number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const spread = (xs: readonly number[]): string => {
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return `min ${lo.toFixed(0)} / median ${median(xs).toFixed(0)} / max ${hi.toFixed(0)} ms (spread ${((100 * (hi - lo)) / median(xs)).toFixed(0)}%)`;
+};
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+
+const runner: RunnerFigures[] = [];
+const reference: number[] = [];
+let refFills = 0;
+let events = 0;
+let dataBytes = 0;
+for (let round = 0; round < Math.max(RUNS, REF_RUNS); round++) {
+  if (round < RUNS) {
+    const figures = await runnerPath();
+    runner.push(figures);
+    events = figures.data.barEvents;
+    dataBytes = figures.data.byteLength;
+    console.log(`runner path #${round + 1}: ${figures.total.toFixed(0)} ms`);
+  }
+  if (round < REF_RUNS) {
+    const data = (runner[runner.length - 1] as RunnerFigures).data;
+    const ref = referenceLoop(data);
+    reference.push(ref.ms);
+    refFills = ref.fills;
+  }
+}
+const last = runner[runner.length - 1] as RunnerFigures;
+const totals = runner.map((r) => r.total);
+const runnerMs = median(totals);
+const refMs = median(reference);
+const peakRss = process.resourceUsage().maxRSS * 1024;
+const fills = [...last.fills.values()].reduce((a, b) => a + b, 0);
+
+console.log(
+  `\nW: ${last.data.symbols.length} symbols x ${last.data.steps} bars = ${events} bar-events; columnar data ${mb(dataBytes)}; result JSON ${mb(last.bytes)}`,
+);
+console.log(`runner path (whole): ${spread(totals)}  ${(events / runnerMs / 1e3).toFixed(2)}M bar-events/s`);
+console.log(
+  `reference loop:      ${spread(reference)}  ${(events / refMs / 1e3).toFixed(2)}M bar-events/s, ${refFills} fills`,
+);
+console.log(
+  `runner / reference:  ${(runnerMs / refMs).toFixed(1)}x (goal <= 4x); runner fills ${fills} (portfolio ${last.fills.get('portfolio') ?? 0}), rebalances ${last.result.rebalances.length}; stats.run_ms ${last.result.stats.runMs.toFixed(0)}`,
+);
+console.log(
+  `peak RSS ${mb(peakRss)} (goal < 2 x columnar data + 100 MB = ${mb(2 * dataBytes + 100 * 2 ** 20)})`,
+);
+console.log('per phase (median over runs, ms):');
+for (const name of last.phases.keys()) {
+  const values = runner.map((r) => r.phases.get(name) ?? 0);
+  const made = last.fills.get(name) ?? 0;
+  console.log(
+    `  ${name.padEnd(14)} ${median(values).toFixed(0).padStart(7)}${made > 0 ? `  (${made} fills)` : ''}`,
+  );
+}
