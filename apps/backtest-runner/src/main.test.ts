@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodePortfolioBacktestResult } from '@njord/portfolio-contracts';
+import { decodeJournalLine, decodePortfolioBacktestResult } from '@njord/portfolio-contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -59,13 +59,21 @@ describe('njord-backtest', () => {
     expect(result.start).toBe(BigInt(Date.UTC(2019, 0, 2)) * 1_000_000n);
     expect(result.end).toBe(BigInt(Date.UTC(2019, 11, 31)) * 1_000_000n);
     expect(existsSync(join(out, 'portfolio_multi_strategy_v1_report.html'))).toBe(true);
+    // The live line format: every line decodes through the one schema (crc checked).
     const lines = readFileSync(join(journalDir, 'backtest_multi_strategy_v1.ndjson'), 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines[0]).toMatchObject({ portfolio_id: 'multi_strategy_v1', seq: 1, type: 'funding' });
-    expect(lines.at(-1)).toMatchObject({ type: 'checkpoint', final: true });
+      .map((l) => decodeJournalLine(l));
+    expect(lines[0]).toMatchObject({
+      v: 1,
+      portfolio_id: 'multi_strategy_v1',
+      seq: 1,
+      type: 'config',
+    });
+    expect(lines[1]).toMatchObject({ seq: 2, type: 'funding' });
     expect(lines.filter((l) => l.type === 'plan')).toHaveLength(result.rebalances.length);
+    // One mark per bar (one symbol); strategy and rebalance fills as `fill` lines.
+    expect(lines.filter((l) => l.type === 'mark')).toHaveLength(252);
     expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i + 1));
   });
 

@@ -1,28 +1,35 @@
+import { decodeJournalLine } from '@njord/portfolio-contracts';
 import { describe, expect, it } from 'vitest';
 import { JournalWriter } from './journal.js';
 
 describe('JournalWriter', () => {
-  it('writes one batch per flush; every line starts with portfolio_id, seq, type, timestamp_ns', () => {
+  it('writes one batch per flush; every line starts with v, seq, portfolio_id, type, timestamp_ns', () => {
     const batches: string[][] = [];
     const writer = new JournalWriter({ append: (lines) => batches.push([...lines]) }, 'p-1', 41);
-    expect(writer.add('fill', 5n, { entry_id: '1-0', fill: { a: 1 } })).toBe(42);
-    expect(writer.add('published', 6n)).toBe(43);
+    const fill = {
+      fill_id: 'f',
+      strategy_id: 'A',
+      symbol: 'X',
+      side: 'buy' as const,
+      quantity: 1,
+      price: 2,
+      fee: 0,
+      timestamp_ns: '4',
+    };
+    expect(writer.add('fill', 5n, { source: { stream: 's', id: '1-0' }, fill })).toBe(42);
+    expect(writer.add('published', 6n, { plan_id: 'p' })).toBe(43);
     expect(writer.pending).toBe(2);
     writer.flush();
     writer.flush();
     expect(batches).toHaveLength(1);
-    expect(batches[0]?.map((line) => JSON.parse(line) as unknown)).toEqual([
-      {
-        portfolio_id: 'p-1',
-        seq: 42,
-        type: 'fill',
-        timestamp_ns: '5',
-        entry_id: '1-0',
-        fill: { a: 1 },
-      },
-      { portfolio_id: 'p-1', seq: 43, type: 'published', timestamp_ns: '6' },
+    const lines = batches[0]?.map((line) => decodeJournalLine(line)) ?? [];
+    expect(lines.map((line) => [line.seq, line.type, line.timestamp_ns])).toEqual([
+      [42, 'fill', 5n],
+      [43, 'published', 6n],
     ]);
-    expect(batches[0]?.[0]?.startsWith('{"portfolio_id":"p-1","seq":42,')).toBe(true);
+    expect(batches[0]?.[0]?.startsWith('{"v":1,"seq":42,"portfolio_id":"p-1","type":"fill",')).toBe(
+      true,
+    );
     expect(writer.linesWritten).toBe(2);
   });
 
@@ -39,10 +46,10 @@ describe('JournalWriter', () => {
       'p',
       0,
     );
-    writer.add('fill', 1n);
-    writer.add('fill', 1n);
+    writer.add('published', 1n, { plan_id: 'a' });
+    writer.add('published', 1n, { plan_id: 'b' });
     expect(writer.linesSinceCheckpoint).toBe(2);
-    writer.add('checkpoint', 1n);
+    writer.add('checkpoint', 1n, {});
     expect(writer.linesSinceCheckpoint).toBe(0);
     expect(() => writer.flush()).toThrow('disk full');
     expect(writer.pending).toBe(3);

@@ -1,7 +1,11 @@
 // The journal's line format and its writer: every line carries portfolio_id, seq, type
 // and timestamp_ns (the shared format of contracts); lines are buffered per batch and
 // written in one append.
-import { formatJournalLine, type JournalLineType } from '@njord/portfolio-contracts';
+import {
+  formatJournalLine,
+  type JournalBodyWire,
+  type JournalLineType,
+} from '@njord/portfolio-contracts';
 
 export interface JournalSink {
   append(lines: readonly string[]): void;
@@ -24,7 +28,7 @@ export class JournalWriter {
   }
 
   /** Buffers one line; `body` keys follow the four common ones. Returns its seq. */
-  add(type: JournalLineType, timestampNs: bigint, body: Record<string, unknown> = {}): number {
+  add<T extends JournalLineType>(type: T, timestampNs: bigint, body: JournalBodyWire<T>): number {
     const seq = ++this.seq;
     this.buffer.push(formatJournalLine(this.portfolioId, seq, type, timestampNs, body));
     if (type === 'checkpoint') this.linesSinceCheckpoint = 0;

@@ -783,7 +783,12 @@ export class PortfolioManager {
       snapshot.unallocatedCash,
     );
     this.tracker.setAllocator(risk.allocator);
-    this.writer.add('adjustment', nowNs, body as unknown as Record<string, unknown>);
+    this.writer.add('adjustment', nowNs, {
+      ...body,
+      inputs: { ...body.inputs },
+      adjustment: { ...body.adjustment },
+      input_latest_ns: risk.sampler.latestNs,
+    });
     this.counters.adjustments++;
     const stats: Record<string, unknown> = {};
     for (const [id, s] of Object.entries(adjustment.stats)) {

@@ -97,5 +97,23 @@ export type {
 } from './backtest-result.js';
 export type { PortfolioStateView, PriceMap, SleeveView } from './state.js';
 export type { WireForm } from './codec.js';
-export { formatJournalLine, JOURNAL_LINE_TYPES } from './journal.js';
-export type { JournalLineType } from './journal.js';
+export { crc32, crc32Hex } from './crc32.js';
+export {
+  decodeJournalLine,
+  formatJournalLine,
+  JOURNAL_FAULTS,
+  JOURNAL_LINE_TYPES,
+  JOURNAL_VERSION,
+  JournalLineError,
+  JournalLineSchema,
+  JournalSourceSchema,
+  safeDecodeJournalLine,
+} from './journal.js';
+export type {
+  JournalBodyWire,
+  JournalFault,
+  JournalLine,
+  JournalLineOf,
+  JournalLineType,
+  JournalSource,
+} from './journal.js';

@@ -1,25 +1,141 @@
+// Journal lines: the format, the CRC against zlib, damage detection, and older lines still loading.
+import { readFileSync } from 'node:fs';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatJournalLine } from './journal.js';
+import { crc32, crc32Hex } from './crc32.js';
+import { encodeFillEvent } from './events.js';
+import { decodeJournalLine, formatJournalLine, safeDecodeJournalLine } from './journal.js';
+
+const fixture = (name: string) =>
+  readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
+    .trim()
+    .split('\n');
+
+describe('crc32', () => {
+  it('matches node:zlib crc32 on any bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        expect(crc32(bytes)).toBe(zlibCrc32(bytes));
+      }),
+      { numRuns: 200 },
+    );
+  });
+  it('matches zlib on UTF-8 text, as 8 lowercase hex digits', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), (text) => {
+        expect(crc32Hex(text)).toBe(
+          zlibCrc32(Buffer.from(text, 'utf8')).toString(16).padStart(8, '0'),
+        );
+      }),
+      { numRuns: 200 },
+    );
+    expect(crc32Hex('123456789')).toBe('cbf43926'); // the CRC-32 check value
+  });
+});
 
 describe('formatJournalLine', () => {
-  it('puts the four common keys first, then the body, bigints as strings', () => {
-    const line = formatJournalLine('p-1', 7, 'plan', 12n, { plan: { id: 'x' }, at: 5n });
-    expect(line).toBe(
-      '{"portfolio_id":"p-1","seq":7,"type":"plan","timestamp_ns":"12","plan":{"id":"x"},"at":"5"}',
-    );
-    expect(JSON.parse(line)).toEqual({
-      portfolio_id: 'p-1',
-      seq: 7,
-      type: 'plan',
-      timestamp_ns: '12',
-      plan: { id: 'x' },
-      at: '5',
+  const fill = {
+    fillId: 'f-1',
+    strategyId: 'A',
+    symbol: 'SPY',
+    side: 'buy' as const,
+    quantity: 2,
+    price: 400.5,
+    fee: 0.25,
+    timestampNs: 12n,
+  };
+  const text = formatJournalLine('p-1', 7, 'fill', 13n, {
+    source: { stream: 'njord:fills', id: '1700000000000-0' },
+    fill: encodeFillEvent(fill),
+  });
+
+  it('writes v, seq, portfolio_id, type, timestamp_ns, the body, and crc last', () => {
+    const keys = Object.keys(JSON.parse(text) as object);
+    expect(keys).toEqual([
+      'v',
+      'seq',
+      'portfolio_id',
+      'type',
+      'timestamp_ns',
+      'source',
+      'fill',
+      'crc',
+    ]);
+    // The crc is zlib's over the line without its `,"crc":"..."` member.
+    const match = /,"crc":"([0-9a-f]{8})"/.exec(text);
+    const without = text.replace(match?.[0] ?? '', '');
+    expect(match?.[1]).toBe(zlibCrc32(Buffer.from(without, 'utf8')).toString(16).padStart(8, '0'));
+  });
+
+  it('decodes back to the same values', () => {
+    const line = decodeJournalLine(text);
+    expect(line.type).toBe('fill');
+    if (line.type !== 'fill') return;
+    expect(line.fill).toEqual(fill);
+    expect(line.seq).toBe(7);
+    expect(line.timestamp_ns).toBe(13n);
+    expect(line.source).toEqual({ stream: 'njord:fills', id: '1700000000000-0' });
+  });
+
+  it('detects every single flipped bit', () => {
+    const bytes = Buffer.from(text, 'utf8');
+    for (let i = 0; i < bytes.length; i++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const damaged = Buffer.from(bytes);
+        damaged[i] = (damaged[i] as number) ^ (1 << bit);
+        expect(safeDecodeJournalLine(damaged.toString('utf8')).success).toBe(false);
+      }
+    }
+  });
+
+  it('refuses a versioned line whose crc was cut off', () => {
+    const cut = text.replace(/,"crc":"[0-9a-f]{8}"/, '');
+    const result = safeDecodeJournalLine(cut);
+    expect(result.success ? null : result.error.code).toBe('bad_crc');
+  });
+
+  it('names what is wrong with a line that breaks the schema', () => {
+    const bad = formatJournalLine('p-1', 1, 'published', 1n, {
+      plan_id: '',
+    });
+    const result = safeDecodeJournalLine(bad);
+    expect(result.success).toBe(false);
+    if (!result.success) {
+      expect(result.error.code).toBe('invalid_line');
+      expect(result.error.message).toContain('plan_id');
+    }
+  });
+});
+
+describe('journals written before v and crc', () => {
+  it.each(['live-v0.ndjson', 'backtest-v0.ndjson'])('%s: every line decodes', (name) => {
+    const lines = fixture(name);
+    const types = lines.map((text) => {
+      const result = safeDecodeJournalLine(text);
+      if (!result.success) throw new Error(`${name}: ${result.error.message}\n${text}`);
+      return result.data.type;
+    });
+    expect(types.length).toBe(lines.length);
+  });
+
+  it('older live lines keep their meaning: entry ids, the raw fill, the error source', () => {
+    const lines = fixture('live-v0.ndjson').map(decodeJournalLine);
+    const fill = lines.find((line) => line.type === 'fill');
+    expect(fill?.type === 'fill' && fill.entry_id).toBe('1700000000500-0');
+    expect(fill?.type === 'fill' && fill.fill.timestampNs).toBe(1_700_000_000_500_000_000n);
+    const error = lines.find((line) => line.type === 'error');
+    expect(error?.type === 'error' && error.source).toBe('prices');
+    expect(error?.type === 'error' && error.mark?.price).toBe(960);
+    const adjustment = lines.find((line) => line.type === 'adjustment');
+    expect(adjustment?.type === 'adjustment' && adjustment.adjustment.weights).toEqual({
+      A: 0.61,
+      B: 0.39,
     });
   });
 
-  it('writes a bare line for an empty body', () => {
-    expect(formatJournalLine('p', 1, 'published', 0n)).toBe(
-      '{"portfolio_id":"p","seq":1,"type":"published","timestamp_ns":"0"}',
-    );
+  it('an older line with one changed character still decodes (it has no crc to check)', () => {
+    const text = fixture('backtest-v0.ndjson')[0] as string;
+    expect(safeDecodeJournalLine(text.replace('50000}', '50001}')).success).toBe(true);
   });
 });

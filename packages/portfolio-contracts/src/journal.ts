@@ -1,4 +1,19 @@
-// The NDJSON journal line format shared by the live manager and backtests.
+// The NDJSON journal line, shared by the live manager and backtests: one zod union on `type`,
+// the line format (`v`, `seq`, `portfolio_id`, `type`, `timestamp_ns`, body, `crc` last) and
+// its CRC-32. Lines written before `v` and `crc` existed still decode.
+import { z } from 'zod';
+import { crc32Hex } from './crc32.js';
+import { ContractError, type Result } from './errors.js';
+import {
+  fillEventCodec,
+  portfolioSnapshotCodec,
+  priceMarkCodec,
+  rebalancePlanCodec,
+} from './events.js';
+import { toContractIssues } from './issues.js';
+import { safeParsePortfolioConfig } from './portfolio-config.js';
+import { IdSchema, timestampNs } from './primitives.js';
+
 export const JOURNAL_LINE_TYPES = [
   'fill',
   'mark',
@@ -10,23 +25,230 @@ export const JOURNAL_LINE_TYPES = [
   'checkpoint',
   'config',
   'error',
+  'breaker',
+  'halt',
+  'resume',
+  'command',
 ] as const;
 export type JournalLineType = (typeof JOURNAL_LINE_TYPES)[number];
 
-/**
- * One journal line (no newline): `portfolio_id`, `seq`, `type` and `timestamp_ns` first,
- * then the body's keys. Bigints in the body are written as decimal strings.
- */
-export function formatJournalLine(
-  portfolioId: string,
-  seq: number,
-  type: JournalLineType,
-  timestampNs: bigint,
-  body: Readonly<Record<string, unknown>> = {},
-): string {
-  const rest = JSON.stringify(body, (_key, value: unknown) =>
+/** The line format version written in `v`. */
+export const JOURNAL_VERSION = 1;
+
+const amounts = z.record(IdSchema, z.number());
+const finiteNumber = z.number();
+/** A JSON object whose inner shape another package owns (checked there when restored). */
+const jsonObject = z.record(z.string(), z.unknown());
+
+/** Where a line of live input came from: the stream key and the entry id. */
+export const JournalSourceSchema = z.strictObject({
+  stream: z.string().min(1),
+  id: z.string().regex(/^\d+-\d+$/, { error: 'must be a stream entry id like 1700000000000-0' }),
+});
+export type JournalSource = z.output<typeof JournalSourceSchema>;
+
+const configWire = z.unknown().transform((wire, ctx) => {
+  const parsed = safeParsePortfolioConfig({ portfolio: wire });
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    ctx.addIssue({ code: 'custom', message: `${issue.path}: ${issue.message}` });
+  }
+  return z.NEVER;
+});
+
+const header = {
+  v: z.literal(JOURNAL_VERSION).optional(),
+  seq: z.int().gte(1),
+  portfolio_id: IdSchema,
+  timestamp_ns: timestampNs.schema,
+  crc: z
+    .string()
+    .regex(/^[0-9a-f]{8}$/)
+    .optional(),
+};
+
+function line<T extends JournalLineType, S extends z.ZodRawShape>(type: T, body: S) {
+  return z.object({ ...header, type: z.literal(type), ...body });
+}
+
+/** A rebalance trade's execution in a backtest (the plan line of older backtest journals). */
+const planFillWire = z.strictObject({
+  intent_id: z.string(),
+  fill_price: finiteNumber,
+  commission: finiteNumber,
+  slippage: finiteNumber,
+});
+
+/** Every journal line, by `type`. Decoded values: bigint timestamps, camelCase contracts. */
+export const JournalLineSchema = z.discriminatedUnion('type', [
+  line('fill', {
+    fill: fillEventCodec.schema,
+    source: JournalSourceSchema.optional(),
+    /** Lines before `source`: the entry id only. */
+    entry_id: z.string().optional(),
+  }),
+  line('mark', {
+    mark: priceMarkCodec.schema,
+    source: JournalSourceSchema.optional(),
+    entry_id: z.string().optional(),
+  }),
+  line('funding', {
+    allocations: amounts,
+    unallocated_cash: finiteNumber,
+    total_capital: finiteNumber,
+  }),
+  line('plan', {
+    plan: rebalancePlanCodec.schema,
+    /** Older backtest journals: how each trade filled (newer ones write `fill` lines). */
+    fills: z.array(planFillWire).optional(),
+  }),
+  line('published', {
+    plan_id: z.string().min(1),
+    intents: z.int().gte(0).optional(),
+    dry_run: z.boolean().optional(),
+  }),
+  line('adjustment', {
+    /** The risk package's adjustment on the wire; `weights` are what is put in force. */
+    adjustment: z.looseObject({ weights: amounts }),
+    /** The newest return sample the adjustment saw (absent in older lines: its timestamp). */
+    input_latest_ns: timestampNs.schema.nullable().optional(),
+    previous_weights: amounts.optional(),
+    inputs: jsonObject.optional(),
+  }),
+  line('snapshot', {
+    reason: z.string().optional(),
+    snapshot: portfolioSnapshotCodec.schema,
+  }),
+  line('checkpoint', {
+    config_hash: z.string().optional(),
+    config: configWire.optional(),
+    tracker: jsonObject.optional(),
+    plans: jsonObject.optional(),
+    marks: jsonObject.optional(),
+    risk: jsonObject.optional(),
+    /** Older backtest journals: the final tracker state. */
+    final: z.boolean().optional(),
+    state: jsonObject.optional(),
+  }),
+  line('config', {
+    hash: z.string().optional(),
+    previous_hash: z.string().nullable().optional(),
+    config: configWire,
+  }),
+  line('error', {
+    code: z.string().optional(),
+    message: z.string().optional(),
+    error: z.string().optional(),
+    /** Live input: `{stream, id}`; older lines: `fills` | `prices` beside `entry_id`. */
+    source: z.union([JournalSourceSchema, z.string()]).optional(),
+    entry_id: z.string().optional(),
+    mark: priceMarkCodec.schema.optional(),
+  }),
+  line('breaker', { strategy_id: IdSchema.optional(), reason: z.string().optional() }),
+  line('halt', { reason: z.string(), message: z.string().optional() }),
+  line('resume', { strategy_id: IdSchema.optional() }),
+  line('command', { command: z.string(), strategy_id: IdSchema.optional() }),
+]);
+
+/** A decoded journal line. */
+export type JournalLine = z.output<typeof JournalLineSchema>;
+export type JournalLineOf<T extends JournalLineType> = Extract<JournalLine, { type: T }>;
+
+type HeaderKey = 'v' | 'seq' | 'portfolio_id' | 'type' | 'timestamp_ns' | 'crc';
+/** The body of a line of type `T` on the wire (what `formatJournalLine` takes). */
+export type JournalBodyWire<T extends JournalLineType> = Omit<
+  z.input<
+    Extract<(typeof JournalLineSchema)['options'][number], { shape: { type: z.ZodLiteral<T> } }>
+  >,
+  HeaderKey
+>;
+
+const CRC_TAIL = /,"crc":"([0-9a-f]{8})"}$/;
+
+function stringifyBody(body: object): string {
+  return JSON.stringify(body, (_key, value: unknown) =>
     typeof value === 'bigint' ? value.toString() : value,
   );
+}
+
+/**
+ * One journal line (no newline): `v`, `seq`, `portfolio_id`, `type`, `timestamp_ns`, then the
+ * body's keys (bigints as decimal strings), then `crc`: the CRC-32 of the line's UTF-8 bytes
+ * without the `,"crc":"..."` member.
+ */
+export function formatJournalLine<T extends JournalLineType>(
+  portfolioId: string,
+  seq: number,
+  type: T,
+  timestampNsValue: bigint,
+  body: JournalBodyWire<T>,
+): string {
+  const rest = stringifyBody(body);
   const tail = rest === '{}' ? '}' : `,${rest.slice(1)}`;
-  return `{"portfolio_id":${JSON.stringify(portfolioId)},"seq":${seq},"type":"${type}","timestamp_ns":"${timestampNs.toString()}"${tail}`;
+  const unsigned = `{"v":${JOURNAL_VERSION},"seq":${seq},"portfolio_id":${JSON.stringify(portfolioId)},"type":"${type}","timestamp_ns":"${timestampNsValue.toString()}"${tail}`;
+  return `${unsigned.slice(0, -1)},"crc":"${crc32Hex(unsigned)}"}`;
+}
+
+/** Why a journal line does not decode. */
+export const JOURNAL_FAULTS = ['not_json', 'bad_crc', 'invalid_line'] as const;
+export type JournalFault = (typeof JOURNAL_FAULTS)[number];
+
+export class JournalLineError extends Error {
+  readonly _tag = 'JournalLineError' as const;
+  constructor(
+    readonly code: JournalFault,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JournalLineError';
+  }
+}
+
+/**
+ * Decodes one journal line: JSON, then its CRC (lines with `v` must carry one), then the
+ * schema. Expected faults are values.
+ */
+export function safeDecodeJournalLine(text: string): Result<JournalLine, JournalLineError> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    return {
+      success: false,
+      error: new JournalLineError(
+        'not_json',
+        `not JSON: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    };
+  }
+  const versioned = typeof raw === 'object' && raw !== null && 'v' in raw;
+  const match = CRC_TAIL.exec(text);
+  if (versioned && match === null) {
+    return {
+      success: false,
+      error: new JournalLineError('bad_crc', 'a line with "v" must end with its "crc"'),
+    };
+  }
+  if (match !== null && crc32Hex(`${text.slice(0, match.index)}}`) !== match[1]) {
+    return {
+      success: false,
+      error: new JournalLineError('bad_crc', `crc ${match[1] ?? ''} does not match the line`),
+    };
+  }
+  const parsed = JournalLineSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = toContractIssues(parsed.error.issues, raw);
+    return {
+      success: false,
+      error: new JournalLineError('invalid_line', new ContractError(issues).message),
+    };
+  }
+  return { success: true, data: parsed.data };
+}
+
+/** Like `safeDecodeJournalLine`, but throws the JournalLineError. */
+export function decodeJournalLine(text: string): JournalLine {
+  const result = safeDecodeJournalLine(text);
+  if (!result.success) throw result.error;
+  return result.data;
 }

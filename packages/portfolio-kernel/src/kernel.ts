@@ -4,6 +4,7 @@ import { AllocationCalculator, calculateDriftInto } from '@njord/portfolio-alloc
 import type {
   CostModel,
   PortfolioConfig,
+  PortfolioStateView,
   PriceMap,
   RebalanceReason,
   Result,
@@ -297,17 +298,13 @@ export class PortfolioKernel {
    */
   plan(nowNs: bigint, reason: RebalanceReason): KernelDecision {
     const prefix = this.options.planIdPrefix;
-    const planned = this.rebalancer.createRebalancePlan(
-      this.tracker.getState(),
-      this.valuation(),
-      nowNs,
-      {
-        ...(prefix === undefined ? {} : { planId: `${prefix}${this.plansApplied}` }),
-        reason,
-        allocator: this.active,
-        ...(this.tradable === undefined ? {} : { tradable: this.tradable }),
-      },
-    );
+    const state = this.tracker.getState();
+    const planned = this.rebalancer.createRebalancePlan(state, this.valuation(state), nowNs, {
+      ...(prefix === undefined ? {} : { planId: `${prefix}${this.plansApplied}` }),
+      reason,
+      allocator: this.active,
+      ...(this.tradable === undefined ? {} : { tradable: this.tradable }),
+    });
     if (!planned.success) {
       const failed: PlanFailedDecision = {
         type: 'plan_failed',
@@ -332,7 +329,7 @@ export class PortfolioKernel {
     const ids = this.strategyIds;
     const n = ids.length;
     const tracker = this.tracker;
-    if (tracker.getStrategyIds().length !== n) {
+    if (tracker.sleeveCount !== n) {
       this.measureWithRetired(nowNs);
       return;
     }
@@ -445,9 +442,9 @@ export class PortfolioKernel {
   }
 
   /** The value of every held symbol (last mark or last fill price). */
-  private valuation(): PriceMap {
+  private valuation(state: PortfolioStateView): PriceMap {
     const prices = dataRecord();
-    for (const sleeve of this.tracker.getState().sleeves) {
+    for (const sleeve of state.sleeves) {
       for (const symbol of Object.keys(sleeve.positions)) {
         const price = this.tracker.getPrice(symbol);
         if (price !== undefined) prices[symbol] = price;

@@ -451,6 +451,11 @@ export class PortfolioTracker {
     return equity + this.unallocated;
   }
 
+  /** Sleeves held: the config's, then retired ones not yet wound down. */
+  get sleeveCount(): number {
+    return this.order.length;
+  }
+
   /** Strategy ids with a sleeve: config order, then retired ones. */
   getStrategyIds(): string[] {
     return this.order.map((sleeve) => sleeve.strategyId);

@@ -2,12 +2,16 @@
 // 1 MiB buffer with synchronous writes, so memory stays bounded while the (synchronous)
 // bar loop runs.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { formatJournalLine, type JournalLineType } from '@njord/portfolio-contracts';
+import {
+  formatJournalLine,
+  type JournalBodyWire,
+  type JournalLineType,
+} from '@njord/portfolio-contracts';
 
 const FLUSH_CHARS = 1 << 20;
 
 export interface JournalFile {
-  add(type: JournalLineType, timestampNs: bigint, body: Readonly<Record<string, unknown>>): void;
+  add<T extends JournalLineType>(type: T, timestampNs: bigint, body: JournalBodyWire<T>): void;
   close(): void;
   readonly lines: number;
   readonly bytes: number;

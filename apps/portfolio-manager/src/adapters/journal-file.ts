@@ -110,9 +110,13 @@ export interface JournalScan {
   readonly fileBytes: number;
 }
 
-function ownerPrefix(portfolioId: string): string {
-  return `{"portfolio_id":${JSON.stringify(portfolioId)},`;
+/** Both line formats name the portfolio near the start: `{"portfolio_id":..` or `{"v":1,"seq":N,"portfolio_id":..`. */
+function ownerKey(portfolioId: string): string {
+  return `"portfolio_id":${JSON.stringify(portfolioId)},`;
 }
+
+/** Where the owner key may end at the latest: after `{"v":1,"seq":<up to 16 digits>,`. */
+const OWNER_WINDOW = 40;
 
 function tryParse(text: string): Record<string, unknown> | undefined {
   try {
@@ -136,7 +140,7 @@ function findLastCheckpoint(
   portfolioId: string,
   chunkBytes: number,
 ): number {
-  const prefix = Buffer.from(ownerPrefix(portfolioId));
+  const owner = Buffer.from(ownerKey(portfolioId));
   const marker = Buffer.from('"type":"checkpoint"');
   let end = size;
   let carry = Buffer.alloc(0);
@@ -152,8 +156,8 @@ function findLastCheckpoint(
       const lineStart = newline + 1;
       const line = buffer.subarray(lineStart, lineEnd);
       if (
-        line.length > prefix.length &&
-        line.subarray(0, prefix.length).equals(prefix) &&
+        line.length > owner.length &&
+        line.subarray(0, OWNER_WINDOW + owner.length).includes(owner) &&
         line.subarray(0, 200).includes(marker)
       ) {
         const value = tryParse(line.toString('utf8'));
@@ -188,7 +192,7 @@ export function scanJournal(path: string, portfolioId: string, chunkBytes = 1 <<
   try {
     const size = fstatSync(fd).size;
     const from = findLastCheckpoint(fd, size, portfolioId, chunkBytes);
-    const prefix = ownerPrefix(portfolioId);
+    const owner = ownerKey(portfolioId);
     const lines: RawJournalLine[] = [];
     let corruptLines = 0;
     let tornLastLine = false;
@@ -205,7 +209,8 @@ export function scanJournal(path: string, portfolioId: string, chunkBytes = 1 <<
         else corruptLines++;
         return;
       }
-      if (text.startsWith(prefix) && value.portfolio_id === portfolioId)
+      const at = text.indexOf(owner);
+      if (at >= 0 && at <= OWNER_WINDOW && value.portfolio_id === portfolioId)
         lines.push({ value, offset });
     };
     while (position < size) {

@@ -86,7 +86,12 @@ describe('risk adjustment in the backtest', () => {
     for (const point of result.equityCurve) {
       const t = point.timestampNs;
       // The engine adjusts before the bar's own return is known: history = bars before t.
-      if (lastAdjustment === null || t - lastAdjustment >= 24n * 90n * 3_600_000_000_000n) {
+      // Due (the kernel's one rule): two samples in the window, one the last adjustment did not
+      // see (always so at a 90-day cadence over daily bars), and 90 days since the last.
+      const due =
+        times.length >= 2 &&
+        (lastAdjustment === null || t - lastAdjustment >= 24n * 90n * 3_600_000_000_000n);
+      if (due) {
         lastAdjustment = t;
         const history = Object.fromEntries(
           ids.map((id) => [id, { timestampsNs: times, returns: returns[id] as number[] }]),

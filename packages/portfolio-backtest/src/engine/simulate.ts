@@ -1,10 +1,12 @@
-// The one bar loop behind every backtest run: strategies trade their sleeves, the trigger
-// fires rebalances through the same allocator, sizer, rebalancer and tracker as live.
-import { AllocationCalculator, calculateDriftInto } from '@njord/portfolio-allocator';
+// The one bar loop behind every backtest run: strategies trade their sleeves; the portfolio
+// kernel (the same as live) measures, adjusts and plans rebalances; the bar is recorded.
 import {
+  encodeFillEvent,
+  encodePortfolioConfig,
   encodeRebalancePlan,
   type CostModel,
   type FillModel,
+  type JournalBodyWire,
   type JournalLineType,
   type PlannedTrade,
   type PortfolioConfig,
@@ -13,19 +15,14 @@ import {
   type RebalanceReason,
   type RebalanceRecord,
 } from '@njord/portfolio-contracts';
-import { Rebalancer } from '@njord/portfolio-rebalancer';
-import {
-  calculateFlowAdjustedReturn,
-  encodeRiskAdjustment,
-  RiskAdjustedAllocator,
-} from '@njord/portfolio-risk';
+import { type DecideOptions, PortfolioKernel } from '@njord/portfolio-kernel';
+import { encodeRiskAdjustment } from '@njord/portfolio-risk';
 import {
   PositionSizer,
   TradeAdmission,
   type AdmissionRules,
   type SizingContext,
 } from '@njord/portfolio-sizer';
-import { PortfolioTracker } from '@njord/portfolio-tracker';
 import type { PriceData } from '../price-data.js';
 import {
   createBarContext,
@@ -34,9 +31,9 @@ import {
   type StrategyTargets,
 } from '../strategy.js';
 
-/** Where journal lines go: the runner numbers them and writes NDJSON (DESIGN.md's line format). */
+/** Where journal lines go: the runner numbers them and writes NDJSON (the live line format). */
 export interface BacktestJournal {
-  add(type: JournalLineType, timestampNs: bigint, body: Readonly<Record<string, unknown>>): void;
+  add<T extends JournalLineType>(type: T, timestampNs: bigint, body: JournalBodyWire<T>): void;
 }
 
 export type SimulationMode = 'rebalance' | 'hold';
@@ -97,17 +94,22 @@ export function simulate(input: SimulationInput): SimulationOutput {
   const costs = input.costs;
   const ids = config.allocations.map((a) => a.strategyId);
   const n = ids.length;
+  const m = data.symbols.length;
   const bars = Math.max(0, lastStep - firstStep + 1);
   const startNs = data.timestamps[firstStep] as bigint;
-  const allocator = new AllocationCalculator(config);
   const sizer = new PositionSizer(config);
-  const rebalancer = new Rebalancer(allocator, sizer, {
-    minTradeValue: config.minTradeValue,
-    costs,
-    netting: config.netting,
-  });
   // Fill ids are unique by construction here: the tracker need not remember them.
-  const tracker = new PortfolioTracker(config, { allocator, startNs, rememberFillIds: false });
+  const kernel = new PortfolioKernel(config, {
+    startNs,
+    symbols: data.symbols,
+    rememberFillIds: false,
+    costs,
+    // Risk adjustment (config.risk_adjustment) and rebalancing only in the rebalancing run.
+    riskSampling: mode === 'rebalance' ? { kind: 'bars' } : null,
+    rebalance: mode === 'rebalance',
+    planIdPrefix: `${config.id}:rb:`,
+  });
+  const tracker = kernel.tracker;
 
   const equity = new Float64Array(bars);
   const cash = new Float64Array(bars);
@@ -126,18 +128,10 @@ export function simulate(input: SimulationInput): SimulationOutput {
   let tradedNotional = 0;
   let totalCosts = 0;
   let fills = 0;
-  let halted = false;
 
   const symbolIndex = strategies.map((s) => s.symbols.map((symbol) => data.symbolIndex(symbol)));
   const contexts: StrategyBarContext[] = strategies.map((s) => createBarContext(data, s.symbols));
-  // Risk adjustment (config.risk_adjustment), only in the rebalancing run.
-  const risk = mode === 'rebalance' ? RiskAdjustedAllocator.fromConfig(allocator) : null;
-  const rolling = risk === null ? null : risk.createRollingStats({ initialCapacity: 1024 });
-  const baseTargets = risk === null ? null : ids.map(() => new Float64Array(bars));
-  const sleeveReturns = new Float64Array(n);
-  const previousCapital = Float64Array.from(fundedCapital);
-  let active: AllocationCalculator = allocator;
-  let lastAdjustmentNs: bigint | null = null;
+  const baseTargets = kernel.risk === null ? null : ids.map(() => new Float64Array(bars));
   let adjustments = 0;
   const pending: PendingOrders = {
     targets: new Array<undefined>(n).fill(undefined),
@@ -145,14 +139,15 @@ export function simulate(input: SimulationInput): SimulationOutput {
   };
   // Targets a strategy gave during warm-up, merged per symbol: its position at the start.
   const warmup: (Record<string, number> | undefined)[] = new Array<undefined>(n).fill(undefined);
-  const current = new Float64Array(n);
-  const targetNow = new Float64Array(n);
-  const driftNow = new Float64Array(n);
+  const row = new Float64Array(m);
+  const closing = new Float64Array(n);
   const admissionRules: AdmissionRules = { minTradeValue: config.minTradeValue, costs };
   const admission = new TradeAdmission();
+  const decideOptions: DecideOptions = { planNow: input.fillModel !== 'next_open' };
 
+  journal?.add('config', startNs, { config: encodePortfolioConfig(config).portfolio });
   journal?.add('funding', startNs, {
-    allocations: Object.fromEntries(ids.map((id, k) => [id, fundedCapital[k]])),
+    allocations: Object.fromEntries(ids.map((id, k) => [id, fundedCapital[k] as number])),
     unallocated_cash: tracker.unallocatedCash,
     total_capital: config.totalCapital,
   });
@@ -182,10 +177,17 @@ export function simulate(input: SimulationInput): SimulationOutput {
     skipped[reason] = (skipped[reason] ?? 0) + 1;
   }
 
+  /** The kernel's marks at `prices[.][step]` (NaN = no bar), journaled as `mark` lines. */
   function markAll(prices: readonly Float64Array[], step: number, timestampNs: bigint): void {
-    for (let s = 0; s < data.symbols.length; s++) {
-      const price = (prices[s] as Float64Array)[step] as number;
-      if (price === price) tracker.setMark(data.symbols[s] as string, price, timestampNs);
+    for (let s = 0; s < m; s++) row[s] = (prices[s] as Float64Array)[step] as number;
+    kernel.applyMarks(row, timestampNs);
+    if (journal === undefined) return;
+    for (let s = 0; s < m; s++) {
+      const price = row[s] as number;
+      if (price !== price) continue;
+      journal.add('mark', timestampNs, {
+        mark: { symbol: data.symbols[s] as string, price, timestamp_ns: timestampNs.toString() },
+      });
     }
   }
 
@@ -239,15 +241,18 @@ export function simulate(input: SimulationInput): SimulationOutput {
       }
       const notional = admitted.notional;
       const fee = admitted.commission + admitted.slippage;
-      tracker.onFill({
-        fillId: `${id}:${step}:${symbol}`,
-        strategyId: id,
-        symbol,
-        side: admitted.quantity > 0 ? 'buy' : 'sell',
-        quantity: Math.abs(admitted.quantity),
-        price,
-        fee,
-        timestampNs,
+      kernel.applyTrade(id, s, admitted.quantity, price, fee);
+      journal?.add('fill', timestampNs, {
+        fill: {
+          fill_id: `${id}:${step}:${symbol}`,
+          strategy_id: id,
+          symbol,
+          side: admitted.quantity > 0 ? 'buy' : 'sell',
+          quantity: Math.abs(admitted.quantity),
+          price,
+          fee,
+          timestamp_ns: timestampNs.toString(),
+        },
       });
       fills++;
       tradedNotional += notional;
@@ -257,42 +262,10 @@ export function simulate(input: SimulationInput): SimulationOutput {
     }
   }
 
-  function rebalanceAt(
-    reason: RebalanceReason,
-    prices: readonly Float64Array[],
-    step: number,
-    timestampNs: bigint,
-    bar: number,
-  ): boolean {
-    const valuation: Record<string, number> = {};
-    for (let s = 0; s < data.symbols.length; s++) {
-      const symbol = data.symbols[s] as string;
-      const price = (prices[s] as Float64Array)[step] as number;
-      const value = price === price ? price : tracker.getPrice(symbol);
-      if (value !== undefined) valuation[symbol] = value;
-    }
-    const planned = rebalancer.createRebalancePlan(tracker.getState(), valuation, timestampNs, {
-      planId: `${config.id}:rb:${rebalances.length}`,
-      reason,
-      allocator: active,
-      tradable: (symbol) => {
-        const s = data.symbolIndex(symbol);
-        return (
-          s >= 0 &&
-          ((prices[s] as Float64Array)[step] as number) ===
-            ((prices[s] as Float64Array)[step] as number)
-        );
-      },
-    });
-    if (!planned.success) {
-      journal?.add('error', timestampNs, {
-        code: planned.error.code,
-        message: planned.error.message,
-      });
-      return false;
-    }
-    const plan: RebalancePlan = planned.data;
-    tracker.applyPlan(plan);
+  /** Journals and applies a plan, then fills its trades at their reference prices. */
+  function executePlan(plan: RebalancePlan, timestampNs: bigint, bar: number): void {
+    journal?.add('plan', timestampNs, { plan: encodeRebalancePlan(plan) });
+    kernel.apply({ type: 'plan', plan });
     const planFills: RebalanceFill[] = [];
     for (const trade of plan.trades) planFills.push(fillTrade(trade));
     for (const [id, amount] of Object.entries(plan.transfers)) {
@@ -302,21 +275,11 @@ export function simulate(input: SimulationInput): SimulationOutput {
           ((transfers[k] as Float64Array)[bar] as number) + amount;
     }
     rebalances.push({ ...plan, fills: planFills });
-    journal?.add('plan', timestampNs, {
-      plan: encodeRebalancePlan(plan),
-      fills: planFills.map((f) => ({
-        intent_id: f.intentId,
-        fill_price: f.fillPrice,
-        commission: f.commission,
-        slippage: f.slippage,
-      })),
-    });
-    return true;
   }
 
   function fillTrade(trade: PlannedTrade): RebalanceFill {
     const fee = trade.commission + trade.slippage;
-    tracker.onFill({
+    const fill = {
       fillId: trade.intentId,
       strategyId: trade.strategyId,
       symbol: trade.symbol,
@@ -326,7 +289,9 @@ export function simulate(input: SimulationInput): SimulationOutput {
       fee,
       timestampNs: trade.timestampNs,
       intentId: trade.intentId,
-    });
+    };
+    kernel.apply({ type: 'fill', fill });
+    journal?.add('fill', trade.timestampNs, { fill: encodeFillEvent(fill) });
     fills++;
     const notional = trade.quantity * trade.referencePrice;
     tradedNotional += notional;
@@ -342,6 +307,56 @@ export function simulate(input: SimulationInput): SimulationOutput {
       commission: trade.commission,
       slippage: trade.slippage,
     };
+  }
+
+  /** A plan for a rebalance decided a bar earlier (next_open), at the row just marked. */
+  function rebalanceAt(reason: RebalanceReason, timestampNs: bigint, bar: number): boolean {
+    const decision = kernel.plan(timestampNs, reason);
+    if (decision.type === 'plan') {
+      executePlan(decision.plan, timestampNs, bar);
+      return true;
+    }
+    if (decision.type === 'plan_failed')
+      journal?.add('error', timestampNs, { code: decision.code, message: decision.message });
+    return false;
+  }
+
+  /**
+   * The kernel decides at the bar's values: a halt, a risk adjustment (journaled, applied),
+   * then a rebalance. True when a plan was executed.
+   */
+  function decideAt(step: number, timestampNs: bigint, bar: number): boolean {
+    for (let due = kernel.decide(timestampNs, decideOptions); due !== null;) {
+      switch (due.type) {
+        case 'halt':
+          journal?.add('halt', timestampNs, { reason: due.reason, message: due.message });
+          kernel.apply(due);
+          break;
+        case 'adjustment':
+          journal?.add('adjustment', timestampNs, {
+            adjustment: { ...encodeRiskAdjustment(due.adjustment) },
+            input_latest_ns: due.inputLatestNs,
+            previous_weights: due.previousWeights,
+          });
+          kernel.apply(due);
+          adjustments++;
+          break;
+        case 'plan':
+          executePlan(due.plan, timestampNs, bar);
+          return true;
+        case 'rebalance_due':
+          if (step < lastStep) pending.rebalance = due.reason;
+          return false;
+        case 'plan_failed':
+          journal?.add('error', timestampNs, { code: due.code, message: due.message });
+          return false;
+        case 'blocked':
+          // Backtest plans fill at once: nothing is left in flight to block a plan.
+          return false;
+      }
+      due = kernel.decide(timestampNs, decideOptions);
+    }
+    return false;
   }
 
   const nextOpen = input.fillModel === 'next_open';
@@ -360,21 +375,19 @@ export function simulate(input: SimulationInput): SimulationOutput {
     }
 
     let rebalanced = false;
-    if (nextOpen && bar > 0 && !halted) {
+    if (nextOpen && bar > 0 && !kernel.halted) {
       markAll(data.open, step, timestampNs);
       for (let k = 0; k < n; k++) {
         const wanted = pending.targets[k];
         if (wanted !== undefined) tradeStrategy(k, wanted, data.open, step, timestampNs);
         pending.targets[k] = undefined;
       }
-      if (pending.rebalance !== null) {
-        rebalanced = rebalanceAt(pending.rebalance, data.open, step, timestampNs, bar);
-      }
+      if (pending.rebalance !== null) rebalanced = rebalanceAt(pending.rebalance, timestampNs, bar);
       pending.rebalance = null;
     }
 
     markAll(data.close, step, timestampNs);
-    if (!halted) {
+    if (!kernel.halted) {
       for (let k = 0; k < n; k++) {
         let wanted = (strategies[k] as Strategy).onBar(
           (contexts[k] as StrategyBarContext).moveTo(step),
@@ -388,88 +401,36 @@ export function simulate(input: SimulationInput): SimulationOutput {
       }
     }
 
-    // The trigger, at the closes, after the strategies' trades.
-    let equityNow = tracker.unallocatedCash;
+    // The kernel at the closes, after the strategies' trades.
+    if (decideAt(step, timestampNs, bar)) rebalanced = true;
+    const measured = kernel.capital;
     for (let k = 0; k < n; k++) {
-      const value = tracker.getStrategyCapital(ids[k] as string);
-      current[k] = value;
-      equityNow += value;
-    }
-    if (equityNow <= 0 && !halted) {
-      halted = true;
-      journal?.add('error', timestampNs, {
-        code: 'portfolio_halted',
-        message: `portfolio equity ${String(equityNow)} <= 0: trading stops`,
-      });
-    }
-    if (risk !== null && rolling !== null && baseTargets !== null) {
-      // Risk adjustment: new weights from the window of sleeve returns, when due.
-      allocator.calculateTargetsInto(targetNow, equityNow);
-      for (let k = 0; k < n; k++) (baseTargets[k] as Float64Array)[bar] = targetNow[k] as number;
-      if (risk.isAdjustmentDue(timestampNs, lastAdjustmentNs)) {
-        rolling.advanceTo(timestampNs);
-        const base: Record<string, number> = {};
-        for (let k = 0; k < n; k++) base[ids[k] as string] = targetNow[k] as number;
-        const adjustment = risk.calculateAdjustedAllocations(rolling, base);
-        active = adjustment.allocator;
-        lastAdjustmentNs = timestampNs;
-        adjustments++;
-        journal?.add('adjustment', timestampNs, { adjustment: encodeRiskAdjustment(adjustment) });
-      }
-    }
-    // The allocator's array path (config order): the same rules as its record API.
-    active.calculateTargetsInto(targetNow, equityNow);
-    calculateDriftInto(driftNow, current, targetNow, equityNow);
-    for (let k = 0; k < n; k++) {
-      (targets[k] as Float64Array)[bar] = targetNow[k] as number;
-      (drift[k] as Float64Array)[bar] = driftNow[k] as number;
-    }
-    if (mode === 'rebalance' && !halted) {
-      const reason = active.rebalanceReason(driftNow, {
-        nowNs: timestampNs,
-        lastRebalanceNs: tracker.lastRebalanceNs,
-      });
-      if (reason !== null) {
-        if (!nextOpen) rebalanced = rebalanceAt(reason, data.close, step, timestampNs, bar);
-        else if (step < lastStep) pending.rebalance = reason;
-      }
+      (targets[k] as Float64Array)[bar] = kernel.targets[k] as number;
+      (drift[k] as Float64Array)[bar] = kernel.drift[k] as number;
+      if (baseTargets !== null)
+        (baseTargets[k] as Float64Array)[bar] = kernel.baseTargets[k] as number;
     }
 
     let cashNow = tracker.unallocatedCash;
     let equityAfter = tracker.unallocatedCash;
     for (let k = 0; k < n; k++) {
       const id = ids[k] as string;
-      // Only a rebalance changes capital after the trigger measured it.
-      const value = rebalanced ? tracker.getStrategyCapital(id) : (current[k] as number);
+      // Only a rebalance changes capital after the kernel measured it.
+      const value = rebalanced ? tracker.getStrategyCapital(id) : (measured[k] as number);
       (capital[k] as Float64Array)[bar] = value;
+      closing[k] = value;
       equityAfter += value;
       cashNow += tracker.getCash(id);
     }
     equity[bar] = equityAfter;
     cash[bar] = cashNow;
-    if (rolling !== null) {
-      // Flow-adjusted sleeve returns (transfers are not performance) feed the window.
-      for (let k = 0; k < n; k++) {
-        const now = (capital[k] as Float64Array)[bar] as number;
-        sleeveReturns[k] = calculateFlowAdjustedReturn(
-          previousCapital[k] as number,
-          now,
-          (transfers[k] as Float64Array)[bar],
-        );
-        previousCapital[k] = now;
-      }
-      rolling.push(timestampNs, sleeveReturns);
-    }
+    // Flow-adjusted sleeve returns (transfers are not performance) feed the risk window.
+    kernel.recordBar(timestampNs, closing);
     unallocated[bar] = tracker.unallocatedCash;
     if (bar % curveEvery === 0 || rebalanced || step === lastStep) recorded.push(bar);
     if (input.onProgress !== undefined && (bar & 1023) === 0) input.onProgress(bar, bars);
   }
   input.onProgress?.(bars, bars);
-
-  journal?.add('checkpoint', data.timestamps[lastStep] as bigint, {
-    final: true,
-    state: tracker.serialize(),
-  });
 
   return {
     strategyIds: ids,
@@ -489,7 +450,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
     fills,
     skipped,
     fundedCapital,
-    halted,
+    halted: kernel.halted,
     baseTargets,
     adjustments,
   };
