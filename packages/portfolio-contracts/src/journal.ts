@@ -12,6 +12,7 @@ import {
 } from './events.js';
 import { toContractIssues } from './issues.js';
 import { safeParsePortfolioConfig } from './portfolio-config.js';
+import { taggedError } from './tagged-error.js';
 import { IdSchema, timestampNs } from './primitives.js';
 
 export const JOURNAL_LINE_TYPES = [
@@ -79,6 +80,31 @@ const planFillWire = z.strictObject({
   slippage: finiteNumber,
 });
 
+/** Plans in flight in a checkpoint: each plan on the wire, its flag, what is left to fill. */
+const planBookWire = z.object({
+  plans: z.array(
+    z.object({
+      plan: z.looseObject({}),
+      published: z.boolean(),
+      remaining: z.record(z.string(), z.number()),
+    }),
+  ),
+});
+
+/** The mark guard in a checkpoint: each symbol's last accepted mark and last refused price. */
+const markGuardWire = z.object({
+  last: z.record(z.string(), z.object({ price: z.number(), timestamp_ns: z.string() })),
+  rejected: z.record(z.string(), z.number()),
+});
+
+/** The risk state in a checkpoint (clock samples, the last adjustment, the weights in force). */
+const riskStateWire = z.object({
+  sampler: jsonObject.optional(),
+  last_adjustment_ns: z.string().nullable(),
+  last_input_ns: z.string().nullable().optional(),
+  weights: amounts.nullable(),
+});
+
 /** Every journal line, by `type`. Decoded values: bigint timestamps, camelCase contracts. */
 export const JournalLineSchema = z.discriminatedUnion('type', [
   line('fill', {
@@ -122,10 +148,11 @@ export const JournalLineSchema = z.discriminatedUnion('type', [
   line('checkpoint', {
     config_hash: z.string().optional(),
     config: configWire.optional(),
+    /** The tracker's serialized state (its package checks it when restoring). */
     tracker: jsonObject.optional(),
-    plans: jsonObject.optional(),
-    marks: jsonObject.optional(),
-    risk: jsonObject.optional(),
+    plans: planBookWire.optional(),
+    marks: markGuardWire.optional(),
+    risk: riskStateWire.optional(),
     /** Older backtest journals: the final tracker state. */
     final: z.boolean().optional(),
     state: jsonObject.optional(),
@@ -193,16 +220,8 @@ export function formatJournalLine<T extends JournalLineType>(
 export const JOURNAL_FAULTS = ['not_json', 'bad_crc', 'invalid_line'] as const;
 export type JournalFault = (typeof JOURNAL_FAULTS)[number];
 
-export class JournalLineError extends Error {
-  readonly _tag = 'JournalLineError' as const;
-  constructor(
-    readonly code: JournalFault,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'JournalLineError';
-  }
-}
+/** A journal line that does not decode; `code` from `JOURNAL_FAULTS`. */
+export class JournalLineError extends taggedError('JournalLineError', JOURNAL_FAULTS) {}
 
 /**
  * Decodes one journal line: JSON, then its CRC (lines with `v` must carry one), then the
