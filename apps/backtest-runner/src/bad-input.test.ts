@@ -311,3 +311,113 @@ describe('outputs of one run change together', () => {
     expect(readdirSync(out).sort()).toEqual([REPORT, RESULT]);
   });
 });
+
+describe('generate-data', () => {
+  it("streams the README's 100,000-bar example (from 1700 when 2000 would pass 2261)", () => {
+    const path = join(work, 'g100k.csv');
+    const run = cli(
+      'generate-data',
+      '--symbols',
+      '2',
+      '--bars',
+      '100000',
+      '--seed',
+      '1',
+      '--out',
+      path,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('1700-01-01 to 2083-04-22');
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    // 1 header + 2 symbols x 100,000 bars.
+    expect(lines).toHaveLength(1 + 2 * 100_000);
+    expect(lines[1]).toMatch(/^1700-01-01,S01,/);
+    expect(lines.at(-1)).toMatch(/^2083-04-22,S02,/);
+  }, 120_000);
+
+  it('pads symbol names to the count, so they sort in number order', () => {
+    const path = join(work, 'g-names.csv');
+    expect(
+      cli(
+        'generate-data',
+        '--symbols',
+        '120',
+        '--bars',
+        '2',
+        '--seed',
+        '1',
+        '--out',
+        path,
+        '--quiet',
+      ).code,
+    ).toBe(0);
+    const symbols = readFileSync(path, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1, 121)
+      .map((l) => l.split(',')[1]);
+    expect(symbols[0]).toBe('S001');
+    expect(symbols[119]).toBe('S120');
+    expect([...symbols].sort()).toEqual(symbols);
+  });
+
+  it('exits 2 naming the 2261 limit and what to change, and leaves no file', () => {
+    const path = join(work, 'too-long.csv');
+    const run = cli(
+      'generate-data',
+      '--symbols',
+      '1',
+      '--bars',
+      '300000',
+      '--seed',
+      '1',
+      '--out',
+      path,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /past 2261 .*use fewer --bars, a shorter --interval or an earlier --start/,
+    );
+    expect(existsSync(path)).toBe(false);
+    const intraday = cli(
+      'generate-data',
+      '--symbols',
+      '1',
+      '--bars',
+      '100000000',
+      '--interval',
+      '1m',
+      '--seed',
+      '1',
+      '--start',
+      '2200-01-01',
+      '--out',
+      path,
+    );
+    expect(intraday.code).toBe(2);
+    expect(intraday.stderr).toContain(
+      '100000000 bars of 1m on the all calendar from 2200-01-01T00:00:00',
+    );
+  });
+
+  it('refuses a request larger than the free disk space before writing', () => {
+    const path = join(work, 'huge.csv');
+    const run = cli(
+      'generate-data',
+      '--symbols',
+      '10000',
+      '--bars',
+      '2000000',
+      '--interval',
+      '1m',
+      '--seed',
+      '1',
+      '--out',
+      path,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/20000000000 rows need about .* GiB, but only .* is free/);
+    expect(existsSync(path)).toBe(false);
+  });
+});

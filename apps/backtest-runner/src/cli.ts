@@ -1,5 +1,6 @@
 // Flags of njord-backtest (commander): what they mean, their defaults, and the help text.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { SyntheticCalendar, SyntheticInterval } from '@njord/portfolio-backtest';
 
 export interface RunFlags {
   readonly portfolioConfig: string;
@@ -16,6 +17,8 @@ export interface RunFlags {
 }
 
 export interface GenerateFlags {
+  readonly interval: SyntheticInterval;
+  readonly calendar?: SyntheticCalendar;
   readonly symbols: number;
   readonly bars: number;
   readonly seed: number;
@@ -91,11 +94,29 @@ export function buildProgram(handlers: {
     .description(
       'write seeded synthetic OHLCV (geometric Brownian motion with regime switches) as a price CSV',
     )
-    .requiredOption('--symbols <n>', 'number of symbols (S01, S02, ...)', positiveInteger)
+    .requiredOption(
+      '--symbols <n>',
+      'number of symbols (S01, S02, ...; zero-padded to the count, e.g. S001..S200)',
+      positiveInteger,
+    )
     .requiredOption('--bars <n>', 'bars per symbol', positiveInteger)
+    .addOption(
+      new Option('--interval <interval>', 'bar spacing')
+        .choices(['1d', '1h', '5m', '1m'])
+        .default('1d'),
+    )
+    .addOption(
+      new Option(
+        '--calendar <calendar>',
+        'business = Monday to Friday only, all = every day (default: business for 1d, all intraday)',
+      ).choices(['business', 'all']),
+    )
     .requiredOption('--seed <n>', 'random seed (the same seed gives the same file)', integer)
     .requiredOption('--out <file>', 'CSV file to write')
-    .option('--start <date>', 'first bar (UTC date), default 2000-01-03')
+    .option(
+      '--start <date>',
+      'first bar (UTC date); default 2000-01-03, or 1700-01-01 when from 2000 the bars would pass 2261',
+    )
     .option('--quiet', 'print nothing but errors', false)
     .action(async (flags: GenerateFlags) => handlers.generate(flags));
 

@@ -1,7 +1,8 @@
 // njord-backtest: flags -> config and data -> engine -> result, report and journal files.
 // The only place that exits; errors become exit codes (2 bad input, 1 failure).
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, statfsSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
@@ -9,9 +10,9 @@ import { encodePortfolioBacktestResult, isContractError } from '@njord/portfolio
 import { loadPortfolioConfig } from '@njord/portfolio-contracts/node';
 import {
   createStrategyRegistry,
-  formatPriceCsv,
-  generateSyntheticData,
   isPriceDataError,
+  planSyntheticCsv,
+  syntheticPriceCsv,
   PortfolioBacktestEngine,
 } from '@njord/portfolio-backtest';
 import { loadPriceCsv, loadStrategyModule } from '@njord/portfolio-backtest/node';
@@ -162,22 +163,79 @@ async function run(flags: RunFlags): Promise<void> {
   }
 }
 
-function generate(flags: GenerateFlags): Promise<void> {
+async function generate(flags: GenerateFlags): Promise<void> {
   const startNs =
     flags.start === undefined ? undefined : parseDateFlag('--start', flags.start, false);
-  const data = generateSyntheticData({
+  const options = {
     symbols: flags.symbols,
     bars: flags.bars,
     seed: flags.seed,
-    ...(startNs === undefined ? {} : { startNs }),
-  });
-  mkdirSync(dirname(resolve(flags.out)), { recursive: true });
-  writeFileSync(flags.out, formatPriceCsv(data));
-  if (!flags.quiet)
-    console.log(
-      `wrote ${flags.symbols} symbol(s) x ${flags.bars} bars (seed ${flags.seed}) to ${flags.out}`,
+    interval: flags.interval,
+    ...(flags.calendar === undefined ? {} : { calendar: flags.calendar }),
+    ...(startNs === undefined ? {} : { startSec: Number(startNs / 1_000_000_000n) }),
+  };
+  const plan = planSyntheticCsv(options);
+  if (!plan.success) throw new BadInput(`generate-data: ${plan.error}`);
+  if (flags.out.trim() === '') throw new BadInput('generate-data: --out is empty (pass a file)');
+  const target = resolve(flags.out);
+  const dir = prepareOutputDir('--out (its directory)', dirname(target));
+  // About 45 characters of numbers per row besides the time and the symbol.
+  const rowChars = (plan.interval === '1d' ? 10 : 20) + String(flags.symbols).length + 1 + 48;
+  const estimated = plan.rows * rowChars;
+  const free = freeBytes(dir);
+  if (free !== null && estimated > free) {
+    throw new BadInput(
+      `generate-data: ${plan.rows} rows need about ${gib(estimated)}, but only ${gib(free)} is free in ${dir}: use fewer --symbols or --bars, or another --out`,
     );
-  return Promise.resolve();
+  }
+  const outputs = new OutputSet();
+  const release = onInterrupt(outputs);
+  try {
+    const stream = createWriteStream(outputs.add(target));
+    const failed: { error: Error | null } = { error: null };
+    stream.on('error', (error: Error) => {
+      failed.error = error;
+    });
+    const progress = createProgress(!flags.quiet);
+    let written = 0;
+    for (const chunk of syntheticPriceCsv(options)) {
+      if (failed.error !== null) throw failed.error;
+      if (!stream.write(chunk)) await once(stream, 'drain');
+      written += chunk.length;
+      progress.update('generating', Math.min(written, estimated), estimated, 'bytes');
+    }
+    stream.end();
+    await once(stream, 'finish');
+    progress.stop();
+    outputs.commit();
+  } catch (error) {
+    outputs.abandon();
+    throw error;
+  } finally {
+    release();
+  }
+  if (!flags.quiet) {
+    const iso = (sec: number): string =>
+      new Date(sec * 1000).toISOString().slice(0, plan.interval === '1d' ? 10 : 19);
+    console.log(
+      `wrote ${flags.symbols} symbol(s) x ${flags.bars} bars of ${plan.interval} (${plan.calendar} calendar, ${iso(plan.firstSec)} to ${iso(plan.lastSec)}, seed ${flags.seed}) to ${flags.out}`,
+    );
+  }
+}
+
+function gib(bytes: number): string {
+  return bytes >= 1024 ** 3
+    ? `${(bytes / 1024 ** 3).toFixed(1)} GiB`
+    : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+function freeBytes(dir: string): number | null {
+  try {
+    const info = statfsSync(dir);
+    return info.bavail * info.bsize;
+  } catch {
+    return null;
+  }
 }
 
 function exitCodeOf(error: unknown): number {

@@ -13,8 +13,24 @@ export {
   quoteValue,
 } from './price-csv.js';
 export { formatTimestampNs, parseTimestamp } from './timestamp-text.js';
-export { generateSyntheticData, SYNTHETIC_REGIMES } from './synthetic-data.js';
-export type { SyntheticDataOptions } from './synthetic-data.js';
+export {
+  generateSyntheticData,
+  planSyntheticCsv,
+  SYNTHETIC_CALENDARS,
+  SYNTHETIC_INTERVALS,
+  SYNTHETIC_REGIMES,
+  SyntheticBarGenerator,
+  SyntheticCalendarClock,
+  syntheticPriceCsv,
+  syntheticSymbolNames,
+} from './synthetic-data.js';
+export type {
+  SyntheticCalendar,
+  SyntheticCsvOptions,
+  SyntheticCsvPlan,
+  SyntheticDataOptions,
+  SyntheticInterval,
+} from './synthetic-data.js';
 export { SeededRandom } from './random.js';
 export { createBarContext, StrategyBarContext } from './strategy.js';
 export type { BarContext, Strategy, StrategyTargets } from './strategy.js';

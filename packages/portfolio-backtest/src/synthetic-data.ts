@@ -1,10 +1,11 @@
 // Seeded synthetic OHLCV: geometric Brownian motion with calm/volatile and up/down regime switches.
 import { ID_PATTERN } from '@njord/portfolio-contracts';
+import { PRICE_CSV_HEADER } from './price-csv.js';
 import { PriceData } from './price-data.js';
 import { SeededRandom } from './random.js';
 
 export interface SyntheticDataOptions {
-  /** Symbol names, or how many to name `S01`, `S02`, ... */
+  /** Symbol names, or how many to name `S01`, `S02`, ... (zero-padded to the count: S001..S200). */
   readonly symbols: readonly string[] | number;
   /** Steps (every symbol has a bar at every step). */
   readonly bars: number;
@@ -45,72 +46,96 @@ function roundPrice(value: number): number {
   return Math.round(value * scale) / scale;
 }
 
+/** Symbol names `S01`.. for a count, zero-padded to the count's digits (at least 2). */
+export function syntheticSymbolNames(count: number): string[] {
+  const width = Math.max(2, String(count).length);
+  return Array.from({ length: count }, (_, i) => `S${String(i + 1).padStart(width, '0')}`);
+}
+
 /**
- * Deterministic synthetic bars. One regime chain (shared by all symbols) sets drift and
- * volatility; each symbol's log return mixes a market draw and its own draw (correlation
- * 0.5), with a weak pull back to the start price. Open is the previous close moved by a
- * small gap, high/low extend beyond max/min(open, close), volume is log-normal.
- * Prices are rounded to 6 significant digits; high >= max(open, close), low <= min(open, close).
+ * The bar-by-bar core of the synthetic data: `next()` moves every symbol one bar and
+ * leaves it in `open`, `high`, `low`, `close`, `volume` (one entry per symbol). One
+ * regime chain (shared by all symbols) sets drift and volatility; each symbol's log
+ * return mixes a market draw and its own draw (correlation 0.5), with a weak pull back
+ * to the start price. Open is the previous close moved by a small gap, high/low extend
+ * beyond max/min(open, close), volume is log-normal. Prices are rounded to 6
+ * significant digits; high >= max(open, close), low <= min(open, close).
  */
-export function generateSyntheticData(options: SyntheticDataOptions): PriceData {
-  const symbols =
-    typeof options.symbols === 'number'
-      ? Array.from({ length: options.symbols }, (_, i) => `S${String(i + 1).padStart(2, '0')}`)
-      : [...options.symbols];
-  const bars = options.bars;
-  if (!Number.isInteger(bars) || bars < 0)
-    throw new Error(`generateSyntheticData: bars must be an integer >= 0, got ${bars}`);
-  if (symbols.length === 0) throw new Error('generateSyntheticData: at least one symbol is needed');
-  for (const symbol of symbols) {
-    if (!ID_PATTERN.test(symbol))
-      throw new Error(`generateSyntheticData: invalid symbol ${JSON.stringify(symbol)}`);
-  }
-  const startNs = options.startNs ?? DEFAULT_START_NS;
-  const stepNs = options.stepNs ?? DAY_NS;
-  if (stepNs <= 0n) throw new Error('generateSyntheticData: stepNs must be > 0');
-  if (bars > 0 && startNs + BigInt(bars - 1) * stepNs > INT64_MAX) {
-    throw new Error(
-      `generateSyntheticData: ${bars} bars of ${stepNs} ns from ${startNs} pass the year 2262 (64-bit nanoseconds): use a smaller stepNs or an earlier startNs`,
-    );
-  }
-  const dt = 1 / (options.barsPerYear ?? 252);
-  const startPrice = options.startPrice ?? 100;
-  const random = new SeededRandom(options.seed);
-  const count = symbols.length;
+export class SyntheticBarGenerator {
+  readonly symbols: readonly string[];
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array;
+  readonly #random: SeededRandom;
+  readonly #dt: number;
+  readonly #logPrice: Float64Array;
+  readonly #anchor: number;
+  readonly #volScale: Float64Array;
+  readonly #baseVolume: Float64Array;
+  readonly #previousClose: Float64Array;
+  #volatile = false;
+  #up = true;
 
-  const timestamps = new BigInt64Array(bars);
-  for (let t = 0; t < bars; t++) timestamps[t] = startNs + BigInt(t) * stepNs;
-  const open = symbols.map(() => new Float64Array(bars));
-  const high = symbols.map(() => new Float64Array(bars));
-  const low = symbols.map(() => new Float64Array(bars));
-  const close = symbols.map(() => new Float64Array(bars));
-  const volume = symbols.map(() => new Float64Array(bars));
-  const logPrice = new Float64Array(count);
-  const anchor = Math.log(startPrice);
-  // Each symbol has its own scale of volatility (0.8x .. 1.2x) and a base volume.
-  const volScale = new Float64Array(count);
-  const baseVolume = new Float64Array(count);
-  for (let s = 0; s < count; s++) {
-    logPrice[s] = anchor;
-    volScale[s] = 0.8 + 0.4 * random.next();
-    baseVolume[s] = 1e5 * (1 + 9 * random.next());
+  constructor(options: {
+    readonly symbols: readonly string[] | number;
+    readonly seed: number;
+    readonly barsPerYear?: number;
+    readonly startPrice?: number;
+  }) {
+    const symbols =
+      typeof options.symbols === 'number'
+        ? syntheticSymbolNames(options.symbols)
+        : [...options.symbols];
+    if (symbols.length === 0)
+      throw new Error('generateSyntheticData: at least one symbol is needed');
+    for (const symbol of symbols) {
+      if (!ID_PATTERN.test(symbol))
+        throw new Error(`generateSyntheticData: invalid symbol ${JSON.stringify(symbol)}`);
+    }
+    this.symbols = symbols;
+    const count = symbols.length;
+    this.open = new Float64Array(count);
+    this.high = new Float64Array(count);
+    this.low = new Float64Array(count);
+    this.close = new Float64Array(count);
+    this.volume = new Float64Array(count);
+    this.#dt = 1 / (options.barsPerYear ?? 252);
+    const startPrice = options.startPrice ?? 100;
+    this.#random = new SeededRandom(options.seed);
+    this.#logPrice = new Float64Array(count);
+    this.#anchor = Math.log(startPrice);
+    // Each symbol has its own scale of volatility (0.8x .. 1.2x) and a base volume.
+    this.#volScale = new Float64Array(count);
+    this.#baseVolume = new Float64Array(count);
+    for (let s = 0; s < count; s++) {
+      this.#logPrice[s] = this.#anchor;
+      this.#volScale[s] = 0.8 + 0.4 * this.#random.next();
+      this.#baseVolume[s] = 1e5 * (1 + 9 * this.#random.next());
+    }
+    this.#previousClose = new Float64Array(count).fill(roundPrice(startPrice));
   }
-  let volatile = false;
-  let up = true;
-  const sqrtDt = Math.sqrt(dt);
-  const idiosyncratic = Math.sqrt(1 - MARKET_CORRELATION);
-  const systematic = Math.sqrt(MARKET_CORRELATION);
-  const previousClose = new Float64Array(count).fill(roundPrice(startPrice));
 
-  for (let t = 0; t < bars; t++) {
-    if (volatile ? random.next() < TO_CALM : random.next() < TO_VOLATILE) volatile = !volatile;
-    if (random.next() < FLIP_TREND) up = !up;
+  next(): void {
+    const random = this.#random;
+    const dt = this.#dt;
+    const sqrtDt = Math.sqrt(dt);
+    const idiosyncratic = Math.sqrt(1 - MARKET_CORRELATION);
+    const systematic = Math.sqrt(MARKET_CORRELATION);
+    const logPrice = this.#logPrice;
+    const anchor = this.#anchor;
+    const previousClose = this.#previousClose;
+    if (this.#volatile ? random.next() < TO_CALM : random.next() < TO_VOLATILE)
+      this.#volatile = !this.#volatile;
+    if (random.next() < FLIP_TREND) this.#up = !this.#up;
+    const volatile = this.#volatile;
     const regime = SYNTHETIC_REGIMES[
-      (volatile ? 2 : 0) + (up ? 0 : 1)
+      (volatile ? 2 : 0) + (this.#up ? 0 : 1)
     ] as (typeof SYNTHETIC_REGIMES)[number];
     const market = random.nextNormal();
-    for (let s = 0; s < count; s++) {
-      const sigma = regime.volatility * (volScale[s] as number);
+    for (let s = 0; s < this.symbols.length; s++) {
+      const sigma = regime.volatility * (this.#volScale[s] as number);
       const shock = systematic * market + idiosyncratic * random.nextNormal();
       const pull = -MEAN_REVERSION * ((logPrice[s] as number) - anchor);
       const logReturn = (regime.drift + pull - 0.5 * sigma * sigma) * dt + sigma * sqrtDt * shock;
@@ -122,14 +147,50 @@ export function generateSyntheticData(options: SyntheticDataOptions): PriceData 
       const reach = sigma * sqrtDt * 0.5;
       const h = roundPrice(Math.max(o, c) * Math.exp(reach * Math.abs(random.nextNormal())));
       const l = roundPrice(Math.min(o, c) * Math.exp(-reach * Math.abs(random.nextNormal())));
-      (open[s] as Float64Array)[t] = o;
-      (close[s] as Float64Array)[t] = c;
-      (high[s] as Float64Array)[t] = Math.max(h, o, c);
-      (low[s] as Float64Array)[t] = Math.min(l, o, c);
-      (volume[s] as Float64Array)[t] = Math.round(
-        (baseVolume[s] as number) * Math.exp(0.5 * random.nextNormal() + (volatile ? 0.5 : 0)),
+      this.open[s] = o;
+      this.close[s] = c;
+      this.high[s] = Math.max(h, o, c);
+      this.low[s] = Math.min(l, o, c);
+      this.volume[s] = Math.round(
+        (this.#baseVolume[s] as number) *
+          Math.exp(0.5 * random.nextNormal() + (volatile ? 0.5 : 0)),
       );
       previousClose[s] = c;
+    }
+  }
+}
+
+/** Deterministic synthetic bars (see SyntheticBarGenerator), every symbol at every step. */
+export function generateSyntheticData(options: SyntheticDataOptions): PriceData {
+  const bars = options.bars;
+  if (!Number.isInteger(bars) || bars < 0)
+    throw new Error(`generateSyntheticData: bars must be an integer >= 0, got ${bars}`);
+  const generator = new SyntheticBarGenerator(options);
+  const symbols = generator.symbols;
+  const startNs = options.startNs ?? DEFAULT_START_NS;
+  const stepNs = options.stepNs ?? DAY_NS;
+  if (stepNs <= 0n) throw new Error('generateSyntheticData: stepNs must be > 0');
+  if (bars > 0 && startNs + BigInt(bars - 1) * stepNs > INT64_MAX) {
+    throw new Error(
+      `generateSyntheticData: ${bars} bars of ${stepNs} ns from ${startNs} pass the year 2262 (64-bit nanoseconds): use a smaller stepNs or an earlier startNs`,
+    );
+  }
+  const timestamps = new BigInt64Array(bars);
+  for (let t = 0; t < bars; t++) timestamps[t] = startNs + BigInt(t) * stepNs;
+  const columns = (): Float64Array[] => symbols.map(() => new Float64Array(bars));
+  const open = columns();
+  const high = columns();
+  const low = columns();
+  const close = columns();
+  const volume = columns();
+  for (let t = 0; t < bars; t++) {
+    generator.next();
+    for (let s = 0; s < symbols.length; s++) {
+      (open[s] as Float64Array)[t] = generator.open[s] as number;
+      (high[s] as Float64Array)[t] = generator.high[s] as number;
+      (low[s] as Float64Array)[t] = generator.low[s] as number;
+      (close[s] as Float64Array)[t] = generator.close[s] as number;
+      (volume[s] as Float64Array)[t] = generator.volume[s] as number;
     }
   }
   return new PriceData({
@@ -142,4 +203,168 @@ export function generateSyntheticData(options: SyntheticDataOptions): PriceData 
     volume,
     source: `synthetic(seed=${options.seed})`,
   });
+}
+
+export const SYNTHETIC_INTERVALS = ['1d', '1h', '5m', '1m'] as const;
+export type SyntheticInterval = (typeof SYNTHETIC_INTERVALS)[number];
+export const SYNTHETIC_CALENDARS = ['business', 'all'] as const;
+export type SyntheticCalendar = (typeof SYNTHETIC_CALENDARS)[number];
+
+const INTERVAL_SECONDS: Readonly<Record<SyntheticInterval, number>> = {
+  '1d': 86_400,
+  '1h': 3_600,
+  '5m': 300,
+  '1m': 60,
+};
+/** The last second of 2261, the last year a price file holds (64-bit nanoseconds end in 2262). */
+const MAX_SECONDS = Date.UTC(2262, 0, 1) / 1000 - 1;
+/** Where a request that would pass 2261 from 2000-01-03 starts when no start is given. */
+const FALLBACK_START_SEC = Date.UTC(1700, 0, 1) / 1000;
+
+/**
+ * Bar times on a calendar: `all` = every interval, day and night, every day; `business` =
+ * the same but only Monday to Friday (a start on a weekend moves to the Monday). Times in
+ * whole seconds since the epoch.
+ */
+export class SyntheticCalendarClock {
+  readonly #startSec: number;
+  readonly #interval: number;
+  readonly #barsPerDay: number;
+  readonly #business: boolean;
+  /** Weekday of the (business) start day, 0 = Monday. */
+  readonly #weekday: number;
+
+  constructor(startSec: number, interval: SyntheticInterval, calendar: SyntheticCalendar) {
+    this.#interval = INTERVAL_SECONDS[interval];
+    this.#barsPerDay = 86_400 / this.#interval;
+    this.#business = calendar === 'business';
+    let start = startSec;
+    // 1970-01-01 was a Thursday (weekday 3 with Monday = 0).
+    const weekdayOf = (sec: number): number => (((Math.floor(sec / 86_400) + 3) % 7) + 7) % 7;
+    if (this.#business) {
+      const dayStart = Math.floor(start / 86_400) * 86_400;
+      const weekday = weekdayOf(start);
+      if (weekday >= 5) start = dayStart + (7 - weekday) * 86_400;
+    }
+    this.#startSec = start;
+    this.#weekday = weekdayOf(start);
+  }
+
+  /** Seconds since the epoch of bar `k` (0-based). */
+  secondsAt(k: number): number {
+    if (!this.#business) return this.#startSec + k * this.#interval;
+    const day = Math.floor(k / this.#barsPerDay);
+    const slot = k - day * this.#barsPerDay;
+    const shifted = day + this.#weekday;
+    const calendarDays = Math.floor(shifted / 5) * 7 + (shifted % 5) - this.#weekday;
+    return this.#startSec + calendarDays * 86_400 + slot * this.#interval;
+  }
+
+  /** Bars in a year on this calendar (for drift and volatility per bar). */
+  get barsPerYear(): number {
+    return (this.#business ? 252 : 365) * this.#barsPerDay;
+  }
+}
+
+export interface SyntheticCsvOptions {
+  readonly symbols: number;
+  readonly bars: number;
+  readonly seed: number;
+  /** First bar, seconds since the epoch (default 2000-01-03, a Monday). */
+  readonly startSec?: number;
+  readonly interval?: SyntheticInterval;
+  /** Default `business` for daily bars, `all` for intraday. */
+  readonly calendar?: SyntheticCalendar;
+}
+
+export type SyntheticCsvPlan =
+  | {
+      readonly success: true;
+      readonly interval: SyntheticInterval;
+      readonly calendar: SyntheticCalendar;
+      /** The first bar (a start on a weekend moves to the Monday on the business calendar). */
+      readonly firstSec: number;
+      readonly lastSec: number;
+      readonly rows: number;
+    }
+  | { readonly success: false; readonly error: string };
+
+function isoOf(sec: number, daily: boolean): string {
+  const iso = new Date(sec * 1000).toISOString();
+  return daily ? iso.slice(0, 10) : `${iso.slice(0, 19)}Z`;
+}
+
+/**
+ * Resolves a request: interval, calendar and first bar. Without `startSec` the bars start
+ * on 2000-01-03, or on 1700-01-01 when from 2000 they would pass 2261 (the last year
+ * 64-bit nanosecond timestamps hold). A request that still does not fit fails with a
+ * message saying what to change.
+ */
+export function planSyntheticCsv(options: SyntheticCsvOptions): SyntheticCsvPlan {
+  const interval = options.interval ?? '1d';
+  const calendar = options.calendar ?? (interval === '1d' ? 'business' : 'all');
+  if (!Number.isSafeInteger(options.bars) || options.bars < 1)
+    return { success: false, error: `bars must be an integer >= 1, got ${options.bars}` };
+  if (!Number.isSafeInteger(options.symbols) || options.symbols < 1)
+    return { success: false, error: `symbols must be an integer >= 1, got ${options.symbols}` };
+  const lastOf = (startSec: number): { firstSec: number; lastSec: number } => {
+    const clock = new SyntheticCalendarClock(startSec, interval, calendar);
+    return { firstSec: clock.secondsAt(0), lastSec: clock.secondsAt(options.bars - 1) };
+  };
+  let span = lastOf(options.startSec ?? Number(DEFAULT_START_NS / 1_000_000_000n));
+  if (options.startSec === undefined && span.lastSec > MAX_SECONDS)
+    span = lastOf(FALLBACK_START_SEC);
+  if (span.lastSec > MAX_SECONDS) {
+    const year = new Date(Math.min(span.lastSec, 8.64e12) * 1000).getUTCFullYear();
+    return {
+      success: false,
+      error:
+        `${options.bars} bars of ${interval} on the ${calendar} calendar from ${isoOf(span.firstSec, interval === '1d')} ` +
+        `would end in the year ${span.lastSec > 8.64e12 ? 'beyond 275000' : String(year)}, past 2261 (the last year 64-bit nanosecond timestamps hold): ` +
+        'use fewer --bars, a shorter --interval or an earlier --start (from 1678)',
+    };
+  }
+  return {
+    success: true,
+    interval,
+    calendar,
+    firstSec: span.firstSec,
+    lastSec: span.lastSec,
+    rows: options.bars * options.symbols,
+  };
+}
+
+/**
+ * The synthetic data as price CSV text, in chunks of about `chunkChars` characters (the
+ * whole file is never one string): the header, then rows by time then symbol. Daily
+ * bars carry ISO dates, intraday bars ISO date-times. Throws on a request past 2262
+ * (see planSyntheticCsv).
+ */
+export function* syntheticPriceCsv(
+  options: SyntheticCsvOptions,
+  chunkChars = 1 << 20,
+): Generator<string, void, undefined> {
+  const plan = planSyntheticCsv(options);
+  if (!plan.success) throw new Error(plan.error);
+  const daily = plan.interval === '1d';
+  const clock = new SyntheticCalendarClock(plan.firstSec, plan.interval, plan.calendar);
+  const generator = new SyntheticBarGenerator({
+    symbols: options.symbols,
+    seed: options.seed,
+    barsPerYear: clock.barsPerYear,
+  });
+  const symbols = generator.symbols;
+  let chunk = `${PRICE_CSV_HEADER}\n`;
+  for (let t = 0; t < options.bars; t++) {
+    generator.next();
+    const stamp = isoOf(clock.secondsAt(t), daily);
+    for (let s = 0; s < symbols.length; s++) {
+      chunk += `${stamp},${symbols[s] as string},${String(generator.open[s])},${String(generator.high[s])},${String(generator.low[s])},${String(generator.close[s])},${String(generator.volume[s])}\n`;
+    }
+    if (chunk.length >= chunkChars) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) yield chunk;
 }
