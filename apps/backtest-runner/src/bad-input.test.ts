@@ -421,3 +421,164 @@ describe('generate-data', () => {
     expect(existsSync(path)).toBe(false);
   });
 });
+
+describe('user strategy faults end with exit 1 naming the strategy, the bar and the symbol', () => {
+  function strategyRun(name: string, onBar: string) {
+    const module = file(
+      `${name}.mjs`,
+      `function decide(ctx) {\n  if (ctx.step < 4779) return undefined; ${onBar}\n}\nexport default (registry) => {\n  registry.register('mine', ({ id, symbols }) => ({ id, symbols, onBar: (ctx) => decide(ctx) }));\n};\n`,
+    );
+    const config = file(
+      `${name}.yaml`,
+      'portfolio:\n  id: faulty\n  total_capital: 10000\n  rebalance_threshold: 0.1\n  allocations:\n    - {strategy_id: mine_v1, target_weight: 1, min_capital: 0, max_capital: 10000, strategy: {kind: mine}}\n',
+    );
+    const out = join(work, `fault-${name}`);
+    const run = cli(
+      '--portfolio-config',
+      config,
+      '--strategies',
+      module,
+      '--start',
+      '2019-01-02',
+      '--end',
+      '2019-01-31',
+      '--out',
+      out,
+      '--journal-dir',
+      out,
+      '--quiet',
+    );
+    return { ...run, module, out };
+  }
+
+  it('a throw in onBar: the user frames, not the engine', () => {
+    // Step s is the shipped file's row on line s + 2 (after the header): 2019-01-02 is on
+    // line 4781 (step 4779, the first bar run), 2019-01-04 on line 4783 (step 4781).
+    const run = strategyRun(
+      'throws',
+      "if (ctx.step === 4781) throw new RangeError('boom');\n  return { SPX: 1 };",
+    );
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines[0]).toBe(
+      'njord-backtest: strategy mine_v1 at 2019-01-04T00:00:00Z (step 4781, symbol SPX): onBar threw RangeError: boom',
+    );
+    expect(lines[1]).toMatch(new RegExp(`^    at decide \\(file://${run.module}:2:\\d+\\)$`));
+    expect(
+      lines
+        .slice(1)
+        .every((l) => !l.includes('portfolio-backtest') && !l.includes('backtest-runner')),
+    ).toBe(true);
+    expect(existsSync(run.out) ? readdirSync(run.out) : []).toEqual([]);
+  });
+
+  it('NaN exposure, an unknown symbol and an exposure of 1e6', () => {
+    const nan = strategyRun('nan', 'return { SPX: NaN };');
+    expect(nan.code).toBe(1);
+    expect(nan.stderr.trim()).toBe(
+      'njord-backtest: strategy mine_v1 at 2019-01-02T00:00:00Z (step 4779, symbol SPX): exposure NaN is not a finite number',
+    );
+    const unknown = strategyRun('unknown', 'return { AAPL: 1 };');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(
+      'symbol AAPL): a target for a symbol the strategy does not trade (its symbols: SPX)',
+    );
+    const huge = strategyRun('huge', 'return { SPX: 1e6 };');
+    expect(huge.code).toBe(1);
+    expect(huge.stderr).toContain('exposure 1000000 is beyond +-10');
+  });
+});
+
+describe('validate-config checks what a run checks', () => {
+  const allocation = (strategy: string) =>
+    `portfolio:\n  id: v\n  total_capital: 100\n  rebalance_threshold: 0.1\n  allocations:\n    - {strategy_id: a, target_weight: 1, min_capital: 0, max_capital: 100, strategy: ${strategy}}\n`;
+
+  function validate(...args: string[]) {
+    const out = spawnSync(process.execPath, [join(root, 'scripts/validate-config.mjs'), ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    return { code: out.status, stdout: out.stdout, stderr: out.stderr };
+  }
+
+  it('passes the shipped example, listing each resolved strategy', () => {
+    const run = validate('config/portfolio.yaml');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('momentum_v1: momentum lookback=63 rebalance_every=21 on SPX');
+  });
+
+  it('rejects an unknown kind and a string lookback, naming the file', () => {
+    const unknown = file('v-unknown.yaml', allocation('{kind: nope}'));
+    const run = validate(unknown);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `${unknown}: portfolio.allocations[0].strategy.kind: unknown strategy kind "nope"`,
+    );
+    const lookback = file(
+      'v-lookback.yaml',
+      allocation('{kind: trendline_break, params: {lookback: "20"}}'),
+    );
+    const second = validate(lookback);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(
+      `${lookback}: portfolio.allocations[0].strategy.params.lookback: must be an integer, got string "20"`,
+    );
+    // The runner itself names the file for a schema error too.
+    const schema = file(
+      'v-schema.yaml',
+      allocation('{kind: momentum}').replace('total_capital: 100', 'total_capital: -1'),
+    );
+    expect(cli('--portfolio-config', schema, '--quiet').stderr).toContain(
+      `${schema}: portfolio.total_capital: must be > 0`,
+    );
+  });
+
+  it('answers `help` as a subcommand, in the script and the runner', () => {
+    const script = validate('help');
+    expect(script.code).toBe(0);
+    expect(script.stdout).toContain('validate-config [options] [path]');
+    const runner = cli('help');
+    expect(runner.code).toBe(0);
+    expect(runner.stdout).toContain('generate-data');
+    expect(cli('help', 'generate-data').stdout).toContain('--calendar');
+  });
+});
+
+describe('the summary', () => {
+  it('shows the period run (not the whole file), equity, costs, turnover, rebalances by reason and what is annualised', () => {
+    const run = cli(
+      '--start',
+      '2019-01-01',
+      '--end',
+      '2019-03-31',
+      '--out',
+      join(work, 'summary-out'),
+      '--journal-dir',
+      join(work, 'summary-journal'),
+      '--no-report',
+    );
+    expect(run.code).toBe(0);
+    const result = JSON.parse(readFileSync(join(work, 'summary-out', RESULT), 'utf8')) as {
+      final_equity: number;
+      rebalances: { reason: string }[];
+    };
+    // Q1 2019 has 61 NYSE sessions (Jan 21, Feb 18 closed): Jan 21 + Feb 19 + Mar 21.
+    expect(run.stdout).toContain(
+      'period:       2019-01-02 to 2019-03-29: 61 bars run (of 5105 in the data)',
+    );
+    const equity = result.final_equity.toLocaleString('en-US', {
+      minimumFractionDigits: 2,
+      maximumFractionDigits: 2,
+    });
+    expect(run.stdout).toContain(`equity:       50,000.00 -> ${equity}`);
+    const reasons = new Map<string, number>();
+    for (const r of result.rebalances) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
+    expect(run.stdout).toContain(
+      `rebalances:   ${result.rebalances.length} (${[...reasons].map(([k, v]) => `${k} ${v}`).join(', ')})`,
+    );
+    expect(run.stdout).toMatch(/costs: +[\d,.]+ \(commission and slippage\)/);
+    expect(run.stdout).toMatch(/turnover: +\d+\.\d\d/);
+    expect(run.stdout).toContain('* annualised');
+  });
+});

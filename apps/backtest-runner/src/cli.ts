@@ -44,6 +44,7 @@ function integer(value: string): number {
 export function buildProgram(handlers: {
   run: (flags: RunFlags) => Promise<void>;
   generate: (flags: GenerateFlags) => Promise<void>;
+  validate: (path: string, flags: { data?: string; strategies?: string }) => Promise<void>;
 }): Command {
   const program = new Command('njord-backtest')
     .description(
@@ -85,6 +86,8 @@ export function buildProgram(handlers: {
       'ES module that registers user strategies (default export (registry) => ..., or `strategies`)',
     )
     .showHelpAfterError()
+    // `njord-backtest help [command]` as well as --help (the root has its own action).
+    .helpCommand('help [command]', 'show help for a command')
     // Options after `generate-data` are its own (both have --out and --start).
     .enablePositionalOptions()
     .action(async (flags: RunFlags) => handlers.run(flags));
@@ -119,6 +122,21 @@ export function buildProgram(handlers: {
     )
     .option('--quiet', 'print nothing but errors', false)
     .action(async (flags: GenerateFlags) => handlers.generate(flags));
+
+  program
+    .command('validate-config')
+    .description(
+      'check a portfolio YAML as a run would (schema, then every strategy resolved against the data) without running',
+    )
+    .argument('[path]', 'portfolio YAML', 'config/portfolio.yaml')
+    .option(
+      '--data <path>',
+      'price CSV whose symbols strategies resolve against (default: the shipped S&P 500 file)',
+    )
+    .option('--strategies <module>', 'ES module that registers user strategies')
+    .action(async (path: string, flags: { data?: string; strategies?: string }) =>
+      handlers.validate(path, flags),
+    );
 
   return program;
 }

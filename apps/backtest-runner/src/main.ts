@@ -7,10 +7,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
 import { encodePortfolioBacktestResult, isContractError } from '@njord/portfolio-contracts';
-import { loadPortfolioConfig } from '@njord/portfolio-contracts/node';
 import {
   createStrategyRegistry,
   isPriceDataError,
+  isStrategyFaultError,
   planSyntheticCsv,
   syntheticPriceCsv,
   PortfolioBacktestEngine,
@@ -24,9 +24,14 @@ import { openJournalFile } from './adapters/journal-file.js';
 import { OutputDirError, OutputSet, prepareOutputDir } from './adapters/output-files.js';
 import { createProgress } from './adapters/progress.js';
 import { formatSummary } from './summary.js';
+import { inFile, loadConfigNamed, validateConfig, type ValidateFlags } from './validate.js';
 import { registerSweepCommands } from './sweep/commands.js';
 
 const SHIPPED_DATA = fileURLToPath(new URL('../../../data/spx-daily.csv', import.meta.url));
+
+function defaultDataPath(): string {
+  return existsSync('data/spx-daily.csv') ? 'data/spx-daily.csv' : SHIPPED_DATA;
+}
 
 class BadInput extends Error {
   readonly _tag = 'BadInput' as const;
@@ -73,9 +78,8 @@ async function run(flags: RunFlags): Promise<void> {
   const say = (line: string): void => {
     if (!flags.quiet) console.log(line);
   };
-  const config = await loadPortfolioConfig(flags.portfolioConfig);
-  const dataPath =
-    flags.data ?? (existsSync('data/spx-daily.csv') ? 'data/spx-daily.csv' : SHIPPED_DATA);
+  const config = await loadConfigNamed(flags.portfolioConfig);
+  const dataPath = flags.data ?? defaultDataPath();
   const start =
     flags.start === undefined ? undefined : parseDateFlag('--start', flags.start, false);
   const end = flags.end === undefined ? undefined : parseDateFlag('--end', flags.end, true);
@@ -127,6 +131,9 @@ async function run(flags: RunFlags): Promise<void> {
         versions: versions(),
       });
       result = engine.run(data);
+    } catch (error) {
+      // Strategies are resolved against the data's symbols inside the engine.
+      throw isContractError(error) ? inFile(flags.portfolioConfig, error) : error;
     } finally {
       journal.close();
       release = onInterrupt(outputs);
@@ -147,7 +154,7 @@ async function run(flags: RunFlags): Promise<void> {
     // Result, report and journal change together: an older report never sits beside a
     // newer result.
     outputs.commit(reportTemp === null ? [reportPath] : []);
-    say(formatSummary(result));
+    say(formatSummary(result, { dataBars: data.steps }));
     say(`\nresult:  ${resultPath}`);
     if (reportTemp !== null) say(`report:  ${reportPath}`);
     else say('report:  not written (--no-report; an older report was removed)');
@@ -223,6 +230,18 @@ async function generate(flags: GenerateFlags): Promise<void> {
   }
 }
 
+async function validate(
+  path: string,
+  flags: { readonly data?: string; readonly strategies?: string },
+): Promise<void> {
+  const options: ValidateFlags = {
+    data: flags.data ?? defaultDataPath(),
+    ...(flags.strategies === undefined ? {} : { strategies: flags.strategies }),
+  };
+  const lines = await validateConfig(path, options);
+  console.log(lines.join('\n'));
+}
+
 function gib(bytes: number): string {
   return bytes >= 1024 ** 3
     ? `${(bytes / 1024 ** 3).toFixed(1)} GiB`
@@ -257,7 +276,7 @@ function exitCodeOf(error: unknown): number {
 }
 
 async function main(): Promise<void> {
-  const program = buildProgram({ run, generate }).exitOverride();
+  const program = buildProgram({ run, generate, validate }).exitOverride();
   registerSweepCommands(program);
   try {
     await program.parseAsync(normalizeArgv(process.argv), { from: 'user' });
@@ -265,6 +284,13 @@ async function main(): Promise<void> {
     if (error instanceof CommanderError) {
       // --help and --version exit 0; usage errors (already printed) are bad input.
       process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (isStrategyFaultError(error)) {
+      // The user's strategy failed: its id, the bar, the symbol, and its own frames only.
+      const frames = error.userFrames.slice(0, 10).map((frame) => `    ${frame}`);
+      console.error([`njord-backtest: ${error.message}`, ...frames].join('\n'));
+      process.exitCode = 1;
       return;
     }
     const code = exitCodeOf(error);

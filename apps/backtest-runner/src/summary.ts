@@ -1,5 +1,10 @@
-// The short table the runner prints after a backtest.
-import type { Metrics, PortfolioBacktestResult } from '@njord/portfolio-contracts';
+// The short report the runner prints after a backtest: the period run, money, costs,
+// rebalances by reason, and the metrics table (saying which figures are annualised).
+import {
+  timestampToIso,
+  type Metrics,
+  type PortfolioBacktestResult,
+} from '@njord/portfolio-contracts';
 
 function percent(value: number | null): string {
   return value === null ? '—' : `${(value * 100).toFixed(2)}%`;
@@ -9,7 +14,11 @@ function ratio(value: number | null): string {
   return value === null ? '—' : value.toFixed(2);
 }
 
-const COLUMNS = ['', 'return', 'CAGR', 'vol', 'Sharpe', 'max DD', 'rebalances'] as const;
+function money(value: number): string {
+  return value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+}
+
+const COLUMNS = ['', 'return', 'CAGR*', 'vol*', 'Sharpe*', 'max DD', 'rebalances'] as const;
 
 function row(name: string, m: Metrics, rebalances: boolean): string[] {
   return [
@@ -23,21 +32,56 @@ function row(name: string, m: Metrics, rebalances: boolean): string[] {
   ];
 }
 
-export function formatSummary(result: PortfolioBacktestResult): string {
+export interface SummaryContext {
+  /** Bars in the whole data file (the run may cover fewer, with --start / --end). */
+  readonly dataBars: number;
+}
+
+/** When the curve points are dates only, print dates. */
+function when(ns: bigint): string {
+  const iso = timestampToIso(ns);
+  return iso.endsWith('T00:00:00.000Z') || iso.endsWith('T00:00:00Z') ? iso.slice(0, 10) : iso;
+}
+
+export function formatSummary(result: PortfolioBacktestResult, context?: SummaryContext): string {
+  const portfolio = result.metrics.portfolio;
+  const reasons = new Map<string, number>();
+  for (const rebalance of result.rebalances)
+    reasons.set(rebalance.reason, (reasons.get(rebalance.reason) ?? 0) + 1);
+  const byReason =
+    reasons.size === 0
+      ? 'none'
+      : [...reasons].map(([reason, count]) => `${reason} ${count}`).join(', ');
+  const lines = [
+    `period:       ${when(result.start)} to ${when(result.end)}: ${result.stats.bars} bars run` +
+      (context === undefined ? '' : ` (of ${context.dataBars} in the data)`),
+    `equity:       ${money(result.initialCapital)} -> ${money(result.finalEquity)} (${percent(portfolio.totalReturn)})`,
+    `costs:        ${portfolio.costs === null ? '—' : money(portfolio.costs)} (commission and slippage)`,
+    `turnover:     ${ratio(portfolio.turnover)} (traded notional / (2 x mean equity), over the period)`,
+    `rebalances:   ${result.rebalances.length} (${byReason})`,
+    '',
+  ];
+
   const rows: string[][] = [
     [...COLUMNS],
-    row('portfolio', result.metrics.portfolio, true),
+    row('portfolio', portfolio, true),
     row('baseline (never rebalanced)', result.metrics.baseline, false),
     row('benchmark (equal-weight hold)', result.metrics.benchmark, false),
   ];
   for (const [id, alone] of Object.entries(result.standalone))
     rows.push(row(`${id} alone`, alone.metrics, false));
   const widths = COLUMNS.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  const lines = rows.map((r) =>
+  const table = rows.map((r) =>
     r
       .map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
       .join('  '),
   );
-  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  table.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  lines.push(...table);
+  lines.push(
+    '',
+    '* annualised (CAGR over calendar time; vol and Sharpe scaled by the bars per year);',
+    '  return and max DD are over the period run.',
+  );
   return lines.join('\n');
 }

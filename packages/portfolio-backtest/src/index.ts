@@ -33,6 +33,15 @@ export type {
 } from './synthetic-data.js';
 export { SeededRandom } from './random.js';
 export { createBarContext, StrategyBarContext } from './strategy.js';
+export {
+  callStrategy,
+  DEFAULT_MAX_ABS_EXPOSURE,
+  isStrategyFaultError,
+  maxAbsExposureOf,
+  STRATEGY_FAULT_CODES,
+  StrategyFaultError,
+} from './strategy-fault.js';
+export type { StrategyFaultCode } from './strategy-fault.js';
 export type { BarContext, Strategy, StrategyTargets } from './strategy.js';
 export {
   BUILT_IN_STRATEGIES,

@@ -30,6 +30,7 @@ import {
   type StrategyBarContext,
   type StrategyTargets,
 } from '../strategy.js';
+import { callStrategy, maxAbsExposureOf } from '../strategy-fault.js';
 
 /** Where journal lines go: the runner numbers them and writes NDJSON (the live line format). */
 export interface BacktestJournal {
@@ -153,6 +154,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
   });
 
   const limits = config.limits;
+  const maxAbsExposure = maxAbsExposureOf(limits);
   /** What the rest of the portfolio holds, for the portfolio limits (only when some are set). */
   function sizingContext(id: string, symbol: string): SizingContext {
     let portfolioEquity = tracker.unallocatedCash;
@@ -366,8 +368,10 @@ export function simulate(input: SimulationInput): SimulationOutput {
     if (bar < 0) {
       // Warm-up: indicators see the bars, nothing trades or is recorded.
       for (let k = 0; k < n; k++) {
-        const wanted = (strategies[k] as Strategy).onBar(
+        const wanted = callStrategy(
+          strategies[k] as Strategy,
           (contexts[k] as StrategyBarContext).moveTo(step),
+          maxAbsExposure,
         );
         if (wanted !== undefined) warmup[k] = Object.assign(warmup[k] ?? {}, wanted);
       }
@@ -389,8 +393,10 @@ export function simulate(input: SimulationInput): SimulationOutput {
     markAll(data.close, step, timestampNs);
     if (!kernel.halted) {
       for (let k = 0; k < n; k++) {
-        let wanted = (strategies[k] as Strategy).onBar(
+        let wanted = callStrategy(
+          strategies[k] as Strategy,
           (contexts[k] as StrategyBarContext).moveTo(step),
+          maxAbsExposure,
         );
         const carried = warmup[k];
         if (bar === 0 && carried !== undefined)
