@@ -276,3 +276,68 @@ describe('rebalanceReason', () => {
     expect(half.rebalanceReason({}, { nowNs: 1_799_999_999_999n, lastRebalanceNs: 0n })).toBeNull();
   });
 });
+
+describe('absolute_drift_threshold', () => {
+  // The seed with a relative threshold too wide to fire (0.5) and 2 weight points absolute.
+  const raw = readFileSync(new URL('../../../config/portfolio.yaml', import.meta.url), 'utf8')
+    .replace('rebalance_threshold: 0.05', 'rebalance_threshold: 0.5')
+    .replace('rebalance_frequency_hours: 24', 'absolute_drift_threshold: 0.02');
+  const absolute = new AllocationCalculator(parsePortfolioConfig(raw));
+  // Equity 50k: targets A 20k, B 17.5k, C 12.5k (lambda = 50k, no bound binds).
+  const targets = { [A]: 20_000, [B]: 17_500, [C]: 12_500 };
+  const scale = { targets, equity: 50_000 };
+
+  it('fires when |capital - target| / equity > the limit, whatever the relative drift', () => {
+    // A 21,005: 1,005 / 50,000 = 0.0201 > 0.02 (relative 1,005 / 20,000 = 0.05025 < 0.5).
+    const over = absolute.calculateDrift({ [A]: 21_005, [B]: 16_495, [C]: 12_500 }, targets);
+    expect(absolute.rebalanceReason(over)).toBeNull(); // no scale: relative rule only
+    expect(absolute.rebalanceReason(over, undefined, scale)).toBe('threshold');
+    expect(absolute.needsRebalance(over, undefined, scale)).toBe(true);
+    // A 20,995, B 17,505: 995 / 50,000 = 0.0199 and 5 / 50,000 = 0.0001, both below.
+    const under = absolute.calculateDrift({ [A]: 20_995, [B]: 17_505, [C]: 12_500 }, targets);
+    expect(absolute.rebalanceReason(under, undefined, scale)).toBeNull();
+  });
+
+  it('reads arrays in config order the same way', () => {
+    const targetArray = Float64Array.of(20_000, 17_500, 12_500);
+    // B 16,480: 1,020 / 50,000 = 0.0204 > 0.02; relative -1,020 / 17,500 = -0.0583.
+    const drift = Float64Array.of(0, -1_020 / 17_500, 0);
+    expect(
+      absolute.rebalanceReason(drift, undefined, { targets: targetArray, equity: 50_000 }),
+    ).toBe('threshold');
+    // C 12,260: 240 / 50,000 = 0.0048, below.
+    const calm = Float64Array.of(0, 0, -240 / 12_500);
+    expect(
+      absolute.rebalanceReason(calm, undefined, { targets: targetArray, equity: 50_000 }),
+    ).toBeNull();
+  });
+
+  it('a target of 0: the drift is capital / equity already', () => {
+    const zero = new AllocationCalculator(
+      configWithBounds(
+        [
+          [0, 1000],
+          [0, 1000],
+        ],
+        { rebalance_threshold: 100, absolute_drift_threshold: 0.1 },
+      ),
+    );
+    // s1 has weight 0, target 0: 150 of 1,000 is 0.15 > 0.1; 50 of 1,000 is 0.05.
+    const s1Over = zero.calculateDrift({ s0: 850, s1: 150 }, { s0: 1000, s1: 0 }, 1000);
+    expect(s1Over.s1).toBe(0.15);
+    expect(
+      zero.rebalanceReason(s1Over, undefined, { targets: { s0: 1000, s1: 0 }, equity: 1000 }),
+    ).toBe('threshold');
+    const s1Under = zero.calculateDrift({ s0: 950, s1: 50 }, { s0: 1000, s1: 0 }, 1000);
+    expect(
+      zero.rebalanceReason(s1Under, undefined, { targets: { s0: 1000, s1: 0 }, equity: 1000 }),
+    ).toBeNull();
+  });
+
+  it('without the key, the scale changes nothing', () => {
+    // 900 / 20,000 = 0.045 < 0.05 relative; 900 / 50,000 = 0.018 would not matter anyway,
+    // so use a tiny equity where the absolute drift would be huge: 900 / 1,000 = 0.9.
+    const drift = calc.calculateDrift({ [A]: 20_900 }, { [A]: 20_000 });
+    expect(calc.rebalanceReason(drift, undefined, { targets, equity: 1_000 })).toBeNull();
+  });
+});

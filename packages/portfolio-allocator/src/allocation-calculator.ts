@@ -16,6 +16,12 @@ export interface TargetAllocation {
 
 export type RebalanceTiming = { readonly nowNs: bigint; readonly lastRebalanceNs: bigint };
 
+/** What turns relative drift into weight points: the targets it was measured against and equity. */
+export type DriftScale = {
+  readonly targets: Readonly<Record<string, number>> | Float64Array;
+  readonly equity: number;
+};
+
 export type AllocationOptions = { readonly weights?: Readonly<Record<string, number>> };
 
 const NANOSECONDS_PER_HOUR = 3_600_000_000_000;
@@ -215,12 +221,20 @@ export class AllocationCalculator {
 
   /**
    * Why a rebalance fires now, or null: `threshold` when any |drift| > rebalance_threshold
-   * (strict), else `frequency` when rebalance_frequency_hours have passed since
-   * `timing.lastRebalanceNs` (now - last >= period), else null.
+   * (strict), or, with `absolute_drift_threshold` and `scale` given, when any
+   * `|capital - target| / equity` exceeds it (strict); else `frequency` when
+   * rebalance_frequency_hours have passed since `timing.lastRebalanceNs`
+   * (now - last >= period), else null.
+   *
+   * The absolute drift comes from the relative one: `|drift| x target / equity` where the
+   * target is not 0, `|drift|` itself where it is (that drift is already capital / equity).
+   * `scale` holds the targets the drift was measured against (same keys, or config order for
+   * arrays) and the portfolio equity.
    */
   rebalanceReason(
     drift: Readonly<Record<string, number>> | Float64Array,
     timing?: RebalanceTiming,
+    scale?: DriftScale,
   ): 'threshold' | 'frequency' | null {
     const threshold = this.config.rebalanceThreshold;
     if (drift instanceof Float64Array) {
@@ -232,6 +246,10 @@ export class AllocationCalculator {
         if (Math.abs(drift[id] as number) > threshold) return 'threshold';
       }
     }
+    const absolute = this.config.absoluteDriftThreshold;
+    if (absolute !== undefined && scale !== undefined && scale.equity > 0) {
+      if (this.exceedsAbsolute(drift, scale, absolute)) return 'threshold';
+    }
     if (
       timing !== undefined &&
       this.frequencyNs !== null &&
@@ -242,11 +260,36 @@ export class AllocationCalculator {
     return null;
   }
 
+  /** Whether any sleeve's |capital - target| / equity exceeds `limit` (strict). */
+  private exceedsAbsolute(
+    drift: Readonly<Record<string, number>> | Float64Array,
+    scale: DriftScale,
+    limit: number,
+  ): boolean {
+    const { targets, equity } = scale;
+    // Arrays are in config order; a record is keyed by strategy id.
+    const targetOf = (i: number, id: string): number =>
+      (targets instanceof Float64Array ? (i >= 0 ? targets[i] : undefined) : targets[id]) ?? 0;
+    if (drift instanceof Float64Array) {
+      for (let i = 0; i < drift.length; i++) {
+        const target = targetOf(i, this.strategyIds[i] ?? '');
+        if (absoluteDrift(drift[i] as number, target, equity) > limit) return true;
+      }
+      return false;
+    }
+    for (const id in drift) {
+      const target = targetOf(this.index.get(id) ?? -1, id);
+      if (absoluteDrift(drift[id] as number, target, equity) > limit) return true;
+    }
+    return false;
+  }
+
   needsRebalance(
     drift: Readonly<Record<string, number>> | Float64Array,
     timing?: RebalanceTiming,
+    scale?: DriftScale,
   ): boolean {
-    return this.rebalanceReason(drift, timing) !== null;
+    return this.rebalanceReason(drift, timing, scale) !== null;
   }
 }
 
@@ -254,4 +297,9 @@ function driftOf(capital: number, target: number, equity: number): number {
   return finiteDrift(
     target !== 0 ? (capital - target) / target : equity > 0 ? capital / equity : 0,
   );
+}
+
+/** Weight points of one sleeve's drift: |capital - target| / equity. */
+function absoluteDrift(drift: number, target: number, equity: number): number {
+  return target !== 0 ? (Math.abs(drift) * Math.abs(target)) / equity : Math.abs(drift);
 }

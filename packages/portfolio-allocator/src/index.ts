@@ -2,6 +2,7 @@
 export { AllocationCalculator } from './allocation-calculator.js';
 export type {
   AllocationOptions,
+  DriftScale,
   RebalanceTiming,
   TargetAllocation,
 } from './allocation-calculator.js';

@@ -103,6 +103,7 @@ export const rebalancePlanArb: fc.Arbitrary<RebalancePlan> = fc.record(
     ),
     expectedDriftReduction: amountsArb,
     estimatedCosts: nonNegativeMoney,
+    fallback: fc.boolean(),
     internalFills: fc.array(fillEventArb, { maxLength: 2 }),
     nettingSavings: nonNegativeMoney,
   },
@@ -154,6 +155,9 @@ const weightsArb = fc
     return ws.map((w) => w / total);
   });
 
+/** A drawdown limit, strictly inside (0, 1). */
+const drawdownArb = fc.double({ min: 1e-6, max: 0.999999, noNaN: true });
+
 export const portfolioConfigArb: fc.Arbitrary<PortfolioConfig> = weightsArb.chain((weights) =>
   fc.record(
     {
@@ -168,13 +172,21 @@ export const portfolioConfigArb: fc.Arbitrary<PortfolioConfig> = weightsArb.chai
           fc.tuple(
             ...ids.map((strategyId, i) =>
               fc
-                .tuple(nonNegativeMoney, nonNegativeMoney, positiveMoney)
-                .map(([a, b, riskMultiplier]) => ({
+                .tuple(
+                  nonNegativeMoney,
+                  nonNegativeMoney,
+                  positiveMoney,
+                  fc.option(drawdownArb, { nil: undefined }),
+                  positiveMoney,
+                )
+                .map(([a, b, riskMultiplier, maxDrawdown, resumeAfterHours]) => ({
                   strategyId,
                   targetWeight: weights[i] ?? 0,
                   minCapital: Math.min(a, b),
                   maxCapital: Math.max(a, b),
                   riskMultiplier,
+                  // resume_after_hours only beside a breaker.
+                  ...(maxDrawdown === undefined ? {} : { maxDrawdown, resumeAfterHours }),
                 })),
             ),
           ),
@@ -193,6 +205,9 @@ export const portfolioConfigArb: fc.Arbitrary<PortfolioConfig> = weightsArb.chai
       ),
       fillModel: fc.constantFrom('close' as const, 'next_open' as const),
       riskFreeRate: fc.double({ min: -0.5, max: 1, noNaN: true }).map(noNegativeZero),
+      absoluteDriftThreshold: positiveMoney,
+      rebalanceTo: fc.constantFrom('target' as const, 'band_edge' as const),
+      maxDrawdown: drawdownArb,
     },
     {
       requiredKeys: [
@@ -206,6 +221,7 @@ export const portfolioConfigArb: fc.Arbitrary<PortfolioConfig> = weightsArb.chai
         'instruments',
         'fillModel',
         'riskFreeRate',
+        'rebalanceTo',
       ],
     },
   ),

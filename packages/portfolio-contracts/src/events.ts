@@ -87,6 +87,9 @@ const rebalancePlanShape = {
   skipped: array(skippedTradeCodec),
   expected_drift_reduction: amounts,
   estimated_costs: nonNegative,
+  /** Band-edge rebalancing only: true when the sleeves inside their bands could not absorb the
+   * net amount and the plan went all the way to target instead. */
+  fallback: optional(bool),
   /** Netting only: opposite intents crossed between sleeves, booked as internal fills. */
   internal_fills: optional(array(fillEventCodec)),
   /** Netting only: commission and slippage the crossing avoided. */

@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { renderJsonSchema } from '../scripts/write-json-schema.js';
 import { ContractError, isContractError } from './errors.js';
 import { loadPortfolioConfig } from './node/index.js';
-import { parsePortfolioConfig, safeParsePortfolioConfig } from './portfolio-config.js';
+import {
+  encodePortfolioConfig,
+  parsePortfolioConfig,
+  safeParsePortfolioConfig,
+} from './portfolio-config.js';
 
 const examplePath = fileURLToPath(new URL('../../../config/portfolio.yaml', import.meta.url));
 const schemaPath = fileURLToPath(new URL('../../../config/portfolio.schema.json', import.meta.url));
@@ -124,10 +128,22 @@ describe('validation rules', () => {
       'portfolio.allocations[1].max_capital',
       'must be a number, got string "100"',
     ],
+    [{ max_drawdown: 0 }, 'portfolio.allocations[1].max_drawdown', 'must be > 0, got 0'],
+    [{ max_drawdown: 1.2 }, 'portfolio.allocations[1].max_drawdown', 'must be < 1, got 1.2'],
+    [
+      { max_drawdown: 0.2, resume_after_hours: 0 },
+      'portfolio.allocations[1].resume_after_hours',
+      'must be > 0, got 0',
+    ],
+    [
+      { resume_after_hours: 24 },
+      'portfolio.allocations[1].resume_after_hours',
+      'needs max_drawdown on the same allocation (only a tripped breaker resumes)',
+    ],
     [
       { leverage: 2 },
       'portfolio.allocations[1].leverage',
-      'unknown key (allowed: strategy_id, target_weight, min_capital, max_capital, risk_multiplier, strategy)',
+      'unknown key (allowed: strategy_id, target_weight, min_capital, max_capital, risk_multiplier, strategy, max_drawdown, resume_after_hours)',
     ],
   ])('allocation %j -> %s: %s', (patch, path, message) => {
     const raw = allocation(1, patch);
@@ -179,6 +195,18 @@ describe('validation rules', () => {
       'portfolio.risk_adjustment.method',
       'must be one of "sharpe_drawdown" | "inverse_volatility" | "equal_risk_contribution", got "kelly"',
     ],
+    [
+      { absolute_drift_threshold: 0 },
+      'portfolio.absolute_drift_threshold',
+      'must be > 0, got 0',
+    ],
+    [
+      { rebalance_to: 'edge' },
+      'portfolio.rebalance_to',
+      'must be one of "target" | "band_edge", got "edge"',
+    ],
+    [{ max_drawdown: 0 }, 'portfolio.max_drawdown', 'must be > 0, got 0'],
+    [{ max_drawdown: 1 }, 'portfolio.max_drawdown', 'must be < 1, got 1'],
     [{ allocations: [] }, 'portfolio.allocations', 'must have at least 1 item(s)'],
     [{ id: undefined }, 'portfolio.id', 'is required'],
   ])('portfolio %j -> %s: %s', (patch, path, message) => {
@@ -186,6 +214,31 @@ describe('validation rules', () => {
     Object.assign(raw.portfolio, patch);
     if ('id' in patch && patch.id === undefined) delete raw.portfolio.id;
     expect(issuesOf(raw)).toEqual([{ path, message }]);
+  });
+
+  it('reads the rebalancing policy keys, with rebalance_to defaulting to target', () => {
+    expect(parsePortfolioConfig(valid()).rebalanceTo).toBe('target');
+    const raw = allocation(0, { max_drawdown: 0.2, resume_after_hours: 72 });
+    Object.assign(raw.portfolio, {
+      absolute_drift_threshold: 0.03,
+      rebalance_to: 'band_edge',
+      max_drawdown: 0.35,
+    });
+    const config = parsePortfolioConfig(raw);
+    expect(config.absoluteDriftThreshold).toBe(0.03);
+    expect(config.rebalanceTo).toBe('band_edge');
+    expect(config.maxDrawdown).toBe(0.35);
+    expect(config.allocations[0]?.maxDrawdown).toBe(0.2);
+    expect(config.allocations[0]?.resumeAfterHours).toBe(72);
+    // The wire form carries them back under their snake_case names.
+    const wire = encodePortfolioConfig(config).portfolio;
+    expect(wire.absolute_drift_threshold).toBe(0.03);
+    expect(wire.rebalance_to).toBe('band_edge');
+    expect(wire.max_drawdown).toBe(0.35);
+    expect((wire.allocations as Record<string, unknown>[])[0]).toMatchObject({
+      max_drawdown: 0.2,
+      resume_after_hours: 72,
+    });
   });
 
   it('accepts a drift threshold above 1 (relative drift)', () => {
@@ -205,7 +258,7 @@ describe('validation rules', () => {
     expect(isContractError(result.error)).toBe(true);
     expect(result.error.message.split('\n').sort()).toEqual(
       [
-        'portfolio.extra: unknown key (allowed: id, description, total_capital, rebalance_threshold, rebalance_frequency_hours, allocations, costs, min_trade_value, netting, limits, instruments, fill_model, risk_free_rate, periods_per_year, risk_adjustment)',
+        'portfolio.extra: unknown key (allowed: id, description, total_capital, rebalance_threshold, rebalance_frequency_hours, allocations, costs, min_trade_value, netting, limits, instruments, fill_model, risk_free_rate, periods_per_year, risk_adjustment, absolute_drift_threshold, rebalance_to, max_drawdown)',
         'portfolio.total_capital: must be > 0, got -3',
         'portfolio.allocations[0].max_capital: must be >= 0, got -5',
         'portfolio.allocations[0].risk_multiplier: must be > 0, got -1',

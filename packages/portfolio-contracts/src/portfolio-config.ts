@@ -20,6 +20,13 @@ export const RISK_ADJUSTMENT_METHODS = [
 ] as const;
 export type RiskAdjustmentMethod = (typeof RISK_ADJUSTMENT_METHODS)[number];
 
+/** How far a rebalance moves a sleeve: all the way to its target, or to the edge of its band. */
+export const REBALANCE_TO = ['target', 'band_edge'] as const;
+export type RebalanceTo = (typeof REBALANCE_TO)[number];
+
+/** A drawdown limit: a fraction strictly between 0 and 1. */
+const drawdownLimit = plain(z.number().gt(0).lt(1));
+
 const strategySpec = object({
   kind: id,
   symbols: optional(array(id)),
@@ -33,6 +40,10 @@ const allocation = object({
   max_capital: nonNegative,
   risk_multiplier: withDefault(positive, 1),
   strategy: optional(strategySpec),
+  /** Breaker: past this drawdown of the sleeve's flow-adjusted index the sleeve is paused. */
+  max_drawdown: optional(drawdownLimit),
+  /** A paused sleeve resumes by itself this many hours after its breaker tripped. */
+  resume_after_hours: optional(positive),
 });
 
 const costs = object({
@@ -74,6 +85,11 @@ const portfolio = object({
   risk_free_rate: withDefault(plain(z.number().gt(-1)), 0),
   periods_per_year: optional(positive),
   risk_adjustment: optional(riskAdjustment),
+  /** The trigger also fires when any |capital - target| / equity exceeds this (weight points). */
+  absolute_drift_threshold: optional(positive),
+  rebalance_to: withDefault(plain(z.enum(REBALANCE_TO)), 'target'),
+  /** Halt: past this drawdown of portfolio equity no new plan is made until resumed. */
+  max_drawdown: optional(drawdownLimit),
 });
 
 const portfolioFile = object({ portfolio });
@@ -120,6 +136,12 @@ function crossFieldIssues(raw: unknown): ContractIssue[] {
       issues.push({
         path: `portfolio.allocations[${index}].max_capital`,
         message: `must be >= min_capital (${String(a.min_capital)}), got ${String(a.max_capital)}`,
+      });
+    }
+    if (a.resume_after_hours !== undefined && a.max_drawdown === undefined) {
+      issues.push({
+        path: `portfolio.allocations[${index}].resume_after_hours`,
+        message: 'needs max_drawdown on the same allocation (only a tripped breaker resumes)',
       });
     }
     if (typeof a.strategy_id === 'string') {

@@ -344,10 +344,11 @@ export class PortfolioKernel {
     this.active.calculateTargetsInto(this.targets, equity);
     if (this.riskState === null) this.baseTargets.set(this.targets);
     calculateDriftInto(this.drift, this.capital, this.targets, equity);
-    this.reason = this.active.rebalanceReason(this.drift, {
-      nowNs,
-      lastRebalanceNs: tracker.lastRebalanceNs,
-    });
+    this.reason = this.active.rebalanceReason(
+      this.drift,
+      { nowNs, lastRebalanceNs: tracker.lastRebalanceNs },
+      { targets: this.targets, equity },
+    );
   }
 
   /** Retired sleeves (after a config change) count toward equity with target 0: the record path. */

@@ -3,3 +3,5 @@ export { isRebalanceError, REBALANCE_ERROR_CODES, RebalanceError } from './error
 export type { RebalanceErrorCode } from './errors.js';
 export { Rebalancer, TARGET_TOLERANCE } from './rebalancer.js';
 export type { RebalanceOptions, RebalancePlanOptions, RebalanceSizer } from './rebalancer.js';
+export { bandEdgeCapital, bandOf } from './band-edge.js';
+export type { Band, BandEdgeResult, BandRules } from './band-edge.js';

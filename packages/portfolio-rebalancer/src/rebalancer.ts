@@ -18,6 +18,7 @@ import {
   type AdmissionRules,
   type PositionSizer,
 } from '@njord/portfolio-sizer';
+import { bandEdgeCapital, bandOf, type Band } from './band-edge.js';
 import { RebalanceError } from './errors.js';
 
 /** Overrides of the config's `min_trade_value`, `costs` and `netting`. */
@@ -80,8 +81,10 @@ export class Rebalancer {
   }
 
   /**
-   * Plans a rebalance of `state` at `prices`: transfers `target_i - capital_i`, each sleeve's
-   * positions scaled by `k_i = target_i / capital_i` (closed out when capital <= 0), sells
+   * Plans a rebalance of `state` at `prices`: transfers `goal_i - capital_i` where the goal is
+   * the target (`rebalance_to: target`) or, with `band_edge`, the band edge or the absorbed
+   * amount of `bandEdgeCapital` (`fallback: true` in the plan when it went to target), each sleeve's
+   * positions scaled by `k_i = goal_i / capital_i` (closed out when capital <= 0), sells
    * before buys, buys scaled down when the portfolio's cash would fall below
    * min(0, cash before). Fails with `portfolio_halted` (equity <= 0) or `unvalued_symbol`.
    */
@@ -138,16 +141,34 @@ export class Rebalancer {
       );
     }
     const targets = allocation.targets;
-    const transfers: Record<string, number> = {};
-    for (const id in targets) transfers[id] = targets[id]! - (capitalById[id] ?? 0);
     const driftBefore = allocator.calculateDrift(capitalById, targets, allocation.equity);
     const reason =
       options.reason ??
-      allocator.rebalanceReason(driftBefore, { nowNs, lastRebalanceNs: state.lastRebalanceNs }) ??
+      allocator.rebalanceReason(
+        driftBefore,
+        { nowNs, lastRebalanceNs: state.lastRebalanceNs },
+        { targets, equity: allocation.equity },
+      ) ??
       'threshold';
 
-    // Pro-rata trades inside each sleeve.
+    // Where each sleeve goes: its target, or with band_edge the edge of its band.
     const dust = TARGET_TOLERANCE * allocation.equity;
+    let goal: Readonly<Record<string, number>> = targets;
+    let fallback: boolean | undefined;
+    if (config.rebalanceTo === 'band_edge') {
+      const edge = bandEdgeCapital(
+        new Map(Object.entries(capitalById)),
+        targets,
+        bandsOf(allocator, targets, allocation.equity),
+        dust,
+      );
+      fallback = edge.fallback;
+      if (!edge.fallback) goal = Object.fromEntries(edge.capital);
+    }
+    const transfers: Record<string, number> = {};
+    for (const id in goal) transfers[id] = goal[id]! - (capitalById[id] ?? 0);
+
+    // Pro-rata trades inside each sleeve.
     const skipped: SkippedTrade[] = [];
     const skip = (strategyId: string, symbol: string, quantity: number, why: SkipReason) => {
       skipped.push({ strategyId, symbol, quantity, reason: why });
@@ -158,7 +179,7 @@ export class Rebalancer {
       const sleeve = sleeves[i]!;
       const id = sleeve.strategyId;
       const sleeveCapital = capital[i]!;
-      const target = targets[id] ?? 0;
+      const target = goal[id] ?? 0;
       let change: number; // k - 1
       if (sleeveCapital > 0) {
         if (Math.abs(target - sleeveCapital) <= dust) continue;
@@ -263,7 +284,7 @@ export class Rebalancer {
     const expectedDriftReduction: Record<string, number> = {};
     for (const id in targets) {
       const target = targets[id]!;
-      const capitalAfter = target - (costsById[id] ?? 0);
+      const capitalAfter = (goal[id] ?? target) - (costsById[id] ?? 0);
       const driftAfter =
         target !== 0
           ? (capitalAfter - target) / target
@@ -283,6 +304,7 @@ export class Rebalancer {
       skipped,
       expectedDriftReduction,
       estimatedCosts,
+      ...(fallback !== undefined ? { fallback } : {}),
       ...(internalFills !== undefined ? { internalFills, nettingSavings } : {}),
     };
     return { success: true, data: plan };
@@ -367,6 +389,27 @@ export class Rebalancer {
     }
     return kept;
   }
+}
+
+/** Each id's band at these targets (the allocation's bounds narrow it; unknown ids: [0, 0]). */
+function bandsOf(
+  allocator: AllocationCalculator,
+  targets: Readonly<Record<string, number>>,
+  equity: number,
+): Map<string, Band> {
+  const config = allocator.config;
+  const rules = {
+    threshold: config.rebalanceThreshold,
+    absoluteThreshold: config.absoluteDriftThreshold,
+    equity,
+  };
+  const bands = new Map<string, Band>();
+  for (const id in targets) {
+    const index = allocator.indexOf(id);
+    const bounds = index === undefined ? undefined : config.allocations[index];
+    bands.set(id, bandOf(targets[id]!, rules, bounds));
+  }
+  return bands;
 }
 
 /** Commission + slippage of a notional; with `withNotional`, plus the notional itself. */

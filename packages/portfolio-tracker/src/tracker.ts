@@ -394,10 +394,11 @@ export class PortfolioTracker {
     equity += this.unallocated;
     const allocation = this.calculator.calculateTargets(capitals, this.unallocated);
     const drift = this.calculator.calculateDrift(capitals, allocation.targets, equity);
-    const reason = this.calculator.rebalanceReason(drift, {
-      nowNs,
-      lastRebalanceNs: this.lastRebalance,
-    });
+    const reason = this.calculator.rebalanceReason(
+      drift,
+      { nowNs, lastRebalanceNs: this.lastRebalance },
+      { targets: allocation.targets, equity },
+    );
     return {
       portfolioId: this.portfolioId,
       timestampNs: nowNs,
