@@ -195,11 +195,7 @@ describe('validation rules', () => {
       'portfolio.risk_adjustment.method',
       'must be one of "sharpe_drawdown" | "inverse_volatility" | "equal_risk_contribution", got "kelly"',
     ],
-    [
-      { absolute_drift_threshold: 0 },
-      'portfolio.absolute_drift_threshold',
-      'must be > 0, got 0',
-    ],
+    [{ absolute_drift_threshold: 0 }, 'portfolio.absolute_drift_threshold', 'must be > 0, got 0'],
     [
       { rebalance_to: 'edge' },
       'portfolio.rebalance_to',
