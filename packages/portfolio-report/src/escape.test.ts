@@ -20,7 +20,7 @@ describe('escapeHtml', () => {
       }),
       { numRuns: 300, seed: 7 },
     );
-  });
+  }, 60_000);
 });
 
 describe('serializeJsonForScript', () => {

@@ -15,7 +15,7 @@ describe('makeBacktestResult', () => {
     expect(decoded).toEqual(result);
     // A rebalance on every bar but the first (the funding bar).
     expect(result.rebalances).toHaveLength(4999);
-  });
+  }, 60_000);
 
   it('is valid for other shapes too: intraday, many strategies, threshold only, empty', () => {
     for (const options of [
