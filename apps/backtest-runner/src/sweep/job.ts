@@ -17,6 +17,8 @@ export interface SweepJob {
   readonly dataSha256: string;
   /** The coordinator's path of the data; a worker uses it only when its bytes match the sha256. */
   readonly dataPath: string;
+  /** The coordinator's engine version (in the hash): a worker with another one refuses the job. */
+  readonly engineVersion: string;
 }
 
 /** Where a worker gets the data's bytes when its own path does not hold them. */

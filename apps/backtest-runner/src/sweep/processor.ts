@@ -4,6 +4,9 @@ import type { SandboxedJob } from 'bullmq';
 import { Redis } from 'ioredis';
 import { runSweepJob, type SweepJob } from './job.js';
 import { createRedisStore, dataKey } from './store.js';
+import { engineVersion, packageVersions } from './versions.js';
+
+const ENGINE_VERSION = engineVersion(packageVersions());
 
 let redis: Redis | undefined;
 
@@ -22,6 +25,12 @@ function connect(): { redis: Redis; prefix: string } {
 export default async function processSweepJob(
   job: SandboxedJob<SweepJob>,
 ): Promise<{ bytes: number; reused: boolean }> {
+  if (job.data.engineVersion !== ENGINE_VERSION) {
+    // Its result would be stored under a hash that names other versions.
+    throw new Error(
+      `this worker runs ${ENGINE_VERSION}, the sweep wants ${job.data.engineVersion}`,
+    );
+  }
   const { redis: connection, prefix } = connect();
   const store = createRedisStore(connection, prefix);
   // A retried job (its first worker killed after storing) has nothing left to do.

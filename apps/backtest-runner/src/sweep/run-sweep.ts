@@ -2,7 +2,6 @@
 // threads or BullMQ -> walk-forward -> the sweep JSON, Parquet table and HTML report.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +30,7 @@ import {
   type Executor,
 } from './executors.js';
 import type { SweepJob } from './job.js';
+import { engineVersion, packageVersions } from './versions.js';
 import { writeSweepOutputs, type SweepOutputPaths } from './outputs.js';
 import { createSweepProgress, type SweepProgress } from './progress.js';
 import {
@@ -59,35 +59,6 @@ export class SweepFailed extends Error {
 
 export class SweepInterrupted extends Error {
   readonly _tag = 'SweepInterrupted' as const;
-}
-
-const PACKAGES = [
-  '@njord/portfolio-contracts',
-  '@njord/portfolio-allocator',
-  '@njord/portfolio-sizer',
-  '@njord/portfolio-rebalancer',
-  '@njord/portfolio-tracker',
-  '@njord/portfolio-risk',
-  '@njord/portfolio-backtest',
-  '@njord/portfolio-sweep',
-] as const;
-
-export function packageVersions(): Record<string, string> {
-  const require = createRequire(import.meta.url);
-  const out: Record<string, string> = {};
-  for (const name of PACKAGES) {
-    try {
-      out[name] = (require(`${name}/package.json`) as { version: string }).version;
-    } catch {
-      // A package without ./package.json in its exports is left out.
-    }
-  }
-  return out;
-}
-
-/** What the stored results depend on besides the config and the data. */
-export function engineVersion(versions: Readonly<Record<string, string>>): string {
-  return PACKAGES.map((name) => `${name}@${versions[name] ?? '?'}`).join(' ');
 }
 
 async function readGrid(path: string) {
@@ -177,6 +148,7 @@ export async function runSweep(
     ...(to === undefined ? {} : { end: to.toString() }),
     dataSha256: sha256,
     dataPath,
+    engineVersion: engine,
   });
   const at = (bar: number) => timestamps[bar] as bigint;
   const fullJobs = combinations.map((c) => jobFor(c, start, end));
