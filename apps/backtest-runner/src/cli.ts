@@ -14,6 +14,21 @@ export interface RunFlags {
   readonly report: boolean;
   readonly quiet: boolean;
   readonly strategies?: string;
+  readonly format: readonly OutputFormat[];
+}
+
+export const OUTPUT_FORMATS = ['json', 'parquet'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+function formatList(value: string): OutputFormat[] {
+  const formats = value.split(',').map((f) => f.trim());
+  for (const format of formats) {
+    if (!(OUTPUT_FORMATS as readonly string[]).includes(format))
+      throw new InvalidArgumentError(
+        `unknown format ${JSON.stringify(format.slice(0, 40))} (allowed: json, parquet, or both as json,parquet)`,
+      );
+  }
+  return [...new Set(formats)] as OutputFormat[];
 }
 
 export interface GenerateFlags {
@@ -78,6 +93,12 @@ export function buildProgram(handlers: {
       'keep every Nth bar in the equity curve (rebalance bars are always kept)',
       positiveInteger,
       1,
+    )
+    .option(
+      '--format <list>',
+      'result files: json, parquet (curves, rebalances and trades tables) or json,parquet',
+      formatList,
+      ['json'],
     )
     .option('--no-report', 'do not write the HTML report')
     .option('--quiet', 'print nothing but errors', false)

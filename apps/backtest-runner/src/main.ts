@@ -23,6 +23,7 @@ import { writeJsonFile } from './adapters/json-writer.js';
 import { openJournalFile } from './adapters/journal-file.js';
 import { OutputDirError, OutputSet, prepareOutputDir } from './adapters/output-files.js';
 import { createProgress } from './adapters/progress.js';
+import { writeResultParquet } from './adapters/parquet-files.js';
 import { formatSummary } from './summary.js';
 import { inFile, loadConfigNamed, validateConfig, type ValidateFlags } from './validate.js';
 import { registerSweepCommands } from './sweep/commands.js';
@@ -108,7 +109,21 @@ async function run(flags: RunFlags): Promise<void> {
     const resultPath = join(outDir, `portfolio_${config.id}_result.json`);
     const reportPath = join(outDir, `portfolio_${config.id}_report.html`);
     const journalPath = join(journalDir, `backtest_${config.id}.ndjson`);
-    const resultTemp = outputs.add(resultPath);
+    const parquetPaths = {
+      curves: join(outDir, `portfolio_${config.id}_curves.parquet`),
+      rebalances: join(outDir, `portfolio_${config.id}_rebalances.parquet`),
+      trades: join(outDir, `portfolio_${config.id}_trades.parquet`),
+    };
+    const wantJson = flags.format.includes('json');
+    const wantParquet = flags.format.includes('parquet');
+    const resultTemp = wantJson ? outputs.add(resultPath) : null;
+    const parquetTemps = wantParquet
+      ? {
+          curves: outputs.add(parquetPaths.curves),
+          rebalances: outputs.add(parquetPaths.rebalances),
+          trades: outputs.add(parquetPaths.trades),
+        }
+      : null;
     const reportTemp = flags.report ? outputs.add(reportPath) : null;
     const journal = openJournalFile(outputs.add(journalPath), config.id);
     const progress = createProgress(!flags.quiet);
@@ -140,9 +155,16 @@ async function run(flags: RunFlags): Promise<void> {
     }
 
     try {
-      await writeJsonFile(resultTemp, encodePortfolioBacktestResult(result), (done, total) =>
-        progress.update('writing result', done, total, 'rows'),
-      );
+      if (resultTemp !== null) {
+        await writeJsonFile(resultTemp, encodePortfolioBacktestResult(result), (done, total) =>
+          progress.update('writing result', done, total, 'rows'),
+        );
+      }
+      if (parquetTemps !== null) {
+        progress.update('writing parquet', 0, 1, 'files');
+        await writeResultParquet(result, parquetTemps);
+        progress.update('writing parquet', 1, 1, 'files');
+      }
       if (reportTemp !== null) {
         progress.update('writing report', 0, 1, 'report');
         writeFileSync(reportTemp, renderPortfolioReport(result));
@@ -153,9 +175,14 @@ async function run(flags: RunFlags): Promise<void> {
     }
     // Result, report and journal change together: an older report never sits beside a
     // newer result.
-    outputs.commit(reportTemp === null ? [reportPath] : []);
+    outputs.commit([
+      ...(reportTemp === null ? [reportPath] : []),
+      ...(resultTemp === null ? [resultPath] : []),
+      ...(parquetTemps === null ? Object.values(parquetPaths) : []),
+    ]);
     say(formatSummary(result, { dataBars: data.steps }));
-    say(`\nresult:  ${resultPath}`);
+    if (resultTemp !== null) say(`\nresult:  ${resultPath}`);
+    if (parquetTemps !== null) say(`parquet: ${Object.values(parquetPaths).join(', ')}`);
     if (reportTemp !== null) say(`report:  ${reportPath}`);
     else say('report:  not written (--no-report; an older report was removed)');
     say(`journal: ${journalPath} (${journal.lines} lines)`);

@@ -1,0 +1,171 @@
+// The result's heavy tables as Parquet beside the JSON (curves, rebalances, trades), for
+// pandas, polars and DuckDB: written row group by row group, each with an ISO `time`
+// column beside `timestamp_ns`.
+import type { PortfolioBacktestResult } from '@njord/portfolio-contracts';
+import { fileWriter, ParquetWriter } from 'hyparquet-writer';
+
+/** Rows per row group: bounds the columns held in memory at once. */
+const ROW_GROUP = 65_536;
+
+type ColumnType = 'INT64' | 'DOUBLE' | 'STRING' | 'INT32';
+interface ColumnSpec<Row> {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly nullable?: boolean;
+  readonly value: (row: Row) => bigint | number | string | null;
+}
+
+/** An exact ISO-8601 UTC time with nanoseconds (`2019-01-02T00:00:00.000000000Z`). */
+export function isoTimeNs(ns: bigint): string {
+  const second = ns >= 0n ? ns / 1_000_000_000n : -((-ns + 999_999_999n) / 1_000_000_000n);
+  const nanos = ns - second * 1_000_000_000n;
+  const iso = new Date(Number(second) * 1000).toISOString().slice(0, 19);
+  return `${iso}.${nanos.toString().padStart(9, '0')}Z`;
+}
+
+function schemaOf<Row>(columns: readonly ColumnSpec<Row>[]) {
+  return [
+    { name: 'root', num_children: columns.length },
+    ...columns.map((c) => ({
+      name: c.name,
+      type: c.type === 'STRING' ? ('BYTE_ARRAY' as const) : c.type,
+      ...(c.type === 'STRING' ? { converted_type: 'UTF8' as const } : {}),
+      repetition_type: c.nullable === true ? ('OPTIONAL' as const) : ('REQUIRED' as const),
+    })),
+  ];
+}
+
+/** Writes `rows` (any iterable, consumed once) to a Parquet file; returns the row count. */
+async function writeTable<Row>(
+  path: string,
+  columns: readonly ColumnSpec<Row>[],
+  rows: Iterable<Row>,
+): Promise<number> {
+  const writer = new ParquetWriter({
+    writer: fileWriter(path),
+    schema: schemaOf(columns),
+    createdBy: 'njord-backtest',
+  });
+  let batch: Row[] = [];
+  let count = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const rowsNow = batch;
+    await writer.write({
+      columnData: columns.map((c) => ({
+        name: c.name,
+        data: rowsNow.map((row) => c.value(row)),
+      })),
+      rowGroupSize: ROW_GROUP,
+    });
+    batch = [];
+  };
+  for (const row of rows) {
+    batch.push(row);
+    count++;
+    if (batch.length === ROW_GROUP) await flush();
+  }
+  await flush();
+  await writer.finish();
+  return count;
+}
+
+export interface ParquetPaths {
+  readonly curves: string;
+  readonly rebalances: string;
+  readonly trades: string;
+}
+
+/** Writes the three tables; each path is a temporary name (see OutputSet). */
+export async function writeResultParquet(
+  result: PortfolioBacktestResult,
+  paths: ParquetPaths,
+): Promise<void> {
+  const ids = Object.keys(result.metrics.strategies);
+  const curve = result.equityCurve;
+  const hasBase = curve.length > 0 && curve[0]?.baseTargets !== undefined;
+  type Point = (typeof curve)[number];
+  const curveColumns: ColumnSpec<Point>[] = [
+    { name: 'timestamp_ns', type: 'INT64', value: (p) => p.timestampNs },
+    { name: 'time', type: 'STRING', value: (p) => isoTimeNs(p.timestampNs) },
+    { name: 'equity', type: 'DOUBLE', value: (p) => p.equity },
+    { name: 'cash', type: 'DOUBLE', value: (p) => p.cash },
+    { name: 'unallocated', type: 'DOUBLE', value: (p) => p.unallocated },
+  ];
+  for (const id of ids) {
+    curveColumns.push(
+      {
+        name: `capital.${id}`,
+        type: 'DOUBLE',
+        value: (p) => p.strategies[id] ?? null,
+        nullable: true,
+      },
+      { name: `target.${id}`, type: 'DOUBLE', value: (p) => p.targets[id] ?? null, nullable: true },
+      { name: `drift.${id}`, type: 'DOUBLE', value: (p) => p.drift[id] ?? null, nullable: true },
+    );
+    if (hasBase) {
+      curveColumns.push({
+        name: `base_target.${id}`,
+        type: 'DOUBLE',
+        value: (p) => p.baseTargets?.[id] ?? null,
+        nullable: true,
+      });
+    }
+  }
+  await writeTable(paths.curves, curveColumns, curve);
+
+  type Plan = (typeof result.rebalances)[number];
+  const planColumns: ColumnSpec<Plan>[] = [
+    { name: 'plan_id', type: 'STRING', value: (r) => r.planId },
+    { name: 'timestamp_ns', type: 'INT64', value: (r) => r.timestampNs },
+    { name: 'time', type: 'STRING', value: (r) => isoTimeNs(r.timestampNs) },
+    { name: 'reason', type: 'STRING', value: (r) => r.reason },
+    { name: 'trades', type: 'INT32', value: (r) => r.trades.length },
+    { name: 'skipped', type: 'INT32', value: (r) => r.skipped.length },
+    { name: 'estimated_costs', type: 'DOUBLE', value: (r) => r.estimatedCosts },
+  ];
+  for (const id of ids) {
+    planColumns.push({
+      name: `transfer.${id}`,
+      type: 'DOUBLE',
+      value: (r) => r.transfers[id] ?? 0,
+    });
+  }
+  await writeTable(paths.rebalances, planColumns, result.rebalances);
+
+  interface TradeRow {
+    readonly plan: Plan;
+    readonly trade: Plan['trades'][number];
+    readonly fill: Plan['fills'][number] | undefined;
+  }
+  function* trades(): Generator<TradeRow> {
+    for (const plan of result.rebalances) {
+      const fills = new Map(plan.fills.map((f) => [f.intentId, f]));
+      for (const trade of plan.trades) yield { plan, trade, fill: fills.get(trade.intentId) };
+    }
+  }
+  await writeTable<TradeRow>(
+    paths.trades,
+    [
+      { name: 'plan_id', type: 'STRING', value: (t) => t.plan.planId },
+      { name: 'intent_id', type: 'STRING', value: (t) => t.trade.intentId },
+      { name: 'timestamp_ns', type: 'INT64', value: (t) => t.trade.timestampNs },
+      { name: 'time', type: 'STRING', value: (t) => isoTimeNs(t.trade.timestampNs) },
+      { name: 'reason', type: 'STRING', value: (t) => t.plan.reason },
+      { name: 'strategy_id', type: 'STRING', value: (t) => t.trade.strategyId },
+      { name: 'symbol', type: 'STRING', value: (t) => t.trade.symbol },
+      { name: 'side', type: 'STRING', value: (t) => t.trade.side },
+      { name: 'quantity', type: 'DOUBLE', value: (t) => t.trade.quantity },
+      { name: 'reference_price', type: 'DOUBLE', value: (t) => t.trade.referencePrice },
+      {
+        name: 'fill_price',
+        type: 'DOUBLE',
+        value: (t) => t.fill?.fillPrice ?? null,
+        nullable: true,
+      },
+      { name: 'commission', type: 'DOUBLE', value: (t) => t.trade.commission },
+      { name: 'slippage', type: 'DOUBLE', value: (t) => t.trade.slippage },
+    ],
+    trades(),
+  );
+}
