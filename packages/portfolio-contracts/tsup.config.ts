@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/node/index.ts'],
+  entry: ['src/index.ts', 'src/core.ts', 'src/yaml.ts', 'src/node/index.ts'],
   format: ['esm'],
   dts: true,
   clean: true,

@@ -5,10 +5,10 @@ import {
   ContractError,
   type ContractIssue,
   type PortfolioConfig,
-  parseYamlText,
   type Result,
   toContractIssues,
 } from '@njord/portfolio-contracts';
+import { parseYamlText } from '@njord/portfolio-contracts/yaml';
 import { loadPortfolioConfig } from '@njord/portfolio-contracts/node';
 import { z } from 'zod';
 

@@ -1,7 +1,8 @@
 // Crash safety of the built manager (dist/main.js): SIGKILL at seeded random points while
 // fills stream in; after every restart the final sleeves equal an uninterrupted run.
 import { appendFileSync, existsSync } from 'node:fs';
-import { parsePortfolioConfig, type PortfolioConfig } from '@njord/portfolio-contracts';
+import { type PortfolioConfig } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { PortfolioTracker, type TrackerStateJson } from '@njord/portfolio-tracker';
 import { describe, expect, it } from 'vitest';
 import { redisKeys } from './adapters/streams.js';

@@ -1,6 +1,6 @@
 // One active manager per portfolio (child processes, real Redis): the second waits and takes
 // over when the first dies; a manager whose lock is taken exits 1.
-import { parsePortfolioConfig } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { PortfolioTracker, type TrackerStateJson } from '@njord/portfolio-tracker';
 import { describe, expect, it } from 'vitest';
 import { redisKeys } from './adapters/streams.js';

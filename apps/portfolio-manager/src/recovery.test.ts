@@ -1,10 +1,10 @@
 import {
   encodeRebalancePlan,
   type FillEvent,
-  parsePortfolioConfig,
   type PortfolioConfig,
   type RebalancePlan,
 } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { MarkGuard, PlanBook, PortfolioTracker } from '@njord/portfolio-tracker';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

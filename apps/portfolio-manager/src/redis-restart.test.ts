@@ -2,7 +2,7 @@
 // consumer group lost; on a redis-server this test starts itself on a free port.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePortfolioConfig } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { PortfolioTracker, type TrackerStateJson } from '@njord/portfolio-tracker';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 // The live risk adjuster, by hand-worked numbers and against the risk package.
 import { AllocationCalculator } from '@njord/portfolio-allocator';
-import { parsePortfolioConfig } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import {
   decodeReturnHistory,
   type ReturnHistoryWire,

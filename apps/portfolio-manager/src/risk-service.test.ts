@@ -2,7 +2,7 @@
 // samples from its snapshots, journaled adjustments that move the trigger's targets, recovery.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { AllocationCalculator } from '@njord/portfolio-allocator';
-import { parsePortfolioConfig } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { RiskAdjustedAllocator } from '@njord/portfolio-risk';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from './adapters/clock.js';

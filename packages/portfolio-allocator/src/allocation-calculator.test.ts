@@ -1,6 +1,6 @@
 // Hand-calculated targets, drift and trigger cases on the seed example portfolio.
 import { readFileSync } from 'node:fs';
-import { parsePortfolioConfig } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { describe, expect, it } from 'vitest';
 import { AllocationCalculator } from './allocation-calculator.js';
 import { configWithBounds } from './config.test-util.js';

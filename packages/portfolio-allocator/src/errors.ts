@@ -1,5 +1,5 @@
 // The allocator's error: inputs that break its invariants (bad weights, non-finite capital).
-import { taggedError } from '@njord/portfolio-contracts';
+import { taggedError } from '@njord/portfolio-contracts/core';
 
 export const ALLOCATOR_ERROR_CODES = ['invalid_weights', 'non_finite_input'] as const;
 export type AllocatorErrorCode = (typeof ALLOCATOR_ERROR_CODES)[number];

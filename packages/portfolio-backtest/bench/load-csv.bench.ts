@@ -4,7 +4,8 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { formatPriceCsv, generateSyntheticData } from '../src/index.js';
+import { formatPriceCsv } from '../src/csv.js';
+import { generateSyntheticData } from '../src/index.js';
 import { loadPriceCsv } from '../src/node/index.js';
 
 // 50,000 daily bars from 2000 stay inside 64-bit nanoseconds (100,000 would pass 2262).

@@ -3,15 +3,7 @@ export { createPriceData, PriceData } from './price-data.js';
 export type { PriceDataColumns, SymbolColumnsInput } from './price-data.js';
 export { isPriceDataError, PRICE_DATA_ERROR_CODES, PriceDataError } from './price-data-error.js';
 export type { PriceDataErrorCode } from './price-data-error.js';
-export {
-  formatPriceCsv,
-  parsePriceCsv,
-  PRICE_CSV_COLUMNS,
-  PRICE_CSV_HEADER,
-  PRICE_CSV_MAX_LINE_LENGTH,
-  PriceCsvParser,
-  quoteValue,
-} from './price-csv.js';
+// Price CSV text: the `@njord/portfolio-backtest/csv` entry (loadPriceCsv: `./node`).
 export { formatTimestampNs, parseTimestamp } from './timestamp-text.js';
 export {
   generateSyntheticData,

@@ -1,4 +1,5 @@
-import { parsePortfolioConfig, type StrategyAllocation } from '@njord/portfolio-contracts';
+import { type StrategyAllocation } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { describe, expect, it } from 'vitest';
 import { createPriceData } from './price-data.js';
 import { days, runStrategy } from './strategies/run-strategy.test-util.js';

@@ -15,20 +15,18 @@ import {
   timestampNs,
 } from './primitives.js';
 
+import {
+  REBALANCE_REASONS,
+  type RebalanceReason,
+  SKIP_REASONS,
+  type SkipReason,
+} from './constants.js';
+
 /** Plan and intent ids are made of ids joined by `:` (`<plan_id>:<n>`, `<plan_id>:net:<n>`). */
 const ref: Codec<string> = plain(z.string().min(1).max(256));
 
-export const REBALANCE_REASONS = ['threshold', 'frequency'] as const;
-export type RebalanceReason = (typeof REBALANCE_REASONS)[number];
-
-export const SKIP_REASONS = [
-  'below_min_trade_value',
-  'rounded_to_zero',
-  'below_min_notional',
-  'cash',
-  'no_bar',
-] as const;
-export type SkipReason = (typeof SKIP_REASONS)[number];
+export { REBALANCE_REASONS, SKIP_REASONS };
+export type { RebalanceReason, SkipReason };
 
 const amounts = record(IdSchema, finite);
 

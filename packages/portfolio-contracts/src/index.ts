@@ -1,4 +1,5 @@
-// Public API of @njord/portfolio-contracts: schemas, types, codecs and errors.
+// Public API of @njord/portfolio-contracts: schemas, types, codecs and errors. YAML text is
+// parsed by the `./yaml` entry; `./core` holds the dependency-free part (errors, lists).
 export { ContractError, CONTRACT_ERROR_CODES, isContractError } from './errors.js';
 export type { ContractErrorCode, ContractIssue, Result } from './errors.js';
 export { isTaggedError, taggedError } from './tagged-error.js';
@@ -11,7 +12,6 @@ export {
   encodePortfolioConfig,
   FILL_MODELS,
   parsePortfolioConfig,
-  parseYamlText,
   PortfolioConfigFileSchema,
   PortfolioConfigSchema,
   portfolioConfigJsonSchema,

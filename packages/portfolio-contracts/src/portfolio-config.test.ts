@@ -7,9 +7,9 @@ import { ContractError, isContractError } from './errors.js';
 import { loadPortfolioConfig } from './node/index.js';
 import {
   encodePortfolioConfig,
-  parsePortfolioConfig,
-  safeParsePortfolioConfig,
+  safeParsePortfolioConfig as safeParseObject,
 } from './portfolio-config.js';
+import { parsePortfolioConfig, safeParsePortfolioConfig } from './yaml.js';
 
 const examplePath = fileURLToPath(new URL('../../../config/portfolio.yaml', import.meta.url));
 const schemaPath = fileURLToPath(new URL('../../../config/portfolio.schema.json', import.meta.url));
@@ -285,5 +285,22 @@ describe('validation rules', () => {
       code: 'io',
       issues: [{ path: '/nonexistent/p.yaml', message: 'cannot read the file (ENOENT)' }],
     });
+  });
+});
+
+describe('the main entry without a YAML parser', () => {
+  it('takes the parsed file and points YAML text to the ./yaml entry', () => {
+    const text = readFileSync(examplePath, 'utf8');
+    const fromText = safeParsePortfolioConfig(text, 'portfolio.yaml');
+    expect(fromText.success).toBe(true);
+    const rejected = safeParseObject(text, 'portfolio.yaml');
+    expect(rejected.success).toBe(false);
+    if (rejected.success) return;
+    expect(rejected.error.issues[0]?.path).toBe('portfolio.yaml');
+    expect(rejected.error.message).toMatch(/@njord\/portfolio-contracts\/yaml/);
+    if (!fromText.success) return;
+    // The same config through the object path: the encoded file parses back to itself.
+    const again = safeParseObject(encodePortfolioConfig(fromText.data));
+    expect(again.success && again.data).toEqual(fromText.data);
   });
 });

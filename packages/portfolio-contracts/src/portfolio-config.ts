@@ -1,24 +1,21 @@
-// The portfolio configuration: schema, cross-field rules, YAML parsing and the wire codec.
-import { parseDocument } from 'yaml';
+// The portfolio configuration: schema, cross-field rules and the wire codec (YAML text is
+// parsed in yaml.ts, the `@njord/portfolio-contracts/yaml` entry).
 import { z } from 'zod';
 import { array, object, optional, plain, record, withDefault } from './codec.js';
+import {
+  FILL_MODELS,
+  type FillModel,
+  RISK_ADJUSTMENT_METHODS,
+  type RiskAdjustmentMethod,
+  WEIGHT_SUM_TOLERANCE,
+} from './constants.js';
 import { ContractError, type ContractIssue, type Result } from './errors.js';
 import { deepFreeze } from './freeze.js';
 import { toContractIssues } from './issues.js';
 import { bool, id, IdSchema, nonNegative, positive, text } from './primitives.js';
-import { scanYamlLimits, valueDepth, YAML_MAX_ALIAS_COUNT, YAML_MAX_DEPTH } from './yaml-limits.js';
 
-export const WEIGHT_SUM_TOLERANCE = 1e-9;
-
-export const FILL_MODELS = ['close', 'next_open'] as const;
-export type FillModel = (typeof FILL_MODELS)[number];
-
-export const RISK_ADJUSTMENT_METHODS = [
-  'sharpe_drawdown',
-  'inverse_volatility',
-  'equal_risk_contribution',
-] as const;
-export type RiskAdjustmentMethod = (typeof RISK_ADJUSTMENT_METHODS)[number];
+export { FILL_MODELS, RISK_ADJUSTMENT_METHODS, WEIGHT_SUM_TOLERANCE };
+export type { FillModel, RiskAdjustmentMethod };
 
 /** How far a rebalance moves a sleeve: all the way to its target, or to the edge of its band. */
 export const REBALANCE_TO = ['target', 'band_edge'] as const;
@@ -165,69 +162,19 @@ function crossFieldIssues(raw: unknown): ContractIssue[] {
 }
 
 /**
- * Parses YAML text; syntax errors carry line and column. Hostile input fails fast with
- * a short issue: more than 1 MiB, nesting deeper than 64 levels, a NUL character, or
- * more than 100 alias expansions (an alias bomb).
- */
-export function parseYamlText(source: string, fileName = '<yaml>'): Result<unknown> {
-  const limit = scanYamlLimits(source, fileName);
-  if (limit !== null) return { success: false, error: new ContractError([limit], 'yaml_syntax') };
-  let data: unknown;
-  try {
-    const doc = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
-    if (doc.errors.length > 0) {
-      const issues = doc.errors.map((error) => {
-        const position = error.linePos?.[0];
-        const where = position ? `${fileName}:${position.line}:${position.col}` : fileName;
-        const firstLine = error.message.split('\n')[0] ?? error.message;
-        return {
-          path: where,
-          message: cut(firstLine.replace(/ at line \d+, column \d+:?$/, '')),
-        };
-      });
-      return { success: false, error: new ContractError(issues, 'yaml_syntax') };
-    }
-    data = doc.toJS({ maxAliasCount: YAML_MAX_ALIAS_COUNT }) as unknown;
-  } catch (error) {
-    // The yaml library throws (rather than reports) on alias bombs and runaway recursion.
-    const message =
-      error instanceof ReferenceError && /alias/i.test(error.message)
-        ? `more than ${YAML_MAX_ALIAS_COUNT} alias expansions (an alias bomb?): expand the aliases by hand`
-        : error instanceof RangeError
-          ? `nested too deeply to parse (at most ${YAML_MAX_DEPTH} levels)`
-          : cut(error instanceof Error ? error.message : String(error));
-    return {
-      success: false,
-      error: new ContractError([{ path: fileName, message }], 'yaml_syntax'),
-    };
-  }
-  if (valueDepth(data) > YAML_MAX_DEPTH) {
-    return {
-      success: false,
-      error: new ContractError(
-        [{ path: fileName, message: `values nested deeper than ${YAML_MAX_DEPTH} levels` }],
-        'yaml_syntax',
-      ),
-    };
-  }
-  return { success: true, data };
-}
-
-/** A message from the parser, cut to 200 characters (it may quote the input). */
-function cut(message: string): string {
-  return message.length <= 200 ? message : `${message.slice(0, 200)}...`;
-}
-
-/**
- * Validates a portfolio config: the parsed file (`{portfolio: {...}}`) or its YAML text.
- * Every broken rule is reported at once.
+ * Validates a portfolio config: the parsed file (`{portfolio: {...}}`, e.g. from
+ * `JSON.parse`). Every broken rule is reported at once. For YAML text use the functions of
+ * the same names from `@njord/portfolio-contracts/yaml` (this entry loads no YAML parser).
  */
 export function safeParsePortfolioConfig(raw: unknown, fileName?: string): Result<PortfolioConfig> {
-  let input = raw;
+  const input = raw;
   if (typeof raw === 'string') {
-    const parsed = parseYamlText(raw, fileName);
-    if (!parsed.success) return parsed;
-    input = parsed.data;
+    const message =
+      'got text; parse YAML with parsePortfolioConfig from @njord/portfolio-contracts/yaml, or pass the parsed object';
+    return {
+      success: false,
+      error: new ContractError([{ path: fileName ?? '', message }]),
+    };
   }
   const result = portfolioFile.schema.safeParse(input);
   const issues = [

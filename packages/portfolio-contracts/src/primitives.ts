@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { type Codec, plain } from './codec.js';
 import { describeValue } from './issues.js';
 
-export const ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+import { ID_PATTERN } from './constants.js';
+
+export { ID_PATTERN };
 
 export const IdSchema = z.string().regex(ID_PATTERN, {
   error: (issue) =>

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isContractError } from './errors.js';
 import { readConfigText } from './node/index.js';
-import { parseYamlText } from './portfolio-config.js';
+import { parseYamlText } from './yaml.js';
 import { valueDepth, YAML_MAX_CHARS, YAML_MAX_DEPTH } from './yaml-limits.js';
 
 const work = mkdtempSync(join(tmpdir(), 'njord-yaml-'));

@@ -1,5 +1,5 @@
 // The rebalancer's expected failures: a halted portfolio, a held symbol without a price.
-import { isTaggedError, taggedError } from '@njord/portfolio-contracts';
+import { isTaggedError, taggedError } from '@njord/portfolio-contracts/core';
 
 export const REBALANCE_ERROR_CODES = ['portfolio_halted', 'unvalued_symbol'] as const;
 export type RebalanceErrorCode = (typeof REBALANCE_ERROR_CODES)[number];

@@ -1,5 +1,5 @@
 // Turns a PortfolioBacktestResult into the compact, columnar data the report's charts and tables draw.
-import { REBALANCE_REASONS, SKIP_REASONS } from '@njord/portfolio-contracts';
+import { REBALANCE_REASONS, SKIP_REASONS } from '@njord/portfolio-contracts/core';
 import type { PortfolioBacktestResult, RebalanceRecord } from '@njord/portfolio-contracts';
 import { downsampleMinMax } from './downsample.js';
 import { pickStrategyColor, REPORT_COLORS } from './palette.js';

@@ -1,5 +1,5 @@
 // The risk package's error: inputs that break its invariants (bad options, histories, matrices).
-import { taggedError } from '@njord/portfolio-contracts';
+import { taggedError } from '@njord/portfolio-contracts/core';
 
 export const RISK_ERROR_CODES = [
   'invalid_options',

@@ -1,5 +1,5 @@
 // The sizer's error type: inputs a caller must never pass (a non-positive price, NaN, an unknown strategy).
-import { isTaggedError, taggedError } from '@njord/portfolio-contracts';
+import { isTaggedError, taggedError } from '@njord/portfolio-contracts/core';
 
 export const SIZER_ERROR_CODES = ['invalid_price', 'invalid_input', 'unknown_strategy'] as const;
 export type SizerErrorCode = (typeof SIZER_ERROR_CODES)[number];

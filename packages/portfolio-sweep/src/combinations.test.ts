@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  encodePortfolioConfig,
-  isContractError,
-  parsePortfolioConfig,
-} from '@njord/portfolio-contracts';
+import { encodePortfolioConfig, isContractError } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { cartesianProduct, expandGrid, sampleIndices } from './combinations.js';
 import { getParameter, setParameter } from './config-paths.js';
 import { parseSweepGrid } from './grid.js';

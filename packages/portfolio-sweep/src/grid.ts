@@ -4,10 +4,10 @@ import {
   ContractError,
   type ContractIssue,
   IdSchema,
-  parseYamlText,
   type Result,
   toContractIssues,
 } from '@njord/portfolio-contracts';
+import { parseYamlText } from '@njord/portfolio-contracts/yaml';
 
 /** Metrics a sweep can rank by (higher is better). */
 export const OBJECTIVES = [

@@ -1,5 +1,5 @@
 // The tracker's error type: fills, plans and states it cannot apply, each with a code from a fixed list.
-import { isTaggedError, taggedError } from '@njord/portfolio-contracts';
+import { isTaggedError, taggedError } from '@njord/portfolio-contracts/core';
 
 export const TRACKER_ERROR_CODES = [
   'unknown_strategy',

@@ -46,12 +46,7 @@ export interface PortfolioBacktestOptions {
 
 /** The phases of `PortfolioBacktestEngine.run`, in order. */
 export type BacktestPhase =
-  | 'portfolio'
-  | 'baseline'
-  | 'standalone'
-  | 'benchmark'
-  | 'metrics'
-  | 'curves';
+  'portfolio' | 'baseline' | 'standalone' | 'benchmark' | 'metrics' | 'curves';
 
 export class BacktestError extends Error {
   readonly _tag = 'BacktestError' as const;

@@ -1,7 +1,8 @@
 // Node-only entry of @njord/portfolio-contracts: reading a portfolio config from disk.
 import { open, stat } from 'node:fs/promises';
 import { ContractError } from '../errors.js';
-import { type PortfolioConfig, safeParsePortfolioConfig } from '../portfolio-config.js';
+import type { PortfolioConfig } from '../portfolio-config.js';
+import { safeParsePortfolioConfig } from '../yaml.js';
 import { YAML_MAX_CHARS } from '../yaml-limits.js';
 
 function fail(path: string, message: string): never {

@@ -1,0 +1,18 @@
+// `@njord/portfolio-contracts/core`: the parts of the contracts with no dependency (no zod,
+// no YAML parser): the errors, the tagged-error factory, the fixed lists, deepFreeze.
+// Everything here is also exported from the main entry.
+export { ContractError, CONTRACT_ERROR_CODES, isContractError } from './errors.js';
+export type { ContractErrorCode, ContractIssue, Result } from './errors.js';
+export { isTaggedError, taggedError } from './tagged-error.js';
+export type { TaggedError, TaggedErrorClass } from './tagged-error.js';
+export { deepFreeze } from './freeze.js';
+export type { DeepReadonly } from './freeze.js';
+export {
+  FILL_MODELS,
+  ID_PATTERN,
+  REBALANCE_REASONS,
+  RISK_ADJUSTMENT_METHODS,
+  SKIP_REASONS,
+  WEIGHT_SUM_TOLERANCE,
+} from './constants.js';
+export type { FillModel, RebalanceReason, RiskAdjustmentMethod, SkipReason } from './constants.js';
