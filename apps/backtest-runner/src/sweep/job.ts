@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { safeParsePortfolioConfig } from '@njord/portfolio-contracts';
-import { createStrategyRegistry, parsePriceCsv, type PriceData } from '@njord/portfolio-backtest';
+import { createStrategyRegistry, type PriceData } from '@njord/portfolio-backtest';
+import { parsePriceCsv } from '@njord/portfolio-backtest/csv';
 import { encodePortfolioRun, runPortfolio } from '@njord/portfolio-sweep';
 
 /** What a job carries (JSON-safe: timestamps as decimal strings). */

@@ -9,8 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodePortfolioConfig, parsePortfolioConfig } from '@njord/portfolio-contracts';
-import { formatPriceCsv, generateSyntheticData } from '@njord/portfolio-backtest';
+import { encodePortfolioConfig } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
+import { generateSyntheticData } from '@njord/portfolio-backtest';
+import { formatPriceCsv } from '@njord/portfolio-backtest/csv';
 import {
   getParameter,
   setParameter,
