@@ -1,7 +1,7 @@
 // The shipped example's equity curve, captured before the bar loop moved into the portfolio
 // kernel: the kernel-driven engine must give it again (to 1e-12 relative; today bit for bit).
 import { readFileSync } from 'node:fs';
-import { parsePortfolioConfig } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { describe, expect, it } from 'vitest';
 import { parsePriceCsv } from '../price-csv.js';
 import { PortfolioBacktestEngine } from './portfolio-engine.js';
