@@ -91,8 +91,12 @@ export async function createDistributedExecutor(options: DistributedOptions): Pr
   let closed = false;
   let wake: (() => void) | null = null;
   const pollMs = options.pollMs ?? 1000;
+  let workers = 0;
   return {
-    workers: 0,
+    /** Worker processes connected to the queue when the last batch finished. */
+    get workers() {
+      return workers;
+    },
     async run(jobs, events) {
       const pending = new Map(jobs.map((job) => [job.hash, job]));
       const settle = async (hash: string, reason: string | null): Promise<void> => {
@@ -159,6 +163,7 @@ export async function createDistributedExecutor(options: DistributedOptions): Pr
             }
           }
         }
+        workers = Math.max(workers, await queue.getWorkersCount());
       } finally {
         queueEvents.off('completed', onCompleted);
         queueEvents.off('failed', onFailed);
