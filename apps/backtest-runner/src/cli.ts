@@ -15,6 +15,7 @@ export interface RunFlags {
   readonly quiet: boolean;
   readonly strategies?: string;
   readonly format: readonly OutputFormat[];
+  readonly tape?: string;
 }
 
 export const OUTPUT_FORMATS = ['json', 'parquet'] as const;
@@ -101,6 +102,10 @@ export function buildProgram(handlers: {
       ['json'],
     )
     .option('--no-report', 'do not write the HTML report')
+    .option(
+      '--tape <file>',
+      "also write the run's inputs as a tape (marks, strategy fills, a check per bar) for njord-tape play",
+    )
     .option('--quiet', 'print nothing but errors', false)
     .option(
       '--strategies <module>',

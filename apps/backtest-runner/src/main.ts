@@ -21,6 +21,7 @@ import { buildProgram, type GenerateFlags, normalizeArgv, type RunFlags } from '
 import { DateFlagError, parseDateFlag } from './dates.js';
 import { writeJsonFile } from './adapters/json-writer.js';
 import { openJournalFile } from './adapters/journal-file.js';
+import { teeJournalToTape } from './adapters/tape-file.js';
 import { OutputDirError, OutputSet, prepareOutputDir } from './adapters/output-files.js';
 import { createProgress } from './adapters/progress.js';
 import { writeResultParquet } from './adapters/parquet-files.js';
@@ -125,7 +126,12 @@ async function run(flags: RunFlags): Promise<void> {
         }
       : null;
     const reportTemp = flags.report ? outputs.add(reportPath) : null;
-    const journal = openJournalFile(outputs.add(journalPath), config.id);
+    const journalFile = openJournalFile(outputs.add(journalPath), config.id);
+    if (flags.tape !== undefined) mkdirSync(dirname(resolve(flags.tape)), { recursive: true });
+    const journal =
+      flags.tape === undefined
+        ? journalFile
+        : teeJournalToTape(journalFile, outputs.add(resolve(flags.tape)), config.id, Date.now());
     const progress = createProgress(!flags.quiet);
     let result;
     // The bar loop is synchronous: a signal during it keeps its default action (the
@@ -186,6 +192,7 @@ async function run(flags: RunFlags): Promise<void> {
     if (reportTemp !== null) say(`report:  ${reportPath}`);
     else say('report:  not written (--no-report; an older report was removed)');
     say(`journal: ${journalPath} (${journal.lines} lines)`);
+    if (flags.tape !== undefined) say(`tape:    ${resolve(flags.tape)}`);
     say(
       `${result.stats.bars} bars, ${result.stats.barEvents} bar events in ${result.stats.runMs.toFixed(0)} ms`,
     );

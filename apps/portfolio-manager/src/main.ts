@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type { ContractIssue } from '@njord/portfolio-contracts';
+import { createEventClock } from './adapters/clock.js';
 import { pingRedis } from './adapters/redis.js';
 import { type LoadedConfig, readConfig, redactRedisUrl } from './config.js';
 import { createLogger } from './logger.js';
@@ -149,6 +150,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     config: loaded.data,
     logger,
     dryRun: flags.dryRun ?? false,
+    ...(loaded.data.manager.clock === 'event' ? { clock: createEventClock() } : {}),
     ...(http === undefined ? {} : { observer: http.observer }),
   });
   if (http !== undefined) {

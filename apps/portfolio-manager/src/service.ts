@@ -16,7 +16,7 @@ import { Rebalancer } from '@njord/portfolio-rebalancer';
 import { PositionSizer } from '@njord/portfolio-sizer';
 import type { MarkGuard, PlanBook, PortfolioTracker } from '@njord/portfolio-tracker';
 import { performance } from 'node:perf_hooks';
-import { type Clock, systemClock } from './adapters/clock.js';
+import { type Clock, isEventClock, latestInputNs, systemClock } from './adapters/clock.js';
 import { FileJournal, scanJournal } from './adapters/journal-file.js';
 import { type LockOptions, PortfolioLock } from './adapters/lock.js';
 import { createRedisClient, type Redis } from './adapters/redis.js';
@@ -446,13 +446,16 @@ export class PortfolioManager {
         );
         if (entries.length === 0) this.needPendingRead = false;
       } else {
-        const blockMs = Math.max(
-          1,
-          Math.min(
-            MAX_BLOCK_MS,
-            Math.min(this.nextCheckMs, this.nextSnapshotMs) - this.clock.nowMs(),
-          ),
-        );
+        // Event time stands still while no input arrives: its timers cannot shorten a wait.
+        const blockMs = isEventClock(this.clock)
+          ? MAX_BLOCK_MS
+          : Math.max(
+              1,
+              Math.min(
+                MAX_BLOCK_MS,
+                Math.min(this.nextCheckMs, this.nextSnapshotMs) - this.clock.nowMs(),
+              ),
+            );
         entries = await this.untilInterrupted(
           readEntries(this.reader, this.keys, CONSUMER_NAME, {
             count: this.batchSize,
@@ -463,6 +466,15 @@ export class PortfolioManager {
         // then skips the entries the lost reply delivered (now pending). Its own entries
         // are pending too: leave them, and read everything pending in stream order first.
         if (this.readerConnections !== connection) return;
+        // A blocked read is served with the one stream that woke it: under an event clock the
+        // rest of what was written with it (a tape's bar: marks and fills) joins the batch.
+        if (isEventClock(this.clock) && entries.length > 0 && entries.length < this.batchSize) {
+          const rest = await this.untilInterrupted(
+            readEntries(this.reader, this.keys, CONSUMER_NAME, { count: this.batchSize }),
+          );
+          if (this.readerConnections !== connection) return;
+          entries = entries.concat(rest);
+        }
       }
     } catch (error) {
       if (this.stopping) return;
@@ -490,6 +502,8 @@ export class PortfolioManager {
   }
 
   private async processBatch(entries: readonly StreamEntry[]): Promise<void> {
+    // clock: event: the batch happens at its latest input's time.
+    if (isEventClock(this.clock)) this.clock.advanceTo(latestInputNs(entries.map((e) => e.data)));
     const readAtMs = this.clock.nowMs();
     const startedAt = performance.now();
     const nowNs = this.clock.nowNs();

@@ -24,3 +24,43 @@ export function createManualClock(startMs: number): Clock & { advance(ms: number
     },
   };
 }
+
+/**
+ * `clock: event`: time is the latest input's timestamp (never going back), so a tape of a
+ * backtest plays through the manager in the backtest's time, at any speed.
+ */
+export interface EventClock extends Clock {
+  readonly kind: 'event';
+  advanceTo(timestampNs: bigint): void;
+}
+
+export function createEventClock(startNs = 0n): EventClock {
+  let now = startNs;
+  return {
+    kind: 'event',
+    nowNs: () => now,
+    nowMs: () => Number(now / 1_000n) / 1_000,
+    advanceTo(timestampNs) {
+      if (timestampNs > now) now = timestampNs;
+    },
+  };
+}
+
+export function isEventClock(clock: Clock): clock is EventClock {
+  return (clock as Partial<EventClock>).kind === 'event';
+}
+
+const TIMESTAMP_FIELD = /"timestamp_ns"\s*:\s*"?(\d{1,20})"?/;
+
+/** The latest `timestamp_ns` among input payloads (0n when none has one). */
+export function latestInputNs(payloads: Iterable<string | undefined>): bigint {
+  let latest = 0n;
+  for (const payload of payloads) {
+    if (payload === undefined) continue;
+    const match = TIMESTAMP_FIELD.exec(payload);
+    if (!match) continue;
+    const value = BigInt(match[1] as string);
+    if (value > latest) latest = value;
+  }
+  return latest;
+}

@@ -238,17 +238,22 @@ export async function playTape(
   let firstAt: number | undefined;
   let startedMs = 0;
   const commandStreams = new Set<string>();
-  let batch = redis.pipeline();
+  // Entries that arrived in the same millisecond (a bar of a backtest tape) go in one
+  // MULTI/EXEC: a reader never sees half of them.
+  let batch = redis.multi();
   let batched = 0;
+  let batchAt: number | undefined;
   const flush = async () => {
     if (batched === 0) return;
     const results = (await batch.exec()) ?? [];
     for (const [error] of results) if (error) throw error;
-    batch = redis.pipeline();
+    batch = redis.multi();
     batched = 0;
   };
   for await (const entry of entries) {
     if (options.shouldStop?.()) break;
+    if (entry.at_ms !== batchAt || batched >= 1000) await flush();
+    batchAt = entry.at_ms;
     if (options.speed !== 'max') {
       if (firstAt === undefined) {
         firstAt = entry.at_ms;
@@ -274,8 +279,6 @@ export async function playTape(
         nowMs: options.nowMs,
         sleep: options.sleep,
       });
-    } else if (batched >= 1000) {
-      await flush();
     }
   }
   await flush();

@@ -1,0 +1,84 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { JournalFile } from './journal-file.js';
+import { teeJournalToTape } from './tape-file.js';
+
+// Bodies as the engine writes them (the journal's body type, whatever its shape).
+const asBody = (value: unknown) => value as Parameters<JournalFile['add']>[2];
+
+const dir = mkdtempSync(join(tmpdir(), 'njord-ops-runner-tape-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('teeJournalToTape', () => {
+  it('writes each bar as its marks, its strategies’ fills, then a check; rebalance fills stay out', () => {
+    const seen: string[] = [];
+    const inner: JournalFile = {
+      add: (type) => void seen.push(type),
+      close: () => undefined,
+      lines: 0,
+      bytes: 0,
+    };
+    const path = join(dir, 't.ndjson');
+    const journal = teeJournalToTape(inner, path, 'desk', 42);
+    const day = (d: number) => BigInt(d) * 86_400_000_000_000n;
+    const mark = (d: number, symbol: string, price: number) =>
+      journal.add(
+        'mark',
+        day(d),
+        asBody({
+          mark: { symbol, price, timestamp_ns: day(d).toString() },
+        }),
+      );
+    const fill = (d: number, id: string, intent?: string) =>
+      journal.add(
+        'fill',
+        day(d),
+        asBody({
+          fill: { fill_id: id, strategy_id: 's', ...(intent ? { intent_id: intent } : {}) },
+        }),
+      );
+    journal.add('funding', day(1), {});
+    mark(1, 'A', 10);
+    mark(1, 'B', 20);
+    fill(1, 's:0:A');
+    journal.add('plan', day(1), {});
+    fill(1, 'rb:0', 'rb:0');
+    mark(2, 'A', 11);
+    fill(2, 's:1:A');
+    journal.close();
+
+    // The journal itself got every line.
+    expect(seen).toEqual(['funding', 'mark', 'mark', 'fill', 'plan', 'fill', 'mark', 'fill']);
+    const lines = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toEqual({ tape: 1, source: 'backtest:desk', created_ms: 42 });
+    const body = lines
+      .slice(1)
+      .map((l) => [l.key, l.id, l.at_ms, JSON.parse(l.data as string) as unknown]);
+    const ms1 = 86_400_000;
+    const ms2 = 2 * 86_400_000;
+    expect(body).toEqual([
+      ['prices', `${ms1}-0`, ms1, { symbol: 'A', price: 10, timestamp_ns: day(1).toString() }],
+      ['prices', `${ms1}-1`, ms1, { symbol: 'B', price: 20, timestamp_ns: day(1).toString() }],
+      ['fills', `${ms1}-2`, ms1, { fill_id: 's:0:A', strategy_id: 's', portfolio_id: 'desk' }],
+      [
+        'portfolio:desk:commands',
+        `${ms1}-3`,
+        ms1,
+        { command: 'check', timestamp_ns: day(1).toString() },
+      ],
+      ['prices', `${ms2}-0`, ms2, { symbol: 'A', price: 11, timestamp_ns: day(2).toString() }],
+      ['fills', `${ms2}-1`, ms2, { fill_id: 's:1:A', strategy_id: 's', portfolio_id: 'desk' }],
+      [
+        'portfolio:desk:commands',
+        `${ms2}-2`,
+        ms2,
+        { command: 'check', timestamp_ns: day(2).toString() },
+      ],
+    ]);
+  });
+});
