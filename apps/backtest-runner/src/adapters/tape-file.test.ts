@@ -39,18 +39,16 @@ describe('teeJournalToTape', () => {
           fill: { fill_id: id, strategy_id: 's', ...(intent ? { intent_id: intent } : {}) },
         }),
       );
-    journal.add('funding', day(1), {});
     mark(1, 'A', 10);
     mark(1, 'B', 20);
     fill(1, 's:0:A');
-    journal.add('plan', day(1), {});
     fill(1, 'rb:0', 'rb:0');
     mark(2, 'A', 11);
     fill(2, 's:1:A');
     journal.close();
 
     // The journal itself got every line.
-    expect(seen).toEqual(['funding', 'mark', 'mark', 'fill', 'plan', 'fill', 'mark', 'fill']);
+    expect(seen).toEqual(['mark', 'mark', 'fill', 'fill', 'mark', 'fill']);
     const lines = readFileSync(path, 'utf8')
       .trim()
       .split('\n')
