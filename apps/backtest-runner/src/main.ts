@@ -1,7 +1,7 @@
 // njord-backtest: flags -> config and data -> engine -> result, report and journal files.
 // The only place that exits; errors become exit codes (2 bad input, 1 failure).
 import { createRequire } from 'node:module';
-import { createWriteStream, existsSync, statfsSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
