@@ -32,3 +32,5 @@ export {
   RiskState,
 } from './risk-state.js';
 export type { AdjustmentTiming, RiskSampling } from './risk-state.js';
+export { checkpointKernel, journalLineEvents, replayJournal } from './replay.js';
+export type { KernelCheckpoint, Replayed, ReplayOptions } from './replay.js';

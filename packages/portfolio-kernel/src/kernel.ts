@@ -58,6 +58,9 @@ export interface KernelOptions {
   readonly planIdPrefix?: string;
   /** A tracker to continue from (recovery from a checkpoint) instead of a freshly funded one. */
   readonly tracker?: PortfolioTracker;
+  /** Plans in flight and the mark guard to continue from (recovery from a checkpoint). */
+  readonly plans?: PlanBook;
+  readonly marks?: MarkGuard;
 }
 
 export interface DecideOptions {
@@ -79,7 +82,7 @@ function dataRecord(): Record<string, number> {
 export class PortfolioKernel {
   readonly portfolioId: string;
   readonly tracker: PortfolioTracker;
-  readonly plans = new PlanBook();
+  readonly plans: PlanBook;
   readonly marks: MarkGuard;
   /** Sleeves paused by a breaker (room for breakers; nothing pauses them yet). */
   readonly paused = new Set<string>();
@@ -122,7 +125,8 @@ export class PortfolioKernel {
         rememberFillIds: options.rememberFillIds ?? true,
       });
     if (options.tracker !== undefined) this.tracker.setAllocator(this.base);
-    this.marks = new MarkGuard(options.maxMarkJump ?? DEFAULT_MAX_MARK_JUMP);
+    this.plans = options.plans ?? new PlanBook();
+    this.marks = options.marks ?? new MarkGuard(options.maxMarkJump ?? DEFAULT_MAX_MARK_JUMP);
     this.symbols = options.symbols ?? [];
     this.symbolIndex = new Map(this.symbols.map((symbol, s) => [symbol, s]));
     if (options.symbols !== undefined) {

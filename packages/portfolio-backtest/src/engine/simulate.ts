@@ -23,6 +23,7 @@ import {
   type AdmissionRules,
   type SizingContext,
 } from '@njord/portfolio-sizer';
+import type { TrackerStateJson } from '@njord/portfolio-tracker';
 import type { PriceData } from '../price-data.js';
 import {
   createBarContext,
@@ -83,6 +84,8 @@ export interface SimulationOutput {
   /** With risk adjustment: the base (unadjusted) targets per bar, and how many adjustments ran. */
   readonly baseTargets: readonly Float64Array[] | null;
   readonly adjustments: number;
+  /** The sleeves at the end of the run (the tracker's serialized state). */
+  readonly final: TrackerStateJson;
 }
 
 interface PendingOrders {
@@ -459,5 +462,6 @@ export function simulate(input: SimulationInput): SimulationOutput {
     halted: kernel.halted,
     baseTargets,
     adjustments,
+    final: tracker.serialize(),
   };
 }

@@ -1,0 +1,233 @@
+// Recovery is `apply` over journal lines: each decoded line as kernel events, a kernel restored
+// from a checkpoint line, and the replay of a portfolio's lines from its last checkpoint.
+import {
+  type JournalLine,
+  type JournalLineOf,
+  type PortfolioConfig,
+} from '@njord/portfolio-contracts';
+import type { ReturnSamplerJson } from '@njord/portfolio-risk';
+import {
+  MarkGuard,
+  PlanBook,
+  type MarkGuardJson,
+  type PlanBookJson,
+  PortfolioTracker,
+  type TrackerStateJson,
+} from '@njord/portfolio-tracker';
+import type { KernelEvent } from './events.js';
+import { DEFAULT_MAX_MARK_JUMP, type KernelOptions, PortfolioKernel } from './kernel.js';
+
+/**
+ * The events a journal line stands for (none for lines that only record: funding, checkpoint,
+ * command, an error without a refused mark, breaker). A snapshot is a clock risk sample.
+ */
+export function journalLineEvents(line: JournalLine): KernelEvent[] {
+  switch (line.type) {
+    case 'fill':
+      return [{ type: 'fill', fill: line.fill }];
+    case 'mark':
+      return [{ type: 'mark', mark: line.mark }];
+    case 'error':
+      return line.mark === undefined
+        ? []
+        : [{ type: 'mark_rejected', symbol: line.mark.symbol, price: line.mark.price }];
+    case 'plan':
+      return [{ type: 'plan', plan: line.plan }];
+    case 'published':
+      return [{ type: 'published', planId: line.plan_id }];
+    case 'adjustment':
+      return [
+        {
+          type: 'adjustment',
+          timestampNs: line.timestamp_ns,
+          weights: line.adjustment.weights,
+          // Older lines: the adjustment saw every sample up to its own time.
+          inputLatestNs:
+            line.input_latest_ns === undefined ? line.timestamp_ns : line.input_latest_ns,
+        },
+      ];
+    case 'config':
+      return [{ type: 'config', config: line.config }];
+    case 'snapshot':
+      return [
+        {
+          type: 'sample',
+          timestampNs: line.snapshot.timestampNs,
+          capitals: line.snapshot.strategyAllocations,
+        },
+      ];
+    case 'halt':
+      return [{ type: 'halt', timestampNs: line.timestamp_ns, reason: line.reason }];
+    case 'resume':
+      return line.strategy_id === undefined
+        ? [{ type: 'resume', timestampNs: line.timestamp_ns }]
+        : [];
+    case 'funding':
+    case 'checkpoint':
+    case 'breaker':
+    case 'command':
+      return [];
+  }
+}
+
+/** A kernel's state in a `checkpoint` line (the config and its hash are the caller's). */
+export interface KernelCheckpoint {
+  readonly tracker: TrackerStateJson;
+  readonly plans: PlanBookJson;
+  readonly marks: MarkGuardJson;
+  readonly risk?: {
+    readonly sampler?: Record<string, unknown>;
+    readonly last_adjustment_ns: string | null;
+    readonly last_input_ns: string | null;
+    readonly weights: Readonly<Record<string, number>> | null;
+  };
+}
+
+/** The checkpoint body of `kernel` (tracker, plans in flight, mark guard, risk state). */
+export function checkpointKernel(kernel: PortfolioKernel): KernelCheckpoint {
+  const risk = kernel.risk;
+  return {
+    tracker: kernel.tracker.serialize(),
+    plans: kernel.plans.toJSON(),
+    marks: kernel.marks.toJSON(),
+    ...(risk === null
+      ? {}
+      : {
+          risk: {
+            ...(risk.sampler === null ? {} : { sampler: { ...risk.sampler.toJSON() } }),
+            last_adjustment_ns: risk.lastAdjustmentNs?.toString() ?? null,
+            last_input_ns: risk.lastInputNs?.toString() ?? null,
+            weights: risk.weights === null ? null : { ...risk.weights },
+          },
+        }),
+  };
+}
+
+export interface ReplayOptions extends Omit<
+  KernelOptions,
+  'tracker' | 'plans' | 'marks' | 'startNs'
+> {
+  /** The config when the lines carry none (a live journal whose first lines were torn). */
+  readonly config?: PortfolioConfig;
+  /** The frequency clock's start when no line gives one. */
+  readonly startNs?: bigint;
+}
+
+export interface Replayed {
+  readonly kernel: PortfolioKernel;
+  /** The seq of the last line applied (0 with no lines). */
+  readonly lastSeq: number;
+  readonly fromCheckpointSeq: number | null;
+  /** Lines applied after the checkpoint (or from the start). */
+  readonly replayed: number;
+  /** Lines passed over, and why (a seq that does not rise, a refused fill). */
+  readonly warnings: readonly string[];
+}
+
+function restoreFromCheckpoint(
+  line: JournalLineOf<'checkpoint'>,
+  config: PortfolioConfig,
+  options: ReplayOptions,
+): PortfolioKernel {
+  // Older backtest journals: the final tracker state as `state`.
+  const state = (line.tracker ?? line.state) as TrackerStateJson | undefined;
+  if (state === undefined) throw new Error(`checkpoint line seq ${line.seq} has no tracker state`);
+  const tracker = PortfolioTracker.restore(config, state);
+  const kernel = new PortfolioKernel(config, {
+    ...options,
+    startNs: line.timestamp_ns,
+    tracker,
+    // fromJSON decodes each plan through the contracts (the wire plan is checked there).
+    plans: PlanBook.fromJSON(line.plans as PlanBookJson | undefined),
+    marks: MarkGuard.fromJSON(options.maxMarkJump ?? DEFAULT_MAX_MARK_JUMP, line.marks),
+  });
+  const risk = kernel.risk;
+  if (risk !== null && line.risk !== undefined) {
+    if (line.risk.sampler !== undefined && risk.sampler !== null)
+      // restore() checks the sampler's state and throws if it is malformed.
+      risk.sampler.restore(line.risk.sampler as unknown as ReturnSamplerJson);
+    risk.lastAdjustmentNs =
+      line.risk.last_adjustment_ns === null ? null : BigInt(line.risk.last_adjustment_ns);
+    const input = line.risk.last_input_ns;
+    risk.lastInputNs =
+      input === undefined ? risk.lastAdjustmentNs : input === null ? null : BigInt(input);
+    if (line.risk.weights !== null) {
+      kernel.apply({
+        type: 'adjustment',
+        timestampNs: risk.lastAdjustmentNs ?? line.timestamp_ns,
+        weights: line.risk.weights,
+        inputLatestNs: risk.lastInputNs,
+      });
+    }
+  }
+  return kernel;
+}
+
+/**
+ * Rebuilds a portfolio's kernel from its journal lines (one portfolio's, in file order): from
+ * the last checkpoint if there is one, else from the first line (a `config` line gives the
+ * config; else `options.config`), then every later line through `apply`. A line whose seq does
+ * not rise is passed over with a warning (a second writer); a refused fill too.
+ */
+export function replayJournal(lines: readonly JournalLine[], options: ReplayOptions): Replayed {
+  const warnings: string[] = [];
+  let start = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if ((lines[i] as JournalLine).type === 'checkpoint') {
+      start = i;
+      break;
+    }
+  }
+  const first = lines[start];
+  let kernel: PortfolioKernel;
+  let fromCheckpointSeq: number | null = null;
+  let rest = start;
+  if (first === undefined) {
+    if (options.config === undefined) throw new Error('no journal lines and no config');
+    kernel = new PortfolioKernel(options.config, { ...options, startNs: options.startNs ?? 0n });
+  } else if (first.type === 'checkpoint') {
+    const config = first.config ?? options.config ?? configBefore(lines, start);
+    if (config === undefined) throw new Error(`checkpoint line seq ${first.seq} has no config`);
+    kernel = restoreFromCheckpoint(first, config, options);
+    fromCheckpointSeq = first.seq;
+    rest = start + 1;
+  } else {
+    const config = first.type === 'config' ? first.config : options.config;
+    if (config === undefined)
+      throw new Error(`journal starts with a ${first.type} line: no config to start from`);
+    if (first.type !== 'config')
+      warnings.push(
+        'journal has lines of this portfolio but neither a checkpoint nor a config line first',
+      );
+    kernel = new PortfolioKernel(config, { ...options, startNs: first.timestamp_ns });
+    rest = first.type === 'config' ? 1 : 0;
+  }
+
+  let lastSeq = first?.seq ?? 0;
+  let replayed = 0;
+  for (let i = rest; i < lines.length; i++) {
+    const line = lines[i] as JournalLine;
+    if (line.seq <= lastSeq) {
+      warnings.push(`line seq ${line.seq} after seq ${lastSeq} passed over`);
+      continue;
+    }
+    lastSeq = line.seq;
+    replayed++;
+    for (const event of journalLineEvents(line)) {
+      const result = kernel.apply(event);
+      if (!result.success)
+        warnings.push(`${line.type} line seq ${line.seq}: ${result.error.message}`);
+      else if (result.data.status === 'duplicate')
+        warnings.push(`${line.type} line seq ${line.seq}: duplicate fill`);
+    }
+  }
+  return { kernel, lastSeq, fromCheckpointSeq, replayed, warnings };
+}
+
+function configBefore(lines: readonly JournalLine[], end: number): PortfolioConfig | undefined {
+  for (let i = end - 1; i >= 0; i--) {
+    const line = lines[i] as JournalLine;
+    if (line.type === 'config') return line.config;
+  }
+  return undefined;
+}
