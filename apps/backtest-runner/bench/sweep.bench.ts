@@ -7,13 +7,10 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { encodePortfolioConfig, parsePortfolioConfig } from '@njord/portfolio-contracts';
-import {
-  createStrategyRegistry,
-  formatPriceCsv,
-  generateSyntheticData,
-  parsePriceCsv,
-} from '@njord/portfolio-backtest';
+import { encodePortfolioConfig } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
+import { createStrategyRegistry, generateSyntheticData } from '@njord/portfolio-backtest';
+import { formatPriceCsv, parsePriceCsv } from '@njord/portfolio-backtest/csv';
 import {
   expandGrid,
   parseSweepGrid,

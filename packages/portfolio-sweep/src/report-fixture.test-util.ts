@@ -1,6 +1,7 @@
 // A small real sweep result (synthetic data, 6 combinations, walk-forward) for the report tests.
 import { createStrategyRegistry, generateSyntheticData } from '@njord/portfolio-backtest';
-import { encodePortfolioConfig, parsePortfolioConfig } from '@njord/portfolio-contracts';
+import { encodePortfolioConfig } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { expandGrid } from './combinations.js';
 import { parseSweepGrid } from './grid.js';
 import { runPortfolio } from './run-portfolio.js';
