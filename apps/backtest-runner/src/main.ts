@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
-import { encodePortfolioBacktestResult, isContractError } from '@njord/portfolio-contracts';
+import { isContractError } from '@njord/portfolio-contracts';
 import {
   createStrategyRegistry,
   isPriceDataError,
@@ -15,11 +15,14 @@ import {
   syntheticPriceCsv,
   PortfolioBacktestEngine,
 } from '@njord/portfolio-backtest';
-import { loadPriceCsv, loadStrategyModule } from '@njord/portfolio-backtest/node';
+import {
+  loadPriceCsv,
+  loadStrategyModule,
+  writeBacktestResult,
+} from '@njord/portfolio-backtest/node';
 import { renderPortfolioReport } from '@njord/portfolio-report';
 import { buildProgram, type GenerateFlags, normalizeArgv, type RunFlags } from './cli.js';
 import { DateFlagError, parseDateFlag } from './dates.js';
-import { writeJsonFile } from './adapters/json-writer.js';
 import { openJournalFile } from './adapters/journal-file.js';
 import { teeJournalToTape } from './adapters/tape-file.js';
 import { OutputDirError, OutputSet, prepareOutputDir } from './adapters/output-files.js';
@@ -151,7 +154,7 @@ async function run(flags: RunFlags): Promise<void> {
         loadMs: loaded.data.loadMs,
         versions: versions(),
       });
-      result = engine.run(data);
+      result = engine.runColumnar(data);
     } catch (error) {
       // Strategies are resolved against the data's symbols inside the engine.
       throw isContractError(error) ? inFile(flags.portfolioConfig, error) : error;
@@ -162,18 +165,18 @@ async function run(flags: RunFlags): Promise<void> {
 
     try {
       if (resultTemp !== null) {
-        await writeJsonFile(resultTemp, encodePortfolioBacktestResult(result), (done, total) =>
+        await writeBacktestResult(resultTemp, result, (done, total) =>
           progress.update('writing result', done, total, 'rows'),
         );
       }
       if (parquetTemps !== null) {
         progress.update('writing parquet', 0, 1, 'files');
-        await writeResultParquet(result, parquetTemps);
+        await writeResultParquet(result.toResult(), parquetTemps);
         progress.update('writing parquet', 1, 1, 'files');
       }
       if (reportTemp !== null) {
         progress.update('writing report', 0, 1, 'report');
-        writeFileSync(reportTemp, renderPortfolioReport(result));
+        writeFileSync(reportTemp, renderPortfolioReport(result.toResult()));
         progress.update('writing report', 1, 1, 'report');
       }
     } finally {
@@ -186,7 +189,7 @@ async function run(flags: RunFlags): Promise<void> {
       ...(resultTemp === null ? [resultPath] : []),
       ...(parquetTemps === null ? Object.values(parquetPaths) : []),
     ]);
-    say(formatSummary(result, { dataBars: data.steps }));
+    say(formatSummary(result.summary, { dataBars: data.steps }));
     if (resultTemp !== null) say(`\nresult:  ${resultPath}`);
     if (parquetTemps !== null) say(`parquet: ${Object.values(parquetPaths).join(', ')}`);
     if (reportTemp !== null) say(`report:  ${reportPath}`);
@@ -194,7 +197,7 @@ async function run(flags: RunFlags): Promise<void> {
     say(`journal: ${journalPath} (${journal.lines} lines)`);
     if (flags.tape !== undefined) say(`tape:    ${resolve(flags.tape)}`);
     say(
-      `${result.stats.bars} bars, ${result.stats.barEvents} bar events in ${result.stats.runMs.toFixed(0)} ms`,
+      `${result.summary.stats.bars} bars, ${result.summary.stats.barEvents} bar events in ${result.summary.stats.runMs.toFixed(0)} ms`,
     );
   } catch (error) {
     outputs.abandon();

@@ -11,19 +11,15 @@ import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  encodePortfolioBacktestResult,
-  formatJournalLine,
-  parsePortfolioConfig,
-  type PortfolioBacktestResult,
-} from '@njord/portfolio-contracts';
+import { formatJournalLine, parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { generateSyntheticData } from '../src/synthetic-data.js';
 import { formatPriceCsv } from '../src/price-csv.js';
 import { parseTimestamp } from '../src/timestamp-text.js';
 import { PortfolioBacktestEngine, type BacktestPhase } from '../src/engine/portfolio-engine.js';
 import type { BacktestJournal } from '../src/engine/simulate.js';
 import { loadPriceCsv } from '../src/node/load-price-csv.js';
-import { writeJsonFile } from '../src/node/json-stream.js';
+import { writeBacktestResult } from '../src/node/write-result.js';
+import type { ColumnarBacktestResult } from '../src/engine/columnar-result.js';
 import type { PriceData } from '../src/price-data.js';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_W_RUNS ?? 3));
@@ -35,8 +31,13 @@ const csvPath = process.env.BENCH_W_CSV ?? join(dir, 'w.csv');
 if (!existsSync(csvPath)) {
   const started = performance.now();
   const start = parseTimestamp('1970-01-02');
-  if (start === null) throw new Error('bad start date');
-  const generated = generateSyntheticData({ symbols: 10, bars: 100_000, seed: 7, startNs: start });
+  if (!start.success) throw new Error(start.error);
+  const generated = generateSyntheticData({
+    symbols: 10,
+    bars: 100_000,
+    seed: 7,
+    startNs: start.data.ns,
+  });
   writeFileSync(csvPath, formatPriceCsv(generated));
   console.log(`generated ${csvPath} in ${(performance.now() - started).toFixed(0)} ms`);
 }
@@ -74,7 +75,7 @@ interface RunnerFigures {
   total: number;
   fills: Map<string, number>;
   phases: Map<string, number>;
-  result: PortfolioBacktestResult;
+  result: ColumnarBacktestResult;
   data: PriceData;
   bytes: number;
 }
@@ -99,12 +100,12 @@ async function runnerPath(): Promise<RunnerFigures> {
     dataSha256: loaded.data.sha256,
     loadMs: loaded.data.loadMs,
   });
-  const result = engine.run(data);
+  const result = engine.runColumnar(data);
   let t = performance.now();
   await journal.close();
   phases.set('journal close', performance.now() - t);
   t = performance.now();
-  const bytes = await writeJsonFile(join(dir, 'result.json'), encodePortfolioBacktestResult(result));
+  const bytes = await writeBacktestResult(join(dir, 'result.json'), result);
   phases.set('write result', performance.now() - t);
   return { total: performance.now() - t0, phases, fills, result, data, bytes };
 }
@@ -303,12 +304,14 @@ const fills = [...last.fills.values()].reduce((a, b) => a + b, 0);
 console.log(
   `\nW: ${last.data.symbols.length} symbols x ${last.data.steps} bars = ${events} bar-events; columnar data ${mb(dataBytes)}; result JSON ${mb(last.bytes)}`,
 );
-console.log(`runner path (whole): ${spread(totals)}  ${(events / runnerMs / 1e3).toFixed(2)}M bar-events/s`);
+console.log(
+  `runner path (whole): ${spread(totals)}  ${(events / runnerMs / 1e3).toFixed(2)}M bar-events/s`,
+);
 console.log(
   `reference loop:      ${spread(reference)}  ${(events / refMs / 1e3).toFixed(2)}M bar-events/s, ${refFills} fills`,
 );
 console.log(
-  `runner / reference:  ${(runnerMs / refMs).toFixed(1)}x (goal <= 4x); runner fills ${fills} (portfolio ${last.fills.get('portfolio') ?? 0}), rebalances ${last.result.rebalances.length}; stats.run_ms ${last.result.stats.runMs.toFixed(0)}`,
+  `runner / reference:  ${(runnerMs / refMs).toFixed(1)}x (goal <= 4x); runner fills ${fills} (portfolio ${last.fills.get('portfolio') ?? 0}), rebalances ${last.result.summary.rebalances.length}; stats.run_ms ${last.result.summary.stats.runMs.toFixed(0)}`,
 );
 console.log(
   `peak RSS ${mb(peakRss)} (goal < 2 x columnar data + 100 MB = ${mb(2 * dataBytes + 100 * 2 ** 20)})`,

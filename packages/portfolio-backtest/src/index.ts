@@ -67,6 +67,8 @@ export {
   standaloneConfig,
 } from './engine/portfolio-engine.js';
 export type { BacktestPhase, PortfolioBacktestOptions } from './engine/portfolio-engine.js';
+export { ColumnarBacktestResult } from './engine/columnar-result.js';
+export type { BacktestCurves } from './engine/columnar-result.js';
 export { simulate } from './engine/simulate.js';
 export type {
   BacktestJournal,

@@ -3,7 +3,6 @@
 import {
   type CostModel,
   encodePortfolioConfig,
-  type EquityPoint,
   type FillModel,
   type Metrics,
   type PortfolioBacktestResult,
@@ -14,7 +13,13 @@ import type { PriceData } from '../price-data.js';
 import { formatTimestampNs } from '../timestamp-text.js';
 import type { Strategy } from '../strategy.js';
 import { createStrategyRegistry, type StrategyRegistry } from '../strategy-registry.js';
-import { calculateContribution, calculateMetrics, type SleeveCurve } from '../metrics.js';
+import {
+  calculateContribution,
+  calculateMetrics,
+  inferPeriodsPerYear,
+  type SleeveCurve,
+} from '../metrics.js';
+import { type BacktestCurves, ColumnarBacktestResult } from './columnar-result.js';
 import { type BacktestJournal, simulate, type SimulationOutput } from './simulate.js';
 
 export interface PortfolioBacktestOptions {
@@ -100,7 +105,16 @@ export class PortfolioBacktestEngine {
     return { firstStep, lastStep };
   }
 
+  /** The whole result as objects (`runColumnar(data).toResult()`). */
   run(data: PriceData): PortfolioBacktestResult {
+    return this.runColumnar(data).toResult();
+  }
+
+  /**
+   * Runs the portfolio, its baseline, the benchmark and each strategy alone; the curves stay
+   * in typed arrays (write them with `writeBacktestResult` of the package's node entry).
+   */
+  runColumnar(data: PriceData): ColumnarBacktestResult {
     const clock = this.options.clock ?? (() => 0);
     const started = clock();
     const onPhase = this.options.onPhase;
@@ -145,7 +159,6 @@ export class PortfolioBacktestEngine {
         mode: 'hold',
       });
     });
-
     phase(
       'standalone',
       standalone.reduce((sum, run) => sum + run.fills, 0),
@@ -153,9 +166,12 @@ export class PortfolioBacktestEngine {
     const timestamps = data.timestamps.subarray(firstStep, lastStep + 1);
     const benchmark = benchmarkCurve(data, firstStep, lastStep, config.totalCapital);
     phase('benchmark');
+
+    // P once for every curve: they share the timestamps.
+    const periodsPerYear = config.periodsPerYear ?? inferPeriodsPerYear(timestamps);
     const metricOptions = {
       riskFreeRate: config.riskFreeRate,
-      ...(config.periodsPerYear === undefined ? {} : { periodsPerYear: config.periodsPerYear }),
+      ...(periodsPerYear === null ? {} : { periodsPerYear }),
     };
     const ids = main.strategyIds;
 
@@ -207,14 +223,13 @@ export class PortfolioBacktestEngine {
       });
     });
     const contribution = calculateContribution({ initialCapital: config.totalCapital, sleeves });
-
     const standaloneResult: PortfolioBacktestResult['standalone'] = Object.fromEntries(
       ids.map((id, k) => {
         const run = standalone[k] as SimulationOutput;
         return [
           id,
           {
-            equityCurve: equityOnly(timestamps, run.equity, main.recordedSteps),
+            equityCurve: [],
             metrics: calculateMetrics({
               timestamps,
               equity: run.equity,
@@ -228,35 +243,12 @@ export class PortfolioBacktestEngine {
         ];
       }),
     );
-
     phase('metrics');
-    const equityCurve: EquityPoint[] = [];
-    for (const bar of main.recordedSteps) {
-      const strategiesAt: Record<string, number> = {};
-      const targetsAt: Record<string, number> = {};
-      const driftAt: Record<string, number> = {};
-      ids.forEach((id, k) => {
-        strategiesAt[id] = (main.capital[k] as Float64Array)[bar] as number;
-        targetsAt[id] = (main.targets[k] as Float64Array)[bar] as number;
-        driftAt[id] = (main.drift[k] as Float64Array)[bar] as number;
-      });
-      equityCurve.push({
-        timestampNs: timestamps[bar] as bigint,
-        equity: main.equity[bar] as number,
-        cash: main.cash[bar] as number,
-        unallocated: main.unallocated[bar] as number,
-        strategies: strategiesAt,
-        targets: targetsAt,
-        drift: driftAt,
-        ...(main.baseTargets === null ? {} : { baseTargets: pick(ids, main.baseTargets, bar) }),
-      });
-    }
 
-    phase('curves');
     const barEvents = data.countBarEvents(firstStep, lastStep);
     const runMs = Math.max(0, clock() - started);
     const bars = lastStep - firstStep + 1;
-    return {
+    const summary: PortfolioBacktestResult = {
       portfolioId: config.id,
       config: encodePortfolioConfig(config).portfolio as PortfolioBacktestResult['config'],
       data: {
@@ -270,7 +262,7 @@ export class PortfolioBacktestEngine {
       end: data.timestamps[lastStep] as bigint,
       initialCapital: config.totalCapital,
       finalEquity: main.equity[bars - 1] as number,
-      equityCurve,
+      equityCurve: [],
       rebalances: main.rebalances,
       metrics: {
         portfolio: portfolioMetrics,
@@ -279,8 +271,8 @@ export class PortfolioBacktestEngine {
         strategies: sleeveMetrics,
       },
       contribution,
-      baseline: { equityCurve: equityOnly(timestamps, baseline.equity, main.recordedSteps) },
-      benchmark: { equityCurve: equityOnly(timestamps, benchmark, main.recordedSteps) },
+      baseline: { equityCurve: [] },
+      benchmark: { equityCurve: [] },
       standalone: standaloneResult,
       stats: {
         bars,
@@ -290,6 +282,22 @@ export class PortfolioBacktestEngine {
         barEventsPerSecond: runMs > 0 ? (barEvents / runMs) * 1000 : 0,
       },
     };
+    const curves: BacktestCurves = {
+      strategyIds: ids,
+      bars: main.recordedSteps,
+      timestamps,
+      equity: main.equity,
+      cash: main.cash,
+      unallocated: main.unallocated,
+      strategies: main.capital,
+      targets: main.targets,
+      drift: main.drift,
+      baseTargets: main.baseTargets,
+      baseline: baseline.equity,
+      benchmark,
+      standalone: standalone.map((run) => run.equity),
+    };
+    return new ColumnarBacktestResult(summary, curves);
   }
 }
 
@@ -332,25 +340,4 @@ export function benchmarkCurve(
     out[t - firstStep] = equity;
   }
   return out;
-}
-
-function pick(
-  ids: readonly string[],
-  series: readonly Float64Array[],
-  bar: number,
-): Record<string, number> {
-  const out: Record<string, number> = {};
-  series.forEach((values, k) => (out[ids[k] as string] = values[bar] as number));
-  return out;
-}
-
-function equityOnly(
-  timestamps: BigInt64Array,
-  equity: Float64Array,
-  bars: Int32Array,
-): { timestampNs: bigint; equity: number }[] {
-  return Array.from(bars, (bar) => ({
-    timestampNs: timestamps[bar] as bigint,
-    equity: equity[bar] as number,
-  }));
 }

@@ -3,3 +3,4 @@ export { loadPriceCsv, PRICE_CSV_MAX_BYTES } from './load-price-csv.js';
 export type { LoadedPriceData, LoadPriceCsvOptions } from './load-price-csv.js';
 export { loadStrategyModule } from './load-strategy-module.js';
 export { ChunkedFileWriter, writeJsonFile } from './json-stream.js';
+export { writeBacktestResult, writeResultText } from './write-result.js';
