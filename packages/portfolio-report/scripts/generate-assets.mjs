@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Build step: inlines uPlot's dist files and the report's browser script into src/generated/assets.ts,
-// with the CSP hashes of the inline scripts, so the published package reads no file at runtime.
+// Build step: bundles the report's browser script (src/client/main.ts and the modules it imports,
+// TypeScript, through esbuild) into one script, and inlines it with uPlot's dist files into
+// src/generated/assets.ts, with the CSP hashes of the inline scripts, so the published package
+// reads no file at runtime.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,12 +19,25 @@ const ownManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 
 const uplotJs = readFileSync(join(uplotDir, 'dist', 'uPlot.iife.min.js'), 'utf8');
 const uplotCss = readFileSync(join(uplotDir, 'dist', 'uPlot.min.css'), 'utf8');
-const clientJs = readFileSync(join(root, 'src', 'client', 'report-client.js'), 'utf8');
+// One classic script (an IIFE): no module loader in the page, uPlot is the global its own script
+// defines. Not minified, so the page can be read and debugged.
+const bundled = buildSync({
+  entryPoints: [join(root, 'src', 'client', 'main.ts')],
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2020',
+  charset: 'utf8',
+  legalComments: 'none',
+  write: false,
+  logLevel: 'silent',
+});
+const clientJs = `// The report's browser script, bundled from src/client/*.ts.\n${bundled.outputFiles[0].text}`;
 
 // An inline <script> ends at the first `</script`; an inline <style> at the first `</style`.
 for (const [name, text, closer] of [
   ['uPlot.iife.min.js', uplotJs, '</script'],
-  ['report-client.js', clientJs, '</script'],
+  ['the bundled client script', clientJs, '</script'],
   ['uPlot.min.css', uplotCss, '</style'],
 ]) {
   if (text.toLowerCase().includes(closer) || text.includes('<!--')) {

@@ -46,3 +46,12 @@ describe('formatting', () => {
     expect(formatSpan((36_525n * day) / 10n)).toBe('10.0 years');
   });
 });
+
+describe('formatPlain rounding to zero', () => {
+  it('shows a negative value that rounds to zero as 0, like formatNumber', () => {
+    // -0.0000001 to 6 decimals is "-0" in Intl; the report shows "0".
+    expect(formatPlain(-0.0000001, 6)).toBe('0');
+    expect(formatPlain(-0.4, 0)).toBe('0'); // Intl gives "-0"
+    expect(formatPlain(-1.25, 2)).toBe('\u22121.25');
+  });
+});

@@ -35,7 +35,8 @@ export function formatNumber(value: number | null | undefined, fractionDigits = 
 /** Up to `maxFractionDigits` decimals, trailing zeros dropped: 0.35 -> "0.35", 3 -> "3". */
 export function formatPlain(value: number | null | undefined, maxFractionDigits = 6): string {
   if (!isNumber(value)) return NONE;
-  return withMinus(numberFormat(0, maxFractionDigits).format(value));
+  const text = numberFormat(0, maxFractionDigits).format(value);
+  return /^-0(\.0*)?$/.test(text) ? text.slice(1) : withMinus(text);
 }
 
 /** A fraction as a percentage: 0.1234 -> "12.34%"; `signed` adds "+" to positive values. */
