@@ -4,6 +4,8 @@ export type { RenderReportOptions } from './render.js';
 export {
   computeDrawdown,
   DEFAULT_MAX_POINTS,
+  DEFAULT_MAX_REBALANCES,
+  DEFAULT_MAX_TRADE_ROWS,
   hasBaseTargets,
   listStrategies,
   prepareReportData,
@@ -21,6 +23,7 @@ export type {
   ReportColors,
   ReportData,
   ReportDataOptions,
+  ReportOmissions,
   SeriesValues,
   TargetsChartData,
   TradeColumns,

@@ -7,9 +7,30 @@ import { pickStrategyColor, REPORT_COLORS } from './palette.js';
 /** Default `maxPoints`: about two points per pixel column of a wide chart. */
 export const DEFAULT_MAX_POINTS = 2000;
 
+/** Default `maxRebalances`: rows of the rebalance table the report embeds. */
+export const DEFAULT_MAX_REBALANCES = 20_000;
+/** Default `maxTradeRows`: rows of the trade table the report embeds. */
+export const DEFAULT_MAX_TRADE_ROWS = 100_000;
+
 export interface ReportDataOptions {
   /** The most points one series keeps before min-max downsampling kicks in (>= 16). */
   readonly maxPoints?: number;
+  /** The report lists the first this many rebalances (the rest are counted, not listed). */
+  readonly maxRebalances?: number;
+  /**
+   * Trade rows listed: whole rebalances' rows, in time order, while they fit; later
+   * rebalances are listed without their rows.
+   */
+  readonly maxTradeRows?: number;
+}
+
+/** What the report's tables leave out past their limits (the result files hold it all). */
+export interface ReportOmissions {
+  readonly rebalances: number;
+  readonly totalRebalances: number;
+  /** Trade rows of listed rebalances beyond maxTradeRows, plus those of unlisted ones. */
+  readonly tradeRows: number;
+  readonly totalTradeRows: number;
 }
 
 /** A value per kept point; null where the series has no value (before its first bar). */
@@ -139,6 +160,8 @@ export interface ReportData {
   readonly rebalances: RebalanceColumns;
   readonly trades: TradeColumns;
   readonly statusLabels: string[];
+  /** Rows left out of the tables past their limits (zeros when nothing was). */
+  readonly omitted: ReportOmissions;
 }
 
 export const TRADE_STATUS_LABELS: readonly string[] = [
@@ -295,6 +318,13 @@ const EQUITY_DIGITS = 8;
 const FRACTION_DIGITS = 6;
 const TABLE_DIGITS = 9;
 
+/** Rows a rebalance adds to the trade table: planned trades, netted fills, skipped trades. */
+function rowsOf(rebalance: RebalanceRecord): number {
+  return (
+    rebalance.trades.length + (rebalance.internalFills?.length ?? 0) + rebalance.skipped.length
+  );
+}
+
 function sortRebalances(rebalances: readonly RebalanceRecord[]): RebalanceRecord[] {
   const sorted = [...rebalances];
   // Array.prototype.sort is stable: rebalances at the same time keep their order.
@@ -314,6 +344,8 @@ export function prepareReportData(
   options: ReportDataOptions = {},
 ): ReportData {
   const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
+  const maxRebalances = options.maxRebalances ?? DEFAULT_MAX_REBALANCES;
+  const maxTradeRows = options.maxTradeRows ?? DEFAULT_MAX_TRADE_ROWS;
   if (!Number.isInteger(maxPoints) || maxPoints < 16) {
     throw new RangeError(`maxPoints must be an integer >= 16, got ${String(maxPoints)}`);
   }
@@ -528,9 +560,20 @@ export function prepareReportData(
     trades.status.push(row.status);
   };
 
-  const planIds = rebalances.map((rebalance) => rebalance.planId);
+  // Past the limits the tables list fewer rows (a report of a million rebalances would be
+  // a string longer than JavaScript allows); the omissions are counted and shown.
+  const listed =
+    rebalances.length > maxRebalances ? rebalances.slice(0, maxRebalances) : rebalances;
+  let totalTradeRows = 0;
+  for (const rebalance of rebalances) totalTradeRows += rowsOf(rebalance);
+  let listedRows = 0;
+  const planIds = listed.map((rebalance) => rebalance.planId);
   const planIdPrefix = commonPrefix(planIds);
-  rebalances.forEach((rebalance, k) => {
+  listed.forEach((rebalance, k) => {
+    const rowCount = rowsOf(rebalance);
+    const withRows = listedRows + rowCount <= maxTradeRows;
+    if (withRows) listedRows += rowCount;
+    const pushRowIf = withRows ? pushRow : (): void => undefined;
     const fills = new Map(rebalance.fills.map((fill) => [fill.intentId, fill]));
     let cost = 0;
     for (const fill of rebalance.fills) cost += fill.commission + fill.slippage;
@@ -539,7 +582,7 @@ export function prepareReportData(
       const fill = fills.get(trade.intentId);
       const signed = trade.side === 'sell' ? -trade.quantity : trade.quantity;
       if (fill) traded += Math.abs(trade.quantity * fill.fillPrice);
-      pushRow({
+      pushRowIf({
         strategy: trade.strategyId,
         symbol: trade.symbol,
         quantity: signed,
@@ -552,7 +595,7 @@ export function prepareReportData(
     }
     const internal = rebalance.internalFills ?? [];
     for (const fill of internal) {
-      pushRow({
+      pushRowIf({
         strategy: fill.strategyId,
         symbol: fill.symbol,
         quantity: fill.side === 'sell' ? -fill.quantity : fill.quantity,
@@ -564,7 +607,7 @@ export function prepareReportData(
       });
     }
     for (const skipped of rebalance.skipped) {
-      pushRow({
+      pushRowIf({
         strategy: skipped.strategyId,
         symbol: skipped.symbol,
         quantity: skipped.quantity,
@@ -588,9 +631,7 @@ export function prepareReportData(
     rebalanceColumns.time.push(toSeconds(rebalance.timestampNs));
     rebalanceColumns.reason.push(REBALANCE_REASONS.indexOf(rebalance.reason));
     rebalanceColumns.planIdSuffix.push((planIds[k] as string).slice(planIdPrefix.length));
-    rebalanceColumns.rows.push(
-      rebalance.trades.length + internal.length + rebalance.skipped.length,
-    );
+    rebalanceColumns.rows.push(withRows ? rowCount : 0);
     rebalanceColumns.trades.push(rebalance.trades.length);
     rebalanceColumns.skipped.push(rebalance.skipped.length);
     rebalanceColumns.moved.push(roundSignificant(moved, TABLE_DIGITS));
@@ -632,6 +673,12 @@ export function prepareReportData(
     rebalanceReasons: [...REBALANCE_REASONS],
     rebalances: { ...rebalanceColumns, planIdPrefix },
     trades,
+    omitted: {
+      rebalances: rebalances.length - listed.length,
+      totalRebalances: rebalances.length,
+      tradeRows: totalTradeRows - listedRows,
+      totalTradeRows,
+    },
     statusLabels: [...TRADE_STATUS_LABELS],
   };
 }

@@ -34,6 +34,10 @@ export interface RenderReportOptions {
   readonly title?: string;
   /** The most points one series draws before min-max downsampling (default 2000, >= 16). */
   readonly maxPoints?: number;
+  /** Rebalances listed in the table (default 20,000); the rest are counted and said. */
+  readonly maxRebalances?: number;
+  /** Trade rows listed (default 100,000); the rest are counted and said. */
+  readonly maxTradeRows?: number;
 }
 
 /** The id of the inlined JSON block the browser script reads. */
@@ -465,7 +469,12 @@ function renderTables(data: ReportData): string {
   const strategyOptions = data.strategies
     .map((id, index) => `<option value="${index}">${h(id)}</option>`)
     .join('');
-  return `<section id="rebalances"><h2>Rebalances</h2><p class="section-note">${h(formatNumber(rebalanceCount, 0))} rebalances and ${h(formatNumber(rowCount, 0))} trade rows (every planned trade with its fill, every netted fill, every skipped trade with its reason). Click a marker on a chart to find its rebalance here.</p><div class="table-controls" data-table="rebalances"><span class="pager-info"></span><span class="pager"></span></div><div class="table-scroll"><table class="data" id="rebalances-table"><thead><tr><th scope="col" class="num">#</th><th scope="col">Time</th><th scope="col">Reason</th><th scope="col">Plan id</th><th scope="col" class="num">Max |drift|</th><th scope="col" class="num">Trades</th><th scope="col" class="num">Skipped</th><th scope="col" class="num">Capital moved</th><th scope="col" class="num">Traded</th><th scope="col" class="num">Est. cost</th><th scope="col" class="num">Cost</th></tr></thead><tbody></tbody></table></div><p class="print-note" data-print-note="rebalances"></p><h3>Rebalance trades</h3><div class="table-controls" data-table="trades"><label>Strategy <select id="trades-strategy-filter"><option value="">all</option>${strategyOptions}</select></label><span class="pager-info"></span><span class="pager"></span></div><div class="table-scroll"><table class="data" id="trades-table"><thead><tr><th scope="col" class="num">#</th><th scope="col">Time</th><th scope="col">Strategy</th><th scope="col">Symbol</th><th scope="col">Side</th><th scope="col" class="num">Quantity</th><th scope="col" class="num">Ref. price</th><th scope="col" class="num">Fill price</th><th scope="col" class="num">Notional</th><th scope="col" class="num">Commission</th><th scope="col" class="num">Slippage</th><th scope="col">Status</th></tr></thead><tbody></tbody></table></div><p class="print-note" data-print-note="trades"></p><noscript><p class="muted">The charts and the rebalance tables are drawn by the page's script; the rest of this report is static.</p></noscript></section>`;
+  const omitted = data.omitted;
+  const leftOut =
+    omitted.rebalances === 0 && omitted.tradeRows === 0
+      ? ''
+      : `<p class="section-note" id="rebalances-omitted"><strong>Not all listed:</strong> ${h(formatNumber(omitted.totalRebalances, 0))} rebalances with ${h(formatNumber(omitted.totalTradeRows, 0))} trade rows ran; this report lists ${omitted.rebalances === 0 ? 'all of the rebalances' : `the first ${h(formatNumber(rebalanceCount, 0))} rebalances (${h(formatNumber(omitted.rebalances, 0))} left out)`} and ${h(formatNumber(rowCount, 0))} trade rows (${h(formatNumber(omitted.tradeRows, 0))} left out: rebalances past the limit are listed without their rows). The result JSON and the Parquet tables (<span class="mono">--format json,parquet</span>) hold every one.</p>`;
+  return `<section id="rebalances"><h2>Rebalances</h2><p class="section-note">${h(formatNumber(rebalanceCount, 0))} rebalances and ${h(formatNumber(rowCount, 0))} trade rows (every planned trade with its fill, every netted fill, every skipped trade with its reason). Click a marker on a chart to find its rebalance here.</p>${leftOut}<div class="table-controls" data-table="rebalances"><span class="pager-info"></span><span class="pager"></span></div><div class="table-scroll"><table class="data" id="rebalances-table"><thead><tr><th scope="col" class="num">#</th><th scope="col">Time</th><th scope="col">Reason</th><th scope="col">Plan id</th><th scope="col" class="num">Max |drift|</th><th scope="col" class="num">Trades</th><th scope="col" class="num">Skipped</th><th scope="col" class="num">Capital moved</th><th scope="col" class="num">Traded</th><th scope="col" class="num">Est. cost</th><th scope="col" class="num">Cost</th></tr></thead><tbody></tbody></table></div><p class="print-note" data-print-note="rebalances"></p><h3>Rebalance trades</h3><div class="table-controls" data-table="trades"><label>Strategy <select id="trades-strategy-filter"><option value="">all</option>${strategyOptions}</select></label><span class="pager-info"></span><span class="pager"></span></div><div class="table-scroll"><table class="data" id="trades-table"><thead><tr><th scope="col" class="num">#</th><th scope="col">Time</th><th scope="col">Strategy</th><th scope="col">Symbol</th><th scope="col">Side</th><th scope="col" class="num">Quantity</th><th scope="col" class="num">Ref. price</th><th scope="col" class="num">Fill price</th><th scope="col" class="num">Notional</th><th scope="col" class="num">Commission</th><th scope="col" class="num">Slippage</th><th scope="col">Status</th></tr></thead><tbody></tbody></table></div><p class="print-note" data-print-note="trades"></p><noscript><p class="muted">The charts and the rebalance tables are drawn by the page's script; the rest of this report is static.</p></noscript></section>`;
 }
 
 function renderProvenance(result: PortfolioBacktestResult, intraday: boolean): string {
@@ -512,7 +521,11 @@ export function renderPortfolioReport(
   result: PortfolioBacktestResult,
   options: RenderReportOptions = {},
 ): string {
-  const data = prepareReportData(result, { maxPoints: options.maxPoints ?? DEFAULT_MAX_POINTS });
+  const data = prepareReportData(result, {
+    maxPoints: options.maxPoints ?? DEFAULT_MAX_POINTS,
+    ...(options.maxRebalances === undefined ? {} : { maxRebalances: options.maxRebalances }),
+    ...(options.maxTradeRows === undefined ? {} : { maxTradeRows: options.maxTradeRows }),
+  });
   const strategies = data.strategies;
   const config = describeConfig(result.config);
   const title = options.title ?? `Backtest report: ${result.portfolioId}`;
