@@ -3,12 +3,15 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { createHttpSide } from '../src/http/index.js';
 import { PortfolioManager } from '../src/service.js';
 
 interface WorkerInput {
   readonly basePath: string;
   /** Number of latency fills to trace (0: none); fill ids end in `-<index>`. */
   readonly trace: number;
+  /** Serve metrics and the dashboard's events on a free loopback port. */
+  readonly http?: boolean;
 }
 
 const input = workerData as WorkerInput;
@@ -33,9 +36,19 @@ const committedAt = new Float64Array(input.trace).fill(Number.NaN);
 const serviceMs = new Float64Array(Math.max(1, input.trace));
 let batches = 0;
 const INDEX = /"fill_id":"[a-z]+-(\d+)"/;
+const logger = createLogger({ level: 'warn' });
+const http = input.http
+  ? createHttpSide({
+      config: loaded.data,
+      http: { listen: '127.0.0.1:0', tokenEnv: 'UNUSED' },
+      token: null,
+      logger,
+    })
+  : undefined;
 const manager = new PortfolioManager({
   config: loaded.data,
-  logger: createLogger({ level: 'warn' }),
+  logger,
+  ...(http === undefined ? {} : { observer: http.observer }),
   ...(input.trace > 0
     ? {
         onCommitted: (entries, atMs, readAtMs) => {
@@ -53,8 +66,10 @@ port.on('message', (message: string) => {
   if (message === 'stop') manager.stop('benchmark over');
 });
 const running = manager.run();
-port.postMessage({ kind: 'started' });
+const server = http === undefined ? undefined : await http.start(manager);
+port.postMessage({ kind: 'started', url: server?.url ?? null });
 const outcome = await running;
+await http?.close();
 port.postMessage({
   kind: 'done',
   outcome,

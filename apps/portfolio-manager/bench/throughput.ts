@@ -78,19 +78,19 @@ interface Done {
   counters: Record<string, number>;
 }
 
-function startWorker(basePath: string, trace: number) {
+function startWorker(basePath: string, trace: number, http = false) {
   // tsx's loader is registered inside the worker (node 20 workers ignore `--import tsx`).
   const tsx = import.meta.resolve('tsx/esm/api');
   const script = new URL('./manager-worker.ts', import.meta.url).href;
   const worker = new Worker(
     `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(script)}); });`,
-    { eval: true, workerData: { basePath, trace } },
+    { eval: true, workerData: { basePath, trace, http } },
   );
-  let resolveStarted: () => void = () => undefined;
-  const started = new Promise<void>((resolve) => (resolveStarted = resolve));
+  let resolveStarted: (url: string | null) => void = () => undefined;
+  const started = new Promise<string | null>((resolve) => (resolveStarted = resolve));
   const done = new Promise<Done>((resolve, reject) => {
-    worker.on('message', (message: { kind: string }) => {
-      if (message.kind === 'started') resolveStarted();
+    worker.on('message', (message: { kind: string; url?: string | null }) => {
+      if (message.kind === 'started') resolveStarted(message.url ?? null);
       if (message.kind === 'done') resolve(message as Done);
     });
     worker.on('error', reject);
@@ -164,13 +164,48 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-async function latency(redis: Redis) {
-  const run = setup('latency');
+/**
+ * One dashboard open (the /events stream, read and dropped) and a Prometheus scrape of
+ * /metrics every second, for as long as the run lasts.
+ */
+function watch(url: string) {
+  const controller = new AbortController();
+  let events = 0;
+  let scrapes = 0;
+  void fetch(`${url}/events`, { signal: controller.signal })
+    .then(async (response) => {
+      const reader = response.body?.getReader();
+      if (!reader) return;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        events += value.byteLength;
+      }
+    })
+    .catch(() => undefined);
+  const timer = setInterval(() => {
+    void fetch(`${url}/metrics`)
+      .then((response) => response.text())
+      .then(() => scrapes++)
+      .catch(() => undefined);
+  }, 1000);
+  return {
+    stop() {
+      clearInterval(timer);
+      controller.abort();
+      return { eventBytes: events, scrapes };
+    },
+  };
+}
+
+async function latency(redis: Redis, http = false) {
+  const run = setup(http ? 'latency-http' : 'latency');
   const fills = `${run.prefix}:fills`;
   const group = 'portfolio-manager:bench';
   const total = LATENCY_RATE * LATENCY_SECONDS;
-  const { worker, started, done } = startWorker(run.basePath, total);
-  await started;
+  const { worker, started, done } = startWorker(run.basePath, total, http);
+  const url = await started;
+  const watcher = url === null ? undefined : watch(url);
   await waitForGroup(redis, fills, group);
   const sentAt = new Float64Array(total);
   const spacing = 1000 / LATENCY_RATE;
@@ -186,6 +221,7 @@ async function latency(redis: Redis) {
   await Promise.all(replies);
   const elapsed = (now() - start) / 1000;
   while (!(await isDrained(redis, fills, group))) await sleep(5);
+  const watched = watcher?.stop();
   worker.postMessage('stop');
   const result = await done;
   await worker.terminate();
@@ -197,6 +233,12 @@ async function latency(redis: Redis) {
     if (Number.isFinite(ms)) samples.push(ms);
   }
   samples.sort((a, b) => a - b);
+  if (watched !== undefined) {
+    console.log(
+      `with the HTTP side on: one /events client (${watched.eventBytes.toLocaleString('en-US')} bytes received), ` +
+        `${watched.scrapes} scrapes of /metrics (one a second)`,
+    );
+  }
   console.log(
     `latency at ${Math.round(total / elapsed).toLocaleString('en-US')} fills/s offered (${total} fills, ` +
       `${samples.length} measured after 1 s warm-up), XADD -> applied + journaled (fsync ${FSYNC}) + XACK: ` +
@@ -224,6 +266,8 @@ try {
   );
   await throughput(redis);
   await latency(redis);
+  // The same run with metrics scraped and a dashboard's event stream open (NJORD_BENCH_HTTP=0 skips it).
+  if (process.env.NJORD_BENCH_HTTP !== '0') await latency(redis, true);
 } finally {
   redis.disconnect();
 }
