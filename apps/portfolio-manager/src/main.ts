@@ -9,6 +9,7 @@ import { type LoadedConfig, readConfig, redactRedisUrl } from './config.js';
 import { createLogger } from './logger.js';
 import { createHttpSide, type HttpSide } from './http/index.js';
 import { PortfolioManager } from './service.js';
+import { runReplayCommand } from './replay.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -59,6 +60,7 @@ function buildProgram(): Command {
         '\nExit codes:\n  0  stopped cleanly (SIGTERM/SIGINT), or --check found no problem\n' +
         '  1  failure, or the portfolio lock was lost to another manager\n' +
         '  2  bad flags or config (--check: problems found)\n' +
+        '\nSubcommands:\n  replay --journal FILE [--portfolio ID]   rebuild the state from a journal, no Redis (replay --help)\n' +
         '\nExample:\n  pnpm manager --config config/base.yaml\n',
     )
     .exitOverride()
@@ -112,6 +114,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const args = argv.slice(2);
   // pnpm passes a leading `--` through to the script.
   if (args[0] === '--') args.shift();
+  if (args[0] === 'replay') return runReplayCommand(args.slice(1));
   const program = buildProgram();
   try {
     program.parse(args, { from: 'user' });

@@ -564,7 +564,10 @@ export class PortfolioManager {
         return false;
       }
       this.counters.fills_applied++;
-      this.writer.add('fill', nowNs, { entry_id: entry.id, fill: raw });
+      this.writer.add('fill', nowNs, {
+        source: { stream: this.keys.fills, id: entry.id },
+        fill: raw,
+      });
       this.plans.onFill(fill);
       return true;
     }
@@ -609,7 +612,10 @@ export class PortfolioManager {
     this.tracker.onPrice(mark);
     this.marks.accept(mark.symbol, mark.price, mark.timestampNs);
     this.counters.marks_applied++;
-    this.writer.add('mark', nowNs, { entry_id: entry.id, mark: raw });
+    this.writer.add('mark', nowNs, {
+      source: { stream: this.keys.prices, id: entry.id },
+      mark: raw,
+    });
     return true;
   }
 
@@ -622,7 +628,14 @@ export class PortfolioManager {
   ): void {
     this.counters.dead_lettered++;
     outbox.dead.push({ source: entry.source, entryId: entry.id, data: entry.data ?? null, error });
-    this.writer.add('error', nowNs, { source: entry.source, entry_id: entry.id, error, ...extra });
+    this.writer.add('error', nowNs, {
+      source: {
+        stream: entry.source === 'fills' ? this.keys.fills : this.keys.prices,
+        id: entry.id,
+      },
+      error,
+      ...extra,
+    });
     this.options.observer?.deadLetter?.({
       source: entry.source,
       entryId: entry.id,

@@ -6,7 +6,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { decodeFillEvent, type PortfolioConfig } from '@njord/portfolio-contracts';
+import {
+  decodeFillEvent,
+  type PortfolioConfig,
+  safeDecodeJournalLine,
+} from '@njord/portfolio-contracts';
 import { PortfolioTracker } from '@njord/portfolio-tracker';
 import { pino } from 'pino';
 import type { RedisKeys } from './adapters/streams.js';
@@ -250,12 +254,16 @@ export function readJournalLines(path: string, portfolioId?: string): Record<str
   const out: Record<string, unknown>[] = [];
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (line.length === 0) continue;
+    let value: Record<string, unknown>;
     try {
-      const value = JSON.parse(line) as Record<string, unknown>;
-      if (portfolioId === undefined || value.portfolio_id === portfolioId) out.push(value);
+      value = JSON.parse(line) as Record<string, unknown>;
     } catch {
-      // a torn fragment
+      continue; // a torn fragment
     }
+    // Every whole line the manager writes validates against the journal schema (crc included).
+    const decoded = safeDecodeJournalLine(line);
+    if (!decoded.success) throw new Error(`${path}: ${decoded.error.message}\n${line}`);
+    if (portfolioId === undefined || value.portfolio_id === portfolioId) out.push(value);
   }
   return out;
 }

@@ -180,6 +180,13 @@ export class PortfolioKernel {
     return this.isHalted;
   }
 
+  /** Portfolio equity now: unallocated cash plus each sleeve's capital, in sleeve order. */
+  get totalEquity(): number {
+    let equity = this.tracker.unallocatedCash;
+    for (const id of this.tracker.getStrategyIds()) equity += this.tracker.getStrategyCapital(id);
+    return equity;
+  }
+
   get lastRebalanceNs(): bigint {
     return this.tracker.lastRebalanceNs;
   }

@@ -1,0 +1,152 @@
+// `replay`: a backtest journal replays to the backtest's final sleeves; damage is named by line.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  formatJournalLine,
+  parsePortfolioConfig,
+  type PortfolioConfig,
+} from '@njord/portfolio-contracts';
+import {
+  type BacktestJournal,
+  createStrategyRegistry,
+  parsePriceCsv,
+  simulate,
+} from '@njord/portfolio-backtest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readJournalText, type ReplayReport, runReplayCommand } from './replay.js';
+
+const root = new URL('../../../', import.meta.url);
+const work = mkdtempSync(join(tmpdir(), 'njord-kernel-replay-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const parsed = parsePriceCsv(readFileSync(new URL('data/spx-daily.csv', root), 'utf8'), {
+  source: 'spx-daily.csv',
+});
+if (!parsed.success) throw parsed.error;
+const data = parsed.data;
+
+/** Runs the backtest's main loop with a journal in the live format, written to a file. */
+function backtest(config: PortfolioConfig, name: string, firstStep = 0) {
+  const lines: string[] = [];
+  const journal: BacktestJournal = {
+    add(type, timestampNs, body) {
+      lines.push(formatJournalLine(config.id, lines.length + 1, type, timestampNs, body));
+    },
+  };
+  const resolved = createStrategyRegistry().resolveStrategies(config, data.symbols);
+  if (!resolved.success) throw resolved.error;
+  const output = simulate({
+    config,
+    strategies: resolved.data,
+    data,
+    firstStep,
+    lastStep: data.steps - 1,
+    mode: 'rebalance',
+    fillModel: config.fillModel,
+    costs: config.costs,
+    journal,
+  });
+  const path = join(work, `${name}.ndjson`);
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return { output, lines, path };
+}
+
+function replay(...args: string[]): { code: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const code = runReplayCommand(
+    args,
+    (text) => (stdout += text),
+    (text) => (stderr += text),
+  );
+  return { code, stdout, stderr };
+}
+
+const example = (path: string) => parsePortfolioConfig(readFileSync(new URL(path, root), 'utf8'));
+
+describe('njord-portfolio-manager replay', () => {
+  it.each(['config/portfolio.yaml', 'config/portfolio-risk.yaml'])(
+    'replays the backtest journal of %s to its final sleeves exactly',
+    (path) => {
+      const { output, lines, path: journal } = backtest(example(path), path.slice(7, -5));
+      const run = replay('--journal', journal);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout) as ReplayReport;
+      expect(report.last_seq).toBe(lines.length);
+      expect(report.warnings).toEqual([]);
+      const final = output.final;
+      expect(report.unallocated_cash).toBe(final.unallocated_cash);
+      expect(report.equity).toBe(output.equity[output.equity.length - 1]);
+      output.strategyIds.forEach((id, k) => {
+        const sleeve = report.sleeves[id];
+        const state = final.sleeves.find((s) => s.strategy_id === id);
+        if (sleeve === undefined || state === undefined) throw new Error(`no sleeve ${id}`);
+        const capital = output.capital[k] as Float64Array;
+        expect(sleeve.capital).toBe(capital[capital.length - 1]);
+        expect(sleeve.cash).toBe(state.cash);
+        expect(sleeve.units).toEqual(
+          Object.fromEntries(state.positions.map((p) => [p.symbol, p.units])),
+        );
+        // Realized PnL and fees: the sums over the sleeve's positions.
+        expect(sleeve.realized_pnl).toBe(state.positions.reduce((a, p) => a + p.realized_pnl, 0));
+        expect(sleeve.fees).toBe(state.positions.reduce((a, p) => a + p.fees, 0));
+      });
+    },
+    120_000,
+  );
+
+  describe('on a damaged journal', () => {
+    // The last 40 bars only: a short journal to damage line by line.
+    const { lines, path } = backtest(example('config/portfolio.yaml'), 'short', data.steps - 40);
+
+    it('names the line of a flipped bit, in any line', () => {
+      let seed = 7;
+      const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+      lines.forEach((line, i) => {
+        const bytes = Buffer.from(line, 'utf8');
+        const at = next() % bytes.length;
+        bytes[at] = (bytes[at] as number) ^ (1 << (next() % 8));
+        const text = [...lines.slice(0, i), bytes.toString('utf8'), ...lines.slice(i + 1)];
+        const read = readJournalText(`${text.join('\n')}\n`);
+        expect(read.faults.map((fault) => fault.line)).toContain(i + 1);
+      });
+    });
+
+    it('exits 2 naming file, line and fault; replays a cut last line without it', () => {
+      const damaged = join(work, 'damaged.ndjson');
+      const copy = [...lines];
+      copy[5] = (copy[5] as string).replace('"seq":6,', '"seq":7,');
+      writeFileSync(damaged, `${copy.join('\n')}\n`);
+      const bad = replay('--journal', damaged);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain(`${damaged}:6: bad_crc`);
+
+      const gap = join(work, 'gap.ndjson');
+      writeFileSync(gap, `${[...lines.slice(0, 5), ...lines.slice(6)].join('\n')}\n`);
+      const gapped = replay('--journal', gap);
+      expect(gapped.code).toBe(2);
+      expect(gapped.stderr).toContain(`${gap}:6: seq 7 after seq 5`);
+
+      const torn = join(work, 'torn.ndjson');
+      const last = lines.at(-1) as string;
+      writeFileSync(
+        torn,
+        `${lines.slice(0, -1).join('\n')}\n${last.slice(0, Math.floor(last.length / 2))}`,
+      );
+      const cut = replay('--journal', torn);
+      expect(cut.code).toBe(0);
+      const report = JSON.parse(cut.stdout) as ReplayReport;
+      expect(report.last_seq).toBe(lines.length - 1);
+      expect(report.warnings).toEqual(['torn last line dropped']);
+    });
+
+    it('asks for --journal, and names an unknown portfolio', () => {
+      expect(replay().code).toBe(2);
+      const other = replay('--journal', path, '--portfolio', 'nope');
+      expect(other.code).toBe(2);
+      expect(other.stderr).toContain('no lines of portfolio nope');
+    });
+  });
+});
