@@ -2,17 +2,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  formatJournalLine,
-  parsePortfolioConfig,
-  type PortfolioConfig,
-} from '@njord/portfolio-contracts';
-import {
-  type BacktestJournal,
-  createStrategyRegistry,
-  parsePriceCsv,
-  simulate,
-} from '@njord/portfolio-backtest';
+import { formatJournalLine, type PortfolioConfig } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
+import { type BacktestJournal, createStrategyRegistry, simulate } from '@njord/portfolio-backtest';
+import { parsePriceCsv } from '@njord/portfolio-backtest/csv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJournalText, type ReplayReport, runReplayCommand } from './replay.js';
 

@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import {
   decodeJournalLine,
   formatJournalLine,
-  parsePortfolioConfig,
   type PortfolioConfig,
 } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { replayJournal } from '@njord/portfolio-kernel';
 import { describe, expect, it } from 'vitest';
 import { parsePriceCsv } from '../price-csv.js';
