@@ -1,6 +1,9 @@
 // The live dashboard in Debian's Chromium (playwright-core), offline: it shows the test
 // portfolio's three sleeves and redraws within a second of a fill arriving, without a reload.
 /// <reference lib="dom" />
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../config.js';
@@ -26,8 +29,11 @@ const PORTFOLIO: TestPortfolio = {
   weights: { trend: 0.5, carry: 0.3, meanrev: 0.2 },
 };
 
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+
 let browser: Browser | undefined;
 beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }, 60_000);
 afterAll(async () => {
@@ -131,6 +137,8 @@ describe('the live dashboard', () => {
       expect(after.url).toBe(`${origin}/`);
       expect(blocked).toEqual([]);
       expect(problems).toEqual([]);
+      // For a person to look at (test-artifacts/ is not committed).
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     } finally {
       await context.close();
     }
