@@ -34,3 +34,5 @@ export {
 export type { AdjustmentTiming, RiskSampling } from './risk-state.js';
 export { checkpointKernel, journalLineEvents, replayJournal } from './replay.js';
 export type { KernelCheckpoint, Replayed, ReplayOptions } from './replay.js';
+export { DrawdownBreakers } from './breakers.js';
+export type { BreakerEvent } from './breakers.js';
