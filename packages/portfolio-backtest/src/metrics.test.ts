@@ -1,4 +1,5 @@
 import { fc, test } from '@fast-check/vitest';
+import { calculateReturnStats } from '@njord/portfolio-risk';
 import { describe, expect, it } from 'vitest';
 import {
   calculateContribution,
@@ -334,4 +335,34 @@ describe('metric properties', () => {
       expect(adjusted.maxDrawdownDurationBars).toBe(plain.maxDrawdownDurationBars);
     },
   );
+});
+
+describe('one return-statistics rule with the risk package', () => {
+  it('reports the Sharpe and volatility the risk package computes from the same returns', () => {
+    // A small seeded curve: equity after each bar, daily timestamps (P = 252).
+    const equity: number[] = [];
+    const timestamps: bigint[] = [];
+    let value = 1000;
+    let seed = 12345;
+    for (let t = 0; t < 300; t++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      value *= 1 + (seed / 2147483648 - 0.5) * 0.04;
+      equity.push(value);
+      timestamps.push(BigInt(t) * 86_400_000_000_000n);
+    }
+    const metrics = calculateMetrics({ equity, timestamps, initialCapital: 1000 });
+    const returns = calculateReturns(equity, 1000);
+    const stats = calculateReturnStats(returns, { periodsPerYear: 252 });
+    expect(metrics.sharpe).toBe(stats.sharpe);
+    expect(metrics.volatility).toBe(stats.volatility);
+  });
+
+  it('gives no Sharpe for a flat curve, as the risk package does (zero volatility)', () => {
+    const equity = [1000, 1000, 1000, 1000];
+    const timestamps = [0n, 1n, 2n, 3n].map((d) => d * 86_400_000_000_000n);
+    const metrics = calculateMetrics({ equity, timestamps, initialCapital: 1000 });
+    const stats = calculateReturnStats(calculateReturns(equity, 1000), { periodsPerYear: 252 });
+    expect(metrics.sharpe).toBeNull();
+    expect(stats.sharpe).toBeNull();
+  });
 });

@@ -1,5 +1,10 @@
 // Performance metrics of an equity curve (DESIGN.md "Metrics M") and per-strategy contributions.
-import { inferPeriodsPerYear } from '@njord/portfolio-risk';
+import {
+  calculateFlowAdjustedReturn,
+  inferPeriodsPerYear,
+  MIN_VOLATILITY,
+  periodRiskFreeRate,
+} from '@njord/portfolio-risk';
 import type { Metrics } from '@njord/portfolio-contracts';
 
 type Numbers = Float64Array | readonly number[];
@@ -51,7 +56,8 @@ export function calculateReturns(
   for (let t = 0; t < n; t++) {
     const e = equity[t] as number;
     const flow = transfers === undefined ? 0 : (transfers[t] as number);
-    returns[t] = previous > 0 ? (e - flow) / previous - 1 : Number.NaN;
+    // The risk package's flow-adjusted return: the one definition live and backtest share.
+    returns[t] = calculateFlowAdjustedReturn(previous, e, flow);
     previous = e;
   }
   return returns;
@@ -59,7 +65,7 @@ export function calculateReturns(
 
 /**
  * DESIGN.md's metrics M. Null where a metric is undefined, never NaN or Infinity:
- * fewer than two returns (volatility, sharpe), zero volatility (sharpe), no downside
+ * fewer than two returns (volatility, sharpe), zero volatility (sharpe, sortino: a per-period deviation at or below the risk package's MIN_VOLATILITY), no downside
  * (sortino), no time span (cagr), no drawdown (calmar). With `transfers` every
  * return-based figure (total_return, cagr, drawdown) uses the flow-adjusted (time-
  * weighted) value V_t = E_0 × Π(1 + r); without, V_t = E_t exactly.
@@ -122,7 +128,10 @@ export function calculateMetrics(input: MetricsInput): Metrics {
   }
 
   const periods = input.periodsPerYear ?? inferPeriodsPerYear(timestamps);
-  const riskFree = periods === null ? 0 : (1 + (input.riskFreeRate ?? 0)) ** (1 / periods) - 1;
+  const riskFree =
+    periods === null
+      ? 0
+      : periodRiskFreeRate({ periodsPerYear: periods, riskFreeRate: input.riskFreeRate ?? 0 });
   let count = 0;
   let sum = 0;
   for (let t = 0; t < n; t++) {
@@ -146,10 +155,13 @@ export function calculateMetrics(input: MetricsInput): Metrics {
   const annualizer = periods === null ? Number.NaN : Math.sqrt(periods);
   const meanExcess = mean - riskFree;
   const volatility = finiteOrNull(sd * annualizer);
-  const sharpe = sd > 0 ? finiteOrNull((meanExcess / sd) * annualizer) : null;
+  // The risk package's zero-volatility rule: the Sharpe reported is the Sharpe that tilts weights.
+  const sharpe = sd > MIN_VOLATILITY ? finiteOrNull((meanExcess / sd) * annualizer) : null;
   const downsideDeviation = count > 0 ? Math.sqrt(downside / count) : Number.NaN;
   const sortino =
-    downsideDeviation > 0 ? finiteOrNull((meanExcess / downsideDeviation) * annualizer) : null;
+    downsideDeviation > MIN_VOLATILITY
+      ? finiteOrNull((meanExcess / downsideDeviation) * annualizer)
+      : null;
 
   // Drawdowns against the running peak, which starts at E_0 (before the first bar).
   let peak = initialCapital;
