@@ -288,11 +288,17 @@ export interface ManagerProcess {
   waitForLog(message: string, timeoutMs: number): Promise<Record<string, unknown>>;
 }
 
-export function spawnManager(args: readonly string[], env: NodeJS.ProcessEnv = {}): ManagerProcess {
+/** `wrapper`: a command the manager runs under (`['unshare', '-p', ...]`), default none. */
+export function spawnManager(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  wrapper: readonly string[] = [],
+): ManagerProcess {
   const childEnv = { ...process.env, ...env };
   delete childEnv.NJORD_REDIS_URL;
   if (env.NJORD_REDIS_URL !== undefined) childEnv.NJORD_REDIS_URL = env.NJORD_REDIS_URL;
-  const child = spawn(process.execPath, [MAIN_JS, ...args], {
+  const command = [...wrapper, process.execPath, MAIN_JS, ...args];
+  const child = spawn(command[0] as string, command.slice(1), {
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

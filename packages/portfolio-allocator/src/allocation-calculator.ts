@@ -1,4 +1,5 @@
 // AllocationCalculator: a portfolio config's targets, drift and rebalance trigger by strategy id.
+import { createIdRecord } from '@njord/portfolio-contracts';
 import type { PortfolioConfig } from '@njord/portfolio-contracts';
 import { AllocatorError } from './errors.js';
 import { ALLOCATION_BOUNDS_VIOLATED, allocateTargetsInto, finiteDrift } from './water-filling.js';
@@ -94,7 +95,7 @@ export class AllocationCalculator {
 
   /** The weights in use (config target_weight, or the override), by strategy id. */
   weightsById(): Record<string, number> {
-    const out: Record<string, number> = {};
+    const out = createIdRecord<number>();
     this.strategyIds.forEach((id, i) => (out[id] = this.weights[i] as number));
     return out;
   }
@@ -167,7 +168,7 @@ export class AllocationCalculator {
   private buildTargets(equity: number, unknown: readonly string[] | undefined): TargetAllocation {
     const out = this.targetBuffer;
     const { unallocated, boundsViolated } = this.calculateTargetsInto(out, equity);
-    const targets: Record<string, number> = {};
+    const targets = createIdRecord<number>();
     const ids = this.strategyIds;
     for (let i = 0; i < ids.length; i++) targets[ids[i] as string] = out[i] as number;
     if (unknown !== undefined) for (const id of unknown) targets[id] = 0;
@@ -190,7 +191,7 @@ export class AllocationCalculator {
       total = 0;
       for (const id in current) total += current[id] as number;
     }
-    const drift: Record<string, number> = {};
+    const drift = createIdRecord<number>();
     const ids = this.strategyIds;
     let inTargets = 0;
     let inCurrent = 0;

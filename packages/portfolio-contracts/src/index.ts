@@ -119,3 +119,12 @@ export type {
   JournalLineType,
   JournalSource,
 } from './journal.js';
+export {
+  decodeFillEventBytes,
+  decodeFillEventText,
+  decodePriceMarkBytes,
+  decodePriceMarkText,
+  decodeUtf8,
+} from './stream-input.js';
+export type { StreamEventDecoded } from './stream-input.js';
+export { createIdRecord } from './id-record.js';

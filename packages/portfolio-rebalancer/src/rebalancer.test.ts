@@ -1,6 +1,7 @@
 // Hand-calculated rebalance plans: a three-strategy scenario, netting, and every edge case.
 import { AllocationCalculator } from '@njord/portfolio-allocator';
 import {
+  createIdRecord,
   decodeRebalancePlan,
   encodeRebalancePlan,
   parsePortfolioConfig,
@@ -536,5 +537,49 @@ describe('edge cases', () => {
     );
     expect(plan.trades).toEqual([]);
     close(plan.transfers['A'], 0);
+  });
+});
+
+describe('ids are data', () => {
+  it('plans for symbol __proto__ exactly as for any other symbol', () => {
+    // Sleeve A holds 100 units at 300 (30,000) + 40,000 cash = 70,000; B 30,000 cash.
+    // Equity 100,000, weights .5/.5 -> targets 50,000 each: A sells 100 x (1 - 50/70) units.
+    // A plain-object position map would drop the `__proto__` key and move cash instead.
+    const plans = ['SPX', '__proto__', 'constructor'].map((symbol) => {
+      const positions = createIdRecord<number>();
+      positions[symbol] = 100;
+      const prices = createIdRecord<number>();
+      prices[symbol] = 300;
+      const state: PortfolioStateView = {
+        portfolioId: 'p',
+        sleeves: [
+          { strategyId: 'A', cash: 40000, positions },
+          { strategyId: 'B', cash: 30000, positions: createIdRecord<number>() },
+        ],
+        unallocatedCash: 0,
+        lastRebalanceNs: 0n,
+      };
+      const rebalancer = makeRebalancer({
+        id: 'p',
+        total_capital: 100000,
+        allocations: [
+          { strategy_id: 'A', target_weight: 0.5, min_capital: 0, max_capital: 1e9 },
+          { strategy_id: 'B', target_weight: 0.5, min_capital: 0, max_capital: 1e9 },
+        ],
+      });
+      return planOf(rebalancer.createRebalancePlan(state, prices, NOW));
+    });
+    const [spx, proto, ctor] = plans as [RebalancePlan, RebalancePlan, RebalancePlan];
+    close(spx.transfers['A'], -20000);
+    close(spx.transfers['B'], 20000);
+    expect(spx.trades.length).toBe(1);
+    close(spx.trades[0]?.quantity, 100 * (1 - 50 / 70));
+    for (const plan of [proto, ctor]) {
+      expect(plan.transfers).toEqual(spx.transfers);
+      expect(plan.trades.length).toBe(1);
+      expect(plan.trades[0]?.quantity).toBe(spx.trades[0]?.quantity);
+      expect(plan.trades[0]?.side).toBe('sell');
+    }
+    expect(proto.trades[0]?.symbol).toBe('__proto__');
   });
 });

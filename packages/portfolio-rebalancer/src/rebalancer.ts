@@ -1,4 +1,5 @@
 // Rebalancer: a portfolio state and prices -> a RebalancePlan (transfers, pro-rata order intents, costs).
+import { createIdRecord } from '@njord/portfolio-contracts';
 import type { AllocationCalculator } from '@njord/portfolio-allocator';
 import type {
   CostModel,
@@ -106,7 +107,7 @@ export class Rebalancer {
 
     // Capital of each sleeve; every held symbol must have a usable price.
     const capital = new Float64Array(n);
-    const capitalById: Record<string, number> = {};
+    const capitalById = createIdRecord<number>();
     let cashBefore = state.unallocatedCash;
     for (let i = 0; i < n; i++) {
       const sleeve = sleeves[i]!;
@@ -165,7 +166,7 @@ export class Rebalancer {
       fallback = edge.fallback;
       if (!edge.fallback) goal = Object.fromEntries(edge.capital);
     }
-    const transfers: Record<string, number> = {};
+    const transfers = createIdRecord<number>();
     for (const id in goal) transfers[id] = goal[id]! - (capitalById[id] ?? 0);
 
     // Pro-rata trades inside each sleeve.
@@ -273,7 +274,7 @@ export class Rebalancer {
 
     // Expected drift after: capital after the plan is target - the sleeve's costs (trades at
     // the model price do not change capital, skipped ones neither), against the same targets.
-    const costsById: Record<string, number> = {};
+    const costsById = createIdRecord<number>();
     let estimatedCosts = 0;
     for (const leg of ordered) {
       const cost = leg.commission + leg.slippage;
@@ -281,7 +282,7 @@ export class Rebalancer {
       estimatedCosts += cost;
     }
     const equityAfter = allocation.equity - estimatedCosts;
-    const expectedDriftReduction: Record<string, number> = {};
+    const expectedDriftReduction = createIdRecord<number>();
     for (const id in targets) {
       const target = targets[id]!;
       const capitalAfter = (goal[id] ?? target) - (costsById[id] ?? 0);

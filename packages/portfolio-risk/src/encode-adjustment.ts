@@ -1,4 +1,5 @@
 // The JSON-safe, snake_case form of a RiskAdjustment (for journal lines and results).
+import { createIdRecord } from '@njord/portfolio-contracts';
 import type { RiskAdjustment } from './risk-adjusted-allocator.js';
 
 /** One strategy's statistics on the wire. */
@@ -32,7 +33,7 @@ export interface RiskAdjustmentWire {
 
 /** Everything of `adjustment` but its allocator, snake_case, timestamps as decimal strings. */
 export function encodeRiskAdjustment(adjustment: RiskAdjustment): RiskAdjustmentWire {
-  const stats: Record<string, StrategyRiskStatsWire> = {};
+  const stats = createIdRecord<StrategyRiskStatsWire>();
   for (const [id, s] of Object.entries(adjustment.stats)) {
     stats[id] = {
       count: s.count,

@@ -1,5 +1,6 @@
 // Sleeve returns sampled from a live run's snapshots: flow-adjusted, chained into fixed periods,
 // kept for a bounded window, and the wire forms (history, checkpoint) they are journaled in.
+import { createIdRecord } from '@njord/portfolio-contracts';
 import { RiskError } from './errors.js';
 import { calculateFlowAdjustedReturn } from './flow-adjusted-return.js';
 import type { PerformanceHistory } from './risk-adjusted-allocator.js';
@@ -40,7 +41,7 @@ function finiteRecord(value: unknown, what: string): Record<string, number> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw malformed(`${what} must be an object`);
   }
-  const out: Record<string, number> = {};
+  const out = createIdRecord<number>();
   for (const [id, entry] of Object.entries(value)) {
     if (typeof entry !== 'number' || !Number.isFinite(entry)) {
       throw malformed(`${what}.${id} must be a finite number`);

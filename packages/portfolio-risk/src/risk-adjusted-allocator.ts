@@ -1,4 +1,5 @@
 // RiskAdjustedAllocator: risk-adjusted weights from window statistics, bounded by the allocator.
+import { createIdRecord } from '@njord/portfolio-contracts';
 import type { AllocationCalculator } from '@njord/portfolio-allocator';
 import type { RiskAdjustmentMethod } from '@njord/portfolio-contracts';
 import {
@@ -359,9 +360,9 @@ export class RiskAdjustedAllocator {
       }
     }
 
-    const weightRecord: Record<string, number> = {};
-    const baseRecord: Record<string, number> = {};
-    const stats: Record<string, StrategyRiskStats> = {};
+    const weightRecord = createIdRecord<number>();
+    const baseRecord = createIdRecord<number>();
+    const stats = createIdRecord<StrategyRiskStats>();
     for (let i = 0; i < n; i++) {
       const id = ids[i] as string;
       weightRecord[id] = weights[i] as number;
@@ -383,7 +384,7 @@ export class RiskAdjustedAllocator {
     }
     const allocator = this.baseAllocator.withWeights(weightRecord);
     const allocation = allocator.calculateTargetsForEquity(total);
-    const targets: Record<string, number> = {};
+    const targets = createIdRecord<number>();
     for (const id of ids) targets[id] = allocation.targets[id] as number;
     for (const id in baseAllocations) {
       if (allocator.indexOf(id) === undefined) targets[id] = baseAllocations[id] as number;

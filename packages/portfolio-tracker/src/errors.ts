@@ -8,6 +8,8 @@ export const TRACKER_ERROR_CODES = [
   'invalid_plan',
   'invalid_input',
   'invalid_state',
+  'too_old',
+  'out_of_range',
 ] as const;
 export type TrackerErrorCode = (typeof TRACKER_ERROR_CODES)[number];
 

@@ -11,7 +11,7 @@ export type {
   SymbolStateJson,
   TrackerStateJson,
 } from './state-json.js';
-export { PortfolioTracker } from './tracker.js';
+export { MAX_AMOUNT, PortfolioTracker } from './tracker.js';
 export type { FillOutcome, PositionReport, SleeveReport, TrackerOptions } from './tracker.js';
 export { MarkGuard } from './mark-guard.js';
 export type { MarkGuardJson, MarkVerdict } from './mark-guard.js';

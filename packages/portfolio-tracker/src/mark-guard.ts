@@ -1,5 +1,6 @@
 // Input hygiene for price marks: a mark jumping more than `max_mark_jump` from the last
 // accepted one is rejected, unless the mark before it (rejected too) confirms the new level.
+import { createIdRecord } from '@njord/portfolio-contracts';
 
 /** What `MarkGuard.check` says of a mark: apply it, or why not. */
 export type MarkVerdict =
@@ -26,19 +27,23 @@ export class MarkGuard {
 
   /**
    * `stale`: older than the last accepted mark (a re-read after a consumer group was
-   * recreated); `jump`: |price / last - 1| > maxJump and not confirmed by the previous
-   * rejected mark (itself within maxJump of this one).
+   * recreated, or a late tick); `jump`: |price / reference - 1| > maxJump and not confirmed
+   * by the previous rejected mark (itself within maxJump of this one). The reference is the
+   * last accepted mark; for a symbol's first mark it is `firstReference` (the live manager
+   * passes the symbol's last fill price), so a first mark is held to the same rule.
    */
-  check(symbol: string, price: number, timestampNs: bigint): MarkVerdict {
+  check(symbol: string, price: number, timestampNs: bigint, firstReference?: number): MarkVerdict {
     const last = this.last.get(symbol);
-    if (!last) return { kind: 'accept' };
-    if (timestampNs < last.timestampNs) return { kind: 'stale', lastTimestampNs: last.timestampNs };
-    const jump = Math.abs(price / last.price - 1);
+    if (last !== undefined && timestampNs < last.timestampNs)
+      return { kind: 'stale', lastTimestampNs: last.timestampNs };
+    const reference = last?.price ?? firstReference;
+    if (reference === undefined || !(reference > 0)) return { kind: 'accept' };
+    const jump = Math.abs(price / reference - 1);
     if (jump <= this.maxJump) return { kind: 'accept' };
     const previous = this.rejected.get(symbol);
     if (previous !== undefined && Math.abs(price / previous - 1) <= this.maxJump)
       return { kind: 'accept' };
-    return { kind: 'jump', lastPrice: last.price, jump };
+    return { kind: 'jump', lastPrice: reference, jump };
   }
 
   /** Records a mark as applied: the new reference; a remembered rejected mark is forgotten. */
@@ -53,10 +58,15 @@ export class MarkGuard {
   }
 
   toJSON(): MarkGuardJson {
-    const last: Record<string, { price: number; timestamp_ns: string }> = {};
+    const last = createIdRecord<{ price: number; timestamp_ns: string }>();
     for (const [symbol, mark] of this.last)
       last[symbol] = { price: mark.price, timestamp_ns: String(mark.timestampNs) };
     return { last, rejected: Object.fromEntries(this.rejected) };
+  }
+
+  /** The last accepted mark's time for `symbol`, or undefined. */
+  lastTimestampNs(symbol: string): bigint | undefined {
+    return this.last.get(symbol)?.timestampNs;
   }
 
   /** The guard of a checkpoint (`undefined`: a fresh guard); `maxJump` comes from the config. */

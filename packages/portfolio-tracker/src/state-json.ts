@@ -39,6 +39,8 @@ export interface TrackerStateJson {
   /** `[fill_id, strategy_id, symbol, side, quantity, price, fee, timestamp_ns, portfolio_id, intent_id]`, in order applied. */
   readonly applied_fills: readonly AppliedFillJson[];
   readonly applied_plans: readonly string[];
+  /** Fill ids stamped before this were forgotten (absent or null: none was). */
+  readonly dedupe_horizon_ns?: string | null;
 }
 
 const DECIMAL_INTEGER = /^-?(0|[1-9][0-9]*)$/;
@@ -123,5 +125,7 @@ export function checkTrackerState(raw: unknown): TrackerStateJson {
   list(state.applied_plans, 'state.applied_plans').forEach((id, i) =>
     text(id, `state.applied_plans[${i}]`),
   );
+  if (state.dedupe_horizon_ns !== undefined && state.dedupe_horizon_ns !== null)
+    parseNs(state.dedupe_horizon_ns, 'state.dedupe_horizon_ns');
   return state as unknown as TrackerStateJson;
 }

@@ -1,4 +1,5 @@
 // PortfolioTracker: applies fills, marks and rebalance plans to the sleeves; reports state, sleeves and snapshots.
+import { createIdRecord } from '@njord/portfolio-contracts';
 import { AllocationCalculator } from '@njord/portfolio-allocator';
 import type {
   FillEvent,
@@ -33,7 +34,20 @@ export type TrackerOptions = {
    * id lookup is most of a fill's cost, and `serialize()` then carries no fill ids.
    */
   readonly rememberFillIds?: boolean;
+  /**
+   * The exactly-once window for fill ids (live: `dedupe_window_hours`). With it, the ledger
+   * keeps its ids in time buckets of an eighth of the window, so `forgetFillsBefore` frees
+   * memory as time passes. Without it, ids are forgotten only by `forgetFillsBefore`.
+   */
+  readonly dedupeWindowNs?: bigint;
 };
+
+/**
+ * The largest amount (cash, notional, a position's value, a sleeve's capital, the book's
+ * gross) the tracker accepts. Far beyond any real book, and small enough that sums over
+ * millions of sleeves and positions stay finite (MAX_VALUE is about 1.8e308).
+ */
+export const MAX_AMOUNT = 1e300;
 
 export interface PositionReport {
   readonly symbol: string;
@@ -92,8 +106,9 @@ export class PortfolioTracker {
   /** Config order, then retired sleeves. */
   private order: Sleeve[] = [];
   private symbols = new Map<string, SymbolState>();
-  private ledger = new FillLedger();
+  private ledger: FillLedger;
   private readonly rememberFillIds: boolean;
+  private readonly bucketNs: bigint | undefined;
   private appliedPlans = new Set<string>();
   private unallocated = 0;
   private lastRebalance: bigint;
@@ -105,6 +120,11 @@ export class PortfolioTracker {
     this.calculator = this.checkedAllocator(config, options.allocator);
     this.lastRebalance = options.startNs ?? 0n;
     this.rememberFillIds = options.rememberFillIds ?? true;
+    this.bucketNs =
+      options.dedupeWindowNs !== undefined && options.dedupeWindowNs > 0n
+        ? options.dedupeWindowNs / 8n
+        : undefined;
+    this.ledger = this.newLedger();
     const targets = this.calculator.calculateTargets({}, config.totalCapital).targets;
     let funded = 0;
     for (const allocation of config.allocations) {
@@ -132,9 +152,24 @@ export class PortfolioTracker {
     return this.unallocated;
   }
 
-  /** Number of fills applied (each fill id once). */
+  /** Number of fill ids remembered: fills applied (each id once) and not forgotten past the horizon. */
   get appliedFillCount(): number {
     return this.ledger.size;
+  }
+
+  /** Fills stamped before this are refused `too_old` (undefined: none is). */
+  get dedupeHorizonNs(): bigint | undefined {
+    return this.ledger.dedupeHorizonNs;
+  }
+
+  /**
+   * Moves the dedupe horizon to `horizonNs` (live: the clock minus `dedupe_window_hours`;
+   * it never moves back): fill ids stamped before it may be forgotten, and from now on a
+   * fill stamped before it is refused `too_old` instead of being applied unchecked.
+   * Returns how many ids were forgotten.
+   */
+  forgetFillsBefore(horizonNs: bigint): number {
+    return this.ledger.forgetBefore(horizonNs);
   }
 
   /**
@@ -151,6 +186,13 @@ export class PortfolioTracker {
         `fill ${fill.fillId} is for portfolio ${fill.portfolioId}, not ${this.portfolioId}`,
       );
     }
+    const horizon = this.ledger.dedupeHorizonNs;
+    if (horizon !== undefined && fill.timestampNs < horizon) {
+      return refuse(
+        'too_old',
+        `fill ${fill.fillId} is stamped ${fill.timestampNs.toString()}, before the dedupe window (from ${horizon.toString()}): it cannot be checked for a duplicate`,
+      );
+    }
     const prior = this.rememberFillIds ? this.ledger.find(fill.fillId) : -1;
     if (prior >= 0) {
       return this.ledger.matches(prior, fill)
@@ -165,6 +207,8 @@ export class PortfolioTracker {
       );
     }
     this.checkFillNumbers(fill);
+    const overflow = this.fillOverflow(sleeve, fill);
+    if (overflow !== null) return refuse('out_of_range', overflow);
     this.applyFill(sleeve, fill);
     return APPLIED;
   }
@@ -223,6 +267,31 @@ export class PortfolioTracker {
   /** Whether a fill id has been applied. */
   hasFill(fillId: string): boolean {
     return this.ledger.find(fillId) >= 0;
+  }
+
+  /**
+   * Why a mark at `price` for `symbol` cannot be applied, or null: a price that is not a
+   * finite number > 0, or one that would value a position or the book beyond `MAX_AMOUNT`
+   * (a 1.7e308 mark). Nothing changes; the live manager dead-letters a non-null answer.
+   */
+  checkMark(symbol: string, price: number): string | null {
+    if (!(price > 0) || price === Infinity)
+      return `mark for ${symbol}: price must be a finite number > 0, got ${String(price)}`;
+    if (price > MAX_AMOUNT)
+      return `mark for ${symbol}: price ${String(price)} is beyond ${String(MAX_AMOUNT)}`;
+    const valuation = this.symbols.get(symbol);
+    return this.grossProblem(undefined, valuation, price, `mark for ${symbol}`);
+  }
+
+  /** The value per unit of every symbol a sleeve holds (units != 0), keyed by symbol (no prototype). */
+  getPriceMap(): Record<string, number> {
+    const prices = createIdRecord<number>();
+    for (const sleeve of this.order) {
+      for (const position of sleeve.positions.values()) {
+        if (position.units !== 0) prices[position.symbol] = position.valuation.price;
+      }
+    }
+    return prices;
   }
 
   onPrice(mark: PriceMark): void {
@@ -368,7 +437,7 @@ export class PortfolioTracker {
   getState(): PortfolioStateView {
     const sleeves: SleeveView[] = [];
     for (const sleeve of this.order) {
-      const positions: Record<string, number> = {};
+      const positions = createIdRecord<number>();
       for (const [symbol, position] of sleeve.positions) {
         if (position.units !== 0) positions[symbol] = position.units;
       }
@@ -384,7 +453,7 @@ export class PortfolioTracker {
 
   /** Every snapshot field, with drift and the trigger as of `nowNs`. */
   getSnapshot(nowNs: bigint): PortfolioSnapshot {
-    const capitals: Record<string, number> = {};
+    const capitals = createIdRecord<number>();
     let equity = 0;
     for (const sleeve of this.order) {
       const capital = sleeve.capital();
@@ -465,7 +534,7 @@ export class PortfolioTracker {
   /** One sleeve in full. Throws `unknown_strategy` without a sleeve. */
   getSleeve(strategyId: string): SleeveReport {
     const sleeve = this.sleeveOf(strategyId);
-    const positions: Record<string, PositionReport> = {};
+    const positions = createIdRecord<PositionReport>();
     let realizedPnl = 0;
     let unrealizedPnl = 0;
     let fees = 0;
@@ -526,6 +595,7 @@ export class PortfolioTracker {
         marked_ns: valuation.marked ? valuation.markNs.toString() : null,
       })),
       applied_fills: this.ledger.entries(this.portfolioId),
+      dedupe_horizon_ns: this.ledger.dedupeHorizonNs?.toString() ?? null,
       applied_plans: [...this.appliedPlans],
     };
   }
@@ -538,7 +608,10 @@ export class PortfolioTracker {
   static restore(
     config: PortfolioConfig,
     state: TrackerStateJson,
-    options: { readonly allocator?: AllocationCalculator } = {},
+    options: {
+      readonly allocator?: AllocationCalculator;
+      readonly dedupeWindowNs?: bigint;
+    } = {},
   ): PortfolioTracker {
     const checked = checkTrackerState(state);
     if (checked.portfolio_id !== config.id) {
@@ -547,10 +620,10 @@ export class PortfolioTracker {
         `state is for portfolio ${checked.portfolio_id}, not ${config.id}`,
       );
     }
-    const tracker = new PortfolioTracker(
-      config,
-      options.allocator === undefined ? {} : { allocator: options.allocator },
-    );
+    const tracker = new PortfolioTracker(config, {
+      ...(options.allocator === undefined ? {} : { allocator: options.allocator }),
+      ...(options.dedupeWindowNs === undefined ? {} : { dedupeWindowNs: options.dedupeWindowNs }),
+    });
     tracker.load(checked);
     return tracker;
   }
@@ -559,7 +632,7 @@ export class PortfolioTracker {
     this.sleeves = new Map();
     this.order = [];
     this.symbols = new Map();
-    this.ledger = new FillLedger();
+    this.ledger = this.newLedger();
     this.appliedPlans = new Set(state.applied_plans);
     this.unallocated = state.unallocated_cash;
     this.lastRebalance = parseNs(state.last_rebalance_ns, 'state.last_rebalance_ns');
@@ -645,6 +718,12 @@ export class PortfolioTracker {
       };
       this.ledger.add(fill, this.ledger.intern(strategyId), this.ledger.intern(symbol));
     }
+    const horizon = state.dedupe_horizon_ns;
+    if (horizon !== undefined && horizon !== null) this.ledger.forgetBefore(BigInt(horizon));
+  }
+
+  private newLedger(): FillLedger {
+    return new FillLedger(undefined, this.bucketNs);
   }
 
   private addSleeve(strategyId: string, cash: number): Sleeve {
@@ -677,6 +756,59 @@ export class PortfolioTracker {
       );
     }
     return allocator;
+  }
+
+  /**
+   * Why applying `fill` to `sleeve` would take an amount past `MAX_AMOUNT` (or make it
+   * non-finite), or null: the notional, the fee, the sleeve's cash, and the book's gross
+   * value (sum of |cash| and |units x price| over every sleeve, with the symbol repriced at
+   * the fill price while it has no mark).
+   */
+  private fillOverflow(sleeve: Sleeve, fill: FillEvent): string | null {
+    const { quantity, price, fee } = fill;
+    const notional = quantity * price;
+    const what = `fill ${fill.fillId}`;
+    if (!(notional <= MAX_AMOUNT) || !(fee <= MAX_AMOUNT))
+      return `${what}: quantity x price (${String(quantity)} x ${String(price)} = ${String(notional)}) and fee must be <= ${String(MAX_AMOUNT)}`;
+    const cash = fill.side === 'buy' ? sleeve.cash - notional - fee : sleeve.cash + notional - fee;
+    if (!(Math.abs(cash) <= MAX_AMOUNT))
+      return `${what}: the sleeve's cash would be ${String(cash)}, beyond ${String(MAX_AMOUNT)}`;
+    const valuation = this.symbols.get(fill.symbol);
+    const newPrice = valuation === undefined || !valuation.marked ? price : valuation.price;
+    const held = sleeve.positions.get(fill.symbol)?.units ?? 0;
+    const units = held + (fill.side === 'buy' ? quantity : -quantity);
+    return this.grossProblem(
+      { sleeve, cash, symbol: fill.symbol, units, price: newPrice },
+      valuation,
+      newPrice,
+      what,
+    );
+  }
+
+  /**
+   * The book's gross value with one sleeve's cash and units of a symbol changed and/or one
+   * symbol repriced; a message when it passes `MAX_AMOUNT`, else null.
+   */
+  private grossProblem(
+    change:
+      { sleeve: Sleeve; cash: number; symbol: string; units: number; price: number } | undefined,
+    valuation: SymbolState | undefined,
+    newPrice: number,
+    what: string,
+  ): string | null {
+    let gross = Math.abs(this.unallocated);
+    for (const sleeve of this.order) {
+      const changed = change !== undefined && change.sleeve === sleeve;
+      gross += Math.abs(changed ? change.cash : sleeve.cash);
+      for (const position of sleeve.positions.values()) {
+        if (changed && position.symbol === change.symbol) continue;
+        const price = position.valuation === valuation ? newPrice : position.valuation.price;
+        gross += Math.abs(position.units * price);
+      }
+      if (changed) gross += Math.abs(change.units * change.price);
+    }
+    if (gross <= MAX_AMOUNT) return null;
+    return `${what}: the book's gross value would be ${String(gross)}, beyond ${String(MAX_AMOUNT)}`;
   }
 
   private checkFillNumbers(fill: FillEvent): void {

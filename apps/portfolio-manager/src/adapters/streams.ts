@@ -1,6 +1,14 @@
 // Redis keys and stream I/O of one portfolio: consumer group reads, acks, dead letters,
 // order intents and snapshots (DESIGN.md "Wire formats", the Redis table).
 import type { Redis } from 'ioredis';
+import {
+  FENCED_FLUSH,
+  FENCED_SNAPSHOT,
+  FENCED_XADD,
+  type Fence,
+  fenceOf,
+  runFenced,
+} from './fence.js';
 
 export interface RedisKeys {
   readonly fills: string;
@@ -139,18 +147,38 @@ export function isOutboxEmpty(outbox: Outbox): boolean {
   );
 }
 
-/** Dead letters first, then the acks, in one round trip. */
-export async function flushOutbox(redis: Redis, keys: RedisKeys, outbox: Outbox): Promise<void> {
+function deadPayload(dead: DeadLetter): string {
+  return JSON.stringify({
+    data: dead.data,
+    error: dead.error,
+    source: dead.source,
+    entry_id: dead.entryId,
+  });
+}
+
+/**
+ * Dead letters first, then the acks, in one round trip. Fenced (one script, all or nothing)
+ * when the client carries the lock's fence (or `fence` is given): a manager that lost the
+ * lock acknowledges nothing.
+ */
+export async function flushOutbox(
+  redis: Redis,
+  keys: RedisKeys,
+  outbox: Outbox,
+  fence: Fence | undefined = fenceOf(redis),
+): Promise<void> {
   if (isOutboxEmpty(outbox)) return;
+  if (fence !== undefined) {
+    const args: (string | number)[] = [keys.group, DEAD_STREAM_MAXLEN, outbox.dead.length];
+    for (const dead of outbox.dead) args.push(deadPayload(dead));
+    args.push(outbox.ack.fills.length, ...outbox.ack.fills);
+    args.push(outbox.ack.prices.length, ...outbox.ack.prices);
+    await runFenced(redis, fence, FENCED_FLUSH, [keys.dead, keys.fills, keys.prices], args);
+    return;
+  }
   const pipeline = redis.pipeline();
   for (const dead of outbox.dead) {
-    const payload = JSON.stringify({
-      data: dead.data,
-      error: dead.error,
-      source: dead.source,
-      entry_id: dead.entryId,
-    });
-    pipeline.xadd(keys.dead, 'MAXLEN', '~', DEAD_STREAM_MAXLEN, '*', 'data', payload);
+    pipeline.xadd(keys.dead, 'MAXLEN', '~', DEAD_STREAM_MAXLEN, '*', 'data', deadPayload(dead));
   }
   if (outbox.ack.fills.length > 0) pipeline.xack(keys.fills, keys.group, ...outbox.ack.fills);
   if (outbox.ack.prices.length > 0) pipeline.xack(keys.prices, keys.group, ...outbox.ack.prices);
@@ -158,25 +186,41 @@ export async function flushOutbox(redis: Redis, keys: RedisKeys, outbox: Outbox)
   for (const [error] of results) if (error) throw error;
 }
 
-/** XADD of JSON payloads (field `data`) to the orders stream, one round trip. */
+/** XADD of JSON payloads (field `data`) to the orders stream, one round trip; fenced as `flushOutbox`. */
 export async function publishOrders(
   redis: Redis,
   keys: RedisKeys,
   payloads: readonly string[],
+  fence: Fence | undefined = fenceOf(redis),
 ): Promise<void> {
   if (payloads.length === 0) return;
+  if (fence !== undefined) {
+    await runFenced(redis, fence, FENCED_XADD, [keys.orders], ['', ...payloads]);
+    return;
+  }
   const pipeline = redis.pipeline();
   for (const payload of payloads) pipeline.xadd(keys.orders, '*', 'data', payload);
   const results = (await pipeline.exec()) ?? [];
   for (const [error] of results) if (error) throw error;
 }
 
-/** PUBLISH on the channel and XADD to the capped snapshots stream. */
+/** PUBLISH on the channel and XADD to the capped snapshots stream; fenced as `flushOutbox`. */
 export async function publishSnapshot(
   redis: Redis,
   keys: RedisKeys,
   payload: string,
+  fence: Fence | undefined = fenceOf(redis),
 ): Promise<void> {
+  if (fence !== undefined) {
+    await runFenced(
+      redis,
+      fence,
+      FENCED_SNAPSHOT,
+      [keys.snapshotChannel, keys.snapshots],
+      [SNAPSHOT_STREAM_MAXLEN, payload],
+    );
+    return;
+  }
   const pipeline = redis.pipeline();
   pipeline.publish(keys.snapshotChannel, payload);
   pipeline.xadd(keys.snapshots, 'MAXLEN', '~', SNAPSHOT_STREAM_MAXLEN, '*', 'data', payload);

@@ -81,7 +81,11 @@ export interface ManagerProcessEnv extends TestEnv {
   /** Every manager spawned in this test, oldest first. */
   readonly children: readonly ManagerProcess[];
   /** `spawnManager`, and SIGKILLed after the test if it still runs. */
-  spawn(args: readonly string[], env?: NodeJS.ProcessEnv): ManagerProcess;
+  spawn(
+    args: readonly string[],
+    env?: NodeJS.ProcessEnv,
+    wrapper?: readonly string[],
+  ): ManagerProcess;
 }
 
 /**
@@ -106,8 +110,8 @@ export function useManagerProcesses(
   });
   return extendEnv<Omit<ManagerProcessEnv, keyof TestEnv>>(env, {
     children,
-    spawn(args: readonly string[], childEnv?: NodeJS.ProcessEnv) {
-      const manager = spawnManager(args, childEnv);
+    spawn(args: readonly string[], childEnv?: NodeJS.ProcessEnv, wrapper?: readonly string[]) {
+      const manager = spawnManager(args, childEnv, wrapper);
       children.push(manager);
       return manager;
     },
