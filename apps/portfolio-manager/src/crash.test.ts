@@ -103,7 +103,10 @@ describe('crash safety (child processes, real Redis)', () => {
     });
     const keys = redisKeys(env.prefix, PORTFOLIO.id);
     const args = ['--config', files.basePath];
-    let current = env.spawn(args);
+    // No takeover on a guess: a SIGKILLed holder keeps the portfolio until its lease runs
+    // out, so the restarts use a 2 s lease to keep the test short.
+    const lockEnv = { NJORD_LOCK_TTL_MS: '2000' };
+    let current = env.spawn(args, lockEnv);
 
     // Producer: chunks of 100 fills (and a mark now and then) every ~40 ms.
     let produced = 0;
@@ -139,7 +142,7 @@ describe('crash safety (child processes, real Redis)', () => {
           '{"portfolio_id":"crash","seq":999999,"type":"fill","timest',
         );
       }
-      current = env.spawn(args);
+      current = env.spawn(args, lockEnv);
     }
     await producer;
     const recoveries = env.children
@@ -185,5 +188,5 @@ describe('crash safety (child processes, real Redis)', () => {
     // Journal seqs strictly increase across all the restarts.
     const seqs = journal.map((line) => line.seq as number);
     expect(seqs.every((seq, i) => i === 0 || seq > (seqs[i - 1] as number))).toBe(true);
-  });
+  }, 240_000);
 });

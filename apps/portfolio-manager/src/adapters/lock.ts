@@ -39,6 +39,34 @@ export interface LockOptions {
   readonly marginMs?: number;
 }
 
+export interface LockHolder {
+  readonly host: string;
+  readonly pid: number;
+}
+
+/**
+ * The host and pid a token names (`<host>:<pid>:<uuid>`), for display only: a pid is
+ * meaningless across pid namespaces, so no manager decides anything from it.
+ */
+export function parseLockToken(token: string): LockHolder | null {
+  const match = /^(.*):(\d+):[0-9a-f-]{36}$/.exec(token);
+  if (!match) return null;
+  return { host: match[1] as string, pid: Number(match[2]) };
+}
+
+/**
+ * The lease: 10 s, or `NJORD_LOCK_TTL_MS` (1000 to 600000). A manager killed without a clean
+ * stop holds its portfolio until the lease runs out, so its successor waits up to this long.
+ */
+export function defaultTtlMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.NJORD_LOCK_TTL_MS;
+  if (raw === undefined || raw === '') return 10_000;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1000 || value > 600_000)
+    throw new RangeError(`NJORD_LOCK_TTL_MS must be an integer from 1000 to 600000, got ${raw}`);
+  return value;
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class PortfolioLock {
@@ -69,10 +97,10 @@ export class PortfolioLock {
     options: LockOptions = {},
   ) {
     this.token = `${hostname()}:${process.pid}:${randomUUID()}`;
-    this.ttlMs = options.ttlMs ?? 10_000;
-    this.renewEveryMs = options.renewEveryMs ?? 3_000;
-    this.retryEveryMs = options.retryEveryMs ?? 500;
-    this.marginMs = options.marginMs ?? 2_000;
+    this.ttlMs = options.ttlMs ?? defaultTtlMs();
+    this.renewEveryMs = options.renewEveryMs ?? Math.round(this.ttlMs * 0.3);
+    this.retryEveryMs = options.retryEveryMs ?? Math.min(500, Math.round(this.ttlMs / 4));
+    this.marginMs = options.marginMs ?? Math.round(this.ttlMs * 0.2);
     this.fence = {
       lockKey: key,
       token: this.token,
