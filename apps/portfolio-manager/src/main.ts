@@ -59,7 +59,7 @@ function buildProgram(): Command {
         '  NJORD_HTTP_TOKEN  bearer token of the HTTP side off loopback (the name is http.token_env)\n' +
         '\nExit codes:\n  0  stopped cleanly (SIGTERM/SIGINT), or --check found no problem\n' +
         '  1  failure, or the portfolio lock was lost to another manager\n' +
-        '  2  bad flags or config (--check: problems found)\n' +
+        '  2  bad flags or config (--check: problems found), or a damaged journal\n' +
         '\nSubcommands:\n  replay --journal FILE [--portfolio ID]   rebuild the state from a journal, no Redis (replay --help)\n' +
         '\nExample:\n  pnpm manager --config config/base.yaml\n',
     )
@@ -183,6 +183,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     return outcome === 'lost_lock' ? EXIT_FAILURE : EXIT_OK;
   } catch (error) {
     http?.markStopped();
+    if (error instanceof Error && (error as { _tag?: unknown })._tag === 'JournalDamageError') {
+      // The journal cannot be replayed exactly: refuse to start rather than run on a guess.
+      logger.fatal({ error: error.message }, 'journal damaged; refusing to start');
+      printProblems('journal damaged:', [{ path: 'journal', message: error.message }]);
+      return EXIT_BAD_CONFIG;
+    }
     logger.fatal(
       { error: error instanceof Error ? (error.stack ?? error.message) : String(error) },
       'manager failed',

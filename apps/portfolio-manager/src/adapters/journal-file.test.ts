@@ -2,7 +2,8 @@ import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../test-support.js';
-import { FileJournal, scanJournal } from './journal-file.js';
+import { formatJournalLine } from '@njord/portfolio-contracts';
+import { FileJournal, JournalDamageError, scanJournal } from './journal-file.js';
 
 const line = (portfolio: string, seq: number, type: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ portfolio_id: portfolio, seq, type, ...extra });
@@ -110,5 +111,99 @@ describe('FileJournal + scanJournal', () => {
     const scan = scanJournal(path, 'p', 16);
     expect(scan.lines.map((l) => l.value.seq)).toEqual([1, 2]);
     expect(scan.tornLastLine).toBe(true);
+  });
+
+  describe('damage is found, never passed over', () => {
+    const fillBody = (n: number, quantity = 5) => ({
+      fill: {
+        fill_id: `f-${n}`,
+        strategy_id: 'a',
+        symbol: 'X',
+        side: 'buy' as const,
+        quantity,
+        price: 100,
+        fee: 0,
+        timestamp_ns: String(1_700_000_000_000_000_000n + BigInt(n)),
+      },
+      source: { stream: 'live:fills', id: `1700000000000-${n}` },
+    });
+    /** checkpoint (seq 1), fills seq 2..6, checkpoint seq 7, fills seq 8..9: one line each. */
+    function journalLines(): string[] {
+      const out = [formatJournalLine('p', 1, 'checkpoint', 1_700_000_000_000_000_000n, {})];
+      for (let seq = 2; seq <= 6; seq++)
+        out.push(formatJournalLine('p', seq, 'fill', 1_700_000_000_000_000_000n, fillBody(seq)));
+      out.push(formatJournalLine('p', 7, 'checkpoint', 1_700_000_000_000_000_000n, {}));
+      for (let seq = 8; seq <= 9; seq++)
+        out.push(formatJournalLine('p', seq, 'fill', 1_700_000_000_000_000_000n, fillBody(seq)));
+      return out;
+    }
+    function write(lines: readonly string[]): string {
+      dir = tempDir('live-journal');
+      const path = join(dir, 'portfolio.ndjson');
+      writeFileSync(path, `${lines.join('\n')}\n`);
+      return path;
+    }
+    function refusal(path: string): JournalDamageError {
+      try {
+        scanJournal(path, 'p', 64);
+      } catch (error) {
+        if (error instanceof JournalDamageError) return error;
+        throw error;
+      }
+      throw new Error('expected the scan to refuse');
+    }
+
+    it('reads an intact journal from its last checkpoint', () => {
+      const scan = scanJournal(write(journalLines()), 'p', 64);
+      expect(scan.lines.map((l) => l.value.seq)).toEqual([7, 8, 9]);
+    });
+
+    it('refuses a bit flip in a valid line (quantity 5 -> 6), naming file, line and fault', () => {
+      const lines = journalLines();
+      // Line 9 is seq 9: a change that still parses, as a flipped bit can be.
+      lines[8] = (lines[8] as string).replace('"quantity":5', '"quantity":6');
+      const path = write(lines);
+      const error = refusal(path);
+      expect(error.code).toBe('bad_crc');
+      expect(error.line).toBe(9);
+      expect(error.file).toBe(path);
+      expect(error.message).toContain(`journal ${path} line 9`);
+    });
+
+    it('refuses garbage in place of an acknowledged line (the fill is gone)', () => {
+      const lines = journalLines();
+      lines[7] = '#@!garbage';
+      const error = refusal(write(lines));
+      expect(error.code).toBe('unreadable_line');
+      expect(error.line).toBe(8);
+    });
+
+    it('drops an extra unreadable line when the own lines around it follow on (a torn write)', () => {
+      const lines = journalLines();
+      lines.splice(8, 0, '{"v":1,"seq":9,"portfolio_id":"p","type":"fi');
+      const scan = scanJournal(write(lines), 'p', 64);
+      expect(scan.lines.map((l) => l.value.seq)).toEqual([7, 8, 9]);
+      expect(scan.corruptLines).toBe(1);
+    });
+
+    it('refuses a line lost in the middle (seq gap) and a second writer (seq repeat)', () => {
+      const lost = journalLines();
+      lost.splice(7, 1);
+      expect(refusal(write(lost)).code).toBe('seq_gap');
+      const twice = journalLines();
+      twice.push(formatJournalLine('p', 9, 'fill', 1_700_000_000_000_000_000n, fillBody(10)));
+      const error = refusal(write(twice));
+      expect(error.code).toBe('seq_repeat');
+      expect(error.line).toBe(10);
+    });
+
+    it('passes over a damaged checkpoint: the one before it and the lines after replay', () => {
+      const lines = journalLines();
+      lines[6] = (lines[6] as string).replace('"checkpoint"', '"checkpoint" ');
+      const scan = scanJournal(write(lines), 'p', 64);
+      // From the checkpoint of seq 1: fills 2..6, then (7 passed over) fills 8..9.
+      expect(scan.lines.map((l) => l.value.seq)).toEqual([1, 2, 3, 4, 5, 6, 8, 9]);
+      expect(scan.damagedCheckpoints).toBe(1);
+    });
   });
 });

@@ -11,6 +11,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
+import { crc32Hex } from '@njord/portfolio-contracts';
 import type { JournalFsyncPolicy } from '../config.js';
 
 const NEWLINE = 0x0a;
@@ -100,13 +101,76 @@ export interface RawJournalLine {
   readonly offset: number;
 }
 
+/** What is wrong with a journal that cannot be replayed as it is. */
+export const JOURNAL_DAMAGE = ['bad_crc', 'seq_gap', 'seq_repeat', 'unreadable_line'] as const;
+export type JournalDamage = (typeof JOURNAL_DAMAGE)[number];
+
+/**
+ * The journal is damaged where a replay cannot be exact: the manager refuses to start
+ * (exit 2) rather than run on a state that silently differs.
+ */
+export class JournalDamageError extends Error {
+  readonly _tag = 'JournalDamageError' as const;
+
+  constructor(
+    readonly code: JournalDamage,
+    readonly file: string,
+    /** 1-based line number in the file. */
+    readonly line: number,
+    readonly offset: number,
+    readonly detail: string,
+  ) {
+    super(`journal ${file} line ${line} (byte ${offset}): ${code}: ${detail}`);
+    this.name = 'JournalDamageError';
+  }
+}
+
+const CRC_TAIL = /,"crc":"([0-9a-f]{8})"}$/;
+
+/** null: the line's CRC matches (or it has none, an older line); else what is wrong. */
+function crcProblem(text: string, value: Record<string, unknown>): string | null {
+  const match = CRC_TAIL.exec(text);
+  if (match === null) return 'v' in value ? 'a line with "v" has no "crc"' : null;
+  const actual = crc32Hex(`${text.slice(0, match.index)}}`);
+  return actual === match[1]
+    ? null
+    : `crc ${match[1] as string} does not match the line (${actual})`;
+}
+
+/** A checkpoint line's header, readable even when a bit elsewhere in it flipped. */
+function looksLikeCheckpoint(text: string, owner: string): boolean {
+  const at = text.indexOf(owner);
+  return at >= 0 && at <= OWNER_WINDOW && text.slice(0, 200).includes('"type":"checkpoint"');
+}
+
+/** The 1-based line number of the byte at `offset` (counts newlines before it). */
+function lineNumberAt(fd: number, offset: number): number {
+  const chunk = Buffer.alloc(1 << 20);
+  let line = 1;
+  let position = 0;
+  while (position < offset) {
+    const read = readSync(fd, chunk, 0, Math.min(chunk.length, offset - position), position);
+    if (read === 0) break;
+    for (
+      let at = chunk.indexOf(NEWLINE, 0);
+      at >= 0 && at < read;
+      at = chunk.indexOf(NEWLINE, at + 1)
+    )
+      line++;
+    position += read;
+  }
+  return line;
+}
+
 export interface JournalScan {
   /** The portfolio's lines from its last checkpoint on (the checkpoint first), or all its lines. */
   readonly lines: RawJournalLine[];
   /** Unparseable last line (a torn write), dropped. */
   readonly tornLastLine: boolean;
-  /** Unparseable lines before the last one (earlier torn writes), dropped. */
+  /** Unparseable lines before the last one (earlier torn writes, or another portfolio's), dropped. */
   readonly corruptLines: number;
+  /** Checkpoint lines skipped for a bad CRC (the one before them, and the lines after, replay instead). */
+  readonly damagedCheckpoints: number;
   readonly fileBytes: number;
 }
 
@@ -160,8 +224,14 @@ function findLastCheckpoint(
         line.subarray(0, OWNER_WINDOW + owner.length).includes(owner) &&
         line.subarray(0, 200).includes(marker)
       ) {
-        const value = tryParse(line.toString('utf8'));
-        if (value && value.portfolio_id === portfolioId && value.type === 'checkpoint') {
+        const text = line.toString('utf8');
+        const value = tryParse(text);
+        if (
+          value &&
+          value.portfolio_id === portfolioId &&
+          value.type === 'checkpoint' &&
+          crcProblem(text, value) === null
+        ) {
           return start + lineStart;
         }
       }
@@ -176,8 +246,14 @@ function findLastCheckpoint(
 }
 
 /**
- * The lines of `portfolioId` from its last checkpoint to the end of the file. Other
- * portfolios' lines are skipped; unparseable lines are dropped and counted.
+ * The lines of `portfolioId` from its last intact checkpoint to the end of the file, each
+ * checked: its CRC (lines with `v`), and its seq, which must rise by exactly 1 (lines with
+ * `v`; older lines: rise). Other portfolios' lines are skipped. An unparseable line is
+ * dropped when the own lines around it still follow on (a torn write, or another
+ * portfolio's line); a checkpoint line with a bad CRC is passed over (the checkpoint before
+ * it and the lines between replay instead). Any other fault throws JournalDamageError
+ * naming the file, line and fault: a bit flip, a line lost in the middle, a second writer.
+ * A torn (unparseable) last line is dropped.
  */
 export function scanJournal(path: string, portfolioId: string, chunkBytes = 1 << 20): JournalScan {
   let fd: number;
@@ -185,7 +261,13 @@ export function scanJournal(path: string, portfolioId: string, chunkBytes = 1 <<
     fd = openSync(path, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { lines: [], tornLastLine: false, corruptLines: 0, fileBytes: 0 };
+      return {
+        lines: [],
+        tornLastLine: false,
+        corruptLines: 0,
+        damagedCheckpoints: 0,
+        fileBytes: 0,
+      };
     }
     throw error;
   }
@@ -195,7 +277,16 @@ export function scanJournal(path: string, portfolioId: string, chunkBytes = 1 <<
     const owner = ownerKey(portfolioId);
     const lines: RawJournalLine[] = [];
     let corruptLines = 0;
+    let damagedCheckpoints = 0;
     let tornLastLine = false;
+    let lastSeq: number | undefined;
+    /** Seqs that may be missing before the next own line: checkpoint lines passed over. */
+    let allowedGap = 0;
+    /** The first unparseable line since the last own line, if any. */
+    let unreadableAt: number | undefined;
+    const damage = (code: JournalDamage, offset: number, detail: string): never => {
+      throw new JournalDamageError(code, path, lineNumberAt(fd, offset), offset, detail);
+    };
     let position = from;
     let carry = Buffer.alloc(0);
     let carryOffset = from;
@@ -206,12 +297,45 @@ export function scanJournal(path: string, portfolioId: string, chunkBytes = 1 <<
       const value = tryParse(text);
       if (!value) {
         if (isLast) tornLastLine = true;
-        else corruptLines++;
+        else {
+          corruptLines++;
+          unreadableAt ??= offset;
+        }
         return;
       }
       const at = text.indexOf(owner);
-      if (at >= 0 && at <= OWNER_WINDOW && value.portfolio_id === portfolioId)
-        lines.push({ value, offset });
+      if (at < 0 || at > OWNER_WINDOW || value.portfolio_id !== portfolioId) return;
+      const crc = crcProblem(text, value);
+      if (crc !== null) {
+        if (looksLikeCheckpoint(text, owner) && lines.length > 0) {
+          damagedCheckpoints++;
+          allowedGap++;
+          return;
+        }
+        damage('bad_crc', offset, crc);
+      }
+      const seq = value.seq;
+      if (typeof seq !== 'number' || !Number.isSafeInteger(seq))
+        damage('seq_gap', offset, `seq is ${String(seq)}, not an integer`);
+      const seqNumber = seq as number;
+      if (lastSeq !== undefined) {
+        if (seqNumber <= lastSeq)
+          damage('seq_repeat', offset, `seq ${seqNumber} after seq ${lastSeq} (a second writer?)`);
+        const expected = lastSeq + 1 + allowedGap;
+        if ('v' in value && seqNumber !== expected) {
+          if (unreadableAt !== undefined)
+            damage(
+              'unreadable_line',
+              unreadableAt,
+              `unreadable line where seq ${lastSeq + 1} should be (the next own line is seq ${seqNumber})`,
+            );
+          damage('seq_gap', offset, `seq ${seqNumber} after seq ${lastSeq}: lines are missing`);
+        }
+      }
+      lastSeq = seqNumber;
+      allowedGap = 0;
+      unreadableAt = undefined;
+      lines.push({ value, offset });
     };
     while (position < size) {
       const read = readSync(fd, chunkBuffer, 0, Math.min(chunkBytes, size - position), position);
@@ -232,7 +356,7 @@ export function scanJournal(path: string, portfolioId: string, chunkBytes = 1 <<
       position += read;
     }
     handle(carry, carryOffset, true);
-    return { lines, tornLastLine, corruptLines, fileBytes: size };
+    return { lines, tornLastLine, corruptLines, damagedCheckpoints, fileBytes: size };
   } finally {
     closeSync(fd);
   }
