@@ -3,7 +3,8 @@
 // writes; the holder, stopped (SIGSTOP) past its lease and continued, writes nothing.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { decodeFillEvent, parsePortfolioConfig } from '@njord/portfolio-contracts';
+import { decodeFillEvent } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { PortfolioTracker, type TrackerStateJson } from '@njord/portfolio-tracker';
 import { describe, expect, it } from 'vitest';
 import { redisKeys } from './adapters/streams.js';
