@@ -9,6 +9,29 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 const packagesDir = join(root, 'packages');
 let failed = 0;
 
+// The shared metadata (repository, engines, files, zod peer, LICENSE, typedoc.json) is current.
+try {
+  execFileSync(process.execPath, [join(root, 'scripts', 'sync-package-metadata.mjs'), '--check'], {
+    stdio: 'inherit',
+  });
+  console.log('✓ package metadata');
+} catch {
+  failed++;
+}
+
+// Every package's vitest config sets explicit limits (the suite runs on loaded machines).
+for (const group of ['packages', 'apps']) {
+  for (const name of readdirSync(join(root, group))) {
+    const config = join(root, group, name, 'vitest.config.ts');
+    if (!existsSync(config)) continue;
+    const text = readFileSync(config, 'utf8');
+    if (!/testTimeout:/.test(text) || !/hookTimeout:/.test(text)) {
+      console.error(`✗ ${group}/${name}/vitest.config.ts: set testTimeout and hookTimeout`);
+      failed++;
+    }
+  }
+}
+
 for (const name of readdirSync(packagesDir).sort()) {
   const dir = join(packagesDir, name);
   const manifestPath = join(dir, 'package.json');

@@ -12,7 +12,7 @@ const check = process.argv.includes('--check');
 const REPO = 'https://github.com/njord-portfolio/njord';
 const NODE_RANGE = '>=20.19';
 /** The zod versions the packages are tested with (lowest and latest 4.x in CI). */
-export const ZOD_PEER_RANGE = '^4.0.0';
+export const ZOD_PEER_RANGE = '^4.0.16';
 
 const KEYWORDS = ['njord', 'portfolio', 'trading', 'capital-allocation', 'rebalancing'];
 const order = [
@@ -68,11 +68,26 @@ for (const name of readdirSync(join(root, 'packages')).sort()) {
   for (const key of order) if (key in pkg) sorted[key] = pkg[key];
   for (const key of Object.keys(pkg)) if (!(key in sorted)) sorted[key] = pkg[key];
   const after = `${JSON.stringify(sorted, null, 2)}\n`;
+  // TypeDoc (pnpm docs) documents exactly the package's exports, from their sources.
+  const docEntries = Object.entries(pkg.exports ?? {})
+    .filter(([subpath]) => subpath !== './package.json')
+    .map(([, target]) => target.default.replace('./dist/', 'src/').replace(/\.js$/, '.ts'));
+  const typedoc = `${JSON.stringify({ $schema: 'https://typedoc.org/schema.json', entryPoints: docEntries, readme: 'README.md' }, null, 2)}\n`;
+  const typedocPath = join(dir, 'typedoc.json');
+  const typedocStale =
+    !existsSync(typedocPath) ||
+    JSON.stringify(JSON.parse(readFileSync(typedocPath, 'utf8'))) !==
+      JSON.stringify(JSON.parse(typedoc));
   const licensePath = join(dir, 'LICENSE');
   const license = readFileSync(join(root, 'LICENSE'), 'utf8');
   const licenseStale = !existsSync(licensePath) || readFileSync(licensePath, 'utf8') !== license;
   const changelogMissing = !existsSync(join(dir, 'CHANGELOG.md'));
-  if (after !== before || licenseStale || changelogMissing) {
+  if (
+    JSON.stringify(JSON.parse(after)) !== JSON.stringify(JSON.parse(before)) ||
+    licenseStale ||
+    changelogMissing ||
+    typedocStale
+  ) {
     stale += 1;
     if (check) {
       console.error(
@@ -81,6 +96,7 @@ for (const name of readdirSync(join(root, 'packages')).sort()) {
       continue;
     }
     writeFileSync(path, after);
+    if (typedocStale) writeFileSync(typedocPath, typedoc);
     if (licenseStale) copyFileSync(join(root, 'LICENSE'), licensePath);
     if (changelogMissing) writeFileSync(join(dir, 'CHANGELOG.md'), `# ${pkg.name}\n`);
     console.log(`updated ${pkg.name}`);

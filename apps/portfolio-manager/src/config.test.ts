@@ -23,7 +23,7 @@ describe('validateConfig', () => {
     const result = validateConfig(BASE);
     expect(result.success).toBe(true);
     if (!result.success) return;
-    // Defaults from DESIGN.md's base.yaml comments.
+    // Defaults from the documented base.yaml keys (docs/formats.md).
     expect(result.data.journalFsync).toBe('batch');
     expect(result.data.maxMarkJump).toBe(0.5);
     expect(result.data.planTimeoutSeconds).toBe(300);

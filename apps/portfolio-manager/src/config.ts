@@ -43,7 +43,7 @@ export interface ManagerConfig {
   readonly journalFsync: JournalFsyncPolicy;
   readonly maxMarkJump: number;
   readonly planTimeoutSeconds: number;
-  /** A `checkpoint` line after at least this many journal lines (an addition to DESIGN.md's keys). */
+  /** A `checkpoint` line after at least this many journal lines (an addition to the documented keys). */
   readonly checkpointEvery: number;
   /**
    * Length of one sleeve-return sample for risk adjustment (an addition): every snapshot's

@@ -61,6 +61,7 @@ export { WilderRsi } from './indicators/wilder-rsi.js';
 export { BacktestEngine } from './engine/backtest-engine.js';
 export type { SingleBacktestResult } from './engine/backtest-engine.js';
 export {
+  BACKTEST_ERROR_CODES,
   BacktestError,
   benchmarkCurve,
   PortfolioBacktestEngine,

@@ -1,4 +1,4 @@
-// Performance metrics of an equity curve (DESIGN.md "Metrics M") and per-strategy contributions.
+// Performance metrics of an equity curve (docs/metrics.md) and per-strategy contributions.
 import {
   calculateFlowAdjustedReturn,
   inferPeriodsPerYear,
@@ -38,7 +38,7 @@ export interface MetricsInput {
 
 const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
-/** P from the median bar spacing (DESIGN.md's rule); one implementation, in the risk package. */
+/** P from the median bar spacing (the rule in docs/metrics.md); one implementation, in the risk package. */
 export { inferPeriodsPerYear };
 
 /**
@@ -64,7 +64,7 @@ export function calculateReturns(
 }
 
 /**
- * DESIGN.md's metrics M. Null where a metric is undefined, never NaN or Infinity:
+ * the metrics of docs/metrics.md. Null where a metric is undefined, never NaN or Infinity:
  * fewer than two returns (volatility, sharpe), zero volatility (sharpe, sortino: a per-period deviation at or below the risk package's MIN_VOLATILITY), no downside
  * (sortino), no time span (cagr), no drawdown (calmar). With `transfers` every
  * return-based figure (total_return, cagr, drawdown) uses the flow-adjusted (time-

@@ -1,4 +1,4 @@
-// The price CSV (DESIGN.md "Price CSV"): an incremental parser with per-row checks, and the writer.
+// The price CSV (docs/formats.md, price CSV): an incremental parser with per-row checks, and the writer.
 import type { Result } from '@njord/portfolio-contracts';
 import { scanNumber } from './number-text.js';
 import { PriceData } from './price-data.js';

@@ -1,4 +1,6 @@
 // The error of a bad price file: what is wrong and where (file, line, column).
+import { taggedError } from '@njord/portfolio-contracts/core';
+
 export const PRICE_DATA_ERROR_CODES = [
   'io',
   'empty',
@@ -22,9 +24,7 @@ export const PRICE_DATA_ERROR_CODES = [
 export type PriceDataErrorCode = (typeof PRICE_DATA_ERROR_CODES)[number];
 
 /** `message` is `file:line:column: detail` (line and column 1-based; 0 when not about a place). */
-export class PriceDataError extends Error {
-  readonly _tag = 'PriceDataError' as const;
-  readonly code: PriceDataErrorCode;
+export class PriceDataError extends taggedError('PriceDataError', PRICE_DATA_ERROR_CODES) {
   readonly file: string;
   readonly line: number;
   readonly column: number;
@@ -38,9 +38,7 @@ export class PriceDataError extends Error {
     column: number,
     detail: string,
   ) {
-    super(line > 0 ? `${file}:${line}:${column}: ${detail}` : `${file}: ${detail}`);
-    this.name = 'PriceDataError';
-    this.code = code;
+    super(code, line > 0 ? `${file}:${line}:${column}: ${detail}` : `${file}: ${detail}`);
     this.file = file;
     this.line = line;
     this.column = column;

@@ -49,7 +49,7 @@ describe('createStrategyRegistry', () => {
     ]);
   });
 
-  it("resolves the ids with DESIGN.md's defaults, over every data symbol", () => {
+  it('resolves the ids with the documented defaults, over every data symbol', () => {
     const tb = resolved(allocation('trendline_break_v1'));
     expect(tb).toMatchObject({
       id: 'trendline_break_v1',

@@ -200,7 +200,7 @@ export const BUILT_IN_STRATEGIES: Readonly<Record<string, StrategyDefinition>> =
   momentum_v1: MOMENTUM,
 });
 
-/** The default params of each built-in kind (as in DESIGN.md's table). */
+/** The default params of each built-in kind (as in docs/semantics.md, strategies). */
 export function defaultParams(definition: StrategyDefinition): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(definition.params ?? {})) {

@@ -1,4 +1,4 @@
-// The Strategy contract (DESIGN.md "Strategies") and the allocation-free bar context it reads.
+// The Strategy contract (docs/semantics.md, strategies) and the allocation-free bar context it reads.
 import type { PriceData } from './price-data.js';
 
 /**

@@ -63,7 +63,7 @@ describe('the shipped example', () => {
       ['rsi_tema_bb_v1', 0.35, 10000, 25000, 0.8],
       ['momentum_v1', 0.25, 5000, 20000, 1.2],
     ]);
-    // Defaults of DESIGN.md for the keys the example omits.
+    // Documented defaults for the keys the example omits.
     expect(config.costs).toEqual({ commissionBps: 0, commissionMin: 0, slippageBps: 0 });
     expect(config.minTradeValue).toBe(10);
     expect(config.netting).toBe(false);

@@ -12,7 +12,7 @@ export interface AllocationView {
   readonly params: unknown;
 }
 
-/** The config's `risk_adjustment` (DESIGN.md); a field missing or of the wrong type is null. */
+/** The config's `risk_adjustment` (docs/formats.md); a field missing or of the wrong type is null. */
 export interface RiskAdjustmentView {
   readonly method: string | null;
   readonly lookbackPeriodDays: number | null;

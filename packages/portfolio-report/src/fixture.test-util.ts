@@ -119,7 +119,7 @@ interface MetricsInput {
   readonly rebalances: number;
 }
 
-/** The DESIGN.md metrics, computed plainly (the report only shows them). */
+/** The metrics of docs/metrics.md, computed plainly (the report only shows them). */
 export function computeFixtureMetrics(input: MetricsInput): Metrics {
   const { flows, times, initial, periodsPerYear } = input;
   const n = input.equity.length;
@@ -207,7 +207,7 @@ function hex(random: () => number, length: number): string {
  * A consistent result: sleeves hold their symbols between rebalances; a rebalance
  * scales each sleeve's positions by target / capital, pays commission and slippage
  * out of the sleeve, skips trades below min_trade_value; contributions follow
- * DESIGN.md and so sum to the total return; baseline, benchmark and stand-alone runs
+ * docs/metrics.md and so sum to the total return; baseline, benchmark and stand-alone runs
  * are simulated on the same prices.
  */
 export function makeBacktestResult(options: FixtureOptions): PortfolioBacktestResult {

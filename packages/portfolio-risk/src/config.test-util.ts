@@ -1,8 +1,8 @@
-// Test helpers: the DESIGN.md example portfolio and small configs built from bounds and weights.
+// Test helpers: the documented example portfolio and small configs built from bounds and weights.
 import { AllocationCalculator } from '@njord/portfolio-allocator';
 import { parsePortfolioConfig, type PortfolioConfig } from '@njord/portfolio-contracts';
 
-/** DESIGN.md's example: a 0.40 [10k, 30k], b 0.35 [10k, 25k], c 0.25 [5k, 20k]; 50,000 total. */
+/** The documented example: a 0.40 [10k, 30k], b 0.35 [10k, 25k], c 0.25 [5k, 20k]; 50,000 total. */
 export function exampleConfig(extra: Record<string, unknown> = {}): PortfolioConfig {
   return parsePortfolioConfig({
     portfolio: {

@@ -17,7 +17,7 @@ export interface StrategyRiskStatsWire {
 
 export interface RiskAdjustmentWire {
   readonly method: string;
-  /** Decimal string of ns (DESIGN.md wire rule), or null. */
+  /** Decimal string of ns (the wire rule of docs/formats.md), or null. */
   readonly as_of_ns: string | null;
   readonly window_start_ns: string | null;
   readonly periods_per_year: number;

@@ -1,4 +1,4 @@
-// A sleeve's flow-adjusted return over one period (DESIGN.md metrics M), shared by backtest and live.
+// A sleeve's flow-adjusted return over one period (docs/metrics.md), shared by backtest and live.
 
 /**
  * r = (capital - transfer) / previousCapital - 1: the return of a sleeve whose capital went from

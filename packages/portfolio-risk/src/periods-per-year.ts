@@ -1,4 +1,4 @@
-// P (periods per year) inferred from bar spacing, by the same rule as DESIGN.md's metrics M.
+// P (periods per year) inferred from bar spacing, by the same rule as the metrics (docs/metrics.md).
 
 type Timestamps = BigInt64Array | readonly bigint[];
 

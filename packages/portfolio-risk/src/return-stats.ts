@@ -44,7 +44,7 @@ export interface AnnualizationOptions {
   readonly riskFreeRate?: number;
 }
 
-/** rf_p = (1 + rf)^(1/P) - 1 (DESIGN.md metrics M). */
+/** rf_p = (1 + rf)^(1/P) - 1 (docs/metrics.md). */
 export function periodRiskFreeRate(options: AnnualizationOptions): number {
   const rf = options.riskFreeRate ?? 0;
   return rf === 0 ? 0 : (1 + rf) ** (1 / options.periodsPerYear) - 1;

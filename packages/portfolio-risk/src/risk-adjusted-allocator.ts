@@ -33,7 +33,7 @@ import {
 export interface StrategyReturns {
   /** Period ends, ns since the epoch, strictly increasing. */
   readonly timestampsNs: BigInt64Array | readonly bigint[];
-  /** Flow-adjusted returns (DESIGN.md metrics M); NaN or +-Infinity = missing. */
+  /** Flow-adjusted returns (docs/metrics.md); NaN or +-Infinity = missing. */
   readonly returns: Float64Array | readonly number[];
 }
 

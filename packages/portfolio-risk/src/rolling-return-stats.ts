@@ -314,7 +314,7 @@ export class RollingReturnStats {
   }
 
   /**
-   * P inferred from the window's bar spacing (DESIGN.md's rule), or null with fewer than two
+   * P inferred from the window's bar spacing (the rule in docs/metrics.md), or null with fewer than two
    * bars. Cached until as many bars as the window held have been pushed (amortized O(log window)).
    */
   inferPeriodsPerYear(): number | null {

@@ -15,7 +15,7 @@ export interface MarkGuardJson {
 }
 
 /**
- * The `max_mark_jump` filter of the live manager (DESIGN.md), per symbol. Pure: the caller
+ * The `max_mark_jump` filter of the live manager (docs/formats.md), per symbol. Pure: the caller
  * passes each mark's time and reports what it did with the verdict (`accept` or `reject`).
  */
 export class MarkGuard {

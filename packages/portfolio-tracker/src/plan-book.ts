@@ -1,5 +1,5 @@
 // Live rebalance plans in flight: which are published, which intents are still unfilled,
-// and whether an earlier plan still blocks a new one (DESIGN.md: plan_timeout_seconds).
+// and whether an earlier plan still blocks a new one (plan_timeout_seconds, docs/formats.md).
 import {
   decodeRebalancePlan,
   encodeRebalancePlan,

@@ -13,7 +13,7 @@ import {
 } from './streams.js';
 
 describe('redisKeys', () => {
-  it('follows the DESIGN.md table', () => {
+  it('follows the documented Redis key table', () => {
     expect(redisKeys('njord', 'P')).toEqual({
       fills: 'njord:fills',
       prices: 'njord:prices',

@@ -1,5 +1,5 @@
 // Redis keys and stream I/O of one portfolio: consumer group reads, acks, dead letters,
-// order intents and snapshots (DESIGN.md "Wire formats", the Redis table).
+// order intents and snapshots (docs/formats.md, Redis keys).
 import type { Redis } from 'ioredis';
 import {
   FENCED_FLUSH,

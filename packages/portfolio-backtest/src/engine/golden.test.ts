@@ -1,5 +1,5 @@
 // Golden test: the engine against a separately written brute-force loop that follows
-// DESIGN.md's rules in the setting where they equal bt's strategy of strategies (zero
+// The documented rules in the setting where they equal bt's strategy of strategies (zero
 // costs, fractional units, min_trade_value 0, non-binding bounds, aligned data).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,5 +1,6 @@
 // PortfolioBacktestEngine: runs the portfolio, its never-rebalanced baseline, an
 // equal-weight benchmark and each strategy alone, and assembles the result.
+import { taggedError } from '@njord/portfolio-contracts/core';
 import {
   type CostModel,
   encodePortfolioConfig,
@@ -53,16 +54,10 @@ export interface PortfolioBacktestOptions {
 export type BacktestPhase =
   'portfolio' | 'baseline' | 'standalone' | 'benchmark' | 'metrics' | 'curves';
 
-export class BacktestError extends Error {
-  readonly _tag = 'BacktestError' as const;
-  constructor(
-    readonly code: 'empty_range' | 'no_data',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'BacktestError';
-  }
-}
+export const BACKTEST_ERROR_CODES = ['empty_range', 'no_data'] as const;
+
+/** A backtest that cannot run: no bar in the requested range, or no data at all. */
+export class BacktestError extends taggedError('BacktestError', BACKTEST_ERROR_CODES) {}
 
 const ZERO_SHA = '0'.repeat(64);
 
