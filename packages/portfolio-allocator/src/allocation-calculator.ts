@@ -1,5 +1,5 @@
 // AllocationCalculator: a portfolio config's targets, drift and rebalance trigger by strategy id.
-import { createIdRecord } from '@njord/portfolio-contracts';
+import { createIdRecord } from '@njord/portfolio-contracts/core';
 import type { PortfolioConfig } from '@njord/portfolio-contracts';
 import { AllocatorError } from './errors.js';
 import { ALLOCATION_BOUNDS_VIOLATED, allocateTargetsInto, finiteDrift } from './water-filling.js';

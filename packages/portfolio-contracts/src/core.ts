@@ -1,11 +1,13 @@
 // `@njord/portfolio-contracts/core`: the parts of the contracts with no dependency (no zod,
-// no YAML parser): the errors, the tagged-error factory, the fixed lists, deepFreeze.
+// no YAML parser): the errors, the tagged-error factory, the fixed lists, deepFreeze,
+// createIdRecord.
 // Everything here is also exported from the main entry.
 export { ContractError, CONTRACT_ERROR_CODES, isContractError } from './errors.js';
 export type { ContractErrorCode, ContractIssue, Result } from './errors.js';
 export { isTaggedError, taggedError } from './tagged-error.js';
 export type { TaggedError, TaggedErrorClass } from './tagged-error.js';
 export { deepFreeze } from './freeze.js';
+export { createIdRecord } from './id-record.js';
 export type { DeepReadonly } from './freeze.js';
 export {
   FILL_MODELS,
