@@ -4,7 +4,7 @@
 /**
  * An empty record without a prototype. Assigning `record['__proto__'] = 5` stores a key,
  * and reading `record['constructor']` of an absent key gives undefined. JSON.stringify,
- * Object.keys and Object.entries treat it as any object.
+ * Object.keys and Object.entries treat it like any other object.
  */
 export function createIdRecord<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;

@@ -174,7 +174,7 @@ function decodeEvent<T>(
 }
 
 /**
- * A FillEvent from a stream entry's `data` text, as any producer writes it: `timestamp_ns`
+ * A FillEvent from a stream entry's `data` text, as each producer writes it: `timestamp_ns`
  * a decimal string or a JSON integer (read exactly), keys this contract does not know
  * ignored and listed in `unknownKeys`. Every other rule is the FillEvent contract's.
  */

@@ -7,7 +7,7 @@ import { fill, makeConfig } from './test-util.test-util.js';
 
 describe('ids are data', () => {
   it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
-    'a fill of symbol %s values the sleeve exactly as any other symbol',
+    'a fill of symbol %s values the sleeve exactly like every other symbol',
     (symbol) => {
       // Twin books: the same fills, one on symbol SPX, one on the odd name.
       const odd = new PortfolioTracker(makeConfig());
