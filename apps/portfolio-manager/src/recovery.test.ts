@@ -1,21 +1,42 @@
+// Recovery is the kernel's replay over journal lines written in the journal's own format: the
+// lines here are formatted, CRC'd and decoded as the manager writes and reads them.
 import {
+  decodeJournalLine,
+  encodePortfolioConfig,
+  encodePortfolioSnapshot,
   encodeRebalancePlan,
   type FillEvent,
+  formatJournalLine,
+  type JournalBodyWire,
+  type JournalLine,
+  type JournalLineType,
   type PortfolioConfig,
   type RebalancePlan,
 } from '@njord/portfolio-contracts';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
-import { MarkGuard, PlanBook, PortfolioTracker } from '@njord/portfolio-tracker';
+import { checkpointKernel, PortfolioKernel } from '@njord/portfolio-kernel';
+import { encodeRiskAdjustment } from '@njord/portfolio-risk';
+import { PortfolioTracker } from '@njord/portfolio-tracker';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RawJournalLine } from './adapters/journal-file.js';
-import { checkpointBody, hashPortfolioConfig, replayJournal } from './recovery.js';
-import { LiveRiskAdjuster } from './risk-adjustment.js';
+import {
+  checkpointBody,
+  hashPortfolioConfig,
+  type LiveKernelOptions,
+  liveKernelOptions,
+  recoverKernel,
+} from './recovery.js';
 import { portfolioYaml } from './test-support.js';
 
 const CONFIG: PortfolioConfig = parsePortfolioConfig(
   portfolioYaml({ id: 'r', totalCapital: 1000, threshold: 0.1, weights: { a: 0.5, b: 0.5 } }),
 );
+const OPTIONS: LiveKernelOptions = liveKernelOptions({
+  planTimeoutSeconds: 300,
+  maxMarkJump: 0.5,
+  returnSampleSeconds: 3600,
+  snapshotIntervalSeconds: 10,
+});
 
 function fillWire(
   i: number,
@@ -50,28 +71,32 @@ function toFill(wire: ReturnType<typeof fillWire>, i: number): FillEvent {
 }
 
 let seq = 0;
-function line(type: string, body: Record<string, unknown> = {}): RawJournalLine {
+/** A journal line as the manager writes it (formatted with its CRC), decoded as it reads it. */
+function line<T extends JournalLineType>(
+  type: T,
+  body: JournalBodyWire<T>,
+  timestampNs = 100n,
+): JournalLine {
   seq++;
-  return {
-    value: { portfolio_id: 'r', seq, type, timestamp_ns: '100', ...body },
-    offset: seq * 100,
-  };
+  return decodeJournalLine(formatJournalLine('r', seq, type, timestampNs, body));
 }
 
-function checkpointLine(tracker: PortfolioTracker, guard = new MarkGuard(0.5)): RawJournalLine {
-  return line('checkpoint', {
-    ...checkpointBody(CONFIG, hashPortfolioConfig(CONFIG), tracker, new PlanBook(), guard),
-  });
+function checkpointLine(kernel: PortfolioKernel): JournalLine {
+  return line('checkpoint', checkpointBody(kernel, hashPortfolioConfig(kernel.config)));
 }
 
-describe('replayJournal', () => {
+function recover(lines: readonly JournalLine[], config = CONFIG, options = OPTIONS) {
+  return recoverKernel(lines, config, options, 0n);
+}
+
+describe('recoverKernel', () => {
   it('starts fresh (funded at targets) when the journal has no line of the portfolio', () => {
-    const recovered = replayJournal([], CONFIG, 0.5, 7n);
+    const recovered = recoverKernel([], CONFIG, OPTIONS, 7n);
     expect(recovered.fresh).toBe(true);
     expect(recovered.lastSeq).toBe(0);
     // 0.5 x 1000 each.
-    expect(recovered.tracker.getSleeve('a').cash).toBe(500);
-    expect(recovered.tracker.lastRebalanceNs).toBe(7n);
+    expect(recovered.kernel.tracker.getSleeve('a').cash).toBe(500);
+    expect(recovered.kernel.lastRebalanceNs).toBe(7n);
     expect(recovered.configHash).toBe(hashPortfolioConfig(CONFIG));
   });
 
@@ -90,19 +115,20 @@ describe('replayJournal', () => {
         fc.nat(),
         (inputs, cut) => {
           const direct = new PortfolioTracker(CONFIG);
-          const live = new PortfolioTracker(CONFIG);
+          const live = new PortfolioKernel(CONFIG, { ...OPTIONS, startNs: 0n });
           const checkpointAt = cut % (inputs.length + 1);
-          const lines: RawJournalLine[] = [];
+          const lines: JournalLine[] = [];
           inputs.forEach((input, i) => {
             const wire = fillWire(i, input.strategy, input.side, input.quantity, input.price);
             direct.onFill(toFill(wire, i));
             if (i === checkpointAt) lines.push(checkpointLine(live));
-            if (i >= checkpointAt) lines.push(line('fill', { entry_id: `${i}-0`, fill: wire }));
-            live.onFill(toFill(wire, i));
+            if (i >= checkpointAt)
+              lines.push(line('fill', { source: { stream: 'p:fills', id: `${i}-0` }, fill: wire }));
+            live.apply({ type: 'fill', fill: toFill(wire, i) });
           });
           if (checkpointAt === inputs.length) lines.push(checkpointLine(live));
-          const recovered = replayJournal(lines, CONFIG, 0.5, 0n);
-          expect(recovered.tracker.serialize()).toEqual(direct.serialize());
+          const recovered = recover(lines);
+          expect(recovered.kernel.tracker.serialize()).toEqual(direct.serialize());
           expect(recovered.warnings).toEqual([]);
         },
       ),
@@ -110,20 +136,19 @@ describe('replayJournal', () => {
     );
   });
 
-  it('skips lines whose seq does not increase (a second writer) with a warning', () => {
-    const tracker = new PortfolioTracker(CONFIG);
-    const checkpoint = checkpointLine(tracker);
+  it('passes over lines whose seq does not increase (a second writer) with a warning', () => {
+    const checkpoint = checkpointLine(new PortfolioKernel(CONFIG, { ...OPTIONS, startNs: 0n }));
     const first = line('fill', { fill: fillWire(1, 'a', 'buy', 2, 10) });
-    const stale = { ...first, value: { ...first.value, fill: fillWire(2, 'a', 'buy', 3, 10) } };
-    const recovered = replayJournal([checkpoint, first, stale], CONFIG, 0.5, 0n);
-    expect(recovered.tracker.appliedFillCount).toBe(1);
+    seq--;
+    const stale = line('fill', { fill: fillWire(2, 'a', 'buy', 3, 10) });
+    const recovered = recover([checkpoint, first, stale]);
+    expect(recovered.kernel.tracker.appliedFillCount).toBe(1);
     expect(recovered.warnings).toHaveLength(1);
-    expect(recovered.lastSeq).toBe(first.value.seq);
+    expect(recovered.lastSeq).toBe(first.seq);
   });
 
   it('rebuilds plans in flight: applied transfers, unpublished until a published line', () => {
-    const tracker = new PortfolioTracker(CONFIG);
-    const checkpoint = checkpointLine(tracker);
+    const checkpoint = checkpointLine(new PortfolioKernel(CONFIG, { ...OPTIONS, startNs: 0n }));
     const plan: RebalancePlan = {
       planId: 'r-1',
       portfolioId: 'r',
@@ -136,100 +161,74 @@ describe('replayJournal', () => {
       estimatedCosts: 0,
     };
     const planLine = line('plan', { plan: encodeRebalancePlan(plan) });
-    const unpublished = replayJournal([checkpoint, planLine], CONFIG, 0.5, 0n);
+    const unpublished = recover([checkpoint, planLine]).kernel;
     expect(unpublished.plans.unpublished().map((p) => p.planId)).toEqual(['r-1']);
     // 500 - 100 and 500 + 100.
     expect(unpublished.tracker.getSleeve('a').cash).toBe(400);
     expect(unpublished.tracker.getSleeve('b').cash).toBe(600);
-    expect(unpublished.tracker.lastRebalanceNs).toBe(50n);
-    const published = replayJournal(
-      [checkpoint, planLine, line('published', { plan_id: 'r-1' })],
-      CONFIG,
-      0.5,
-      0n,
-    );
-    expect(published.plans.unpublished()).toEqual([]);
+    expect(unpublished.lastRebalanceNs).toBe(50n);
+    const published = recover([checkpoint, planLine, line('published', { plan_id: 'r-1' })]);
+    expect(published.kernel.plans.unpublished()).toEqual([]);
   });
 
-  it('applies a config line: new targets, a removed strategy retired', () => {
-    const tracker = new PortfolioTracker(CONFIG);
-    tracker.onFill({
-      fillId: 'f',
-      strategyId: 'b',
-      symbol: 'X',
-      side: 'buy',
-      quantity: 1,
-      price: 10,
-      fee: 0,
-      timestampNs: 1n,
+  it('applies a config line: new targets, a removed strategy retired, its hash in force', () => {
+    const kernel = new PortfolioKernel(CONFIG, { ...OPTIONS, startNs: 0n });
+    kernel.apply({
+      type: 'fill',
+      fill: {
+        fillId: 'f',
+        strategyId: 'b',
+        symbol: 'X',
+        side: 'buy',
+        quantity: 1,
+        price: 10,
+        fee: 0,
+        timestampNs: 1n,
+      },
     });
-    const checkpoint = checkpointLine(tracker);
+    const checkpoint = checkpointLine(kernel);
     const next = parsePortfolioConfig(
       portfolioYaml({ id: 'r', totalCapital: 1000, threshold: 0.1, weights: { a: 1 } }),
     );
     const configLine = line('config', {
       hash: hashPortfolioConfig(next),
-      config: {
-        ...(checkpoint.value.config as object),
-        allocations: [
-          {
-            strategy_id: 'a',
-            target_weight: 1,
-            min_capital: 0,
-            max_capital: 1e9,
-            risk_multiplier: 1,
-          },
-        ],
-      },
+      previous_hash: hashPortfolioConfig(CONFIG),
+      config: encodePortfolioConfig(next).portfolio,
     });
-    const recovered = replayJournal([checkpoint, configLine], CONFIG, 0.5, 0n);
+    const recovered = recover([checkpoint, configLine]);
     expect(recovered.configHash).toBe(hashPortfolioConfig(next));
-    expect(recovered.config.allocations.map((a) => a.strategyId)).toEqual(['a']);
-    expect(recovered.tracker.getSleeve('b').retired).toBe(true);
+    expect(recovered.kernel.config.allocations.map((a) => a.strategyId)).toEqual(['a']);
+    expect(recovered.kernel.tracker.getSleeve('b').retired).toBe(true);
   });
 
   it('without a checkpoint (a torn first batch) starts from the config line', () => {
     const configLine = line('config', {
       hash: hashPortfolioConfig(CONFIG),
-      config: checkpointBody(
-        CONFIG,
-        '',
-        new PortfolioTracker(CONFIG),
-        new PlanBook(),
-        new MarkGuard(0.5),
-      ).config,
+      previous_hash: null,
+      config: encodePortfolioConfig(CONFIG).portfolio,
     });
-    const recovered = replayJournal(
-      [configLine, line('fill', { fill: fillWire(1, 'a', 'buy', 2, 10) })],
-      CONFIG,
-      0.5,
-      0n,
-    );
+    const recovered = recover([configLine, line('fill', { fill: fillWire(1, 'a', 'buy', 2, 10) })]);
     expect(recovered.fresh).toBe(false);
     // 500 - 2 x 10 - 0.5 fee.
-    expect(recovered.tracker.getSleeve('a').cash).toBe(479.5);
+    expect(recovered.kernel.tracker.getSleeve('a').cash).toBe(479.5);
   });
 
   it('remembers a rejected mark from an error line, so a confirming mark is accepted', () => {
-    const tracker = new PortfolioTracker(CONFIG);
-    const guard = new MarkGuard(0.5);
-    guard.accept('X', 100, 1n);
-    const checkpoint = checkpointLine(tracker, guard);
+    const kernel = new PortfolioKernel(CONFIG, { ...OPTIONS, startNs: 0n });
+    kernel.apply({ type: 'mark', mark: { symbol: 'X', price: 100, timestampNs: 1n } });
+    const checkpoint = checkpointLine(kernel);
     const rejected = line('error', {
-      source: 'prices',
-      error: 'mark_jump',
+      source: { stream: 'p:prices', id: '2-0' },
+      error: 'mark_jump: X moved 2 from 100 (max_mark_jump 0.5)',
       mark: { symbol: 'X', price: 300, timestamp_ns: '2' },
     });
-    const recovered = replayJournal([checkpoint, rejected], CONFIG, 0.5, 0n);
     // 290 is 3.3% from the rejected 300 but 190% from the accepted 100.
-    expect(recovered.marks.check('X', 290, 3n).kind).toBe('accept');
-    expect(replayJournal([checkpoint], CONFIG, 0.5, 0n).marks.check('X', 290, 3n).kind).toBe(
-      'jump',
-    );
+    expect(recover([checkpoint, rejected]).kernel.marks.check('X', 290, 3n).kind).toBe('accept');
+    expect(recover([checkpoint]).kernel.marks.check('X', 290, 3n).kind).toBe('jump');
   });
 });
 
-describe('replayJournal with risk_adjustment', () => {
+describe('recoverKernel with risk_adjustment', () => {
   const RISK_CONFIG = parsePortfolioConfig(`
 portfolio:
   id: r
@@ -241,12 +240,40 @@ portfolio:
   risk_adjustment: {method: sharpe_drawdown, lookback_period_days: 30, adjustment_sensitivity: 0.5, adjust_every_hours: 0.0000000001}
 `);
   // Periods of 100 ns, adjustments at most every 360 ns: many of both in a short run.
-  const SAMPLING = { sampleSeconds: 1e-7, snapshotIntervalSeconds: 1e-7 };
+  const RISK_OPTIONS = liveKernelOptions({
+    planTimeoutSeconds: 300,
+    maxMarkJump: 0.5,
+    returnSampleSeconds: 1e-7,
+    snapshotIntervalSeconds: 1e-7,
+  });
 
   type RiskEvent =
     { kind: 'snapshot'; dt: number; a: number; b: number } | { kind: 'plan'; amount: number };
 
-  it('rebuilds the samples and the adjusted allocator a live run had (property)', () => {
+  function snapshotLine(t: bigint, capitals: Record<string, number>): JournalLine {
+    return line(
+      'snapshot',
+      {
+        reason: 'interval',
+        snapshot: encodePortfolioSnapshot({
+          portfolioId: 'r',
+          timestampNs: t,
+          totalEquity: Object.values(capitals).reduce((sum, c) => sum + c, 0),
+          strategyAllocations: capitals,
+          driftFromTarget: {},
+          needsRebalance: false,
+          targetAllocations: {},
+          unallocatedCash: 0,
+          boundsViolated: false,
+          rebalanceReason: null,
+          staleSymbols: [],
+        }),
+      },
+      t,
+    );
+  }
+
+  it('rebuilds the samples and the weights in force a live run had (property)', () => {
     fc.assert(
       fc.property(
         fc.array(
@@ -272,26 +299,14 @@ portfolio:
         ),
         fc.nat(),
         (events: RiskEvent[], cut) => {
-          // The live side, as the service drives it: every snapshot sampled; an adjustment
-          // line (before its snapshot line) when one is due; plan transfers counted.
-          const live = LiveRiskAdjuster.create(RISK_CONFIG, SAMPLING) as LiveRiskAdjuster;
-          const tracker = new PortfolioTracker(RISK_CONFIG, { allocator: live.allocator });
+          // The live side, as the loop drives the kernel: every snapshot a sample; an
+          // adjustment that is due journaled (before its snapshot line) and applied.
+          const live = new PortfolioKernel(RISK_CONFIG, { ...RISK_OPTIONS, startNs: 0n });
           const checkpointAt = cut % (events.length + 1);
-          const lines: RawJournalLine[] = [];
-          const checkpoint = () =>
-            line('checkpoint', {
-              ...checkpointBody(
-                RISK_CONFIG,
-                hashPortfolioConfig(RISK_CONFIG),
-                tracker,
-                new PlanBook(),
-                new MarkGuard(0.5),
-                live,
-              ),
-            });
+          const lines: JournalLine[] = [];
           let t = 1_000n;
           events.forEach((event, i) => {
-            if (i === checkpointAt) lines.push(checkpoint());
+            if (i === checkpointAt) lines.push(checkpointLine(live));
             if (event.kind === 'plan') {
               const plan: RebalancePlan = {
                 planId: `p${i}`,
@@ -304,98 +319,82 @@ portfolio:
                 expectedDriftReduction: {},
                 estimatedCosts: 0,
               };
-              tracker.applyPlan(plan);
-              live.sampler.onTransfers(plan.transfers);
+              live.apply({ type: 'plan', plan });
               if (i >= checkpointAt) lines.push(line('plan', { plan: encodeRebalancePlan(plan) }));
               return;
             }
             t += BigInt(event.dt);
             const capitals = { a: event.a, b: event.b };
-            live.sampler.onSnapshot(t, capitals);
-            if (live.isAdjustmentDue(t)) {
-              const { body } = live.adjust(t, capitals, 0);
-              tracker.setAllocator(live.allocator);
+            live.apply({ type: 'sample', timestampNs: t, capitals });
+            const due = live.decide(t);
+            if (due?.type === 'adjustment') {
+              live.apply(due);
               if (i >= checkpointAt) {
                 lines.push(
-                  line('adjustment', {
-                    ...(JSON.parse(JSON.stringify(body)) as object),
-                    timestamp_ns: String(t),
-                  }),
+                  line(
+                    'adjustment',
+                    {
+                      adjustment: { ...encodeRiskAdjustment(due.adjustment) },
+                      input_latest_ns: due.inputLatestNs,
+                    },
+                    t,
+                  ),
                 );
               }
             }
-            if (i >= checkpointAt) {
-              lines.push(
-                line('snapshot', {
-                  reason: 'interval',
-                  snapshot: { timestamp_ns: String(t), strategy_allocations: capitals },
-                }),
-              );
-            }
+            if (i >= checkpointAt) lines.push(snapshotLine(t, capitals));
           });
-          if (checkpointAt === events.length) lines.push(checkpoint());
-          const recovered = replayJournal(lines, RISK_CONFIG, 0.5, 0n, SAMPLING);
+          if (checkpointAt === events.length) lines.push(checkpointLine(live));
+          const recovered = recover(lines, RISK_CONFIG, RISK_OPTIONS);
           expect(recovered.warnings).toEqual([]);
-          expect(recovered.risk?.toJSON()).toEqual(live.toJSON());
-          expect(recovered.tracker.allocator.weightsById()).toEqual(live.allocator.weightsById());
+          expect(checkpointKernel(recovered.kernel).risk).toEqual(checkpointKernel(live).risk);
+          expect(recovered.kernel.allocator.weightsById()).toEqual(live.allocator.weightsById());
         },
       ),
-      { numRuns: 150, seed: 4_242 },
+      { numRuns: 100, seed: 4_242 },
     );
   });
 
   it('a config line drops the adjusted weights and keeps the samples', () => {
-    const live = LiveRiskAdjuster.create(RISK_CONFIG, SAMPLING) as LiveRiskAdjuster;
+    const live = new PortfolioKernel(RISK_CONFIG, { ...RISK_OPTIONS, startNs: 0n });
     for (const [t, a] of [
       [0n, 500],
       [100n, 510],
       [200n, 505],
     ] as const) {
-      live.sampler.onSnapshot(t, { a, b: 500 });
+      live.apply({ type: 'sample', timestampNs: t, capitals: { a, b: 500 } });
     }
-    live.adjust(200n, { a: 505, b: 500 }, 0);
-    const tracker = new PortfolioTracker(RISK_CONFIG, { allocator: live.allocator });
-    const body = checkpointBody(
+    const due = live.decide(200n);
+    expect(due?.type).toBe('adjustment');
+    if (due?.type !== 'adjustment') return;
+    live.apply(due);
+    const checkpoint = checkpointLine(live);
+    const adjusted = recover([checkpoint], RISK_CONFIG, RISK_OPTIONS).kernel;
+    expect(adjusted.allocator.weightsById()).toEqual(live.allocator.weightsById());
+    expect(adjusted.allocator.weightsById()).not.toEqual({ a: 0.5, b: 0.5 });
+    const reconfigured = recover(
+      [
+        checkpoint,
+        line('config', { hash: 'changed', config: encodePortfolioConfig(RISK_CONFIG).portfolio }),
+      ],
       RISK_CONFIG,
-      hashPortfolioConfig(RISK_CONFIG),
-      tracker,
-      new PlanBook(),
-      new MarkGuard(0.5),
-      live,
+      RISK_OPTIONS,
     );
-    const adjusted = replayJournal(
-      [line('checkpoint', { ...body })],
-      RISK_CONFIG,
-      0.5,
-      0n,
-      SAMPLING,
-    );
-    expect(adjusted.tracker.allocator.weightsById()).toEqual(live.allocator.weightsById());
-    expect(adjusted.tracker.allocator.weightsById()).not.toEqual({ a: 0.5, b: 0.5 });
-    const reconfigured = replayJournal(
-      [line('checkpoint', { ...body }), line('config', { hash: 'changed', config: body.config })],
-      RISK_CONFIG,
-      0.5,
-      0n,
-      SAMPLING,
-    );
-    expect(reconfigured.tracker.allocator.weightsById()).toEqual({ a: 0.5, b: 0.5 });
-    expect(reconfigured.risk?.lastAdjustmentNs).toBeNull();
-    expect(reconfigured.risk?.sampler.size).toBe(2);
+    expect(reconfigured.configHash).toBe('changed');
+    expect(reconfigured.kernel.allocator.weightsById()).toEqual({ a: 0.5, b: 0.5 });
+    expect(reconfigured.kernel.risk?.lastAdjustmentNs).toBeNull();
+    expect(reconfigured.kernel.risk?.samples).toBe(live.risk?.samples);
   });
 
-  it('writes no risk state and ignores adjustment lines without risk_adjustment', () => {
-    const tracker = new PortfolioTracker(CONFIG);
-    const checkpoint = checkpointLine(tracker);
-    expect(checkpoint.value.risk).toBeUndefined();
-    const recovered = replayJournal(
-      [checkpoint, line('adjustment', { adjustment: { weights: { a: 1, b: 0 } } })],
-      CONFIG,
-      0.5,
-      0n,
-    );
-    expect(recovered.risk).toBeNull();
-    expect(recovered.tracker.allocator.weightsById()).toEqual({ a: 0.5, b: 0.5 });
+  it('writes no risk state and passes over adjustment lines without risk_adjustment', () => {
+    const checkpoint = checkpointLine(new PortfolioKernel(CONFIG, { ...OPTIONS, startNs: 0n }));
+    expect(checkpoint.type === 'checkpoint' && checkpoint.risk).toBeFalsy();
+    const recovered = recover([
+      checkpoint,
+      line('adjustment', { adjustment: { weights: { a: 1, b: 0 } } }),
+    ]);
+    expect(recovered.kernel.risk).toBeNull();
+    expect(recovered.kernel.allocator.weightsById()).toEqual({ a: 0.5, b: 0.5 });
     expect(recovered.warnings).toHaveLength(1);
   });
 });

@@ -6,10 +6,9 @@ import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { RiskAdjustedAllocator } from '@njord/portfolio-risk';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from './adapters/clock.js';
-import { scanJournal } from './adapters/journal-file.js';
+import { decodeScannedLines, scanJournal } from './adapters/journal-file.js';
 import { redisKeys } from './adapters/streams.js';
-import { replayJournal } from './recovery.js';
-import type { AdjustmentLineBody } from './risk-adjustment.js';
+import { liveKernelOptions, recoverKernel } from './recovery.js';
 import type { PortfolioManager } from './service.js';
 import {
   addEntries,
@@ -46,6 +45,17 @@ const T0_NS = BigInt(T0_MS) * 1_000_000n;
 const P_60S = 525_960;
 
 type Line = Record<string, unknown>;
+
+/** The body of an `adjustment` journal line, as far as these tests read it. */
+interface AdjustmentLineBody {
+  readonly inputs: {
+    readonly periods_per_year: number;
+    readonly base_targets: Record<string, number>;
+    readonly history: { timestamps_ns: string[]; returns: Record<string, number[]> };
+  };
+  readonly previous_weights: Record<string, number>;
+  readonly adjustment: { weights: Record<string, number>; targets: Record<string, number> };
+}
 
 function fill(id: string, strategy: string, symbol: string, quantity: number): WireFill {
   return {
@@ -302,16 +312,23 @@ describe('PortfolioManager with risk_adjustment (in-process, real Redis)', () =>
     const scan = scanJournal(files.journalPath, ID);
     expect(scan.lines[0]?.value).toMatchObject({ type: 'checkpoint', seq: 3 });
     const config = parsePortfolioConfig(RISK_YAML);
-    const replayed = replayJournal(scan.lines, config, 0.5, clock.nowNs(), {
-      sampleSeconds: 60,
-      snapshotIntervalSeconds: 60,
-    });
+    const replayed = recoverKernel(
+      decodeScannedLines(files.journalPath, scan.lines),
+      config,
+      liveKernelOptions({
+        planTimeoutSeconds: 300,
+        maxMarkJump: 0.5,
+        returnSampleSeconds: 60,
+        snapshotIntervalSeconds: 60,
+      }),
+      clock.nowNs(),
+    );
     expect(replayed.warnings).toEqual([]);
-    expect(replayed.tracker.allocator.weightsById()).toEqual(weights);
+    expect(replayed.kernel.allocator.weightsById()).toEqual(weights);
     // The samples rebuilt from the snapshot lines: the adjustment's two, then one more.
     const adjustmentLine = stopped.find((line) => line.type === 'adjustment') as Line &
       AdjustmentLineBody;
-    const history = replayed.risk?.sampler.historyWire(null);
+    const history = replayed.kernel.risk?.sampler?.historyWire(null);
     expect(history?.timestamps_ns.slice(0, 2)).toEqual(adjustmentLine.inputs.history.timestamps_ns);
     expect(history?.returns.a?.slice(0, 2)).toEqual(adjustmentLine.inputs.history.returns.a);
     expect(history?.timestamps_ns).toHaveLength(3);

@@ -36,3 +36,16 @@ export { checkpointKernel, journalLineEvents, replayJournal } from './replay.js'
 export type { KernelCheckpoint, Replayed, ReplayOptions } from './replay.js';
 export { DrawdownBreakers } from './breakers.js';
 export type { BreakerEvent } from './breakers.js';
+export { admitLiveEntry, classifyLiveEntry, LIVE_DEAD_LETTER_REASONS } from './live-input.js';
+export type {
+  LiveDead,
+  LiveDeadLetterReason,
+  LiveEntry,
+  LiveFill,
+  LiveInput,
+  LiveInputRules,
+  LiveMark,
+  LiveOutcome,
+  LiveSkip,
+  LiveSource,
+} from './live-input.js';

@@ -42,6 +42,11 @@ export interface KernelOptions {
   readonly symbols?: readonly string[];
   /** Keep every applied fill id (exactly-once; default true). A backtest turns it off. */
   readonly rememberFillIds?: boolean;
+  /**
+   * The exactly-once window for fill ids (live: `dedupe_window_hours`): the tracker keeps its ids
+   * in buckets that `tracker.forgetFillsBefore` frees as time passes.
+   */
+  readonly dedupeWindowNs?: bigint;
   /** An earlier plan blocks a new one while its intents are unfilled and younger than this. */
   readonly planTimeoutNs?: bigint;
   readonly maxMarkJump?: number;
@@ -123,6 +128,7 @@ export class PortfolioKernel {
         allocator: this.base,
         startNs: options.startNs,
         rememberFillIds: options.rememberFillIds ?? true,
+        ...(options.dedupeWindowNs === undefined ? {} : { dedupeWindowNs: options.dedupeWindowNs }),
       });
     if (options.tracker !== undefined) this.tracker.setAllocator(this.base);
     this.plans = options.plans ?? new PlanBook();

@@ -132,7 +132,11 @@ function restoreFromCheckpoint(
   // Older backtest journals: the final tracker state as `state`.
   const state = (line.tracker ?? line.state) as TrackerStateJson | undefined;
   if (state === undefined) throw new Error(`checkpoint line seq ${line.seq} has no tracker state`);
-  const tracker = PortfolioTracker.restore(config, state);
+  const tracker = PortfolioTracker.restore(
+    config,
+    state,
+    options.dedupeWindowNs === undefined ? {} : { dedupeWindowNs: options.dedupeWindowNs },
+  );
   const kernel = new PortfolioKernel(config, {
     ...options,
     startNs: line.timestamp_ns,
@@ -214,6 +218,12 @@ export function replayJournal(lines: readonly JournalLine[], options: ReplayOpti
     lastSeq = line.seq;
     replayed++;
     for (const event of journalLineEvents(line)) {
+      if (event.type === 'adjustment' && kernel.risk === null) {
+        warnings.push(
+          `adjustment line seq ${line.seq} passed over: the config has no risk_adjustment`,
+        );
+        continue;
+      }
       const result = kernel.apply(event);
       if (!result.success)
         warnings.push(`${line.type} line seq ${line.seq}: ${result.error.message}`);

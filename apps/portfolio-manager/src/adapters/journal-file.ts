@@ -11,7 +11,13 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { crc32Hex } from '@njord/portfolio-contracts';
+import {
+  crc32Hex,
+  type JournalLine,
+  JournalLineSchema,
+  toContractIssues,
+  ContractError,
+} from '@njord/portfolio-contracts';
 import type { JournalFsyncPolicy } from '../config.js';
 
 const NEWLINE = 0x0a;
@@ -102,7 +108,13 @@ export interface RawJournalLine {
 }
 
 /** What is wrong with a journal that cannot be replayed as it is. */
-export const JOURNAL_DAMAGE = ['bad_crc', 'seq_gap', 'seq_repeat', 'unreadable_line'] as const;
+export const JOURNAL_DAMAGE = [
+  'bad_crc',
+  'seq_gap',
+  'seq_repeat',
+  'unreadable_line',
+  'invalid_line',
+] as const;
 export type JournalDamage = (typeof JOURNAL_DAMAGE)[number];
 
 /**
@@ -360,4 +372,28 @@ export function scanJournal(path: string, portfolioId: string, chunkBytes = 1 <<
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The scanned lines of `path` through the journal schema (what recovery applies). A line that
+ * does not decode is damage: JournalDamageError `invalid_line`, naming its line.
+ */
+export function decodeScannedLines(path: string, lines: readonly RawJournalLine[]): JournalLine[] {
+  const out: JournalLine[] = [];
+  for (const scanned of lines) {
+    const decoded = JournalLineSchema.safeParse(scanned.value);
+    if (decoded.success) {
+      out.push(decoded.data);
+      continue;
+    }
+    const detail = new ContractError(toContractIssues(decoded.error.issues, scanned.value)).message;
+    const fd = openSync(path, 'r');
+    try {
+      const line = lineNumberAt(fd, scanned.offset);
+      throw new JournalDamageError('invalid_line', path, line, scanned.offset, detail);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return out;
 }

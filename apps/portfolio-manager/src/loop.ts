@@ -1,0 +1,621 @@
+// The live loop's wiring around the kernel: input batches -> admitLiveEntry -> journal -> XACK;
+// the kernel's decisions (halt, risk adjustment, plan) journaled, applied and published;
+// snapshots (each a risk sample), checkpoints; recovery at start and the final lines at stop.
+import {
+  encodeOrderIntent,
+  encodePortfolioConfig,
+  encodePortfolioSnapshot,
+  encodeRebalancePlan,
+  type JournalBodyWire,
+  type PortfolioSnapshot,
+  type RebalancePlan,
+} from '@njord/portfolio-contracts';
+import {
+  type AdjustmentDecision,
+  admitLiveEntry,
+  calculateClockPeriodsPerYear,
+  type LiveInputRules,
+  type LiveOutcome,
+  type PortfolioKernel,
+} from '@njord/portfolio-kernel';
+import { encodeRiskAdjustment } from '@njord/portfolio-risk';
+import { performance } from 'node:perf_hooks';
+import { type Clock, isEventClock, latestInputNs } from './adapters/clock.js';
+import { decodeScannedLines, FileJournal, scanJournal } from './adapters/journal-file.js';
+import {
+  createOutbox,
+  flushOutbox,
+  type Outbox,
+  publishOrders,
+  publishSnapshot,
+  type RedisKeys,
+  type StreamEntry,
+} from './adapters/streams.js';
+import type { LoadedConfig } from './config.js';
+import type { ManagerObserver } from './http/observer.js';
+import { FencedJournal, type LeaseCheck, JournalWriter } from './journal.js';
+import type { Logger } from './logger.js';
+import {
+  checkpointBody,
+  hashPortfolioConfig,
+  liveKernelOptions,
+  recoverKernel,
+} from './recovery.js';
+import { LockLostError, type RedisSession, withTimeout } from './session.js';
+
+export interface ManagerCounters {
+  fills_applied: number;
+  fills_duplicate: number;
+  fills_other_portfolio: number;
+  fills_unknown_strategy: number;
+  marks_applied: number;
+  marks_stale: number;
+  dead_lettered: number;
+  plans: number;
+  adjustments: number;
+  intents_published: number;
+  snapshots: number;
+  checkpoints: number;
+  groups_recreated: number;
+}
+
+export function createCounters(): ManagerCounters {
+  return {
+    fills_applied: 0,
+    fills_duplicate: 0,
+    fills_other_portfolio: 0,
+    fills_unknown_strategy: 0,
+    marks_applied: 0,
+    marks_stale: 0,
+    dead_lettered: 0,
+    plans: 0,
+    adjustments: 0,
+    intents_published: 0,
+    snapshots: 0,
+    checkpoints: 0,
+    groups_recreated: 0,
+  };
+}
+
+/** What the loop is wired to: config, clock, Redis, instrumentation. */
+export interface LoopContext {
+  readonly config: LoadedConfig;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly dryRun: boolean;
+  readonly keys: RedisKeys;
+  readonly session: RedisSession;
+  readonly counters: ManagerCounters;
+  readonly observer: ManagerObserver | undefined;
+  readonly onCommitted:
+    ((entries: readonly StreamEntry[], atMs: number, readAtMs: number) => void) | undefined;
+}
+
+const SHUTDOWN_REDIS_TIMEOUT_MS = 3_000;
+
+type SnapshotReason = 'start' | 'interval' | 'rebalance' | 'stop';
+
+export class LiveLoop {
+  private toPublish: RebalancePlan[] = [];
+  private nextCheckMs = 0;
+  private nextSnapshotMs = 0;
+  private readonly lastLogMs = new Map<string, number>();
+
+  private constructor(
+    private readonly ctx: LoopContext,
+    readonly kernel: PortfolioKernel,
+    private readonly journal: FencedJournal,
+    private configHash: string,
+  ) {}
+
+  /**
+   * Recovery: the kernel rebuilt from the journal (or funded at targets on a first start), a
+   * changed config put in force, a checkpoint; the journal open for appending behind `lease`.
+   */
+  static recover(ctx: LoopContext, lease: LeaseCheck, onLost: (reason: string) => void): LiveLoop {
+    const { config, logger, clock, observer } = ctx;
+    const started = clock.nowMs();
+    const scan = scanJournal(config.journalPath, config.portfolio.id);
+    if (scan.tornLastLine)
+      logger.warn({ journal: config.journalPath }, 'journal: torn last line dropped');
+    if (scan.corruptLines > 0) {
+      logger.warn(
+        { journal: config.journalPath, lines: scan.corruptLines },
+        'journal: unreadable lines skipped',
+      );
+    }
+    const nowNs = clock.nowNs();
+    const recovered = recoverKernel(
+      decodeScannedLines(config.journalPath, scan.lines),
+      config.portfolio,
+      liveKernelOptions(config.manager),
+      nowNs,
+    );
+    for (const warning of recovered.warnings)
+      logger.warn({ journal: config.journalPath }, `journal: ${warning}`);
+    const file = FileJournal.open(config.journalPath, config.manager.journalFsync);
+    if (observer?.fsync) file.onFsync = (seconds) => observer.fsync?.(seconds);
+    const writer = new JournalWriter(file, config.portfolio.id, recovered.lastSeq);
+    const journal = new FencedJournal(file, writer, lease, onLost);
+    const kernel = recovered.kernel;
+    const loop = new LiveLoop(ctx, kernel, journal, recovered.configHash);
+
+    if (recovered.fresh) {
+      journal.add('config', nowNs, {
+        hash: recovered.configHash,
+        previous_hash: null,
+        config: encodePortfolioConfig(kernel.config).portfolio,
+      });
+      const snapshot = kernel.tracker.getSnapshot(nowNs);
+      journal.add('funding', nowNs, {
+        allocations: snapshot.strategyAllocations,
+        unallocated_cash: snapshot.unallocatedCash,
+        total_capital: kernel.config.totalCapital,
+      });
+      logger.info(
+        { allocations: snapshot.strategyAllocations },
+        'first start: sleeves funded at their targets',
+      );
+    }
+    const newHash = hashPortfolioConfig(config.portfolio);
+    if (newHash !== loop.configHash) {
+      // New targets apply, removed strategies wind down; an earlier adjustment no longer
+      // applies, the return samples carry over.
+      kernel.apply({ type: 'config', config: config.portfolio });
+      journal.add('config', nowNs, {
+        hash: newHash,
+        previous_hash: loop.configHash,
+        config: encodePortfolioConfig(config.portfolio).portfolio,
+      });
+      logger.warn(
+        { previous_hash: loop.configHash, hash: newHash },
+        'portfolio config changed since the journal: new targets apply, removed strategies wind down',
+      );
+      loop.configHash = newHash;
+    }
+    if (journal.pending > 0 || recovered.replayed > 0) loop.addCheckpoint(nowNs);
+    journal.commit();
+    const risk = kernel.risk;
+    logger.info(
+      {
+        fresh: recovered.fresh,
+        from_checkpoint_seq: recovered.fromCheckpointSeq,
+        replayed_lines: recovered.replayed,
+        last_seq: journal.seq,
+        applied_fills: kernel.tracker.appliedFillCount,
+        plans_in_flight: kernel.plans.size,
+        ...(risk === null
+          ? {}
+          : {
+              risk_adjustment: {
+                weights: kernel.allocator.weightsById(),
+                last_adjustment_ns: risk.lastAdjustmentNs?.toString() ?? null,
+                samples: risk.samples,
+              },
+            }),
+        ms: Math.round(clock.nowMs() - started),
+      },
+      'state recovered from the journal',
+    );
+    return loop;
+  }
+
+  /** The first snapshot (and the trigger when it adjusted), then the timers. */
+  async begin(): Promise<void> {
+    const { manager } = this.ctx.config;
+    if (await this.snapshot('start')) await this.check();
+    const now = this.ctx.clock.nowMs();
+    this.nextCheckMs = now + manager.checkIntervalSeconds * 1000;
+    this.nextSnapshotMs = now + manager.snapshotIntervalSeconds * 1000;
+  }
+
+  /** When the next timer is due (ms on the clock): a blocking read waits no longer. */
+  get wakeAtMs(): number {
+    return Math.min(this.nextCheckMs, this.nextSnapshotMs);
+  }
+
+  // --- input ----------------------------------------------------------------------------
+
+  /** Applies, journals and acknowledges one batch; decides after it; publishes its plans. */
+  async processBatch(entries: readonly StreamEntry[]): Promise<void> {
+    const { clock, session, keys } = this.ctx;
+    // clock: event: the batch happens at its latest input's time.
+    if (isEventClock(clock)) clock.advanceTo(latestInputNs(entries.map((e) => e.data)));
+    const readAtMs = clock.nowMs();
+    const startedAt = performance.now();
+    const nowNs = clock.nowNs();
+    const rules: LiveInputRules = { nowNs, maxFutureNs: null };
+    const outbox = createOutbox();
+    let changed = false;
+    for (const entry of entries) {
+      outbox.ack[entry.source].push(entry.id);
+      const outcome = admitLiveEntry(this.kernel, entry, rules);
+      if (this.record(entry, outcome, nowNs, outbox)) changed = true;
+    }
+    if (changed) this.decide(nowNs, false);
+    this.maybeCheckpoint(nowNs);
+    this.journal.commit();
+    await session.retry('acknowledge entries', () => flushOutbox(session.cmd, keys, outbox));
+    this.ctx.onCommitted?.(entries, clock.nowMs(), readAtMs);
+    this.ctx.observer?.batch?.(entries.length, (performance.now() - startedAt) / 1000);
+    if (this.toPublish.length > 0) await this.publishPlans(this.toPublish.splice(0), false);
+  }
+
+  /** Counts and journals what the kernel did with an entry; true when the state changed. */
+  private record(entry: StreamEntry, outcome: LiveOutcome, nowNs: bigint, outbox: Outbox): boolean {
+    const { counters, keys } = this.ctx;
+    switch (outcome.kind) {
+      case 'fill':
+        if (outcome.status === 'duplicate') {
+          counters.fills_duplicate++;
+          return false;
+        }
+        counters.fills_applied++;
+        this.journal.add('fill', nowNs, {
+          source: { stream: keys.fills, id: entry.id },
+          fill: outcome.wire as JournalBodyWire<'fill'>['fill'],
+        });
+        return true;
+      case 'mark':
+        counters.marks_applied++;
+        this.journal.add('mark', nowNs, {
+          source: { stream: keys.prices, id: entry.id },
+          mark: outcome.wire as JournalBodyWire<'mark'>['mark'],
+        });
+        return true;
+      case 'skip':
+        if (outcome.reason === 'stale') counters.marks_stale++;
+        else if (outcome.reason === 'unknown_strategy') counters.fills_unknown_strategy++;
+        else counters.fills_other_portfolio++;
+        return false;
+      case 'dead': {
+        const mark = outcome.rejectedMark?.wire;
+        this.deadLetter(outbox, entry, nowNs, outcome.reason, outcome.error, mark);
+        return false;
+      }
+    }
+  }
+
+  private deadLetter(
+    outbox: Outbox,
+    entry: StreamEntry,
+    nowNs: bigint,
+    reason: string,
+    error: string,
+    mark: Readonly<Record<string, unknown>> | undefined,
+  ): void {
+    const { counters, keys, observer } = this.ctx;
+    counters.dead_lettered++;
+    outbox.dead.push({ source: entry.source, entryId: entry.id, data: entry.data ?? null, error });
+    this.journal.add('error', nowNs, {
+      source: { stream: entry.source === 'fills' ? keys.fills : keys.prices, id: entry.id },
+      error,
+      ...(mark === undefined ? {} : { mark: mark as JournalBodyWire<'mark'>['mark'] }),
+    });
+    observer?.deadLetter?.({ source: entry.source, entryId: entry.id, reason, error });
+    this.logThrottled(
+      'dead',
+      'warn',
+      { source: entry.source, entry_id: entry.id, error },
+      'input dead-lettered',
+    );
+  }
+
+  // --- decisions ------------------------------------------------------------------------
+
+  /**
+   * Asks the kernel what is due and journals and applies it: a halt, a risk adjustment, then
+   * a plan (queued for publishing). `adjustOnly` (at a snapshot) stops before planning: the
+   * snapshot line comes first. True when a risk adjustment was made.
+   */
+  private decide(nowNs: bigint, adjustOnly: boolean): boolean {
+    const kernel = this.kernel;
+    let adjusted = false;
+    for (let due = kernel.decide(nowNs); due !== null; due = kernel.decide(nowNs)) {
+      switch (due.type) {
+        case 'halt':
+          this.journal.add('halt', nowNs, { reason: due.reason, message: due.message });
+          kernel.apply(due);
+          this.ctx.logger.warn({ reason: due.reason }, due.message);
+          continue;
+        case 'adjustment':
+          this.adjust(nowNs, due);
+          adjusted = true;
+          continue;
+        case 'plan':
+          if (!adjustOnly) this.plan(nowNs, due.plan);
+          return adjusted;
+        case 'blocked':
+          if (!adjustOnly)
+            this.logThrottled(
+              'blocked',
+              'info',
+              { plan_id: due.planId },
+              'rebalance due but an earlier plan is still unfilled',
+            );
+          return adjusted;
+        case 'plan_failed':
+          if (!adjustOnly)
+            this.logThrottled(
+              `plan-${due.code}`,
+              'warn',
+              { code: due.code, error: due.message },
+              'rebalance due but no plan can be made',
+            );
+          return adjusted;
+        case 'rebalance_due':
+          return adjusted;
+      }
+    }
+    return adjusted;
+  }
+
+  private plan(nowNs: bigint, plan: RebalancePlan): void {
+    const { counters, observer, logger, dryRun } = this.ctx;
+    const before = this.kernel.tracker.getSnapshot(nowNs);
+    this.journal.add('plan', nowNs, { plan: encodeRebalancePlan(plan) });
+    this.kernel.apply({ type: 'plan', plan });
+    counters.plans++;
+    observer?.plan?.(plan);
+    this.toPublish.push(plan);
+    logger.info(
+      {
+        event: 'rebalance',
+        plan_id: plan.planId,
+        reason: plan.reason,
+        drift: before.driftFromTarget,
+        targets: before.targetAllocations,
+        transfers: plan.transfers,
+        trades: plan.trades.length,
+        skipped: plan.skipped.length,
+        estimated_costs: plan.estimatedCosts,
+        dry_run: dryRun,
+      },
+      'rebalance planned',
+    );
+  }
+
+  /** Journals a due risk adjustment with what went into it, then puts its weights in force. */
+  private adjust(nowNs: bigint, due: AdjustmentDecision): void {
+    const kernel = this.kernel;
+    const risk = kernel.risk;
+    // The live kernel samples by the clock (liveKernelOptions): a decision has its history.
+    if (risk === null || risk.sampling.kind !== 'clock' || due.history === null)
+      throw new Error('a risk adjustment without clock sampling in the live manager');
+    const targetsBefore = kernel.tracker.getSnapshot(nowNs).targetAllocations;
+    const adjustEveryHours = kernel.config.riskAdjustment?.adjustEveryHours;
+    this.journal.add('adjustment', nowNs, {
+      inputs: {
+        method: risk.risk.method,
+        lookback_period_days: risk.risk.lookbackPeriodDays,
+        adjustment_sensitivity: risk.risk.adjustmentSensitivity,
+        adjust_every_hours: adjustEveryHours ?? null,
+        periods_per_year: calculateClockPeriodsPerYear(risk.sampling),
+        return_sample_seconds: risk.sampling.sampleSeconds,
+        base_targets: { ...due.baseTargets },
+        history: due.history,
+      },
+      previous_weights: due.previousWeights,
+      adjustment: { ...encodeRiskAdjustment(due.adjustment) },
+      input_latest_ns: due.inputLatestNs,
+    });
+    kernel.apply(due);
+    this.ctx.counters.adjustments++;
+    const stats: Record<string, unknown> = {};
+    for (const [id, s] of Object.entries(due.adjustment.stats)) {
+      stats[id] = { count: s.count, sharpe: s.sharpe, max_drawdown: s.maxDrawdown, score: s.score };
+    }
+    this.ctx.logger.info(
+      {
+        event: 'adjustment',
+        method: due.adjustment.method,
+        samples: due.history.timestamps_ns.length,
+        weights_before: due.previousWeights,
+        weights_after: due.adjustment.weights,
+        targets_before: targetsBefore,
+        targets_after: due.adjustment.targets,
+        stats,
+      },
+      'risk adjustment applied',
+    );
+  }
+
+  /**
+   * After a crash: plans journaled but not marked published are published again. A dry run
+   * leaves them for the next real run rather than marking them published unpublished.
+   */
+  async republishPlans(): Promise<void> {
+    const plans = this.kernel.plans.unpublished();
+    if (plans.length === 0) return;
+    if (this.ctx.dryRun) {
+      this.ctx.logger.warn(
+        { plan_ids: plans.map((plan) => plan.planId) },
+        'dry run: plans journaled but never published are left for the next run without --dry-run',
+      );
+      return;
+    }
+    await this.publishPlans(plans, true);
+  }
+
+  /** Publishes the intents of journaled plans (not in a dry run), then journals `published`. */
+  private async publishPlans(plans: readonly RebalancePlan[], recovering: boolean): Promise<void> {
+    const { dryRun, session, keys, counters, clock, logger } = this.ctx;
+    if (plans.length === 0) return;
+    for (const plan of plans) {
+      if (!dryRun && plan.trades.length > 0) {
+        this.journal.assertHeld();
+        const payloads = plan.trades.map((trade) => JSON.stringify(encodeOrderIntent(trade)));
+        await session.retry('publish order intents', () =>
+          publishOrders(session.cmd, keys, payloads),
+        );
+        counters.intents_published += payloads.length;
+      }
+      this.journal.add('published', clock.nowNs(), {
+        plan_id: plan.planId,
+        intents: dryRun ? 0 : plan.trades.length,
+        dry_run: dryRun,
+      });
+      this.kernel.apply({ type: 'published', planId: plan.planId });
+      if (recovering) {
+        logger.warn(
+          { plan_id: plan.planId, intents: plan.trades.length },
+          'republished the intents of a plan not marked published',
+        );
+      }
+    }
+    this.journal.commit();
+    if (!recovering) await this.snapshot('rebalance');
+  }
+
+  // --- timers, snapshots, checkpoints ---------------------------------------------------
+
+  async runTimers(): Promise<void> {
+    const { manager } = this.ctx.config;
+    const now = this.ctx.clock.nowMs();
+    if (now >= this.nextCheckMs) {
+      this.nextCheckMs = now + manager.checkIntervalSeconds * 1000;
+      await this.check();
+    }
+    if (now >= this.nextSnapshotMs) {
+      this.nextSnapshotMs = now + manager.snapshotIntervalSeconds * 1000;
+      // An adjustment moved the targets: the trigger measures drift against them at once.
+      if (await this.snapshot('interval')) await this.check();
+    }
+  }
+
+  /** The trigger check: plans past their timeout pruned, then what the kernel says is due. */
+  private async check(): Promise<void> {
+    const nowNs = this.ctx.clock.nowNs();
+    this.kernel.prunePlans(nowNs);
+    this.decide(nowNs, false);
+    this.journal.commit();
+    if (this.toPublish.length > 0) await this.publishPlans(this.toPublish.splice(0), false);
+  }
+
+  /**
+   * Journals and publishes a snapshot. Every snapshot is a risk return sample; at a `start`
+   * or `interval` snapshot an adjustment that is due is made first (journaled before the
+   * snapshot line). True when it adjusted.
+   */
+  private async snapshot(reason: SnapshotReason): Promise<boolean> {
+    const { clock, session, keys, counters, observer, logger } = this.ctx;
+    const nowNs = clock.nowNs();
+    const tracker = this.kernel.tracker;
+    let snapshot = tracker.getSnapshot(nowNs);
+    this.kernel.apply({
+      type: 'sample',
+      timestampNs: nowNs,
+      capitals: snapshot.strategyAllocations,
+    });
+    const adjusted = (reason === 'start' || reason === 'interval') && this.decide(nowNs, true);
+    if (adjusted) snapshot = tracker.getSnapshot(nowNs);
+    const wire = encodePortfolioSnapshot(snapshot);
+    this.journal.add('snapshot', nowNs, { reason, snapshot: wire });
+    this.maybeCheckpoint(nowNs);
+    this.journal.commit();
+    this.journal.assertHeld();
+    await session.retry('publish the snapshot', () =>
+      publishSnapshot(session.cmd, keys, JSON.stringify(wire)),
+    );
+    counters.snapshots++;
+    observer?.snapshot?.(snapshot);
+    if (reason !== 'rebalance') {
+      logger.info(
+        {
+          event: 'status',
+          reason,
+          equity: snapshot.totalEquity,
+          needs_rebalance: snapshot.needsRebalance,
+          stale_symbols: snapshot.staleSymbols,
+          counters,
+        },
+        'portfolio status',
+      );
+    }
+    return adjusted;
+  }
+
+  /**
+   * A checkpoint after `checkpoint_every` lines, or after as many lines as there are applied
+   * fills if that is more: a checkpoint holds every applied fill id (the tracker's dedupe
+   * ledger), so its cost stays amortized (about one ledger entry per journal line) and a
+   * replay reads at most that many lines.
+   */
+  private maybeCheckpoint(nowNs: bigint): void {
+    const every = Math.max(
+      this.ctx.config.manager.checkpointEvery,
+      this.kernel.tracker.appliedFillCount,
+    );
+    if (this.journal.linesSinceCheckpoint >= every) this.addCheckpoint(nowNs);
+  }
+
+  private addCheckpoint(nowNs: bigint): void {
+    const started = performance.now();
+    this.journal.add('checkpoint', nowNs, checkpointBody(this.kernel, this.configHash));
+    this.ctx.counters.checkpoints++;
+    this.ctx.observer?.checkpoint?.((performance.now() - started) / 1000);
+  }
+
+  /**
+   * The final snapshot and checkpoint in the journal, then (best effort, unless Redis was
+   * given up on) the snapshot on Redis and the lock released. Writes nothing once the lock is lost.
+   */
+  async shutdown(releaseLock: () => Promise<void>): Promise<void> {
+    const { clock, session, keys, logger, counters } = this.ctx;
+    const nowNs = clock.nowNs();
+    const snapshot = this.kernel.tracker.getSnapshot(nowNs);
+    this.kernel.apply({
+      type: 'sample',
+      timestampNs: nowNs,
+      capitals: snapshot.strategyAllocations,
+    });
+    const wire = encodePortfolioSnapshot(snapshot);
+    this.journal.add('snapshot', nowNs, { reason: 'stop', snapshot: wire });
+    this.addCheckpoint(nowNs);
+    try {
+      this.journal.commit();
+    } catch (error) {
+      if (error instanceof LockLostError) return;
+      throw error;
+    }
+    this.journal.close();
+    if (!session.abandoned) {
+      const published = await withTimeout(
+        publishSnapshot(session.cmd, keys, JSON.stringify(wire)).then(
+          () => true,
+          () => false,
+        ),
+        SHUTDOWN_REDIS_TIMEOUT_MS,
+      );
+      if (!published) logger.warn('final snapshot not published: Redis did not answer');
+      await withTimeout(
+        releaseLock().catch(() => undefined),
+        SHUTDOWN_REDIS_TIMEOUT_MS,
+      );
+    }
+    logger.info({ counters, last_seq: this.journal.seq }, 'stopped');
+  }
+
+  /** Closes the journal file (idempotent). */
+  close(): void {
+    this.journal.close();
+  }
+
+  /** The latest state. */
+  currentSnapshot(): PortfolioSnapshot {
+    return this.kernel.tracker.getSnapshot(this.ctx.clock.nowNs());
+  }
+
+  private logThrottled(
+    key: string,
+    level: 'info' | 'warn',
+    fields: Record<string, unknown>,
+    message: string,
+    everyMs = 1000,
+  ): void {
+    const now = this.ctx.clock.nowMs();
+    if (now - (this.lastLogMs.get(key) ?? -Infinity) < everyMs) return;
+    this.lastLogMs.set(key, now);
+    this.ctx.logger[level]({ ...fields, counters: this.ctx.counters }, message);
+  }
+}
