@@ -6,7 +6,6 @@ import {
   encodePortfolioConfig,
   encodePortfolioSnapshot,
   encodeRebalancePlan,
-  type JournalBodyWire,
   type PortfolioSnapshot,
   type RebalancePlan,
 } from '@njord/portfolio-contracts';
@@ -253,14 +252,14 @@ export class LiveLoop {
         counters.fills_applied++;
         this.journal.add('fill', nowNs, {
           source: { stream: keys.fills, id: entry.id },
-          fill: outcome.wire as JournalBodyWire<'fill'>['fill'],
+          fill: outcome.wire,
         });
         return true;
       case 'mark':
         counters.marks_applied++;
         this.journal.add('mark', nowNs, {
           source: { stream: keys.prices, id: entry.id },
-          mark: outcome.wire as JournalBodyWire<'mark'>['mark'],
+          mark: outcome.wire,
         });
         return true;
       case 'skip':
@@ -290,7 +289,7 @@ export class LiveLoop {
     this.journal.add('error', nowNs, {
       source: { stream: entry.source === 'fills' ? keys.fills : keys.prices, id: entry.id },
       error,
-      ...(mark === undefined ? {} : { mark: mark as JournalBodyWire<'mark'>['mark'] }),
+      ...(mark === undefined ? {} : { mark: mark }),
     });
     observer?.deadLetter?.({ source: entry.source, entryId: entry.id, reason, error });
     this.logThrottled(
