@@ -21,15 +21,7 @@ import { encodeRiskAdjustment } from '@njord/portfolio-risk';
 import { performance } from 'node:perf_hooks';
 import { type Clock, isEventClock, latestInputNs } from './adapters/clock.js';
 import { decodeScannedLines, FileJournal, scanJournal } from './adapters/journal-file.js';
-import {
-  createOutbox,
-  flushOutbox,
-  type Outbox,
-  publishOrders,
-  publishSnapshot,
-  type RedisKeys,
-  type StreamEntry,
-} from './adapters/streams.js';
+import { createOutbox, type Outbox, type RedisKeys, type StreamEntry } from './adapters/streams.js';
 import type { LoadedConfig } from './config.js';
 import type { ManagerObserver } from './http/observer.js';
 import { FencedJournal, type LeaseCheck, JournalWriter } from './journal.js';
@@ -40,7 +32,7 @@ import {
   liveKernelOptions,
   recoverKernel,
 } from './recovery.js';
-import { LockLostError, type RedisSession, withTimeout } from './session.js';
+import { LockLostError } from './session.js';
 
 export interface ManagerCounters {
   fills_applied: number;
@@ -76,21 +68,33 @@ export function createCounters(): ManagerCounters {
   };
 }
 
-/** What the loop is wired to: config, clock, Redis, instrumentation. */
+/**
+ * Where the loop's writes go besides the journal (Redis, fenced and retried, in the manager):
+ * each resolves once written, or rejects when the manager must stop writing.
+ */
+export interface LoopOutput {
+  /** A batch's dead letters and acknowledgements. */
+  commit(outbox: Outbox): Promise<void>;
+  /** The order intents of one plan (JSON payloads). */
+  publishOrders(payloads: readonly string[]): Promise<void>;
+  /** One snapshot (JSON payload). */
+  publishSnapshot(payload: string): Promise<void>;
+}
+
+/** What the loop is wired to: config, clock, its output, instrumentation. */
 export interface LoopContext {
   readonly config: LoadedConfig;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly dryRun: boolean;
+  /** Stream keys, named in journal lines (`source`). */
   readonly keys: RedisKeys;
-  readonly session: RedisSession;
+  readonly output: LoopOutput;
   readonly counters: ManagerCounters;
   readonly observer: ManagerObserver | undefined;
   readonly onCommitted:
     ((entries: readonly StreamEntry[], atMs: number, readAtMs: number) => void) | undefined;
 }
-
-const SHUTDOWN_REDIS_TIMEOUT_MS = 3_000;
 
 type SnapshotReason = 'start' | 'interval' | 'rebalance' | 'stop';
 
@@ -217,7 +221,7 @@ export class LiveLoop {
 
   /** Applies, journals and acknowledges one batch; decides after it; publishes its plans. */
   async processBatch(entries: readonly StreamEntry[]): Promise<void> {
-    const { clock, session, keys } = this.ctx;
+    const { clock, output } = this.ctx;
     // clock: event: the batch happens at its latest input's time.
     if (isEventClock(clock)) clock.advanceTo(latestInputNs(entries.map((e) => e.data)));
     const readAtMs = clock.nowMs();
@@ -234,7 +238,7 @@ export class LiveLoop {
     if (changed) this.decide(nowNs, false);
     this.maybeCheckpoint(nowNs);
     this.journal.commit();
-    await session.retry('acknowledge entries', () => flushOutbox(session.cmd, keys, outbox));
+    await output.commit(outbox);
     this.ctx.onCommitted?.(entries, clock.nowMs(), readAtMs);
     this.ctx.observer?.batch?.(entries.length, (performance.now() - startedAt) / 1000);
     if (this.toPublish.length > 0) await this.publishPlans(this.toPublish.splice(0), false);
@@ -438,15 +442,13 @@ export class LiveLoop {
 
   /** Publishes the intents of journaled plans (not in a dry run), then journals `published`. */
   private async publishPlans(plans: readonly RebalancePlan[], recovering: boolean): Promise<void> {
-    const { dryRun, session, keys, counters, clock, logger } = this.ctx;
+    const { dryRun, output, counters, clock, logger } = this.ctx;
     if (plans.length === 0) return;
     for (const plan of plans) {
       if (!dryRun && plan.trades.length > 0) {
         this.journal.assertHeld();
         const payloads = plan.trades.map((trade) => JSON.stringify(encodeOrderIntent(trade)));
-        await session.retry('publish order intents', () =>
-          publishOrders(session.cmd, keys, payloads),
-        );
+        await output.publishOrders(payloads);
         counters.intents_published += payloads.length;
       }
       this.journal.add('published', clock.nowNs(), {
@@ -497,7 +499,7 @@ export class LiveLoop {
    * snapshot line). True when it adjusted.
    */
   private async snapshot(reason: SnapshotReason): Promise<boolean> {
-    const { clock, session, keys, counters, observer, logger } = this.ctx;
+    const { clock, output, counters, observer, logger } = this.ctx;
     const nowNs = clock.nowNs();
     const tracker = this.kernel.tracker;
     let snapshot = tracker.getSnapshot(nowNs);
@@ -513,9 +515,7 @@ export class LiveLoop {
     this.maybeCheckpoint(nowNs);
     this.journal.commit();
     this.journal.assertHeld();
-    await session.retry('publish the snapshot', () =>
-      publishSnapshot(session.cmd, keys, JSON.stringify(wire)),
-    );
+    await output.publishSnapshot(JSON.stringify(wire));
     counters.snapshots++;
     observer?.snapshot?.(snapshot);
     if (reason !== 'rebalance') {
@@ -556,12 +556,11 @@ export class LiveLoop {
   }
 
   /**
-   * The final snapshot and checkpoint in the journal, then (best effort, unless Redis was
-   * given up on) the snapshot on Redis and the lock released. Writes nothing once the lock is lost.
+   * The final snapshot and checkpoint in the journal. Returns the snapshot's payload for
+   * Redis, or null when the lock turned out lost (nothing was written).
    */
-  async shutdown(releaseLock: () => Promise<void>): Promise<void> {
-    const { clock, session, keys, logger, counters } = this.ctx;
-    const nowNs = clock.nowNs();
+  finish(): string | null {
+    const nowNs = this.ctx.clock.nowNs();
     const snapshot = this.kernel.tracker.getSnapshot(nowNs);
     this.kernel.apply({
       type: 'sample',
@@ -574,25 +573,16 @@ export class LiveLoop {
     try {
       this.journal.commit();
     } catch (error) {
-      if (error instanceof LockLostError) return;
+      if (error instanceof LockLostError) return null;
       throw error;
     }
     this.journal.close();
-    if (!session.abandoned) {
-      const published = await withTimeout(
-        publishSnapshot(session.cmd, keys, JSON.stringify(wire)).then(
-          () => true,
-          () => false,
-        ),
-        SHUTDOWN_REDIS_TIMEOUT_MS,
-      );
-      if (!published) logger.warn('final snapshot not published: Redis did not answer');
-      await withTimeout(
-        releaseLock().catch(() => undefined),
-        SHUTDOWN_REDIS_TIMEOUT_MS,
-      );
-    }
-    logger.info({ counters, last_seq: this.journal.seq }, 'stopped');
+    return JSON.stringify(wire);
+  }
+
+  /** The seq of the last journal line. */
+  get lastSeq(): number {
+    return this.journal.seq;
   }
 
   /** Closes the journal file (idempotent). */

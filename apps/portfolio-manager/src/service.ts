@@ -5,13 +5,21 @@ import type { PortfolioTracker } from '@njord/portfolio-tracker';
 import { type Clock, systemClock } from './adapters/clock.js';
 import { InputReader } from './adapters/input.js';
 import { type LockOptions, PortfolioLock } from './adapters/lock.js';
-import { claimPending, CONSUMER_NAME, type RedisKeys, redisKeys } from './adapters/streams.js';
+import {
+  claimPending,
+  CONSUMER_NAME,
+  flushOutbox,
+  publishOrders,
+  publishSnapshot,
+  type RedisKeys,
+  redisKeys,
+} from './adapters/streams.js';
 import type { StreamEntry } from './adapters/streams.js';
 import { type LoadedConfig, redactRedisUrl } from './config.js';
 import type { ManagerObserver } from './http/observer.js';
 import type { Logger } from './logger.js';
-import { createCounters, LiveLoop, type ManagerCounters } from './loop.js';
-import { RedisSession, StopSignal } from './session.js';
+import { createCounters, LiveLoop, type LoopOutput, type ManagerCounters } from './loop.js';
+import { RedisSession, StopSignal, withTimeout } from './session.js';
 
 export type { ManagerCounters } from './loop.js';
 export { LockLostError } from './session.js';
@@ -42,6 +50,7 @@ export type ManagerOutcome = 'stopped' | 'lost_lock';
 
 /** How long a stop waits for Redis to take the acks (and intents) of the batch in hand. */
 const STOP_GRACE_MS = 5_000;
+const SHUTDOWN_REDIS_TIMEOUT_MS = 3_000;
 
 export class PortfolioManager {
   readonly counters: ManagerCounters = createCounters();
@@ -132,7 +141,7 @@ export class PortfolioManager {
             clock: this.clock,
             dryRun: this.options.dryRun ?? false,
             keys: this.keys,
-            session,
+            output: this.output(),
             counters: this.counters,
             observer: this.options.observer,
             onCommitted: this.options.onCommitted,
@@ -164,7 +173,7 @@ export class PortfolioManager {
         if (!session.stopping || !expected) throw error;
       }
       if (session.lostLock) return 'lost_lock';
-      if (this.running && this.loop !== null) await this.loop.shutdown(() => this.lock.release());
+      if (this.running && this.loop !== null) await this.shutdown(this.loop);
       return session.lostLock ? 'lost_lock' : 'stopped';
     } finally {
       if (this.graceTimer) clearTimeout(this.graceTimer);
@@ -172,6 +181,42 @@ export class PortfolioManager {
       this.loop?.close();
       session.disconnect();
     }
+  }
+
+  /** The loop's writes on Redis: fenced by the lock (see the lock's fence), retried. */
+  private output(): LoopOutput {
+    const { session, keys } = this;
+    return {
+      commit: (outbox) =>
+        session.retry('acknowledge entries', () => flushOutbox(session.cmd, keys, outbox)),
+      publishOrders: (payloads) =>
+        session.retry('publish order intents', () => publishOrders(session.cmd, keys, payloads)),
+      publishSnapshot: (payload) =>
+        session.retry('publish the snapshot', () => publishSnapshot(session.cmd, keys, payload)),
+    };
+  }
+
+  /** The final lines in the journal, then (best effort) the snapshot on Redis; the lock released. */
+  private async shutdown(loop: LiveLoop): Promise<void> {
+    const payload = loop.finish();
+    if (payload === null) return;
+    if (!this.session.abandoned) await this.publishFinal(payload);
+    this.logger.info({ counters: this.counters, last_seq: loop.lastSeq }, 'stopped');
+  }
+
+  private async publishFinal(payload: string): Promise<void> {
+    const published = await withTimeout(
+      publishSnapshot(this.session.cmd, this.keys, payload).then(
+        () => true,
+        () => false,
+      ),
+      SHUTDOWN_REDIS_TIMEOUT_MS,
+    );
+    if (!published) this.logger.warn('final snapshot not published: Redis did not answer');
+    await withTimeout(
+      this.lock.release().catch(() => undefined),
+      SHUTDOWN_REDIS_TIMEOUT_MS,
+    );
   }
 
   private onLockLost(reason: string): void {
