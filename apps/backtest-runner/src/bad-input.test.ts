@@ -522,7 +522,7 @@ describe('validate-config checks what a run checks', () => {
     const second = validate(lookback);
     expect(second.code).toBe(2);
     expect(second.stderr).toContain(
-      `${lookback}: portfolio.allocations[0].strategy.params.lookback: must be an integer, got string "20"`,
+      `${lookback}: portfolio.allocations[0].strategy.params.lookback: must be an integer in 2..1000000, got string "20"`,
     );
     // The runner itself names the file for a schema error too.
     const schema = file(

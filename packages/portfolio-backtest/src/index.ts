@@ -39,21 +39,33 @@ export {
   BUILT_IN_STRATEGIES,
   createStrategyRegistry,
   defaultParams,
+  defineStrategy,
   StrategyRegistry,
 } from './strategy-registry.js';
 export type {
-  ParamSpec,
   ResolveOptions,
   StrategyDefinition,
   StrategyFactory,
   StrategyFactoryInput,
-  StrategyParamIssue,
 } from './strategy-registry.js';
-export { BuyAndHoldStrategy, FixedWeightsStrategy } from './strategies/weights.js';
-export { TrendlineBreakStrategy } from './strategies/trendline-break.js';
-export { RsiTemaBbStrategy } from './strategies/rsi-tema-bb.js';
+export { describeParamValue, strategyParamErrorMap, weightsParam } from './strategy-params.js';
+export type { StrategyParamsSchema } from './strategy-params.js';
+export {
+  BuyAndHoldStrategy,
+  FixedWeightsStrategy,
+  WeightsParamsSchema,
+  weightsInOrder,
+} from './strategies/weights.js';
+export type { WeightsParams } from './strategies/weights.js';
+export {
+  TrendlineBreakParamsSchema,
+  TrendlineBreakStrategy,
+} from './strategies/trendline-break.js';
+export type { TrendlineBreakParams } from './strategies/trendline-break.js';
+export { RsiTemaBbParamsSchema, RsiTemaBbStrategy } from './strategies/rsi-tema-bb.js';
 export type { RsiTemaBbParams } from './strategies/rsi-tema-bb.js';
-export { MomentumStrategy } from './strategies/momentum.js';
+export { MomentumParamsSchema, MomentumStrategy } from './strategies/momentum.js';
+export type { MomentumParams } from './strategies/momentum.js';
 export { BollingerBandsWindow } from './indicators/bollinger-bands.js';
 export { RollingTrendline } from './indicators/rolling-trendline.js';
 export { TripleEma } from './indicators/triple-ema.js';

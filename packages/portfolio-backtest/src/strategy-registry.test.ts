@@ -1,10 +1,11 @@
 import { type StrategyAllocation } from '@njord/portfolio-contracts';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createPriceData } from './price-data.js';
 import { days, runStrategy } from './strategies/run-strategy.test-util.js';
 import type { Strategy } from './strategy.js';
-import { createStrategyRegistry } from './strategy-registry.js';
+import { createStrategyRegistry, defineStrategy } from './strategy-registry.js';
 
 const SYMBOLS = ['AAPL', 'AMZN', 'GOOG', 'IBM', 'MSFT'];
 
@@ -110,13 +111,13 @@ describe('createStrategyRegistry', () => {
     expect(
       issues(allocation('x', { kind: 'trendline_break', params: { lookback: '20' } })),
     ).toEqual([
-      'portfolio.allocations[1].strategy.params.lookback: must be an integer, got string "20"',
+      'portfolio.allocations[1].strategy.params.lookback: must be an integer in 2..1000000, got string "20"',
     ]);
     expect(issues(allocation('x', { kind: 'rsi_tema_bb', params: { oversold: 80 } }))).toEqual([
       'portfolio.allocations[1].strategy.params.overbought: must be > oversold (80), got 70',
     ]);
     expect(issues(allocation('x', { kind: 'rsi_tema_bb', params: { bb_k: 0 } }))).toEqual([
-      'portfolio.allocations[1].strategy.params.bb_k: must be > 0, got 0',
+      'portfolio.allocations[1].strategy.params.bb_k: must be a number > 0, got 0',
     ]);
     expect(
       issues(allocation('x', { kind: 'momentum', symbols: ['AAPL', 'TSLA', 'AAPL'] })),
@@ -132,8 +133,8 @@ describe('createStrategyRegistry', () => {
         allocation('x', { kind: 'buy_and_hold', params: { weights: { TSLA: 1, IBM: 'a lot' } } }),
       ),
     ).toEqual([
-      'portfolio.allocations[1].strategy.params.weights.TSLA: unknown symbol (the data has: AAPL, AMZN, GOOG, IBM, MSFT)',
       'portfolio.allocations[1].strategy.params.weights.IBM: must be a finite number, got string "a lot"',
+      'portfolio.allocations[1].strategy.params.weights.TSLA: unknown symbol (the data has: AAPL, AMZN, GOOG, IBM, MSFT)',
     ]);
     expect(
       issues(
@@ -186,7 +187,7 @@ describe('StrategyRegistry.register', () => {
     bars: { AAPL: { close: [1, 2] }, IBM: { close: [3, 4] } },
   });
 
-  it('registers a bare factory (params unchecked) and a definition (params checked)', () => {
+  it('registers a bare factory (params unchecked) and a definition (params parsed by its zod schema)', () => {
     const registry = createStrategyRegistry()
       .register('always_long', ({ id, symbols }) => ({
         id,
@@ -194,11 +195,11 @@ describe('StrategyRegistry.register', () => {
         onBar: () => Object.fromEntries(symbols.map((s) => [s, 1 / symbols.length])),
       }))
       .register('sized', {
-        params: { size: { type: 'number', min: 0, default: 0.5 } },
+        params: z.strictObject({ size: z.number().min(0).default(0.5) }),
         create: ({ id, params }) => ({
           id,
           symbols: ['IBM'],
-          onBar: () => ({ IBM: params.size as number }),
+          onBar: () => ({ IBM: params.size }),
         }),
       });
     const bare = registry.resolveStrategy(allocation('always_long', undefined), ['AAPL', 'IBM']);
@@ -218,7 +219,59 @@ describe('StrategyRegistry.register', () => {
       'AAPL',
       'IBM',
     ]);
-    expect(!bad.success && bad.error.issues[0]?.message).toBe('must be >= 0, got -1');
+    expect(!bad.success && bad.error.issues[0]?.message).toBe('must be a number >= 0, got -1');
+    const defaulted = registry.resolveStrategy(allocation('s', { kind: 'sized' }), ['IBM']);
+    if (!defaulted.success) throw defaulted.error;
+    expect(runStrategy(defaulted.data, data)[0]).toEqual({ IBM: 0.5 });
+  });
+
+  it('words the issues of any zod schema: range, type, enum, unknown key, cross-field rule', () => {
+    const registry = createStrategyRegistry().register(
+      'mine',
+      defineStrategy({
+        params: z
+          .strictObject({
+            window: z.int().min(1),
+            mode: z.enum(['fast', 'slow']).default('fast'),
+            floor: z.number().default(0),
+            cap: z.number().default(1),
+          })
+          .refine((p) => p.floor < p.cap, { path: ['cap'], message: 'must be > floor' }),
+        create: ({ id, symbols, params }) => ({
+          id,
+          symbols,
+          onBar: () => (params.mode === 'fast' ? undefined : {}),
+        }),
+      }),
+    );
+    const messages = (
+      params: NonNullable<NonNullable<StrategyAllocation['strategy']>['params']>,
+    ): string[] => {
+      const result = registry.resolveStrategy(allocation('x', { kind: 'mine', params }), SYMBOLS, {
+        allocationIndex: 3,
+      });
+      return result.success ? [] : result.error.issues.map((i) => `${i.path}: ${i.message}`);
+    };
+    const at = 'portfolio.allocations[3].strategy.params';
+    expect(messages({ window: 0, mode: 'medium', speed: 1 })).toEqual([
+      `${at}.speed: unknown parameter of mine (allowed: window, mode, floor, cap)`,
+      `${at}.window: must be an integer >= 1, got 0`,
+      `${at}.mode: must be one of "fast" | "slow", got string "medium"`,
+    ]);
+    expect(messages({})).toEqual([`${at}.window: is required`]);
+    expect(messages({ window: 2.5 })).toEqual([`${at}.window: must be an integer >= 1, got 2.5`]);
+    expect(messages({ window: 2, floor: 1 })).toEqual([`${at}.cap: must be > floor`]);
+    expect(messages({ window: 2 })).toEqual([]);
+  });
+
+  it('refuses params that are not a zod schema, naming the change', () => {
+    expect(() =>
+      createStrategyRegistry().register('legacy', {
+        // An old-style record, as a user module written for an earlier version would pass it.
+        params: { size: { type: 'number', min: 0 } } as unknown as z.ZodType,
+        create: ({ id }) => ({ id, symbols: [], onBar: () => undefined }),
+      }),
+    ).toThrow(/params of legacy must be a zod schema/);
   });
 
   it('refuses a taken name unless replacing, and bad names', () => {

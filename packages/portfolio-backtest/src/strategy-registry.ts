@@ -7,214 +7,142 @@ import {
   type StrategyAllocation,
 } from '@njord/portfolio-contracts';
 import type { Strategy } from './strategy.js';
-import { MomentumStrategy } from './strategies/momentum.js';
-import { type RsiTemaBbParams, RsiTemaBbStrategy } from './strategies/rsi-tema-bb.js';
-import { TrendlineBreakStrategy } from './strategies/trendline-break.js';
-import { BuyAndHoldStrategy, FixedWeightsStrategy } from './strategies/weights.js';
+import {
+  paramNames,
+  type StrategyParamsSchema,
+  strategyParamErrorMap,
+  toParamIssues,
+} from './strategy-params.js';
+import { MomentumParamsSchema, MomentumStrategy } from './strategies/momentum.js';
+import { RsiTemaBbParamsSchema, RsiTemaBbStrategy } from './strategies/rsi-tema-bb.js';
+import {
+  TrendlineBreakParamsSchema,
+  TrendlineBreakStrategy,
+} from './strategies/trendline-break.js';
+import {
+  BuyAndHoldStrategy,
+  FixedWeightsStrategy,
+  WeightsParamsSchema,
+  weightsInOrder,
+} from './strategies/weights.js';
 
-/** How one parameter is checked (and defaulted). Integers and numbers must be finite. */
-export type ParamSpec =
-  | {
-      readonly type: 'integer';
-      readonly min: number;
-      readonly max?: number;
-      readonly default?: number;
-      readonly description?: string;
-    }
-  | {
-      readonly type: 'number';
-      readonly min?: number;
-      /** `min` is excluded (> instead of >=). */
-      readonly exclusiveMin?: boolean;
-      readonly max?: number;
-      readonly default?: number;
-      readonly description?: string;
-    }
-  | {
-      /** Required: symbol -> finite exposure; every symbol must be in the data. */
-      readonly type: 'weights';
-      readonly description?: string;
-    };
-
-/** What a factory receives: the sleeve id, its symbols and validated params (defaults applied). */
-export interface StrategyFactoryInput {
+/** What a factory receives: the sleeve id, its symbols and its params as the kind's schema parsed them. */
+export interface StrategyFactoryInput<Params = Readonly<Record<string, unknown>>> {
   readonly id: string;
   /** The name it was resolved through (`strategy.kind`, or the `strategy_id`). */
   readonly kind: string;
   readonly symbols: readonly string[];
-  readonly params: Readonly<Record<string, unknown>>;
+  readonly params: Params;
 }
 
-export type StrategyFactory = (input: StrategyFactoryInput) => Strategy;
+export type StrategyFactory<Params = Readonly<Record<string, unknown>>> = (
+  input: StrategyFactoryInput<Params>,
+) => Strategy;
 
-/** A param issue found by a definition's own cross-field check. */
-export interface StrategyParamIssue {
-  readonly param: string;
-  readonly message: string;
-}
-
-export interface StrategyDefinition {
+export interface StrategyDefinition<Params = Readonly<Record<string, unknown>>> {
   readonly description?: string;
   /**
-   * The accepted params: unknown names are errors, missing ones take their default
-   * (a param without a default is required). Left out = params passed through unchecked.
+   * The accepted params as a zod schema, usually `z.strictObject({...})`: unknown names are
+   * errors, `.default(x)` fills a missing one, rules across params go in `.superRefine`.
+   * The factory gets the parsed output. Left out = the raw params, unchecked.
    */
-  readonly params?: Readonly<Record<string, ParamSpec>>;
-  /** The strategy trades exactly the symbols its `weights` param names. */
+  readonly params?: StrategyParamsSchema<Params>;
+  /**
+   * The strategy trades exactly the symbols its `weights` param names (a Map or a record of
+   * symbol -> exposure): the registry checks them against the data and passes them in data order.
+   */
   readonly symbolsFromWeights?: boolean;
-  /** Rules across params (run after each param passed its own check). */
-  readonly check?: (params: Readonly<Record<string, unknown>>) => readonly StrategyParamIssue[];
-  readonly create: StrategyFactory;
+  readonly create: StrategyFactory<Params>;
 }
 
-const lookback = (fallback: number, description: string): ParamSpec => ({
-  type: 'integer',
-  min: 2,
-  max: 1_000_000,
-  default: fallback,
-  description,
+/**
+ * A definition with its params type inferred from the schema, so `create` reads typed params:
+ * `defineStrategy({ params: z.strictObject({ size: z.number().default(1) }), create: ({ params }) => ... })`.
+ */
+export function defineStrategy<Params>(
+  definition: StrategyDefinition<Params>,
+): StrategyDefinition<Params> {
+  return definition;
+}
+
+// The weights kinds get `symbols` as the data-ordered symbols of their weights.
+const BUY_AND_HOLD = defineStrategy({
+  description: "params.weights (symbol -> exposure) targeted on each symbol's first bar, then held",
+  params: WeightsParamsSchema,
+  symbolsFromWeights: true,
+  create: ({ id, symbols, params }) =>
+    new BuyAndHoldStrategy(id, weightsInOrder(symbols, params.weights)),
 });
 
-const BUY_AND_HOLD: StrategyDefinition = {
-  description: "params.weights (symbol -> exposure) targeted on each symbol's first bar, then held",
-  params: {
-    weights: { type: 'weights', description: 'symbol -> exposure (fraction of the sleeve)' },
-  },
-  symbolsFromWeights: true,
-  create: ({ id, params }) => new BuyAndHoldStrategy(id, params.weights as Record<string, number>),
-};
-
-const FIXED_WEIGHTS: StrategyDefinition = {
+const FIXED_WEIGHTS = defineStrategy({
   description: 'params.weights re-targeted on every bar (a constant-mix sleeve)',
-  params: {
-    weights: { type: 'weights', description: 'symbol -> exposure (fraction of the sleeve)' },
-  },
+  params: WeightsParamsSchema,
   symbolsFromWeights: true,
-  create: ({ id, params }) =>
-    new FixedWeightsStrategy(id, params.weights as Record<string, number>),
-};
+  create: ({ id, symbols, params }) =>
+    new FixedWeightsStrategy(id, weightsInOrder(symbols, params.weights)),
+});
 
-const TRENDLINE_BREAK: StrategyDefinition = {
+const TRENDLINE_BREAK = defineStrategy({
   description:
     "close above the least-squares line of the previous highs -> long; below the lows' line -> flat",
-  params: { lookback: lookback(20, 'bars in the fitted line') },
-  create: ({ id, symbols, params }) =>
-    new TrendlineBreakStrategy(id, symbols, { lookback: params.lookback as number }),
-};
+  params: TrendlineBreakParamsSchema,
+  create: ({ id, symbols, params }) => new TrendlineBreakStrategy(id, symbols, params),
+});
 
-const RSI_TEMA_BB: StrategyDefinition = {
+const RSI_TEMA_BB = defineStrategy({
   description:
     'long when RSI < oversold, close <= lower band and TEMA rising; flat when RSI > overbought or close >= upper band',
-  params: {
-    rsi_period: {
-      type: 'integer',
-      min: 2,
-      max: 1_000_000,
-      default: 14,
-      description: 'Wilder RSI period',
-    },
-    oversold: {
-      type: 'number',
-      min: 0,
-      max: 100,
-      default: 30,
-      description: 'RSI below this may enter',
-    },
-    overbought: {
-      type: 'number',
-      min: 0,
-      max: 100,
-      default: 70,
-      description: 'RSI above this exits',
-    },
-    bb_period: {
-      type: 'integer',
-      min: 2,
-      max: 1_000_000,
-      default: 20,
-      description: 'Bollinger window',
-    },
-    bb_k: {
-      type: 'number',
-      min: 0,
-      exclusiveMin: true,
-      default: 2,
-      description: 'band width in standard deviations',
-    },
-    tema_period: {
-      type: 'integer',
-      min: 1,
-      max: 1_000_000,
-      default: 20,
-      description: 'TEMA period',
-    },
-  },
-  check: (params) =>
-    (params.oversold as number) < (params.overbought as number)
-      ? []
-      : [
-          {
-            param: 'overbought',
-            message: `must be > oversold (${String(params.oversold)}), got ${String(params.overbought)}`,
-          },
-        ],
-  create: ({ id, symbols, params }) =>
-    new RsiTemaBbStrategy(id, symbols, params as unknown as RsiTemaBbParams),
-};
+  params: RsiTemaBbParamsSchema,
+  create: ({ id, symbols, params }) => new RsiTemaBbStrategy(id, symbols, params),
+});
 
-const MOMENTUM: StrategyDefinition = {
+const MOMENTUM = defineStrategy({
   description:
     'every rebalance_every bars, equal weight over the top half by lookback-bar return (positive only)',
-  params: {
-    lookback: {
-      type: 'integer',
-      min: 1,
-      max: 1_000_000,
-      default: 63,
-      description: 'bars of the ranking return',
-    },
-    rebalance_every: {
-      type: 'integer',
-      min: 1,
-      max: 1_000_000,
-      default: 21,
-      description: 'bars between rebalances',
-    },
-  },
-  create: ({ id, symbols, params }) =>
-    new MomentumStrategy(id, symbols, {
-      lookback: params.lookback as number,
-      rebalance_every: params.rebalance_every as number,
-    }),
-};
+  params: MomentumParamsSchema,
+  create: ({ id, symbols, params }) => new MomentumStrategy(id, symbols, params),
+});
+
+/**
+ * A definition with its params type forgotten, as the registry keeps it. Sound because the
+ * registry hands `create` only what `params` parsed (or the raw params when there is no schema).
+ */
+function erase<Params>(definition: StrategyDefinition<Params>): StrategyDefinition {
+  return definition as unknown as StrategyDefinition;
+}
 
 /** The built-in kinds and the registered ids (the kinds with their default params). */
 export const BUILT_IN_STRATEGIES: Readonly<Record<string, StrategyDefinition>> = Object.freeze({
-  buy_and_hold: BUY_AND_HOLD,
-  fixed_weights: FIXED_WEIGHTS,
-  trendline_break: TRENDLINE_BREAK,
-  rsi_tema_bb: RSI_TEMA_BB,
-  momentum: MOMENTUM,
-  trendline_break_v1: TRENDLINE_BREAK,
-  rsi_tema_bb_v1: RSI_TEMA_BB,
-  momentum_v1: MOMENTUM,
+  buy_and_hold: erase(BUY_AND_HOLD),
+  fixed_weights: erase(FIXED_WEIGHTS),
+  trendline_break: erase(TRENDLINE_BREAK),
+  rsi_tema_bb: erase(RSI_TEMA_BB),
+  momentum: erase(MOMENTUM),
+  trendline_break_v1: erase(TRENDLINE_BREAK),
+  rsi_tema_bb_v1: erase(RSI_TEMA_BB),
+  momentum_v1: erase(MOMENTUM),
 });
 
-/** The default params of each built-in kind (as in docs/semantics.md, strategies). */
-export function defaultParams(definition: StrategyDefinition): Record<string, unknown> {
+/** The default of every param that has one (a param whose schema accepts nothing and gives a value). */
+export function defaultParams(definition: {
+  readonly params?: StrategyParamsSchema<unknown>;
+}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(definition.params ?? {})) {
-    if (spec.type !== 'weights' && spec.default !== undefined) out[name] = spec.default;
+  const shape = (definition.params as { shape?: Record<string, StrategyParamsSchema> } | undefined)
+    ?.shape;
+  for (const name of definition.params === undefined ? [] : (paramNames(definition.params) ?? [])) {
+    const parsed = shape?.[name]?.safeParse(undefined);
+    if (parsed?.success === true && parsed.data !== undefined) out[name] = parsed.data;
   }
   return out;
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return Array.isArray(value) ? 'a list' : 'an object';
+function isSchema(value: unknown): value is StrategyParamsSchema {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { safeParse?: unknown }).safeParse === 'function'
+  );
 }
 
 function listNames(names: readonly string[]): string {
@@ -255,12 +183,14 @@ export class StrategyRegistry {
   }
 
   /**
-   * Registers a kind or id. A bare factory gets its params unchecked. Throws when the
-   * name is taken (unless `replace`) or is not an id (`^[A-Za-z0-9_.-]{1,64}$`).
+   * Registers a kind or id. A bare factory gets its params unchecked; a definition's
+   * `params` must be a zod schema. Throws when the name is taken (unless `replace`), is
+   * not an id (`^[A-Za-z0-9_.-]{1,64}$`), or `params` is not a schema (such as the
+   * `{type, min, max}` records of earlier versions).
    */
-  register(
+  register<Params = Readonly<Record<string, unknown>>>(
     name: string,
-    definition: StrategyDefinition | StrategyFactory,
+    definition: StrategyDefinition<Params> | StrategyFactory<Params>,
     options: { readonly replace?: boolean } = {},
   ): this {
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
@@ -273,9 +203,16 @@ export class StrategyRegistry {
         `register: a strategy named ${name} is already registered (pass {replace: true} to replace it)`,
       );
     }
+    if (typeof definition !== 'function' && definition.params !== undefined) {
+      if (!isSchema(definition.params)) {
+        throw new Error(
+          `register: the params of ${name} must be a zod schema such as z.strictObject({ size: z.number().min(0).default(0.5) }); records of {type, min, max} are no longer read`,
+        );
+      }
+    }
     this.#definitions.set(
       name,
-      typeof definition === 'function' ? { create: definition } : definition,
+      erase(typeof definition === 'function' ? { create: definition } : definition),
     );
     return this;
   }
@@ -312,36 +249,34 @@ export class StrategyRegistry {
       return { success: false, error: new ContractError(issues) };
     }
     const paramsPath = `${base}.strategy.params`;
-    const rawParams: Readonly<Record<string, unknown>> = spec?.params ?? {};
+    const rawParams: unknown = spec?.params ?? {};
     const known = new Set(dataSymbols);
-    const params: Record<string, unknown> = {};
-    if (definition.params === undefined) {
-      Object.assign(params, rawParams);
-    } else {
-      const allowed = Object.keys(definition.params);
-      for (const key of Object.keys(rawParams)) {
-        if (!(key in definition.params)) {
-          issues.push({
-            path: `${paramsPath}.${key}`,
-            message: `unknown parameter of ${name} (allowed: ${allowed.length > 0 ? allowed.join(', ') : 'none'})`,
-          });
-        }
-      }
-      for (const [key, paramSpec] of Object.entries(definition.params)) {
-        const value = rawParams[key];
-        const path = `${paramsPath}.${key}`;
-        const checked = checkParam(paramSpec, value, path, known, dataSymbols, issues);
-        if (checked !== undefined) params[key] = checked.value;
-      }
+    let params: unknown = rawParams;
+    if (definition.params !== undefined) {
+      const parsed = definition.params.safeParse(rawParams, { error: strategyParamErrorMap });
+      if (parsed.success) params = parsed.data;
+      else
+        issues.push(...toParamIssues(parsed.error, definition.params, rawParams, paramsPath, name));
     }
 
     let symbols: readonly string[] = dataSymbols;
     if (definition.symbolsFromWeights === true) {
-      const weights = params.weights as Record<string, number> | undefined;
-      symbols = weights === undefined ? [] : dataSymbols.filter((s) => s in weights);
-      if (spec?.symbols !== undefined && weights !== undefined) {
+      // The raw weights when the schema refused them, so unknown symbols show at once too.
+      const weights = weightSymbols(params);
+      const named = new Set(weights ?? []);
+      for (const symbol of weights ?? []) {
+        if (!known.has(symbol)) {
+          issues.push({
+            path: `${paramsPath}.weights.${symbol}`,
+            message: `unknown symbol (the data has: ${listNames(dataSymbols)})`,
+          });
+        }
+      }
+      // Data order, so the strategy's symbols do not depend on how the YAML was written.
+      symbols = dataSymbols.filter((s) => named.has(s));
+      if (spec?.symbols !== undefined && weights !== undefined && issues.length === 0) {
         const same =
-          spec.symbols.length === symbols.length && spec.symbols.every((s) => s in weights);
+          spec.symbols.length === symbols.length && spec.symbols.every((s) => named.has(s));
         if (!same) {
           issues.push({
             path: `${base}.strategy.symbols`,
@@ -369,10 +304,6 @@ export class StrategyRegistry {
         issues.push({ path: `${base}.strategy.symbols`, message: 'must name at least one symbol' });
       symbols = spec.symbols;
     }
-    if (issues.length === 0 && definition.check !== undefined) {
-      for (const issue of definition.check(params))
-        issues.push({ path: `${paramsPath}.${issue.param}`, message: issue.message });
-    }
     if (issues.length > 0) return { success: false, error: new ContractError(issues) };
 
     let strategy: Strategy;
@@ -381,7 +312,9 @@ export class StrategyRegistry {
         id: allocation.strategyId,
         kind: name,
         symbols: Object.freeze([...symbols]),
-        params: Object.freeze(params),
+        params: (typeof params === 'object' && params !== null
+          ? Object.freeze(params)
+          : params) as Readonly<Record<string, unknown>>,
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -438,96 +371,14 @@ export class StrategyRegistry {
   }
 }
 
-/** Checks one param; pushes an issue and returns undefined, or returns the value (default applied). */
-function checkParam(
-  spec: ParamSpec,
-  value: unknown,
-  path: string,
-  known: ReadonlySet<string>,
-  dataSymbols: readonly string[],
-  issues: ContractIssue[],
-): { value: unknown } | undefined {
-  if (spec.type === 'weights') {
-    if (value === undefined) {
-      issues.push({ path, message: 'is required (symbol -> exposure)' });
-      return undefined;
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      issues.push({
-        path,
-        message: `must be an object of symbol -> exposure, got ${describe(value)}`,
-      });
-      return undefined;
-    }
-    const entries = Object.entries(value as Record<string, unknown>);
-    if (entries.length === 0) {
-      issues.push({ path, message: 'must name at least one symbol' });
-      return undefined;
-    }
-    let ok = true;
-    const weights: Record<string, number> = {};
-    for (const [symbol, weight] of entries) {
-      if (!known.has(symbol)) {
-        issues.push({
-          path: `${path}.${symbol}`,
-          message: `unknown symbol (the data has: ${listNames(dataSymbols)})`,
-        });
-        ok = false;
-      } else if (typeof weight !== 'number' || !Number.isFinite(weight)) {
-        issues.push({
-          path: `${path}.${symbol}`,
-          message: `must be a finite number, got ${describe(weight)}`,
-        });
-        ok = false;
-      }
-    }
-    if (!ok) return undefined;
-    // Data order, so the strategy's symbols do not depend on how the YAML was written.
-    for (const symbol of dataSymbols) {
-      const weight = (value as Record<string, unknown>)[symbol];
-      if (typeof weight === 'number') weights[symbol] = weight;
-    }
-    return { value: Object.freeze(weights) };
+/** The symbols a weights param names: the keys of a Map or of a plain record. */
+function weightSymbols(params: unknown): string[] | undefined {
+  const weights = (params as { weights?: unknown } | null | undefined)?.weights;
+  if (weights instanceof Map) return [...(weights as Map<unknown, unknown>).keys()].map(String);
+  if (typeof weights === 'object' && weights !== null && !Array.isArray(weights)) {
+    return Object.keys(weights);
   }
-  if (value === undefined) {
-    if (spec.default !== undefined) return { value: spec.default };
-    issues.push({ path, message: 'is required' });
-    return undefined;
-  }
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    issues.push({
-      path,
-      message: `must be ${spec.type === 'integer' ? 'an integer' : 'a finite number'}, got ${describe(value)}`,
-    });
-    return undefined;
-  }
-  if (spec.type === 'integer') {
-    const range = spec.max === undefined ? `>= ${spec.min}` : `in ${spec.min}..${spec.max}`;
-    if (
-      !Number.isInteger(value) ||
-      value < spec.min ||
-      (spec.max !== undefined && value > spec.max)
-    ) {
-      issues.push({ path, message: `must be an integer ${range}, got ${String(value)}` });
-      return undefined;
-    }
-    return { value };
-  }
-  if (
-    spec.min !== undefined &&
-    (spec.exclusiveMin === true ? value <= spec.min : value < spec.min)
-  ) {
-    issues.push({
-      path,
-      message: `must be ${spec.exclusiveMin === true ? '>' : '>='} ${spec.min}, got ${String(value)}`,
-    });
-    return undefined;
-  }
-  if (spec.max !== undefined && value > spec.max) {
-    issues.push({ path, message: `must be <= ${spec.max}, got ${String(value)}` });
-    return undefined;
-  }
-  return { value };
+  return undefined;
 }
 
 /** A registry holding the built-in kinds and the ids trendline_break_v1, rsi_tema_bb_v1, momentum_v1. */

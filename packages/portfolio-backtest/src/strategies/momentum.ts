@@ -1,6 +1,14 @@
 // momentum: every `rebalance_every` bars, hold the best half of the symbols by `lookback`-bar return.
+import { z } from 'zod';
 import type { BarContext, Strategy, StrategyTargets } from '../strategy.js';
 import { assertForward } from './step-guard.js';
+
+/** `lookback` (63) and `rebalance_every` (21), in bars, each 1..1e6. */
+export const MomentumParamsSchema = z.strictObject({
+  lookback: z.int().min(1).max(1_000_000).default(63).describe('bars of the ranking return'),
+  rebalance_every: z.int().min(1).max(1_000_000).default(21).describe('bars between rebalances'),
+});
+export type MomentumParams = z.output<typeof MomentumParamsSchema>;
 
 /**
  * On its first call and every `rebalance_every` steps after it: rank the symbols by
@@ -28,11 +36,7 @@ export class MomentumStrategy implements Strategy {
   #lastStep = -1;
   #lastTargets: StrategyTargets | undefined = undefined;
 
-  constructor(
-    id: string,
-    symbols: readonly string[],
-    params: { readonly lookback: number; readonly rebalance_every: number },
-  ) {
+  constructor(id: string, symbols: readonly string[], params: MomentumParams) {
     this.id = id;
     this.symbols = Object.freeze([...symbols]);
     this.params = Object.freeze({ ...params });

@@ -1,4 +1,5 @@
 // rsi_tema_bb: mean reversion entry (RSI oversold at the lower band, TEMA rising), exit when stretched.
+import { z } from 'zod';
 import { BollingerBandsWindow } from '../indicators/bollinger-bands.js';
 import { TripleEma } from '../indicators/triple-ema.js';
 import { WilderRsi } from '../indicators/wilder-rsi.js';
@@ -6,14 +7,28 @@ import type { BarContext, Strategy, StrategyTargets } from '../strategy.js';
 import { SignalTargets } from './signal-targets.js';
 import { assertForward } from './step-guard.js';
 
-export interface RsiTemaBbParams {
-  readonly rsi_period: number;
-  readonly oversold: number;
-  readonly overbought: number;
-  readonly bb_period: number;
-  readonly bb_k: number;
-  readonly tema_period: number;
-}
+const period = z.int().max(1_000_000);
+
+/** The rsi_tema_bb params and their defaults; `overbought` must lie above `oversold`. */
+export const RsiTemaBbParamsSchema = z
+  .strictObject({
+    rsi_period: period.min(2).default(14).describe('Wilder RSI period'),
+    oversold: z.number().min(0).max(100).default(30).describe('RSI below this may enter'),
+    overbought: z.number().min(0).max(100).default(70).describe('RSI above this exits'),
+    bb_period: period.min(2).default(20).describe('Bollinger window'),
+    bb_k: z.number().gt(0).default(2).describe('band width in standard deviations'),
+    tema_period: period.min(1).default(20).describe('TEMA period'),
+  })
+  .superRefine((params, context) => {
+    if (params.oversold < params.overbought) return;
+    context.addIssue({
+      code: 'custom',
+      path: ['overbought'],
+      input: params.overbought,
+      message: `must be > oversold (${String(params.oversold)}), got ${String(params.overbought)}`,
+    });
+  });
+export type RsiTemaBbParams = z.output<typeof RsiTemaBbParamsSchema>;
 
 /**
  * Per symbol, on its own closes (gaps skipped), once RSI, the bands and two TEMA

@@ -1,8 +1,15 @@
 // trendline_break: a close above the line through the previous highs goes long, below the lows' line flat.
+import { z } from 'zod';
 import { RollingTrendline } from '../indicators/rolling-trendline.js';
 import type { BarContext, Strategy, StrategyTargets } from '../strategy.js';
 import { SignalTargets } from './signal-targets.js';
 import { assertForward } from './step-guard.js';
+
+/** `lookback` (bars in the fitted line, 2..1e6, default 20). */
+export const TrendlineBreakParamsSchema = z.strictObject({
+  lookback: z.int().min(2).max(1_000_000).default(20).describe('bars in the fitted line'),
+});
+export type TrendlineBreakParams = z.output<typeof TrendlineBreakParamsSchema>;
 
 /**
  * For each symbol with a bar at this step and at least `lookback` earlier bars: fit a
@@ -23,7 +30,7 @@ export class TrendlineBreakStrategy implements Strategy {
   #lastStep = -1;
   #lastTargets: StrategyTargets | undefined = undefined;
 
-  constructor(id: string, symbols: readonly string[], params: { readonly lookback: number }) {
+  constructor(id: string, symbols: readonly string[], params: TrendlineBreakParams) {
     this.id = id;
     this.symbols = Object.freeze([...symbols]);
     this.params = Object.freeze({ ...params });

@@ -1,6 +1,26 @@
 // buy_and_hold and fixed_weights: exposures given as params.weights.
+import { createIdRecord } from '@njord/portfolio-contracts';
+import { z } from 'zod';
 import type { BarContext, Strategy, StrategyTargets } from '../strategy.js';
+import { weightsParam } from '../strategy-params.js';
 import { assertForward } from './step-guard.js';
+
+/** `weights`: symbol -> exposure (fraction of the sleeve; any finite number, negative = short). */
+export const WeightsParamsSchema = z.strictObject({ weights: weightsParam() });
+export type WeightsParams = z.output<typeof WeightsParamsSchema>;
+
+/** `weights` as a record (no prototype: symbols are data) in the order of `symbols`. */
+export function weightsInOrder(
+  symbols: readonly string[],
+  weights: ReadonlyMap<string, number>,
+): Record<string, number> {
+  const out = createIdRecord<number>();
+  for (const symbol of symbols) {
+    const weight = weights.get(symbol);
+    if (weight !== undefined) out[symbol] = weight;
+  }
+  return out;
+}
 
 /**
  * `buy_and_hold`: each symbol's weight is targeted once, on the first bar (from the
