@@ -6,7 +6,8 @@
 // and once with the latest zod 4.x and TypeScript. It also checks that
 //   - no packed file mentions DESIGN.md (the team's notes are not shipped),
 //   - every tarball holds LICENSE, CHANGELOG.md, README.md and dist/,
-//   - importing the report or the contracts' `core` entry loads neither zod nor yaml, and
+//   - importing the report, the contracts' `core` entry or the risk package's `stats` entry
+//     loads neither zod nor yaml, and
 //     importing the tracker loads no yaml (the parsers sit behind subpath exports).
 // Usage: node scripts/consumer-check.mjs [--keep]   (--keep leaves the temp dir for a look)
 import { execFileSync } from 'node:child_process';
@@ -114,6 +115,7 @@ try {
       ['@njord/portfolio-contracts/core', false, false],
       ['@njord/portfolio-report', false, false],
       ['@njord/portfolio-allocator', false, false],
+      ['@njord/portfolio-risk/stats', false, false],
       ['@njord/portfolio-tracker', true, false],
       ['@njord/portfolio-contracts', true, false],
       ['@njord/portfolio-contracts/yaml', true, true],

@@ -1,9 +1,13 @@
 // Performance metrics of an equity curve (docs/metrics.md) and per-strategy contributions.
 import {
   calculateFlowAdjustedReturn,
+  calculateReturnDrawdown,
+  calculateReturnMoments,
+  calculateValueDrawdown,
   inferPeriodsPerYear,
   MIN_VOLATILITY,
   periodRiskFreeRate,
+  statsFromMoments,
 } from '@njord/portfolio-risk';
 import type { Metrics } from '@njord/portfolio-contracts';
 
@@ -105,19 +109,16 @@ export function calculateMetrics(input: MetricsInput): Metrics {
 
   const returns = calculateReturns(equity, initialCapital, input.transfers);
   const flowAdjusted = input.transfers !== undefined;
-  // V: the value path drawdowns and growth are measured on.
-  const value = new Float64Array(n);
+  // Growth of the value path: time-weighted (the product of 1 + r) for a sleeve, E_N / E_0 else.
   let growth = 1;
-  for (let t = 0; t < n; t++) {
-    if (flowAdjusted) {
+  if (flowAdjusted) {
+    for (let t = 0; t < n; t++) {
       const r = returns[t] as number;
       if (r === r) growth *= 1 + r;
-      value[t] = initialCapital * growth;
-    } else {
-      value[t] = equity[t] as number;
     }
+  } else {
+    growth = (equity[n - 1] as number) / initialCapital;
   }
-  if (!flowAdjusted) growth = (equity[n - 1] as number) / initialCapital;
   const totalReturn = finiteOrNull(growth - 1);
 
   const spanDays = Number((timestamps[n - 1] as bigint) - (timestamps[0] as bigint)) / DAY_NS;
@@ -127,69 +128,42 @@ export function calculateMetrics(input: MetricsInput): Metrics {
     else if (growth === 0) cagr = -1;
   }
 
+  // Volatility and Sharpe by the risk package's statistics, so the Sharpe reported is the
+  // Sharpe that tilts risk-adjusted weights (the same moments and zero-volatility rule).
   const periods = input.periodsPerYear ?? inferPeriodsPerYear(timestamps);
-  const riskFree =
-    periods === null
-      ? 0
-      : periodRiskFreeRate({ periodsPerYear: periods, riskFreeRate: input.riskFreeRate ?? 0 });
-  let count = 0;
-  let sum = 0;
-  for (let t = 0; t < n; t++) {
-    const r = returns[t] as number;
-    if (r === r) {
-      sum += r;
-      count++;
-    }
-  }
-  const mean = count > 0 ? sum / count : Number.NaN;
-  let squares = 0;
+  const annualization = { periodsPerYear: periods ?? 1, riskFreeRate: input.riskFreeRate ?? 0 };
+  const moments = calculateReturnMoments(returns);
+  const stats = statsFromMoments(
+    moments.count,
+    moments.mean,
+    moments.variance,
+    moments.maxDrawdown,
+    annualization,
+  );
+  const volatility = periods === null ? null : finiteOrNull(stats.volatility ?? Number.NaN);
+  const sharpe = periods === null ? null : finiteOrNull(stats.sharpe ?? Number.NaN);
+  const riskFree = periods === null ? 0 : periodRiskFreeRate(annualization);
   let downside = 0;
   for (let t = 0; t < n; t++) {
     const r = returns[t] as number;
     if (r !== r) continue;
-    squares += (r - mean) * (r - mean);
     const excess = r - riskFree;
     if (excess < 0) downside += excess * excess;
   }
-  const sd = count >= 2 ? Math.sqrt(squares / (count - 1)) : Number.NaN;
-  const annualizer = periods === null ? Number.NaN : Math.sqrt(periods);
-  const meanExcess = mean - riskFree;
-  const volatility = finiteOrNull(sd * annualizer);
-  // The risk package's zero-volatility rule: the Sharpe reported is the Sharpe that tilts weights.
-  const sharpe = sd > MIN_VOLATILITY ? finiteOrNull((meanExcess / sd) * annualizer) : null;
-  const downsideDeviation = count > 0 ? Math.sqrt(downside / count) : Number.NaN;
+  const downsideDeviation = moments.count > 0 ? Math.sqrt(downside / moments.count) : Number.NaN;
   const sortino =
-    downsideDeviation > MIN_VOLATILITY
-      ? finiteOrNull((meanExcess / downsideDeviation) * annualizer)
+    periods !== null && downsideDeviation > MIN_VOLATILITY
+      ? finiteOrNull(((moments.mean - riskFree) / downsideDeviation) * Math.sqrt(periods))
       : null;
 
-  // Drawdowns against the running peak, which starts at E_0 (before the first bar).
-  let peak = initialCapital;
-  let peakStep = -1; // -1: the initial capital, timed at the first bar
-  let maxDrawdown = 0;
-  let longestBars = 0;
-  let longestDays = 0;
-  let runStart = -1;
-  const dayOf = (step: number): number => Number(timestamps[Math.max(step, 0)]) / DAY_NS;
-  for (let t = 0; t < n; t++) {
-    const v = value[t] as number;
-    if (v >= peak) {
-      if (runStart >= 0) {
-        longestBars = Math.max(longestBars, t - runStart);
-        longestDays = Math.max(longestDays, dayOf(t) - dayOf(peakStep));
-        runStart = -1;
-      }
-      peak = v;
-      peakStep = t;
-    } else {
-      if (runStart < 0) runStart = t;
-      maxDrawdown = Math.min(maxDrawdown, v / peak - 1);
-    }
-  }
-  if (runStart >= 0) {
-    longestBars = Math.max(longestBars, n - runStart);
-    longestDays = Math.max(longestDays, dayOf(n - 1) - dayOf(peakStep));
-  }
+  // Drawdowns by the risk package's one definition, the running peak starting at E_0: of the
+  // flow-adjusted wealth (the compounded returns) for a sleeve, of the equity itself else.
+  const drawdown = flowAdjusted
+    ? calculateReturnDrawdown(returns, timestamps)
+    : calculateValueDrawdown(equity, initialCapital, timestamps);
+  const maxDrawdown = drawdown.maxDrawdown;
+  const longestBars = drawdown.longestBars;
+  const longestDays = drawdown.longestSpanNs / DAY_NS;
   const calmar =
     cagr !== null && maxDrawdown < 0 ? finiteOrNull(cagr / Math.abs(maxDrawdown)) : null;
 

@@ -1,5 +1,6 @@
 // Data preparation: alignment, drawdown, downsampled charts that keep every rebalance, columnar tables.
 import type { PortfolioBacktestResult } from '@njord/portfolio-contracts';
+import { calculateValueDrawdown } from '@njord/portfolio-risk/stats';
 import { describe, expect, it } from 'vitest';
 import { makeBacktestResult, tiltFixtureWeights } from './fixture.test-util.js';
 import {
@@ -32,6 +33,14 @@ describe('computeDrawdown', () => {
 
   it('keeps gaps and refuses a non-positive peak', () => {
     expect(Array.from(computeDrawdown([Number.NaN, -5], -10))).toEqual([Number.NaN, Number.NaN]);
+  });
+
+  it('is the drawdown the metrics report: its deepest point is their max_drawdown', () => {
+    // An equity that falls to zero and below shows -1 there, never lower (a total loss).
+    const equity = [120, 90, 0, -30, 60, 130];
+    const curve = Array.from(computeDrawdown(equity, 100));
+    expect(curve.slice(2, 4)).toEqual([-1, -1]);
+    expect(Math.min(...curve)).toBe(calculateValueDrawdown(equity, 100).maxDrawdown);
   });
 });
 

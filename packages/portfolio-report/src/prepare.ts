@@ -1,6 +1,7 @@
 // Turns a PortfolioBacktestResult into the compact, columnar data the report's charts and tables draw.
 import { REBALANCE_REASONS, SKIP_REASONS } from '@njord/portfolio-contracts/core';
 import type { PortfolioBacktestResult, RebalanceRecord } from '@njord/portfolio-contracts';
+import { calculateDrawdownSeries } from '@njord/portfolio-risk/stats';
 import { downsampleMinMax } from './downsample.js';
 import { pickStrategyColor, REPORT_COLORS } from './palette.js';
 
@@ -247,22 +248,15 @@ export function sampleCurveAt(
 }
 
 /**
- * Drawdown `E / running peak - 1`, the peak starting at `startPeak` (the initial
- * capital, which is E_0 of the returns); NaN stays NaN, and a peak <= 0 gives NaN.
+ * Drawdown `E / running peak - 1`, the peak starting at `startPeak` (the initial capital, which
+ * is E_0 of the returns), by the risk package's one definition, the one the metrics use: in
+ * [-1, 0] (an equity at or below zero is -1); NaN stays NaN, and a peak <= 0 gives NaN.
  */
 export function computeDrawdown(values: ArrayLike<number>, startPeak: number): Float64Array {
-  const out = new Float64Array(values.length);
-  let peak = startPeak;
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i] as number;
-    if (Number.isNaN(value)) {
-      out[i] = Number.NaN;
-      continue;
-    }
-    if (value > peak) peak = value;
-    out[i] = peak > 0 ? value / peak - 1 : Number.NaN;
+  if (!(startPeak > 0) || !Number.isFinite(startPeak)) {
+    return new Float64Array(values.length).fill(Number.NaN);
   }
-  return out;
+  return calculateDrawdownSeries(values, startPeak);
 }
 
 /** The first index whose time is >= `time` (binary search; `times.length` when none). */

@@ -1,5 +1,5 @@
 // Public API of @njord/portfolio-risk: risk-adjusted weights, rolling window statistics, solvers,
-// and live return sampling.
+// live return sampling, and the return statistics (also alone, as the `./stats` entry).
 export { RiskAdjustedAllocator } from './risk-adjusted-allocator.js';
 export type {
   PerformanceHistory,
@@ -11,17 +11,26 @@ export type {
 export { RollingReturnStats } from './rolling-return-stats.js';
 export type { RollingReturnStatsOptions } from './rolling-return-stats.js';
 export {
+  calculateDrawdownSeries,
+  calculateFlowAdjustedReturn,
   calculateMaxDrawdown,
+  calculateReturnDrawdown,
   calculateReturnMoments,
   calculateReturnStats,
+  calculateValueDrawdown,
+  DEFAULT_PERIODS_PER_YEAR,
+  DrawdownMeter,
+  inferPeriodsPerYear,
   logGrowth,
   MAX_ABS_RETURN,
   MIN_VOLATILITY,
   periodRiskFreeRate,
   sanitizeReturn,
+  statsFromMoments,
+  valueLevel,
   WIPEOUT_LOG_GROWTH,
-} from './return-stats.js';
-export type { AnnualizationOptions, ReturnMoments, ReturnStats } from './return-stats.js';
+} from './stats.js';
+export type { AnnualizationOptions, DrawdownSummary, ReturnMoments, ReturnStats } from './stats.js';
 export {
   calculateSharpeDrawdownScore,
   calculateSharpeDrawdownWeights,
@@ -42,14 +51,12 @@ export {
   defaultShrinkageIntensity,
   shrinkCovarianceToDiagonal,
 } from './covariance.js';
-export { calculateFlowAdjustedReturn } from './flow-adjusted-return.js';
 export { decodeReturnHistory, ReturnSampler } from './return-sampler.js';
 export type {
   ReturnHistoryWire,
   ReturnSamplerJson,
   ReturnSamplerOptions,
 } from './return-sampler.js';
-export { DEFAULT_PERIODS_PER_YEAR, inferPeriodsPerYear } from './periods-per-year.js';
 export { RISK_ERROR_CODES, RiskError } from './errors.js';
 export type { RiskErrorCode } from './errors.js';
 export { encodeRiskAdjustment } from './encode-adjustment.js';

@@ -1,27 +1,21 @@
 // Statistics of one strategy's returns over a window: mean, volatility, Sharpe, max drawdown.
+import { calculateReturnDrawdown } from './drawdown.js';
+import {
+  type AnnualizationOptions,
+  MIN_VOLATILITY,
+  periodRiskFreeRate,
+  sanitizeReturn,
+} from './return-rules.js';
 
-/** A per-period standard deviation at or below this counts as zero volatility (Sharpe undefined). */
-export const MIN_VOLATILITY = 1e-12;
-
-/**
- * Log growth of a return <= -1 (a total loss): e^-800 underflows to 0, so the wealth index is
- * wiped out and the drawdown is exactly -1, while every sum stays finite.
- */
-export const WIPEOUT_LOG_GROWTH = -800;
-
-/** Returns are clipped to +-MAX_ABS_RETURN (1e8 %) so no sum or square can overflow. */
-export const MAX_ABS_RETURN = 1e6;
-
-/** A return as the statistics use it: NaN when missing (not finite), else clipped to +-MAX_ABS_RETURN. */
-export function sanitizeReturn(r: number): number {
-  if (!Number.isFinite(r)) return Number.NaN;
-  return r > MAX_ABS_RETURN ? MAX_ABS_RETURN : r < -MAX_ABS_RETURN ? -MAX_ABS_RETURN : r;
-}
-
-/** log(1 + r), with a total loss (r <= -1) floored at `WIPEOUT_LOG_GROWTH`. */
-export function logGrowth(r: number): number {
-  return r > -1 ? Math.log1p(r) : WIPEOUT_LOG_GROWTH;
-}
+export {
+  type AnnualizationOptions,
+  logGrowth,
+  MAX_ABS_RETURN,
+  MIN_VOLATILITY,
+  periodRiskFreeRate,
+  sanitizeReturn,
+  WIPEOUT_LOG_GROWTH,
+} from './return-rules.js';
 
 /** Statistics of the finite returns of a window; every number finite, null where undefined. */
 export interface ReturnStats {
@@ -35,19 +29,6 @@ export interface ReturnStats {
   readonly sharpe: number | null;
   /** min(W / running max W - 1) of the wealth index W over the window, starting at 1; in [-1, 0]. */
   readonly maxDrawdown: number | null;
-}
-
-export interface AnnualizationOptions {
-  /** P, periods per year (e.g. 252 for daily bars). */
-  readonly periodsPerYear: number;
-  /** Annual risk-free rate (default 0); rf_p = (1 + rf)^(1/P) - 1. */
-  readonly riskFreeRate?: number;
-}
-
-/** rf_p = (1 + rf)^(1/P) - 1 (docs/metrics.md). */
-export function periodRiskFreeRate(options: AnnualizationOptions): number {
-  const rf = options.riskFreeRate ?? 0;
-  return rf === 0 ? 0 : (1 + rf) ** (1 / options.periodsPerYear) - 1;
 }
 
 /** Builds `ReturnStats` from window moments; `variance` is the ddof-1 variance per period. */
@@ -69,18 +50,7 @@ export function statsFromMoments(
 
 /** Max drawdown of the wealth index of `returns` (non-finite returns skipped), in [-1, 0]. */
 export function calculateMaxDrawdown(returns: ArrayLike<number>): number {
-  let level = 0;
-  let peak = 0;
-  let drop = 0;
-  for (let t = 0; t < returns.length; t++) {
-    const r = sanitizeReturn(returns[t] as number);
-    if (r !== r) continue;
-    level += logGrowth(r);
-    if (level > peak) peak = level;
-    else if (peak - level > drop) drop = peak - level;
-  }
-  const drawdown = Math.expm1(-drop);
-  return drawdown === 0 ? 0 : drawdown;
+  return calculateReturnDrawdown(returns).maxDrawdown;
 }
 
 /** Count, mean, ddof-1 variance (0 below two returns) and max drawdown of the finite returns, two-pass. */
