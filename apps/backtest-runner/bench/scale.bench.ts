@@ -1,18 +1,25 @@
 // Scale benchmark of njord-backtest: for each size (symbols x bars) it generates synthetic
 // daily data, runs the example portfolio through the built binary, and prints wall time,
-// peak RSS (GNU time's maximum resident set size) and the size of every output file.
+// peak RSS (GNU time's maximum resident set size), the size of every output file, the
+// time and peak RSS of reading the outputs back (bench/read-back.ts: the result JSON
+// through the package's bounded-memory reader, the Parquet files with hyparquet), and
+// whether the report opens in Chromium with its charts drawn. Then `generate-data` of
+// 10 million rows alone. Each figure is printed with the machine's load (`uptime`).
 // Prints figures only; never fails on timing.
 //
 //   pnpm --filter @njord/backtest-runner bench:scale                          # 10x100000,50x100000,200x50000
-//   pnpm --filter @njord/backtest-runner bench:scale -- --sizes 10x10000,20x5000
-import { spawnSync } from 'node:child_process';
+//   pnpm --filter @njord/backtest-runner bench:scale -- --sizes 10x10000,20x5000 --generate-rows 0
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const readBack = fileURLToPath(new URL('./read-back.ts', import.meta.url));
+const appDir = fileURLToPath(new URL('../', import.meta.url));
 const DEFAULT_SIZES = '10x100000,50x100000,200x50000';
 
 function argument(name: string): string | undefined {
@@ -28,6 +35,7 @@ const sizes = (argument('--sizes') ?? DEFAULT_SIZES).split(',').map((size) => {
   return { symbols: symbols as number, bars: bars as number };
 });
 const formats = argument('--format') ?? 'json,parquet';
+const generateRows = Number(argument('--generate-rows') ?? 10_000_000);
 const hasGnuTime = existsSync('/usr/bin/time');
 
 interface Measured {
@@ -35,20 +43,29 @@ interface Measured {
   readonly seconds: number;
   readonly peakMb: number | null;
   readonly stderr: string;
+  readonly stdout: string;
+}
+
+function uptime(): string {
+  try {
+    return execFileSync('uptime', { encoding: 'utf8' }).trim();
+  } catch {
+    return 'uptime: n/a';
+  }
 }
 
 /** Runs node with `args`, measuring wall time and (with GNU time) peak RSS. */
-function measure(args: string[]): Measured {
+function measure(args: string[], cwd = root): Measured {
   const work = mkdtempSync(join(tmpdir(), 'njord-scale-time-'));
   const timeFile = join(work, 'time');
   const started = performance.now();
   const run = hasGnuTime
     ? spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, process.execPath, ...args], {
-        cwd: root,
+        cwd,
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
       })
-    : spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+    : spawnSync(process.execPath, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const seconds = (performance.now() - started) / 1000;
   let peakMb: number | null = null;
   if (hasGnuTime && existsSync(timeFile)) {
@@ -56,7 +73,7 @@ function measure(args: string[]): Measured {
     if (Number.isFinite(kb)) peakMb = kb / 1024;
   }
   rmSync(work, { recursive: true, force: true });
-  return { code: run.status, seconds, peakMb, stderr: run.stderr };
+  return { code: run.status, seconds, peakMb, stderr: run.stderr, stdout: run.stdout };
 }
 
 function mb(bytes: number): string {
@@ -67,7 +84,38 @@ function peak(value: number | null): string {
   return value === null ? 'n/a' : `${value.toFixed(0)} MB`;
 }
 
+/** Opens the report in Chromium (every request but file: refused); says what it found. */
+async function openReport(path: string): Promise<string> {
+  const started = performance.now();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.route('**/*', (route) =>
+      route.request().url().startsWith('file:') ? route.continue() : route.abort(),
+    );
+    await page.goto(pathToFileURL(path).href, { waitUntil: 'load', timeout: 600_000 });
+    await page.waitForSelector('#chart-equity .uplot', { timeout: 600_000 });
+    const found = await page.evaluate(() => ({
+      charts: document.querySelectorAll('.uplot').length,
+      rebalanceRows: document.querySelectorAll('#rebalances-table tbody tr').length,
+      omitted: document.querySelector('#rebalances-omitted')?.textContent ?? '',
+    }));
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    return `${errors.length === 0 ? 'opened' : `ERRORS ${errors.join('; ')}`} in ${seconds} s: ${found.charts} charts, ${found.rebalanceRows} rebalance rows on the first page${found.omitted === '' ? '' : `; ${found.omitted.slice(0, 160)}...`}`;
+  } catch (error) {
+    return `FAILED: ${(error as Error).message.split('\n')[0]}`;
+  } finally {
+    await browser.close();
+  }
+}
+
 console.log(`njord-backtest scale benchmark (example portfolio, --format ${formats})`);
+console.log(uptime());
 for (const { symbols, bars } of sizes) {
   const work = mkdtempSync(join(tmpdir(), 'njord-scale-'));
   try {
@@ -121,6 +169,44 @@ for (const { symbols, bars } of sizes) {
         );
       }
     }
+    console.log(`  (${uptime()})`);
+    if (run.code !== 0) continue;
+    const read = measure(['--import', 'tsx', readBack, out], appDir);
+    console.log(
+      `  read back: exit ${read.code}, ${read.seconds.toFixed(1)} s, peak RSS ${peak(read.peakMb)}  (${uptime()})`,
+    );
+    for (const line of `${read.stdout}${read.stderr}`.trim().split('\n').slice(0, 12))
+      console.log(`    ${line}`);
+    const report = join(out, `portfolio_multi_strategy_v1_report.html`);
+    if (existsSync(report)) console.log(`  report in chromium: ${await openReport(report)}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (generateRows > 0) {
+  // generate-data alone at 10 million rows (100 symbols x 100 000 bars by default).
+  const symbols = 100;
+  const bars = Math.ceil(generateRows / symbols);
+  const work = mkdtempSync(join(tmpdir(), 'njord-scale-gen-'));
+  try {
+    const data = join(work, 'data.csv');
+    const generated = measure([
+      bin,
+      'generate-data',
+      '--symbols',
+      String(symbols),
+      '--bars',
+      String(bars),
+      '--seed',
+      '1',
+      '--out',
+      data,
+      '--quiet',
+    ]);
+    console.log(
+      `\ngenerate-data ${symbols} x ${bars} (${(symbols * bars).toLocaleString('en-US')} rows): exit ${generated.code}, ${generated.seconds.toFixed(1)} s, peak RSS ${peak(generated.peakMb)}, ${existsSync(data) ? mb(statSync(data).size) : 'no file'}  (${uptime()})`,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -20,7 +20,7 @@ import {
   loadStrategyModule,
   writeBacktestResult,
 } from '@njord/portfolio-backtest/node';
-import { renderPortfolioReport } from '@njord/portfolio-report';
+import { renderPortfolioReportFromCurves } from '@njord/portfolio-report';
 import { buildProgram, type GenerateFlags, normalizeArgv, type RunFlags } from './cli.js';
 import { DateFlagError, parseDateFlag } from './dates.js';
 import { openJournalFile } from './adapters/journal-file.js';
@@ -171,12 +171,12 @@ async function run(flags: RunFlags): Promise<void> {
       }
       if (parquetTemps !== null) {
         progress.update('writing parquet', 0, 1, 'files');
-        await writeResultParquet(result.toResult(), parquetTemps);
+        await writeResultParquet(result, parquetTemps);
         progress.update('writing parquet', 1, 1, 'files');
       }
       if (reportTemp !== null) {
         progress.update('writing report', 0, 1, 'report');
-        writeFileSync(reportTemp, renderPortfolioReport(result.toResult()));
+        writeFileSync(reportTemp, renderPortfolioReportFromCurves(result.summary, result.curves));
         progress.update('writing report', 1, 1, 'report');
       }
     } finally {

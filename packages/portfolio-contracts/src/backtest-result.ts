@@ -119,6 +119,15 @@ export const encodeRebalanceRecord = (
 ): WireForm<z.output<typeof rebalanceRecordCodec.schema>> =>
   rebalanceRecordCodec.encode(value) as WireForm<z.output<typeof rebalanceRecordCodec.schema>>;
 
+/** One `equity_curve` entry from its wire form (throws ContractError). */
+export const decodeEquityPoint = (raw: unknown): EquityPoint => decodeWith(equityPointCodec, raw);
+/** One `{timestamp_ns, equity}` entry of a baseline, benchmark or stand-alone curve. */
+export const decodeEquityOnlyPoint = (raw: unknown): { timestampNs: bigint; equity: number } =>
+  decodeWith(equityOnlyPoint, raw);
+/** One `rebalances` entry from its wire form (throws ContractError). */
+export const decodeRebalanceRecord = (raw: unknown): RebalanceRecord =>
+  decodeWith(rebalanceRecordCodec, raw);
+
 export const encodePortfolioBacktestResult = (
   value: PortfolioBacktestResult,
 ): PortfolioBacktestResultWire => backtestResultCodec.encode(value) as PortfolioBacktestResultWire;

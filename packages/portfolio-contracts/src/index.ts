@@ -81,7 +81,10 @@ export type {
   SkipReason,
 } from './events.js';
 export {
+  decodeEquityOnlyPoint,
+  decodeEquityPoint,
   decodePortfolioBacktestResult,
+  decodeRebalanceRecord,
   encodeEquityPoint,
   encodeMetrics,
   encodePortfolioBacktestResult,

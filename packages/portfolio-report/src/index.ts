@@ -1,5 +1,11 @@
 // Public API of @njord/portfolio-report: the HTML report of a portfolio backtest and its data preparation.
-export { renderPortfolioReport, REPORT_DATA_ELEMENT_ID } from './render.js';
+export {
+  renderPortfolioReport,
+  renderPortfolioReportFromCurves,
+  REPORT_DATA_ELEMENT_ID,
+} from './render.js';
+export { sampleCurveAt } from './curve-view.js';
+export type { ReportCurves } from './curve-view.js';
 export type { RenderReportOptions } from './render.js';
 export {
   computeDrawdown,
@@ -9,8 +15,8 @@ export {
   hasBaseTargets,
   listStrategies,
   prepareReportData,
+  prepareReportDataFromCurves,
   roundSignificant,
-  sampleCurveAt,
   toSeconds,
   TRADE_STATUS_LABELS,
 } from './prepare.js';

@@ -9,10 +9,10 @@ import {
   listStrategies,
   prepareReportData,
   roundSignificant,
-  sampleCurveAt,
   toSeconds,
   TRADE_STATUS_LABELS,
 } from './prepare.js';
+import { sampleCurveAt } from './curve-view.js';
 
 const at = (ns: number) => ({ timestampNs: BigInt(ns), equity: ns * 10 });
 

@@ -2,6 +2,7 @@
 import { REBALANCE_REASONS, SKIP_REASONS } from '@njord/portfolio-contracts/core';
 import type { PortfolioBacktestResult, RebalanceRecord } from '@njord/portfolio-contracts';
 import { calculateDrawdownSeries } from '@njord/portfolio-risk/stats';
+import { type CurveView, type ReportCurves, viewOfCurves, viewOfResult } from './curve-view.js';
 import { downsampleMinMax } from './downsample.js';
 import { pickStrategyColor, REPORT_COLORS } from './palette.js';
 
@@ -192,6 +193,15 @@ export function roundSignificant(value: number, digits: number): number {
  * result names (equity curve, metrics, stand-alone runs, contributions, rebalances).
  */
 export function listStrategies(result: PortfolioBacktestResult): string[] {
+  const ends: string[] = [];
+  const curve = result.equityCurve;
+  for (const point of [curve[0], curve[curve.length - 1]]) {
+    if (point) ends.push(...Object.keys(point.strategies));
+  }
+  return listStrategiesOf(result, ends);
+}
+
+function listStrategiesOf(result: PortfolioBacktestResult, curveIds: readonly string[]): string[] {
   const ids: string[] = [];
   const seen = new Set<string>();
   const add = (id: string): void => {
@@ -209,10 +219,7 @@ export function listStrategies(result: PortfolioBacktestResult): string[] {
       }
     }
   }
-  const curve = result.equityCurve;
-  for (const point of [curve[0], curve[curve.length - 1]]) {
-    if (point) for (const id of Object.keys(point.strategies)) add(id);
-  }
+  for (const id of curveIds) add(id);
   for (const id of Object.keys(result.metrics.strategies)) add(id);
   for (const id of Object.keys(result.standalone)) add(id);
   for (const id of Object.keys(result.contribution)) add(id);
@@ -222,29 +229,6 @@ export function listStrategies(result: PortfolioBacktestResult): string[] {
     for (const skipped of rebalance.skipped) add(skipped.strategyId);
   }
   return ids;
-}
-
-interface TimedEquity {
-  readonly timestampNs: bigint;
-  readonly equity: number;
-}
-
-/**
- * Another curve's equity at each of `times` (sorted): its last point at or before the
- * time, NaN before its first point. Both inputs are in time order.
- */
-export function sampleCurveAt(
-  times: readonly bigint[],
-  curve: readonly TimedEquity[],
-): Float64Array {
-  const out = new Float64Array(times.length).fill(Number.NaN);
-  let j = -1;
-  for (let i = 0; i < times.length; i++) {
-    const time = times[i] as bigint;
-    while (j + 1 < curve.length && (curve[j + 1] as TimedEquity).timestampNs <= time) j++;
-    if (j >= 0) out[i] = (curve[j] as TimedEquity).equity;
-  }
-  return out;
 }
 
 /**
@@ -337,17 +321,39 @@ export function prepareReportData(
   result: PortfolioBacktestResult,
   options: ReportDataOptions = {},
 ): ReportData {
+  return prepareFromView(result, viewOfResult(result), options);
+}
+
+/**
+ * `prepareReportData` of a result whose curves are kept columnar: `summary` is the result
+ * with empty curves (its rebalances, metrics and provenance are read), `curves` holds
+ * them. Gives what `prepareReportData` gives for the same result with point objects,
+ * without building them.
+ */
+export function prepareReportDataFromCurves(
+  summary: PortfolioBacktestResult,
+  curves: ReportCurves,
+  options: ReportDataOptions = {},
+): ReportData {
+  return prepareFromView(summary, viewOfCurves(summary, curves), options);
+}
+
+/** The data of `result` (its rebalances, config, metrics) with the curves of `view`. */
+export function prepareFromView(
+  result: PortfolioBacktestResult,
+  view: CurveView,
+  options: ReportDataOptions = {},
+): ReportData {
   const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
   const maxRebalances = options.maxRebalances ?? DEFAULT_MAX_REBALANCES;
   const maxTradeRows = options.maxTradeRows ?? DEFAULT_MAX_TRADE_ROWS;
   if (!Number.isInteger(maxPoints) || maxPoints < 16) {
     throw new RangeError(`maxPoints must be an integer >= 16, got ${String(maxPoints)}`);
   }
-  const strategies = listStrategies(result);
+  const strategies = listStrategiesOf(result, view.endIds);
   const strategyIndex = new Map(strategies.map((id, index) => [id, index]));
-  const curve = result.equityCurve;
-  const n = curve.length;
-  const timesNs = curve.map((point) => point.timestampNs);
+  const n = view.length;
+  const timesNs = view.timesNs;
   const seconds = new Float64Array(n);
   let intraday = false;
   for (let i = 0; i < n; i++) {
@@ -364,34 +370,21 @@ export function prepareReportData(
   }
 
   // Full-resolution series.
-  const portfolio = Float64Array.from(curve, (point) => point.equity);
-  const baseline = sampleCurveAt(timesNs, result.baseline.equityCurve);
-  const benchmark = sampleCurveAt(timesNs, result.benchmark.equityCurve);
-  const standalone = strategies.map((id) => {
-    const run = result.standalone[id];
-    return run ? sampleCurveAt(timesNs, run.equityCurve) : new Float64Array(n).fill(Number.NaN);
-  });
-  const byStrategy = (field: 'strategies' | 'targets' | 'drift'): Float64Array[] =>
-    strategies.map((id) => {
-      const values = new Float64Array(n);
-      for (let i = 0; i < n; i++)
-        values[i] = (curve[i] as (typeof curve)[number])[field][id] ?? Number.NaN;
-      return values;
-    });
-  const capital = byStrategy('strategies');
-  const targets = byStrategy('targets');
-  const drift = byStrategy('drift');
-  const withBase = hasBaseTargets(result);
-  const baseTargets = withBase
-    ? strategies.map((id) =>
-        Float64Array.from(curve, (point) => point.baseTargets?.[id] ?? Number.NaN),
-      )
-    : [];
-  let hasUnallocated = false;
-  const unallocated = Float64Array.from(curve, (point) => {
-    if (point.unallocated !== 0) hasUnallocated = true;
-    return point.unallocated;
-  });
+  const portfolio = view.equity;
+  const baseline = view.baseline;
+  const benchmark = view.benchmark;
+  const standalone = strategies.map(
+    (id) => view.standalone(id) ?? new Float64Array(n).fill(Number.NaN),
+  );
+  const capital = strategies.map((id) => view.series('strategies', id));
+  const targets = strategies.map((id) => view.series('targets', id));
+  const drift = strategies.map((id) => view.series('drift', id));
+  const withBase = view.hasBase;
+  const baseTargets = withBase ? strategies.map((id) => view.series('baseTargets', id)) : [];
+  const unallocated = view.unallocated;
+  const hasUnallocated = unallocated.some((value) => value !== 0);
+  // Every id's drift (not only the listed strategies'), for a rebalance's largest |drift|.
+  const driftOfAll = view.ids.map((id) => view.series('drift', id));
   const startPeak = result.initialCapital;
   const drawdowns = [portfolio, baseline, benchmark].map((values) =>
     computeDrawdown(values, startPeak),
@@ -615,10 +608,11 @@ export function prepareReportData(
     let moved = 0;
     for (const amount of Object.values(rebalance.transfers)) if (amount > 0) moved += amount;
     const bar = lowerBound(timesNs, rebalance.timestampNs);
-    const point = bar < n ? curve[bar] : undefined;
     let maxDrift: number | null = null;
-    if (point && point.timestampNs === rebalance.timestampNs) {
-      for (const value of Object.values(point.drift)) {
+    if (bar < n && timesNs[bar] === rebalance.timestampNs) {
+      for (const values of driftOfAll) {
+        const value = values[bar] as number;
+        if (Number.isNaN(value)) continue;
         if (maxDrift === null || Math.abs(value) > maxDrift) maxDrift = Math.abs(value);
       }
     }

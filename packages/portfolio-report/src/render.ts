@@ -21,11 +21,12 @@ import {
   UPLOT_VERSION,
 } from './generated/assets.js';
 import { pickStrategyColor, REPORT_COLORS } from './palette.js';
-import { DEFAULT_MAX_POINTS, prepareReportData, type ReportData } from './prepare.js';
+import { type CurveView, type ReportCurves, viewOfCurves, viewOfResult } from './curve-view.js';
+import { DEFAULT_MAX_POINTS, prepareFromView, type ReportData } from './prepare.js';
 import { REPORT_CSS } from './styles.js';
 import {
   describeTargetShifts,
-  summarizeTargetShifts,
+  summarizeTargetShiftsOf,
   type TargetShiftSummary,
 } from './target-shift.js';
 
@@ -521,7 +522,28 @@ export function renderPortfolioReport(
   result: PortfolioBacktestResult,
   options: RenderReportOptions = {},
 ): string {
-  const data = prepareReportData(result, {
+  return renderFromView(result, viewOfResult(result), options);
+}
+
+/**
+ * `renderPortfolioReport` of a result whose curves are kept columnar (`summary` with empty
+ * curves, `curves` the typed arrays, as njord-backtest's engine returns them): the same
+ * page, without building a point object per bar.
+ */
+export function renderPortfolioReportFromCurves(
+  summary: PortfolioBacktestResult,
+  curves: ReportCurves,
+  options: RenderReportOptions = {},
+): string {
+  return renderFromView(summary, viewOfCurves(summary, curves), options);
+}
+
+function renderFromView(
+  result: PortfolioBacktestResult,
+  view: CurveView,
+  options: RenderReportOptions,
+): string {
+  const data = prepareFromView(result, view, {
     maxPoints: options.maxPoints ?? DEFAULT_MAX_POINTS,
     ...(options.maxRebalances === undefined ? {} : { maxRebalances: options.maxRebalances }),
     ...(options.maxTradeRows === undefined ? {} : { maxTradeRows: options.maxTradeRows }),
@@ -529,7 +551,7 @@ export function renderPortfolioReport(
   const strategies = data.strategies;
   const config = describeConfig(result.config);
   const title = options.title ?? `Backtest report: ${result.portfolioId}`;
-  const bars = result.equityCurve.length;
+  const bars = view.length;
   const period =
     bars === 0
       ? 'no bars'
@@ -542,7 +564,7 @@ export function renderPortfolioReport(
     renderMetrics(result, strategies),
     renderCharts(
       data,
-      data.targets === undefined ? null : summarizeTargetShifts(result, strategies),
+      data.targets === undefined ? null : summarizeTargetShiftsOf(view, strategies),
     ),
     renderContribution(result, strategies),
     renderTables(data),

@@ -1,5 +1,6 @@
 // How far a risk adjustment moved each strategy's target from its base: the numbers behind the report's sentence.
 import type { PortfolioBacktestResult } from '@njord/portfolio-contracts';
+import { type CurveView, viewOfResult } from './curve-view.js';
 import { formatNumber, formatPercent } from './format.js';
 
 export interface TargetShiftRow {
@@ -41,29 +42,38 @@ export function summarizeTargetShifts(
   result: PortfolioBacktestResult,
   strategies: readonly string[],
 ): TargetShiftSummary | null {
-  const curve = result.equityCurve;
+  return summarizeTargetShiftsOf(viewOfResult(result), strategies);
+}
+
+/** `summarizeTargetShifts` over a curve view (point objects or typed arrays alike). */
+export function summarizeTargetShiftsOf(
+  view: CurveView,
+  strategies: readonly string[],
+): TargetShiftSummary | null {
+  const n = view.length;
+  const allTargets = view.ids.map((id) => view.series('targets', id));
+  const allBase = view.ids.map((id) => view.series('baseTargets', id));
   let points = 0;
   let movedPoints = 0;
-  for (const point of curve) {
-    const base = point.baseTargets;
-    if (base === undefined) continue;
+  for (let i = 0; i < n; i++) {
+    if (view.withBase[i] !== 1) continue;
     points++;
-    const moved = Object.keys(point.targets).some((id) => {
-      const adjusted = point.targets[id] as number;
-      const baseValue = base[id];
-      return baseValue === undefined || !isSame(adjusted, baseValue);
+    const moved = allTargets.some((targets, k) => {
+      const adjusted = targets[i] as number;
+      if (Number.isNaN(adjusted)) return false; // not a target of this point
+      const baseValue = (allBase[k] as Float64Array)[i] as number;
+      return Number.isNaN(baseValue) || !isSame(adjusted, baseValue);
     });
     if (moved) movedPoints++;
   }
   if (points === 0) return null;
 
-  const weightAt = (i: number): number => {
-    const point = curve[i];
-    const next = curve[i + 1];
-    return point && next ? Number(next.timestampNs - point.timestampNs) : 0;
-  };
+  const weightAt = (i: number): number =>
+    i + 1 < n ? Number((view.timesNs[i + 1] as bigint) - (view.timesNs[i] as bigint)) : 0;
 
   const rows = strategies.map((strategyId): TargetShiftRow => {
+    const baseSeries = view.series('baseTargets', strategyId);
+    const adjustedSeries = view.series('targets', strategyId);
     // Time-weighted sums, and plain ones for when the points counted span no time.
     let weightSum = 0;
     let adjustedSum = 0;
@@ -73,13 +83,14 @@ export function summarizeTargetShifts(
     let basePlain = 0;
     let min = Infinity;
     let max = -Infinity;
-    for (let i = 0; i < curve.length; i++) {
-      const point = curve[i];
-      const base = point?.baseTargets?.[strategyId];
-      const adjusted = point?.targets[strategyId];
-      if (!point || base === undefined || adjusted === undefined || !(point.equity > 0)) continue;
-      const adjustedShare = adjusted / point.equity;
-      const baseShare = base / point.equity;
+    for (let i = 0; i < n; i++) {
+      const base = baseSeries[i] as number;
+      const adjusted = adjustedSeries[i] as number;
+      const equity = view.equity[i] as number;
+      if (view.withBase[i] !== 1 || Number.isNaN(base) || Number.isNaN(adjusted) || !(equity > 0))
+        continue;
+      const adjustedShare = adjusted / equity;
+      const baseShare = base / equity;
       const weight = weightAt(i);
       weightSum += weight;
       adjustedSum += weight * adjustedShare;

@@ -84,9 +84,46 @@ describe('sweep report in chromium', () => {
       (rects) => rects.filter((r) => Number(r.getAttribute('height')) > 0).length,
     );
     expect(bars).toBeGreaterThan(0);
-    const path2 = await page.$eval('#walk-forward-curve path', (p) => p.getAttribute('d') ?? '');
-    // 200 stitched points, one move and 199 lines.
-    expect(path2.split('L')).toHaveLength(200);
+    // The stitched curve, one segment per window in its choice's colour: 200 stitched points,
+    // each later segment starting at the point before it (so the line is unbroken).
+    const wf = result.walk_forward!;
+    const segments = await page.$$eval('#walk-forward-curve path.wf-segment', (paths) =>
+      paths.map((p) => ({
+        points: (p.getAttribute('d') ?? '').split('L').length,
+        combination: Number(p.getAttribute('data-combination')),
+        color: p.getAttribute('stroke'),
+      })),
+    );
+    expect(segments.map((s) => s.combination)).toEqual(wf.windows.map((w) => w.best));
+    expect(segments.reduce((sum, s) => sum + s.points, 0)).toBe(
+      wf.equity_curve.length + wf.windows.length - 1,
+    );
+    // One colour per distinct choice, and the legend lists each choice once.
+    const colors = new Map(segments.map((s) => [s.combination, s.color]));
+    expect(new Set(colors.values()).size).toBe(colors.size);
+    const legend = await page.$$eval('#walk-forward-legend li', (items) =>
+      items.map((li) => Number(li.getAttribute('data-combination'))),
+    );
+    expect(legend).toEqual([...colors.keys()]);
+    // Per window: the choice's in-sample bar and its out-of-sample bar, and a table row
+    // naming the choice and its out-of-sample objective.
+    const inSampleBars = await page.$$eval(
+      '#walk-forward-choices rect.wf-in-sample',
+      (r) => r.length,
+    );
+    const outBars = await page.$$eval(
+      '#walk-forward-choices rect.wf-out-of-sample',
+      (r) => r.length,
+    );
+    expect(inSampleBars).toBe(wf.windows.filter((w) => w.is_objective !== null).length);
+    expect(outBars).toBe(wf.windows.filter((w) => w.oos_metrics.sharpe !== null).length);
+    const rows = await page.$$eval('#windows tbody tr', (trs) =>
+      trs.map((tr) => [...(tr as HTMLTableRowElement).cells].map((c) => c.getAttribute('data-v'))),
+    );
+    expect(rows.map((r) => Number(r[3]))).toEqual(wf.windows.map((w) => w.best));
+    expect(rows.map((r) => (r[6] === '' ? null : Number(r[6])))).toEqual(
+      wf.windows.map((w) => w.oos_metrics.sharpe),
+    );
     expect(await page.textContent('#pbo')).toBe(result.overfitting.pbo.toFixed(3));
     const box = await page.$eval('#walk-forward-curve', (svg) => svg.getBoundingClientRect().width);
     expect(box).toBeGreaterThan(500);

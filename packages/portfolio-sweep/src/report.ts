@@ -57,6 +57,8 @@ td.text, th.text { text-align: left; } tr.best td { background: #fff4e5; font-we
 .scroll { max-height: 520px; overflow: auto; border: 1px solid #e4e8ee; }
 .heat td { width: 70px; text-align: center; color: #0f1b2d; } .heat th { cursor: default; }
 svg text { font: 11px system-ui, sans-serif; fill: #5b6675; }
+.legend { list-style: none; padding: 0; margin: 6px 0 12px; display: flex; flex-wrap: wrap; gap: 4px 18px; font-size: 12.5px; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: baseline; }
 `;
 
 function fmt(value: number | null | undefined, digits = 4): string {
@@ -218,9 +220,30 @@ function linePath(
   return d;
 }
 
+/** Colours for the combinations that windows chose, in order of first choice. */
+const CHOICE_COLORS = [
+  '#14365d',
+  '#c2410c',
+  '#0f7a4f',
+  '#7c3aed',
+  '#b42318',
+  '#0e7490',
+  '#a16207',
+  '#be185d',
+];
+
+/** A bar's date (UTC, with the time when it is not midnight) from its decimal ns string. */
+function barDate(result: SweepResultWire, bar: number): string {
+  const ns = result.timestamps_ns[bar];
+  if (ns === undefined) return `bar ${bar}`;
+  const iso = new Date(Number(BigInt(ns) / 1_000_000n)).toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : `${iso.slice(0, 16)}Z`;
+}
+
 function walkForwardChart(result: SweepResultWire): string {
   const wf = result.walk_forward;
   if (wf === undefined || wf.equity_curve.length === 0) return '';
+  const objective = result.objective;
   const { width: W, height: H, left: L, bottom: B } = FRAME;
   // Bars of the run, so that window edges (bar indices) and points share one axis.
   const firstBar = wf.windows[0]?.oos_start ?? 0;
@@ -231,28 +254,87 @@ function walkForwardChart(result: SweepResultWire): string {
   const lastBar = xs[xs.length - 1] as number;
   const sx = scale(firstBar, Math.max(lastBar, firstBar + 1), L, W - 10);
   const sy = scale(lo, hi, H - B, 10);
-  const marks = wf.windows
+  // Each window's out-of-sample stretch in the colour of the combination chosen in-sample.
+  const colorOf = new Map<number, string>();
+  for (const w of wf.windows) {
+    if (!colorOf.has(w.best))
+      colorOf.set(w.best, CHOICE_COLORS[colorOf.size % CHOICE_COLORS.length] as string);
+  }
+  const varying = varyingParameters(result);
+  const paramsOf = (index: number): string => {
+    const c = result.combinations[index];
+    if (c === undefined) return '';
+    return varying.map((p) => `${p} = ${text(c.params[p])}`).join(', ');
+  };
+  const segments = wf.windows
     .map((w, k) => {
+      // The stitched point before the window joins the segments into one line.
+      const from = Math.max(0, w.oos_start - firstBar - 1);
+      const to = Math.min(xs.length, w.oos_end - firstBar);
+      const label = `window ${k}: in-sample ${barDate(result, w.is_start)} to ${barDate(result, w.is_end - 1)} chose #${w.best} (${objective} ${fmt(w.is_objective, 3)}); out of sample ${barDate(result, w.oos_start)} to ${barDate(result, w.oos_end - 1)}: ${objective} ${fmt(metricOf(w.oos_metrics, objective), 3)}, return ${fmt(metricOf(w.oos_metrics, 'total_return'), 4)}`;
       const x = sx(w.oos_start);
-      const label = `window ${k}: in-sample bars ${w.is_start}-${w.is_end - 1} chose combination ${w.best} (${result.objective} ${fmt(w.is_objective, 3)}); out of sample ${result.objective} ${fmt(metricOf(w.oos_metrics, result.objective), 3)}`;
-      return `<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="10" y2="${H - B}" stroke="${COLORS.muted}" stroke-dasharray="2 3"><title>${escapeHtml(label)}</title></line><text x="${(x + 3).toFixed(1)}" y="${H - B - 4}">#${w.best}</text>`;
+      return `<path class="wf-segment" data-window="${k}" data-combination="${w.best}" d="${linePath(xs.slice(from, to), ys.slice(from, to), sx, sy)}" fill="none" stroke="${colorOf.get(w.best)}" stroke-width="1.8"><title>${escapeHtml(label)}</title></path><line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="10" y2="${H - B}" stroke="${COLORS.muted}" stroke-dasharray="2 3"><title>${escapeHtml(label)}</title></line><text x="${(x + 3).toFixed(1)}" y="${H - B - 4}">#${w.best}</text>`;
     })
     .join('');
-  const rows = wf.windows
+  const legend = [...colorOf]
     .map(
-      (w, k) =>
-        `<tr><td>${k}</td><td>${w.is_start}–${w.is_end - 1}</td><td>${w.oos_start}–${w.oos_end - 1}</td><td>${w.best}</td><td>${fmt(w.is_objective)}</td><td>${fmt(metricOf(w.oos_metrics, result.objective))}</td><td>${fmt(metricOf(w.oos_metrics, 'total_return'))}</td></tr>`,
+      ([index, color]) =>
+        `<li data-combination="${index}"><span class="swatch" style="background:${color}"></span>#${index} <span class="muted">${escapeHtml(result.combinations[index]?.id ?? '')}</span> ${escapeHtml(paramsOf(index))}</li>`,
     )
     .join('');
+
+  // In-sample objective of each window's choice against what it then did out of sample.
+  const pairs = wf.windows.map((w) => ({
+    is: w.is_objective,
+    oos: metricOf(w.oos_metrics, objective),
+  }));
+  const values = pairs.flatMap((p) => [p.is, p.oos]).filter((v): v is number => v !== null);
+  const top = Math.max(0, ...values);
+  const bottom = Math.min(0, ...values);
+  const CH = 220;
+  const vy = scale(bottom, top === bottom ? bottom + 1 : top, CH - B, 12);
+  const slot = (W - L - 10) / Math.max(1, wf.windows.length);
+  const barWidth = Math.max(1, Math.min(28, slot / 2 - 2));
+  const bar = (value: number | null, x: number, color: string, title: string, cls: string) => {
+    if (value === null) return '';
+    const y0 = vy(0);
+    const y1 = vy(value);
+    return `<rect class="${cls}" x="${x.toFixed(1)}" y="${Math.min(y0, y1).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${Math.abs(y1 - y0).toFixed(1)}" fill="${color}"><title>${escapeHtml(title)}</title></rect>`;
+  };
+  const choiceBars = wf.windows
+    .map((w, k) => {
+      const x = L + k * slot + slot / 2 - barWidth;
+      const pair = pairs[k] as { is: number | null; oos: number | null };
+      const showLabel = wf.windows.length <= 40 || k % Math.ceil(wf.windows.length / 40) === 0;
+      return `${bar(pair.is, x, COLORS.muted, `window ${k}, #${w.best} in sample: ${objective} ${fmt(pair.is, 4)}`, 'wf-in-sample')}${bar(pair.oos, x + barWidth, colorOf.get(w.best) as string, `window ${k}, #${w.best} out of sample: ${objective} ${fmt(pair.oos, 4)}`, 'wf-out-of-sample')}${showLabel ? `<text x="${(x + 1).toFixed(1)}" y="${CH - 6}">#${w.best}</text>` : ''}`;
+    })
+    .join('');
+  const choiceChart = `<svg id="walk-forward-choices" viewBox="0 0 ${W} ${CH}" width="100%" role="img" aria-label="In-sample against out-of-sample ${escapeHtml(objective)} of each window's choice">
+<line x1="${L}" x2="${W - 10}" y1="${vy(0).toFixed(1)}" y2="${vy(0).toFixed(1)}" stroke="${COLORS.muted}"/>${choiceBars}
+<text x="4" y="16">${fmt(top, 2)}</text><text x="4" y="${CH - B}">${fmt(bottom, 2)}</text></svg>`;
+
+  const rows = wf.windows
+    .map((w, k) => {
+      const oosObjective = metricOf(w.oos_metrics, objective);
+      const cell = (value: number | null, digits = 4) =>
+        `<td data-v="${value === null ? '' : String(value)}">${fmt(value, digits)}</td>`;
+      return `<tr data-window="${k}"><td data-v="${k}">${k}</td><td class="text" data-v="${w.is_start}">${barDate(result, w.is_start)} – ${barDate(result, w.is_end - 1)}</td><td class="text" data-v="${w.oos_start}">${barDate(result, w.oos_start)} – ${barDate(result, w.oos_end - 1)}</td><td data-v="${w.best}"><span class="swatch" style="background:${colorOf.get(w.best)}"></span>${w.best}</td><td class="text" data-v="${escapeHtml(paramsOf(w.best))}">${escapeHtml(paramsOf(w.best))}</td>${cell(w.is_objective)}${cell(oosObjective)}${cell(metricOf(w.oos_metrics, 'total_return'))}${cell(metricOf(w.oos_metrics, 'max_drawdown'))}</tr>`;
+    })
+    .join('');
+  const distinct = colorOf.size;
   return `<section id="walk-forward"><h2>Walk-forward</h2>
-<p class="muted">The stitched out-of-sample curve; each dashed line starts a window, labelled with the combination its in-sample part chose.</p>
-<div class="tiles"><div class="tile">stitched ${escapeHtml(result.objective)}<b>${fmt(metricOf(wf.metrics, result.objective), 3)}</b></div>
+<p class="muted">The stitched out-of-sample curve: each window's stretch is drawn in the colour of the combination its in-sample part chose (${wf.windows.length} window(s), ${distinct} distinct choice(s)); dashed lines start the windows.</p>
+<div class="tiles"><div class="tile">stitched ${escapeHtml(objective)}<b>${fmt(metricOf(wf.metrics, objective), 3)}</b></div>
 <div class="tile">stitched CAGR<b>${fmt(metricOf(wf.metrics, 'cagr'), 4)}</b></div>
 <div class="tile">efficiency<b>${fmt(wf.efficiency, 3)}</b></div></div>
 <svg id="walk-forward-curve" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Stitched out-of-sample equity">
-<path d="${linePath(xs, ys, sx, sy)}" fill="none" stroke="${COLORS.ink}" stroke-width="1.5"/>${marks}
+${segments}
 <text x="4" y="16">${fmt(hi, 0)}</text><text x="4" y="${H - B}">${fmt(lo, 0)}</text></svg>
-<table class="sortable" id="windows"><thead><tr><th>window</th><th>in-sample bars</th><th>out-of-sample bars</th><th>chosen</th><th>in-sample ${escapeHtml(result.objective)}</th><th>out-of-sample ${escapeHtml(result.objective)}</th><th>out-of-sample return</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+<ul class="legend" id="walk-forward-legend">${legend}</ul>
+<h2>Each window's in-sample choice, in and out of sample</h2>
+<p class="muted">Per window: the ${escapeHtml(objective)} of the combination chosen in sample (grey), against the ${escapeHtml(objective)} it then had out of sample (its colour). A choice that holds up keeps its bar on the same side and of a similar height.</p>
+${choiceChart}
+<div class="scroll"><table class="sortable" id="windows"><thead><tr><th>window</th><th class="text">in sample</th><th class="text">out of sample</th><th>chosen</th><th class="text">its parameters</th><th>in-sample ${escapeHtml(objective)}</th><th>out-of-sample ${escapeHtml(objective)}</th><th>out-of-sample return</th><th>out-of-sample max drawdown</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
 /** The parameters that take more than one value, in grid order. */

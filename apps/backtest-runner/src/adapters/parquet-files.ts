@@ -1,7 +1,7 @@
 // The result's heavy tables as Parquet beside the JSON (curves, rebalances, trades), for
 // pandas, polars and DuckDB: written row group by row group, each with an ISO `time`
 // column beside `timestamp_ns`.
-import type { PortfolioBacktestResult } from '@njord/portfolio-contracts';
+import type { ColumnarBacktestResult } from '@njord/portfolio-backtest';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 
 /** Rows per row group: bounds the columns held in memory at once. */
@@ -76,43 +76,52 @@ export interface ParquetPaths {
   readonly trades: string;
 }
 
-/** Writes the three tables; each path is a temporary name (see OutputSet). */
+/**
+ * Writes the three tables; each path is a temporary name (see OutputSet). The curves are
+ * read from the result's typed arrays a row group at a time, never as point objects.
+ */
 export async function writeResultParquet(
-  result: PortfolioBacktestResult,
+  columnar: ColumnarBacktestResult,
   paths: ParquetPaths,
 ): Promise<void> {
-  const ids = Object.keys(result.metrics.strategies);
-  const curve = result.equityCurve;
-  const hasBase = curve.length > 0 && curve[0]?.baseTargets !== undefined;
-  type Point = (typeof curve)[number];
-  const curveColumns: ColumnSpec<Point>[] = [
-    { name: 'timestamp_ns', type: 'INT64', value: (p) => p.timestampNs },
-    { name: 'time', type: 'STRING', value: (p) => isoTimeNs(p.timestampNs) },
-    { name: 'equity', type: 'DOUBLE', value: (p) => p.equity },
-    { name: 'cash', type: 'DOUBLE', value: (p) => p.cash },
-    { name: 'unallocated', type: 'DOUBLE', value: (p) => p.unallocated },
+  const result = columnar.summary;
+  const c = columnar.curves;
+  const ids = c.strategyIds;
+  // A row is an index into c.bars; the columns read the arrays at c.bars[row].
+  const at = (series: Float64Array) => (i: number) => series[c.bars[i] as number] as number;
+  const curveColumns: ColumnSpec<number>[] = [
+    {
+      name: 'timestamp_ns',
+      type: 'INT64',
+      value: (i) => c.timestamps[c.bars[i] as number] as bigint,
+    },
+    {
+      name: 'time',
+      type: 'STRING',
+      value: (i) => isoTimeNs(c.timestamps[c.bars[i] as number] as bigint),
+    },
+    { name: 'equity', type: 'DOUBLE', value: at(c.equity) },
+    { name: 'cash', type: 'DOUBLE', value: at(c.cash) },
+    { name: 'unallocated', type: 'DOUBLE', value: at(c.unallocated) },
   ];
-  for (const id of ids) {
+  ids.forEach((id, k) => {
     curveColumns.push(
-      {
-        name: `capital.${id}`,
-        type: 'DOUBLE',
-        value: (p) => p.strategies[id] ?? null,
-        nullable: true,
-      },
-      { name: `target.${id}`, type: 'DOUBLE', value: (p) => p.targets[id] ?? null, nullable: true },
-      { name: `drift.${id}`, type: 'DOUBLE', value: (p) => p.drift[id] ?? null, nullable: true },
+      { name: `capital.${id}`, type: 'DOUBLE', value: at(c.strategies[k] as Float64Array) },
+      { name: `target.${id}`, type: 'DOUBLE', value: at(c.targets[k] as Float64Array) },
+      { name: `drift.${id}`, type: 'DOUBLE', value: at(c.drift[k] as Float64Array) },
     );
-    if (hasBase) {
+    if (c.baseTargets !== null) {
       curveColumns.push({
         name: `base_target.${id}`,
         type: 'DOUBLE',
-        value: (p) => p.baseTargets?.[id] ?? null,
-        nullable: true,
+        value: at(c.baseTargets[k] as Float64Array),
       });
     }
+  });
+  function* rowIndices(count: number): Generator<number> {
+    for (let i = 0; i < count; i++) yield i;
   }
-  await writeTable(paths.curves, curveColumns, curve);
+  await writeTable(paths.curves, curveColumns, rowIndices(c.bars.length));
 
   type Plan = (typeof result.rebalances)[number];
   const planColumns: ColumnSpec<Plan>[] = [

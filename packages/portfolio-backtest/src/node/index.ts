@@ -4,3 +4,5 @@ export type { LoadedPriceData, LoadPriceCsvOptions } from './load-price-csv.js';
 export { loadStrategyModule } from './load-strategy-module.js';
 export { ChunkedFileWriter, writeJsonFile } from './json-stream.js';
 export { writeBacktestResult, writeResultText } from './write-result.js';
+export { openBacktestResult, RESULT_SUMMARY_MAX_BYTES } from './read-result.js';
+export type { BacktestResultReader, EquityOnlyPoint, OpenResultOptions } from './read-result.js';

@@ -1,7 +1,7 @@
 // Writes a backtest result JSON straight from its columnar curves, streaming: the text is the
 // same as JSON.stringify(encodePortfolioBacktestResult(result.toResult())) plus a newline,
-// without building a point object per bar.
-import { encodePortfolioBacktestResult } from '@njord/portfolio-contracts';
+// without building a point object per bar or one string of all the rebalances.
+import { encodePortfolioBacktestResult, encodeRebalanceRecord } from '@njord/portfolio-contracts';
 import type { BacktestCurves, ColumnarBacktestResult } from '../engine/columnar-result.js';
 import { ChunkedFileWriter } from './json-stream.js';
 
@@ -45,7 +45,12 @@ export async function writeResultText(
 ): Promise<void> {
   const c = result.curves;
   const ids = c.strategyIds;
-  const wire = encodePortfolioBacktestResult(result.summary) as unknown as Record<string, unknown>;
+  // The summary is encoded without its rebalances (a long run has millions of trades); they
+  // are encoded one at a time into their hole.
+  const wire = encodePortfolioBacktestResult({
+    ...result.summary,
+    rebalances: [],
+  }) as unknown as Record<string, unknown>;
   // Holes where the curves go: the codec wrote [] for each; they are filled from the arrays.
   const writers = new Map<string, (emit: Emit) => Promise<void>>();
   const hole = (name: string, fill: (emit: Emit) => Promise<void>): string => {
@@ -53,6 +58,7 @@ export async function writeResultText(
     return `${HOLE}${name}`;
   };
   wire.equity_curve = hole('main', (emit) => writePoints(c, emit));
+  wire.rebalances = hole('rebalances', (emit) => writeRebalances(result.summary.rebalances, emit));
   wire.baseline = { equity_curve: hole('baseline', (emit) => writeEquity(c, c.baseline, emit)) };
   wire.benchmark = { equity_curve: hole('benchmark', (emit) => writeEquity(c, c.benchmark, emit)) };
   const standalone = wire.standalone as Record<string, Record<string, unknown>>;
@@ -108,6 +114,22 @@ async function writePoints(c: BacktestCurves, emit: Emit): Promise<void> {
     if (c.baseTargets !== null) chunk += `,"base_targets":${byStrategy(keys, c.baseTargets, bar)}`;
     chunk += `,"drift":${byStrategy(keys, c.drift, bar)}}`;
     if (i % BATCH === BATCH - 1) {
+      await emit(chunk);
+      chunk = '';
+    }
+  }
+  await emit(`${chunk}]`);
+}
+
+async function writeRebalances(
+  rebalances: ColumnarBacktestResult['summary']['rebalances'],
+  emit: Emit,
+): Promise<void> {
+  let chunk = '[';
+  for (let i = 0; i < rebalances.length; i++) {
+    if (i > 0) chunk += ',';
+    chunk += JSON.stringify(encodeRebalanceRecord(rebalances[i] as (typeof rebalances)[number]));
+    if (chunk.length >= 1 << 20) {
       await emit(chunk);
       chunk = '';
     }

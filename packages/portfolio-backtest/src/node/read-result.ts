@@ -1,0 +1,314 @@
+// Reads a backtest result JSON back in bounded memory: one pass finds where the long arrays
+// are (the curves and the rebalances) and decodes the rest as the summary; each long array is
+// then read again from the file, a batch of entries at a time, when it is iterated.
+//
+// A hand-written byte scanner rather than a streaming JSON library: it only has to find
+// array boundaries (quotes, backslashes, brackets and commas are ASCII, so UTF-8 bytes never
+// look like them), and each batch of entries goes through the native JSON.parse, which is
+// many times faster than a tokenizer written in JavaScript on files of hundreds of megabytes.
+import { open } from 'node:fs/promises';
+import {
+  ContractError,
+  decodeEquityOnlyPoint,
+  decodeEquityPoint,
+  decodePortfolioBacktestResult,
+  decodeRebalanceRecord,
+  type EquityPoint,
+  type PortfolioBacktestResult,
+  type RebalanceRecord,
+} from '@njord/portfolio-contracts';
+
+/** Bytes read from the file at a time (by default). */
+const CHUNK_BYTES = 1 << 20;
+
+export interface OpenResultOptions {
+  /** Bytes read at a time (default 1 MiB); a batch of entries is about this long. */
+  readonly chunkBytes?: number;
+}
+/** The most bytes the summary (everything but the long arrays) may take. */
+export const RESULT_SUMMARY_MAX_BYTES = 64 * 1024 * 1024;
+
+/** A `{timestamp_ns, equity}` entry of the baseline, benchmark and stand-alone curves. */
+export interface EquityOnlyPoint {
+  readonly timestampNs: bigint;
+  readonly equity: number;
+}
+
+/** Where one long array sits in the file: bytes [start, end], both brackets included. */
+interface Region {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * A result file opened for reading. `summary` is the whole result with its long arrays
+ * empty; the iterators read those arrays from the file on demand, each as often as wanted,
+ * holding one batch of entries (about a megabyte of text) at a time.
+ */
+export interface BacktestResultReader {
+  readonly path: string;
+  /** The result with `equity_curve`, `rebalances` and every curve of the other runs empty. */
+  readonly summary: PortfolioBacktestResult;
+  /** The portfolio's curve, point by point. */
+  equityCurve(): AsyncGenerator<EquityPoint>;
+  /** The rebalances with their trades and fills, in file order. */
+  rebalances(): AsyncGenerator<RebalanceRecord>;
+  baselineCurve(): AsyncGenerator<EquityOnlyPoint>;
+  benchmarkCurve(): AsyncGenerator<EquityOnlyPoint>;
+  /** The curve of one strategy run alone (empty for an id the result does not have). */
+  standaloneCurve(strategyId: string): AsyncGenerator<EquityOnlyPoint>;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+interface Frame {
+  readonly object: boolean;
+  key: string | null;
+}
+
+/** The name of the long array at `path` (object keys from the top), or null. */
+function longArrayAt(path: readonly (string | null)[]): string | null {
+  if (path.length === 1 && (path[0] === 'equity_curve' || path[0] === 'rebalances')) {
+    return path[0];
+  }
+  if (
+    path.length === 2 &&
+    (path[0] === 'baseline' || path[0] === 'benchmark') &&
+    path[1] === 'equity_curve'
+  ) {
+    return path[0];
+  }
+  if (path.length === 3 && path[0] === 'standalone' && path[2] === 'equity_curve') {
+    return `standalone:${path[1] ?? ''}`;
+  }
+  return null;
+}
+
+function bad(path: string, message: string): ContractError {
+  return new ContractError([{ path, message }], 'io');
+}
+
+/** Reads `path` from byte `start` to `end` inclusive (or the end of the file), a chunk at a time. */
+async function* chunks(
+  path: string,
+  size: number,
+  start = 0,
+  end = Infinity,
+): AsyncGenerator<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    let position = start;
+    while (position <= end) {
+      const length = Math.min(size, end - position + 1);
+      const buffer = Buffer.allocUnsafe(length);
+      const { bytesRead } = await file.read(buffer, 0, length, position);
+      if (bytesRead === 0) return;
+      yield bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
+      position += bytesRead;
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+/** One pass over the file: the summary's text (long arrays as `[]`) and where they are. */
+async function scan(
+  path: string,
+  size: number,
+): Promise<{ summary: string; regions: Map<string, Region> }> {
+  const regions = new Map<string, Region>();
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  const stack: Frame[] = [];
+  let inString = false;
+  let escaped = false;
+  let expectingKey = false;
+  let keyBytes: number[] | null = null;
+  /** Inside a long array: its name, its start, and the stack depth it closes back to. */
+  let long: { name: string; start: number; depth: number } | null = null;
+  let offset = 0;
+  for await (const chunk of chunks(path, size)) {
+    let keepFrom = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i] as number;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (byte === BACKSLASH) escaped = true;
+        else if (byte === QUOTE) {
+          inString = false;
+          if (keyBytes !== null) {
+            const frame = stack[stack.length - 1] as Frame;
+            frame.key = JSON.parse(`"${Buffer.from(keyBytes).toString('utf8')}"`) as string;
+            keyBytes = null;
+          }
+          continue;
+        }
+        if (keyBytes !== null) keyBytes.push(byte);
+        continue;
+      }
+      switch (byte) {
+        case QUOTE:
+          inString = true;
+          // Keys are captured down to the stand-alone curves' level only.
+          if (long === null && expectingKey && stack.length <= 3) keyBytes = [];
+          break;
+        case OPEN_BRACE:
+          stack.push({ object: true, key: null });
+          expectingKey = true;
+          break;
+        case OPEN_BRACKET: {
+          if (long === null && stack.length > 0 && stack.every((frame) => frame.object)) {
+            const name = longArrayAt(stack.map((frame) => frame.key));
+            if (name !== null) {
+              long = { name, start: offset + i, depth: stack.length };
+              kept.push(Buffer.from(chunk.subarray(keepFrom, i)), Buffer.from('[]'));
+              keptBytes += i - keepFrom + 2;
+            }
+          }
+          stack.push({ object: false, key: null });
+          expectingKey = false;
+          break;
+        }
+        case CLOSE_BRACE:
+        case CLOSE_BRACKET:
+          stack.pop();
+          expectingKey = false;
+          if (long !== null && stack.length === long.depth) {
+            regions.set(long.name, { start: long.start, end: offset + i });
+            long = null;
+            keepFrom = i + 1;
+          }
+          break;
+        case COMMA:
+          expectingKey = (stack[stack.length - 1]?.object ?? false) && long === null;
+          break;
+        case COLON:
+          expectingKey = false;
+          break;
+        default:
+          break;
+      }
+    }
+    if (long === null) {
+      // A copy: a slice would keep the whole chunk alive.
+      kept.push(Buffer.from(chunk.subarray(keepFrom)));
+      keptBytes += chunk.length - keepFrom;
+    }
+    if (keptBytes > RESULT_SUMMARY_MAX_BYTES) {
+      throw bad(
+        path,
+        `the result without its curves and rebalances is over ${RESULT_SUMMARY_MAX_BYTES / 1024 / 1024} MiB: not a result file written by njord-backtest`,
+      );
+    }
+    offset += chunk.length;
+  }
+  if (inString || stack.length > 0)
+    throw bad(path, 'the file ends inside a JSON value (cut short?)');
+  return { summary: Buffer.concat(kept).toString('utf8'), regions };
+}
+
+/**
+ * The entries of the array at `region`, parsed a batch at a time: the text between the
+ * array's top-level commas goes to JSON.parse wrapped in brackets.
+ */
+async function* entries(path: string, size: number, region: Region): AsyncGenerator<unknown> {
+  let carry: Buffer[] = [];
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let first = true;
+  for await (const raw of chunks(path, size, region.start, region.end)) {
+    let chunk = raw;
+    if (first) {
+      chunk = chunk.subarray(1); // the opening bracket
+      first = false;
+    }
+    let lastComma = -1;
+    let end = chunk.length;
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i] as number;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (byte === BACKSLASH) escaped = true;
+        else if (byte === QUOTE) inString = false;
+        continue;
+      }
+      if (byte === QUOTE) inString = true;
+      else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth++;
+      else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+        if (depth === 0) {
+          end = i; // the array's closing bracket
+          break;
+        }
+        depth--;
+      } else if (byte === COMMA && depth === 0) lastComma = i;
+    }
+    if (end < chunk.length) {
+      carry.push(chunk.subarray(0, end));
+      break;
+    }
+    if (lastComma >= 0) {
+      carry.push(chunk.subarray(0, lastComma));
+      yield* parseBatch(path, carry);
+      carry = [chunk.subarray(lastComma + 1)];
+    } else {
+      carry.push(chunk);
+    }
+  }
+  yield* parseBatch(path, carry);
+}
+
+function parseBatch(path: string, pieces: readonly Buffer[]): unknown[] {
+  const text = Buffer.concat(pieces).toString('utf8');
+  if (text.trim() === '') return [];
+  try {
+    return JSON.parse(`[${text}]`) as unknown[];
+  } catch (error) {
+    throw bad(
+      path,
+      `not valid JSON inside a curve or the rebalances (${(error as Error).message})`,
+    );
+  }
+}
+
+/**
+ * Opens a result file written by njord-backtest (or anything with the same JSON shape,
+ * spaced or not) for reading in bounded memory. The summary is decoded and checked at
+ * once; each curve entry and rebalance is checked as it is read. Throws ContractError
+ * (kind `io`) when the file is cut short or is not such a result.
+ */
+export async function openBacktestResult(
+  path: string,
+  options: OpenResultOptions = {},
+): Promise<BacktestResultReader> {
+  const size = Math.max(16, Math.floor(options.chunkBytes ?? CHUNK_BYTES));
+  const { summary: text, regions } = await scan(path, size);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw bad(path, `not valid JSON (${(error as Error).message})`);
+  }
+  const summary = decodePortfolioBacktestResult(raw);
+  async function* read<T>(name: string, decode: (raw: unknown) => T): AsyncGenerator<T> {
+    const region = regions.get(name);
+    if (region === undefined) return;
+    for await (const entry of entries(path, size, region)) yield decode(entry);
+  }
+  return {
+    path,
+    summary,
+    equityCurve: () => read('equity_curve', decodeEquityPoint),
+    rebalances: () => read('rebalances', decodeRebalanceRecord),
+    baselineCurve: () => read('baseline', decodeEquityOnlyPoint),
+    benchmarkCurve: () => read('benchmark', decodeEquityOnlyPoint),
+    standaloneCurve: (id) => read(`standalone:${id}`, decodeEquityOnlyPoint),
+  };
+}
