@@ -118,7 +118,9 @@ describe('sweep report in chromium', () => {
     expect(inSampleBars).toBe(wf.windows.filter((w) => w.is_objective !== null).length);
     expect(outBars).toBe(wf.windows.filter((w) => w.oos_metrics.sharpe !== null).length);
     const rows = await page.$$eval('#windows tbody tr', (trs) =>
-      trs.map((tr) => [...(tr as HTMLTableRowElement).cells].map((c) => c.getAttribute('data-v'))),
+      trs.map((tr) =>
+        Array.from((tr as HTMLTableRowElement).cells, (c) => c.getAttribute('data-v')),
+      ),
     );
     expect(rows.map((r) => Number(r[3]))).toEqual(wf.windows.map((w) => w.best));
     expect(rows.map((r) => (r[6] === '' ? null : Number(r[6])))).toEqual(

@@ -59,7 +59,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 /** The whole result assembled from the reader's summary and iterators. */
 async function readWhole(reader: BacktestResultReader): Promise<PortfolioBacktestResult> {
-  const standalone: PortfolioBacktestResult['standalone'] = {};
+  const standalone: Record<string, PortfolioBacktestResult['standalone'][string]> = {};
   for (const [id, run] of Object.entries(reader.summary.standalone)) {
     standalone[id] = { ...run, equityCurve: await collect(reader.standaloneCurve(id)) };
   }
