@@ -29,18 +29,29 @@ export function packageVersions(): Record<string, string> {
   return out;
 }
 
-/**
- * A digest of the packages' built JavaScript: unreleased code keeps its version number, and a
- * stored run must not outlive the code that made it.
- */
-export function buildFingerprint(): string {
+/** Each engine package's built directory (where its entry resolves), or null when it does not resolve. */
+export function packageDirs(): Map<string, string | null> {
   const require = createRequire(import.meta.url);
-  const hash = createHash('sha256');
+  const dirs = new Map<string, string | null>();
   for (const name of PACKAGES) {
-    let dir: string;
     try {
-      dir = dirname(require.resolve(name));
+      dirs.set(name, dirname(require.resolve(name)));
     } catch {
+      dirs.set(name, null);
+    }
+  }
+  return dirs;
+}
+
+/**
+ * A digest of the `.js` files under each directory (names and bytes, in sorted order); a
+ * package without a directory counts as missing, so its absence changes the digest too.
+ */
+export function fingerprintOf(dirs: ReadonlyMap<string, string | null>): string {
+  const hash = createHash('sha256');
+  for (const [name, dir] of dirs) {
+    if (dir === null) {
+      hash.update(`${name}\0missing\0`);
       continue;
     }
     const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
@@ -50,6 +61,14 @@ export function buildFingerprint(): string {
       hash.update(`${name}/${file}\0`).update(readFileSync(join(dir, file)));
   }
   return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * A digest of the packages' built JavaScript: unreleased code keeps its version number, and a
+ * stored run must not outlive the code that made it.
+ */
+export function buildFingerprint(): string {
+  return fingerprintOf(packageDirs());
 }
 
 /** What the stored results depend on besides the config, the data and the range. */
