@@ -2,7 +2,7 @@
 // separate njord-backtest runs of the same configs, 1 against 2 local threads, the per-job
 // overhead through BullMQ, and the Redis figures behind the N-machine model in the README.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,26 +20,82 @@ import {
 
 const bin = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'njord-sweep-bench-'));
-const REDIS_URL = process.env.NJORD_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+// A Redis of the bench's own (when redis-server is installed), so its command counters and
+// latency are not shared with anything else on the machine; NJORD_BENCH_REDIS_URL overrides.
+const ownRedis =
+  process.env.NJORD_BENCH_REDIS_URL === undefined && existsSync('/usr/bin/redis-server')
+    ? spawn(
+        '/usr/bin/redis-server',
+        [
+          '--port',
+          String(6400 + (process.pid % 500)),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+        ],
+        { stdio: 'ignore' },
+      )
+    : null;
+const REDIS_URL =
+  process.env.NJORD_BENCH_REDIS_URL ??
+  (ownRedis === null
+    ? 'redis://127.0.0.1:6379'
+    : `redis://127.0.0.1:${6400 + (process.pid % 500)}`);
 const PREFIX = `njord-bench-sweeps-${process.pid}`;
 const SEPARATE_SAMPLE = Number(process.env.NJORD_BENCH_SEPARATE ?? 8);
+/** Which parts run: threads (1 vs 2 threads and separate runs), overhead (BullMQ), redis. */
+const PARTS = new Set((process.env.NJORD_BENCH_PARTS ?? 'threads,overhead,redis').split(','));
+/** The two sizes of the per-job overhead sweeps (multiples of 10). */
+const TINY_JOBS = [50, 250] as const;
 
-function cpuIdle(): number {
-  const snapshot = () =>
-    cpus().reduce(
-      (a, c) => ({
-        idle: a.idle + c.times.idle,
-        total: a.total + Object.values(c.times).reduce((s, v) => s + v, 0),
-      }),
-      { idle: 0, total: 0 },
-    );
-  const first = snapshot();
-  const until = Date.now() + 1000;
-  while (Date.now() < until) {
-    // sample a second of CPU time
+/** Redis's own totals over every command: calls and microseconds of server time. */
+async function commandStats(redis: Redis): Promise<{ calls: number; usec: number }> {
+  const info = await redis.info('commandstats');
+  let calls = 0;
+  let usec = 0;
+  for (const match of info.matchAll(/calls=(\d+),usec=(\d+)/g)) {
+    calls += Number(match[1]);
+    usec += Number(match[2]);
   }
-  const second = snapshot();
+  return { calls, usec };
+}
+
+/** The machine's CPU counters (ms, summed over CPUs): idle and total. */
+function cpuTimes(): { idle: number; total: number } {
+  return cpus().reduce(
+    (a, c) => ({
+      idle: a.idle + c.times.idle,
+      total: a.total + Object.values(c.times).reduce((sum, v) => sum + v, 0),
+    }),
+    { idle: 0, total: 0 },
+  );
+}
+
+/** The share of the machine's CPU time left idle over `ms` (sleeping, so it does not count itself). */
+async function cpuIdle(ms = 1000): Promise<number> {
+  const first = cpuTimes();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const second = cpuTimes();
   return (second.idle - first.idle) / (second.total - first.total);
+}
+
+/**
+ * How busy the machine was while a command ran: idle share, and the CPUs the rest of the
+ * machine used on average (busy CPU time minus the command's own, over the wall time).
+ */
+function during(
+  before: { idle: number; total: number },
+  after: { idle: number; total: number },
+  ownCpuS: number | null,
+  wallMs: number,
+): string {
+  const total = after.total - before.total;
+  const idle = after.idle - before.idle;
+  const others = ownCpuS === null ? null : (total - idle - ownCpuS * 1000) / wallMs;
+  return `machine ${((idle / total) * 100).toFixed(0)}% idle during it${others === null ? '' : `, other processes using ${Math.max(0, others).toFixed(2)} of ${cpus().length} CPUs`}`;
 }
 
 function machine(label: string): string {
@@ -48,17 +104,31 @@ function machine(label: string): string {
     .join(' ')} on ${cpus().length} CPUs`;
 }
 
-function cli(args: string[]): { ms: number; stdout: string } {
+/** Runs njord-backtest; wall ms, and the CPU seconds it used (user + system, GNU time). */
+function cli(args: string[]): { ms: number; stdout: string; cpuS: number | null } {
+  const timeFile = join(work, 'time.txt');
+  const timed = existsSync('/usr/bin/time');
   const started = performance.now();
-  const out = spawnSync(process.execPath, [bin, ...args], {
-    cwd: work,
-    encoding: 'utf8',
-    timeout: 1_800_000,
-  });
+  const out = timed
+    ? spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, process.execPath, bin, ...args], {
+        cwd: work,
+        encoding: 'utf8',
+        timeout: 1_800_000,
+      })
+    : spawnSync(process.execPath, [bin, ...args], {
+        cwd: work,
+        encoding: 'utf8',
+        timeout: 1_800_000,
+      });
   const ms = performance.now() - started;
   if (out.status !== 0)
     throw new Error(`njord-backtest ${args.join(' ')} exited ${out.status}: ${out.stderr}`);
-  return { ms, stdout: out.stdout };
+  let cpuS: number | null = null;
+  if (timed) {
+    const [user, system] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ');
+    cpuS = Number(user) + Number(system);
+  }
+  return { ms, stdout: out.stdout, cpuS };
 }
 
 const PORTFOLIO = `
@@ -127,7 +197,7 @@ async function main(): Promise<void> {
     formatPriceCsv(generateSyntheticData({ symbols: 1, bars: 60, seed: 2 })),
   );
   console.log(machine('before'));
-  console.log(`CPU idle over 1 s before the runs: ${(cpuIdle() * 100).toFixed(0)}%`);
+  console.log(`CPU idle over 1 s before the runs: ${((await cpuIdle()) * 100).toFixed(0)}%`);
   console.log(
     `data: 10 symbols x 20000 bars, ${(statSync(join(work, 'big.csv')).size / 1e6).toFixed(1)} MB CSV`,
   );
@@ -139,127 +209,180 @@ async function main(): Promise<void> {
     weights: [{mom: 0.4, rsi: 0.35, trend: 0.25}, {mom: 0.25, rsi: 0.35, trend: 0.4}]
 `;
   const gridFile = writeGrid('bench64', 'big.csv', params);
-  const timed: Record<number, number> = {};
-  for (const workers of [1, 2]) {
-    const out = join(work, `out-${workers}`);
-    const run = cli([
-      'sweep',
-      '--grid',
-      gridFile,
-      '--out',
-      out,
-      '--workers',
-      String(workers),
-      '--no-curves',
-      '--quiet',
-    ]);
-    const result = JSON.parse(
-      readFileSync(join(out, 'sweep_bench64.json'), 'utf8'),
-    ) as SweepResultWire;
-    timed[workers] = run.ms;
-    console.log(
-      `sweep of 64 on ${workers} thread(s): ${(run.ms / 1000).toFixed(1)} s wall (process included), ${(run.ms / 64).toFixed(0)} ms per combination; ` +
-        `${result.stats.combinations_per_second.toFixed(2)} combinations/s inside`,
-    );
-    console.log(machine(`  after ${workers} thread(s)`));
-  }
-  console.log(`1 -> 2 threads: ${(timed[1]! / timed[2]!).toFixed(2)}x`);
-
-  // The same configs as separate runs of the runner (full backtest, no report).
-  const grid = parseSweepGrid(readFileSync(gridFile, 'utf8'));
-  const { combinations } = expandGrid(
-    grid,
-    encodePortfolioConfig(parsePortfolioConfig(PORTFOLIO)).portfolio,
-  );
-  const step = Math.floor(combinations.length / SEPARATE_SAMPLE);
-  let separateMs = 0;
-  for (let k = 0; k < SEPARATE_SAMPLE; k++) {
-    const c = combinations[k * step]!;
-    const path = join(work, `config-${c.index}.json`);
-    writeFileSync(path, JSON.stringify({ portfolio: c.portfolio }));
-    separateMs += cli([
-      '--portfolio-config',
-      path,
-      '--data',
-      'big.csv',
-      '--out',
-      join(work, 'separate'),
-      '--journal-dir',
-      join(work, 'separate'),
-      '--no-report',
-      '--quiet',
-    ]).ms;
-  }
-  const perSeparate = separateMs / SEPARATE_SAMPLE;
-  console.log(
-    `separate njord-backtest runs: ${SEPARATE_SAMPLE} of the 64 measured (every ${step}th), ${(perSeparate / 1000).toFixed(2)} s each; ` +
-      `64 extrapolated: ${((perSeparate * 64) / 1000).toFixed(0)} s`,
-  );
-  console.log(
-    `seconds per combination, separate / sweep: ${(perSeparate / (timed[1]! / 64)).toFixed(1)}x (1 thread), ${(perSeparate / (timed[2]! / 64)).toFixed(1)}x (2 threads)`,
-  );
-
-  // Per-job overhead through BullMQ: 200 tiny jobs (1 symbol x 60 bars), one worker, one at a time.
-  const tinyGrid = writeGrid(
-    'tiny200',
-    'tiny.csv',
-    `    rebalance_threshold: [${Array.from({ length: 10 }, (_, i) => (0.01 * (i + 1)).toFixed(2)).join(', ')}]
-    allocations.mom.strategy.params.lookback: [${Array.from({ length: 20 }, (_, i) => i + 2).join(', ')}]
-`,
-  );
-  const tinyData = parsePriceCsv(readFileSync(join(work, 'tiny.csv'), 'utf8'));
-  if (!tinyData.success) throw tinyData.error;
-  const tinyCombos = expandGrid(
-    parseSweepGrid(readFileSync(tinyGrid, 'utf8')),
-    encodePortfolioConfig(parsePortfolioConfig(PORTFOLIO)).portfolio,
-  ).combinations;
-  const registry = createStrategyRegistry();
-  const computeStarted = performance.now();
-  for (const c of tinyCombos) runPortfolio(c.config, tinyData.data, registry);
-  const computeMs = (performance.now() - computeStarted) / tinyCombos.length;
   const redis = new Redis(REDIS_URL);
   await cleanRedis(redis);
-  for (const concurrency of [1, 4]) {
-    await cleanRedis(redis);
-    const workers = startWorkers(1, concurrency);
-    // Let the worker connect and spin up its threads before timing (the first run warms them).
-    cli([
-      'sweep',
-      '--grid',
-      writeGrid('warm', 'tiny.csv', '    rebalance_threshold: [0.5]\n'),
-      '--out',
-      join(work, 'warm'),
-      '--redis',
-      REDIS_URL,
-      '--prefix',
-      PREFIX,
-      '--quiet',
-    ]);
-    const run = cli([
-      'sweep',
-      '--grid',
-      tinyGrid,
-      '--out',
-      join(work, `tiny-${concurrency}`),
-      '--redis',
-      REDIS_URL,
-      '--prefix',
-      PREFIX,
-      '--quiet',
-      '--no-curves',
-    ]);
-    const result = JSON.parse(
-      readFileSync(join(work, `tiny-${concurrency}`, 'sweep_tiny200.json'), 'utf8'),
-    ) as SweepResultWire;
-    const perJob = result.stats.run_ms / 200;
-    console.log(
-      `BullMQ, 1 worker x ${concurrency} thread(s), 200 tiny jobs: ${perJob.toFixed(2)} ms per job inside the sweep (compute alone ${computeMs.toFixed(2)} ms): ` +
-        `overhead ${(perJob - computeMs / concurrency).toFixed(2)} ms per job; ${(1000 / perJob).toFixed(0)} jobs/s`,
-    );
-    for (const w of workers) w.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  if (PARTS.has('threads')) {
+    const timed: Record<number, number> = {};
+    for (const workers of [1, 2]) {
+      const out = join(work, `out-${workers}`);
+      const before = cpuTimes();
+      const run = cli([
+        'sweep',
+        '--grid',
+        gridFile,
+        '--out',
+        out,
+        '--workers',
+        String(workers),
+        '--no-curves',
+        '--quiet',
+      ]);
+      const result = JSON.parse(
+        readFileSync(join(out, 'sweep_bench64.json'), 'utf8'),
+      ) as SweepResultWire;
+      timed[workers] = run.ms;
+      console.log(
+        `  ${during(before, cpuTimes(), run.cpuS, run.ms)}; the sweep used ${run.cpuS === null ? 'n/a' : `${run.cpuS.toFixed(1)} CPU s (${(run.cpuS / 64).toFixed(2)} per combination, ${((run.cpuS * 1000) / run.ms).toFixed(2)} CPUs on average)`}`,
+      );
+      console.log(
+        `sweep of 64 on ${workers} thread(s): ${(run.ms / 1000).toFixed(1)} s wall (process included), ${(run.ms / 64).toFixed(0)} ms per combination; ` +
+          `${result.stats.combinations_per_second.toFixed(2)} combinations/s inside`,
+      );
+      console.log(machine(`  after ${workers} thread(s)`));
+    }
+    console.log(`1 -> 2 threads: ${(timed[1]! / timed[2]!).toFixed(2)}x`);
 
+    // The same configs as separate runs of the runner (full backtest, no report).
+    const grid = parseSweepGrid(readFileSync(gridFile, 'utf8'));
+    const { combinations } = expandGrid(
+      grid,
+      encodePortfolioConfig(parsePortfolioConfig(PORTFOLIO)).portfolio,
+    );
+    const step = Math.floor(combinations.length / SEPARATE_SAMPLE);
+    let separateMs = 0;
+    for (let k = 0; k < SEPARATE_SAMPLE; k++) {
+      const c = combinations[k * step]!;
+      const path = join(work, `config-${c.index}.json`);
+      writeFileSync(path, JSON.stringify({ portfolio: c.portfolio }));
+      separateMs += cli([
+        '--portfolio-config',
+        path,
+        '--data',
+        'big.csv',
+        '--out',
+        join(work, 'separate'),
+        '--journal-dir',
+        join(work, 'separate'),
+        '--no-report',
+        '--quiet',
+      ]).ms;
+    }
+    const perSeparate = separateMs / SEPARATE_SAMPLE;
+    console.log(
+      `separate njord-backtest runs: ${SEPARATE_SAMPLE} of the 64 measured (every ${step}th), ${(perSeparate / 1000).toFixed(2)} s each; ` +
+        `64 extrapolated: ${((perSeparate * 64) / 1000).toFixed(0)} s`,
+    );
+    console.log(
+      `seconds per combination, separate / sweep: ${(perSeparate / (timed[1]! / 64)).toFixed(1)}x (1 thread), ${(perSeparate / (timed[2]! / 64)).toFixed(1)}x (2 threads)`,
+    );
+  }
+  if (PARTS.has('overhead')) {
+    // Per-job overhead through BullMQ: tiny jobs (1 symbol x 60 bars), one worker, one thread.
+    // Two sweeps of N1 and N2 jobs: the difference of their times over N2 - N1 is the cost of
+    // one more job (the sweep's start-up, reading the grid and the data, cancels out); minus
+    // the compute alone, measured in this process, it is the queue's overhead per job. Redis's
+    // own counters (INFO commandstats) say how many commands and how much server time a job costs.
+    const tinyGridOf = (jobs: number): string =>
+      writeGrid(
+        `tiny${jobs}`,
+        'tiny.csv',
+        `    rebalance_threshold: [${Array.from({ length: 10 }, (_, i) => (0.01 * (i + 1)).toFixed(2)).join(', ')}]
+    allocations.mom.strategy.params.lookback: [${Array.from({ length: jobs / 10 }, (_, i) => i + 2).join(', ')}]
+`,
+      );
+    const tinyData = parsePriceCsv(readFileSync(join(work, 'tiny.csv'), 'utf8'));
+    if (!tinyData.success) throw tinyData.error;
+    const tinyCombos = expandGrid(
+      parseSweepGrid(readFileSync(tinyGridOf(TINY_JOBS[1]), 'utf8')),
+      encodePortfolioConfig(parsePortfolioConfig(PORTFOLIO)).portfolio,
+    ).combinations;
+    const registry = createStrategyRegistry();
+    for (const c of tinyCombos.slice(0, 20)) runPortfolio(c.config, tinyData.data, registry); // warm
+    const computeStarted = performance.now();
+    for (const c of tinyCombos) runPortfolio(c.config, tinyData.data, registry);
+    const computeMs = (performance.now() - computeStarted) / tinyCombos.length;
+    for (const concurrency of [1, 2]) {
+      await cleanRedis(redis);
+      const workers = startWorkers(1, concurrency);
+      // Let the worker connect and spin up its threads before timing (the first run warms them).
+      cli([
+        'sweep',
+        '--grid',
+        writeGrid('warm', 'tiny.csv', '    rebalance_threshold: [0.5, 0.6, 0.7, 0.8]\n'),
+        '--out',
+        join(work, 'warm'),
+        '--redis',
+        REDIS_URL,
+        '--prefix',
+        PREFIX,
+        '--quiet',
+      ]);
+      // Three rounds of both sizes, alternating; the median slope is printed (a loaded machine
+      // makes single figures jump).
+      const slopes: number[] = [];
+      const commandRates: { calls: number; usec: number }[] = [];
+      const runs: string[] = [];
+      for (let round = 0; round < 3; round++) {
+        const measured: { jobs: number; ms: number; calls: number; usec: number }[] = [];
+        for (const jobs of TINY_JOBS) {
+          const before = await commandStats(redis);
+          const out = join(work, `tiny-${concurrency}-${jobs}-${round}`);
+          cli([
+            'sweep',
+            '--grid',
+            tinyGridOf(jobs),
+            '--out',
+            out,
+            '--redis',
+            REDIS_URL,
+            '--prefix',
+            PREFIX,
+            '--quiet',
+            '--no-curves',
+          ]);
+          const after = await commandStats(redis);
+          const result = JSON.parse(
+            readFileSync(join(out, `sweep_tiny${jobs}.json`), 'utf8'),
+          ) as SweepResultWire;
+          measured.push({
+            jobs,
+            ms: result.stats.run_ms,
+            calls: after.calls - before.calls,
+            usec: after.usec - before.usec,
+          });
+          // The next round runs the jobs again, not their stored results.
+          await cleanRedis(redis);
+        }
+        const [small, large] = measured as [(typeof measured)[0], (typeof measured)[0]];
+        const extra = large.jobs - small.jobs;
+        slopes.push((large.ms - small.ms) / extra);
+        commandRates.push({
+          calls: (large.calls - small.calls) / extra,
+          usec: (large.usec - small.usec) / extra,
+        });
+        runs.push(`${small.ms.toFixed(0)}/${large.ms.toFixed(0)}`);
+      }
+      const middle = (values: number[]) => [...values].sort((a, b) => a - b)[1] as number;
+      const perJob = middle(slopes);
+      const calls = middle(commandRates.map((r) => r.calls));
+      const usec = middle(commandRates.map((r) => r.usec));
+      const computeAfter = (() => {
+        const started = performance.now();
+        for (const c of tinyCombos) runPortfolio(c.config, tinyData.data, registry);
+        return (performance.now() - started) / tinyCombos.length;
+      })();
+      const compute = (computeMs + computeAfter) / 2;
+      console.log(
+        `BullMQ, 1 worker x ${concurrency} thread(s), ${TINY_JOBS.join(' and ')} tiny jobs (ms, 3 rounds: ${runs.join(', ')}): ` +
+          `${perJob.toFixed(2)} ms per extra job (median; ${slopes.map((v) => v.toFixed(2)).join(', ')}) against ${compute.toFixed(2)} ms of compute alone ` +
+          `(${computeMs.toFixed(2)} before, ${computeAfter.toFixed(2)} after): overhead ${(perJob - compute / concurrency).toFixed(2)} ms per job (${(1000 / perJob).toFixed(0)} jobs/s); ` +
+          `Redis: ${calls.toFixed(1)} commands (scripts' inner calls included) and ${(usec / 1000).toFixed(2)} ms of server time per job`,
+      );
+      console.log(machine(`  after ${concurrency} thread(s)`));
+      for (const w of workers) w.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
   // The Redis figures of the model: data upload/download and result store writes.
   const bytes = Buffer.from(big);
   let started = performance.now();
@@ -280,6 +403,7 @@ async function main(): Promise<void> {
   redis.disconnect();
   console.log(machine('after'));
   rmSync(work, { recursive: true, force: true });
+  ownRedis?.kill('SIGTERM');
 }
 
 await main();

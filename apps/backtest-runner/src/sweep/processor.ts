@@ -33,8 +33,10 @@ export default async function processSweepJob(
   }
   const { redis: connection, prefix } = connect();
   const store = createRedisStore(connection, prefix);
-  // A retried job (its first worker killed after storing) has nothing left to do.
-  if ((await connection.exists(`${prefix}:sweep:result:${job.data.hash}`)) === 1)
+  // A retried job (its first worker killed after storing) has nothing left to do. Only a
+  // job started before looks: a first attempt saves the round trip.
+  const retried = job.attemptsStarted > 1 || job.attemptsMade > 0;
+  if (retried && (await connection.exists(`${prefix}:sweep:result:${job.data.hash}`)) === 1)
     return { bytes: 0, reused: true };
   const bytes = await runSweepJob(job.data, async (sha256) => {
     const stored = await connection.getBuffer(dataKey(prefix, sha256));
