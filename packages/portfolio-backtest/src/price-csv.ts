@@ -80,6 +80,11 @@ class SymbolRows {
     this.close = growF(this.close);
     this.volume = growF(this.volume);
   }
+
+  /** Drops the price columns once they are copied out, so a large file is not held twice. */
+  releasePrices(): void {
+    this.open = this.high = this.low = this.close = this.volume = new Float64Array(0);
+  }
 }
 
 function isIdChar(c: number): boolean {
@@ -494,6 +499,7 @@ export class PriceCsvParser {
         low.push(rows.low.slice(0, steps));
         close.push(rows.close.slice(0, steps));
         volume.push(rows.volume.slice(0, steps));
+        rows.releasePrices();
         continue;
       }
       const o = new Float64Array(steps).fill(Number.NaN);
@@ -521,6 +527,7 @@ export class PriceCsvParser {
       low.push(l);
       close.push(c);
       volume.push(v);
+      rows.releasePrices();
     }
     this.#rows.clear();
     this.#last = null;
