@@ -53,7 +53,7 @@ const manager = new PortfolioManager({
     ? {
         onCommitted: (entries, atMs, readAtMs) => {
           for (const entry of entries) {
-            const match = entry.data === undefined ? null : INDEX.exec(entry.data);
+            const match = typeof entry.data === 'string' ? INDEX.exec(entry.data) : null;
             if (match) committedAt[Number(match[1])] = atMs;
           }
           if (batches < serviceMs.length) serviceMs[batches] = atMs - readAtMs;

@@ -18,6 +18,8 @@ const STRATEGIES = ['trend', 'meanrev', 'momo'];
 const SYMBOLS = ['AAA', 'BBB', 'CCC', 'DDD'];
 
 const now = () => performance.timeOrigin + performance.now();
+/** An hour ago in ns: the fills are inside the manager's dedupe window. */
+const RECENT_NS = BigInt(Math.round(now()) - 3_600_000) * 1_000_000n;
 
 function fill(i: number, prefix: string): string {
   return JSON.stringify({
@@ -28,7 +30,7 @@ function fill(i: number, prefix: string): string {
     quantity: 1 + (i % 9),
     price: 100 + (i % 17) * 0.25,
     fee: 0.01,
-    timestamp_ns: String(1_700_000_000_000_000_000n + BigInt(i)),
+    timestamp_ns: String(RECENT_NS + BigInt(i)),
   });
 }
 

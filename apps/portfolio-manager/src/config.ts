@@ -43,6 +43,13 @@ export interface ManagerConfig {
   readonly journalFsync: JournalFsyncPolicy;
   readonly maxMarkJump: number;
   readonly planTimeoutSeconds: number;
+  /** A fill or mark stamped more than this ahead of the clock is dead-lettered (`future_timestamp`). */
+  readonly maxFutureSeconds: number;
+  /**
+   * Exactly-once per `fill_id` holds within this window of the clock; an older fill is
+   * dead-lettered (`too_old`), and fill ids older than it are forgotten.
+   */
+  readonly dedupeWindowHours: number;
   /** A `checkpoint` line after at least this many journal lines (an addition to the documented keys). */
   readonly checkpointEvery: number;
   /**
@@ -115,6 +122,8 @@ const ManagerConfigFileSchema = strict({
   journal_fsync: z.enum(JOURNAL_FSYNC_POLICIES).default('batch'),
   max_mark_jump: positive.default(0.5),
   plan_timeout_seconds: positive.default(300),
+  max_future_seconds: positive.default(300),
+  dedupe_window_hours: positive.default(168),
   checkpoint_every: z.int().gte(1).default(1000),
   return_sample_seconds: positive.default(3600),
   clock: z.enum(CLOCK_KINDS).default('system'),
@@ -145,6 +154,8 @@ export function validateConfig(raw: unknown): Result<ManagerConfig, ContractErro
       journalFsync: file.journal_fsync,
       maxMarkJump: file.max_mark_jump,
       planTimeoutSeconds: file.plan_timeout_seconds,
+      maxFutureSeconds: file.max_future_seconds,
+      dedupeWindowHours: file.dedupe_window_hours,
       checkpointEvery: file.checkpoint_every,
       returnSampleSeconds: file.return_sample_seconds,
       clock: file.clock,

@@ -18,6 +18,7 @@ import {
   waitForDrained,
   type WireFill,
   writeConfigs,
+  RECENT_NS,
 } from './test-support.js';
 import { useManagerProcesses } from './test-support/fixtures.js';
 
@@ -49,7 +50,7 @@ function generateInputs(seed: number, count: number): { fills: string[]; marks: 
       quantity: 1 + Math.floor(random() * 20),
       price: Math.round((90 + random() * 20) * 100) / 100,
       fee: Math.round(random() * 100) / 100,
-      timestamp_ns: String(1_700_000_000_000_000_000n + BigInt(i) * 1_000_000n),
+      timestamp_ns: String(RECENT_NS + BigInt(i) * 1_000_000n),
     };
     if (random() < 0.2) fill.portfolio_id = PORTFOLIO.id;
     fills.push(JSON.stringify(fill));

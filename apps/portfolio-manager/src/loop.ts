@@ -12,6 +12,7 @@ import {
 import {
   type AdjustmentDecision,
   admitLiveEntry,
+  beginLiveBatch,
   calculateClockPeriodsPerYear,
   type LiveInputRules,
   type LiveOutcome,
@@ -41,6 +42,8 @@ export interface ManagerCounters {
   fills_unknown_strategy: number;
   marks_applied: number;
   marks_stale: number;
+  /** Entries applied that carried keys the contract does not know (a newer producer's): ignored. */
+  entries_with_unknown_keys: number;
   dead_lettered: number;
   plans: number;
   adjustments: number;
@@ -58,6 +61,7 @@ export function createCounters(): ManagerCounters {
     fills_unknown_strategy: 0,
     marks_applied: 0,
     marks_stale: 0,
+    entries_with_unknown_keys: 0,
     dead_lettered: 0,
     plans: 0,
     adjustments: 0,
@@ -223,11 +227,15 @@ export class LiveLoop {
   async processBatch(entries: readonly StreamEntry[]): Promise<void> {
     const { clock, output } = this.ctx;
     // clock: event: the batch happens at its latest input's time.
-    if (isEventClock(clock)) clock.advanceTo(latestInputNs(entries.map((e) => e.data)));
+    if (isEventClock(clock))
+      clock.advanceTo(
+        latestInputNs(entries.map((e) => (typeof e.data === 'string' ? e.data : undefined))),
+      );
     const readAtMs = clock.nowMs();
     const startedAt = performance.now();
     const nowNs = clock.nowNs();
-    const rules: LiveInputRules = { nowNs, maxFutureNs: null };
+    const rules = this.inputRules(nowNs);
+    beginLiveBatch(this.kernel, rules);
     const outbox = createOutbox();
     let changed = false;
     for (const entry of entries) {
@@ -244,6 +252,18 @@ export class LiveLoop {
     if (this.toPublish.length > 0) await this.publishPlans(this.toPublish.splice(0), false);
   }
 
+  /** The live input rules at `nowNs` (no future limit under an event clock: time is the inputs'). */
+  private inputRules(nowNs: bigint): LiveInputRules {
+    const { manager } = this.ctx.config;
+    return {
+      nowNs,
+      maxFutureNs: isEventClock(this.ctx.clock)
+        ? null
+        : BigInt(Math.round(manager.maxFutureSeconds * 1e9)),
+      dedupeWindowNs: BigInt(Math.round(manager.dedupeWindowHours * 3600e9)),
+    };
+  }
+
   /** Counts and journals what the kernel did with an entry; true when the state changed. */
   private record(entry: StreamEntry, outcome: LiveOutcome, nowNs: bigint, outbox: Outbox): boolean {
     const { counters, keys } = this.ctx;
@@ -254,6 +274,7 @@ export class LiveLoop {
           return false;
         }
         counters.fills_applied++;
+        if (outcome.unknownKeys.length > 0) counters.entries_with_unknown_keys++;
         this.journal.add('fill', nowNs, {
           source: { stream: keys.fills, id: entry.id },
           fill: outcome.wire,
@@ -261,6 +282,7 @@ export class LiveLoop {
         return true;
       case 'mark':
         counters.marks_applied++;
+        if (outcome.unknownKeys.length > 0) counters.entries_with_unknown_keys++;
         this.journal.add('mark', nowNs, {
           source: { stream: keys.prices, id: entry.id },
           mark: outcome.wire,
@@ -289,7 +311,19 @@ export class LiveLoop {
   ): void {
     const { counters, keys, observer } = this.ctx;
     counters.dead_lettered++;
-    outbox.dead.push({ source: entry.source, entryId: entry.id, data: entry.data ?? null, error });
+    const data = entry.data;
+    outbox.dead.push({
+      source: entry.source,
+      entryId: entry.id,
+      // Bytes that are not UTF-8: their lossy text (U+FFFD for each bad sequence).
+      data:
+        data === undefined
+          ? null
+          : typeof data === 'string'
+            ? data
+            : Buffer.from(data).toString('utf8'),
+      error,
+    });
     this.journal.add('error', nowNs, {
       source: { stream: entry.source === 'fills' ? keys.fills : keys.prices, id: entry.id },
       error,

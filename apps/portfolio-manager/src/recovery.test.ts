@@ -32,6 +32,7 @@ const CONFIG: PortfolioConfig = parsePortfolioConfig(
   portfolioYaml({ id: 'r', totalCapital: 1000, threshold: 0.1, weights: { a: 0.5, b: 0.5 } }),
 );
 const OPTIONS: LiveKernelOptions = liveKernelOptions({
+  dedupeWindowHours: 168,
   planTimeoutSeconds: 300,
   maxMarkJump: 0.5,
   returnSampleSeconds: 3600,
@@ -241,6 +242,7 @@ portfolio:
 `);
   // Periods of 100 ns, adjustments at most every 360 ns: many of both in a short run.
   const RISK_OPTIONS = liveKernelOptions({
+    dedupeWindowHours: 168,
     planTimeoutSeconds: 300,
     maxMarkJump: 0.5,
     returnSampleSeconds: 1e-7,

@@ -28,12 +28,17 @@ export type LiveKernelOptions = Omit<KernelOptions, 'startNs' | 'tracker' | 'pla
 export function liveKernelOptions(
   manager: Pick<
     ManagerConfig,
-    'planTimeoutSeconds' | 'maxMarkJump' | 'returnSampleSeconds' | 'snapshotIntervalSeconds'
+    | 'planTimeoutSeconds'
+    | 'maxMarkJump'
+    | 'returnSampleSeconds'
+    | 'snapshotIntervalSeconds'
+    | 'dedupeWindowHours'
   >,
 ): LiveKernelOptions {
   return {
     planTimeoutNs: BigInt(Math.round(manager.planTimeoutSeconds * 1e9)),
     maxMarkJump: manager.maxMarkJump,
+    dedupeWindowNs: BigInt(Math.round(manager.dedupeWindowHours * 3600e9)),
     riskSampling: {
       kind: 'clock',
       sampleSeconds: manager.returnSampleSeconds,

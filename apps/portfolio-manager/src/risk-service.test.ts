@@ -316,6 +316,7 @@ describe('PortfolioManager with risk_adjustment (in-process, real Redis)', () =>
       decodeScannedLines(files.journalPath, scan.lines),
       config,
       liveKernelOptions({
+        dedupeWindowHours: 168,
         planTimeoutSeconds: 300,
         maxMarkJump: 0.5,
         returnSampleSeconds: 60,

@@ -11,6 +11,7 @@ import {
   waitForDrained,
   writeConfigs,
   type WireFill,
+  RECENT_NS,
 } from './test-support.js';
 import { useInProcessManager } from './test-support/fixtures.js';
 
@@ -37,7 +38,7 @@ function fill(
     quantity,
     price,
     fee,
-    timestamp_ns: '1700000000000000000',
+    timestamp_ns: String(RECENT_NS),
   };
 }
 

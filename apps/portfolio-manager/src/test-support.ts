@@ -170,7 +170,13 @@ export interface WireFill {
 }
 
 /**
- * Fills `from` to `to` - 1 as stream payloads: fill `i` has id `f-i`, timestamp 1.7e18 + i ns
+ * An hour before the tests started, in ns: fills stamped from here on are inside the manager's
+ * default dedupe window (168 h) and not in its future.
+ */
+export const RECENT_NS = BigInt(Date.now() - 3_600_000) * 1_000_000n;
+
+/**
+ * Fills `from` to `to` - 1 as stream payloads: fill `i` has id `f-i`, timestamp RECENT_NS + i ns
  * and the rest from `fields(i)`.
  */
 export function numberedFills(
@@ -184,7 +190,7 @@ export function numberedFills(
       JSON.stringify({
         fill_id: `f-${i}`,
         ...fields(i),
-        timestamp_ns: String(1_700_000_000_000_000_000n + BigInt(i)),
+        timestamp_ns: String(RECENT_NS + BigInt(i)),
       }),
     );
   }

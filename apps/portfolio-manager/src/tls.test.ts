@@ -13,6 +13,7 @@ import {
   type TestPortfolio,
   waitFor,
   writeConfigs,
+  RECENT_NS,
 } from './test-support.js';
 import { useManagerProcesses } from './test-support/fixtures.js';
 import { type RedisServerProcess, startRedisServer } from './test-support/redis-server.js';
@@ -186,7 +187,7 @@ describe('rediss:// and passwords (own TLS redis-server)', () => {
           quantity: 1,
           price: 10,
           fee: 0,
-          timestamp_ns: '1',
+          timestamp_ns: String(RECENT_NS),
         }),
       ]);
       await waitFor(() => isDrained(client, keys.fills, keys.group), 10_000, 'fill acknowledged');

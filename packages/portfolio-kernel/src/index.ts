@@ -36,7 +36,12 @@ export { checkpointKernel, journalLineEvents, replayJournal } from './replay.js'
 export type { KernelCheckpoint, Replayed, ReplayOptions } from './replay.js';
 export { DrawdownBreakers } from './breakers.js';
 export type { BreakerEvent } from './breakers.js';
-export { admitLiveEntry, classifyLiveEntry, LIVE_DEAD_LETTER_REASONS } from './live-input.js';
+export {
+  admitLiveEntry,
+  beginLiveBatch,
+  classifyLiveEntry,
+  LIVE_DEAD_LETTER_REASONS,
+} from './live-input.js';
 export type {
   LiveDead,
   LiveDeadLetterReason,

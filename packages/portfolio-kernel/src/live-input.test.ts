@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PortfolioKernel } from './kernel.js';
 import {
   admitLiveEntry,
+  beginLiveBatch,
   classifyLiveEntry,
   type LiveEntry,
   type LiveInputRules,
@@ -204,5 +205,21 @@ describe('admitLiveEntry', () => {
       kind: 'skip',
       reason: 'stale',
     });
+  });
+
+  it('beginLiveBatch moves the dedupe horizon: an older fill is too_old, a younger one dedupes', () => {
+    const hour = 3600n * SECOND;
+    const k = new PortfolioKernel(config(), { startNs: NOW, dedupeWindowNs: hour });
+    const rules = { ...RULES, dedupeWindowNs: hour };
+    const young = fillEntry({ timestamp_ns: String(NOW - hour / 2n) });
+    expect(admitLiveEntry(k, young, rules)).toMatchObject({ status: 'applied' });
+    beginLiveBatch(k, rules);
+    expect(k.tracker.dedupeHorizonNs).toBe(NOW - hour);
+    expect(admitLiveEntry(k, young, rules)).toMatchObject({ status: 'duplicate' });
+    expect(
+      admitLiveEntry(k, fillEntry({ timestamp_ns: String(NOW - hour - 1n) }), rules),
+    ).toMatchObject({ kind: 'dead', reason: 'too_old' });
+    // No window: nothing is forgotten, no fill is too old.
+    expect(beginLiveBatch(k, RULES)).toBe(0);
   });
 });

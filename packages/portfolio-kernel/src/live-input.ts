@@ -31,6 +31,11 @@ export interface LiveInputRules {
    * (under an event clock time is the inputs' own).
    */
   readonly maxFutureNs: bigint | null;
+  /**
+   * The exactly-once window for fill ids (`dedupe_window_hours`); null or absent: fill ids are
+   * never forgotten and no fill is too old.
+   */
+  readonly dedupeWindowNs?: bigint | null;
 }
 
 /** Why an entry is dead-lettered (the label of `njord_dead_letters_total`). */
@@ -183,6 +188,17 @@ export function classifyLiveEntry(
     };
   }
   return { kind: 'mark', mark, wire, unknownKeys };
+}
+
+/**
+ * Starts a batch at `rules.nowNs`: the dedupe horizon moves to `nowNs - dedupeWindowNs` (it
+ * never moves back), so fill ids stamped before it are forgotten and a fill stamped before it
+ * is refused `too_old` rather than applied unchecked. Returns how many ids were forgotten.
+ */
+export function beginLiveBatch(kernel: PortfolioKernel, rules: LiveInputRules): number {
+  const window = rules.dedupeWindowNs;
+  if (window === undefined || window === null) return 0;
+  return kernel.tracker.forgetFillsBefore(rules.nowNs - window);
 }
 
 function errorMessage(error: unknown): string {

@@ -4,10 +4,12 @@ import type { Logger } from '../logger.js';
 import type { RedisSession } from '../session.js';
 import { type Clock, isEventClock } from './clock.js';
 import {
+  compareIds,
   CONSUMER_NAME,
   ensureGroup,
   isNoGroupError,
-  readEntries,
+  lastDeliveredIds,
+  readBatch,
   type RedisKeys,
   type StreamEntry,
 } from './streams.js';
@@ -31,6 +33,8 @@ export interface InputReaderOptions {
 
 export class InputReader {
   private needPendingRead = true;
+  /** Delivered entries held back until the entries before them in id order are read. */
+  private held: StreamEntry[] = [];
   /** Counts the reader's (re)connections, so a read that spanned a reconnect can be told. */
   private connections = 0;
 
@@ -53,26 +57,27 @@ export class InputReader {
   }
 
   /**
-   * The next batch in entry-id order ([] when none came, or a read failed and was handled).
-   * A blocking read waits at most until `wakeAtMs` on the clock (the next timer).
+   * The next batch in one entry-id order across both streams ([] when none came, or a read
+   * failed and was handled). A blocking read waits at most until `wakeAtMs` on the clock (the
+   * next timer). Entries are held back (delivered, pending, not applied) while an entry of the
+   * other stream with a lower id may still be unread: a stream that returned a full batch may
+   * hold more right after its last id, and after a restart undelivered entries may come
+   * before pending ones.
    */
   async read(wakeAtMs: number): Promise<StreamEntry[]> {
     const { session, keys, clock, batchSize, logger } = this.options;
     const connection = this.connections;
     try {
-      if (this.needPendingRead) {
-        const entries = await session.untilInterrupted(
-          readEntries(session.reader, keys, CONSUMER_NAME, { count: batchSize, pending: true }),
-        );
-        if (entries.length === 0) this.needPendingRead = false;
-        return entries;
-      }
+      if (this.needPendingRead) return await this.readPending();
       // Event time stands still while no input arrives: its timers cannot shorten a wait.
-      const blockMs = isEventClock(clock)
-        ? MAX_BLOCK_MS
-        : Math.max(1, Math.min(MAX_BLOCK_MS, wakeAtMs - clock.nowMs()));
-      let entries = await session.untilInterrupted(
-        readEntries(session.reader, keys, CONSUMER_NAME, {
+      const blockMs =
+        this.held.length > 0
+          ? 0
+          : isEventClock(clock)
+            ? MAX_BLOCK_MS
+            : Math.max(1, Math.min(MAX_BLOCK_MS, wakeAtMs - clock.nowMs()));
+      let batch = await session.untilInterrupted(
+        readBatch(session.reader, keys, CONSUMER_NAME, {
           count: batchSize,
           blockMs: Math.ceil(blockMs),
         }),
@@ -83,14 +88,14 @@ export class InputReader {
       if (this.connections !== connection) return [];
       // A blocked read is served with the one stream that woke it: under an event clock the
       // rest of what was written with it (a tape's bar: marks and fills) joins the batch.
-      if (isEventClock(clock) && entries.length > 0 && entries.length < batchSize) {
+      if (isEventClock(clock) && batch.entries.length > 0 && batch.entries.length < batchSize) {
         const rest = await session.untilInterrupted(
-          readEntries(session.reader, keys, CONSUMER_NAME, { count: batchSize }),
+          readBatch(session.reader, keys, CONSUMER_NAME, { count: batchSize }),
         );
         if (this.connections !== connection) return [];
-        entries = entries.concat(rest);
+        batch = { entries: mergeById(batch.entries, rest.entries), full: rest.full };
       }
-      return entries;
+      return this.release(mergeById(this.held, batch.entries), lowestId([...batch.full.values()]));
     } catch (error) {
       if (session.stopping) return [];
       if (isNoGroupError(error)) {
@@ -101,6 +106,7 @@ export class InputReader {
         );
         await this.ensureGroups();
         this.needPendingRead = false;
+        this.held = [];
         return [];
       }
       // The failed read may have been delivered: its entries are pending, read them first.
@@ -110,4 +116,57 @@ export class InputReader {
       return [];
     }
   }
+
+  /**
+   * Pending entries (after a start or a reconnection), applied up to where no undelivered
+   * entry of the other stream can come before them; once none is, the rest is held and new
+   * entries are read.
+   */
+  private async readPending(): Promise<StreamEntry[]> {
+    const { session, keys, batchSize } = this.options;
+    this.held = [];
+    const batch = await session.untilInterrupted(
+      readBatch(session.reader, keys, CONSUMER_NAME, { count: batchSize, pending: true }),
+    );
+    if (batch.entries.length === 0) {
+      this.needPendingRead = false;
+      return [];
+    }
+    // A stream that returned all its pending entries may have undelivered ones after its
+    // last delivered id; one that returned a full batch may have more pending after its last.
+    const delivered = await session.untilInterrupted(lastDeliveredIds(session.cmd, keys));
+    const limits: string[] = [];
+    for (const source of ['fills', 'prices'] as const) {
+      const limit = batch.full.get(source) ?? delivered.get(source);
+      if (limit !== undefined) limits.push(limit);
+    }
+    const ready = this.release(batch.entries, lowestId(limits));
+    if (ready.length === 0) this.needPendingRead = false;
+    return ready;
+  }
+
+  /** The entries up to `limit` (all when null); the rest is held back. */
+  private release(entries: StreamEntry[], limit: string | null): StreamEntry[] {
+    if (limit === null) {
+      this.held = [];
+      return entries;
+    }
+    let end = 0;
+    while (end < entries.length && compareIds((entries[end] as StreamEntry).id, limit) <= 0) end++;
+    this.held = entries.slice(end);
+    return end === entries.length ? entries : entries.slice(0, end);
+  }
+}
+
+/** Two lists in id order merged into one (stable: the first list wins ties). */
+function mergeById(a: readonly StreamEntry[], b: readonly StreamEntry[]): StreamEntry[] {
+  if (a.length === 0) return b.slice();
+  if (b.length === 0) return a.slice();
+  return [...a, ...b].sort((x, y) => compareIds(x.id, y.id));
+}
+
+function lowestId(ids: readonly string[]): string | null {
+  let lowest: string | null = null;
+  for (const id of ids) if (lowest === null || compareIds(id, lowest) < 0) lowest = id;
+  return lowest;
 }

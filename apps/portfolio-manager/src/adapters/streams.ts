@@ -1,5 +1,6 @@
 // Redis keys and stream I/O of one portfolio: consumer group reads, acks, dead letters,
 // order intents and snapshots (docs/formats.md, Redis keys).
+import { decodeUtf8 } from '@njord/portfolio-contracts';
 import type { Redis } from 'ioredis';
 import {
   FENCED_FLUSH,
@@ -49,8 +50,11 @@ export interface StreamEntry {
   readonly source: InputSource;
   /** The stream entry id (`<ms>-<seq>`). */
   readonly id: string;
-  /** The entry's `data` field; undefined when missing (or the entry was trimmed away). */
-  readonly data: string | undefined;
+  /**
+   * The entry's `data` field: its text, or its bytes when they are not valid UTF-8; undefined
+   * when missing (or the entry was trimmed away).
+   */
+  readonly data: string | Uint8Array | undefined;
 }
 
 export function isNoGroupError(error: unknown): boolean {
@@ -68,7 +72,8 @@ export async function ensureGroup(redis: Redis, stream: string, group: string): 
   }
 }
 
-function compareIds(a: string, b: string): number {
+/** Orders stream entry ids (`<ms>-<seq>`) as Redis does. */
+export function compareIds(a: string, b: string): number {
   const [aMs = '0', aSeq = '0'] = a.split('-');
   const [bMs = '0', bSeq = '0'] = b.split('-');
   if (aMs.length !== bMs.length) return aMs.length - bMs.length;
@@ -76,13 +81,19 @@ function compareIds(a: string, b: string): number {
   return Number(aSeq) - Number(bSeq);
 }
 
-type RawEntry = [id: string, fields: string[] | null];
-type RawReply = [stream: string, entries: RawEntry[]][] | null;
+type RawEntry = [id: Buffer, fields: Buffer[] | null];
+type RawReply = [stream: Buffer, entries: RawEntry[]][] | null;
 
-function dataField(fields: string[] | null): string | undefined {
+const DATA = Buffer.from('data');
+
+/** The `data` field as text, or as bytes when they are not valid UTF-8 (never a lossy decode). */
+function dataField(fields: Buffer[] | null): string | Uint8Array | undefined {
   if (!fields) return undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === 'data') return fields[i + 1];
+    if ((fields[i] as Buffer).equals(DATA)) {
+      const bytes = fields[i + 1] as Buffer;
+      return decodeUtf8(bytes) ?? bytes;
+    }
   }
   return undefined;
 }
@@ -95,32 +106,83 @@ export interface ReadOptions {
   readonly pending?: boolean;
 }
 
+/** One XREADGROUP on both streams. */
+export interface ReadBatch {
+  /** Entries of both streams merged in entry-id order (fills first on a tie). */
+  readonly entries: StreamEntry[];
+  /**
+   * The last id returned of each stream that returned a full `count` (it may hold more
+   * entries right after: none of another stream's later entries may be applied before them).
+   */
+  readonly full: ReadonlyMap<InputSource, string>;
+}
+
 /**
  * XREADGROUP on the fills and prices streams; entries of both come back merged in
- * entry-id order (the order Redis received them).
+ * entry-id order (the order Redis received them). Payloads are read as bytes, so text that
+ * is not UTF-8 reaches the caller as such instead of as replacement characters.
  */
+export async function readBatch(
+  redis: Redis,
+  keys: RedisKeys,
+  consumer: string,
+  options: ReadOptions,
+): Promise<ReadBatch> {
+  const id = options.pending ? '0' : '>';
+  const args: (string | number)[] = ['GROUP', keys.group, consumer, 'COUNT', options.count];
+  if (options.blockMs && options.blockMs > 0) args.push('BLOCK', options.blockMs);
+  args.push('STREAMS', keys.fills, keys.prices, id, id);
+  const reply = (await redis.callBuffer('XREADGROUP', ...args)) as RawReply;
+  const full = new Map<InputSource, string>();
+  if (!reply) return { entries: [], full };
+  const out: StreamEntry[] = [];
+  let sources = 0;
+  for (const [stream, entries] of reply) {
+    if (entries.length === 0) continue;
+    sources++;
+    const source: InputSource = stream.toString('latin1') === keys.fills ? 'fills' : 'prices';
+    let last = '';
+    for (const [entryId, fields] of entries) {
+      last = entryId.toString('latin1');
+      out.push({ source, id: last, data: dataField(fields) });
+    }
+    if (entries.length >= options.count) full.set(source, last);
+  }
+  if (sources > 1) out.sort((a, b) => compareIds(a.id, b.id));
+  return { entries: out, full };
+}
+
+/** `readBatch`'s entries only. */
 export async function readEntries(
   redis: Redis,
   keys: RedisKeys,
   consumer: string,
   options: ReadOptions,
 ): Promise<StreamEntry[]> {
-  const id = options.pending ? '0' : '>';
-  const args: (string | number)[] = ['GROUP', keys.group, consumer, 'COUNT', options.count];
-  if (options.blockMs && options.blockMs > 0) args.push('BLOCK', options.blockMs);
-  args.push('STREAMS', keys.fills, keys.prices, id, id);
-  const reply = (await redis.call('XREADGROUP', ...args)) as RawReply;
-  if (!reply) return [];
-  const out: StreamEntry[] = [];
-  let sources = 0;
-  for (const [stream, entries] of reply) {
-    if (entries.length === 0) continue;
-    sources++;
-    const source: InputSource = stream === keys.fills ? 'fills' : 'prices';
-    for (const [entryId, fields] of entries)
-      out.push({ source, id: entryId, data: dataField(fields) });
+  return (await readBatch(redis, keys, consumer, options)).entries;
+}
+
+/**
+ * The group's last delivered id on each input stream: every entry not yet delivered to the
+ * group has a later id.
+ */
+export async function lastDeliveredIds(
+  redis: Redis,
+  keys: RedisKeys,
+): Promise<Map<InputSource, string>> {
+  const out = new Map<InputSource, string>();
+  for (const [source, stream] of [
+    ['fills', keys.fills],
+    ['prices', keys.prices],
+  ] as const) {
+    const groups = (await redis.call('XINFO', 'GROUPS', stream)) as unknown[][];
+    for (const group of groups) {
+      const fields = new Map<string, unknown>();
+      for (let i = 0; i + 1 < group.length; i += 2) fields.set(String(group[i]), group[i + 1]);
+      if (fields.get('name') === keys.group)
+        out.set(source, String(fields.get('last-delivered-id')));
+    }
   }
-  if (sources > 1) out.sort((a, b) => compareIds(a.id, b.id));
   return out;
 }
 

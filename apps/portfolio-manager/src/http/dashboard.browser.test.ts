@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../config.js';
-import { addEntries, writeConfigs, type TestPortfolio } from '../test-support.js';
+import { addEntries, RECENT_NS, writeConfigs, type TestPortfolio } from '../test-support.js';
 import { useInProcessManager } from '../test-support/fixtures.js';
 import { createHttpSide, type HttpSide } from './index.js';
 
@@ -114,7 +114,7 @@ describe('the live dashboard', () => {
           quantity: 10,
           price: 100,
           fee: 10,
-          timestamp_ns: '1700000000000000000',
+          timestamp_ns: String(RECENT_NS),
         }),
       ]);
       await page.waitForFunction(

@@ -10,6 +10,7 @@ import {
   waitFor,
   writeConfigs,
   type TestPortfolio,
+  RECENT_NS,
 } from '../test-support.js';
 import { useInProcessManager } from '../test-support/fixtures.js';
 import { createHttpSide, type HttpSide } from './index.js';
@@ -150,7 +151,7 @@ describe('the HTTP side of a running manager', () => {
         quantity,
         price,
         fee: 1,
-        timestamp_ns: '1700000000000000000',
+        timestamp_ns: String(RECENT_NS),
       });
     // The sequence: 2 fills applied, 1 duplicate, 2 dead letters on fills (not JSON, invalid),
     // a mark applied that makes alpha drift past 5% (a plan), a mark jump dead-lettered.
