@@ -3,7 +3,8 @@
 //   - Chromium for the report's browser tests (Debian's /usr/bin/chromium, or CHROMIUM_PATH);
 //   - a Redis answering on 127.0.0.1:6379 for the live manager's integration tests;
 //   - redis-server and openssl on PATH (the manager's restart and TLS tests start their own
-//     server and make a throwaway certificate).
+//     server and make a throwaway certificate);
+//   - Debian's python3-redis (the manager's test of a Python producer).
 // Where it can (running as root with apt-get: a Debian or Ubuntu machine or container) it
 // installs what is missing (one `apt-get update`, then `apt-get install`) and starts Redis
 // when none answers. Otherwise it stops at once with ONE line saying what to install.
@@ -29,7 +30,7 @@ if (process.argv.includes('--help')) {
   console.log(
     'Usage: node scripts/provision-test.mjs [--check]\n' +
       'Installs (as root, with apt-get) or names what the tests need: chromium, redis-server,\n' +
-      'openssl, and a Redis answering on 127.0.0.1:6379 (started when none answers).',
+      'openssl, python3-redis, and a Redis answering on 127.0.0.1:6379 (started when none answers).',
   );
   process.exit(0);
 }
@@ -112,6 +113,12 @@ if (!executable(chromiumPath)) {
 }
 if (onPath('redis-server') === null) wanted.push('redis-server');
 if (onPath('openssl') === null) wanted.push('openssl');
+/** A python3 that imports redis: the manager's test of a Python producer (python3-redis). */
+const pythonRedis = () =>
+  ['/usr/bin/python3', 'python3'].some(
+    (python) => spawnSync(python, ['-c', 'import redis'], { stdio: 'ignore' }).status === 0,
+  );
+if (!pythonRedis()) wanted.push('python3-redis');
 
 if (wanted.length > 0) {
   if (!mayInstall) {
@@ -122,7 +129,12 @@ if (wanted.length > 0) {
   }
   aptInstall(wanted);
   for (const name of wanted) {
-    const found = name === 'chromium' ? executable(chromiumPath) : onPath(name) !== null;
+    const found =
+      name === 'chromium'
+        ? executable(chromiumPath)
+        : name === 'python3-redis'
+          ? pythonRedis()
+          : onPath(name) !== null;
     if (!found) fail(`${name} (apt-get installed it but it is still not found)`);
   }
 }
@@ -160,5 +172,5 @@ if (!(await redisAnswers())) {
   console.error(`provision: started redis-server on ${REDIS_HOST}:${REDIS_PORT}`);
 }
 console.error(
-  `provision: chromium ${chromiumPath}, redis ${REDIS_HOST}:${REDIS_PORT}, openssl: ready`,
+  `provision: chromium ${chromiumPath}, redis ${REDIS_HOST}:${REDIS_PORT}, openssl, python3-redis: ready`,
 );
