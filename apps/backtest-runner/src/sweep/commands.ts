@@ -2,9 +2,9 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_PREFIX } from './executors.js';
-import { runSweep, SweepFailed, SweepInterrupted } from './run-sweep.js';
-import { runWorker } from './worker.js';
+// The sweep and the worker are loaded when they run: other commands need none of BullMQ,
+// ioredis or piscina (about 30 MB of memory at start).
+import { DEFAULT_PREFIX, SweepFailed, SweepInterrupted } from './names.js';
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -80,6 +80,7 @@ export function registerSweepCommands(program: Command): void {
         if (!options.quiet) console.log(line);
       };
       try {
+        const { runSweep } = await import('./run-sweep.js');
         const outcome = await runSweep(
           {
             grid: options.grid,
@@ -142,5 +143,8 @@ export function registerSweepCommands(program: Command): void {
       30_000,
     )
     .option('--quiet', 'print nothing but errors', false)
-    .action(async (options: WorkerOptions) => runWorker(options));
+    .action(async (options: WorkerOptions) => {
+      const { runWorker } = await import('./worker.js');
+      await runWorker(options);
+    });
 }

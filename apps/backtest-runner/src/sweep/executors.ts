@@ -7,8 +7,9 @@ import { Piscina } from 'piscina';
 import type { SweepJob } from './job.js';
 import type { ResultStore } from './store.js';
 
-export const SWEEP_QUEUE = 'sweep';
-export const DEFAULT_PREFIX = 'njord';
+import { SWEEP_QUEUE } from './names.js';
+
+export { DEFAULT_PREFIX, SWEEP_QUEUE } from './names.js';
 
 export interface JobEvents {
   done(hash: string, bytes: Uint8Array): void;

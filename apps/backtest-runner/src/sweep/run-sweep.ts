@@ -23,6 +23,7 @@ import {
   type SweepResultWire,
 } from '@njord/portfolio-sweep';
 import { parseDateFlag } from '../dates.js';
+import { SweepFailed, SweepInterrupted } from './names.js';
 import {
   createDistributedExecutor,
   createLocalExecutor,
@@ -53,13 +54,7 @@ export interface SweepFlags {
   readonly quiet: boolean;
 }
 
-export class SweepFailed extends Error {
-  readonly _tag = 'SweepFailed' as const;
-}
-
-export class SweepInterrupted extends Error {
-  readonly _tag = 'SweepInterrupted' as const;
-}
+export { SweepFailed, SweepInterrupted };
 
 async function readGrid(path: string) {
   let text: string;

@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { SWEEP_QUEUE } from './executors.js';
+import { SWEEP_QUEUE } from './names.js';
 
 export interface WorkerFlags {
   readonly redis: string;
