@@ -341,3 +341,40 @@ describe('absolute_drift_threshold', () => {
     expect(calc.rebalanceReason(drift, undefined, { targets, equity: 1_000 })).toBeNull();
   });
 });
+
+describe('paused strategies (breakers)', () => {
+  it('hold a paused sleeve at 0 whatever its min; the others share by weight in their bounds', () => {
+    const paused = calc.withPaused([A]);
+    expect(paused.paused).toEqual([A]);
+    // 50k without A: B and C share by .35 : .25, lambda = 50k / .6 = 83,333: B .35 x 83,333
+    // = 29,167 > max 25k and C .25 x 83,333 = 20,833 > max 20k: both at max, 5k unallocated.
+    const capped = targetsAt(50_000, paused);
+    expect(capped.targets[A]).toBe(0);
+    expectClose(capped.targets[B]!, 25_000);
+    expectClose(capped.targets[C]!, 20_000);
+    expectClose(capped.unallocated, 5_000);
+    // 30k: lambda = 50k: B 17,500 and C 12,500, inside their bounds.
+    const inside = targetsAt(30_000, paused);
+    expectClose(inside.targets[B]!, 17_500);
+    expectClose(inside.targets[C]!, 12_500);
+    expect(inside.targets[A]).toBe(0);
+    expect(paused.weightsById()[A]).toBe(0);
+  });
+
+  it('keeps risk-adjusted weights when pausing; every sleeve paused leaves all unallocated', () => {
+    const adjusted = calc.withWeights({ [A]: 0.5, [B]: 0.25, [C]: 0.25 }).withPaused([C]);
+    // 30k over A and B by .5 : .25: A 20k, B 10k (both inside their bounds).
+    const result = targetsAt(30_000, adjusted);
+    expectClose(result.targets[A]!, 20_000);
+    expectClose(result.targets[B]!, 10_000);
+    expect(result.targets[C]).toBe(0);
+    const all = targetsAt(30_000, calc.withPaused([A, B, C, 'unknown']));
+    expect(Object.values(all.targets)).toEqual([0, 0, 0]);
+    expectClose(all.unallocated, 30_000);
+    // Pausing nothing again restores the weights in force: B's .25 share would be below its
+    // 10k min, so B holds 10k and A, C share 20k by .5 : .25 (A 13,333.33, C 6,666.67 >= 5k).
+    const restored = targetsAt(30_000, adjusted.withPaused([]));
+    expectClose(restored.targets[B]!, 10_000);
+    expectClose(restored.targets[C]!, 20_000 / 3);
+  });
+});

@@ -23,7 +23,14 @@ export type DriftScale = {
   readonly equity: number;
 };
 
-export type AllocationOptions = { readonly weights?: Readonly<Record<string, number>> };
+export type AllocationOptions = {
+  readonly weights?: Readonly<Record<string, number>>;
+  /**
+   * Strategies whose target is 0 whatever their weight and bounds (paused by a breaker); the
+   * others share the equity by their weights. Unknown ids are ignored.
+   */
+  readonly paused?: Iterable<string>;
+};
 
 const NANOSECONDS_PER_HOUR = 3_600_000_000_000;
 
@@ -47,8 +54,11 @@ export class AllocationCalculator {
   private readonly frequencyNs: bigint | null;
   private readonly targetBuffer: Float64Array;
   private readonly scratch: Float64Array;
+  private readonly options: AllocationOptions | undefined;
+  private readonly pausedIds: ReadonlySet<string>;
 
   constructor(config: PortfolioConfig, options?: AllocationOptions) {
+    this.options = options;
     this.config = config;
     const n = config.allocations.length;
     this.strategyIds = Object.freeze(config.allocations.map((a) => a.strategyId));
@@ -81,6 +91,16 @@ export class AllocationCalculator {
         this.weights[i] = weight;
       }
     }
+    const paused = new Set<string>();
+    for (const id of options?.paused ?? []) {
+      const i = this.index.get(id);
+      if (i === undefined) continue;
+      paused.add(id);
+      this.weights[i] = 0;
+      this.mins[i] = 0;
+      this.maxs[i] = 0;
+    }
+    this.pausedIds = paused;
     const hours = config.rebalanceFrequencyHours;
     this.frequencyNs =
       hours === undefined ? null : BigInt(Math.round(hours * NANOSECONDS_PER_HOUR));
@@ -88,12 +108,26 @@ export class AllocationCalculator {
     this.scratch = new Float64Array(3 * n);
   }
 
-  /** The same config and bounds with other weights (e.g. risk-adjusted). */
+  /** The same config and bounds with other weights (e.g. risk-adjusted); no sleeve paused. */
   withWeights(weights: Readonly<Record<string, number>>): AllocationCalculator {
     return new AllocationCalculator(this.config, { weights });
   }
 
-  /** The weights in use (config target_weight, or the override), by strategy id. */
+  /** The same weights with these strategies' targets held at 0 (replacing any paused before). */
+  withPaused(paused: Iterable<string>): AllocationCalculator {
+    const weights = this.options?.weights;
+    return new AllocationCalculator(this.config, {
+      ...(weights === undefined ? {} : { weights }),
+      paused,
+    });
+  }
+
+  /** Strategies whose target is held at 0, in config order. */
+  get paused(): readonly string[] {
+    return this.strategyIds.filter((id) => this.pausedIds.has(id));
+  }
+
+  /** The weights in use (config target_weight, or the override; 0 when paused), by strategy id. */
   weightsById(): Record<string, number> {
     const out = createIdRecord<number>();
     this.strategyIds.forEach((id, i) => (out[id] = this.weights[i] as number));

@@ -4,6 +4,7 @@ import { array, nullable, object, optional, plain, record } from './codec.js';
 import type { WireForm } from './codec.js';
 import { decodeWith, safeDecodeWith } from './contract.js';
 import type { Result } from './errors.js';
+import { BREAKER_REASONS, HALT_REASONS, RESUME_CAUSES } from './constants.js';
 import { rebalancePlanShape } from './events.js';
 import {
   finite,
@@ -16,6 +17,20 @@ import {
 } from './primitives.js';
 
 const maybe = nullable(finite);
+
+/**
+ * One breaker event of a run: a sleeve paused (`breaker`), the portfolio halted (`halt`), or
+ * either resumed (`resume`; `strategy_id` null for the portfolio). `reason` is the breaker or
+ * halt reason, or what resumed it (`timer`, `operator`); `drawdown` (negative) where a
+ * drawdown limit tripped.
+ */
+export const breakerRecordCodec = object({
+  timestamp_ns: timestampNs,
+  type: plain(z.enum(['breaker', 'halt', 'resume'])),
+  strategy_id: nullable(id),
+  reason: plain(z.enum([...new Set([...BREAKER_REASONS, ...HALT_REASONS, ...RESUME_CAUSES])])),
+  drawdown: maybe,
+});
 
 export const metricsCodec = object({
   total_return: maybe,
@@ -77,6 +92,8 @@ export const backtestResultCodec = object({
   final_equity: finite,
   equity_curve: array(equityPointCodec),
   rebalances: array(rebalanceRecordCodec),
+  /** Breaker trips, halts and resumes in time order (absent in results from before breakers). */
+  breakers: optional(array(breakerRecordCodec)),
   metrics: object({
     portfolio: metricsCodec,
     baseline: metricsCodec,
@@ -103,6 +120,7 @@ export type Metrics = z.output<typeof metricsCodec.schema>;
 export type EquityPoint = z.output<typeof equityPointCodec.schema>;
 export type RebalanceFill = z.output<typeof rebalanceFillCodec.schema>;
 export type RebalanceRecord = z.output<typeof rebalanceRecordCodec.schema>;
+export type BreakerRecord = z.output<typeof breakerRecordCodec.schema>;
 export type PortfolioBacktestResult = z.output<typeof backtestResultCodec.schema>;
 export type PortfolioBacktestResultWire = WireForm<z.output<typeof backtestResultCodec.schema>>;
 
@@ -118,6 +136,10 @@ export const encodeRebalanceRecord = (
   value: RebalanceRecord,
 ): WireForm<z.output<typeof rebalanceRecordCodec.schema>> =>
   rebalanceRecordCodec.encode(value) as WireForm<z.output<typeof rebalanceRecordCodec.schema>>;
+export const encodeBreakerRecord = (
+  value: BreakerRecord,
+): WireForm<z.output<typeof breakerRecordCodec.schema>> =>
+  breakerRecordCodec.encode(value) as WireForm<z.output<typeof breakerRecordCodec.schema>>;
 
 /** One `equity_curve` entry from its wire form (throws ContractError). */
 export const decodeEquityPoint = (raw: unknown): EquityPoint => decodeWith(equityPointCodec, raw);

@@ -19,9 +19,31 @@ export const RISK_ADJUSTMENT_METHODS = [
 ] as const;
 export type RiskAdjustmentMethod = (typeof RISK_ADJUSTMENT_METHODS)[number];
 
-/** Why a rebalance ran: drift past the threshold, or the maximum time between rebalances. */
-export const REBALANCE_REASONS = ['threshold', 'frequency'] as const;
+/**
+ * Why a rebalance ran: drift past the threshold, the maximum time between rebalances, or a
+ * breaker that paused or resumed a sleeve (its target changed at once).
+ */
+export const REBALANCE_REASONS = ['threshold', 'frequency', 'breaker'] as const;
 export type RebalanceReason = (typeof REBALANCE_REASONS)[number];
+
+/**
+ * Why a sleeve was paused: its flow-adjusted index fell past its `max_drawdown`, or an
+ * operator paused it.
+ */
+export const BREAKER_REASONS = ['max_drawdown', 'operator'] as const;
+export type BreakerReason = (typeof BREAKER_REASONS)[number];
+
+/** Why the portfolio halted: equity at or below 0, its `max_drawdown`, or an operator. */
+export const HALT_REASONS = ['equity_depleted', 'max_drawdown', 'operator'] as const;
+export type HaltReason = (typeof HALT_REASONS)[number];
+
+/** Who lifted a pause or a halt: the `resume_after_hours` timer or an operator. */
+export const RESUME_CAUSES = ['timer', 'operator'] as const;
+export type ResumeCause = (typeof RESUME_CAUSES)[number];
+
+/** Commands an operator sends the live manager (its commands stream). */
+export const MANAGER_COMMANDS = ['halt', 'resume', 'check'] as const;
+export type ManagerCommand = (typeof MANAGER_COMMANDS)[number];
 
 /** Why a planned trade was left out of a plan. */
 export const SKIP_REASONS = [

@@ -10,11 +10,24 @@ export { deepFreeze } from './freeze.js';
 export { createIdRecord } from './id-record.js';
 export type { DeepReadonly } from './freeze.js';
 export {
+  BREAKER_REASONS,
   FILL_MODELS,
+  HALT_REASONS,
   ID_PATTERN,
+  MANAGER_COMMANDS,
   REBALANCE_REASONS,
+  RESUME_CAUSES,
   RISK_ADJUSTMENT_METHODS,
   SKIP_REASONS,
   WEIGHT_SUM_TOLERANCE,
 } from './constants.js';
-export type { FillModel, RebalanceReason, RiskAdjustmentMethod, SkipReason } from './constants.js';
+export type {
+  BreakerReason,
+  FillModel,
+  HaltReason,
+  ManagerCommand,
+  RebalanceReason,
+  ResumeCause,
+  RiskAdjustmentMethod,
+  SkipReason,
+} from './constants.js';

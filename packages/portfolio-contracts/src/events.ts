@@ -107,6 +107,10 @@ export const portfolioSnapshotCodec = object({
   bounds_violated: bool,
   rebalance_reason: nullable(plain(z.enum(REBALANCE_REASONS))),
   stale_symbols: array(id),
+  /** The portfolio is halted: no new plan until an operator resumes it. */
+  halted: optional(bool),
+  /** Strategies paused by a breaker (target 0): their strategies should not trade. */
+  paused: optional(array(id)),
 });
 
 export const barCodec = object({

@@ -8,6 +8,8 @@ export { deepFreeze } from './freeze.js';
 export type { DeepReadonly } from './freeze.js';
 export { formatPath, toContractIssues } from './issues.js';
 export { ID_PATTERN, IdSchema, timestampFromDate, timestampToIso } from './primitives.js';
+export { BREAKER_REASONS, HALT_REASONS, MANAGER_COMMANDS, RESUME_CAUSES } from './constants.js';
+export type { BreakerReason, HaltReason, ManagerCommand, ResumeCause } from './constants.js';
 export {
   encodePortfolioConfig,
   FILL_MODELS,
@@ -85,6 +87,7 @@ export {
   decodeEquityPoint,
   decodePortfolioBacktestResult,
   decodeRebalanceRecord,
+  encodeBreakerRecord,
   encodeEquityPoint,
   encodeMetrics,
   encodePortfolioBacktestResult,
@@ -93,6 +96,7 @@ export {
   safeDecodePortfolioBacktestResult,
 } from './backtest-result.js';
 export type {
+  BreakerRecord,
   EquityPoint,
   Metrics,
   PortfolioBacktestResult,

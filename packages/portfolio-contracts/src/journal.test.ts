@@ -139,3 +139,53 @@ describe('journals written before v and crc', () => {
     expect(safeDecodeJournalLine(text.replace('50000}', '50001}')).success).toBe(true);
   });
 });
+
+describe('breaker, halt, resume and command lines', () => {
+  it('round-trip with their CRC and decode to their fields', () => {
+    const lines = [
+      formatJournalLine('p', 1, 'breaker', 5n, {
+        strategy_id: 'loser',
+        reason: 'max_drawdown',
+        drawdown: -0.21,
+      }),
+      formatJournalLine('p', 2, 'halt', 6n, { reason: 'max_drawdown', drawdown: -0.3 }),
+      formatJournalLine('p', 3, 'resume', 7n, { strategy_id: 'loser', by: 'timer' }),
+      formatJournalLine('p', 4, 'resume', 8n, { by: 'operator' }),
+      formatJournalLine('p', 5, 'command', 9n, {
+        command: 'halt',
+        source: { stream: 'njord:portfolio:p:commands', id: '1-0' },
+      }),
+    ];
+    const decoded = lines.map((text) => decodeJournalLine(text));
+    expect(decoded.map((line) => line.type)).toEqual([
+      'breaker',
+      'halt',
+      'resume',
+      'resume',
+      'command',
+    ]);
+    expect(decoded[0]).toMatchObject({ strategy_id: 'loser', reason: 'max_drawdown' });
+    expect(decoded[0]).toHaveProperty('drawdown', -0.21);
+    expect(decoded[1]).toMatchObject({ reason: 'max_drawdown', drawdown: -0.3 });
+    expect(decoded[2]).toMatchObject({ strategy_id: 'loser', by: 'timer' });
+    expect(decoded[3]).not.toHaveProperty('strategy_id');
+    expect(decoded[4]).toMatchObject({ command: 'halt', source: { id: '1-0' } });
+    // One changed character breaks the CRC like any other line.
+    const damaged = (lines[0] as string).replace('loser', 'loses');
+    expect(safeDecodeJournalLine(damaged).success).toBe(false);
+  });
+
+  it('refuses a breaker without a strategy, an unknown reason and an unknown command', () => {
+    const bad = [
+      '{"seq":1,"portfolio_id":"p","type":"breaker","timestamp_ns":"1","reason":"max_drawdown"}',
+      '{"seq":1,"portfolio_id":"p","type":"breaker","timestamp_ns":"1","strategy_id":"a","reason":"bad"}',
+      '{"seq":1,"portfolio_id":"p","type":"halt","timestamp_ns":"1","reason":"tired"}',
+      '{"seq":1,"portfolio_id":"p","type":"command","timestamp_ns":"1","command":"reboot"}',
+    ];
+    for (const text of bad) {
+      const result = safeDecodeJournalLine(text);
+      expect(result.success).toBe(false);
+      if (!result.success) expect(result.error.code).toBe('invalid_line');
+    }
+  });
+});

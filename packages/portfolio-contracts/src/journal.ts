@@ -14,6 +14,7 @@ import { toContractIssues } from './issues.js';
 import { safeParsePortfolioConfig } from './portfolio-config.js';
 import { taggedError } from './tagged-error.js';
 import { IdSchema, timestampNs } from './primitives.js';
+import { BREAKER_REASONS, HALT_REASONS, MANAGER_COMMANDS, RESUME_CAUSES } from './constants.js';
 
 export const JOURNAL_LINE_TYPES = [
   'fill',
@@ -153,6 +154,8 @@ export const JournalLineSchema = z.discriminatedUnion('type', [
     plans: planBookWire.optional(),
     marks: markGuardWire.optional(),
     risk: riskStateWire.optional(),
+    /** Breakers: paused sleeves, the halt, the drawdown watch (the kernel checks it). */
+    breakers: jsonObject.optional(),
     /** Older backtest journals: the final tracker state. */
     final: z.boolean().optional(),
     state: jsonObject.optional(),
@@ -171,10 +174,32 @@ export const JournalLineSchema = z.discriminatedUnion('type', [
     entry_id: z.string().optional(),
     mark: priceMarkCodec.schema.optional(),
   }),
-  line('breaker', { strategy_id: IdSchema.optional(), reason: z.string().optional() }),
-  line('halt', { reason: z.string(), message: z.string().optional() }),
-  line('resume', { strategy_id: IdSchema.optional() }),
-  line('command', { command: z.string(), strategy_id: IdSchema.optional() }),
+  /** A sleeve paused: its target is 0 and a rebalance (reason `breaker`) follows at once. */
+  line('breaker', {
+    strategy_id: IdSchema,
+    reason: z.enum(BREAKER_REASONS),
+    /** The sleeve's flow-adjusted index below its peak when it tripped (negative). */
+    drawdown: finiteNumber.optional(),
+    message: z.string().optional(),
+  }),
+  /** The portfolio halted: no new plan until a `resume` line without `strategy_id`. */
+  line('halt', {
+    reason: z.enum(HALT_REASONS),
+    message: z.string().optional(),
+    /** Portfolio equity below its peak when `max_drawdown` halted it (negative). */
+    drawdown: finiteNumber.optional(),
+  }),
+  /** A paused sleeve (`strategy_id`) or the halted portfolio (no `strategy_id`) resumes. */
+  line('resume', {
+    strategy_id: IdSchema.optional(),
+    by: z.enum(RESUME_CAUSES).optional(),
+  }),
+  /** An operator's command, read from the commands stream, journaled before it is applied. */
+  line('command', {
+    command: z.enum(MANAGER_COMMANDS),
+    strategy_id: IdSchema.optional(),
+    source: JournalSourceSchema.optional(),
+  }),
 ]);
 
 /** A decoded journal line. */

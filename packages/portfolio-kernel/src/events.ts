@@ -1,10 +1,13 @@
 // What changes a kernel's state (events, applied in order) and what it says is due (decisions).
 import type {
+  BreakerReason,
   FillEvent,
+  HaltReason,
   PortfolioConfig,
   PriceMark,
   RebalancePlan,
   RebalanceReason,
+  ResumeCause,
 } from '@njord/portfolio-contracts';
 import type { ReturnHistoryWire, RiskAdjustment } from '@njord/portfolio-risk';
 
@@ -66,16 +69,37 @@ export interface SampleEvent {
   readonly capitals?: Readonly<Record<string, number>>;
 }
 
-/** No new plan until resumed. */
+/**
+ * A sleeve paused (a drawdown breaker, or an operator): its target is 0 and a rebalance
+ * (reason `breaker`) is due at once; in a backtest its strategy's trades are refused.
+ */
+export interface BreakerEvent {
+  readonly type: 'breaker';
+  readonly timestampNs: bigint;
+  readonly strategyId: string;
+  readonly reason: BreakerReason;
+  /** The sleeve's flow-adjusted index below its peak when it tripped (negative). */
+  readonly drawdown?: number;
+}
+
+/** The portfolio halts: no new plan until resumed. */
 export interface HaltEvent {
   readonly type: 'halt';
   readonly timestampNs: bigint;
-  readonly reason: string;
+  readonly reason: HaltReason;
+  /** Equity below its peak when `max_drawdown` halted it (negative). */
+  readonly drawdown?: number;
 }
 
+/**
+ * A paused sleeve resumes (`strategyId`; its index starts again at 1 and a rebalance, reason
+ * `breaker`, is due at once) or, without `strategyId`, the halted portfolio resumes.
+ */
 export interface ResumeEvent {
   readonly type: 'resume';
   readonly timestampNs: bigint;
+  readonly strategyId?: string;
+  readonly by?: ResumeCause;
 }
 
 /** Everything `apply` accepts, tagged by `type`. */
@@ -89,6 +113,7 @@ export type KernelEvent =
   | AdjustmentEvent
   | ConfigEvent
   | SampleEvent
+  | BreakerEvent
   | HaltEvent
   | ResumeEvent;
 
@@ -104,9 +129,21 @@ export interface AdjustmentDecision extends AdjustmentEvent {
   readonly history: ReturnHistoryWire | null;
 }
 
-/** Equity <= 0: the portfolio halts. */
+/** Equity <= 0, or equity past the portfolio's `max_drawdown`: the portfolio halts. */
 export interface HaltDecision extends HaltEvent {
   readonly message: string;
+}
+
+/** A sleeve's flow-adjusted index fell past its `max_drawdown`: it is paused. */
+export interface BreakerDecision extends BreakerEvent {
+  readonly drawdown: number;
+  readonly message: string;
+}
+
+/** A paused sleeve's `resume_after_hours` have passed since its breaker tripped. */
+export interface ResumeDecision extends ResumeEvent {
+  readonly strategyId: string;
+  readonly by: 'timer';
 }
 
 /** The trigger fired and a plan was made. */
@@ -135,9 +172,13 @@ export interface PlanFailedDecision {
   readonly message: string;
 }
 
-/** What `decide` returns: the first thing due. The first three are events to journal and apply. */
+/**
+ * What `decide` returns: the first thing due. The first five are events to journal and apply.
+ */
 export type KernelDecision =
   | HaltDecision
+  | ResumeDecision
+  | BreakerDecision
   | AdjustmentDecision
   | PlanDecision
   | RebalanceDueDecision
@@ -147,6 +188,12 @@ export type KernelDecision =
 /** Whether a decision is an event the caller journals and then applies (and decides again). */
 export function isAppliedDecision(
   decision: KernelDecision,
-): decision is HaltDecision | AdjustmentDecision | PlanDecision {
-  return decision.type === 'halt' || decision.type === 'adjustment' || decision.type === 'plan';
+): decision is HaltDecision | ResumeDecision | BreakerDecision | AdjustmentDecision | PlanDecision {
+  return (
+    decision.type === 'halt' ||
+    decision.type === 'resume' ||
+    decision.type === 'breaker' ||
+    decision.type === 'adjustment' ||
+    decision.type === 'plan'
+  );
 }

@@ -7,6 +7,8 @@ export type {
   AdjustmentDecision,
   AdjustmentEvent,
   BlockedDecision,
+  BreakerDecision,
+  BreakerEvent,
   ConfigEvent,
   FillAppliedEvent,
   FundingEvent,
@@ -22,6 +24,7 @@ export type {
   PlanFailedDecision,
   PublishedEvent,
   RebalanceDueDecision,
+  ResumeDecision,
   ResumeEvent,
   SampleEvent,
 } from './events.js';
@@ -34,8 +37,7 @@ export {
 export type { AdjustmentTiming, RiskSampling } from './risk-state.js';
 export { checkpointKernel, journalLineEvents, replayJournal } from './replay.js';
 export type { KernelCheckpoint, Replayed, ReplayOptions } from './replay.js';
-export { DrawdownBreakers } from './breakers.js';
-export type { BreakerEvent } from './breakers.js';
+export type { BreakersJson, HaltState, PausedSleeve } from './breakers.js';
 export {
   admitLiveEntry,
   beginLiveBatch,

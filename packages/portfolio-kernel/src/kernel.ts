@@ -1,10 +1,12 @@
 // PortfolioKernel: a portfolio's decision state (tracker, weights in force, risk state, plans in
-// flight, halt) changed only by `apply(event)`; `decide(nowNs)` says what is due, applying nothing.
+// flight, paused sleeves, halt) changed only by `apply(event)`; `decide(nowNs)` says what is due,
+// applying nothing.
 import { AllocationCalculator, calculateDriftInto } from '@njord/portfolio-allocator';
 import type {
   CostModel,
   PortfolioConfig,
   PortfolioStateView,
+  PortfolioSnapshot,
   PriceMap,
   RebalanceReason,
   Result,
@@ -18,6 +20,7 @@ import {
   PortfolioTracker,
   type TrackerError,
 } from '@njord/portfolio-tracker';
+import { Breakers, type BreakersJson, type CapitalSource } from './breakers.js';
 import type {
   AdjustmentDecision,
   AdjustmentEvent,
@@ -57,7 +60,10 @@ export interface KernelOptions {
    * else the clock's defaults); null turns risk adjustment off (a never-rebalanced baseline).
    */
   readonly riskSampling?: RiskSampling | null;
-  /** False: `decide` never plans (a never-rebalanced baseline). Default true. */
+  /**
+   * False: `decide` never plans and no breaker trips (a never-rebalanced baseline). Default
+   * true.
+   */
   readonly rebalance?: boolean;
   /** Plan ids `<prefix><n>` with n counting the plans applied; default the rebalancer's. */
   readonly planIdPrefix?: string;
@@ -89,8 +95,6 @@ export class PortfolioKernel {
   readonly tracker: PortfolioTracker;
   readonly plans: PlanBook;
   readonly marks: MarkGuard;
-  /** Sleeves paused by a breaker (room for breakers; nothing pauses them yet). */
-  readonly paused = new Set<string>();
   /** The strategy ids of the config in force, in config order (the arrays below). */
   strategyIds: readonly string[];
   /** As `decide` last measured them, config order: capital, targets in force, base targets, drift. */
@@ -103,10 +107,16 @@ export class PortfolioKernel {
   reason: RebalanceReason | null = null;
   private currentConfig: PortfolioConfig;
   private base: AllocationCalculator;
+  /** The weights in force (base or risk-adjusted), before paused sleeves are held at 0. */
+  private weighted: AllocationCalculator;
   private active: AllocationCalculator;
+  private readonly breakers: Breakers;
+  private readonly capitalSource: CapitalSource = {
+    capitalOf: (strategyId) => this.tracker.getStrategyCapital(strategyId),
+    equity: () => this.totalEquity,
+  };
   private rebalancer: Rebalancer;
   private riskState: RiskState | null;
-  private isHalted = false;
   private plansApplied = 0;
   private readonly options: KernelOptions;
   private readonly sampling: RiskSampling | null;
@@ -121,6 +131,7 @@ export class PortfolioKernel {
     this.portfolioId = config.id;
     this.currentConfig = config;
     this.base = new AllocationCalculator(config);
+    this.weighted = this.base;
     this.active = this.base;
     this.tracker =
       options.tracker ??
@@ -162,6 +173,7 @@ export class PortfolioKernel {
       this.sampling === null
         ? null
         : RiskState.create(this.base, this.sampling, this.sleeveCapital());
+    this.breakers = new Breakers(config, this.capitalSource);
   }
 
   get config(): PortfolioConfig {
@@ -182,8 +194,42 @@ export class PortfolioKernel {
     return this.riskState;
   }
 
+  /** The portfolio is halted: no new plan until a `resume` without a strategy. */
   get halted(): boolean {
-    return this.isHalted;
+    return this.breakers.halted !== null;
+  }
+
+  /** Why and since when the portfolio is halted, or null. */
+  get halt(): { readonly sinceNs: bigint; readonly reason: string } | null {
+    return this.breakers.halted;
+  }
+
+  /** Strategies paused by a breaker or an operator (target 0), in the order they were paused. */
+  get paused(): ReadonlySet<string> {
+    return new Set(this.breakers.paused.keys());
+  }
+
+  /** Whether a strategy is paused (its strategy's trades are refused in a backtest). */
+  isPaused(strategyId: string): boolean {
+    return this.breakers.paused.has(strategyId);
+  }
+
+  /** Why and since when a strategy is paused, or undefined. */
+  pausedSleeve(
+    strategyId: string,
+  ): { readonly sinceNs: bigint; readonly reason: 'max_drawdown' | 'operator' } | undefined {
+    return this.breakers.paused.get(strategyId);
+  }
+
+  /**
+   * Whether `decide` must run at every bar or check even when nothing else could be due: a
+   * drawdown limit is configured, a sleeve is paused (its timer), or a breaker rebalance is due.
+   */
+  get breakersActive(): boolean {
+    return (
+      this.options.rebalance !== false &&
+      (this.breakers.watching || this.breakers.paused.size > 0 || this.breakers.rebalanceDue)
+    );
   }
 
   /** Portfolio equity now: unallocated cash plus each sleeve's capital, in sleeve order. */
@@ -207,7 +253,8 @@ export class PortfolioKernel {
   /**
    * Applies one event. A fill returns the tracker's outcome (a refused fill changes nothing);
    * every other event returns applied. Broken invariants (a plan for another portfolio, a
-   * non-finite number) throw.
+   * non-finite number) throw. A mark, plan or decision stamped later than every one before it
+   * first records the state as it stood for the drawdown breakers (see `Breakers`).
    */
   apply(event: KernelEvent): ApplyResult {
     switch (event.type) {
@@ -217,38 +264,55 @@ export class PortfolioKernel {
         return result;
       }
       case 'mark':
+        this.breakers.advance(event.mark.timestampNs, this.capitalSource);
         this.tracker.onPrice(event.mark);
         this.marks.accept(event.mark.symbol, event.mark.price, event.mark.timestampNs);
         return APPLIED;
       case 'mark_rejected':
         this.marks.reject(event.symbol, event.price);
         return APPLIED;
-      case 'plan':
+      case 'plan': {
         if (this.tracker.hasPlan(event.plan.planId)) return APPLIED;
+        this.breakers.advance(event.plan.timestampNs, this.capitalSource);
+        const navs = this.breakers.navsBeforeTransfers(this.capitalSource);
         this.tracker.applyPlan(event.plan);
+        this.breakers.afterTransfers(event.plan.transfers, navs, this.capitalSource);
         this.plans.add(event.plan);
         this.riskState?.onTransfers(event.plan.transfers);
         this.plansApplied++;
         return APPLIED;
+      }
       case 'published':
         this.plans.markPublished(event.planId);
         return APPLIED;
       case 'adjustment':
+        this.breakers.advance(event.timestampNs, this.capitalSource);
         this.applyAdjustment(event);
         return APPLIED;
       case 'config':
         this.reconfigure(event.config);
         return APPLIED;
       case 'sample':
+        this.breakers.advance(event.timestampNs, this.capitalSource);
         this.riskState?.sample(event.timestampNs, event.capitals ?? this.capitalsById());
         return APPLIED;
+      case 'breaker':
+        this.breakers.advance(event.timestampNs, this.capitalSource);
+        if (this.base.indexOf(event.strategyId) === undefined) return APPLIED;
+        this.breakers.pause(event.strategyId, event.timestampNs, event.reason);
+        this.refreshActive();
+        return APPLIED;
       case 'halt':
-        this.isHalted = true;
+        this.breakers.advance(event.timestampNs, this.capitalSource);
+        this.breakers.setHalt(event.timestampNs, event.reason);
         return APPLIED;
       case 'resume':
-        this.isHalted = false;
+        this.breakers.advance(event.timestampNs, this.capitalSource);
+        if (event.strategyId === undefined) this.breakers.liftHalt();
+        else if (this.breakers.resume(event.strategyId, this.capitalSource)) this.refreshActive();
         return APPLIED;
       case 'funding':
+        this.breakers.advance(event.timestampNs, this.capitalSource);
         return APPLIED;
     }
   }
@@ -258,6 +322,7 @@ export class PortfolioKernel {
    * keeps its last value and cannot trade until the next row).
    */
   applyMarks(row: Float64Array, timestampNs: bigint): void {
+    this.breakers.advance(timestampNs, this.capitalSource);
     const symbols = this.symbols;
     for (let s = 0; s < symbols.length; s++) {
       const price = row[s] as number;
@@ -285,12 +350,18 @@ export class PortfolioKernel {
   /**
    * Measures the portfolio at `nowNs` (fills `capital`, `targets`, `baseTargets`, `drift`,
    * `equity`, `reason`) and returns the first thing due, applying nothing: a halt (equity <= 0),
-   * a risk adjustment, then a rebalance plan (or why none is made). Null when nothing is due.
-   * Journal a `halt`, `adjustment` or `plan` decision, apply it, and decide again.
+   * a paused sleeve's timed resume, a breaker trip, a halt on the portfolio's drawdown, a risk
+   * adjustment, then a rebalance plan (or why none is made; reason `breaker` right after a
+   * pause or resume). Null when nothing is due. Journal a `halt`, `resume`, `breaker`,
+   * `adjustment` or `plan` decision, apply it, and decide again.
+   *
+   * A caller with a fast path that skips `decide` on quiet bars must still call it whenever
+   * `breakersActive` is true: breakers are evaluated only here.
    */
   decide(nowNs: bigint, options: DecideOptions = {}): KernelDecision | null {
     this.measure(nowNs);
-    if (!this.isHalted && this.equity <= 0) {
+    const halted = this.breakers.halted !== null;
+    if (!halted && this.equity <= 0) {
       return {
         type: 'halt',
         timestampNs: nowNs,
@@ -298,9 +369,13 @@ export class PortfolioKernel {
         message: `portfolio equity ${String(this.equity)} <= 0: trading stops`,
       };
     }
+    if (this.options.rebalance !== false) {
+      const breaker = this.breakerDue(nowNs);
+      if (breaker !== null) return breaker;
+    }
     const risk = this.riskState;
     if (risk !== null && risk.isDue(nowNs)) return this.adjustmentAt(nowNs, risk);
-    if (this.options.rebalance === false || this.isHalted || this.reason === null) return null;
+    if (this.options.rebalance === false || this.halted || this.reason === null) return null;
     if (options.planNow === false)
       return { type: 'rebalance_due', timestampNs: nowNs, reason: this.reason };
     const timeout = this.options.planTimeoutNs ?? DEFAULT_PLAN_TIMEOUT_NS;
@@ -335,6 +410,41 @@ export class PortfolioKernel {
     return { type: 'plan', plan: planned.data };
   }
 
+  /**
+   * The tracker's snapshot at `nowNs` with the kernel's view: `halted`, `paused`, and reason
+   * `breaker` while a breaker rebalance is due.
+   */
+  getSnapshot(nowNs: bigint): PortfolioSnapshot {
+    const snapshot = this.tracker.getSnapshot(nowNs);
+    const due = this.breakers.rebalanceDue && this.options.rebalance !== false;
+    return {
+      ...snapshot,
+      ...(due ? { needsRebalance: true, rebalanceReason: 'breaker' as const } : {}),
+      halted: this.halted,
+      paused: this.pausedIds(),
+    };
+  }
+
+  /** Paused strategies in config order. */
+  pausedIds(): string[] {
+    const paused = this.breakers.paused;
+    return paused.size === 0 ? [] : this.strategyIds.filter((id) => paused.has(id));
+  }
+
+  /** The breakers' state for a checkpoint. */
+  breakersJson(): BreakersJson {
+    return this.breakers.toJSON();
+  }
+
+  /**
+   * Restores the breakers from a checkpoint (recovery; throws when `json` is malformed); the
+   * targets follow the paused set.
+   */
+  restoreBreakers(json: unknown): void {
+    this.breakers.restore(json);
+    this.refreshActive();
+  }
+
   /** Drops plans whose intents are all filled or that are past the timeout. */
   prunePlans(nowNs: bigint): void {
     this.plans.prune(nowNs, this.options.planTimeoutNs ?? DEFAULT_PLAN_TIMEOUT_NS);
@@ -361,11 +471,51 @@ export class PortfolioKernel {
     this.active.calculateTargetsInto(this.targets, equity);
     if (this.riskState === null) this.baseTargets.set(this.targets);
     calculateDriftInto(this.drift, this.capital, this.targets, equity);
-    this.reason = this.active.rebalanceReason(
-      this.drift,
-      { nowNs, lastRebalanceNs: tracker.lastRebalanceNs },
-      { targets: this.targets, equity },
-    );
+    this.reason = this.breakers.rebalanceDue
+      ? 'breaker'
+      : this.active.rebalanceReason(
+          this.drift,
+          { nowNs, lastRebalanceNs: tracker.lastRebalanceNs },
+          { targets: this.targets, equity },
+        );
+  }
+
+  /** A timed resume, a breaker trip or a drawdown halt that is due (see `Breakers.due`). */
+  private breakerDue(nowNs: bigint): KernelDecision | null {
+    const due = this.breakers.due(nowNs, this.capitalSource);
+    if (due === null) return null;
+    switch (due.type) {
+      case 'resume':
+        return { type: 'resume', timestampNs: nowNs, strategyId: due.strategyId, by: 'timer' };
+      case 'breaker': {
+        const limit = this.currentConfig.allocations.find(
+          (a) => a.strategyId === due.strategyId,
+        )?.maxDrawdown;
+        return {
+          type: 'breaker',
+          timestampNs: nowNs,
+          strategyId: due.strategyId,
+          reason: 'max_drawdown',
+          drawdown: due.drawdown,
+          message: `${due.strategyId} is ${String(-due.drawdown)} below its peak (max_drawdown ${String(limit)}): paused`,
+        };
+      }
+      case 'halt':
+        return {
+          type: 'halt',
+          timestampNs: nowNs,
+          reason: 'max_drawdown',
+          drawdown: due.drawdown,
+          message: `portfolio equity is ${String(-due.drawdown)} below its peak (max_drawdown ${String(this.currentConfig.maxDrawdown)}): halted`,
+        };
+    }
+  }
+
+  /** The allocator in force: the weights in force with paused sleeves held at 0. */
+  private refreshActive(): void {
+    const paused = this.breakers.paused;
+    this.active = paused.size === 0 ? this.weighted : this.weighted.withPaused(paused.keys());
+    this.tracker.setAllocator(this.active);
   }
 
   /** Retired sleeves (after a config change) count toward equity with target 0: the record path. */
@@ -386,7 +536,7 @@ export class PortfolioKernel {
       ).targets;
       for (let k = 0; k < ids.length; k++) this.baseTargets[k] = base[ids[k] as string] ?? 0;
     } else this.baseTargets.set(this.targets);
-    this.reason = snapshot.rebalanceReason;
+    this.reason = this.breakers.rebalanceDue ? 'breaker' : snapshot.rebalanceReason;
   }
 
   private adjustmentAt(nowNs: bigint, risk: RiskState): AdjustmentDecision {
@@ -401,15 +551,15 @@ export class PortfolioKernel {
       weights: adjustment.weights,
       inputLatestNs: risk.latestSampleNs,
       adjustment,
-      previousWeights: this.active.weightsById(),
+      previousWeights: this.weighted.weightsById(),
       baseTargets,
       history,
     };
   }
 
   private applyAdjustment(event: AdjustmentEvent): void {
-    this.active = this.base.withWeights(event.weights);
-    this.tracker.setAllocator(this.active);
+    this.weighted = this.base.withWeights(event.weights);
+    this.refreshActive();
     const risk = this.riskState;
     if (risk !== null) {
       risk.weights = { ...event.weights };
@@ -421,8 +571,11 @@ export class PortfolioKernel {
   private reconfigure(config: PortfolioConfig): void {
     this.currentConfig = config;
     this.base = new AllocationCalculator(config);
+    this.weighted = this.base;
     this.active = this.base;
     this.tracker.reconfigure(config, { allocator: this.base });
+    this.breakers.configure(config, this.capitalSource);
+    this.refreshActive();
     this.rebalancer = this.createRebalancer();
     const n = config.allocations.length;
     this.strategyIds = this.base.strategyIds;

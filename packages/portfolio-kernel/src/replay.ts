@@ -14,12 +14,13 @@ import {
   PortfolioTracker,
   type TrackerStateJson,
 } from '@njord/portfolio-tracker';
+import type { BreakersJson } from './breakers.js';
 import type { KernelEvent } from './events.js';
 import { DEFAULT_MAX_MARK_JUMP, type KernelOptions, PortfolioKernel } from './kernel.js';
 
 /**
  * The events a journal line stands for (none for lines that only record: funding, checkpoint,
- * command, an error without a refused mark, breaker). A snapshot is a clock risk sample.
+ * command, an error without a refused mark). A snapshot is a clock risk sample.
  */
 export function journalLineEvents(line: JournalLine): KernelEvent[] {
   switch (line.type) {
@@ -56,15 +57,36 @@ export function journalLineEvents(line: JournalLine): KernelEvent[] {
           capitals: line.snapshot.strategyAllocations,
         },
       ];
+    case 'breaker':
+      return [
+        {
+          type: 'breaker',
+          timestampNs: line.timestamp_ns,
+          strategyId: line.strategy_id,
+          reason: line.reason,
+          ...(line.drawdown === undefined ? {} : { drawdown: line.drawdown }),
+        },
+      ];
     case 'halt':
-      return [{ type: 'halt', timestampNs: line.timestamp_ns, reason: line.reason }];
+      return [
+        {
+          type: 'halt',
+          timestampNs: line.timestamp_ns,
+          reason: line.reason,
+          ...(line.drawdown === undefined ? {} : { drawdown: line.drawdown }),
+        },
+      ];
     case 'resume':
-      return line.strategy_id === undefined
-        ? [{ type: 'resume', timestampNs: line.timestamp_ns }]
-        : [];
+      return [
+        {
+          type: 'resume',
+          timestampNs: line.timestamp_ns,
+          ...(line.strategy_id === undefined ? {} : { strategyId: line.strategy_id }),
+          ...(line.by === undefined ? {} : { by: line.by }),
+        },
+      ];
     case 'funding':
     case 'checkpoint':
-    case 'breaker':
     case 'command':
       return [];
   }
@@ -81,15 +103,18 @@ export interface KernelCheckpoint {
     readonly last_input_ns: string | null;
     readonly weights: Readonly<Record<string, number>> | null;
   };
+  /** Paused sleeves, the halt and the drawdown watch. */
+  readonly breakers?: BreakersJson;
 }
 
-/** The checkpoint body of `kernel` (tracker, plans in flight, mark guard, risk state). */
+/** The checkpoint body of `kernel` (tracker, plans in flight, mark guard, risk state, breakers). */
 export function checkpointKernel(kernel: PortfolioKernel): KernelCheckpoint {
   const risk = kernel.risk;
   return {
     tracker: kernel.tracker.serialize(),
     plans: kernel.plans.toJSON(),
     marks: kernel.marks.toJSON(),
+    breakers: kernel.breakersJson(),
     ...(risk === null
       ? {}
       : {
@@ -145,6 +170,8 @@ function restoreFromCheckpoint(
     plans: PlanBook.fromJSON(line.plans as PlanBookJson | undefined),
     marks: MarkGuard.fromJSON(options.maxMarkJump ?? DEFAULT_MAX_MARK_JUMP, line.marks),
   });
+  // Checkpoints from before breakers carry none: nothing paused, not halted.
+  if (line.breakers !== undefined) kernel.restoreBreakers(line.breakers);
   const risk = kernel.risk;
   if (risk !== null && line.risk !== undefined) {
     if (line.risk.sampler !== undefined && risk.sampler !== null)

@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import {
   decodeJournalLine,
+  encodePortfolioConfig,
   formatJournalLine,
+  parsePortfolioConfig as parseConfigObject,
   type PortfolioConfig,
 } from '@njord/portfolio-contracts';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
@@ -79,4 +81,32 @@ describe('a backtest journal replays to the backtest final sleeves', () => {
     },
     120_000,
   );
+});
+
+describe('with breakers', () => {
+  it('sleeve breakers and a halt replay to the same sleeves, paused set and watch', () => {
+    // The seed portfolio with a 6% breaker per sleeve (resumed after 30 days) and a 10%
+    // portfolio halt: on the S&P 500 series both trip.
+    const seed = parsePortfolioConfig(readFileSync(new URL('config/portfolio.yaml', root), 'utf8'));
+    const wire = encodePortfolioConfig(seed).portfolio;
+    const config = parseConfigObject({
+      portfolio: {
+        ...wire,
+        max_drawdown: 0.1,
+        allocations: (wire.allocations as Record<string, unknown>[]).map((a) => ({
+          ...a,
+          max_drawdown: 0.06,
+          resume_after_hours: 720,
+        })),
+      },
+    });
+    const { output, lines } = run(config);
+    const kinds = new Set(output.breakers.map((b) => b.type));
+    expect(kinds).toEqual(new Set(['breaker', 'resume', 'halt']));
+    const replay = replayed(lines);
+    expect(replay.warnings).toEqual([]);
+    expect(replay.kernel.tracker.serialize().sleeves).toEqual(output.final.sleeves);
+    expect(replay.kernel.breakersJson()).toEqual(output.finalBreakers);
+    expect(replay.kernel.halted).toBe(true);
+  }, 120_000);
 });

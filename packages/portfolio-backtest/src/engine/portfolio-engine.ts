@@ -259,6 +259,7 @@ export class PortfolioBacktestEngine {
       finalEquity: main.equity[bars - 1] as number,
       equityCurve: [],
       rebalances: main.rebalances,
+      breakers: main.breakers,
       metrics: {
         portfolio: portfolioMetrics,
         baseline: baselineMetrics,

@@ -4,6 +4,7 @@ import {
   encodeFillEvent,
   encodePortfolioConfig,
   encodeRebalancePlan,
+  type BreakerRecord,
   type CostModel,
   type FillModel,
   type JournalBodyWire,
@@ -15,7 +16,7 @@ import {
   type RebalanceReason,
   type RebalanceRecord,
 } from '@njord/portfolio-contracts';
-import { type DecideOptions, PortfolioKernel } from '@njord/portfolio-kernel';
+import { type BreakersJson, type DecideOptions, PortfolioKernel } from '@njord/portfolio-kernel';
 import { encodeRiskAdjustment } from '@njord/portfolio-risk';
 import {
   PositionSizer,
@@ -72,6 +73,8 @@ export interface SimulationOutput {
   readonly targets: readonly Float64Array[];
   readonly drift: readonly Float64Array[];
   readonly rebalances: RebalanceRecord[];
+  /** Breaker trips, halts and resumes, in order. */
+  readonly breakers: BreakerRecord[];
   readonly tradedNotional: number;
   readonly costs: number;
   /** Per strategy: traded notional and costs (its own trades and its rebalance trades). */
@@ -86,6 +89,8 @@ export interface SimulationOutput {
   readonly adjustments: number;
   /** The sleeves at the end of the run (the tracker's serialized state). */
   readonly final: TrackerStateJson;
+  /** The breakers at the end of the run (paused sleeves, halt, drawdown watch). */
+  readonly finalBreakers: BreakersJson;
 }
 
 interface PendingOrders {
@@ -124,6 +129,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
   const drift = ids.map(() => new Float64Array(bars));
   const fundedCapital = Float64Array.from(ids, (id) => tracker.getStrategyCapital(id));
   const rebalances: RebalanceRecord[] = [];
+  const breakers: BreakerRecord[] = [];
   const skipped: Record<string, number> = {};
   const recorded: number[] = [];
   const curveEvery = Math.max(1, Math.floor(input.curveEvery ?? 1));
@@ -143,6 +149,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
   };
   // Targets a strategy gave during warm-up, merged per symbol: its position at the start.
   const warmup: (Record<string, number> | undefined)[] = new Array<undefined>(n).fill(undefined);
+  // Targets a paused strategy gave (refused), merged per symbol: applied when it resumes.
+  const refused: (Record<string, number> | undefined)[] = new Array<undefined>(n).fill(undefined);
   const row = new Float64Array(m);
   const closing = new Float64Array(n);
   const admissionRules: AdmissionRules = { minTradeValue: config.minTradeValue, costs };
@@ -327,15 +335,75 @@ export function simulate(input: SimulationInput): SimulationOutput {
   }
 
   /**
-   * The kernel decides at the bar's values: a halt, a risk adjustment (journaled, applied),
-   * then a rebalance. True when a plan was executed.
+   * What strategy k trades now: nothing while its sleeve is paused (its targets are kept,
+   * merged per symbol, and counted as refused); once resumed, the targets it gave while paused
+   * with its new ones on top.
+   */
+  function admitTargets(
+    k: number,
+    wanted: StrategyTargets | undefined,
+  ): StrategyTargets | undefined {
+    if (kernel.isPaused(ids[k] as string)) {
+      if (wanted !== undefined) {
+        refused[k] = Object.assign(refused[k] ?? {}, wanted);
+        skip('paused');
+      }
+      return undefined;
+    }
+    const carried = refused[k];
+    if (carried === undefined) return wanted;
+    refused[k] = undefined;
+    return wanted === undefined ? carried : { ...carried, ...wanted };
+  }
+
+  /**
+   * The kernel decides at the bar's values: a halt, a breaker trip or resume, a risk
+   * adjustment (journaled, applied), then a rebalance. True when a plan was executed.
    */
   function decideAt(step: number, timestampNs: bigint, bar: number): boolean {
     for (let due = kernel.decide(timestampNs, decideOptions); due !== null;) {
       switch (due.type) {
         case 'halt':
-          journal?.add('halt', timestampNs, { reason: due.reason, message: due.message });
+          journal?.add('halt', timestampNs, {
+            reason: due.reason,
+            message: due.message,
+            ...(due.drawdown === undefined ? {} : { drawdown: due.drawdown }),
+          });
           kernel.apply(due);
+          breakers.push({
+            timestampNs,
+            type: 'halt',
+            strategyId: null,
+            reason: due.reason,
+            drawdown: due.drawdown ?? null,
+          });
+          break;
+        case 'breaker':
+          journal?.add('breaker', timestampNs, {
+            strategy_id: due.strategyId,
+            reason: due.reason,
+            drawdown: due.drawdown,
+            message: due.message,
+          });
+          kernel.apply(due);
+          breakers.push({
+            timestampNs,
+            type: 'breaker',
+            strategyId: due.strategyId,
+            reason: due.reason,
+            drawdown: due.drawdown,
+          });
+          break;
+        case 'resume':
+          journal?.add('resume', timestampNs, { strategy_id: due.strategyId, by: due.by });
+          kernel.apply(due);
+          breakers.push({
+            timestampNs,
+            type: 'resume',
+            strategyId: due.strategyId,
+            reason: due.by,
+            drawdown: null,
+          });
           break;
         case 'adjustment':
           journal?.add('adjustment', timestampNs, {
@@ -385,9 +453,9 @@ export function simulate(input: SimulationInput): SimulationOutput {
     if (nextOpen && bar > 0 && !kernel.halted) {
       markAll(data.open, step, timestampNs);
       for (let k = 0; k < n; k++) {
-        const wanted = pending.targets[k];
-        if (wanted !== undefined) tradeStrategy(k, wanted, data.open, step, timestampNs);
+        const admitted = admitTargets(k, pending.targets[k]);
         pending.targets[k] = undefined;
+        if (admitted !== undefined) tradeStrategy(k, admitted, data.open, step, timestampNs);
       }
       if (pending.rebalance !== null) rebalanced = rebalanceAt(pending.rebalance, timestampNs, bar);
       pending.rebalance = null;
@@ -404,9 +472,12 @@ export function simulate(input: SimulationInput): SimulationOutput {
         const carried = warmup[k];
         if (bar === 0 && carried !== undefined)
           wanted = wanted === undefined ? carried : { ...carried, ...wanted };
-        if (wanted === undefined) continue;
-        if (nextOpen) pending.targets[k] = wanted;
-        else tradeStrategy(k, wanted, data.close, step, timestampNs);
+        if (nextOpen) {
+          if (wanted !== undefined) pending.targets[k] = wanted;
+          continue;
+        }
+        const admitted = admitTargets(k, wanted);
+        if (admitted !== undefined) tradeStrategy(k, admitted, data.close, step, timestampNs);
       }
     }
 
@@ -452,6 +523,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
     targets,
     drift,
     rebalances,
+    breakers,
     tradedNotional,
     costs: totalCosts,
     sleeveNotional,
@@ -463,5 +535,6 @@ export function simulate(input: SimulationInput): SimulationOutput {
     baseTargets,
     adjustments,
     final: tracker.serialize(),
+    finalBreakers: kernel.breakersJson(),
   };
 }
