@@ -10,6 +10,9 @@ export interface AllocationView {
   readonly kind: string | null;
   readonly symbols: readonly string[] | null;
   readonly params: unknown;
+  /** The sleeve's breaker: its drawdown limit, and the hours before it resumes by itself. */
+  readonly maxDrawdown: number | null;
+  readonly resumeAfterHours: number | null;
 }
 
 /** The config's `risk_adjustment` (docs/formats.md); a field missing or of the wrong type is null. */
@@ -35,6 +38,8 @@ export interface ConfigView {
   readonly fillModel: string | null;
   readonly riskFreeRate: number | null;
   readonly periodsPerYear: number | null;
+  /** The portfolio's halt: its equity's drawdown limit. */
+  readonly maxDrawdown: number | null;
   /** Null without `risk_adjustment` (or when it is not an object, then it is in `other`). */
   readonly riskAdjustment: RiskAdjustmentView | null;
   /** Every other key, shown as JSON text (limits, instruments, future keys). */
@@ -54,6 +59,7 @@ const SHOWN_KEYS = new Set([
   'fill_model',
   'risk_free_rate',
   'periods_per_year',
+  'max_drawdown',
 ]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -86,6 +92,8 @@ function readAllocation(raw: unknown, index: number): AllocationView {
       ? symbols.filter((s): s is string => typeof s === 'string')
       : null,
     params: isRecord(strategy) ? strategy.params : undefined,
+    maxDrawdown: readNumber(raw, 'max_drawdown'),
+    resumeAfterHours: readNumber(raw, 'resume_after_hours'),
   };
 }
 
@@ -119,6 +127,7 @@ export function describeConfig(config: Readonly<Record<string, unknown>>): Confi
     fillModel: readString(config, 'fill_model'),
     riskFreeRate: readNumber(config, 'risk_free_rate'),
     periodsPerYear: readNumber(config, 'periods_per_year'),
+    maxDrawdown: readNumber(config, 'max_drawdown'),
     riskAdjustment,
     other: Object.keys(config)
       .filter(

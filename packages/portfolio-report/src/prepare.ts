@@ -1,6 +1,10 @@
 // Turns a PortfolioBacktestResult into the compact, columnar data the report's charts and tables draw.
 import { REBALANCE_REASONS, SKIP_REASONS } from '@njord/portfolio-contracts/core';
-import type { PortfolioBacktestResult, RebalanceRecord } from '@njord/portfolio-contracts';
+import type {
+  BreakerRecord,
+  PortfolioBacktestResult,
+  RebalanceRecord,
+} from '@njord/portfolio-contracts';
 import { calculateDrawdownSeries } from '@njord/portfolio-risk/stats';
 import { type CurveView, type ReportCurves, viewOfCurves, viewOfResult } from './curve-view.js';
 import { downsampleMinMax } from './downsample.js';
@@ -90,7 +94,7 @@ export interface DriftChartData {
 export interface RebalanceColumns {
   /** Seconds since the epoch (millisecond precision). */
   readonly time: number[];
-  /** Index into `REBALANCE_REASONS` (`threshold`, `frequency`). */
+  /** Index into `REBALANCE_REASONS` (`threshold`, `frequency`, `breaker`). */
   readonly reason: number[];
   /** Plan ids are `planIdPrefix + planIdSuffix[i]` (the longest common prefix, stored once). */
   readonly planIdPrefix: string;
@@ -126,12 +130,43 @@ export interface TradeColumns {
   readonly status: number[];
 }
 
+/** Breaker events in time order (columnar): trips, halts and resumes. */
+export interface BreakerColumns {
+  /** Seconds since the epoch (millisecond precision). */
+  readonly time: number[];
+  /** Index into `BREAKER_KINDS` (`breaker`, `halt`, `resume`). */
+  readonly kind: number[];
+  /** Index into `strategies`; -1 for the portfolio (a halt, or its resume). */
+  readonly strategy: number[];
+  /** The breaker or halt reason, or what resumed it (`timer`, `operator`). */
+  readonly reason: string[];
+  /** Below the peak when a drawdown limit tripped (negative); null otherwise. */
+  readonly drawdown: (number | null)[];
+}
+
+/**
+ * When each sleeve was paused (strategy index) and the portfolio halted (-1): from the trip
+ * to the resume, or to the end of the run (`to` null).
+ */
+export interface PausedSpans {
+  readonly strategy: number[];
+  readonly from: number[];
+  readonly to: (number | null)[];
+}
+
+/** The kinds of `BreakerColumns.kind`. */
+export const BREAKER_KINDS: readonly string[] = ['breaker', 'halt', 'resume'];
+
 export interface ReportColors {
   readonly portfolio: string;
   readonly baseline: string;
   readonly benchmark: string;
   readonly threshold: string;
   readonly frequency: string;
+  /** A breaker trip (and a rebalance it caused), a halt, a resume. */
+  readonly breaker: string;
+  readonly halt: string;
+  readonly resume: string;
   readonly unallocated: string;
   readonly target: string;
   readonly negative: string;
@@ -160,6 +195,9 @@ export interface ReportData {
   readonly drift: DriftChartData;
   readonly rebalanceReasons: string[];
   readonly rebalances: RebalanceColumns;
+  readonly breakerKinds: string[];
+  readonly breakers: BreakerColumns;
+  readonly paused: PausedSpans;
   readonly trades: TradeColumns;
   readonly statusLabels: string[];
   /** Rows left out of the tables past their limits (zeros when nothing was). */
@@ -228,6 +266,7 @@ function listStrategiesOf(result: PortfolioBacktestResult, curveIds: readonly st
     for (const fill of rebalance.internalFills ?? []) add(fill.strategyId);
     for (const skipped of rebalance.skipped) add(skipped.strategyId);
   }
+  for (const event of result.breakers ?? []) if (event.strategyId !== null) add(event.strategyId);
   return ids;
 }
 
@@ -301,6 +340,46 @@ function rowsOf(rebalance: RebalanceRecord): number {
   return (
     rebalance.trades.length + (rebalance.internalFills?.length ?? 0) + rebalance.skipped.length
   );
+}
+
+/** Breaker events as columns, and the spans each sleeve was paused or the portfolio halted. */
+export function breakerColumns(
+  events: readonly BreakerRecord[],
+  strategyIndex: ReadonlyMap<string, number>,
+): { breakers: BreakerColumns; paused: PausedSpans } {
+  const sorted = [...events];
+  sorted.sort((a, b) =>
+    a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0,
+  );
+  const breakers: BreakerColumns = { time: [], kind: [], strategy: [], reason: [], drawdown: [] };
+  const paused: PausedSpans = { strategy: [], from: [], to: [] };
+  // The open span of each paused strategy (index into `paused`), -1 for the portfolio.
+  const open = new Map<number, number>();
+  for (const event of sorted) {
+    const time = toSeconds(event.timestampNs);
+    const strategy = event.strategyId === null ? -1 : (strategyIndex.get(event.strategyId) ?? -2);
+    if (strategy === -2) continue;
+    breakers.time.push(time);
+    breakers.kind.push(BREAKER_KINDS.indexOf(event.type));
+    breakers.strategy.push(strategy);
+    breakers.reason.push(event.reason);
+    breakers.drawdown.push(
+      event.drawdown === null ? null : roundSignificant(event.drawdown, FRACTION_DIGITS),
+    );
+    if (event.type === 'resume') {
+      const span = open.get(strategy);
+      if (span !== undefined) {
+        paused.to[span] = time;
+        open.delete(strategy);
+      }
+    } else if (!open.has(strategy)) {
+      open.set(strategy, paused.strategy.length);
+      paused.strategy.push(strategy);
+      paused.from.push(time);
+      paused.to.push(null);
+    }
+  }
+  return { breakers, paused };
 }
 
 function sortRebalances(rebalances: readonly RebalanceRecord[]): RebalanceRecord[] {
@@ -631,6 +710,7 @@ export function prepareFromView(
     rebalanceColumns.cost.push(roundSignificant(cost, TABLE_DIGITS));
   });
 
+  const { breakers, paused } = breakerColumns(result.breakers ?? [], strategyIndex);
   const threshold = result.config.rebalance_threshold;
   return {
     formatVersion: 1,
@@ -642,6 +722,9 @@ export function prepareFromView(
       benchmark: REPORT_COLORS.benchmark,
       threshold: REPORT_COLORS.threshold,
       frequency: REPORT_COLORS.frequency,
+      breaker: REPORT_COLORS.breaker,
+      halt: REPORT_COLORS.halt,
+      resume: REPORT_COLORS.resume,
       unallocated: REPORT_COLORS.unallocated,
       target: REPORT_COLORS.target,
       negative: REPORT_COLORS.negative,
@@ -660,6 +743,9 @@ export function prepareFromView(
     drift: driftData,
     rebalanceReasons: [...REBALANCE_REASONS],
     rebalances: { ...rebalanceColumns, planIdPrefix },
+    breakerKinds: [...BREAKER_KINDS],
+    breakers,
+    paused,
     trades,
     omitted: {
       rebalances: rebalances.length - listed.length,

@@ -163,7 +163,19 @@ interface Column {
   readonly group?: string;
 }
 
-function renderMetricsTable(columns: readonly Column[], label: string, id: string): string {
+/** A row under the metrics: a label, its hint, one cell per column. */
+interface ExtraRow {
+  readonly label: string;
+  readonly hint: string;
+  readonly cells: readonly string[];
+}
+
+function renderMetricsTable(
+  columns: readonly Column[],
+  label: string,
+  id: string,
+  extra: readonly ExtraRow[] = [],
+): string {
   const groups: { title: string; span: number }[] = [];
   for (const column of columns) {
     const last = groups[groups.length - 1];
@@ -193,7 +205,19 @@ function renderMetricsTable(columns: readonly Column[], label: string, id: strin
       )
       .join('');
     return `<tr><th scope="row" title="${h(row.hint)}">${h(row.label)}</th>${cells}</tr>`;
-  }).join('');
+  })
+    .concat(
+      extra.map(
+        (row) =>
+          `<tr data-row="${h(row.label)}"><th scope="row" title="${h(row.hint)}">${h(row.label)}</th>${columns
+            .map(
+              (column, k) =>
+                `<td class="num${column.highlight ? ' highlight' : ''}">${h(row.cells[k] ?? NONE)}</td>`,
+            )
+            .join('')}</tr>`,
+      ),
+    )
+    .join('');
   return `<div class="table-scroll"><table class="data metrics" id="${id}" aria-label="${h(label)}"><thead>${groupRow}<tr><th scope="col">Metric</th>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
@@ -290,6 +314,16 @@ function renderRiskAdjustment(risk: RiskAdjustmentView): string {
   return `<h3>Risk adjustment</h3><p class="section-note">The weights below are the base: the adjustment re-weights them from the sleeves' flow-adjusted returns over the lookback, then the same bounds apply.</p><dl class="facts facts-columns" id="risk-adjustment">${renderFacts(facts)}</dl>`;
 }
 
+/** "20%, resumes after 48 h", or a dash without a breaker. */
+function describeBreaker(allocation: ConfigView['allocations'][number]): string {
+  if (allocation.maxDrawdown === null) return NONE;
+  const resume =
+    allocation.resumeAfterHours === null
+      ? 'resumed by an operator'
+      : `resumes after ${formatPlain(allocation.resumeAfterHours, 4)} h`;
+  return `${formatPercent(allocation.maxDrawdown, 1)}, ${resume}`;
+}
+
 function renderConfiguration(config: ConfigView, strategies: readonly string[]): string {
   const threshold = config.rebalanceThreshold;
   const frequency = config.rebalanceFrequencyHours;
@@ -317,6 +351,11 @@ function renderConfiguration(config: ConfigView, strategies: readonly string[]):
       config.periodsPerYear === null ? 'from bar spacing' : formatPlain(config.periodsPerYear, 4),
     ],
   ];
+  if (config.maxDrawdown !== null)
+    facts.push([
+      'Halt at drawdown',
+      `${formatPercent(config.maxDrawdown, 2)} of equity below its peak`,
+    ]);
   for (const [key, value] of config.other) {
     const empty =
       value === null ||
@@ -326,6 +365,7 @@ function renderConfiguration(config: ConfigView, strategies: readonly string[]):
   }
   const factsHtml = renderFacts(facts);
 
+  const withBreaker = config.allocations.some((allocation) => allocation.maxDrawdown !== null);
   const rows = config.allocations
     .map((allocation) => {
       const index = strategies.indexOf(allocation.strategyId);
@@ -335,13 +375,33 @@ function renderConfiguration(config: ConfigView, strategies: readonly string[]):
           ? allocation.targetWeight * config.totalCapital
           : null;
       const params = allocation.params === undefined ? NONE : jsonText(allocation.params);
-      return `<tr><th scope="row">${swatch(color)}<span class="mono">${h(allocation.strategyId)}</span></th><td>${h(allocation.kind ?? 'registered')}</td><td class="wrap">${h(allocation.symbols ? allocation.symbols.join(', ') : 'all')}</td><td class="num">${h(formatPercent(allocation.targetWeight, 2))}</td><td class="num">${h(formatNumber(targetCapital, 0))}</td><td class="num">${h(formatNumber(allocation.minCapital, 0))}</td><td class="num">${h(formatNumber(allocation.maxCapital, 0))}</td><td class="num">${h(formatPlain(allocation.riskMultiplier, 4))}</td><td class="wrap mono">${h(params)}</td></tr>`;
+      return `<tr><th scope="row">${swatch(color)}<span class="mono">${h(allocation.strategyId)}</span></th><td>${h(allocation.kind ?? 'registered')}</td><td class="wrap">${h(allocation.symbols ? allocation.symbols.join(', ') : 'all')}</td><td class="num">${h(formatPercent(allocation.targetWeight, 2))}</td><td class="num">${h(formatNumber(targetCapital, 0))}</td><td class="num">${h(formatNumber(allocation.minCapital, 0))}</td><td class="num">${h(formatNumber(allocation.maxCapital, 0))}</td><td class="num">${h(formatPlain(allocation.riskMultiplier, 4))}</td>${withBreaker ? `<td class="num">${h(describeBreaker(allocation))}</td>` : ''}<td class="wrap mono">${h(params)}</td></tr>`;
     })
     .join('');
-  return `<section id="configuration"><h2>Configuration</h2><p class="section-note">Targets are water-filled under each strategy's bounds; a rebalance fires when any |drift| exceeds the threshold or when the frequency has elapsed.</p><dl class="facts facts-columns">${factsHtml}</dl>${config.riskAdjustment === null ? '' : renderRiskAdjustment(config.riskAdjustment)}<h3>Allocations</h3><div class="table-scroll"><table class="data" id="allocations-table"><thead><tr><th scope="col">Strategy</th><th scope="col">Kind</th><th scope="col">Symbols</th><th scope="col" class="num">Target weight</th><th scope="col" class="num">Target capital</th><th scope="col" class="num">Min capital</th><th scope="col" class="num">Max capital</th><th scope="col" class="num">Risk mult.</th><th scope="col">Params</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+  return `<section id="configuration"><h2>Configuration</h2><p class="section-note">Targets are water-filled under each strategy's bounds; a rebalance fires when any |drift| exceeds the threshold or when the frequency has elapsed.</p><dl class="facts facts-columns">${factsHtml}</dl>${config.riskAdjustment === null ? '' : renderRiskAdjustment(config.riskAdjustment)}<h3>Allocations</h3><div class="table-scroll"><table class="data" id="allocations-table"><thead><tr><th scope="col">Strategy</th><th scope="col">Kind</th><th scope="col">Symbols</th><th scope="col" class="num">Target weight</th><th scope="col" class="num">Target capital</th><th scope="col" class="num">Min capital</th><th scope="col" class="num">Max capital</th><th scope="col" class="num">Risk mult.</th>${withBreaker ? '<th scope="col" class="num">Breaker</th>' : ''}<th scope="col">Params</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
-function renderMetrics(result: PortfolioBacktestResult, strategies: readonly string[]): string {
+/** Whether the config sets a drawdown limit (portfolio or sleeve) or the run has breaker events. */
+function hasBreakers(result: PortfolioBacktestResult, config: ConfigView): boolean {
+  return (
+    (result.breakers?.length ?? 0) > 0 ||
+    config.maxDrawdown !== null ||
+    config.allocations.some((allocation) => allocation.maxDrawdown !== null)
+  );
+}
+
+function countTrips(result: PortfolioBacktestResult, strategyId: string): number {
+  let trips = 0;
+  for (const event of result.breakers ?? [])
+    if (event.type === 'breaker' && event.strategyId === strategyId) trips++;
+  return trips;
+}
+
+function renderMetrics(
+  result: PortfolioBacktestResult,
+  strategies: readonly string[],
+  withBreakers: boolean,
+): string {
   const columns: Column[] = [
     {
       title: 'Portfolio',
@@ -363,7 +423,16 @@ function renderMetrics(result: PortfolioBacktestResult, strategies: readonly str
     color: pickStrategyColor(index),
     metrics: result.metrics.strategies[id],
   }));
-  return `<section id="metrics"><h2>Performance</h2><p class="section-note">Baseline: the same portfolio never rebalanced after funding. Benchmark: buy-and-hold of the data's symbols in equal weight. "Alone": each strategy with the whole capital. A dash marks a metric that is undefined.</p>${renderMetricsTable(columns, 'Portfolio, baseline, benchmark and each strategy alone', 'metrics-table')}<h3>Sleeves inside the portfolio</h3><p class="section-note">Each sleeve's returns, adjusted for the capital moved in and out of it by rebalances.</p>${renderMetricsTable(sleeves, 'Sleeves inside the portfolio', 'sleeve-metrics-table')}</section>`;
+  const trips: ExtraRow[] = withBreakers
+    ? [
+        {
+          label: 'Breaker trips',
+          hint: 'times the sleeve fell past its max_drawdown and was paused',
+          cells: strategies.map((id) => formatNumber(countTrips(result, id), 0)),
+        },
+      ]
+    : [];
+  return `<section id="metrics"><h2>Performance</h2><p class="section-note">Baseline: the same portfolio never rebalanced after funding. Benchmark: buy-and-hold of the data's symbols in equal weight. "Alone": each strategy with the whole capital. A dash marks a metric that is undefined.</p>${renderMetricsTable(columns, 'Portfolio, baseline, benchmark and each strategy alone', 'metrics-table')}<h3>Sleeves inside the portfolio</h3><p class="section-note">Each sleeve's returns, adjusted for the capital moved in and out of it by rebalances.</p>${renderMetricsTable(sleeves, 'Sleeves inside the portfolio', 'sleeve-metrics-table', trips)}</section>`;
 }
 
 function renderChartSection(id: string, title: string, note: string, body: string): string {
@@ -384,19 +453,26 @@ function renderTargetsBlock(
   return `<h3>Targets: risk-adjusted vs base</h3><p class="section-note">Each strategy's target as a share of the portfolio's equity, on one scale: solid, the risk-adjusted target the drift is measured against; dashed, the base target from the config's weights; shaded, the gap between them.</p><p class="target-shift" id="target-shift">${h(sentence)}</p><figure class="chart-block target-panels" id="chart-targets" style="margin:0">${panels}</figure><div class="chart-key"><span><span class="key-solid"></span>risk-adjusted target</span><span><span class="key-line"></span>base target</span></div>`;
 }
 
-function renderCharts(data: ReportData, shift: TargetShiftSummary | null): string {
-  const markerKey = `<span><span class="key-marker" style="color:${h(REPORT_COLORS.threshold)}"></span>threshold rebalance</span><span><span class="key-marker" style="color:${h(REPORT_COLORS.frequency)}"></span>frequency rebalance</span>`;
+function renderCharts(
+  data: ReportData,
+  shift: TargetShiftSummary | null,
+  withBreakers: boolean,
+): string {
+  const markerKey = `<span><span class="key-marker" style="color:${h(REPORT_COLORS.threshold)}"></span>threshold rebalance</span><span><span class="key-marker" style="color:${h(REPORT_COLORS.frequency)}"></span>frequency rebalance</span>${withBreakers ? `<span><span class="key-marker" style="color:${h(REPORT_COLORS.breaker)}"></span>breaker rebalance</span>` : ''}`;
+  const breakerKey = withBreakers
+    ? `<div class="chart-key" id="breaker-key"><span><span class="key-rule" style="border-color:${h(REPORT_COLORS.breaker)}"></span>sleeve paused (breaker)</span><span><span class="key-rule" style="border-color:${h(REPORT_COLORS.halt)}"></span>portfolio halted</span><span><span class="key-rule" style="border-color:${h(REPORT_COLORS.resume)}"></span>resumed</span></div>`
+    : '';
   const equity = renderChartSection(
     'equity',
     'Equity',
     'The portfolio against the never-rebalanced baseline, the equal-weight benchmark and each strategy alone. Drag to zoom, double-click to reset; hover a marker for the rebalance.',
-    `<div class="chart-toolbar"><label><input type="checkbox" id="log-scale-toggle"${data.equity.logScaleAvailable ? '' : ' disabled title="Some equity is not positive"'}><span>Log scale</span></label></div><figure class="chart-block" style="margin:0"><div class="chart" id="chart-equity" data-chart="equity"></div></figure><h3>Drawdown</h3><figure class="chart-block" style="margin:0"><div class="chart" id="chart-drawdown" data-chart="drawdown"></div></figure><div class="chart-key">${markerKey}</div>`,
+    `<div class="chart-toolbar"><label><input type="checkbox" id="log-scale-toggle"${data.equity.logScaleAvailable ? '' : ' disabled title="Some equity is not positive"'}><span>Log scale</span></label></div><figure class="chart-block" style="margin:0"><div class="chart" id="chart-equity" data-chart="equity"></div></figure>${breakerKey}<h3>Drawdown</h3><figure class="chart-block" style="margin:0"><div class="chart" id="chart-drawdown" data-chart="drawdown"></div></figure><div class="chart-key">${markerKey}</div>`,
   );
   const adjusted = data.targets !== undefined;
   const allocation = renderChartSection(
     'allocation',
     'Allocation',
-    `Each sleeve's capital, stacked (the top edge is the portfolio's equity). Dashed lines: the stacked ${adjusted ? 'risk-adjusted ' : ''}targets; grey bands: \u00b1 threshold \u00d7 the sleeve's target around each edge.`,
+    `Each sleeve's capital, stacked (the top edge is the portfolio's equity). Dashed lines: the stacked ${adjusted ? 'risk-adjusted ' : ''}targets; grey bands: \u00b1 threshold \u00d7 the sleeve's target around each edge.${withBreakers ? ' Hatched: a sleeve paused by its breaker (its target is 0), or the portfolio halted.' : ''}`,
     `<figure class="chart-block" style="margin:0"><div class="chart" id="chart-allocation" data-chart="allocation"></div></figure><div class="chart-key"><span><span class="key-line"></span>${adjusted ? 'risk-adjusted ' : ''}target edge</span><span><span class="key-band"></span>\u00b1 threshold band</span>${markerKey}</div>${adjusted ? renderTargetsBlock(shift, data.strategies) : ''}`,
   );
   const drift = renderChartSection(
@@ -462,6 +538,48 @@ function renderContribution(
       ? ''
       : `<p class="check ${consistent ? 'ok' : 'off'}" id="contribution-check">${consistent ? '\u2713 The contributions add up to the total return' : '\u26a0 The contributions do not add up to the total return'} (difference ${h(formatNumber(residual * 1e4, 4))} bp).</p>`;
   return `<section id="contribution"><h2>Contribution</h2><p class="section-note">Contribution of strategy i = \u03a3 over bars of (E<sub>i,t</sub> \u2212 transfer<sub>i,t</sub> \u2212 E<sub>i,t\u22121</sub>) / E<sub>0</sub>: each sleeve's profit net of the capital moved into it, as a share of the initial capital.</p><div class="contribution-grid"><div><div class="table-scroll"><table class="data" id="contribution-table"><thead><tr><th scope="col">Strategy</th><th scope="col" class="num">Contribution</th><th scope="col" class="num">Share of sum</th></tr></thead><tbody>${rows}</tbody><tfoot><tr><th scope="row">Sum of contributions</th><td class="num" id="contribution-sum">${h(formatPercent(summary.sum, 2, true))}</td><td></td></tr><tr><th scope="row">Portfolio total return</th><td class="num" id="contribution-total">${h(formatPercent(summary.totalReturn, 2, true))}</td><td class="num muted">final / initial \u2212 1</td></tr></tfoot></table></div>${check}</div><div class="contribution-chart">${renderContributionChart(summary, strategies)}</div></div></section>`;
+}
+
+/** Breaker events listed in the report (the result file holds them all). */
+const MAX_BREAKER_ROWS = 1000;
+
+function renderBreakers(
+  result: PortfolioBacktestResult,
+  intraday: boolean,
+  config: ConfigView,
+): string {
+  const events = [...(result.breakers ?? [])];
+  events.sort((x, y) =>
+    x.timestampNs < y.timestampNs ? -1 : x.timestampNs > y.timestampNs ? 1 : 0,
+  );
+  const count = events.length;
+  const tally = (type: string) => events.filter((event) => event.type === type).length;
+  const limits = config.allocations
+    .filter((allocation) => allocation.maxDrawdown !== null)
+    .map(
+      (allocation) =>
+        `${allocation.strategyId} ${formatPercent(allocation.maxDrawdown, 1)} (${allocation.resumeAfterHours === null ? 'resumed by an operator' : `resumes after ${formatPlain(allocation.resumeAfterHours, 4)} h`})`,
+    );
+  if (config.maxDrawdown !== null)
+    limits.push(
+      `portfolio ${formatPercent(config.maxDrawdown, 1)} (halts; a backtest has no operator to resume it)`,
+    );
+  const label = { breaker: 'paused', halt: 'halted', resume: 'resumed' } as const;
+  const rows = events
+    .slice(0, MAX_BREAKER_ROWS)
+    .map(
+      (event, i) =>
+        `<tr data-kind="${h(event.type)}"><td class="num">${h(formatNumber(i + 1, 0))}</td><td>${h(formatTimestamp(event.timestampNs, intraday))}</td><td>${h(label[event.type])}</td><td class="mono">${h(event.strategyId ?? 'portfolio')}</td><td>${h(event.reason)}</td><td class="num">${h(formatPercent(event.drawdown, 2))}</td></tr>`,
+    );
+  const more =
+    count > MAX_BREAKER_ROWS
+      ? `<p class="section-note">The first ${h(formatNumber(MAX_BREAKER_ROWS, 0))} of ${h(formatNumber(count, 0))} events are listed; the result JSON holds every one.</p>`
+      : '';
+  const body =
+    rows.length === 0
+      ? `<tr><td colspan="6" class="muted">No breaker tripped.</td></tr>`
+      : rows.join('');
+  return `<section id="breakers"><h2>Breakers</h2><p class="section-note">A sleeve whose flow-adjusted index falls more than its max_drawdown below its peak is paused: its strategy's orders are refused, its target is 0 and a rebalance (reason breaker) moves its capital to the others at once; it resumes after resume_after_hours, its index starting again at 1. The portfolio halts past its own max_drawdown: no plan and no strategy order after that.</p><p class="section-note" id="breaker-limits">Limits: ${h(limits.length === 0 ? NONE : limits.join('; '))}. Events: ${h(formatNumber(tally('breaker'), 0))} trips, ${h(formatNumber(tally('halt'), 0))} halts, ${h(formatNumber(tally('resume'), 0))} resumes.</p>${more}<div class="table-scroll"><table class="data" id="breakers-table"><thead><tr><th scope="col" class="num">#</th><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Strategy</th><th scope="col">Reason</th><th scope="col" class="num">Drawdown</th></tr></thead><tbody>${body}</tbody></table></div></section>`;
 }
 
 function renderTables(data: ReportData): string {
@@ -550,6 +668,7 @@ function renderFromView(
   });
   const strategies = data.strategies;
   const config = describeConfig(result.config);
+  const withBreakers = hasBreakers(result, config);
   const title = options.title ?? `Backtest report: ${result.portfolioId}`;
   const bars = view.length;
   const period =
@@ -561,11 +680,13 @@ function renderFromView(
     header,
     renderKpis(result),
     renderConfiguration(config, strategies),
-    renderMetrics(result, strategies),
+    renderMetrics(result, strategies, withBreakers),
     renderCharts(
       data,
       data.targets === undefined ? null : summarizeTargetShiftsOf(view, strategies),
+      withBreakers,
     ),
+    ...(withBreakers ? [renderBreakers(result, data.intraday, config)] : []),
     renderContribution(result, strategies),
     renderTables(data),
     renderProvenance(result, data.intraday),

@@ -79,6 +79,7 @@ table.data tr.flash { animation: flash 1.6s ease-out; }
 .target-panel .u-wrap { flex: 0 0 100%; }
 .target-shift { font-size: 13px; max-width: 960px; margin: 0 0 8px; }
 .key-band { display: inline-block; width: 18px; height: 9px; background: rgba(17, 24, 39, 0.14); vertical-align: middle; margin-right: 6px; border-top: 1px dashed #111827; }
+.key-rule { display: inline-block; width: 0; height: 12px; border-left: 2px dashed; vertical-align: middle; margin: 0 8px 0 4px; }
 .key-marker { display: inline-block; width: 0; height: 0; border-left: 5px solid transparent; border-right: 5px solid transparent; border-bottom: 8px solid currentColor; vertical-align: 0; margin-right: 6px; }
 .empty-chart { padding: 40px 0; text-align: center; color: var(--faint); border: 1px dashed var(--rule-strong); border-radius: 6px; }
 .u-legend { font-size: 12px; text-align: left; margin: 2px 0 0 44px; }

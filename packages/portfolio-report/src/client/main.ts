@@ -48,12 +48,128 @@ function start(): void {
   const rebalanceTimes = index.times;
   const rebalanceCount = index.count;
   const rowStart = index.rowStart;
-  const reasonColor = [colors.threshold, colors.frequency];
+  const reasonColor = [colors.threshold, colors.frequency, colors.breaker];
   const colorOfReason = (i: number) => reasonColor[rebalances.reason[i] ?? -1] ?? colors.frequency;
   const timeAt = (i: number) => rebalanceTimes[i] as number;
   const planId = (i: number) => rebalances.planIdPrefix + (rebalances.planIdSuffix[i] ?? '');
   const sideOf = (quantity: number) => (quantity < 0 ? 'sell' : 'buy');
   const strategyName = (k: number) => strategies[k] ?? '';
+
+  // -------------------------------------------------------------- breakers
+  const breakers = data.breakers;
+  const breakerCount = breakers.time.length;
+  const kindColor = [colors.breaker, colors.halt, colors.resume];
+  /** "pause A", "halt", "resume A", "resume" (the portfolio). */
+  function breakerLabel(i: number): string {
+    const kind = data.breakerKinds[breakers.kind[i] ?? -1] ?? '';
+    const strategy = breakers.strategy[i] ?? -1;
+    const who = strategy < 0 ? '' : ` ${strategyName(strategy)}`;
+    return kind === 'breaker' ? `pause${who}` : `${kind}${who}`;
+  }
+
+  /**
+   * A vertical rule at each breaker event across the plot, with its label at the top (a trip
+   * or halt red or black, a resume green); the count drawn goes in `data-breaker-markers`.
+   */
+  function drawBreakerMarkers(u: uPlot, container: HTMLElement): void {
+    const xMin = u.scales.x?.min;
+    const xMax = u.scales.x?.max;
+    let drawn = 0;
+    if (breakerCount > 0 && xMin !== null && xMin !== undefined && xMax !== undefined) {
+      const ctx = u.ctx;
+      const box = u.bbox;
+      const ratio = uPlot.pxRatio;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(box.left, box.top, box.width, box.height);
+      ctx.clip();
+      ctx.lineWidth = 1.5 * ratio;
+      ctx.setLineDash([4 * ratio, 3 * ratio]);
+      ctx.font = `${String(10 * ratio)}px system-ui, sans-serif`;
+      ctx.textBaseline = 'top';
+      let lastLabelEnd = -Infinity;
+      for (let i = 0; i < breakerCount; i++) {
+        const time = breakers.time[i] as number;
+        if (time < xMin || time > xMax) continue;
+        const color = kindColor[breakers.kind[i] ?? -1] ?? colors.breaker;
+        const x = Math.round(u.valToPos(time, 'x', true)) + 0.5;
+        ctx.strokeStyle = color;
+        ctx.beginPath();
+        ctx.moveTo(x, box.top);
+        ctx.lineTo(x, box.top + box.height);
+        ctx.stroke();
+        drawn++;
+        // Labels that would overlap the previous one are left to the tooltip and the table.
+        const label = breakerLabel(i);
+        const width = ctx.measureText(label).width;
+        if (x + 3 * ratio > lastLabelEnd) {
+          ctx.fillStyle = color;
+          ctx.fillText(label, x + 3 * ratio, box.top + 3 * ratio);
+          lastLabelEnd = x + 3 * ratio + width + 6 * ratio;
+        }
+      }
+      ctx.restore();
+    }
+    container.dataset.breakerMarkers = String(drawn);
+  }
+
+  /**
+   * Shades the time each sleeve was paused (its colour, hatched) and the portfolio halted
+   * (grey) across the plot; the count drawn goes in `data-paused-spans`.
+   */
+  function drawPausedSpans(u: uPlot, container: HTMLElement, lastTime: number): void {
+    const spans = data.paused;
+    const xMin = u.scales.x?.min;
+    const xMax = u.scales.x?.max;
+    let drawn = 0;
+    if (spans.from.length > 0 && xMin !== null && xMin !== undefined && xMax !== undefined) {
+      const ctx = u.ctx;
+      const box = u.bbox;
+      const ratio = uPlot.pxRatio;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(box.left, box.top, box.width, box.height);
+      ctx.clip();
+      ctx.font = `${String(10 * ratio)}px system-ui, sans-serif`;
+      ctx.textBaseline = 'bottom';
+      for (let k = 0; k < spans.from.length; k++) {
+        const from = spans.from[k] as number;
+        const to = spans.to[k] ?? lastTime;
+        if (to < xMin || from > xMax) continue;
+        const strategy = spans.strategy[k] ?? -1;
+        const color = strategy < 0 ? colors.halt : (colors.strategies[strategy] ?? colors.breaker);
+        const x0 = u.valToPos(Math.max(from, xMin), 'x', true);
+        const x1 = Math.max(x0 + ratio, u.valToPos(Math.min(to, xMax), 'x', true));
+        ctx.fillStyle = withAlpha(color, 0.12);
+        ctx.fillRect(x0, box.top, x1 - x0, box.height);
+        // Hatched: diagonal lines clipped to the span.
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(x0, box.top, x1 - x0, box.height);
+        ctx.clip();
+        ctx.strokeStyle = withAlpha(color, 0.35);
+        ctx.lineWidth = ratio;
+        ctx.beginPath();
+        const bottom = box.top + box.height;
+        for (let d = x0 - box.height; d < x1; d += 8 * ratio) {
+          ctx.moveTo(d, bottom);
+          ctx.lineTo(d + box.height, box.top);
+        }
+        ctx.stroke();
+        ctx.restore();
+        ctx.fillStyle = color;
+        const label = strategy < 0 ? 'halted' : `${strategyName(strategy)} paused`;
+        ctx.fillText(
+          label,
+          x0 + 3 * ratio,
+          box.top + box.height - 3 * ratio - 12 * ratio * (k % 3),
+        );
+        drawn++;
+      }
+      ctx.restore();
+    }
+    container.dataset.pausedSpans = String(drawn);
+  }
 
   function tradeLine(row: number): string {
     const quantity = trades.quantity[row] ?? 0;
@@ -169,9 +285,9 @@ function start(): void {
         ctx.stroke();
       }
     }
-    // Frequency first, threshold on top; one triangle per pixel column and reason.
+    // Frequency first, threshold, then breaker on top; one triangle per pixel column and reason.
     let pixels = 0;
-    for (const reason of [1, 0]) {
+    for (const reason of [1, 0, 2]) {
       let last = -Infinity;
       ctx.fillStyle = reasonColor[reason] ?? colors.frequency;
       ctx.beginPath();
@@ -417,6 +533,8 @@ function start(): void {
     const equityAxis = yAxis(fmtCompact);
     if (logScale) equityAxis.splits = logSplits;
     options.axes = [xAxis(), equityAxis];
+    const container = document.getElementById('chart-equity');
+    if (container) options.hooks = { draw: [(u) => drawBreakerMarkers(u, container)] };
     return { options, data: aligned(x, values) };
   });
 
@@ -529,6 +647,8 @@ function start(): void {
             ctx.stroke();
           }
           ctx.restore();
+          const container = document.getElementById('chart-allocation');
+          if (container) drawPausedSpans(u, container, x[x.length - 1] ?? 0);
         },
       ],
     };

@@ -1,0 +1,116 @@
+// Breaker markers in a real browser (Debian's chromium via playwright-core): a rule per event
+// on the equity chart, the paused spans hatched on the allocation chart, offline, no error.
+/// <reference lib="dom" />
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeBreakerResult } from './breakers.test-util.js';
+import { REPORT_COLORS } from './palette.js';
+import { renderPortfolioReport } from './render.js';
+
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
+
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Pixels of `#chart-<name>`'s canvas within 60 (sum of |channel difference|) of `color`. */
+async function pixelsOf(page: Page, name: string, color: string): Promise<number> {
+  return page.evaluate(
+    ([chart, hexText]) => {
+      const canvas = document.querySelector<HTMLCanvasElement>(`#chart-${chart} canvas`);
+      if (!canvas) return 0;
+      const copy = document.createElement('canvas');
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      const context = copy.getContext('2d', { willReadFrequently: true });
+      context?.drawImage(canvas, 0, 0);
+      const pixels = context?.getImageData(0, 0, canvas.width, canvas.height).data;
+      const hex = parseInt(hexText.slice(1), 16);
+      const [r, g, b] = [(hex >> 16) & 255, (hex >> 8) & 255, hex & 255];
+      let count = 0;
+      for (let i = 0; pixels && i < pixels.length; i += 4) {
+        if ((pixels[i + 3] ?? 0) < 60) continue;
+        const distance =
+          Math.abs((pixels[i] ?? 0) - r) +
+          Math.abs((pixels[i + 1] ?? 0) - g) +
+          Math.abs((pixels[i + 2] ?? 0) - b);
+        if (distance < 60) count++;
+      }
+      return count;
+    },
+    [name, color] as const,
+  );
+}
+
+describe('breaker markers in chromium', { timeout: 240_000 }, () => {
+  it('draws a rule per event on the equity chart and hatches the paused spans', async () => {
+    if (!browser) throw new Error('chromium did not start');
+    const { result } = makeBreakerResult();
+    const path = join(ARTIFACTS, 'report-breakers.html');
+    writeFileSync(path, renderPortfolioReport(result));
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    const requests: string[] = [];
+    await context.route('**/*', async (route) => {
+      const url = route.request().url();
+      if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
+      requests.push(url);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') errors.push(message.text());
+    });
+    page.on('pageerror', (error) => errors.push(error.message));
+    try {
+      await page.goto(`file://${path}`);
+      await page.locator('#chart-equity canvas').waitFor();
+      await page.locator('#chart-allocation canvas').waitFor();
+      // Four events in range, three spans (two sleeves, the halt).
+      expect(await page.getAttribute('#chart-equity', 'data-breaker-markers')).toBe('4');
+      expect(await page.getAttribute('#chart-allocation', 'data-paused-spans')).toBe('3');
+      // The rules are drawn in their colours (a trip red, the resume green).
+      expect(await pixelsOf(page, 'equity', REPORT_COLORS.breaker)).toBeGreaterThan(100);
+      expect(await pixelsOf(page, 'equity', REPORT_COLORS.resume)).toBeGreaterThan(50);
+      expect(await page.locator('#breakers-table tbody tr').count()).toBe(4);
+      await page
+        .locator('#equity')
+        .screenshot({ path: join(ARTIFACTS, 'report-breakers-equity.png') });
+      await page
+        .locator('#allocation')
+        .screenshot({ path: join(ARTIFACTS, 'report-breakers-allocation.png') });
+      // Zoomed to bars 150-250, only the second trip is in range.
+      const [from, to] = [150, 250].map(
+        (bar) => Number((result.equityCurve[bar]?.timestampNs ?? 0n) / 1_000_000n) / 1000,
+      );
+      await page.evaluate(
+        ([min, max]) =>
+          (
+            window as unknown as {
+              njordReport: { charts: { equity: { setScale(k: string, r: object): void } } };
+            }
+          ).njordReport.charts.equity.setScale('x', { min, max }),
+        [from, to] as const,
+      );
+      expect(await page.getAttribute('#chart-equity', 'data-breaker-markers')).toBe('1');
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
