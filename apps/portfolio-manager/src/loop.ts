@@ -351,9 +351,34 @@ export class LiveLoop {
     for (let due = kernel.decide(nowNs); due !== null; due = kernel.decide(nowNs)) {
       switch (due.type) {
         case 'halt':
-          this.journal.add('halt', nowNs, { reason: due.reason, message: due.message });
+          this.journal.add('halt', nowNs, {
+            reason: due.reason,
+            message: due.message,
+            ...(due.drawdown === undefined ? {} : { drawdown: due.drawdown }),
+          });
           kernel.apply(due);
-          this.ctx.logger.warn({ reason: due.reason }, due.message);
+          this.ctx.logger.warn({ reason: due.reason, drawdown: due.drawdown }, due.message);
+          continue;
+        case 'breaker':
+          this.journal.add('breaker', nowNs, {
+            strategy_id: due.strategyId,
+            reason: due.reason,
+            drawdown: due.drawdown,
+            message: due.message,
+          });
+          kernel.apply(due);
+          this.ctx.logger.warn(
+            { strategy_id: due.strategyId, drawdown: due.drawdown },
+            due.message,
+          );
+          continue;
+        case 'resume':
+          this.journal.add('resume', nowNs, { strategy_id: due.strategyId, by: due.by });
+          kernel.apply(due);
+          this.ctx.logger.info(
+            { strategy_id: due.strategyId, by: due.by },
+            'sleeve resumed after resume_after_hours',
+          );
           continue;
         case 'adjustment':
           this.adjust(nowNs, due);

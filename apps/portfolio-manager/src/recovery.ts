@@ -117,5 +117,6 @@ export function checkpointBody(
     plans: state.plans as unknown as JournalBodyWire<'checkpoint'>['plans'],
     marks: state.marks,
     ...(state.risk === undefined ? {} : { risk: state.risk }),
+    ...(state.breakers === undefined ? {} : { breakers: { ...state.breakers } }),
   };
 }
