@@ -8,6 +8,7 @@ import {
   type RebalanceRecord,
   type SkippedTrade,
 } from '@njord/portfolio-contracts';
+import { createNormal, createRandom } from '@njord/test-kit';
 
 export interface FixtureOptions {
   /** Bars in the equity curve (>= 0). */
@@ -69,26 +70,6 @@ const COMMISSION_MIN = 0.5;
 const SLIPPAGE_BPS = 2;
 const MIN_TRADE_VALUE = 10;
 const DAY_NS = 86_400_000_000_000n;
-
-/** mulberry32: a small seeded generator, so fixtures are the same on every run. */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function createNormal(random: () => number): () => number {
-  return () => {
-    const u = Math.max(random(), 1e-12);
-    const v = random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  };
-}
 
 function barTimes(bars: number, barSeconds: number): bigint[] {
   const times: bigint[] = [];

@@ -4,83 +4,31 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openOfflinePage, type PageProblems, useChromium } from '@njord/test-kit/browser';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeBacktestResult } from './fixture.test-util.js';
 import { renderPortfolioReport } from './render.js';
 
-// A test may point at another chromium; the package itself never reads the environment.
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const CHARTS = ['equity', 'drawdown', 'allocation', 'drift'] as const;
-
-interface Problems {
-  readonly console: string[];
-  readonly requests: string[];
-  readonly dialogs: string[];
-}
 
 interface OpenedReport {
   readonly page: Page;
   readonly context: BrowserContext;
-  readonly problems: Problems;
+  readonly problems: PageProblems;
   readonly loadMs: number;
   readonly bytes: number;
 }
 
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-function isLocal(url: string): boolean {
-  return url.startsWith('file:') || url.startsWith('data:');
-}
+const browser = useChromium();
+beforeAll(() => mkdirSync(ARTIFACTS, { recursive: true }));
 
 /** Writes the page under test-artifacts/ and opens it with every non-local request aborted and recorded. */
 async function openReport(html: string, name: string): Promise<OpenedReport> {
-  if (!browser) throw new Error('chromium did not start');
   const path = join(ARTIFACTS, `${name}.html`);
   writeFileSync(path, html);
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    deviceScaleFactor: 1,
-  });
-  const problems: Problems = { console: [], requests: [], dialogs: [] };
-  await context.route('**/*', async (route) => {
-    const url = route.request().url();
-    if (isLocal(url)) return route.continue();
-    problems.requests.push(url);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  page.on('request', (request) => {
-    if (!isLocal(request.url())) problems.requests.push(request.url());
-  });
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning')
-      problems.console.push(`${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.console.push(`pageerror: ${error.message}`));
-  page.on('dialog', (dialog) => {
-    problems.dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
+  const { page, context, problems } = await openOfflinePage(browser());
   const started = performance.now();
   await page.goto(pathToFileURL(path).href);
   await page.waitForFunction(() => document.documentElement.dataset.reportReady === 'true', null, {
@@ -147,7 +95,7 @@ async function countChartPixels(
   }, names);
 }
 
-function expectClean(problems: Problems): void {
+function expectClean(problems: PageProblems): void {
   expect(problems.console).toEqual([]);
   expect(problems.requests).toEqual([]);
   expect(problems.dialogs).toEqual([]);

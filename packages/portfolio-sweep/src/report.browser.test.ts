@@ -4,57 +4,21 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openOfflinePage, useChromium } from '@njord/test-kit/browser';
+import { afterAll, describe, expect, it } from 'vitest';
 import { makeSweepResult } from './report-fixture.test-util.js';
 import { renderSweepReport } from './report.js';
 
-// A test may point at another chromium; the package itself never reads the environment.
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const dir = mkdtempSync(join(tmpdir(), 'njord-sweep-report-'));
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const browser = useChromium();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('sweep report in chromium', () => {
   it('opens offline without errors, sorts its table and draws its charts', async () => {
     const result = makeSweepResult();
     const path = join(dir, 'report.html');
     writeFileSync(path, renderSweepReport(result));
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
-    const blocked: string[] = [];
-    const errors: string[] = [];
-    await context.route('**/*', async (route) => {
-      const url = route.request().url();
-      if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
-      blocked.push(url);
-      return route.abort();
-    });
-    const page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('dialog', (d) => {
-      errors.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
+    const { page, context, problems } = await openOfflinePage(browser());
     await page.goto(pathToFileURL(path).href);
 
     // The sharpe column, sorted by a click: ascending, then descending.
@@ -130,8 +94,7 @@ describe('sweep report in chromium', () => {
     const box = await page.$eval('#walk-forward-curve', (svg) => svg.getBoundingClientRect().width);
     expect(box).toBeGreaterThan(500);
 
-    expect(blocked).toEqual([]);
-    expect(errors).toEqual([]);
+    expect(problems).toEqual({ console: [], requests: [], dialogs: [] });
     await context.close();
   }, 120_000);
 });

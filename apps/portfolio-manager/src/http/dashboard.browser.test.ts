@@ -4,23 +4,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openOfflinePage, useChromium } from '@njord/test-kit/browser';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../config.js';
 import { addEntries, RECENT_NS, writeConfigs, type TestPortfolio } from '../test-support.js';
 import { useInProcessManager } from '../test-support/fixtures.js';
 import { createHttpSide, type HttpSide } from './index.js';
-
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const PORTFOLIO: TestPortfolio = {
   id: 'opsview',
@@ -31,14 +20,8 @@ const PORTFOLIO: TestPortfolio = {
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
-let browser: Browser | undefined;
-beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
+beforeAll(() => mkdirSync(ARTIFACTS, { recursive: true }));
 
 describe('the live dashboard', () => {
   let http: HttpSide | undefined;
@@ -50,7 +33,6 @@ describe('the live dashboard', () => {
   });
 
   it('loads offline, shows three sleeves and updates within a second of a fill', async () => {
-    if (!browser) throw new Error('chromium did not start');
     const files = writeConfigs(env.dir, { prefix: env.prefix, portfolio: PORTFOLIO });
     const loaded = await readConfig(files.basePath);
     if (!loaded.success) throw loaded.error;
@@ -64,21 +46,10 @@ describe('the live dashboard', () => {
     const server = await http.start(manager);
     const origin = server.url;
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const blocked: string[] = [];
-    const problems: string[] = [];
-    await context.route('**/*', async (route) => {
-      const url = route.request().url();
-      if (url.startsWith(`${origin}/`) || url.startsWith('data:')) return route.continue();
-      blocked.push(url);
-      return route.abort();
+    // Only the manager's own origin (and data: URLs) may load.
+    const { page, context, problems } = await openOfflinePage(browser(), {
+      allow: (url) => url.startsWith(`${origin}/`) || url.startsWith('data:'),
     });
-    const page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning')
-        problems.push(`${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
     try {
       await page.goto(`${origin}/`, { waitUntil: 'load', timeout: 20_000 });
       await page.waitForFunction(
@@ -135,8 +106,7 @@ describe('the live dashboard', () => {
       expect(after.fills).toBe(1);
       // No reload: the page is the one loaded first.
       expect(after.url).toBe(`${origin}/`);
-      expect(blocked).toEqual([]);
-      expect(problems).toEqual([]);
+      expect(problems).toEqual({ console: [], requests: [], dialogs: [] });
       // For a person to look at (test-artifacts/ is not committed).
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     } finally {
