@@ -2,15 +2,7 @@
 // against a plain Float64Array loop doing the same projection, in the same run.
 import { parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { AllocationCalculator, allocateTargetsInto, calculateDriftInto } from '../src/index.js';
-
-/** Deterministic LCG in [0, 1). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
+import { createRandom } from '@njord/test-kit';
 
 /**
  * The baseline: the same water-filling (sorted breakpoints, binary search, linear piece)
@@ -87,7 +79,7 @@ function time(label: string, fn: () => void, budgetMs = 300): number {
 
 let sink = 0;
 for (const n of [10, 100, 1000]) {
-  const rand = random(n);
+  const rand = createRandom(n);
   const raw = Array.from({ length: n }, () => 0.1 + rand());
   const total = raw.reduce((s, x) => s + x, 0);
   const weights = raw.map((x) => x / total);

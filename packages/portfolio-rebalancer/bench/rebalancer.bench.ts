@@ -7,19 +7,11 @@ import {
 } from '@njord/portfolio-contracts';
 import { PositionSizer } from '@njord/portfolio-sizer';
 import { Rebalancer } from '../src/index.js';
-
-/** Deterministic LCG in [0, 1). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
+import { createRandom } from '@njord/test-kit';
 
 const STRATEGIES = 100;
 const SYMBOLS = 50;
-const rand = random(42);
+const rand = createRandom(42);
 const symbols = Array.from({ length: SYMBOLS }, (_, j) => `SYM${j}`);
 const prices: PriceMap = Object.fromEntries(symbols.map((s) => [s, 10 + 490 * rand()]));
 const raw = Array.from({ length: STRATEGIES }, () => 0.5 + rand());

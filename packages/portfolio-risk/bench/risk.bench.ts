@@ -2,12 +2,12 @@
 // portfolio-allocation on the same matrices, and the per-bar cost of the rolling statistics.
 import { createRequire } from 'node:module';
 import { AllocationCalculator } from '@njord/portfolio-allocator';
-import { parsePortfolioConfig } from '@njord/portfolio-contracts';
 import {
   equalRiskContributionWeights,
   RiskAdjustedAllocator,
   RollingReturnStats,
 } from '../src/index.js';
+import { createNormal, createRandom, exampleFixture, portfolioConfig } from '@njord/test-kit';
 
 const require = createRequire(import.meta.url);
 const portfolioAllocation = require('portfolio-allocation') as {
@@ -16,22 +16,6 @@ const portfolioAllocation = require('portfolio-allocation') as {
     options?: { eps?: number; maxCycles?: number },
   ): number[];
 };
-
-/** A seeded generator (mulberry32) so every run benchmarks the same matrices. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function createGaussian(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
 
 /**
  * The sample covariance of T = max(2n, 250) daily returns of n strategies driven by 3 common
@@ -97,7 +81,7 @@ function benchEqualRiskContribution(): void {
     'n    matrices  ours ms/call  sweeps+newton  theirs(eps 1e-10) ms  ratio  max|dw|   theirs(eps 1e-14) ms  ratio  max|dw|',
   );
   const random = createRandom(20250601);
-  const gaussian = createGaussian(random);
+  const gaussian = createNormal(random);
   for (const [n, count, repeats] of [
     [10, 40, 200],
     [50, 10, 40],
@@ -164,7 +148,7 @@ function benchRollingStats(): void {
   const HOUR = 3_600_000_000_000n;
   const start = 946_684_800_000_000_000n; // 2000-01-01
   const random = createRandom(7);
-  const gaussian = createGaussian(random);
+  const gaussian = createNormal(random);
   const returns = new Float64Array(bars * n);
   for (let k = 0; k < returns.length; k++) returns[k] = 0.0003 + 0.01 * gaussian();
   const timestamps = new BigInt64Array(bars);
@@ -262,18 +246,8 @@ function benchRollingStats(): void {
   );
 
   // A whole adjustment per bar (the worst case: adjust_every_hours unset in a daily backtest).
-  const config = parsePortfolioConfig({
-    portfolio: {
-      id: 'bench',
-      total_capital: 50_000,
-      rebalance_threshold: 0.05,
-      allocations: [
-        { strategy_id: 'a', target_weight: 0.4, min_capital: 10_000, max_capital: 30_000 },
-        { strategy_id: 'b', target_weight: 0.35, min_capital: 10_000, max_capital: 25_000 },
-        { strategy_id: 'c', target_weight: 0.25, min_capital: 5_000, max_capital: 20_000 },
-      ],
-    },
-  });
+  const config = portfolioConfig({ ...exampleFixture(), id: 'bench' });
+
   const base = new AllocationCalculator(config);
   const baseTargets = base.calculateTargetsForEquity(50_000).targets;
   for (const method of [

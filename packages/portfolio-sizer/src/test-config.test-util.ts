@@ -1,28 +1,16 @@
 // Test helper: a small valid portfolio config built through the contracts' parser.
-import { parsePortfolioConfig, type PortfolioConfig } from '@njord/portfolio-contracts';
+import type { PortfolioConfig } from '@njord/portfolio-contracts';
+import { portfolioConfig } from '@njord/test-kit';
 
+/** A 50/50 portfolio of A and B (risk multipliers 1 and `riskB`) with three instruments. */
 export function makeConfig(extra: Record<string, unknown> = {}, riskB = 0.8): PortfolioConfig {
-  return parsePortfolioConfig({
-    portfolio: {
-      id: 'sizer_test',
-      total_capital: 100000,
-      rebalance_threshold: 0.05,
-      allocations: [
-        {
-          strategy_id: 'A',
-          target_weight: 0.5,
-          min_capital: 0,
-          max_capital: 100000,
-          risk_multiplier: 1,
-        },
-        {
-          strategy_id: 'B',
-          target_weight: 0.5,
-          min_capital: 0,
-          max_capital: 100000,
-          risk_multiplier: riskB,
-        },
-      ],
+  return portfolioConfig({
+    id: 'sizer_test',
+    allocations: [
+      { id: 'A', weight: 0.5, max: 100000, risk: 1 },
+      { id: 'B', weight: 0.5, max: 100000, risk: riskB },
+    ],
+    extra: {
       instruments: {
         LOT: { lot_size: 0.1 },
         BIG: { lot_size: 100 },

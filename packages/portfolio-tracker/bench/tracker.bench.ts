@@ -2,6 +2,7 @@
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { parsePortfolioConfig, type FillEvent } from '@njord/portfolio-contracts';
 import { PortfolioTracker } from '../src/index.js';
+import { createRandom } from '@njord/test-kit';
 
 const GOAL_FILLS_PER_SECOND = 1_000_000;
 const FILLS = Number(process.argv[2] ?? 1_000_000);
@@ -23,17 +24,8 @@ const config = parsePortfolioConfig({
   },
 });
 
-/** A seeded LCG: the same fills on every run. */
-function lcg(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 function makeFills(count: number, prefix: string, seed: number): FillEvent[] {
-  const next = lcg(seed);
+  const next = createRandom(seed);
   const fills = new Array<FillEvent>(count);
   for (let i = 0; i < count; i++) {
     fills[i] = {

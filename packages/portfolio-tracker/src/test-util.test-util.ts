@@ -1,10 +1,6 @@
 // Test helpers: configs through the contracts' parser, fills and plans with defaults.
-import {
-  parsePortfolioConfig,
-  type FillEvent,
-  type PortfolioConfig,
-  type RebalancePlan,
-} from '@njord/portfolio-contracts';
+import { portfolioConfig } from '@njord/test-kit';
+import type { FillEvent, PortfolioConfig, RebalancePlan } from '@njord/portfolio-contracts';
 
 export const HOUR_NS = 3_600_000_000_000n;
 
@@ -17,20 +13,16 @@ export function makeConfig(
   ],
   extra: Record<string, unknown> = {},
 ): PortfolioConfig {
-  return parsePortfolioConfig({
-    portfolio: {
-      id: 'p1',
-      total_capital: 100000,
-      rebalance_threshold: 0.05,
-      rebalance_frequency_hours: 24,
-      allocations: allocations.map((a) => ({
-        strategy_id: a.id,
-        target_weight: a.weight,
-        min_capital: a.min ?? 0,
-        max_capital: a.max ?? 1e9,
-      })),
-      ...extra,
-    },
+  return portfolioConfig({
+    id: 'p1',
+    frequencyHours: 24,
+    allocations: allocations.map(({ id, weight, min, max }) => ({
+      id,
+      weight,
+      ...(min === undefined ? {} : { min }),
+      ...(max === undefined ? {} : { max }),
+    })),
+    extra,
   });
 }
 
