@@ -7,6 +7,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { threeKindsPortfolioYaml } from '@njord/test-kit';
+import { writeSweepGrid } from '@njord/test-kit/node';
 import { encodePortfolioConfig } from '@njord/portfolio-contracts';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { createStrategyRegistry, generateSyntheticData } from '@njord/portfolio-backtest';
@@ -131,29 +133,19 @@ function cli(args: string[]): { ms: number; stdout: string; cpuS: number | null 
   return { ms, stdout: out.stdout, cpuS };
 }
 
-const PORTFOLIO = `
-portfolio:
-  id: bench
-  total_capital: 1000000
-  rebalance_threshold: 0.05
-  rebalance_frequency_hours: 168
-  costs: {commission_bps: 1, slippage_bps: 1}
-  allocations:
-    - {strategy_id: mom, target_weight: 0.4, min_capital: 0, max_capital: 1000000,
-       strategy: {kind: momentum, params: {lookback: 21}}}
-    - {strategy_id: rsi, target_weight: 0.35, min_capital: 0, max_capital: 1000000,
-       strategy: {kind: rsi_tema_bb}}
-    - {strategy_id: trend, target_weight: 0.25, min_capital: 0, max_capital: 1000000,
-       strategy: {kind: trendline_break}}
-`;
+const PORTFOLIO = threeKindsPortfolioYaml({
+  id: 'bench',
+  capital: 1_000_000,
+  weights: [0.4, 0.35, 0.25],
+  costs: { commissionBps: 1, slippageBps: 1 },
+});
 
 function writeGrid(id: string, data: string, parameters: string): string {
-  const path = join(work, `${id}.yaml`);
-  writeFileSync(
-    path,
-    `sweep:\n  id: ${id}\n  portfolio: portfolio.yaml\n  data: ${data}\n  pbo_partitions: 16\n  parameters:\n${parameters}`,
-  );
-  return path;
+  return writeSweepGrid(work, {
+    id,
+    data,
+    body: `  pbo_partitions: 16\n  parameters:\n${parameters}`,
+  });
 }
 
 function startWorkers(n: number, concurrency: number): ChildProcess[] {

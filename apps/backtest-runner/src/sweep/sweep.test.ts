@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { parquetReadObjects } from 'hyparquet';
+import { threeKindsPortfolioYaml } from '@njord/test-kit';
+import { writeSweepGrid } from '@njord/test-kit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePortfolioConfig } from '@njord/portfolio-contracts';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
@@ -26,28 +28,17 @@ const REDIS_URL = process.env.NJORD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `njord-test-sweeps-${process.pid}`;
 const children: ChildProcess[] = [];
 
-const PORTFOLIO = `
-portfolio:
-  id: synth
-  total_capital: 100000
-  rebalance_threshold: 0.05
-  rebalance_frequency_hours: 168
-  costs: {commission_bps: 2, slippage_bps: 1}
-  allocations:
-    - {strategy_id: mom, target_weight: 0.5, min_capital: 0, max_capital: 100000,
-       strategy: {kind: momentum, params: {lookback: 21}}}
-    - {strategy_id: rsi, target_weight: 0.3, min_capital: 0, max_capital: 100000,
-       strategy: {kind: rsi_tema_bb}}
-    - {strategy_id: trendline_break_v1, target_weight: 0.2, min_capital: 0, max_capital: 100000}
-`;
+// The third sleeve is the registered id (trendline_break with its defaults).
+const PORTFOLIO = threeKindsPortfolioYaml({
+  id: 'synth',
+  capital: 100_000,
+  weights: [0.5, 0.3, 0.2],
+  costs: { commissionBps: 2, slippageBps: 1 },
+  ids: ['mom', 'rsi', 'trendline_break_v1'],
+});
 
 function grid(id: string, body: string): string {
-  const path = join(work, `${id}.yaml`);
-  writeFileSync(
-    path,
-    `sweep:\n  id: ${id}\n  portfolio: portfolio.yaml\n  data: prices.csv\n${body}`,
-  );
-  return path;
+  return writeSweepGrid(work, { id, data: 'prices.csv', body });
 }
 
 function cli(args: string[], timeout = 240_000) {
