@@ -4,11 +4,11 @@ import { appendFileSync, existsSync } from 'node:fs';
 import { type PortfolioConfig } from '@njord/portfolio-contracts';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { PortfolioTracker, type TrackerStateJson } from '@njord/portfolio-tracker';
+import { createRandom } from '@njord/test-kit';
 import { describe, expect, it } from 'vitest';
 import { redisKeys } from './adapters/streams.js';
 import {
   addEntries,
-  createRandom,
   lastCheckpoint,
   portfolioYaml,
   readJournalLines,

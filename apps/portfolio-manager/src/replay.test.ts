@@ -2,18 +2,19 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatJournalLine, type PortfolioConfig } from '@njord/portfolio-contracts';
+import type { PortfolioConfig } from '@njord/portfolio-contracts';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
-import { type BacktestJournal, createStrategyRegistry, simulate } from '@njord/portfolio-backtest';
+import { createStrategyRegistry, simulate } from '@njord/portfolio-backtest';
 import { parsePriceCsv } from '@njord/portfolio-backtest/csv';
+import { createLineJournal } from '@njord/test-kit';
+import { repoPath } from '@njord/test-kit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJournalText, type ReplayReport, runReplayCommand } from './replay.js';
 
-const root = new URL('../../../', import.meta.url);
 const work = mkdtempSync(join(tmpdir(), 'njord-kernel-replay-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const parsed = parsePriceCsv(readFileSync(new URL('data/spx-daily.csv', root), 'utf8'), {
+const parsed = parsePriceCsv(readFileSync(repoPath('data/spx-daily.csv'), 'utf8'), {
   source: 'spx-daily.csv',
 });
 if (!parsed.success) throw parsed.error;
@@ -21,12 +22,7 @@ const data = parsed.data;
 
 /** Runs the backtest's main loop with a journal in the live format, written to a file. */
 function backtest(config: PortfolioConfig, name: string, firstStep = 0) {
-  const lines: string[] = [];
-  const journal: BacktestJournal = {
-    add(type, timestampNs, body) {
-      lines.push(formatJournalLine(config.id, lines.length + 1, type, timestampNs, body));
-    },
-  };
+  const journal = createLineJournal(config.id);
   const resolved = createStrategyRegistry().resolveStrategies(config, data.symbols);
   if (!resolved.success) throw resolved.error;
   const output = simulate({
@@ -41,8 +37,8 @@ function backtest(config: PortfolioConfig, name: string, firstStep = 0) {
     journal,
   });
   const path = join(work, `${name}.ndjson`);
-  writeFileSync(path, `${lines.join('\n')}\n`);
-  return { output, lines, path };
+  writeFileSync(path, journal.text());
+  return { output, lines: journal.lines, path };
 }
 
 function replay(...args: string[]): { code: number; stdout: string; stderr: string } {
@@ -56,7 +52,7 @@ function replay(...args: string[]): { code: number; stdout: string; stderr: stri
   return { code, stdout, stderr };
 }
 
-const example = (path: string) => parsePortfolioConfig(readFileSync(new URL(path, root), 'utf8'));
+const example = (path: string) => parsePortfolioConfig(readFileSync(repoPath(path), 'utf8'));
 
 describe('njord-portfolio-manager replay', () => {
   it.each(['config/portfolio.yaml', 'config/portfolio-risk.yaml'])(

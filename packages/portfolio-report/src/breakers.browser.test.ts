@@ -3,29 +3,18 @@
 /// <reference lib="dom" />
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { openOfflinePage, useChromium } from '@njord/test-kit/browser';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeBreakerResult } from './breakers.test-util.js';
 import { REPORT_COLORS } from './palette.js';
 import { renderPortfolioReport } from './render.js';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
+beforeAll(() => mkdirSync(ARTIFACTS, { recursive: true }));
 
 /** Pixels of `#chart-<name>`'s canvas within 60 (sum of |channel difference|) of `color`. */
 async function pixelsOf(page: Page, name: string, color: string): Promise<number> {
@@ -58,26 +47,12 @@ async function pixelsOf(page: Page, name: string, color: string): Promise<number
 
 describe('breaker markers in chromium', { timeout: 240_000 }, () => {
   it('draws a rule per event on the equity chart and hatches the paused spans', async () => {
-    if (!browser) throw new Error('chromium did not start');
     const { result } = makeBreakerResult();
     const path = join(ARTIFACTS, 'report-breakers.html');
     writeFileSync(path, renderPortfolioReport(result));
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    await context.route('**/*', async (route) => {
-      const url = route.request().url();
-      if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
-      requests.push(url);
-      return route.abort();
-    });
-    const page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') errors.push(message.text());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
+    const { page, context, problems } = await openOfflinePage(browser());
     try {
-      await page.goto(`file://${path}`);
+      await page.goto(pathToFileURL(path).href);
       await page.locator('#chart-equity canvas').waitFor();
       await page.locator('#chart-allocation canvas').waitFor();
       // Four events in range, three spans (two sleeves, the halt).
@@ -107,8 +82,7 @@ describe('breaker markers in chromium', { timeout: 240_000 }, () => {
         [from, to] as const,
       );
       expect(await page.getAttribute('#chart-equity', 'data-breaker-markers')).toBe('1');
-      expect(errors).toEqual([]);
-      expect(requests).toEqual([]);
+      expect(problems).toEqual({ console: [], requests: [], dialogs: [] });
     } finally {
       await context.close();
     }
