@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { openOfflinePage, useChromium } from '@njord/test-kit/browser';
+import { countCanvasPixels, openOfflinePage, useChromium } from '@njord/test-kit/browser';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeBreakerResult } from './breakers.test-util.js';
@@ -16,33 +16,9 @@ const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const browser = useChromium();
 beforeAll(() => mkdirSync(ARTIFACTS, { recursive: true }));
 
-/** Pixels of `#chart-<name>`'s canvas within 60 (sum of |channel difference|) of `color`. */
+/** Pixels of `#chart-<name>`'s canvas near `color`. */
 async function pixelsOf(page: Page, name: string, color: string): Promise<number> {
-  return page.evaluate(
-    ([chart, hexText]) => {
-      const canvas = document.querySelector<HTMLCanvasElement>(`#chart-${chart} canvas`);
-      if (!canvas) return 0;
-      const copy = document.createElement('canvas');
-      copy.width = canvas.width;
-      copy.height = canvas.height;
-      const context = copy.getContext('2d', { willReadFrequently: true });
-      context?.drawImage(canvas, 0, 0);
-      const pixels = context?.getImageData(0, 0, canvas.width, canvas.height).data;
-      const hex = parseInt(hexText.slice(1), 16);
-      const [r, g, b] = [(hex >> 16) & 255, (hex >> 8) & 255, hex & 255];
-      let count = 0;
-      for (let i = 0; pixels && i < pixels.length; i += 4) {
-        if ((pixels[i + 3] ?? 0) < 60) continue;
-        const distance =
-          Math.abs((pixels[i] ?? 0) - r) +
-          Math.abs((pixels[i + 1] ?? 0) - g) +
-          Math.abs((pixels[i + 2] ?? 0) - b);
-        if (distance < 60) count++;
-      }
-      return count;
-    },
-    [name, color] as const,
-  );
+  return (await countCanvasPixels(page, `#chart-${name} canvas`, color)).colored;
 }
 
 describe('breaker markers in chromium', { timeout: 240_000 }, () => {

@@ -4,7 +4,13 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { openOfflinePage, type PageProblems, useChromium } from '@njord/test-kit/browser';
+import {
+  type CanvasPixels,
+  countCanvasPixels,
+  openOfflinePage,
+  type PageProblems,
+  useChromium,
+} from '@njord/test-kit/browser';
 import type { BrowserContext, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeBacktestResult } from './fixture.test-util.js';
@@ -42,57 +48,28 @@ async function openReport(html: string, name: string): Promise<OpenedReport> {
 async function countChartPixels(
   page: Page,
   names: readonly string[] = CHARTS,
-): Promise<Record<string, { colored: number; painted: number; total: number }>> {
-  return page.evaluate((charts) => {
-    const report = (
-      window as unknown as {
-        njordReport: { data: { colors: { portfolio: string; strategies: string[] } } };
-      }
-    ).njordReport;
-    const colors = report.data.colors;
-    const wanted: Record<string, string> = {
-      equity: colors.portfolio,
-      drawdown: colors.portfolio,
-      allocation: colors.strategies[0] ?? colors.portfolio,
-      drift: colors.strategies[0] ?? colors.portfolio,
-    };
+): Promise<Record<string, CanvasPixels>> {
+  const colors = await page.evaluate(
+    () =>
+      (
+        window as unknown as {
+          njordReport: { data: { colors: { portfolio: string; strategies: string[] } } };
+        }
+      ).njordReport.data.colors,
+  );
+  const wanted = (name: string): string => {
     // The targets panels (targets-<k>) draw in their strategy's colour.
-    for (const name of charts) {
-      const panel = /^targets-(\d+)$/.exec(name);
-      if (panel) wanted[name] = colors.strategies[Number(panel[1])] ?? colors.portfolio;
-    }
-    const out: Record<string, { colored: number; painted: number; total: number }> = {};
-    for (const name of charts) {
-      const canvas = document.querySelector<HTMLCanvasElement>(`#chart-${name} canvas`);
-      if (!canvas) {
-        out[name] = { colored: 0, painted: 0, total: 0 };
-        continue;
-      }
-      // Read through a copy made for readback, so the page's own canvas stays as the report left it.
-      const copy = document.createElement('canvas');
-      copy.width = canvas.width;
-      copy.height = canvas.height;
-      const context = copy.getContext('2d', { willReadFrequently: true });
-      context?.drawImage(canvas, 0, 0);
-      const pixels = context?.getImageData(0, 0, canvas.width, canvas.height).data;
-      const hex = parseInt((wanted[name] ?? '#000000').slice(1), 16);
-      const [r, g, b] = [(hex >> 16) & 255, (hex >> 8) & 255, hex & 255];
-      let colored = 0;
-      let painted = 0;
-      for (let i = 0; pixels && i < pixels.length; i += 4) {
-        const alpha = pixels[i + 3] ?? 0;
-        if (alpha === 0) continue;
-        painted++;
-        const distance =
-          Math.abs((pixels[i] ?? 0) - r) +
-          Math.abs((pixels[i + 1] ?? 0) - g) +
-          Math.abs((pixels[i + 2] ?? 0) - b);
-        if (alpha > 60 && distance < 60) colored++;
-      }
-      out[name] = { colored, painted, total: canvas.width * canvas.height };
-    }
-    return out;
-  }, names);
+    const panel = /^targets-(\d+)$/.exec(name);
+    if (panel) return colors.strategies[Number(panel[1])] ?? colors.portfolio;
+    return name === 'allocation' || name === 'drift'
+      ? (colors.strategies[0] ?? colors.portfolio)
+      : colors.portfolio;
+  };
+  const out: Record<string, CanvasPixels> = {};
+  for (const name of names) {
+    out[name] = await countCanvasPixels(page, `#chart-${name} canvas`, wanted(name));
+  }
+  return out;
 }
 
 function expectClean(problems: PageProblems): void {

@@ -1,6 +1,8 @@
 // The browser tests' Chromium: Debian's build through playwright-core, headless, with every
 // request that is not allowed aborted and recorded, and every console error, page error and
 // dialog recorded, so a test can assert that a page works offline and quietly.
+/// <reference lib="dom" />
+// (DOM types for the function that counts a canvas's pixels inside the page.)
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 
@@ -95,4 +97,51 @@ export async function openOfflinePage(
     void dialog.dismiss();
   });
   return { page, context, problems };
+}
+
+/** Pixel counts of a canvas: near a colour, painted at all (alpha > 0), and all of them. */
+export interface CanvasPixels {
+  readonly colored: number;
+  readonly painted: number;
+  readonly total: number;
+}
+
+/**
+ * Counts the pixels of the canvas at `selector` that are near `color` (`#rrggbb`: a sum of
+ * channel differences under 60, alpha over 60), read through a copy so the page's own canvas
+ * stays as drawn. All zero when there is no such canvas.
+ */
+export function countCanvasPixels(
+  page: Page,
+  selector: string,
+  color: string,
+): Promise<CanvasPixels> {
+  return page.evaluate(
+    ([query, hexText]) => {
+      const canvas = document.querySelector<HTMLCanvasElement>(query);
+      if (!canvas) return { colored: 0, painted: 0, total: 0 };
+      const copy = document.createElement('canvas');
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      const context = copy.getContext('2d', { willReadFrequently: true });
+      context?.drawImage(canvas, 0, 0);
+      const pixels = context?.getImageData(0, 0, canvas.width, canvas.height).data;
+      const hex = parseInt(hexText.slice(1), 16);
+      const [r, g, b] = [(hex >> 16) & 255, (hex >> 8) & 255, hex & 255];
+      let colored = 0;
+      let painted = 0;
+      for (let i = 0; pixels && i < pixels.length; i += 4) {
+        const alpha = pixels[i + 3] ?? 0;
+        if (alpha === 0) continue;
+        painted++;
+        const distance =
+          Math.abs((pixels[i] ?? 0) - r) +
+          Math.abs((pixels[i + 1] ?? 0) - g) +
+          Math.abs((pixels[i + 2] ?? 0) - b);
+        if (alpha > 60 && distance < 60) colored++;
+      }
+      return { colored, painted, total: canvas.width * canvas.height };
+    },
+    [selector, color] as const,
+  );
 }
