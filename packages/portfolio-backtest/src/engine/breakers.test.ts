@@ -4,16 +4,16 @@
 // portfolio past its max_drawdown halts and makes no plan; the journal replays to the same.
 import {
   decodeJournalLine,
-  formatJournalLine,
   parsePortfolioConfig,
   type PortfolioConfig,
 } from '@njord/portfolio-contracts';
 import { replayJournal } from '@njord/portfolio-kernel';
+import { createLineJournal } from '@njord/test-kit';
 import { describe, expect, it } from 'vitest';
 import { createPriceData } from '../price-data.js';
 import { createStrategyRegistry } from '../strategy-registry.js';
 import { PortfolioBacktestEngine } from './portfolio-engine.js';
-import { type BacktestJournal, simulate } from './simulate.js';
+import { simulate } from './simulate.js';
 
 const DAY = 86_400_000_000_000n;
 const T0 = 1_600_000_000_000_000_000n;
@@ -73,14 +73,9 @@ function config(
 }
 
 function run(cfg: PortfolioConfig) {
-  const lines: string[] = [];
-  const journal: BacktestJournal = {
-    add(type, timestampNs, body) {
-      lines.push(formatJournalLine(cfg.id, lines.length + 1, type, timestampNs, body));
-    },
-  };
+  const journal = createLineJournal(cfg.id);
   const result = new PortfolioBacktestEngine(cfg, registry(), { journal }).run(data);
-  return { result, lines: lines.map((line) => decodeJournalLine(line)) };
+  return { result, lines: journal.lines.map((line) => decodeJournalLine(line)) };
 }
 
 describe('a sleeve breaker in a backtest', () => {

@@ -5,8 +5,7 @@ import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { describe, expect, it } from 'vitest';
 import { parsePriceCsv } from '../price-csv.js';
 import { PortfolioBacktestEngine } from './portfolio-engine.js';
-
-const root = new URL('../../../../', import.meta.url);
+import { repoPath } from '@njord/test-kit/node';
 
 interface CapturedCurve {
   readonly first_timestamp_ns: string;
@@ -21,10 +20,8 @@ describe('the shipped example (config/portfolio.yaml on data/spx-daily.csv)', ()
     const captured = JSON.parse(
       readFileSync(new URL('./fixtures/example-equity-curve.json', import.meta.url), 'utf8'),
     ) as CapturedCurve;
-    const config = parsePortfolioConfig(
-      readFileSync(new URL('config/portfolio.yaml', root), 'utf8'),
-    );
-    const parsed = parsePriceCsv(readFileSync(new URL('data/spx-daily.csv', root), 'utf8'), {
+    const config = parsePortfolioConfig(readFileSync(repoPath('config/portfolio.yaml'), 'utf8'));
+    const parsed = parsePriceCsv(readFileSync(repoPath('data/spx-daily.csv'), 'utf8'), {
       source: 'spx-daily.csv',
     });
     if (!parsed.success) throw parsed.error;

@@ -4,31 +4,26 @@ import { readFileSync } from 'node:fs';
 import {
   decodeJournalLine,
   encodePortfolioConfig,
-  formatJournalLine,
   parsePortfolioConfig as parseConfigObject,
   type PortfolioConfig,
 } from '@njord/portfolio-contracts';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { replayJournal } from '@njord/portfolio-kernel';
+import { createLineJournal } from '@njord/test-kit';
+import { repoPath } from '@njord/test-kit/node';
 import { describe, expect, it } from 'vitest';
 import { parsePriceCsv } from '../price-csv.js';
 import { createStrategyRegistry } from '../strategy-registry.js';
-import { type BacktestJournal, simulate } from './simulate.js';
+import { simulate } from './simulate.js';
 
-const root = new URL('../../../../', import.meta.url);
-const parsed = parsePriceCsv(readFileSync(new URL('data/spx-daily.csv', root), 'utf8'), {
+const parsed = parsePriceCsv(readFileSync(repoPath('data/spx-daily.csv'), 'utf8'), {
   source: 'spx-daily.csv',
 });
 if (!parsed.success) throw parsed.error;
 const data = parsed.data;
 
 function run(config: PortfolioConfig, fillModel: 'close' | 'next_open' = 'close') {
-  const lines: string[] = [];
-  const journal: BacktestJournal = {
-    add(type, timestampNs, body) {
-      lines.push(formatJournalLine(config.id, lines.length + 1, type, timestampNs, body));
-    },
-  };
+  const journal = createLineJournal(config.id);
   const resolved = createStrategyRegistry().resolveStrategies(config, data.symbols);
   if (!resolved.success) throw resolved.error;
   const output = simulate({
@@ -42,7 +37,7 @@ function run(config: PortfolioConfig, fillModel: 'close' | 'next_open' = 'close'
     costs: config.costs,
     journal,
   });
-  return { output, lines };
+  return { output, lines: journal.lines };
 }
 
 function replayed(lines: readonly string[]) {
@@ -57,7 +52,7 @@ describe('a backtest journal replays to the backtest final sleeves', () => {
   ] as const)(
     '%s (%s)',
     (path, fillModel) => {
-      const config = parsePortfolioConfig(readFileSync(new URL(path, root), 'utf8'));
+      const config = parsePortfolioConfig(readFileSync(repoPath(path), 'utf8'));
       const { output, lines } = run(config, fillModel);
       const replay = replayed(lines);
       expect(replay.warnings).toEqual([]);
@@ -87,7 +82,7 @@ describe('with breakers', () => {
   it('sleeve breakers and a halt replay to the same sleeves, paused set and watch', () => {
     // The seed portfolio with a 6% breaker per sleeve (resumed after 30 days) and a 10%
     // portfolio halt: on the S&P 500 series both trip.
-    const seed = parsePortfolioConfig(readFileSync(new URL('config/portfolio.yaml', root), 'utf8'));
+    const seed = parsePortfolioConfig(readFileSync(repoPath('config/portfolio.yaml'), 'utf8'));
     const wire = encodePortfolioConfig(seed).portfolio;
     const config = parseConfigObject({
       portfolio: {
