@@ -16,7 +16,7 @@ export { HttpConfigError, isLoopback, startHttpServer, tokenMatches } from './se
 export type { RunningHttpServer } from './server.js';
 export { ManagerMetrics } from './metrics.js';
 export { LiveFeed } from './live-feed.js';
-export { deadLetterReason, fanOut } from './observer.js';
+export { fanOut } from './observer.js';
 export type { ManagerObserver } from './observer.js';
 
 /** What the HTTP side reads of the running manager (the service's public face). */

@@ -7,7 +7,7 @@ export type InputStream = 'fills' | 'prices';
 export interface DeadLetterEvent {
   readonly source: InputStream;
   readonly entryId: string;
-  /** A short code (`unknown_strategy`, `not_json`, `invalid_input`, ...) for labels and counts. */
+  /** The dead letter's reason (`unknown_strategy`, `not_json`, `invalid_input`, ...) for labels and counts. */
   readonly reason: string;
   /** The full message (no secrets: it is made from the entry and the rule it broke). */
   readonly error: string;
@@ -60,16 +60,4 @@ export function fanOut(...observers: ManagerObserver[]): Required<ManagerObserve
     fsync: call('fsync'),
     checkpoint: call('checkpoint'),
   };
-}
-
-/**
- * A dead letter's message to a short label: the leading `code:` when the message starts with
- * one, else a code for the family of fault, so the label set stays small.
- */
-export function deadLetterReason(error: string): string {
-  const code = /^([a-z][a-z0-9_]{0,39}):/.exec(error);
-  if (code) return code[1] as string;
-  if (error.startsWith('not JSON')) return 'not_json';
-  if (error.startsWith('entry has no data')) return 'no_data';
-  return 'invalid_input';
 }
