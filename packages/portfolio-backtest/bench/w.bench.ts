@@ -7,8 +7,16 @@
 // three registered strategies at 0.4 / 0.35 / 0.25, min 0, max 1e7, capital 1e6, threshold 0.05.
 //
 //   BENCH_W_RUNS=3 (runner repeats)  BENCH_W_REF_RUNS=7  BENCH_W_CSV=path (reuse a file)
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatJournalLine, parsePortfolioConfig } from '@njord/portfolio-contracts';
@@ -55,20 +63,67 @@ const config = parsePortfolioConfig({
   },
 });
 
-/** The runner's journal: one NDJSON line per entry, streamed to a file. */
-function openJournal(path: string): BacktestJournal & { close(): Promise<void> } {
-  const stream = createWriteStream(path);
+/**
+ * The runner's journal (apps/backtest-runner, adapters/journal-file.ts): one NDJSON line per
+ * entry, gathered in a 1 MiB string and written synchronously.
+ */
+function openJournal(path: string): BacktestJournal & { close(): void; readonly bytes: number } {
+  const fd = openSync(path, 'w');
   let seq = 0;
+  let bytes = 0;
+  let buffer = '';
+  function flush(): void {
+    if (buffer.length === 0) return;
+    const data = Buffer.from(buffer);
+    buffer = '';
+    for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
+    bytes += data.length;
+  }
   return {
     add(type, timestampNs, body) {
       seq++;
-      stream.write(`${formatJournalLine(config.id, seq, type, timestampNs, body)}\n`);
+      buffer += `${formatJournalLine(config.id, seq, type, timestampNs, body)}\n`;
+      if (buffer.length >= 1 << 20) flush();
     },
-    async close() {
-      stream.end();
-      await once(stream, 'finish');
+    close() {
+      flush();
+      closeSync(fd);
+    },
+    get bytes() {
+      return bytes;
     },
   };
+}
+
+/**
+ * A digest of everything a run computes (every curve's bytes and the summary without its
+ * timings), to see that a change to the engine left W's results bit for bit as they were.
+ */
+function resultDigest(result: ColumnarBacktestResult): string {
+  const hash = createHash('sha256');
+  const c = result.curves;
+  const series = [
+    c.equity,
+    c.cash,
+    c.unallocated,
+    ...c.strategies,
+    ...c.targets,
+    ...c.drift,
+    ...(c.baseTargets ?? []),
+    c.baseline,
+    c.benchmark,
+    ...c.standalone,
+  ];
+  for (const values of series)
+    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  hash.update(new Uint8Array(c.bars.buffer, c.bars.byteOffset, c.bars.byteLength));
+  const { stats: _stats, versions: _versions, ...summary } = result.summary;
+  hash.update(
+    JSON.stringify(summary, (_key, value: unknown) =>
+      typeof value === 'bigint' ? value.toString() : value,
+    ),
+  );
+  return hash.digest('hex');
 }
 
 interface RunnerFigures {
@@ -78,6 +133,7 @@ interface RunnerFigures {
   result: ColumnarBacktestResult;
   data: PriceData;
   bytes: number;
+  journalBytes: number;
 }
 
 async function runnerPath(): Promise<RunnerFigures> {
@@ -102,12 +158,20 @@ async function runnerPath(): Promise<RunnerFigures> {
   });
   const result = engine.runColumnar(data);
   let t = performance.now();
-  await journal.close();
+  journal.close();
   phases.set('journal close', performance.now() - t);
   t = performance.now();
   const bytes = await writeBacktestResult(join(dir, 'result.json'), result);
   phases.set('write result', performance.now() - t);
-  return { total: performance.now() - t0, phases, fills, result, data, bytes };
+  return {
+    total: performance.now() - t0,
+    phases,
+    fills,
+    result,
+    data,
+    bytes,
+    journalBytes: journal.bytes,
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -302,7 +366,23 @@ const peakRss = process.resourceUsage().maxRSS * 1024;
 const fills = [...last.fills.values()].reduce((a, b) => a + b, 0);
 
 console.log(
-  `\nW: ${last.data.symbols.length} symbols x ${last.data.steps} bars = ${events} bar-events; columnar data ${mb(dataBytes)}; result JSON ${mb(last.bytes)}`,
+  `\nW: ${last.data.symbols.length} symbols x ${last.data.steps} bars = ${events} bar-events; columnar data ${mb(dataBytes)}; result JSON ${mb(last.bytes)}; journal ${mb(last.journalBytes)} (${last.journalBytes} bytes)`,
+);
+// The digest of W's results as the engine gave them before its speed work (bench/w-result.sha256).
+const digest = resultDigest(last.result);
+const digestPath = new URL('./w-result.sha256', import.meta.url);
+const recorded = existsSync(digestPath)
+  ? readFileSync(digestPath, 'utf8').split(/\s/)[0]
+  : undefined;
+const digests = new Set(runner.map((r) => resultDigest(r.result)));
+console.log(
+  `results: sha256 ${digest}${digests.size > 1 ? ' (RUNS DIFFER)' : ''}; ${
+    recorded === undefined
+      ? 'no recorded digest to compare with'
+      : recorded === digest
+        ? 'bit-identical to the recorded digest'
+        : `DIFFERENT from the recorded digest ${recorded}`
+  }`,
 );
 console.log(
   `runner path (whole): ${spread(totals)}  ${(events / runnerMs / 1e3).toFixed(2)}M bar-events/s`,
