@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32, crc32Hex } from './crc32.js';
+import { crc32, crc32Hex, crc32String } from './crc32.js';
 import { encodeFillEvent } from './events.js';
 import { decodeJournalLine, formatJournalLine, safeDecodeJournalLine } from './journal.js';
 
@@ -31,6 +31,22 @@ describe('crc32', () => {
       { numRuns: 200 },
     );
     expect(crc32Hex('123456789')).toBe('cbf43926'); // the CRC-32 check value
+  });
+  it('reads a string as TextEncoder encodes it: ASCII runs, any code unit, lone surrogates', () => {
+    const unit = fc.oneof(
+      fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 9 }),
+      fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)),
+    );
+    const encoder = new TextEncoder();
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 40 }), fc.nat(), (parts, previous) => {
+        const text = parts.join('');
+        const bytes = encoder.encode(text);
+        expect(crc32String(text)).toBe(zlibCrc32(bytes));
+        expect(crc32String(text, previous)).toBe(crc32(bytes, previous));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -66,6 +82,27 @@ describe('formatJournalLine', () => {
     const match = /,"crc":"([0-9a-f]{8})"/.exec(text);
     const without = text.replace(match?.[0] ?? '', '');
     expect(match?.[1]).toBe(zlibCrc32(Buffer.from(without, 'utf8')).toString(16).padStart(8, '0'));
+  });
+
+  it('writes a bigint in the body as a decimal string, and an empty body as no members', () => {
+    const adjustment = formatJournalLine('p-1', 2, 'adjustment', 5n, {
+      adjustment: { weights: { A: 1 } },
+      input_latest_ns: 12345678901234567890n,
+    });
+    const parsed = JSON.parse(adjustment) as Record<string, unknown>;
+    expect(parsed.input_latest_ns).toBe('12345678901234567890');
+    const line = decodeJournalLine(adjustment);
+    expect(line.type === 'adjustment' ? line.input_latest_ns : null).toBe(12345678901234567890n);
+    const resume = formatJournalLine('p-1', 3, 'resume', 6n, {});
+    expect(Object.keys(JSON.parse(resume) as object)).toEqual([
+      'v',
+      'seq',
+      'portfolio_id',
+      'type',
+      'timestamp_ns',
+      'crc',
+    ]);
+    expect(decodeJournalLine(resume).type).toBe('resume');
   });
 
   it('decodes back to the same values', () => {

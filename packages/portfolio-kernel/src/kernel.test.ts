@@ -118,6 +118,36 @@ describe('PortfolioKernel', () => {
     expect(kernel.decide(12n * HOUR)?.type).toBe('plan');
   });
 
+  it('keeps no plan in flight with trackPlans off (a backtest: plans fill at once)', () => {
+    const kernel = new PortfolioKernel(config(), { startNs: 0n, trackPlans: false });
+    kernel.apply(buy('A', 'X', 600, 100, 'f1'));
+    kernel.apply(mark('X', 120, HOUR));
+    const first = kernel.decide(HOUR);
+    if (first?.type !== 'plan') throw new Error('expected a plan');
+    kernel.apply(first); // nothing filled, yet nothing is left to block the next plan
+    expect(kernel.plans.size).toBe(0);
+    kernel.apply(mark('X', 200, 2n * HOUR));
+    expect(kernel.decide(2n * HOUR)?.type).toBe('plan');
+  });
+
+  it('measures capital and equity only, and decides only a halt, with equityOnly', () => {
+    const kernel = new PortfolioKernel(config(), { startNs: 0n });
+    kernel.apply(buy('A', 'X', 600, 100, 'f1')); // A: cash 0, 600 X
+    kernel.apply(mark('X', 120, HOUR)); // A: 72,000; B: 40,000; drifted past the threshold
+    expect(kernel.decide(HOUR, { equityOnly: true })).toBeNull();
+    expect(kernel.capital[0]).toBeCloseTo(72_000, 6);
+    expect(kernel.capital[1]).toBeCloseTo(40_000, 6);
+    expect(kernel.equity).toBe(
+      kernel.tracker.unallocatedCash +
+        (kernel.capital[0] as number) +
+        (kernel.capital[1] as number),
+    );
+    expect(kernel.reason).toBeNull(); // no trigger was evaluated
+    kernel.apply(buy('B', 'X', 2_000, 120, 'f2')); // B: cash -200,000 + 240,000
+    kernel.apply(mark('X', 0.01, 2n * HOUR)); // equity = 2,600 x 0.01 - 200,000 < 0
+    expect(kernel.decide(2n * HOUR, { equityOnly: true })?.type).toBe('halt');
+  });
+
   it('says rebalance_due instead of planning when asked (next_open)', () => {
     const kernel = new PortfolioKernel(config({ rebalance_frequency_hours: 24 }), { startNs: 0n });
     expect(kernel.decide(23n * HOUR)).toBeNull();

@@ -50,6 +50,11 @@ export interface KernelOptions {
    * in buckets that `tracker.forgetFillsBefore` frees as time passes.
    */
   readonly dedupeWindowNs?: bigint;
+  /**
+   * Keep plans in flight until their intents fill (default true). A backtest, whose plans fill
+   * at once, turns it off: no plan then blocks another, and none is kept.
+   */
+  readonly trackPlans?: boolean;
   /** An earlier plan blocks a new one while its intents are unfilled and younger than this. */
   readonly planTimeoutNs?: bigint;
   readonly maxMarkJump?: number;
@@ -77,6 +82,11 @@ export interface KernelOptions {
 export interface DecideOptions {
   /** False: when the trigger fires, return `rebalance_due` instead of planning (next_open). */
   readonly planNow?: boolean;
+  /**
+   * True: measure capital and equity only and decide only the halt (no targets, drift, risk
+   * adjustment or rebalance): the light path of a run that never rebalances.
+   */
+  readonly equityOnly?: boolean;
 }
 
 type ApplyResult = Result<FillOutcome, TrackerError>;
@@ -146,6 +156,7 @@ export class PortfolioKernel {
     this.marks = options.marks ?? new MarkGuard(options.maxMarkJump ?? DEFAULT_MAX_MARK_JUMP);
     this.symbols = options.symbols ?? [];
     this.symbolIndex = new Map(this.symbols.map((symbol, s) => [symbol, s]));
+    if (options.symbols !== undefined) this.tracker.indexSymbols(options.symbols);
     if (options.symbols !== undefined) {
       const index = this.symbolIndex;
       this.tradable = (symbol) => {
@@ -260,7 +271,8 @@ export class PortfolioKernel {
     switch (event.type) {
       case 'fill': {
         const result = this.tracker.onFill(event.fill);
-        if (result.success && result.data.status === 'applied') this.plans.onFill(event.fill);
+        if (result.success && result.data.status === 'applied' && this.options.trackPlans !== false)
+          this.plans.onFill(event.fill);
         return result;
       }
       case 'mark':
@@ -277,7 +289,7 @@ export class PortfolioKernel {
         const navs = this.breakers.navsBeforeTransfers(this.capitalSource);
         this.tracker.applyPlan(event.plan);
         this.breakers.afterTransfers(event.plan.transfers, navs, this.capitalSource);
-        this.plans.add(event.plan);
+        if (this.options.trackPlans !== false) this.plans.add(event.plan);
         this.riskState?.onTransfers(event.plan.transfers);
         this.plansApplied++;
         return APPLIED;
@@ -323,11 +335,7 @@ export class PortfolioKernel {
    */
   applyMarks(row: Float64Array, timestampNs: bigint): void {
     this.breakers.advance(timestampNs, this.capitalSource);
-    const symbols = this.symbols;
-    for (let s = 0; s < symbols.length; s++) {
-      const price = row[s] as number;
-      if (price === price) this.tracker.setMark(symbols[s] as string, price, timestampNs);
-    }
+    this.tracker.setMarksAt(row, timestampNs);
     this.lastRow = row;
   }
 
@@ -338,6 +346,11 @@ export class PortfolioKernel {
    */
   applyTrade(strategyId: string, s: number, quantity: number, price: number, fee: number): void {
     this.tracker.applyTrade(strategyId, this.symbols[s] as string, quantity, price, fee);
+  }
+
+  /** Hot path: `applyTrade` for the `k`-th strategy of the config in force (config order). */
+  applyTradeAt(k: number, s: number, quantity: number, price: number, fee: number): void {
+    this.tracker.applyTradeAt(k, s, quantity, price, fee);
   }
 
   /** Bars: records the bar's closing sleeve capital (config order) as a risk return sample. */
@@ -359,7 +372,8 @@ export class PortfolioKernel {
    * `breakersActive` is true: breakers are evaluated only here.
    */
   decide(nowNs: bigint, options: DecideOptions = {}): KernelDecision | null {
-    this.measure(nowNs);
+    if (options.equityOnly === true) this.measureEquity();
+    else this.measure(nowNs);
     const halted = this.breakers.halted !== null;
     if (!halted && this.equity <= 0) {
       return {
@@ -369,6 +383,7 @@ export class PortfolioKernel {
         message: `portfolio equity ${String(this.equity)} <= 0: trading stops`,
       };
     }
+    if (options.equityOnly === true) return null;
     if (this.options.rebalance !== false) {
       const breaker = this.breakerDue(nowNs);
       if (breaker !== null) return breaker;
@@ -460,9 +475,10 @@ export class PortfolioKernel {
       this.measureWithRetired(nowNs);
       return;
     }
+    // Without retired sleeves the tracker's sleeves are the config's, in config order.
     let equity = tracker.unallocatedCash;
     for (let k = 0; k < n; k++) {
-      const value = tracker.getStrategyCapital(ids[k] as string);
+      const value = tracker.capitalAt(k);
       this.capital[k] = value;
       equity += value;
     }
@@ -516,6 +532,23 @@ export class PortfolioKernel {
     const paused = this.breakers.paused;
     this.active = paused.size === 0 ? this.weighted : this.weighted.withPaused(paused.keys());
     this.tracker.setAllocator(this.active);
+  }
+
+  /** Capital and equity only (`equityOnly`); the other measures keep their last values. */
+  private measureEquity(): void {
+    const tracker = this.tracker;
+    const n = tracker.sleeveCount;
+    if (n !== this.strategyIds.length) {
+      this.measureWithRetired(0n);
+      return;
+    }
+    let equity = tracker.unallocatedCash;
+    for (let k = 0; k < n; k++) {
+      const value = tracker.capitalAt(k);
+      this.capital[k] = value;
+      equity += value;
+    }
+    this.equity = equity;
   }
 
   /** Retired sleeves (after a config change) count toward equity with target 0: the record path. */

@@ -13,6 +13,8 @@ export class SymbolState {
   price: number;
   marked = false;
   markNs = 0n;
+  /** Its index in the tracker's dense symbol list (`indexSymbols`), or -1. */
+  index = -1;
 
   constructor(symbol: string, nameId: number, price: number) {
     this.symbol = symbol;
@@ -74,7 +76,12 @@ export class Sleeve {
   cash: number;
   /** In the book but no longer in the config: target 0 until wound down. */
   retired = false;
+  /** By symbol; positions are only ever added (a flat one keeps its realized PnL). */
   readonly positions = new Map<string, Position>();
+  /** The same positions in the order they were added (the order every sum runs in). */
+  readonly list: Position[] = [];
+  /** By dense symbol index (`SymbolState.index`), for a simulation's hot path. */
+  readonly at: (Position | undefined)[] = [];
 
   constructor(strategyId: string, nameId: number, cash: number) {
     this.strategyId = strategyId;
@@ -82,10 +89,20 @@ export class Sleeve {
     this.cash = cash;
   }
 
-  /** cash + sum(units x value). */
+  /** Adds the position of a symbol the sleeve does not hold yet. */
+  add(position: Position): void {
+    this.positions.set(position.symbol, position);
+    this.list.push(position);
+    const index = position.valuation.index;
+    if (index >= 0) this.at[index] = position;
+  }
+
+  /** cash + sum(units x value), over positions in the order they were added. */
   capital(): number {
     let capital = this.cash;
-    for (const position of this.positions.values()) {
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) {
+      const position = list[i] as Position;
       if (position.units !== 0) capital += position.units * position.valuation.price;
     }
     return capital;
@@ -94,7 +111,7 @@ export class Sleeve {
   /** No units held and no cash: nothing left to wind down. */
   isEmpty(): boolean {
     if (this.cash !== 0) return false;
-    for (const position of this.positions.values()) if (position.units !== 0) return false;
+    for (const position of this.list) if (position.units !== 0) return false;
     return true;
   }
 }

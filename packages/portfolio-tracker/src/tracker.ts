@@ -106,6 +106,11 @@ export class PortfolioTracker {
   /** Config order, then retired sleeves. */
   private order: Sleeve[] = [];
   private symbols = new Map<string, SymbolState>();
+  /** The dense symbol list of `indexSymbols` (symbol -> index), or null. */
+  private denseIndex: Map<string, number> | null = null;
+  private denseSymbols: readonly string[] = [];
+  /** By dense index: the symbol's state once it has one. */
+  private symbolAt: (SymbolState | undefined)[] = [];
   private ledger: FillLedger;
   private readonly rememberFillIds: boolean;
   private readonly bucketNs: bigint | undefined;
@@ -243,15 +248,14 @@ export class PortfolioTracker {
     }
     let valuation = this.symbols.get(symbol);
     if (valuation === undefined) {
-      valuation = new SymbolState(symbol, this.ledger.intern(symbol), price);
-      this.symbols.set(symbol, valuation);
+      valuation = this.newSymbolState(symbol, price);
     } else if (!valuation.marked) {
       valuation.price = price;
     }
     let position = sleeve.positions.get(symbol);
     if (position === undefined) {
       position = new Position(valuation);
-      sleeve.positions.set(symbol, position);
+      sleeve.add(position);
     }
     const notional = size * price;
     if (quantity > 0) {
@@ -312,10 +316,9 @@ export class PortfolioTracker {
     }
     const valuation = this.symbols.get(symbol);
     if (valuation === undefined) {
-      const created = new SymbolState(symbol, this.ledger.intern(symbol), price);
+      const created = this.newSymbolState(symbol, price);
       created.marked = true;
       created.markNs = timestampNs;
-      this.symbols.set(symbol, created);
       return;
     }
     if (valuation.marked && timestampNs < valuation.markNs) return;
@@ -514,6 +517,113 @@ export class PortfolioTracker {
     return this.sleeveOf(strategyId).cash;
   }
 
+  // --- dense hot path: symbols by index, sleeves by position in `getStrategyIds()` order ---
+
+  /**
+   * Numbers `symbols` 0..m-1 for the dense methods below (a simulation passes its data's
+   * symbols once). The dense methods do exactly what their named counterparts do.
+   */
+  indexSymbols(symbols: readonly string[]): void {
+    const index = new Map<string, number>();
+    symbols.forEach((symbol, s) => {
+      if (!index.has(symbol)) index.set(symbol, s);
+    });
+    this.denseIndex = index;
+    this.denseSymbols = [...symbols];
+    this.symbolAt = new Array<SymbolState | undefined>(symbols.length).fill(undefined);
+    for (const valuation of this.symbols.values()) {
+      valuation.index = index.get(valuation.symbol) ?? -1;
+      if (valuation.index >= 0) this.symbolAt[valuation.index] = valuation;
+    }
+    for (const sleeve of this.sleeves.values()) {
+      sleeve.at.length = 0;
+      for (const position of sleeve.list) {
+        if (position.valuation.index >= 0) sleeve.at[position.valuation.index] = position;
+      }
+    }
+  }
+
+  /**
+   * `setMark` for every symbol of the dense list at once: `row[s]` is symbol s's price, NaN
+   * for none. Allocation-free once every symbol is known.
+   */
+  setMarksAt(row: Float64Array, timestampNs: bigint): void {
+    const at = this.symbolAt;
+    for (let s = 0; s < row.length; s++) {
+      const price = row[s] as number;
+      if (price !== price) continue;
+      const valuation = at[s];
+      if (valuation === undefined || !(price > 0) || price === Infinity) {
+        this.setMark(this.denseSymbols[s] as string, price, timestampNs);
+        continue;
+      }
+      if (valuation.marked && timestampNs < valuation.markNs) continue;
+      valuation.price = price;
+      valuation.marked = true;
+      valuation.markNs = timestampNs;
+    }
+  }
+
+  /**
+   * `applyTrade` for the `k`-th sleeve (`getStrategyIds()` order) and dense symbol `s`.
+   */
+  applyTradeAt(k: number, s: number, quantity: number, price: number, fee: number): void {
+    const sleeve = this.order[k];
+    const position = sleeve?.at[s];
+    const size = quantity > 0 ? quantity : -quantity;
+    if (
+      sleeve === undefined ||
+      position === undefined ||
+      !(size > 0) ||
+      size === Infinity ||
+      !(price > 0) ||
+      price === Infinity ||
+      !(fee >= 0) ||
+      fee === Infinity
+    ) {
+      // A first trade in the symbol, or numbers to refuse: the named path says why.
+      const symbol = this.denseSymbols[s];
+      if (sleeve === undefined || symbol === undefined)
+        throw new TrackerError(
+          'invalid_input',
+          `no sleeve ${k} or no symbol ${s} in the dense book`,
+        );
+      this.applyTrade(sleeve.strategyId, symbol, quantity, price, fee);
+      return;
+    }
+    const valuation = position.valuation;
+    if (!valuation.marked) valuation.price = price;
+    const notional = size * price;
+    if (quantity > 0) {
+      sleeve.cash -= notional + fee;
+      position.trade(size, price);
+    } else {
+      sleeve.cash += notional - fee;
+      position.trade(-size, price);
+    }
+    position.fees += fee;
+  }
+
+  /** The `k`-th sleeve's capital (`getStrategyCapital`). */
+  capitalAt(k: number): number {
+    return (this.order[k] as Sleeve).capital();
+  }
+
+  /** The `k`-th sleeve's cash (`getCash`). */
+  cashAt(k: number): number {
+    return (this.order[k] as Sleeve).cash;
+  }
+
+  /** Units of dense symbol `s` in the `k`-th sleeve (`getUnits`). */
+  unitsAt(k: number, s: number): number {
+    return (this.order[k] as Sleeve).at[s]?.units ?? 0;
+  }
+
+  /** The value per unit of dense symbol `s` (`getPrice`). */
+  priceAt(s: number): number | undefined {
+    return this.symbolAt[s]?.price;
+  }
+
   /** Sum of sleeve capital + unallocated cash. */
   getTotalEquity(): number {
     let equity = 0;
@@ -632,21 +742,17 @@ export class PortfolioTracker {
     this.sleeves = new Map();
     this.order = [];
     this.symbols = new Map();
+    this.symbolAt = [];
     this.ledger = this.newLedger();
     this.appliedPlans = new Set(state.applied_plans);
     this.unallocated = state.unallocated_cash;
     this.lastRebalance = parseNs(state.last_rebalance_ns, 'state.last_rebalance_ns');
     for (const entry of state.symbols) {
-      const valuation = new SymbolState(
-        entry.symbol,
-        this.ledger.intern(entry.symbol),
-        entry.price,
-      );
+      const valuation = this.newSymbolState(entry.symbol, entry.price);
       if (entry.marked_ns !== null) {
         valuation.marked = true;
         valuation.markNs = BigInt(entry.marked_ns);
       }
-      this.symbols.set(entry.symbol, valuation);
     }
     const restored = new Map<string, Sleeve>();
     for (const entry of state.sleeves) {
@@ -666,12 +772,18 @@ export class PortfolioTracker {
             `state.sleeves: ${entry.strategy_id} holds ${saved.symbol}, which has no value`,
           );
         }
+        if (sleeve.positions.has(saved.symbol)) {
+          throw new TrackerError(
+            'invalid_state',
+            `state.sleeves: ${entry.strategy_id} holds ${saved.symbol} twice`,
+          );
+        }
         const position = new Position(valuation);
         position.units = saved.units;
         position.averageCost = saved.average_cost;
         position.realizedPnl = saved.realized_pnl;
         position.fees = saved.fees;
-        sleeve.positions.set(saved.symbol, position);
+        sleeve.add(position);
       }
       restored.set(entry.strategy_id, sleeve);
     }
@@ -720,6 +832,18 @@ export class PortfolioTracker {
     }
     const horizon = state.dedupe_horizon_ns;
     if (horizon !== undefined && horizon !== null) this.ledger.forgetBefore(BigInt(horizon));
+  }
+
+  /** A symbol seen for the first time (its dense index set when the tracker has a list). */
+  private newSymbolState(symbol: string, price: number): SymbolState {
+    const valuation = new SymbolState(symbol, this.ledger.intern(symbol), price);
+    const index = this.denseIndex?.get(symbol);
+    if (index !== undefined) {
+      valuation.index = index;
+      this.symbolAt[index] = valuation;
+    }
+    this.symbols.set(symbol, valuation);
+    return valuation;
   }
 
   private newLedger(): FillLedger {
@@ -851,15 +975,14 @@ export class PortfolioTracker {
     const { quantity, price, fee } = fill;
     let valuation = this.symbols.get(fill.symbol);
     if (valuation === undefined) {
-      valuation = new SymbolState(fill.symbol, this.ledger.intern(fill.symbol), price);
-      this.symbols.set(fill.symbol, valuation);
+      valuation = this.newSymbolState(fill.symbol, price);
     } else if (!valuation.marked) {
       valuation.price = price;
     }
     let position = sleeve.positions.get(fill.symbol);
     if (position === undefined) {
       position = new Position(valuation);
-      sleeve.positions.set(fill.symbol, position);
+      sleeve.add(position);
     }
     if (this.rememberFillIds) this.ledger.add(fill, sleeve.nameId, valuation.nameId);
     const notional = quantity * price;

@@ -12,6 +12,8 @@ const FLUSH_CHARS = 1 << 20;
 
 export interface JournalFile {
   add<T extends JournalLineType>(type: T, timestampNs: bigint, body: JournalBodyWire<T>): void;
+  /** Each row of marks the engine applies (see BacktestJournal); the file itself needs none. */
+  marks?(timestampNs: bigint, symbols: readonly string[], prices: Float64Array): void;
   close(): void;
   readonly lines: number;
   readonly bytes: number;

@@ -12,7 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'njord-ops-runner-tape-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('teeJournalToTape', () => {
-  it('writes each bar as its marks, its strategies’ fills, then a check; rebalance fills stay out', () => {
+  it('writes each bar as its marks, its strategies’ fills, then a check; rebalance fills and mark lines stay out', () => {
     const seen: string[] = [];
     const inner: JournalFile = {
       add: (type) => void seen.push(type),
@@ -23,7 +23,10 @@ describe('teeJournalToTape', () => {
     const path = join(dir, 't.ndjson');
     const journal = teeJournalToTape(inner, path, 'desk', 42);
     const day = (d: number) => BigInt(d) * 86_400_000_000_000n;
-    const mark = (d: number, symbol: string, price: number) =>
+    // The engine's rows of marks (NaN = no bar) and its journal's own mark lines.
+    const marks = (d: number, prices: number[]) =>
+      journal.marks?.(day(d), ['A', 'B'], Float64Array.from(prices));
+    const markLine = (d: number, symbol: string, price: number) =>
       journal.add(
         'mark',
         day(d),
@@ -39,16 +42,18 @@ describe('teeJournalToTape', () => {
           fill: { fill_id: id, strategy_id: 's', ...(intent ? { intent_id: intent } : {}) },
         }),
       );
-    mark(1, 'A', 10);
-    mark(1, 'B', 20);
+    marks(1, [10, 20]);
+    markLine(1, 'A', 10);
+    markLine(1, 'B', 20);
     fill(1, 's:0:A');
     fill(1, 'rb:0', 'rb:0');
-    mark(2, 'A', 11);
+    marks(2, [11, Number.NaN]);
     fill(2, 's:1:A');
+    markLine(2, 'A', 11);
     journal.close();
 
     // The journal itself got every line.
-    expect(seen).toEqual(['mark', 'mark', 'fill', 'fill', 'mark', 'fill']);
+    expect(seen).toEqual(['mark', 'mark', 'fill', 'fill', 'fill', 'mark']);
     const lines = readFileSync(path, 'utf8')
       .trim()
       .split('\n')

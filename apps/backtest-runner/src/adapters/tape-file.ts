@@ -1,14 +1,12 @@
 // `--tape FILE`: the backtest's inputs as a tape for njord-tape play (the same NDJSON line
 // format): each bar's marks, its strategies' own fills, then a `check` command. Made from the
-// journal lines the engine writes, so the engine knows nothing of tapes.
+// rows of marks and the fill lines the engine gives its journal, so the engine knows nothing
+// of tapes.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { JournalFile } from './journal-file.js';
 
 const FLUSH_CHARS = 1 << 20;
 
-interface MarkBody {
-  readonly mark?: { readonly timestamp_ns?: string };
-}
 interface FillBody {
   readonly fill?: Readonly<Record<string, unknown>> & { readonly intent_id?: unknown };
 }
@@ -52,17 +50,27 @@ export function teeJournalToTape(
   return {
     add(type, timestampNs, body) {
       journal.add(type, timestampNs, body);
-      if (type === 'mark') {
-        const mark = (body as MarkBody).mark;
-        if (mark === undefined) return;
-        // A new bar: the previous one is complete (its marks and its strategies' fills).
-        if (barNs !== null && timestampNs !== barNs) check();
-        barNs = timestampNs;
-        entry('prices', timestampNs, JSON.stringify(mark));
-      } else if (type === 'fill') {
+      // Mark lines are the journal's own (first and last marks); the bars' marks come below.
+      if (type === 'fill') {
         const fill = (body as FillBody).fill;
         if (fill === undefined || fill.intent_id !== undefined) return;
         entry('fills', timestampNs, JSON.stringify({ ...fill, portfolio_id: portfolioId }));
+      }
+    },
+    marks(timestampNs, symbols, prices) {
+      journal.marks?.(timestampNs, symbols, prices);
+      // A new bar: the previous one is complete (its marks and its strategies' fills).
+      if (barNs !== null && timestampNs !== barNs) check();
+      barNs = timestampNs;
+      const text = timestampNs.toString();
+      for (let s = 0; s < prices.length; s++) {
+        const price = prices[s] as number;
+        if (price !== price) continue;
+        entry(
+          'prices',
+          timestampNs,
+          JSON.stringify({ symbol: symbols[s], price, timestamp_ns: text }),
+        );
       }
     },
     close() {

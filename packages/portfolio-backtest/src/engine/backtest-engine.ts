@@ -58,6 +58,7 @@ export class BacktestEngine {
       firstStep,
       lastStep,
       mode: 'hold',
+      record: 'equity',
       fillModel: this.portfolio.options.fillModel ?? config.fillModel,
       costs: this.portfolio.options.costs ?? config.costs,
     });

@@ -21,7 +21,12 @@ import {
   type SleeveCurve,
 } from '../metrics.js';
 import { type BacktestCurves, ColumnarBacktestResult } from './columnar-result.js';
-import { type BacktestJournal, simulate, type SimulationOutput } from './simulate.js';
+import {
+  type BacktestJournal,
+  createSignalTapes,
+  simulate,
+  type SimulationOutput,
+} from './simulate.js';
 
 export interface PortfolioBacktestOptions {
   readonly journal?: BacktestJournal;
@@ -124,36 +129,33 @@ export class PortfolioBacktestEngine {
     const { firstStep, lastStep } = this.stepRange(data);
     const fillModel = this.options.fillModel ?? config.fillModel;
     const costs = this.options.costs ?? config.costs;
-    const strategies = this.resolveStrategies(config, data);
+    // Each strategy runs once: the portfolio, the baseline and the strategy alone read its
+    // targets from one tape (they depend on the data only).
+    const signals = createSignalTapes(this.resolveStrategies(config, data), data, config);
     const journal = this.options.journal;
     const common = { data, firstStep, lastStep, fillModel, costs };
 
     const main = simulate({
       ...common,
       config,
-      strategies,
+      signals,
       mode: 'rebalance',
       ...(this.options.curveEvery === undefined ? {} : { curveEvery: this.options.curveEvery }),
       ...(this.options.onProgress === undefined ? {} : { onProgress: this.options.onProgress }),
       ...(journal === undefined ? {} : { journal }),
     });
     phase('portfolio', main.fills);
-    const baseline = simulate({
-      ...common,
-      config,
-      strategies: this.resolveStrategies(config, data),
-      mode: 'hold',
-    });
+    const baseline = simulate({ ...common, config, signals, mode: 'hold', record: 'equity' });
     phase('baseline', baseline.fills);
-    const standalone = config.allocations.map((allocation) => {
-      const alone = standaloneConfig(config, allocation);
-      return simulate({
+    const standalone = config.allocations.map((allocation, k) =>
+      simulate({
         ...common,
-        config: alone,
-        strategies: this.resolveStrategies(alone, data),
+        config: standaloneConfig(config, allocation),
+        signals: [signals[k] as (typeof signals)[number]],
         mode: 'hold',
-      });
-    });
+        record: 'equity',
+      }),
+    );
     phase(
       'standalone',
       standalone.reduce((sum, run) => sum + run.fills, 0),

@@ -26,25 +26,29 @@ import {
 } from '@njord/portfolio-sizer';
 import type { TrackerStateJson } from '@njord/portfolio-tracker';
 import type { PriceData } from '../price-data.js';
-import {
-  createBarContext,
-  type Strategy,
-  type StrategyBarContext,
-  type StrategyTargets,
-} from '../strategy.js';
-import { callStrategy, maxAbsExposureOf } from '../strategy-fault.js';
+import type { Strategy } from '../strategy.js';
+import { maxAbsExposureOf } from '../strategy-fault.js';
+import { SignalTape } from './signals.js';
 
-/** Where journal lines go: the runner numbers them and writes NDJSON (the live line format). */
+/**
+ * Where journal lines go: the runner numbers them and writes NDJSON (the live line format).
+ * A backtest journals what a replay needs to reach its final sleeves: the config, the
+ * funding, every fill, plan, adjustment and halt, each symbol's first mark and, at the end,
+ * each symbol's last mark; not every bar's marks (those are in the price data).
+ */
 export interface BacktestJournal {
   add<T extends JournalLineType>(type: T, timestampNs: bigint, body: JournalBodyWire<T>): void;
+  /**
+   * Optional: every row of marks the run applies (`prices[s]` for `symbols[s]`, NaN = no
+   * bar), in order, before the trades at those prices. The row is reused: read it at once.
+   */
+  marks?(timestampNs: bigint, symbols: readonly string[], prices: Float64Array): void;
 }
 
 export type SimulationMode = 'rebalance' | 'hold';
 
-export interface SimulationInput {
+interface SimulationCommon {
   readonly config: PortfolioConfig;
-  /** One fresh strategy per allocation, in config order. */
-  readonly strategies: readonly Strategy[];
   readonly data: PriceData;
   /** First step traded and recorded (earlier steps only feed indicators). */
   readonly firstStep: number;
@@ -57,7 +61,23 @@ export interface SimulationInput {
   readonly onProgress?: (stepsDone: number, stepsTotal: number) => void;
   /** Bars between recorded curve points (rebalance bars always kept); 1 = every bar. */
   readonly curveEvery?: number;
+  /**
+   * `all` (default): every series of `SimulationOutput`. `equity`: the portfolio equity only
+   * (the other series are empty and `recordedSteps` too): a baseline's or a strategy alone's.
+   */
+  readonly record?: 'all' | 'equity';
 }
+
+/**
+ * One run. Its strategies' targets come either from `strategies` (one fresh strategy per
+ * allocation, in config order; called as the run goes) or from `signals` (one tape per
+ * allocation, shared with other runs: each strategy is called once for all of them).
+ */
+export type SimulationInput = SimulationCommon &
+  (
+    | { readonly strategies: readonly Strategy[]; readonly signals?: undefined }
+    | { readonly signals: readonly SignalTape[]; readonly strategies?: undefined }
+  );
 
 /** Per-bar series of one run, columnar. */
 export interface SimulationOutput {
@@ -93,25 +113,44 @@ export interface SimulationOutput {
   readonly finalBreakers: BreakersJson;
 }
 
-interface PendingOrders {
-  readonly targets: (StrategyTargets | undefined)[];
-  rebalance: RebalanceReason | null;
+const EMPTY = new Float64Array(0);
+
+/** Tapes over `strategies` checked against `config`'s exposure cap (one per allocation). */
+export function createSignalTapes(
+  strategies: readonly Strategy[],
+  data: PriceData,
+  config: PortfolioConfig,
+): SignalTape[] {
+  const cap = maxAbsExposureOf(config.limits);
+  return strategies.map((strategy) => new SignalTape(strategy, data, cap));
 }
 
 export function simulate(input: SimulationInput): SimulationOutput {
-  const { data, config, strategies, firstStep, lastStep, mode, journal } = input;
+  const { data, config, firstStep, lastStep, mode, journal } = input;
   const costs = input.costs;
   const ids = config.allocations.map((a) => a.strategyId);
   const n = ids.length;
   const m = data.symbols.length;
   const bars = Math.max(0, lastStep - firstStep + 1);
   const startNs = data.timestamps[firstStep] as bigint;
+  const tapes = input.signals ?? createSignalTapes(input.strategies, data, input.config);
+  if (tapes.length !== n)
+    throw new Error(`simulate: ${tapes.length} strategies or tapes for ${n} allocations`);
+  const maxAbsExposure = maxAbsExposureOf(config.limits);
+  for (const tape of tapes) {
+    if (tape.maxAbsExposure !== maxAbsExposure)
+      throw new Error(
+        `simulate: the tape of ${tape.strategy.id} checks exposures against ${tape.maxAbsExposure}, this portfolio against ${maxAbsExposure}`,
+      );
+  }
+  const full = input.record !== 'equity';
   const sizer = new PositionSizer(config);
-  // Fill ids are unique by construction here: the tracker need not remember them.
+  // Fill ids are unique by construction and plans fill at once: the kernel remembers neither.
   const kernel = new PortfolioKernel(config, {
     startNs,
     symbols: data.symbols,
     rememberFillIds: false,
+    trackPlans: false,
     costs,
     // Risk adjustment (config.risk_adjustment) and rebalancing only in the rebalancing run.
     riskSampling: mode === 'rebalance' ? { kind: 'bars' } : null,
@@ -120,14 +159,15 @@ export function simulate(input: SimulationInput): SimulationOutput {
   });
   const tracker = kernel.tracker;
 
+  const series = (): Float64Array => (full ? new Float64Array(bars) : EMPTY);
   const equity = new Float64Array(bars);
-  const cash = new Float64Array(bars);
-  const unallocated = new Float64Array(bars);
-  const capital = ids.map(() => new Float64Array(bars));
-  const transfers = ids.map(() => new Float64Array(bars));
-  const targets = ids.map(() => new Float64Array(bars));
-  const drift = ids.map(() => new Float64Array(bars));
-  const fundedCapital = Float64Array.from(ids, (id) => tracker.getStrategyCapital(id));
+  const cash = series();
+  const unallocated = series();
+  const capital = ids.map(series);
+  const transfers = ids.map(series);
+  const targets = ids.map(series);
+  const drift = ids.map(series);
+  const fundedCapital = Float64Array.from(ids, (_id, k) => tracker.capitalAt(k));
   const rebalances: RebalanceRecord[] = [];
   const breakers: BreakerRecord[] = [];
   const skipped: Record<string, number> = {};
@@ -139,23 +179,53 @@ export function simulate(input: SimulationInput): SimulationOutput {
   let totalCosts = 0;
   let fills = 0;
 
-  const symbolIndex = strategies.map((s) => s.symbols.map((symbol) => data.symbolIndex(symbol)));
-  const contexts: StrategyBarContext[] = strategies.map((s) => createBarContext(data, s.symbols));
-  const baseTargets = kernel.risk === null ? null : ids.map(() => new Float64Array(bars));
+  const baseTargets = kernel.risk === null || !full ? null : ids.map(series);
   let adjustments = 0;
-  const pending: PendingOrders = {
-    targets: new Array<undefined>(n).fill(undefined),
-    rebalance: null,
-  };
-  // Targets a strategy gave during warm-up, merged per symbol: its position at the start.
-  const warmup: (Record<string, number> | undefined)[] = new Array<undefined>(n).fill(undefined);
-  // Targets a paused strategy gave (refused), merged per symbol: applied when it resumes.
-  const refused: (Record<string, number> | undefined)[] = new Array<undefined>(n).fill(undefined);
+  // next_open: each strategy's targets of the previous bar ([from, to) of its tape, or the
+  // warm-up merge), and a rebalance due, all executed at this bar's open.
+  const pendingFrom = new Int32Array(n).fill(-1);
+  const pendingTo = new Int32Array(n);
+  const pendingMerged = new Uint8Array(n);
+  let pendingRebalance: RebalanceReason | null = null;
+  // Targets a strategy gave during warm-up, merged per symbol (NaN = none): its position at
+  // the start. At the first bar they merge with that bar's targets into `merged`.
+  const warmup = tapes.map((tape) => new Float64Array(tape.dataIndex.length).fill(Number.NaN));
+  const warmed = new Uint8Array(n);
+  const mergedSymbols = tapes.map((tape) => new Int32Array(tape.dataIndex.length));
+  const mergedExposures = tapes.map((tape) => new Float64Array(tape.dataIndex.length));
+  const mergedCount = new Int32Array(n);
+  // Targets a paused strategy gave (refused), merged per symbol (NaN = none): applied, with
+  // its new ones on top, when it resumes.
+  const refused = tapes.map((tape) => new Float64Array(tape.dataIndex.length).fill(Number.NaN));
+  const hasRefused = new Uint8Array(n);
+  const admittedSymbols = tapes.map((tape) => new Int32Array(tape.dataIndex.length));
+  const admittedExposures = tapes.map((tape) => new Float64Array(tape.dataIndex.length));
   const row = new Float64Array(m);
   const closing = new Float64Array(n);
   const admissionRules: AdmissionRules = { minTradeValue: config.minTradeValue, costs };
   const admission = new TradeAdmission();
-  const decideOptions: DecideOptions = { planNow: input.fillModel !== 'next_open' };
+  const decideOptions: DecideOptions = full
+    ? { planNow: input.fillModel !== 'next_open' }
+    : { equityOnly: true };
+  const limits = config.limits;
+  if (mode === 'rebalance' && !full)
+    throw new Error("simulate: a rebalancing run records every series (record: 'all')");
+
+  // The journal's marks: each symbol's first, then (at the end) each symbol's last.
+  const lastMarkStep = new Int32Array(m).fill(-1);
+  const lastMarkPrice = new Float64Array(m);
+  const journaledStep = new Int32Array(m).fill(-1);
+  const journaledPrice = new Float64Array(m);
+  // The bar's timestamp as text (fills carry it), made once per bar that journals.
+  let barText = '';
+  let barTextStep = -1;
+  const stepText = (step: number): string => {
+    if (barTextStep !== step) {
+      barText = (data.timestamps[step] as bigint).toString();
+      barTextStep = step;
+    }
+    return barText;
+  };
 
   journal?.add('config', startNs, { config: encodePortfolioConfig(config).portfolio });
   journal?.add('funding', startNs, {
@@ -164,23 +234,20 @@ export function simulate(input: SimulationInput): SimulationOutput {
     total_capital: config.totalCapital,
   });
 
-  const limits = config.limits;
-  const maxAbsExposure = maxAbsExposureOf(limits);
   /** What the rest of the portfolio holds, for the portfolio limits (only when some are set). */
-  function sizingContext(id: string, symbol: string): SizingContext {
+  function sizingContext(k: number, s: number): SizingContext {
     let portfolioEquity = tracker.unallocatedCash;
     let grossNotionalElsewhere = 0;
     let symbolNotionalElsewhere = 0;
-    for (let k = 0; k < n; k++) {
-      const other = ids[k] as string;
-      portfolioEquity += tracker.getStrategyCapital(other);
-      for (const held of data.symbols) {
-        if (other === id && held === symbol) continue;
-        const units = tracker.getUnits(other, held);
+    for (let other = 0; other < n; other++) {
+      portfolioEquity += tracker.capitalAt(other);
+      for (let held = 0; held < m; held++) {
+        if (other === k && held === s) continue;
+        const units = tracker.unitsAt(other, held);
         if (units === 0) continue;
-        const notional = Math.abs(units) * (tracker.getPrice(held) ?? 0);
+        const notional = Math.abs(units) * (tracker.priceAt(held) ?? 0);
         grossNotionalElsewhere += notional;
-        if (held === symbol) symbolNotionalElsewhere += notional;
+        if (held === s) symbolNotionalElsewhere += notional;
       }
     }
     return { portfolioEquity, grossNotionalElsewhere, symbolNotionalElsewhere };
@@ -190,48 +257,64 @@ export function simulate(input: SimulationInput): SimulationOutput {
     skipped[reason] = (skipped[reason] ?? 0) + 1;
   }
 
-  /** The kernel's marks at `prices[.][step]` (NaN = no bar), journaled as `mark` lines. */
+  /** The kernel's marks at `prices[.][step]` (NaN = no bar). */
   function markAll(prices: readonly Float64Array[], step: number, timestampNs: bigint): void {
     for (let s = 0; s < m; s++) row[s] = (prices[s] as Float64Array)[step] as number;
     kernel.applyMarks(row, timestampNs);
     if (journal === undefined) return;
+    journal.marks?.(timestampNs, data.symbols, row);
     for (let s = 0; s < m; s++) {
       const price = row[s] as number;
       if (price !== price) continue;
-      journal.add('mark', timestampNs, {
-        mark: { symbol: data.symbols[s] as string, price, timestamp_ns: timestampNs.toString() },
-      });
+      lastMarkStep[s] = step;
+      lastMarkPrice[s] = price;
+      if ((journaledStep[s] as number) >= 0) continue;
+      journalMark(s, timestampNs);
     }
   }
 
+  function journalMark(s: number, lineNs: bigint): void {
+    const step = lastMarkStep[s] as number;
+    const price = lastMarkPrice[s] as number;
+    journaledStep[s] = step;
+    journaledPrice[s] = price;
+    journal?.add('mark', lineNs, {
+      mark: { symbol: data.symbols[s] as string, price, timestamp_ns: stepText(step) },
+    });
+  }
+
   /**
-   * Trades strategy k's sleeve toward the exposures it names, at `prices[.][step]`; a
-   * symbol it does not name keeps its position.
+   * Trades strategy k's sleeve toward the exposures of entries [from, to) (strategy symbol
+   * index, exposure), at `prices[.][step]`; a symbol it does not name keeps its position.
    */
   function tradeStrategy(
     k: number,
-    wanted: StrategyTargets,
+    symbolsOf: Int32Array,
+    exposures: Float64Array,
+    from: number,
+    to: number,
     prices: readonly Float64Array[],
     step: number,
     timestampNs: bigint,
   ): void {
-    const strategy = strategies[k] as Strategy;
+    const tape = tapes[k] as SignalTape;
+    const names = tape.strategy.symbols;
+    const dataIndex = tape.dataIndex;
     const id = ids[k] as string;
-    const sleeveCapital = tracker.getStrategyCapital(id);
-    const indices = symbolIndex[k] as number[];
-    for (let j = 0; j < indices.length; j++) {
-      const symbol = strategy.symbols[j] as string;
-      const exposure = wanted[symbol];
-      if (exposure === undefined) continue;
-      const s = indices[j] as number;
+    const sleeveCapital = tracker.capitalAt(k);
+    for (let e = from; e < to; e++) {
+      const j = symbolsOf[e] as number;
+      const exposure = exposures[e] as number;
+      const s = dataIndex[j] as number;
       // Before its first bar a symbol does not exist: the exposure stays in cash.
       if (!data.exists(s, step)) continue;
-      const held = tracker.getUnits(id, symbol);
+      const held = tracker.unitsAt(k, s);
       const price = (prices[s] as Float64Array)[step] as number;
       if (price !== price) {
         if (exposure !== 0 || held !== 0) skip('no_bar');
         continue;
       }
+      const symbol = names[j] as string;
       const desired =
         exposure === 0
           ? 0
@@ -243,7 +326,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
                 sleeveCapital,
                 price,
                 exposure,
-                sizingContext(id, symbol),
+                sizingContext(k, s),
               ).units;
       const delta = desired - held;
       if (delta === 0) continue;
@@ -254,19 +337,23 @@ export function simulate(input: SimulationInput): SimulationOutput {
       }
       const notional = admitted.notional;
       const fee = admitted.commission + admitted.slippage;
-      kernel.applyTrade(id, s, admitted.quantity, price, fee);
-      journal?.add('fill', timestampNs, {
-        fill: {
-          fill_id: `${id}:${step}:${symbol}`,
-          strategy_id: id,
-          symbol,
-          side: admitted.quantity > 0 ? 'buy' : 'sell',
-          quantity: Math.abs(admitted.quantity),
-          price,
-          fee,
-          timestamp_ns: timestampNs.toString(),
-        },
-      });
+      const quantity = admitted.quantity;
+      kernel.applyTradeAt(k, s, quantity, price, fee);
+      if (journal !== undefined) {
+        const text = stepText(step);
+        journal.add('fill', timestampNs, {
+          fill: {
+            fill_id: `${id}:${step}:${symbol}`,
+            strategy_id: id,
+            symbol,
+            side: quantity > 0 ? 'buy' : 'sell',
+            quantity: Math.abs(quantity),
+            price,
+            fee,
+            timestamp_ns: text,
+          },
+        });
+      }
       fills++;
       tradedNotional += notional;
       totalCosts += fee;
@@ -335,30 +422,56 @@ export function simulate(input: SimulationInput): SimulationOutput {
   }
 
   /**
-   * What strategy k trades now: nothing while its sleeve is paused (its targets are kept,
-   * merged per symbol, and counted as refused); once resumed, the targets it gave while paused
-   * with its new ones on top.
+   * What strategy k trades now, from the entries [from, to) of `symbolsOf`/`exposures` (from
+   * -1: it gave no targets): nothing while its sleeve is paused (its targets are kept, merged
+   * per symbol, and counted as refused); once resumed, the targets it gave while paused with
+   * its new ones on top. Trades what is admitted at `prices[.][step]`.
    */
-  function admitTargets(
+  function admitAndTrade(
     k: number,
-    wanted: StrategyTargets | undefined,
-  ): StrategyTargets | undefined {
+    symbolsOf: Int32Array,
+    exposures: Float64Array,
+    from: number,
+    to: number,
+    prices: readonly Float64Array[],
+    step: number,
+    timestampNs: bigint,
+  ): void {
+    const carried = refused[k] as Float64Array;
     if (kernel.isPaused(ids[k] as string)) {
-      if (wanted !== undefined) {
-        refused[k] = Object.assign(refused[k] ?? {}, wanted);
+      if (from >= 0) {
+        for (let e = from; e < to; e++) carried[symbolsOf[e] as number] = exposures[e] as number;
+        hasRefused[k] = 1;
         skip('paused');
       }
-      return undefined;
+      return;
     }
-    const carried = refused[k];
-    if (carried === undefined) return wanted;
-    refused[k] = undefined;
-    return wanted === undefined ? carried : { ...carried, ...wanted };
+    if (hasRefused[k] === 0) {
+      if (from >= 0) tradeStrategy(k, symbolsOf, exposures, from, to, prices, step, timestampNs);
+      return;
+    }
+    hasRefused[k] = 0;
+    if (from >= 0)
+      for (let e = from; e < to; e++) carried[symbolsOf[e] as number] = exposures[e] as number;
+    const js = admittedSymbols[k] as Int32Array;
+    const xs = admittedExposures[k] as Float64Array;
+    let count = 0;
+    for (let j = 0; j < carried.length; j++) {
+      const exposure = carried[j] as number;
+      if (exposure !== exposure) continue;
+      js[count] = j;
+      xs[count] = exposure;
+      count++;
+      carried[j] = Number.NaN;
+    }
+    tradeStrategy(k, js, xs, 0, count, prices, step, timestampNs);
   }
 
   /**
    * The kernel decides at the bar's values: a halt, a breaker trip or resume, a risk
-   * adjustment (journaled, applied), then a rebalance. True when a plan was executed.
+   * adjustment (journaled, applied), then a rebalance. True when a plan was executed. A run
+   * that records only its equity takes the kernel's light path (capital and equity; only a
+   * halt can be due).
    */
   function decideAt(step: number, timestampNs: bigint, bar: number): boolean {
     for (let due = kernel.decide(timestampNs, decideOptions); due !== null;) {
@@ -418,7 +531,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
           executePlan(due.plan, timestampNs, bar);
           return true;
         case 'rebalance_due':
-          if (step < lastStep) pending.rebalance = due.reason;
+          if (step < lastStep) pendingRebalance = due.reason;
           return false;
         case 'plan_failed':
           journal?.add('error', timestampNs, { code: due.code, message: due.message });
@@ -432,19 +545,52 @@ export function simulate(input: SimulationInput): SimulationOutput {
     return false;
   }
 
+  /**
+   * Strategy k's targets at the first bar: its warm-up targets merged with the bar's (the
+   * bar's win), into `merged`; false when there are none.
+   */
+  function mergeWarmup(k: number, step: number): boolean {
+    const tape = tapes[k] as SignalTape;
+    const carried = warmup[k] as Float64Array;
+    const from = tape.from(step);
+    if (from >= 0) {
+      const to = tape.to(step);
+      const js = tape.symbols;
+      const xs = tape.exposures;
+      for (let e = from; e < to; e++) carried[js[e] as number] = xs[e] as number;
+    }
+    const symbols = mergedSymbols[k] as Int32Array;
+    const exposures = mergedExposures[k] as Float64Array;
+    let count = 0;
+    for (let j = 0; j < carried.length; j++) {
+      const exposure = carried[j] as number;
+      if (exposure !== exposure) continue;
+      symbols[count] = j;
+      exposures[count] = exposure;
+      count++;
+    }
+    mergedCount[k] = count;
+    return count > 0 || from >= 0;
+  }
+
   const nextOpen = input.fillModel === 'next_open';
+  const timestamps = data.timestamps;
   for (let step = 0; step <= lastStep; step++) {
-    const timestampNs = data.timestamps[step] as bigint;
+    const timestampNs = timestamps[step] as bigint;
     const bar = step - firstStep;
     if (bar < 0) {
       // Warm-up: indicators see the bars, nothing trades or is recorded.
       for (let k = 0; k < n; k++) {
-        const wanted = callStrategy(
-          strategies[k] as Strategy,
-          (contexts[k] as StrategyBarContext).moveTo(step),
-          maxAbsExposure,
-        );
-        if (wanted !== undefined) warmup[k] = Object.assign(warmup[k] ?? {}, wanted);
+        const tape = tapes[k] as SignalTape;
+        tape.record(step);
+        const from = tape.from(step);
+        if (from < 0) continue;
+        const to = tape.to(step);
+        const carried = warmup[k] as Float64Array;
+        const js = tape.symbols;
+        const xs = tape.exposures;
+        for (let e = from; e < to; e++) carried[js[e] as number] = xs[e] as number;
+        warmed[k] = 1;
       }
       continue;
     }
@@ -453,64 +599,114 @@ export function simulate(input: SimulationInput): SimulationOutput {
     if (nextOpen && bar > 0 && !kernel.halted) {
       markAll(data.open, step, timestampNs);
       for (let k = 0; k < n; k++) {
-        const admitted = admitTargets(k, pending.targets[k]);
-        pending.targets[k] = undefined;
-        if (admitted !== undefined) tradeStrategy(k, admitted, data.open, step, timestampNs);
+        const from = pendingFrom[k] as number;
+        pendingFrom[k] = -1;
+        if (from >= 0 && pendingMerged[k] === 1)
+          admitAndTrade(
+            k,
+            mergedSymbols[k] as Int32Array,
+            mergedExposures[k] as Float64Array,
+            0,
+            mergedCount[k] as number,
+            data.open,
+            step,
+            timestampNs,
+          );
+        else {
+          const tape = tapes[k] as SignalTape;
+          admitAndTrade(
+            k,
+            tape.symbols,
+            tape.exposures,
+            from,
+            pendingTo[k] as number,
+            data.open,
+            step,
+            timestampNs,
+          );
+        }
       }
-      if (pending.rebalance !== null) rebalanced = rebalanceAt(pending.rebalance, timestampNs, bar);
-      pending.rebalance = null;
+      if (pendingRebalance !== null) rebalanced = rebalanceAt(pendingRebalance, timestampNs, bar);
+      pendingRebalance = null;
     }
 
     markAll(data.close, step, timestampNs);
     if (!kernel.halted) {
       for (let k = 0; k < n; k++) {
-        let wanted = callStrategy(
-          strategies[k] as Strategy,
-          (contexts[k] as StrategyBarContext).moveTo(step),
-          maxAbsExposure,
-        );
-        const carried = warmup[k];
-        if (bar === 0 && carried !== undefined)
-          wanted = wanted === undefined ? carried : { ...carried, ...wanted };
-        if (nextOpen) {
-          if (wanted !== undefined) pending.targets[k] = wanted;
-          continue;
+        const tape = tapes[k] as SignalTape;
+        tape.record(step);
+        let from = tape.from(step);
+        let to = tape.to(step);
+        let merged = false;
+        if (bar === 0 && warmed[k] === 1) {
+          merged = mergeWarmup(k, step);
+          from = merged ? 0 : -1;
+          to = mergedCount[k] as number;
         }
-        const admitted = admitTargets(k, wanted);
-        if (admitted !== undefined) tradeStrategy(k, admitted, data.close, step, timestampNs);
+        if (nextOpen) {
+          if (from < 0) continue;
+          pendingFrom[k] = from;
+          pendingTo[k] = to;
+          pendingMerged[k] = merged ? 1 : 0;
+        } else if (merged)
+          admitAndTrade(
+            k,
+            mergedSymbols[k] as Int32Array,
+            mergedExposures[k] as Float64Array,
+            from,
+            to,
+            data.close,
+            step,
+            timestampNs,
+          );
+        else
+          admitAndTrade(k, tape.symbols, tape.exposures, from, to, data.close, step, timestampNs);
       }
     }
 
     // The kernel at the closes, after the strategies' trades.
     if (decideAt(step, timestampNs, bar)) rebalanced = true;
     const measured = kernel.capital;
-    for (let k = 0; k < n; k++) {
-      (targets[k] as Float64Array)[bar] = kernel.targets[k] as number;
-      (drift[k] as Float64Array)[bar] = kernel.drift[k] as number;
-      if (baseTargets !== null)
-        (baseTargets[k] as Float64Array)[bar] = kernel.baseTargets[k] as number;
+    if (!full) {
+      // Never rebalanced: the equity the kernel measured is the bar's.
+      equity[bar] = kernel.equity;
+    } else {
+      for (let k = 0; k < n; k++) {
+        (targets[k] as Float64Array)[bar] = kernel.targets[k] as number;
+        (drift[k] as Float64Array)[bar] = kernel.drift[k] as number;
+        if (baseTargets !== null)
+          (baseTargets[k] as Float64Array)[bar] = kernel.baseTargets[k] as number;
+      }
+      let cashNow = tracker.unallocatedCash;
+      let equityAfter = tracker.unallocatedCash;
+      for (let k = 0; k < n; k++) {
+        // Only a rebalance changes capital after the kernel measured it.
+        const value = rebalanced ? tracker.capitalAt(k) : (measured[k] as number);
+        (capital[k] as Float64Array)[bar] = value;
+        closing[k] = value;
+        equityAfter += value;
+        cashNow += tracker.cashAt(k);
+      }
+      equity[bar] = equityAfter;
+      cash[bar] = cashNow;
+      // Flow-adjusted sleeve returns (transfers are not performance) feed the risk window.
+      kernel.recordBar(timestampNs, closing);
+      unallocated[bar] = tracker.unallocatedCash;
+      if (bar % curveEvery === 0 || rebalanced || step === lastStep) recorded.push(bar);
     }
-
-    let cashNow = tracker.unallocatedCash;
-    let equityAfter = tracker.unallocatedCash;
-    for (let k = 0; k < n; k++) {
-      const id = ids[k] as string;
-      // Only a rebalance changes capital after the kernel measured it.
-      const value = rebalanced ? tracker.getStrategyCapital(id) : (measured[k] as number);
-      (capital[k] as Float64Array)[bar] = value;
-      closing[k] = value;
-      equityAfter += value;
-      cashNow += tracker.getCash(id);
-    }
-    equity[bar] = equityAfter;
-    cash[bar] = cashNow;
-    // Flow-adjusted sleeve returns (transfers are not performance) feed the risk window.
-    kernel.recordBar(timestampNs, closing);
-    unallocated[bar] = tracker.unallocatedCash;
-    if (bar % curveEvery === 0 || rebalanced || step === lastStep) recorded.push(bar);
     if (input.onProgress !== undefined && (bar & 1023) === 0) input.onProgress(bar, bars);
   }
   input.onProgress?.(bars, bars);
+
+  // Each symbol's last mark, where the journal's last mark of it is an earlier one.
+  if (journal !== undefined) {
+    const endNs = timestamps[lastStep] as bigint;
+    for (let s = 0; s < m; s++) {
+      if ((lastMarkStep[s] as number) < 0) continue;
+      if (lastMarkStep[s] === journaledStep[s] && lastMarkPrice[s] === journaledPrice[s]) continue;
+      journalMark(s, endNs);
+    }
+  }
 
   return {
     strategyIds: ids,
