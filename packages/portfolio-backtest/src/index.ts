@@ -82,7 +82,8 @@ export {
 export type { BacktestPhase, PortfolioBacktestOptions } from './engine/portfolio-engine.js';
 export { ColumnarBacktestResult } from './engine/columnar-result.js';
 export type { BacktestCurves } from './engine/columnar-result.js';
-export { simulate } from './engine/simulate.js';
+export { createSignalTapes, simulate } from './engine/simulate.js';
+export { SignalTape } from './engine/signals.js';
 export type {
   BacktestJournal,
   SimulationInput,
