@@ -33,8 +33,9 @@ import { SignalTape } from './signals.js';
 /**
  * Where journal lines go: the runner numbers them and writes NDJSON (the live line format).
  * A backtest journals what a replay needs to reach its final sleeves: the config, the
- * funding, every fill, plan, adjustment and halt, each symbol's first mark and, at the end,
- * each symbol's last mark; not every bar's marks (those are in the price data).
+ * funding, every fill, plan, adjustment, breaker, halt and resume, each symbol's first mark
+ * and, at the end, each symbol's last mark; every bar's marks only when a drawdown breaker
+ * is configured (its peaks are observed at every bar); else those are in the price data.
  */
 export interface BacktestJournal {
   add<T extends JournalLineType>(type: T, timestampNs: bigint, body: JournalBodyWire<T>): void;
@@ -211,7 +212,10 @@ export function simulate(input: SimulationInput): SimulationOutput {
   if (mode === 'rebalance' && !full)
     throw new Error("simulate: a rebalancing run records every series (record: 'all')");
 
-  // The journal's marks: each symbol's first, then (at the end) each symbol's last.
+  // The journal's marks: each symbol's first, then (at the end) each symbol's last. With a
+  // drawdown breaker, every bar's: its peaks are observed at every bar.
+  const everyMark =
+    config.maxDrawdown !== undefined || config.allocations.some((a) => a.maxDrawdown !== undefined);
   const lastMarkStep = new Int32Array(m).fill(-1);
   const lastMarkPrice = new Float64Array(m);
   const journaledStep = new Int32Array(m).fill(-1);
@@ -268,7 +272,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
       if (price !== price) continue;
       lastMarkStep[s] = step;
       lastMarkPrice[s] = price;
-      if ((journaledStep[s] as number) >= 0) continue;
+      if ((journaledStep[s] as number) >= 0 && !everyMark) continue;
       journalMark(s, timestampNs);
     }
   }
