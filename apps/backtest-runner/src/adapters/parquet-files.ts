@@ -4,8 +4,11 @@
 import type { ColumnarBacktestResult } from '@njord/portfolio-backtest';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 
-/** Rows per row group: bounds the columns held in memory at once. */
-const ROW_GROUP = 65_536;
+/**
+ * Rows per row group: bounds the columns held in memory at once (65,536 rows of the trades
+ * table held ~80 MB more at the peak of a 10 x 20,000 run than 16,384 do).
+ */
+const ROW_GROUP = 16_384;
 
 type ColumnType = 'INT64' | 'DOUBLE' | 'STRING' | 'INT32';
 interface ColumnSpec<Row> {
