@@ -2,6 +2,7 @@
 // the kernel's decisions (halt, risk adjustment, plan) journaled, applied and published;
 // snapshots (each a risk sample), checkpoints; recovery at start and the final lines at stop.
 import {
+  decodeManagerCommand,
   encodeOrderIntent,
   encodePortfolioConfig,
   encodePortfolioSnapshot,
@@ -11,9 +12,13 @@ import {
 } from '@njord/portfolio-contracts';
 import {
   type AdjustmentDecision,
+  type BreakerEvent,
+  type HaltEvent,
+  type ResumeEvent,
   admitLiveEntry,
   beginLiveBatch,
   calculateClockPeriodsPerYear,
+  type LiveEntry,
   type LiveInputRules,
   type LiveOutcome,
   type PortfolioKernel,
@@ -22,7 +27,13 @@ import { encodeRiskAdjustment } from '@njord/portfolio-risk';
 import { performance } from 'node:perf_hooks';
 import { type Clock, isEventClock, latestInputNs } from './adapters/clock.js';
 import { decodeScannedLines, FileJournal, scanJournal } from './adapters/journal-file.js';
-import { createOutbox, type Outbox, type RedisKeys, type StreamEntry } from './adapters/streams.js';
+import {
+  createOutbox,
+  type Outbox,
+  type RedisKeys,
+  type StreamEntry,
+  streamOf,
+} from './adapters/streams.js';
 import type { LoadedConfig } from './config.js';
 import type { ManagerObserver } from './http/observer.js';
 import { FencedJournal, type LeaseCheck, JournalWriter } from './journal.js';
@@ -51,6 +62,11 @@ export interface ManagerCounters {
   snapshots: number;
   checkpoints: number;
   groups_recreated: number;
+  /** Operators' commands applied, breaker trips, halts and resumes journaled. */
+  commands: number;
+  breakers: number;
+  halts: number;
+  resumes: number;
 }
 
 export function createCounters(): ManagerCounters {
@@ -69,6 +85,10 @@ export function createCounters(): ManagerCounters {
     snapshots: 0,
     checkpoints: 0,
     groups_recreated: 0,
+    commands: 0,
+    breakers: 0,
+    halts: 0,
+    resumes: 0,
   };
 }
 
@@ -240,6 +260,11 @@ export class LiveLoop {
     let changed = false;
     for (const entry of entries) {
       outbox.ack[entry.source].push(entry.id);
+      if (!isLiveEntry(entry)) {
+        // A command, in its place in the input's order: applied and decided on at once.
+        this.command(entry, nowNs, outbox);
+        continue;
+      }
       const outcome = admitLiveEntry(this.kernel, entry, rules);
       if (this.record(entry, outcome, nowNs, outbox)) changed = true;
     }
@@ -301,6 +326,129 @@ export class LiveLoop {
     }
   }
 
+  /**
+   * An operator's command from the commands stream: journaled (`command`, with its source),
+   * then applied: `halt` halts the portfolio (with `strategy_id`, pauses that sleeve),
+   * `resume` lifts the halt (with `strategy_id`, resumes that sleeve), `check` prunes timed-out
+   * plans; after each the kernel decides at once. A command that would change nothing (a
+   * resume of a sleeve not paused) is journaled and changes nothing. An invalid command, or
+   * one naming a strategy the portfolio lacks, is dead-lettered.
+   */
+  private command(entry: StreamEntry, nowNs: bigint, outbox: Outbox): void {
+    const { keys, counters, logger } = this.ctx;
+    const kernel = this.kernel;
+    const decoded =
+      entry.data === undefined
+        ? { success: false as const, error: new Error('the entry has no data field') }
+        : decodeManagerCommand(entry.data);
+    if (!decoded.success) {
+      this.deadLetter(outbox, entry, nowNs, 'invalid_command', decoded.error.message, undefined);
+      return;
+    }
+    const { command, strategyId } = decoded.data.value;
+    if (strategyId !== undefined && kernel.allocator.indexOf(strategyId) === undefined) {
+      const error = `command ${command} names strategy ${strategyId}, which portfolio ${kernel.portfolioId} lacks`;
+      this.deadLetter(outbox, entry, nowNs, 'unknown_strategy', error, undefined);
+      return;
+    }
+    counters.commands++;
+    this.journal.add('command', nowNs, {
+      command,
+      ...(strategyId === undefined ? {} : { strategy_id: strategyId }),
+      source: { stream: keys.commands, id: entry.id },
+    });
+    logger.info(
+      { command, strategy_id: strategyId ?? null, entry_id: entry.id },
+      'operator command',
+    );
+    switch (command) {
+      case 'halt':
+        if (strategyId === undefined) {
+          if (!kernel.halted)
+            this.applyHalt(
+              { type: 'halt', timestampNs: nowNs, reason: 'operator' },
+              'halted by an operator',
+            );
+        } else if (!kernel.isPaused(strategyId)) {
+          this.applyBreaker(
+            { type: 'breaker', timestampNs: nowNs, strategyId, reason: 'operator' },
+            `${strategyId} paused by an operator`,
+          );
+        }
+        break;
+      case 'resume':
+        if (strategyId === undefined ? kernel.halted : kernel.isPaused(strategyId))
+          this.applyResume({
+            type: 'resume',
+            timestampNs: nowNs,
+            ...(strategyId === undefined ? {} : { strategyId }),
+            by: 'operator',
+          });
+        break;
+      case 'check':
+        kernel.prunePlans(nowNs);
+        break;
+    }
+    this.decide(nowNs, false);
+  }
+
+  /** Journals a halt, applies it, tells the observer. */
+  private applyHalt(event: HaltEvent, message: string): void {
+    this.journal.add('halt', event.timestampNs, {
+      reason: event.reason,
+      message,
+      ...(event.drawdown === undefined ? {} : { drawdown: event.drawdown }),
+    });
+    this.kernel.apply(event);
+    this.ctx.counters.halts++;
+    this.ctx.logger.warn({ reason: event.reason, drawdown: event.drawdown ?? null }, message);
+    this.ctx.observer?.breaker?.({
+      kind: 'halt',
+      strategyId: null,
+      detail: `${event.reason}${event.drawdown === undefined ? '' : ` ${formatDrawdown(event.drawdown)}`}`,
+    });
+  }
+
+  /** Journals a sleeve's pause, applies it (its target is 0, a plan is due), tells the observer. */
+  private applyBreaker(event: BreakerEvent, message: string): void {
+    this.journal.add('breaker', event.timestampNs, {
+      strategy_id: event.strategyId,
+      reason: event.reason,
+      ...(event.drawdown === undefined ? {} : { drawdown: event.drawdown }),
+      message,
+    });
+    this.kernel.apply(event);
+    this.ctx.counters.breakers++;
+    this.ctx.logger.warn(
+      { strategy_id: event.strategyId, reason: event.reason, drawdown: event.drawdown ?? null },
+      message,
+    );
+    this.ctx.observer?.breaker?.({
+      kind: 'breaker',
+      strategyId: event.strategyId,
+      detail: `${event.reason}${event.drawdown === undefined ? '' : ` ${formatDrawdown(event.drawdown)}`}`,
+    });
+  }
+
+  /** Journals a resume (a sleeve's, or the portfolio's), applies it, tells the observer. */
+  private applyResume(event: ResumeEvent): void {
+    this.journal.add('resume', event.timestampNs, {
+      ...(event.strategyId === undefined ? {} : { strategy_id: event.strategyId }),
+      ...(event.by === undefined ? {} : { by: event.by }),
+    });
+    this.kernel.apply(event);
+    this.ctx.counters.resumes++;
+    this.ctx.logger.info(
+      { strategy_id: event.strategyId ?? null, by: event.by ?? null },
+      event.strategyId === undefined ? 'portfolio resumed' : 'sleeve resumed',
+    );
+    this.ctx.observer?.breaker?.({
+      kind: 'resume',
+      strategyId: event.strategyId ?? null,
+      detail: event.by ?? '',
+    });
+  }
+
   private deadLetter(
     outbox: Outbox,
     entry: StreamEntry,
@@ -325,7 +473,7 @@ export class LiveLoop {
       error,
     });
     this.journal.add('error', nowNs, {
-      source: { stream: entry.source === 'fills' ? keys.fills : keys.prices, id: entry.id },
+      source: { stream: streamOf(keys, entry.source), id: entry.id },
       error,
       ...(mark === undefined ? {} : { mark: mark }),
     });
@@ -351,34 +499,13 @@ export class LiveLoop {
     for (let due = kernel.decide(nowNs); due !== null; due = kernel.decide(nowNs)) {
       switch (due.type) {
         case 'halt':
-          this.journal.add('halt', nowNs, {
-            reason: due.reason,
-            message: due.message,
-            ...(due.drawdown === undefined ? {} : { drawdown: due.drawdown }),
-          });
-          kernel.apply(due);
-          this.ctx.logger.warn({ reason: due.reason, drawdown: due.drawdown }, due.message);
+          this.applyHalt(due, due.message);
           continue;
         case 'breaker':
-          this.journal.add('breaker', nowNs, {
-            strategy_id: due.strategyId,
-            reason: due.reason,
-            drawdown: due.drawdown,
-            message: due.message,
-          });
-          kernel.apply(due);
-          this.ctx.logger.warn(
-            { strategy_id: due.strategyId, drawdown: due.drawdown },
-            due.message,
-          );
+          this.applyBreaker(due, due.message);
           continue;
         case 'resume':
-          this.journal.add('resume', nowNs, { strategy_id: due.strategyId, by: due.by });
-          kernel.apply(due);
-          this.ctx.logger.info(
-            { strategy_id: due.strategyId, by: due.by },
-            'sleeve resumed after resume_after_hours',
-          );
+          this.applyResume(due);
           continue;
         case 'adjustment':
           this.adjust(nowNs, due);
@@ -560,15 +687,14 @@ export class LiveLoop {
   private async snapshot(reason: SnapshotReason): Promise<boolean> {
     const { clock, output, counters, observer, logger } = this.ctx;
     const nowNs = clock.nowNs();
-    const tracker = this.kernel.tracker;
-    let snapshot = tracker.getSnapshot(nowNs);
+    let snapshot = this.kernel.getSnapshot(nowNs);
     this.kernel.apply({
       type: 'sample',
       timestampNs: nowNs,
       capitals: snapshot.strategyAllocations,
     });
     const adjusted = (reason === 'start' || reason === 'interval') && this.decide(nowNs, true);
-    if (adjusted) snapshot = tracker.getSnapshot(nowNs);
+    if (adjusted) snapshot = this.kernel.getSnapshot(nowNs);
     const wire = encodePortfolioSnapshot(snapshot);
     this.journal.add('snapshot', nowNs, { reason, snapshot: wire });
     this.maybeCheckpoint(nowNs);
@@ -620,7 +746,7 @@ export class LiveLoop {
    */
   finish(): string | null {
     const nowNs = this.ctx.clock.nowNs();
-    const snapshot = this.kernel.tracker.getSnapshot(nowNs);
+    const snapshot = this.kernel.getSnapshot(nowNs);
     this.kernel.apply({
       type: 'sample',
       timestampNs: nowNs,
@@ -651,7 +777,7 @@ export class LiveLoop {
 
   /** The latest state. */
   currentSnapshot(): PortfolioSnapshot {
-    return this.kernel.tracker.getSnapshot(this.ctx.clock.nowNs());
+    return this.kernel.getSnapshot(this.ctx.clock.nowNs());
   }
 
   private logThrottled(
@@ -666,4 +792,14 @@ export class LiveLoop {
     this.lastLogMs.set(key, now);
     this.ctx.logger[level]({ ...fields, counters: this.ctx.counters }, message);
   }
+}
+
+/** An input entry (fills or prices), as the kernel's live input takes it. */
+function isLiveEntry(entry: StreamEntry): entry is StreamEntry & LiveEntry {
+  return entry.source !== 'commands';
+}
+
+/** A drawdown as a percentage for a short detail (`-21.00%`). */
+function formatDrawdown(drawdown: number): string {
+  return `${(drawdown * 100).toFixed(2)}%`;
 }

@@ -10,6 +10,7 @@ import { createLogger } from './logger.js';
 import { createHttpSide, type HttpSide } from './http/index.js';
 import { PortfolioManager } from './service.js';
 import { runReplayCommand } from './replay.js';
+import { isManagerCommand, runManagerCommand } from './command.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -61,6 +62,9 @@ function buildProgram(): Command {
         '  1  failure, or the portfolio lock was lost to another manager\n' +
         '  2  bad flags or config (--check: problems found), or a damaged journal\n' +
         '\nSubcommands:\n  replay --journal FILE [--portfolio ID]   rebuild the state from a journal, no Redis (replay --help)\n' +
+        '  halt [--strategy ID] --config FILE      halt the portfolio, or pause one sleeve (through the commands stream)\n' +
+        '  resume [--strategy ID] --config FILE    resume the portfolio, or one paused sleeve\n' +
+        '  check --config FILE                     evaluate the rebalance trigger at once\n' +
         '\nExample:\n  pnpm manager --config config/base.yaml\n',
     )
     .exitOverride()
@@ -115,6 +119,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // pnpm passes a leading `--` through to the script.
   if (args[0] === '--') args.shift();
   if (args[0] === 'replay') return runReplayCommand(args.slice(1));
+  if (isManagerCommand(args[0])) return runManagerCommand(args[0], args.slice(1));
   const program = buildProgram();
   try {
     program.parse(args, { from: 'user' });

@@ -245,7 +245,7 @@ export class PortfolioManager {
 
   /** Sleeves paused by a breaker. */
   get pausedStrategies(): readonly string[] {
-    return this.loop === null ? [] : [...this.loop.kernel.paused];
+    return this.loop === null ? [] : this.loop.kernel.pausedIds();
   }
 
   /** The latest state, or null before recovery. */

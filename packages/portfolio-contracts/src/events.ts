@@ -16,6 +16,7 @@ import {
 } from './primitives.js';
 
 import {
+  MANAGER_COMMANDS,
   REBALANCE_REASONS,
   type RebalanceReason,
   SKIP_REASONS,
@@ -113,6 +114,17 @@ export const portfolioSnapshotCodec = object({
   paused: optional(array(id)),
 });
 
+/**
+ * An operator's command to the live manager (its commands stream): `halt` or `resume` the
+ * portfolio, or with `strategy_id` pause or resume one sleeve; `check` evaluates the trigger
+ * at once.
+ */
+export const managerCommandCodec = object({
+  command: plain(z.enum(MANAGER_COMMANDS)),
+  strategy_id: optional(id),
+  timestamp_ns: timestampNs,
+});
+
 export const barCodec = object({
   timestamp_ns: timestampNs,
   symbol: id,
@@ -131,6 +143,8 @@ export type SkippedTrade = z.output<typeof skippedTradeCodec.schema>;
 export type RebalancePlan = z.output<typeof rebalancePlanCodec.schema>;
 export type PortfolioSnapshot = z.output<typeof portfolioSnapshotCodec.schema>;
 export type Bar = z.output<typeof barCodec.schema>;
+export type ManagerCommandEvent = z.output<typeof managerCommandCodec.schema>;
+export type ManagerCommandEventWire = WireForm<z.output<typeof managerCommandCodec.schema>>;
 
 export type FillEventWire = WireForm<z.output<typeof fillEventCodec.schema>>;
 export type PriceMarkWire = WireForm<z.output<typeof priceMarkCodec.schema>>;
@@ -145,6 +159,10 @@ export const OrderIntentSchema = orderIntentCodec.schema;
 export const RebalancePlanSchema = rebalancePlanCodec.schema;
 export const PortfolioSnapshotSchema = portfolioSnapshotCodec.schema;
 export const BarSchema = barCodec.schema;
+export const ManagerCommandSchema = managerCommandCodec.schema;
+
+export const encodeManagerCommand = (value: ManagerCommandEvent): ManagerCommandEventWire =>
+  managerCommandCodec.encode(value) as ManagerCommandEventWire;
 
 export const encodeFillEvent = (value: FillEvent): FillEventWire =>
   fillEventCodec.encode(value) as FillEventWire;

@@ -45,6 +45,8 @@ export {
   decodePriceMark,
   decodeRebalancePlan,
   encodeBar,
+  encodeManagerCommand,
+  ManagerCommandSchema,
   encodeFillEvent,
   encodeOrderIntent,
   encodePortfolioSnapshot,
@@ -67,6 +69,8 @@ export {
 export type {
   Bar,
   BarWire,
+  ManagerCommandEvent,
+  ManagerCommandEventWire,
   FillEvent,
   FillEventWire,
   OrderIntent,
@@ -129,6 +133,7 @@ export type {
 export {
   decodeFillEventBytes,
   decodeFillEventText,
+  decodeManagerCommand,
   decodePriceMarkBytes,
   decodePriceMarkText,
   decodeUtf8,

@@ -7,6 +7,7 @@ import { createIdRecord } from './id-record.js';
 import {
   decodeFillEventBytes,
   decodeFillEventText,
+  decodeManagerCommand,
   decodePriceMarkText,
   decodeUtf8,
 } from './stream-input.js';
@@ -185,5 +186,32 @@ describe('createIdRecord', () => {
     const plain: Record<string, number> = {};
     plain['__proto__'] = 1;
     expect(Object.keys(plain)).toEqual([]);
+  });
+});
+
+describe('decodeManagerCommand', () => {
+  it('reads a command with an exact timestamp, ignoring and listing unknown keys', () => {
+    const decoded = decodeManagerCommand(
+      '{"command":"halt","strategy_id":"a.b","timestamp_ns":1700000000123456789,"by":"ops"}',
+    );
+    expect(decoded.success).toBe(true);
+    if (!decoded.success) return;
+    expect(decoded.data.value).toEqual({
+      command: 'halt',
+      strategyId: 'a.b',
+      timestampNs: 1_700_000_000_123_456_789n,
+    });
+    expect(decoded.data.unknownKeys).toEqual(['by']);
+    expect(decoded.data.wire.timestamp_ns).toBe('1700000000123456789');
+  });
+
+  it('refuses an unknown command, a bad id, a missing time and bytes that are not UTF-8', () => {
+    const bad = [
+      '{"command":"reboot","timestamp_ns":"1"}',
+      '{"command":"resume","strategy_id":"no spaces","timestamp_ns":"1"}',
+      '{"command":"check"}',
+    ];
+    for (const text of bad) expect(decodeManagerCommand(text).success).toBe(false);
+    expect(decodeManagerCommand(new Uint8Array([0xff, 0xfe])).success).toBe(false);
   });
 });

@@ -2,7 +2,14 @@
 // exact timestamp_ns (decimal string or JSON integer), unknown keys ignored and reported.
 import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
 import { ContractError, type Result } from './errors.js';
-import { type FillEvent, fillEventCodec, type PriceMark, priceMarkCodec } from './events.js';
+import {
+  type FillEvent,
+  fillEventCodec,
+  type ManagerCommandEvent,
+  managerCommandCodec,
+  type PriceMark,
+  priceMarkCodec,
+} from './events.js';
 import { ID_PATTERN } from './primitives.js';
 import { safeDecodeWith } from './contract.js';
 import type { Codec } from './codec.js';
@@ -29,8 +36,10 @@ const FILL_KEYS = [
   'intent_id',
 ] as const;
 const MARK_KEYS = ['symbol', 'price', 'timestamp_ns'] as const;
+const COMMAND_KEYS = ['command', 'strategy_id', 'timestamp_ns'] as const;
 const FILL_KEY_SET: ReadonlySet<string> = new Set(FILL_KEYS);
 const MARK_KEY_SET: ReadonlySet<string> = new Set(MARK_KEYS);
+const COMMAND_KEY_SET: ReadonlySet<string> = new Set(COMMAND_KEYS);
 
 const DECIMAL_INTEGER = /^-?(0|[1-9][0-9]*)$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -159,6 +168,10 @@ function decodeMark(wire: Record<string, unknown>): Result<PriceMark> {
   return { success: true, data: Object.freeze({ symbol, price, timestampNs }) };
 }
 
+function decodeCommand(wire: Record<string, unknown>): Result<ManagerCommandEvent> {
+  return safeDecodeWith(managerCommandCodec, { ...wire });
+}
+
 function decodeEvent<T>(
   text: string,
   known: ReadonlySet<string>,
@@ -197,4 +210,14 @@ export function decodeFillEventBytes(bytes: Uint8Array): Result<StreamEventDecod
 export function decodePriceMarkBytes(bytes: Uint8Array): Result<StreamEventDecoded<PriceMark>> {
   const text = decodeUtf8(bytes);
   return text === null ? fail('payload is not valid UTF-8') : decodePriceMarkText(text);
+}
+
+/** A manager command (`{command, strategy_id?, timestamp_ns}`) from an entry's bytes or text. */
+export function decodeManagerCommand(
+  data: string | Uint8Array,
+): Result<StreamEventDecoded<ManagerCommandEvent>> {
+  const text = typeof data === 'string' ? data : decodeUtf8(data);
+  return text === null
+    ? fail('payload is not valid UTF-8')
+    : decodeEvent(text, COMMAND_KEY_SET, decodeCommand);
 }

@@ -85,8 +85,9 @@ redis.call('PUBLISH', KEYS[2], ARGV[3])
 return redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 'data', ARGV[3])`);
 
 /**
- * KEYS: lock, dead stream, fills stream, prices stream. ARGV: token, group, dead maxlen,
- * n dead payloads, the payloads, n fill ids, the ids, n price ids, the ids.
+ * KEYS: lock, dead stream, fills stream, prices stream, commands stream. ARGV: token, group,
+ * dead maxlen, n dead payloads, the payloads, n fill ids, the ids, n price ids, the ids,
+ * n command ids, the ids.
  * Dead letters first, then the acks, all or nothing against the fence.
  */
 export const FENCED_FLUSH = script(`${CHECK}
@@ -112,6 +113,9 @@ local acked = ack(KEYS[3], i + 1, nFills)
 i = i + nFills + 1
 local nPrices = tonumber(ARGV[i])
 acked = acked + ack(KEYS[4], i + 1, nPrices)
+i = i + nPrices + 1
+local nCommands = tonumber(ARGV[i])
+acked = acked + ack(KEYS[5], i + 1, nCommands)
 return acked`);
 
 /**

@@ -4,14 +4,18 @@ import type { Logger } from '../logger.js';
 import type { RedisSession } from '../session.js';
 import { type Clock, isEventClock } from './clock.js';
 import {
+  compareEntries,
+  compareIdMs,
   compareIds,
   CONSUMER_NAME,
   ensureGroup,
+  INPUT_SOURCES,
   isNoGroupError,
   lastDeliveredIds,
   readBatch,
   type RedisKeys,
   type StreamEntry,
+  streamOf,
 } from './streams.js';
 
 const MAX_BLOCK_MS = 500;
@@ -46,10 +50,10 @@ export class InputReader {
     });
   }
 
-  /** Creates the consumer group on both streams where it is missing (at `0`). */
+  /** Creates the consumer group on the input streams where it is missing (at `0`). */
   async ensureGroups(): Promise<void> {
     const { session, keys, logger } = this.options;
-    for (const stream of [keys.fills, keys.prices]) {
+    for (const stream of INPUT_SOURCES.map((source) => streamOf(keys, source))) {
       if (await session.untilInterrupted(ensureGroup(session.cmd, stream, keys.group))) {
         logger.info({ stream, group: keys.group }, 'consumer group created at 0');
       }
@@ -57,7 +61,7 @@ export class InputReader {
   }
 
   /**
-   * The next batch in one entry-id order across both streams ([] when none came, or a read
+   * The next batch in one entry-id order across the streams ([] when none came, or a read
    * failed and was handled). A blocking read waits at most until `wakeAtMs` on the clock (the
    * next timer). Entries are held back (delivered, pending, not applied) while an entry of the
    * other stream with a lower id may still be unread: a stream that returned a full batch may
@@ -119,7 +123,7 @@ export class InputReader {
 
   /**
    * Pending entries (after a start or a reconnection), applied up to where no undelivered
-   * entry of the other stream can come before them; once none is, the rest is held and new
+   * entry of another stream can come before them; once none is, the rest is held and new
    * entries are read.
    */
   private async readPending(): Promise<StreamEntry[]> {
@@ -136,7 +140,7 @@ export class InputReader {
     // last delivered id; one that returned a full batch may have more pending after its last.
     const delivered = await session.untilInterrupted(lastDeliveredIds(session.cmd, keys));
     const limits: string[] = [];
-    for (const source of ['fills', 'prices'] as const) {
+    for (const source of INPUT_SOURCES) {
       const limit = batch.full.get(source) ?? delivered.get(source);
       if (limit !== undefined) limits.push(limit);
     }
@@ -152,17 +156,22 @@ export class InputReader {
       return entries;
     }
     let end = 0;
-    while (end < entries.length && compareIds((entries[end] as StreamEntry).id, limit) <= 0) end++;
+    // A command waits for every fill and mark of its millisecond (see compareEntries).
+    const ready = (entry: StreamEntry) =>
+      entry.source === 'commands'
+        ? compareIdMs(entry.id, limit) < 0
+        : compareIds(entry.id, limit) <= 0;
+    while (end < entries.length && ready(entries[end] as StreamEntry)) end++;
     this.held = entries.slice(end);
     return end === entries.length ? entries : entries.slice(0, end);
   }
 }
 
-/** Two lists in id order merged into one (stable: the first list wins ties). */
+/** Two lists in the manager's order merged into one (`compareEntries`). */
 function mergeById(a: readonly StreamEntry[], b: readonly StreamEntry[]): StreamEntry[] {
   if (a.length === 0) return b.slice();
   if (b.length === 0) return a.slice();
-  return [...a, ...b].sort((x, y) => compareIds(x.id, y.id));
+  return [...a, ...b].sort(compareEntries);
 }
 
 function lowestId(ids: readonly string[]): string | null {

@@ -22,6 +22,7 @@ describe('redisKeys', () => {
       snapshots: 'njord:portfolio:P:snapshots',
       dead: 'njord:portfolio:P:dead',
       lock: 'njord:portfolio:P:lock',
+      commands: 'njord:portfolio:P:commands',
       group: 'portfolio-manager:P',
     });
   });
@@ -46,6 +47,7 @@ describe('stream adapter (real Redis)', () => {
     expect(await ensureGroup(redis, keys.fills, keys.group)).toBe(false);
     // The prices stream does not exist yet: MKSTREAM creates it.
     expect(await ensureGroup(redis, keys.prices, keys.group)).toBe(true);
+    expect(await ensureGroup(redis, keys.commands, keys.group)).toBe(true);
     // Entry ids are per stream (`<ms>-<seq>`): a few ms apart, the two streams cannot tie
     // (on a tie, fills come first).
     await new Promise((resolve) => setTimeout(resolve, 3));
@@ -86,6 +88,7 @@ describe('stream adapter (real Redis)', () => {
     const keys = redisKeys(prefix, 'p');
     await ensureGroup(redis, keys.fills, keys.group);
     await ensureGroup(redis, keys.prices, keys.group);
+    await ensureGroup(redis, keys.commands, keys.group);
     for (let i = 0; i < 5; i++) await redis.xadd(keys.fills, '*', 'data', String(i));
     await readEntries(redis, keys, 'old-name', { count: 3 });
     expect(await claimPending(redis, keys, 'manager')).toBe(3);
@@ -97,6 +100,7 @@ describe('stream adapter (real Redis)', () => {
     const keys = redisKeys(prefix, 'p');
     await ensureGroup(redis, keys.fills, keys.group);
     await ensureGroup(redis, keys.prices, keys.group);
+    await ensureGroup(redis, keys.commands, keys.group);
     await redis.xgroup('DESTROY', keys.fills, keys.group);
     const error = await readEntries(redis, keys, 'c', { count: 1 }).catch((e: unknown) => e);
     expect(isNoGroupError(error)).toBe(true);

@@ -21,7 +21,9 @@ export interface RedisKeys {
   readonly snapshots: string;
   readonly dead: string;
   readonly lock: string;
-  /** Consumer group on the fills and prices streams. */
+  /** Operators' commands (halt, resume, check), read in order with the input. */
+  readonly commands: string;
+  /** Consumer group on the fills, prices and commands streams. */
   readonly group: string;
 }
 
@@ -35,6 +37,7 @@ export function redisKeys(prefix: string, portfolioId: string): RedisKeys {
     snapshots: `${own}:snapshots`,
     dead: `${own}:dead`,
     lock: `${own}:lock`,
+    commands: `${own}:commands`,
     group: `portfolio-manager:${portfolioId}`,
   };
 }
@@ -44,7 +47,15 @@ export const DEAD_STREAM_MAXLEN = 100_000;
 /** One manager per portfolio (the lock), so one consumer name: a successor inherits its pending entries. */
 export const CONSUMER_NAME = 'manager';
 
-export type InputSource = 'fills' | 'prices';
+export type InputSource = 'fills' | 'prices' | 'commands';
+
+/** The streams the manager reads, in the order of a tie (same entry id: fills first). */
+export const INPUT_SOURCES: readonly InputSource[] = ['fills', 'prices', 'commands'];
+
+/** The stream key of an input source. */
+export function streamOf(keys: RedisKeys, source: InputSource): string {
+  return source === 'fills' ? keys.fills : source === 'prices' ? keys.prices : keys.commands;
+}
 
 export interface StreamEntry {
   readonly source: InputSource;
@@ -81,6 +92,33 @@ export function compareIds(a: string, b: string): number {
   return Number(aSeq) - Number(bSeq);
 }
 
+/** The millisecond part of an entry id, compared as Redis does. */
+export function compareIdMs(a: string, b: string): number {
+  const aMs = a.split('-', 1)[0] ?? '0';
+  const bMs = b.split('-', 1)[0] ?? '0';
+  if (aMs.length !== bMs.length) return aMs.length - bMs.length;
+  return aMs === bMs ? 0 : aMs < bMs ? -1 : 1;
+}
+
+/**
+ * The order the manager applies entries in: by entry id, but a command after every fill and
+ * mark of its millisecond. Sequence numbers count per stream, so within one millisecond ids
+ * say nothing about the order across streams; a producer that writes a bar's marks and fills
+ * and then a `check` in one go (a tape) means the check to see them all. Ties between fills
+ * and prices: fills first.
+ */
+export function compareEntries(a: StreamEntry, b: StreamEntry): number {
+  const commandA = a.source === 'commands';
+  if (commandA !== (b.source === 'commands')) {
+    const ms = compareIdMs(a.id, b.id);
+    if (ms !== 0) return ms;
+    return commandA ? 1 : -1;
+  }
+  return (
+    compareIds(a.id, b.id) || INPUT_SOURCES.indexOf(a.source) - INPUT_SOURCES.indexOf(b.source)
+  );
+}
+
 type RawEntry = [id: Buffer, fields: Buffer[] | null];
 type RawReply = [stream: Buffer, entries: RawEntry[]][] | null;
 
@@ -106,9 +144,9 @@ export interface ReadOptions {
   readonly pending?: boolean;
 }
 
-/** One XREADGROUP on both streams. */
+/** One XREADGROUP on the input streams. */
 export interface ReadBatch {
-  /** Entries of both streams merged in entry-id order (fills first on a tie). */
+  /** Entries of every stream merged in entry-id order (fills first on a tie). */
   readonly entries: StreamEntry[];
   /**
    * The last id returned of each stream that returned a full `count` (it may hold more
@@ -118,7 +156,7 @@ export interface ReadBatch {
 }
 
 /**
- * XREADGROUP on the fills and prices streams; entries of both come back merged in
+ * XREADGROUP on the fills, prices and commands streams; entries of all come back merged in
  * entry-id order (the order Redis received them). Payloads are read as bytes, so text that
  * is not UTF-8 reaches the caller as such instead of as replacement characters.
  */
@@ -131,7 +169,7 @@ export async function readBatch(
   const id = options.pending ? '0' : '>';
   const args: (string | number)[] = ['GROUP', keys.group, consumer, 'COUNT', options.count];
   if (options.blockMs && options.blockMs > 0) args.push('BLOCK', options.blockMs);
-  args.push('STREAMS', keys.fills, keys.prices, id, id);
+  args.push('STREAMS', keys.fills, keys.prices, keys.commands, id, id, id);
   const reply = (await redis.callBuffer('XREADGROUP', ...args)) as RawReply;
   const full = new Map<InputSource, string>();
   if (!reply) return { entries: [], full };
@@ -140,7 +178,9 @@ export async function readBatch(
   for (const [stream, entries] of reply) {
     if (entries.length === 0) continue;
     sources++;
-    const source: InputSource = stream.toString('latin1') === keys.fills ? 'fills' : 'prices';
+    const name = stream.toString('latin1');
+    const source: InputSource =
+      name === keys.fills ? 'fills' : name === keys.prices ? 'prices' : 'commands';
     let last = '';
     for (const [entryId, fields] of entries) {
       last = entryId.toString('latin1');
@@ -148,7 +188,7 @@ export async function readBatch(
     }
     if (entries.length >= options.count) full.set(source, last);
   }
-  if (sources > 1) out.sort((a, b) => compareIds(a.id, b.id));
+  if (sources > 1) out.sort(compareEntries);
   return { entries: out, full };
 }
 
@@ -163,24 +203,25 @@ export async function readEntries(
 }
 
 /**
- * The group's last delivered id on each input stream: every entry not yet delivered to the
- * group has a later id.
+ * The group's last delivered id on each input stream that may still hold undelivered entries:
+ * every such entry has a later id. A stream the group has read to its end (`lag` 0) is left
+ * out: nothing of it can come before a pending entry of another (a commands stream nobody
+ * wrote to would otherwise hold everything back at `0-0`).
  */
 export async function lastDeliveredIds(
   redis: Redis,
   keys: RedisKeys,
 ): Promise<Map<InputSource, string>> {
   const out = new Map<InputSource, string>();
-  for (const [source, stream] of [
-    ['fills', keys.fills],
-    ['prices', keys.prices],
-  ] as const) {
+  for (const source of INPUT_SOURCES) {
+    const stream = streamOf(keys, source);
     const groups = (await redis.call('XINFO', 'GROUPS', stream)) as unknown[][];
     for (const group of groups) {
       const fields = new Map<string, unknown>();
       for (let i = 0; i + 1 < group.length; i += 2) fields.set(String(group[i]), group[i + 1]);
-      if (fields.get('name') === keys.group)
-        out.set(source, String(fields.get('last-delivered-id')));
+      if (fields.get('name') !== keys.group) continue;
+      if (fields.get('lag') === 0) continue;
+      out.set(source, String(fields.get('last-delivered-id')));
     }
   }
   return out;
@@ -200,12 +241,15 @@ export interface Outbox {
 }
 
 export function createOutbox(): Outbox {
-  return { ack: { fills: [], prices: [] }, dead: [] };
+  return { ack: { fills: [], prices: [], commands: [] }, dead: [] };
 }
 
 export function isOutboxEmpty(outbox: Outbox): boolean {
   return (
-    outbox.ack.fills.length === 0 && outbox.ack.prices.length === 0 && outbox.dead.length === 0
+    outbox.ack.fills.length === 0 &&
+    outbox.ack.prices.length === 0 &&
+    outbox.ack.commands.length === 0 &&
+    outbox.dead.length === 0
   );
 }
 
@@ -235,7 +279,14 @@ export async function flushOutbox(
     for (const dead of outbox.dead) args.push(deadPayload(dead));
     args.push(outbox.ack.fills.length, ...outbox.ack.fills);
     args.push(outbox.ack.prices.length, ...outbox.ack.prices);
-    await runFenced(redis, fence, FENCED_FLUSH, [keys.dead, keys.fills, keys.prices], args);
+    args.push(outbox.ack.commands.length, ...outbox.ack.commands);
+    await runFenced(
+      redis,
+      fence,
+      FENCED_FLUSH,
+      [keys.dead, keys.fills, keys.prices, keys.commands],
+      args,
+    );
     return;
   }
   const pipeline = redis.pipeline();
@@ -244,6 +295,8 @@ export async function flushOutbox(
   }
   if (outbox.ack.fills.length > 0) pipeline.xack(keys.fills, keys.group, ...outbox.ack.fills);
   if (outbox.ack.prices.length > 0) pipeline.xack(keys.prices, keys.group, ...outbox.ack.prices);
+  if (outbox.ack.commands.length > 0)
+    pipeline.xack(keys.commands, keys.group, ...outbox.ack.commands);
   const results = (await pipeline.exec()) ?? [];
   for (const [error] of results) if (error) throw error;
 }
@@ -300,7 +353,7 @@ export async function claimPending(
   consumer: string,
 ): Promise<number> {
   let moved = 0;
-  for (const stream of [keys.fills, keys.prices]) {
+  for (const stream of [keys.fills, keys.prices, keys.commands]) {
     let cursor = '0-0';
     for (;;) {
       const reply = (await redis.call(

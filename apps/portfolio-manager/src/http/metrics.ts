@@ -2,7 +2,7 @@
 // scrape time, labelled counters and timings from the observer, gauges from the state.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PortfolioSnapshot, RebalancePlan } from '@njord/portfolio-contracts';
-import type { DeadLetterEvent, ManagerObserver } from './observer.js';
+import type { BreakerEvent, DeadLetterEvent, ManagerObserver } from './observer.js';
 import { type CounterView, INPUT_STREAMS, type ManagerView, type RedisView } from './view.js';
 
 const PENDING_TIMEOUT_MS = 500;
@@ -32,6 +32,7 @@ export class ManagerMetrics implements ManagerObserver {
   private readonly batchSeconds: Histogram;
   private readonly fsyncSeconds: Histogram;
   private readonly checkpointSeconds: Gauge;
+  private readonly breakers: Counter<'kind'>;
 
   constructor(view: ManagerView, redis: RedisView | null) {
     const registers = [this.registry];
@@ -163,6 +164,37 @@ export class ManagerMetrics implements ManagerObserver {
         this.set(view.isHalted() ? 1 : 0);
       },
     });
+    new Gauge({
+      name: 'njord_paused_sleeves',
+      help: 'Sleeves paused by a breaker or an operator (target 0 until resumed).',
+      registers,
+      collect() {
+        this.set(view.pausedStrategies().length);
+      },
+    });
+    new Gauge({
+      name: 'njord_sleeve_paused',
+      help: '1 while the strategy is paused (by its breaker or an operator), else 0.',
+      labelNames: ['strategy'],
+      registers,
+      collect() {
+        this.reset();
+        const paused = new Set(view.pausedStrategies());
+        const snapshot = view.snapshot();
+        const ids = snapshot === null ? [...paused] : Object.keys(snapshot.targetAllocations);
+        for (const id of ids) this.set({ strategy: id }, paused.has(id) ? 1 : 0);
+      },
+    });
+    this.breakers = new Counter({
+      name: 'njord_breaker_events_total',
+      help: 'Breaker trips, halts and resumes the manager journaled, by kind.',
+      labelNames: ['kind'],
+      registers,
+    });
+  }
+
+  breaker(event: BreakerEvent): void {
+    this.breakers.inc({ kind: event.kind });
   }
 
   plan(plan: RebalancePlan): void {

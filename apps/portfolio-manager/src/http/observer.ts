@@ -5,7 +5,7 @@ import type { PortfolioSnapshot, RebalancePlan } from '@njord/portfolio-contract
 export type InputStream = 'fills' | 'prices';
 
 export interface DeadLetterEvent {
-  readonly source: InputStream;
+  readonly source: InputStream | 'commands';
   readonly entryId: string;
   /** The dead letter's reason (`unknown_strategy`, `not_json`, `invalid_input`, ...) for labels and counts. */
   readonly reason: string;
@@ -13,9 +13,13 @@ export interface DeadLetterEvent {
   readonly error: string;
 }
 
+/** A breaker line the manager journaled: a sleeve paused, the portfolio halted, a resume. */
 export interface BreakerEvent {
+  /** `breaker`, `halt` or `resume`. */
   readonly kind: string;
+  /** The sleeve, or null for the portfolio. */
   readonly strategyId: string | null;
+  /** Why, in a few words (the reason, the drawdown, who resumed it). */
   readonly detail: string;
 }
 
