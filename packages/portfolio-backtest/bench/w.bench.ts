@@ -19,6 +19,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { formatJournalLine, parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { generateSyntheticData } from '../src/synthetic-data.js';
 import { formatPriceCsv } from '../src/price-csv.js';
@@ -82,7 +83,7 @@ function openJournal(path: string): BacktestJournal & { close(): void; readonly 
   return {
     add(type, timestampNs, body) {
       seq++;
-      buffer += `${formatJournalLine(config.id, seq, type, timestampNs, body)}\n`;
+      buffer += `${formatJournalLine(config.id, seq, type, timestampNs, body, crc32)}\n`;
       if (buffer.length >= 1 << 20) flush();
     },
     close() {
@@ -96,11 +97,11 @@ function openJournal(path: string): BacktestJournal & { close(): void; readonly 
 }
 
 /**
- * A digest of everything a run computes (every curve's bytes and the summary without its
- * timings), to see that a change to the engine left W's results bit for bit as they were.
+ * Digests of everything a run computes: every curve's bytes, and the summary without its
+ * timings, to see that a change to the engine left W's results bit for bit as they were.
  */
-function resultDigest(result: ColumnarBacktestResult): string {
-  const hash = createHash('sha256');
+function resultDigests(result: ColumnarBacktestResult): { curves: string; summary: string } {
+  const curves = createHash('sha256');
   const c = result.curves;
   const series = [
     c.equity,
@@ -115,15 +116,16 @@ function resultDigest(result: ColumnarBacktestResult): string {
     ...c.standalone,
   ];
   for (const values of series)
-    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  hash.update(new Uint8Array(c.bars.buffer, c.bars.byteOffset, c.bars.byteLength));
+    curves.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  curves.update(new Uint8Array(c.bars.buffer, c.bars.byteOffset, c.bars.byteLength));
   const { stats: _stats, versions: _versions, ...summary } = result.summary;
-  hash.update(
-    JSON.stringify(summary, (_key, value: unknown) =>
-      typeof value === 'bigint' ? value.toString() : value,
-    ),
+  const text = JSON.stringify(summary, (_key, value: unknown) =>
+    typeof value === 'bigint' ? value.toString() : value,
   );
-  return hash.digest('hex');
+  return {
+    curves: curves.digest('hex'),
+    summary: createHash('sha256').update(text).digest('hex'),
+  };
 }
 
 interface RunnerFigures {
@@ -368,22 +370,30 @@ const fills = [...last.fills.values()].reduce((a, b) => a + b, 0);
 console.log(
   `\nW: ${last.data.symbols.length} symbols x ${last.data.steps} bars = ${events} bar-events; columnar data ${mb(dataBytes)}; result JSON ${mb(last.bytes)}; journal ${mb(last.journalBytes)} (${last.journalBytes} bytes)`,
 );
-// The digest of W's results as the engine gave them before its speed work (bench/w-result.sha256).
-const digest = resultDigest(last.result);
+// W's results as an earlier engine gave them (bench/w-result.sha256: `curves <hex>` and
+// `summary <hex>` lines, and where they came from).
+const digests = resultDigests(last.result);
 const digestPath = new URL('./w-result.sha256', import.meta.url);
-const recorded = existsSync(digestPath)
-  ? readFileSync(digestPath, 'utf8').split(/\s/)[0]
-  : undefined;
-const digests = new Set(runner.map((r) => resultDigest(r.result)));
-console.log(
-  `results: sha256 ${digest}${digests.size > 1 ? ' (RUNS DIFFER)' : ''}; ${
-    recorded === undefined
-      ? 'no recorded digest to compare with'
-      : recorded === digest
-        ? 'bit-identical to the recorded digest'
-        : `DIFFERENT from the recorded digest ${recorded}`
-  }`,
+const recorded = new Map(
+  (existsSync(digestPath) ? readFileSync(digestPath, 'utf8') : '')
+    .split('\n')
+    .map((line) => line.split(/\s+/))
+    .filter((words) => words.length >= 2)
+    .map((words) => [words[0] as string, words[1] as string]),
 );
+const differ = new Set(runner.map((r) => JSON.stringify(resultDigests(r.result)))).size > 1;
+for (const [name, digest] of Object.entries(digests)) {
+  const before = recorded.get(name);
+  console.log(
+    `${name.padEnd(8)} sha256 ${digest}${differ ? ' (RUNS DIFFER)' : ''}: ${
+      before === undefined
+        ? 'nothing recorded to compare with'
+        : before === digest
+          ? 'bit-identical to the recorded digest'
+          : `DIFFERENT from the recorded ${before}`
+    }`,
+  );
+}
 console.log(
   `runner path (whole): ${spread(totals)}  ${(events / runnerMs / 1e3).toFixed(2)}M bar-events/s`,
 );

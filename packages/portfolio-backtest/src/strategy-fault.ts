@@ -117,18 +117,10 @@ export function callStrategy(
     });
   }
   if (wanted === undefined) return undefined;
-  const fault = (code: StrategyFaultCode, symbols: readonly string[], detail: string): never => {
-    throw new StrategyFaultError({
-      code,
-      strategyId: strategy.id,
-      symbols,
-      timestampNs: ctx.timestamps[ctx.step] as bigint,
-      step: ctx.step,
-      detail,
-    });
-  };
   if (wanted === null || typeof wanted !== 'object' || Array.isArray(wanted)) {
     return fault(
+      strategy,
+      ctx,
       'invalid_targets',
       [],
       `onBar returned ${Array.isArray(wanted) ? 'an array' : wanted === null ? 'null' : `a ${typeof wanted}`} (expected undefined or {symbol: exposure})`,
@@ -144,6 +136,8 @@ export function callStrategy(
     const exposure = targets[symbol];
     if (!known.has(symbol)) {
       fault(
+        strategy,
+        ctx,
         'unknown_symbol',
         [cut(symbol)],
         `a target for a symbol the strategy does not trade (its symbols: ${cut(strategy.symbols.join(', '))})`,
@@ -151,13 +145,17 @@ export function callStrategy(
     }
     if (typeof exposure !== 'number' || !Number.isFinite(exposure)) {
       fault(
+        strategy,
+        ctx,
         'invalid_exposure',
         [symbol],
         `exposure ${cut(String(exposure))} is not a finite number`,
       );
     }
-    if (Math.abs(exposure as number) > maxAbsExposure) {
+    if (Math.abs(exposure) > maxAbsExposure) {
       fault(
+        strategy,
+        ctx,
         'invalid_exposure',
         [symbol],
         `exposure ${String(exposure)} is beyond +-${maxAbsExposure} (the largest a sleeve may take: ${
@@ -169,6 +167,24 @@ export function callStrategy(
     }
   }
   return targets as StrategyTargets;
+}
+
+/** Throws the StrategyFaultError of `strategy` at the context's bar. */
+function fault(
+  strategy: Strategy,
+  ctx: BarContext,
+  code: StrategyFaultCode,
+  symbols: readonly string[],
+  detail: string,
+): never {
+  throw new StrategyFaultError({
+    code,
+    strategyId: strategy.id,
+    symbols,
+    timestampNs: ctx.timestamps[ctx.step] as bigint,
+    step: ctx.step,
+    detail,
+  });
 }
 
 /** The per-symbol exposure cap for a portfolio: 10, or `max_gross_leverage` when larger. */

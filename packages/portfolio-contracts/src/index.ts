@@ -110,7 +110,7 @@ export type {
 } from './backtest-result.js';
 export type { PortfolioStateView, PriceMap, SleeveView } from './state.js';
 export type { WireForm } from './codec.js';
-export { crc32, crc32Hex } from './crc32.js';
+export { crc32, crc32Hex, crc32String } from './crc32.js';
 export {
   decodeJournalLine,
   formatJournalLine,
@@ -129,6 +129,7 @@ export type {
   JournalLineOf,
   JournalLineType,
   JournalSource,
+  StringCrc32,
 } from './journal.js';
 export {
   decodeFillEventBytes,

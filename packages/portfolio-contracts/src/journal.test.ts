@@ -105,6 +105,19 @@ describe('formatJournalLine', () => {
     expect(decodeJournalLine(resume).type).toBe('resume');
   });
 
+  it('is the same line with node zlib computing the crc', () => {
+    expect(
+      formatJournalLine(
+        'p-1',
+        7,
+        'fill',
+        13n,
+        { source: { stream: 'njord:fills', id: '1700000000000-0' }, fill: encodeFillEvent(fill) },
+        zlibCrc32,
+      ),
+    ).toBe(text);
+  });
+
   it('decodes back to the same values', () => {
     const line = decodeJournalLine(text);
     expect(line.type).toBe('fill');

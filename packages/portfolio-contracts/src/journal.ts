@@ -232,9 +232,16 @@ function stringifyBody(body: object): string {
 }
 
 /**
+ * A CRC-32 (zlib's) of a string's UTF-8 bytes, continuing from `previous` as zlib does:
+ * `crc32String` here; node's `zlib.crc32` is the same function, natively.
+ */
+export type StringCrc32 = (text: string, previous?: number) => number;
+
+/**
  * One journal line (no newline): `v`, `seq`, `portfolio_id`, `type`, `timestamp_ns`, then the
  * body's keys (bigints as decimal strings), then `crc`: the CRC-32 of the line's UTF-8 bytes
- * without the `,"crc":"..."` member.
+ * without the `,"crc":"..."` member, computed by `crc32` (default `crc32String`; a writer on
+ * node may pass `zlib.crc32`, which is faster and gives the same line).
  */
 export function formatJournalLine<T extends JournalLineType>(
   portfolioId: string,
@@ -242,12 +249,13 @@ export function formatJournalLine<T extends JournalLineType>(
   type: T,
   timestampNsValue: bigint,
   body: JournalBodyWire<T>,
+  crc32: StringCrc32 = crc32String,
 ): string {
   const rest = stringifyBody(body);
   const head = `{"v":${JOURNAL_VERSION},"seq":${seq},"portfolio_id":${JSON.stringify(portfolioId)},"type":"${type}","timestamp_ns":"${timestampNsValue.toString()}"`;
   // The line without its crc is head + members + "}"; the CRC runs over those pieces.
   const members = rest === '{}' ? '' : `,${rest.slice(1, -1)}`;
-  const crc = crc32String('}', crc32String(members, crc32String(head)));
+  const crc = crc32('}', crc32(members, crc32(head)));
   return `${head}${members},"crc":"${crc.toString(16).padStart(8, '0')}"}`;
 }
 

@@ -28,6 +28,43 @@ function isWholeLots(units: number, lot: number | undefined): boolean {
 }
 
 describe('PositionSizer properties', () => {
+  it('positionUnits is calculatePositionSize(...).units without limits, and refuses limits', () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const config = makeConfig(
+          {
+            instruments: {
+              X: {
+                ...(s.lot === undefined ? {} : { lot_size: s.lot }),
+                min_notional: s.minNotional,
+              },
+            },
+          },
+          s.risk,
+        );
+        const sizer = new PositionSizer(config);
+        const units = sizer.positionUnits(
+          sizer.riskMultiplier('B'),
+          sizer.instrumentRule('X'),
+          s.capital,
+          s.price,
+          s.exposure,
+        );
+        expect(
+          Object.is(
+            units,
+            sizer.calculatePositionSize('B', 'X', s.capital, s.price, s.exposure).units,
+          ),
+        ).toBe(true);
+      }),
+      RUNS,
+    );
+    const limited = new PositionSizer(makeConfig({ limits: { max_gross_leverage: 1 } }));
+    expect(() => limited.positionUnits(1, limited.instrumentRule('X'), 100, 10, 1)).toThrow(
+      /has limits/,
+    );
+  });
+
   it('never deploys more than the budget or the limits, in whole lots, toward zero', () => {
     fc.assert(
       fc.property(scenario, (s) => {

@@ -166,6 +166,35 @@ export class PositionSizer {
   }
 
   /**
+   * `calculatePositionSize(...).units` for a portfolio without limits, allocation-free, with
+   * the strategy's `riskMultiplier` and the symbol's `instrumentRule` looked up once by the
+   * caller (a simulation's hot path). Throws SizerError `invalid_input` when the config has
+   * limits (they need `calculatePositionSize` with a context).
+   */
+  positionUnits(
+    riskMultiplier: number,
+    rule: InstrumentRule,
+    allocatedCapital: number,
+    currentPrice: number,
+    exposure: number,
+  ): number {
+    if (this.maxGrossLeverage !== undefined || this.maxSymbolNotional !== undefined) {
+      throw new SizerError(
+        'invalid_input',
+        'positionUnits: the portfolio has limits (use calculatePositionSize with a context)',
+      );
+    }
+    checkPrice(currentPrice);
+    checkFinite('allocatedCapital', allocatedCapital);
+    checkFinite('exposure', exposure);
+    const budget = Math.max(0, allocatedCapital) * Math.abs(exposure) * riskMultiplier;
+    if (!(budget > 0)) return 0;
+    const magnitude = roundUnitsToLot(budget / currentPrice, rule.lotSize);
+    if (magnitude === 0 || magnitude * currentPrice < rule.minNotional) return 0;
+    return exposure < 0 ? -magnitude : magnitude;
+  }
+
+  /**
    * Units for `allocatedCapital x exposure x risk_multiplier / currentPrice`, rounded toward
    * zero to the lot, zero below `min_notional`, scaled down to the portfolio limits.
    * Without a context the limits are applied as if the sleeve were the whole portfolio

@@ -2,6 +2,7 @@
 // 1 MiB buffer with synchronous writes, so memory stays bounded while the (synchronous)
 // bar loop runs.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import {
   formatJournalLine,
   type JournalBodyWire,
@@ -36,7 +37,8 @@ export function openJournalFile(path: string, portfolioId: string): JournalFile 
   return {
     add(type, timestampNs, body) {
       seq++;
-      buffer += `${formatJournalLine(portfolioId, seq, type, timestampNs, body)}\n`;
+      // zlib's native CRC-32 gives the same line as the default, faster.
+      buffer += `${formatJournalLine(portfolioId, seq, type, timestampNs, body, crc32)}\n`;
       if (buffer.length >= FLUSH_CHARS) flush();
     },
     close() {

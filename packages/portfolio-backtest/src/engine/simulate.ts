@@ -19,9 +19,11 @@ import {
 import { type BreakersJson, type DecideOptions, PortfolioKernel } from '@njord/portfolio-kernel';
 import { encodeRiskAdjustment } from '@njord/portfolio-risk';
 import {
+  admitTradeInto,
   PositionSizer,
   TradeAdmission,
   type AdmissionRules,
+  type InstrumentRule,
   type SizingContext,
 } from '@njord/portfolio-sizer';
 import type { TrackerStateJson } from '@njord/portfolio-tracker';
@@ -146,6 +148,11 @@ export function simulate(input: SimulationInput): SimulationOutput {
   }
   const full = input.record !== 'equity';
   const sizer = new PositionSizer(config);
+  // Per strategy: its risk multiplier, and each of its symbols' rounding rule.
+  const riskOf = ids.map((id) => sizer.riskMultiplier(id));
+  const rulesOf = tapes.map((tape) =>
+    tape.strategy.symbols.map((symbol) => sizer.instrumentRule(symbol)),
+  );
   // Fill ids are unique by construction and plans fill at once: the kernel remembers neither.
   const kernel = new PortfolioKernel(config, {
     startNs,
@@ -176,8 +183,11 @@ export function simulate(input: SimulationInput): SimulationOutput {
   const curveEvery = Math.max(1, Math.floor(input.curveEvery ?? 1));
   const sleeveNotional = new Float64Array(n);
   const sleeveCosts = new Float64Array(n);
-  let tradedNotional = 0;
-  let totalCosts = 0;
+  // Traded notional and costs (in an array: a double captured by the closures below would be
+  // boxed anew on every fill).
+  const totals = new Float64Array(2);
+  const NOTIONAL = 0;
+  const COSTS = 1;
   let fills = 0;
 
   const baseTargets = kernel.risk === null || !full ? null : ids.map(series);
@@ -304,6 +314,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
     const tape = tapes[k] as SignalTape;
     const names = tape.strategy.symbols;
     const dataIndex = tape.dataIndex;
+    const rules = rulesOf[k] as InstrumentRule[];
+    const risk = riskOf[k] as number;
     const id = ids[k] as string;
     const sleeveCapital = tracker.capitalAt(k);
     for (let e = from; e < to; e++) {
@@ -323,7 +335,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
         exposure === 0
           ? 0
           : limits === undefined
-            ? sizer.calculatePositionSize(id, symbol, sleeveCapital, price, exposure).units
+            ? sizer.positionUnits(risk, rules[j] as InstrumentRule, sleeveCapital, price, exposure)
             : sizer.calculatePositionSize(
                 id,
                 symbol,
@@ -334,7 +346,11 @@ export function simulate(input: SimulationInput): SimulationOutput {
               ).units;
       const delta = desired - held;
       if (delta === 0) continue;
-      const admitted = sizer.admitTrade(symbol, delta, price, admissionRules, admission);
+      // The sizer's admission with the symbol's rule looked up once (its checks when in doubt).
+      const admitted =
+        price > 0 && price !== Infinity && delta - delta === 0
+          ? admitTradeInto(admission, rules[j] as InstrumentRule, delta, price, admissionRules)
+          : sizer.admitTrade(symbol, delta, price, admissionRules, admission);
       if (admitted.reason !== null) {
         skip(admitted.reason);
         continue;
@@ -359,8 +375,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
         });
       }
       fills++;
-      tradedNotional += notional;
-      totalCosts += fee;
+      totals[NOTIONAL] = (totals[NOTIONAL] as number) + notional;
+      totals[COSTS] = (totals[COSTS] as number) + fee;
       sleeveNotional[k] = (sleeveNotional[k] as number) + notional;
       sleeveCosts[k] = (sleeveCosts[k] as number) + fee;
     }
@@ -398,8 +414,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
     journal?.add('fill', trade.timestampNs, { fill: encodeFillEvent(fill) });
     fills++;
     const notional = trade.quantity * trade.referencePrice;
-    tradedNotional += notional;
-    totalCosts += fee;
+    totals[NOTIONAL] = (totals[NOTIONAL] as number) + notional;
+    totals[COSTS] = (totals[COSTS] as number) + fee;
     const k = ids.indexOf(trade.strategyId);
     if (k >= 0) {
       sleeveNotional[k] = (sleeveNotional[k] as number) + notional;
@@ -724,8 +740,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
     drift,
     rebalances,
     breakers,
-    tradedNotional,
-    costs: totalCosts,
+    tradedNotional: totals[NOTIONAL] as number,
+    costs: totals[COSTS] as number,
     sleeveNotional,
     sleeveCosts,
     fills,
