@@ -20,12 +20,18 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { formatJournalLine, parsePortfolioConfig } from '@njord/portfolio-contracts';
+import {
+  type FillEventWire,
+  formatFillLine,
+  formatJournalLine,
+  parsePortfolioConfig,
+} from '@njord/portfolio-contracts';
 import { generateSyntheticData } from '../src/synthetic-data.js';
 import { formatPriceCsv } from '../src/price-csv.js';
 import { parseTimestamp } from '../src/timestamp-text.js';
 import { PortfolioBacktestEngine, type BacktestPhase } from '../src/engine/portfolio-engine.js';
-import type { BacktestJournal } from '../src/engine/simulate.js';
+import { type BacktestJournal, createSignalTapes } from '../src/engine/simulate.js';
+import { createStrategyRegistry } from '../src/strategy-registry.js';
 import { loadPriceCsv } from '../src/node/load-price-csv.js';
 import { writeBacktestResult } from '../src/node/write-result.js';
 import type { ColumnarBacktestResult } from '../src/engine/columnar-result.js';
@@ -37,7 +43,8 @@ const dir = join(tmpdir(), 'njord-bench-w');
 mkdirSync(dir, { recursive: true });
 const csvPath = process.env.BENCH_W_CSV ?? join(dir, 'w.csv');
 
-if (!existsSync(csvPath)) {
+const generatedHere = !existsSync(csvPath);
+if (generatedHere) {
   const started = performance.now();
   const start = parseTimestamp('1970-01-02');
   if (!start.success) throw new Error(start.error);
@@ -83,7 +90,20 @@ function openJournal(path: string): BacktestJournal & { close(): void; readonly 
   return {
     add(type, timestampNs, body) {
       seq++;
-      buffer += `${formatJournalLine(config.id, seq, type, timestampNs, body, crc32)}\n`;
+      // As the runner: a bare fill through formatFillLine, the CRC by zlib.
+      let bare = type === 'fill';
+      for (const key in body) if (key !== 'fill') bare = false;
+      buffer += `${
+        bare
+          ? formatFillLine(
+              config.id,
+              seq,
+              timestampNs,
+              (body as unknown as { fill: FillEventWire }).fill,
+              crc32,
+            )
+          : formatJournalLine(config.id, seq, type, timestampNs, body, crc32)
+      }\n`;
       if (buffer.length >= 1 << 20) flush();
     },
     close() {
@@ -130,18 +150,26 @@ function resultDigests(result: ColumnarBacktestResult): { curves: string; summar
 
 interface RunnerFigures {
   total: number;
+  /** CPU time of the process over the path (user + system), ms. */
+  cpu: number;
   fills: Map<string, number>;
   phases: Map<string, number>;
-  result: ColumnarBacktestResult;
-  data: PriceData;
+  digests: { curves: string; summary: string };
+  rebalances: number;
+  runMs: number;
   bytes: number;
   journalBytes: number;
 }
 
+/** The data of the latest runner path (earlier ones are dropped: they would hold memory). */
+let latest: PriceData | null = null;
+
 async function runnerPath(): Promise<RunnerFigures> {
+  latest = null;
   const phases = new Map<string, number>();
   const fills = new Map<string, number>();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const loaded = await loadPriceCsv(csvPath);
   if (!loaded.success) throw loaded.error;
   const data = loaded.data.data;
@@ -165,15 +193,39 @@ async function runnerPath(): Promise<RunnerFigures> {
   t = performance.now();
   const bytes = await writeBacktestResult(join(dir, 'result.json'), result);
   phases.set('write result', performance.now() - t);
+  const total = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  latest = data;
   return {
-    total: performance.now() - t0,
+    total,
+    cpu: (cpu.user + cpu.system) / 1000,
     phases,
     fills,
-    result,
-    data,
+    digests: resultDigests(result),
+    rebalances: result.summary.rebalances.length,
+    runMs: result.summary.stats.runMs,
     bytes,
     journalBytes: journal.bytes,
   };
+}
+
+/** The engine alone, without a journal: its phases (to tell the journal's share). */
+function engineWithoutJournal(data: PriceData): Map<string, number> {
+  const phases = new Map<string, number>();
+  new PortfolioBacktestEngine(config, undefined, {
+    clock: () => performance.now(),
+    onPhase: (name: BacktestPhase, ms: number) => phases.set(name, ms),
+  }).runColumnar(data);
+  return phases;
+}
+
+/** The three strategies alone over every step (what the engine records once per backtest). */
+function strategiesAlone(data: PriceData): number {
+  const resolved = createStrategyRegistry().resolveStrategies(config, data.symbols);
+  if (!resolved.success) throw resolved.error;
+  const started = performance.now();
+  for (const tape of createSignalTapes(resolved.data, data, config)) tape.record(data.steps - 1);
+  return performance.now() - started;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -329,6 +381,23 @@ function referenceLoop(data: PriceData): { equity: Float64Array; fills: number; 
   return { equity: equityCurve, fills, ms: performance.now() - started };
 }
 
+/** The reference's three strategies alone over every step (its share of the reference loop). */
+function referenceStrategiesAlone(data: PriceData): number {
+  const started = performance.now();
+  const m = data.symbols.length;
+  const strategies: RefStrategy[] = [
+    new RefTrend(m, 50),
+    new RefMeanRevert(m, 3),
+    new RefMomentum(60, 20),
+  ];
+  const targets = new Float64Array(m);
+  let named = 0;
+  for (let t = 0; t < data.steps; t++)
+    for (const strategy of strategies) if (strategy.onBar(t, data.close, targets)) named++;
+  if (named < 0) throw new Error('unreachable');
+  return performance.now() - started;
+}
+
 // ---------------------------------------------------------------------------------------
 
 const median = (xs: readonly number[]): number =>
@@ -343,36 +412,50 @@ const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 const runner: RunnerFigures[] = [];
 const reference: number[] = [];
 let refFills = 0;
-let events = 0;
-let dataBytes = 0;
+let peakAfterFirst = 0;
 for (let round = 0; round < Math.max(RUNS, REF_RUNS); round++) {
   if (round < RUNS) {
     const figures = await runnerPath();
     runner.push(figures);
-    events = figures.data.barEvents;
-    dataBytes = figures.data.byteLength;
-    console.log(`runner path #${round + 1}: ${figures.total.toFixed(0)} ms`);
+    if (round === 0) peakAfterFirst = process.resourceUsage().maxRSS * 1024;
+    console.log(
+      `runner path #${round + 1}: ${figures.total.toFixed(0)} ms (cpu ${figures.cpu.toFixed(0)} ms)`,
+    );
   }
   if (round < REF_RUNS) {
-    const data = (runner[runner.length - 1] as RunnerFigures).data;
-    const ref = referenceLoop(data);
+    const ref = referenceLoop(latest as unknown as PriceData);
     reference.push(ref.ms);
     refFills = ref.fills;
   }
 }
+const data = latest as unknown as PriceData;
+// The breakdown: the engine without its journal, the strategies alone, the reference's
+// strategies alone (each as often as the runner ran, medians).
+const bare: Map<string, number>[] = [];
+const signals: number[] = [];
+const refSignals: number[] = [];
+for (let round = 0; round < RUNS; round++) {
+  bare.push(engineWithoutJournal(data));
+  signals.push(strategiesAlone(data));
+  refSignals.push(referenceStrategiesAlone(data));
+}
+
 const last = runner[runner.length - 1] as RunnerFigures;
 const totals = runner.map((r) => r.total);
 const runnerMs = median(totals);
 const refMs = median(reference);
-const peakRss = process.resourceUsage().maxRSS * 1024;
 const fills = [...last.fills.values()].reduce((a, b) => a + b, 0);
+const events = data.barEvents;
+const dataBytes = data.byteLength;
+const phase = (name: string, from: readonly Map<string, number>[] = runner.map((r) => r.phases)) =>
+  median(from.map((phases) => phases.get(name) ?? 0));
 
 console.log(
-  `\nW: ${last.data.symbols.length} symbols x ${last.data.steps} bars = ${events} bar-events; columnar data ${mb(dataBytes)}; result JSON ${mb(last.bytes)}; journal ${mb(last.journalBytes)} (${last.journalBytes} bytes)`,
+  `\nW: ${data.symbols.length} symbols x ${data.steps} bars = ${events} bar-events; columnar data ${mb(dataBytes)}; result JSON ${mb(last.bytes)}; journal ${mb(last.journalBytes)} (${last.journalBytes} bytes)`,
 );
 // W's results as an earlier engine gave them (bench/w-result.sha256: `curves <hex>` and
 // `summary <hex>` lines, and where they came from).
-const digests = resultDigests(last.result);
+const digests = last.digests;
 const digestPath = new URL('./w-result.sha256', import.meta.url);
 const recorded = new Map(
   (existsSync(digestPath) ? readFileSync(digestPath, 'utf8') : '')
@@ -381,7 +464,7 @@ const recorded = new Map(
     .filter((words) => words.length >= 2)
     .map((words) => [words[0] as string, words[1] as string]),
 );
-const differ = new Set(runner.map((r) => JSON.stringify(resultDigests(r.result)))).size > 1;
+const differ = new Set(runner.map((r) => JSON.stringify(r.digests))).size > 1;
 for (const [name, digest] of Object.entries(digests)) {
   const before = recorded.get(name);
   console.log(
@@ -395,22 +478,51 @@ for (const [name, digest] of Object.entries(digests)) {
   );
 }
 console.log(
-  `runner path (whole): ${spread(totals)}  ${(events / runnerMs / 1e3).toFixed(2)}M bar-events/s`,
+  `runner path (whole): ${spread(totals)}  ${(events / runnerMs / 1e3).toFixed(2)}M bar-events/s; cpu median ${median(runner.map((r) => r.cpu)).toFixed(0)} ms`,
 );
 console.log(
   `reference loop:      ${spread(reference)}  ${(events / refMs / 1e3).toFixed(2)}M bar-events/s, ${refFills} fills`,
 );
 console.log(
-  `runner / reference:  ${(runnerMs / refMs).toFixed(1)}x (goal <= 4x); runner fills ${fills} (portfolio ${last.fills.get('portfolio') ?? 0}), rebalances ${last.result.summary.rebalances.length}; stats.run_ms ${last.result.summary.stats.runMs.toFixed(0)}`,
+  `runner / reference:  ${(runnerMs / refMs).toFixed(1)}x (goal <= 4x); runner fills ${fills} (portfolio ${last.fills.get('portfolio') ?? 0}), rebalances ${last.rebalances}; stats.run_ms ${last.runMs.toFixed(0)}`,
 );
 console.log(
-  `peak RSS ${mb(peakRss)} (goal < 2 x columnar data + 100 MB = ${mb(2 * dataBytes + 100 * 2 ** 20)})`,
+  `peak RSS ${mb(peakAfterFirst)} after the first runner path${generatedHere ? ' (this process also generated the CSV: run again for the runner alone)' : ''}; goal < 2 x columnar data + 100 MB = ${mb(2 * dataBytes + 100 * 2 ** 20)}`,
 );
 console.log('per phase (median over runs, ms):');
 for (const name of last.phases.keys()) {
-  const values = runner.map((r) => r.phases.get(name) ?? 0);
   const made = last.fills.get(name) ?? 0;
   console.log(
-    `  ${name.padEnd(14)} ${median(values).toFixed(0).padStart(7)}${made > 0 ? `  (${made} fills)` : ''}`,
+    `  ${name.padEnd(14)} ${phase(name).toFixed(0).padStart(7)}${made > 0 ? `  (${made} fills)` : ''}`,
   );
 }
+// Where the gap comes from: the work the reference loop does not do, and the like-for-like
+// part (one rebalancing simulation without journal and strategies) against the reference
+// loop without its strategies.
+const portfolio = phase('portfolio');
+const portfolioBare = phase('portfolio', bare);
+const journalMs = Math.max(0, portfolio - portfolioBare) + phase('journal close');
+const strategiesMs = median(signals);
+const refStrategiesMs = median(refSignals);
+const others = phase('baseline') + phase('standalone') + phase('benchmark') + phase('metrics');
+const core = Math.max(0, portfolioBare - strategiesMs);
+const refCore = Math.max(1e-3, refMs - refStrategiesMs);
+console.log('where the runner path goes beside the reference (medians, ms):');
+console.log(
+  `  load csv (reference: none)                      ${phase('load csv').toFixed(0).padStart(6)}`,
+);
+console.log(
+  `  journal (${last.journalBytes} bytes; reference: none)  ${journalMs.toFixed(0).padStart(6)}`,
+);
+console.log(
+  `  write result (reference: none)                  ${phase('write result').toFixed(0).padStart(6)}`,
+);
+console.log(
+  `  baseline, strategies alone, benchmark, metrics   ${others.toFixed(0).padStart(6)}  (reference: none)`,
+);
+console.log(
+  `  strategies (3 real, once each)                  ${strategiesMs.toFixed(0).padStart(6)}  (reference's 3 toy strategies: ${refStrategiesMs.toFixed(0)})`,
+);
+console.log(
+  `  portfolio simulation, no journal, no strategies ${core.toFixed(0).padStart(6)}  (reference loop without its strategies: ${refCore.toFixed(0)}; ${(core / refCore).toFixed(1)}x)`,
+);

@@ -113,6 +113,7 @@ export type { WireForm } from './codec.js';
 export { crc32, crc32Hex, crc32String } from './crc32.js';
 export {
   decodeJournalLine,
+  formatFillLine,
   formatJournalLine,
   JOURNAL_FAULTS,
   JOURNAL_LINE_TYPES,

@@ -5,7 +5,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { crc32, crc32Hex, crc32String } from './crc32.js';
 import { encodeFillEvent } from './events.js';
-import { decodeJournalLine, formatJournalLine, safeDecodeJournalLine } from './journal.js';
+import {
+  decodeJournalLine,
+  formatFillLine,
+  formatJournalLine,
+  safeDecodeJournalLine,
+} from './journal.js';
+import { fillEventArb } from './arbitraries.test-util.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
@@ -116,6 +122,34 @@ describe('formatJournalLine', () => {
         zlibCrc32,
       ),
     ).toBe(text);
+  });
+
+  it('formatFillLine writes the same line as formatJournalLine for an encoded fill', () => {
+    // Ids and refs from the contracts' arbitraries, and text that JSON must escape.
+    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 8 }), fc.constantFrom('"', '\\'));
+    fc.assert(
+      fc.property(
+        fillEventArb,
+        text,
+        text,
+        fc.nat(),
+        fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }),
+        (event, weirdId, weirdPortfolio, seq, at) => {
+          const fills = [encodeFillEvent(event), { ...encodeFillEvent(event), fill_id: weirdId }];
+          for (const wire of fills) {
+            for (const portfolio of ['p-1', weirdPortfolio]) {
+              expect(formatFillLine(portfolio, seq, at, wire)).toBe(
+                formatJournalLine(portfolio, seq, 'fill', at, { fill: wire }),
+              );
+              expect(formatFillLine(portfolio, seq, at, wire, zlibCrc32)).toBe(
+                formatJournalLine(portfolio, seq, 'fill', at, { fill: wire }),
+              );
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('decodes back to the same values', () => {

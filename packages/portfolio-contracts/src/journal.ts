@@ -6,6 +6,7 @@ import { crc32Hex, crc32String } from './crc32.js';
 import { ContractError, type Result } from './errors.js';
 import {
   fillEventCodec,
+  type FillEventWire,
   portfolioSnapshotCodec,
   priceMarkCodec,
   rebalancePlanCodec,
@@ -257,6 +258,39 @@ export function formatJournalLine<T extends JournalLineType>(
   const members = rest === '{}' ? '' : `,${rest.slice(1, -1)}`;
   const crc = crc32('}', crc32(members, crc32(head)));
   return `${head}${members},"crc":"${crc.toString(16).padStart(8, '0')}"}`;
+}
+
+/** Printable ASCII without `"` and `\`: a string JSON.stringify writes as is between quotes. */
+const PLAIN_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+function jsonString(text: string): string {
+  return PLAIN_TEXT.test(text) ? `"${text}"` : JSON.stringify(text);
+}
+
+function jsonNumber(value: number): string {
+  return value - value === 0 ? String(value) : 'null';
+}
+
+/**
+ * A `fill` line without building and stringifying a body: the very text of
+ * `formatJournalLine(portfolioId, seq, 'fill', timestampNs, {fill}, crc32)` when `fill` has
+ * its keys in the wire order (as `encodeFillEvent` writes them), several times faster. For a
+ * writer of many fills (a backtest's journal).
+ */
+export function formatFillLine(
+  portfolioId: string,
+  seq: number,
+  timestampNsValue: bigint,
+  fill: FillEventWire,
+  crc32: StringCrc32 = crc32String,
+): string {
+  let members = `,"fill":{"fill_id":${jsonString(fill.fill_id)},"strategy_id":${jsonString(fill.strategy_id)},"symbol":${jsonString(fill.symbol)},"side":${jsonString(fill.side)},"quantity":${jsonNumber(fill.quantity)},"price":${jsonNumber(fill.price)},"fee":${jsonNumber(fill.fee)},"timestamp_ns":${jsonString(fill.timestamp_ns)}`;
+  if (fill.portfolio_id !== undefined)
+    members += `,"portfolio_id":${jsonString(fill.portfolio_id)}`;
+  if (fill.intent_id !== undefined) members += `,"intent_id":${jsonString(fill.intent_id)}`;
+  const unsigned = `{"v":${JOURNAL_VERSION},"seq":${seq},"portfolio_id":${jsonString(portfolioId)},"type":"fill","timestamp_ns":"${timestampNsValue.toString()}"${members}}}`;
+  const crc = crc32(unsigned);
+  return `${unsigned.slice(0, -1)},"crc":"${crc.toString(16).padStart(8, '0')}"}`;
 }
 
 /** Why a journal line does not decode. */

@@ -4,6 +4,8 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import {
+  type FillEventWire,
+  formatFillLine,
   formatJournalLine,
   type JournalBodyWire,
   type JournalLineType,
@@ -18,6 +20,13 @@ export interface JournalFile {
   close(): void;
   readonly lines: number;
   readonly bytes: number;
+}
+
+/** The fill of a `fill` body that holds nothing else (the engine's), else undefined. */
+function bareFill(type: JournalLineType, body: object): FillEventWire | undefined {
+  if (type !== 'fill') return undefined;
+  for (const key in body) if (key !== 'fill') return undefined;
+  return (body as { fill?: FillEventWire }).fill;
 }
 
 /** Opens (truncating) `path`, which should be a temporary name (see OutputSet). */
@@ -37,8 +46,14 @@ export function openJournalFile(path: string, portfolioId: string): JournalFile 
   return {
     add(type, timestampNs, body) {
       seq++;
-      // zlib's native CRC-32 gives the same line as the default, faster.
-      buffer += `${formatJournalLine(portfolioId, seq, type, timestampNs, body, crc32)}\n`;
+      // zlib's native CRC-32 gives the same line as the default, faster; a bare fill (most
+      // lines) is written without stringifying a body.
+      const fill = bareFill(type, body);
+      buffer += `${
+        fill === undefined
+          ? formatJournalLine(portfolioId, seq, type, timestampNs, body, crc32)
+          : formatFillLine(portfolioId, seq, timestampNs, fill, crc32)
+      }\n`;
       if (buffer.length >= FLUSH_CHARS) flush();
     },
     close() {
