@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parsePortfolioConfig } from '@njord/portfolio-contracts';
+import { encodePortfolioConfig, parsePortfolioConfig } from '@njord/portfolio-contracts';
 import {
   createStrategyRegistry,
   generateSyntheticData,
   PortfolioBacktestEngine,
+  SignalCache,
 } from '@njord/portfolio-backtest';
 import { decodePortfolioRun, encodePortfolioRun } from './run-codec.js';
 import { runPortfolio } from './run-portfolio.js';
@@ -55,6 +56,44 @@ describe('runPortfolio', () => {
     expect(run.firstStep).toBe(100);
     expect(run.lastStep).toBe(350);
     expect(run.initialCapital).toBe(100_000);
+  });
+
+  it('gives the same runs with a signal cache shared across combinations, each strategy run once', () => {
+    // Combinations that differ in weights, threshold and range share their three strategies;
+    // one changes the momentum lookback (a strategy of its own).
+    const wire = encodePortfolioConfig(config).portfolio as {
+      allocations: Record<string, unknown>[];
+    } & Record<string, unknown>;
+    const variant = (threshold: number, weights: number[], lookback = 21) =>
+      parsePortfolioConfig({
+        portfolio: {
+          ...wire,
+          rebalance_threshold: threshold,
+          allocations: wire.allocations.map((a, k) => ({
+            ...a,
+            target_weight: weights[k],
+            ...(k === 0 ? { strategy: { kind: 'momentum', params: { lookback } } } : {}),
+          })),
+        },
+      });
+    const combos = [
+      { config: variant(0.03, [0.5, 0.3, 0.2]), range: {} },
+      { config: variant(0.1, [0.2, 0.3, 0.5]), range: { end: data.timestamps[200] as bigint } },
+      { config: variant(0.05, [0.4, 0.4, 0.2], 10), range: {} },
+      {
+        config: variant(0.02, [0.3, 0.3, 0.4]),
+        range: { start: data.timestamps[50] as bigint },
+      },
+    ];
+    const cache = new SignalCache(data);
+    for (const { config: c, range } of combos) {
+      const alone = runPortfolio(c, data, createStrategyRegistry(), range);
+      const shared = runPortfolio(c, data, createStrategyRegistry(), range, cache);
+      expect(shared.metrics).toEqual(alone.metrics);
+      expect(Buffer.from(shared.equity.buffer).equals(Buffer.from(alone.equity.buffer))).toBe(true);
+    }
+    // mom(21), trend, hold, mom(10): four strategies, each with one tape.
+    expect(cache.size).toBe(4);
   });
 
   it('survives its stored form unchanged', () => {

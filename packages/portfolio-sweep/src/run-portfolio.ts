@@ -3,8 +3,10 @@
 import type { Metrics, PortfolioConfig } from '@njord/portfolio-contracts';
 import {
   calculateMetrics,
+  maxAbsExposureOf,
   PortfolioBacktestEngine,
   type PriceData,
+  type SignalCache,
   simulate,
   type StrategyRegistry,
 } from '@njord/portfolio-backtest';
@@ -26,30 +28,42 @@ export interface RunRange {
   readonly end?: bigint;
 }
 
-/** Runs `config` on `data` over `range` like `njord-backtest --start/--end` does for its portfolio line. */
+/**
+ * Runs `config` on `data` over `range` like `njord-backtest --start/--end` does for its portfolio
+ * line. With `signals` (a cache over the same `data`), a strategy the cache has seen before
+ * (same id, kind, symbols, params) is not run again: its targets are read from its tape.
+ */
 export function runPortfolio(
   config: PortfolioConfig,
   data: PriceData,
   registry: StrategyRegistry,
   range: RunRange = {},
+  signals?: SignalCache,
 ): PortfolioRun {
   const engine = new PortfolioBacktestEngine(config, registry, {
     ...(range.start === undefined ? {} : { start: range.start }),
     ...(range.end === undefined ? {} : { end: range.end }),
   });
   const { firstStep, lastStep } = engine.stepRange(data);
-  const main = simulate({
+  const strategies = engine.resolveStrategies(config, data);
+  const common = {
     config,
-    strategies: engine.resolveStrategies(config, data),
     data,
     firstStep,
     lastStep,
-    mode: 'rebalance',
+    mode: 'rebalance' as const,
     fillModel: config.fillModel,
     costs: config.costs,
     // Curves are read from `equity` (every bar); record as little as possible.
     curveEvery: Number.MAX_SAFE_INTEGER,
-  });
+  };
+  const main =
+    signals === undefined
+      ? simulate({ ...common, strategies })
+      : simulate({
+          ...common,
+          signals: signals.tapesFor(strategies, maxAbsExposureOf(config.limits)),
+        });
   const metrics = calculateMetrics({
     timestamps: data.timestamps.subarray(firstStep, lastStep + 1),
     equity: main.equity,

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { safeParsePortfolioConfig } from '@njord/portfolio-contracts';
-import { createStrategyRegistry, type PriceData } from '@njord/portfolio-backtest';
+import { createStrategyRegistry, type PriceData, SignalCache } from '@njord/portfolio-backtest';
 import { parsePriceCsv } from '@njord/portfolio-backtest/csv';
 import { encodePortfolioRun, runPortfolio } from '@njord/portfolio-sweep';
 
@@ -26,6 +26,13 @@ export interface SweepJob {
 export type FetchData = (sha256: string) => Promise<Uint8Array | null>;
 
 const cache = new Map<string, Promise<PriceData>>();
+/**
+ * Per data set, the strategies' targets already computed on this thread: a combination whose
+ * strategy another one ran before reads its tape instead of running it again.
+ */
+const signalCaches = new Map<string, SignalCache>();
+/** Tapes kept per data set (a tape is about 12 bytes per target a strategy gives). */
+const SIGNAL_TAPES = 16;
 
 function sha256Of(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -75,9 +82,20 @@ export async function runSweepJob(job: SweepJob, fetch: FetchData | null): Promi
   const data = await priceDataFor(job.dataSha256, job.dataPath, fetch);
   const parsed = safeParsePortfolioConfig({ portfolio: job.portfolio });
   if (!parsed.success) throw parsed.error;
-  const run = runPortfolio(parsed.data, data, createStrategyRegistry(), {
-    ...(job.start === undefined ? {} : { start: BigInt(job.start) }),
-    ...(job.end === undefined ? {} : { end: BigInt(job.end) }),
-  });
+  let signals = signalCaches.get(job.dataSha256);
+  if (signals === undefined || signals.data !== data) {
+    signals = new SignalCache(data, SIGNAL_TAPES);
+    signalCaches.set(job.dataSha256, signals);
+  }
+  const run = runPortfolio(
+    parsed.data,
+    data,
+    createStrategyRegistry(),
+    {
+      ...(job.start === undefined ? {} : { start: BigInt(job.start) }),
+      ...(job.end === undefined ? {} : { end: BigInt(job.end) }),
+    },
+    signals,
+  );
   return encodePortfolioRun(run);
 }

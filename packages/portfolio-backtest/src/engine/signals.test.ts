@@ -14,7 +14,7 @@ import { createStrategyRegistry } from '../strategy-registry.js';
 import type { BarContext, Strategy, StrategyTargets } from '../strategy.js';
 import { isStrategyFaultError } from '../strategy-fault.js';
 import { PortfolioBacktestEngine, standaloneConfig } from './portfolio-engine.js';
-import { SignalTape } from './signals.js';
+import { SignalCache, SignalTape } from './signals.js';
 import { simulate } from './simulate.js';
 
 const root = new URL('../../../../', import.meta.url);
@@ -161,5 +161,56 @@ describe('signals shared by the runs of a backtest', () => {
     expect(fault.strategyId).toBe('bad');
     expect(fault.step).toBe(6);
     expect(tape.recorded).toBe(6);
+    // A second run on the same tape gets the same fault without calling the strategy again.
+    let second: unknown;
+    try {
+      run();
+    } catch (error) {
+      second = error;
+    }
+    expect(second).toBe(fault);
+  });
+
+  it('a cache shares tapes by strategy identity; one without kind and params gets its own', () => {
+    const prices = createPriceData({
+      timestamps: [1n, 2n],
+      bars: { X: { close: [1, 2] } },
+    });
+    const cache = new SignalCache(prices, 2);
+    const make = (params: Record<string, unknown> | undefined): Strategy => ({
+      id: 's',
+      symbols: ['X'],
+      ...(params === undefined ? {} : { kind: 'k', params }),
+      onBar: () => undefined,
+    });
+    const [a] = cache.tapesFor([make({ n: 1 })], 10);
+    const [b] = cache.tapesFor([make({ n: 1 })], 10);
+    const [c] = cache.tapesFor([make({ n: 2 })], 10);
+    const [d] = cache.tapesFor([make({ n: 1 })], 20);
+    const [e] = cache.tapesFor([make(undefined)], 10);
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+    expect(d).not.toBe(a); // another exposure cap checks targets differently
+    expect(e?.strategy.kind).toBeUndefined();
+    expect(cache.size).toBe(2); // capacity 2: the oldest were dropped
+    expect(() =>
+      simulate({
+        config: parsePortfolioConfig({
+          portfolio: {
+            id: 'p',
+            total_capital: 1,
+            rebalance_threshold: 0.1,
+            allocations: [{ strategy_id: 's', target_weight: 1, min_capital: 0, max_capital: 1 }],
+          },
+        }),
+        data: createPriceData({ timestamps: [1n, 2n], bars: { X: { close: [1, 2] } } }),
+        signals: [a as SignalTape],
+        firstStep: 0,
+        lastStep: 1,
+        mode: 'hold',
+        fillModel: 'close',
+        costs: { commissionBps: 0, commissionMin: 0, slippageBps: 0 },
+      }),
+    ).toThrow(/recorded on other data/);
   });
 });

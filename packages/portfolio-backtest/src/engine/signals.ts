@@ -17,6 +17,8 @@ const HOLD = -1;
  */
 export class SignalTape {
   readonly strategy: Strategy;
+  /** The data the targets were recorded on. */
+  readonly data: PriceData;
   /** Per strategy symbol: its index in the data's symbols. */
   readonly dataIndex: Int32Array;
   /** The per-symbol exposure cap the targets were checked against. */
@@ -29,11 +31,15 @@ export class SignalTape {
   #exposures: Float64Array;
   #size = 0;
   #recorded = 0;
+  /** The strategy's fault at step `recorded`, thrown again to every later reader. */
+  #fault: unknown = undefined;
+  #faulted = false;
   /** Scratch: one bar's exposures by strategy symbol (NaN = not named). */
   readonly #row: Float64Array;
 
   constructor(strategy: Strategy, data: PriceData, maxAbsExposure: number) {
     this.strategy = strategy;
+    this.data = data;
     this.maxAbsExposure = maxAbsExposure;
     this.#context = createBarContext(data, strategy.symbols);
     this.dataIndex = this.#context.symbolIndex;
@@ -73,12 +79,21 @@ export class SignalTape {
 
   /** Calls the strategy for every step up to `step` not yet recorded (a no-op otherwise). */
   record(step: number): void {
+    if (this.#faulted && step >= this.#recorded) throw this.#fault;
     while (this.#recorded <= step) this.#recordNext();
   }
 
   #recordNext(): void {
     const step = this.#recorded;
-    const wanted = callStrategy(this.strategy, this.#context.moveTo(step), this.maxAbsExposure);
+    let wanted: ReturnType<typeof callStrategy>;
+    try {
+      wanted = callStrategy(this.strategy, this.#context.moveTo(step), this.maxAbsExposure);
+    } catch (error) {
+      // The strategy is not called again: a later run sharing the tape gets the same fault.
+      this.#fault = error;
+      this.#faulted = true;
+      throw error;
+    }
     this.#recorded = step + 1;
     if (wanted === undefined) return;
     // Entries in strategy symbol order: the order the runs trade them in.
@@ -116,5 +131,59 @@ export class SignalTape {
     exposures.set(this.#exposures.subarray(0, this.#size));
     this.#symbols = symbols;
     this.#exposures = exposures;
+  }
+}
+
+/** A strategy's identity for sharing its tape: undefined when it cannot be told (no kind or params). */
+function identityOf(strategy: Strategy, maxAbsExposure: number): string | undefined {
+  if (strategy.kind === undefined || strategy.params === undefined) return undefined;
+  return JSON.stringify(
+    [strategy.id, strategy.kind, strategy.symbols, strategy.params, maxAbsExposure],
+    (_key, value: unknown) =>
+      value instanceof Map
+        ? { map: [...(value as Map<unknown, unknown>).entries()] }
+        : typeof value === 'bigint'
+          ? value.toString()
+          : value,
+  );
+}
+
+/**
+ * Tapes shared across runs on one data set (the combinations of a sweep): a strategy with the
+ * same id, kind, symbols, params and exposure cap as one seen before reads that one's tape, so
+ * it runs once for all of them. Strategies without a kind and params (they cannot be told
+ * apart) get a tape of their own. Keeps at most `capacity` tapes, dropping the oldest.
+ */
+export class SignalCache {
+  readonly data: PriceData;
+  readonly capacity: number;
+  readonly #tapes = new Map<string, SignalTape>();
+
+  constructor(data: PriceData, capacity = 64) {
+    this.data = data;
+    this.capacity = capacity;
+  }
+
+  /** Tapes shared so far. */
+  get size(): number {
+    return this.#tapes.size;
+  }
+
+  /** A tape per strategy (config order), shared where one with its identity exists. */
+  tapesFor(strategies: readonly Strategy[], maxAbsExposure: number): SignalTape[] {
+    return strategies.map((strategy) => {
+      const key = identityOf(strategy, maxAbsExposure);
+      if (key === undefined) return new SignalTape(strategy, this.data, maxAbsExposure);
+      let tape = this.#tapes.get(key);
+      if (tape === undefined) {
+        tape = new SignalTape(strategy, this.data, maxAbsExposure);
+        this.#tapes.set(key, tape);
+        if (this.#tapes.size > this.capacity) {
+          const oldest = this.#tapes.keys().next().value;
+          if (oldest !== undefined) this.#tapes.delete(oldest);
+        }
+      }
+      return tape;
+    });
   }
 }

@@ -141,6 +141,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
     throw new Error(`simulate: ${tapes.length} strategies or tapes for ${n} allocations`);
   const maxAbsExposure = maxAbsExposureOf(config.limits);
   for (const tape of tapes) {
+    if (tape.data !== data)
+      throw new Error(`simulate: the tape of ${tape.strategy.id} was recorded on other data`);
     if (tape.maxAbsExposure !== maxAbsExposure)
       throw new Error(
         `simulate: the tape of ${tape.strategy.id} checks exposures against ${tape.maxAbsExposure}, this portfolio against ${maxAbsExposure}`,
