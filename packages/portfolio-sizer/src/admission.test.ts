@@ -86,7 +86,7 @@ describe('PositionSizer.admitTrade', () => {
     const dropped =
       q === 0
         ? null
-        : rounded === 0
+        : rounded === 0 || notional === 0
           ? 'rounded_to_zero'
           : notional < sizer.minNotional(symbol)
             ? 'below_min_notional'
@@ -99,6 +99,18 @@ describe('PositionSizer.admitTrade', () => {
     const costs = calculateTradeCosts(kept * p, own.costs);
     expect(out.commission).toBe(costs.commission);
     expect(out.slippage).toBe(costs.slippage);
+  });
+
+  it('admits no trade whose notional underflows to 0 (no minimum commission on nothing)', () => {
+    // 5e-324 units x 0.01 = 0 in doubles: nothing trades, so nothing is charged.
+    const own: AdmissionRules = { minTradeValue: 0, costs: rules.costs };
+    const out = sizer.admitTrade('FRAC', 5e-324, 0.01, own);
+    expect([out.quantity, out.reason, out.commission, out.slippage]).toEqual([
+      0,
+      'rounded_to_zero',
+      0,
+      0,
+    ]);
   });
 
   it('roundTrade is admitTrade without min_trade_value', () => {

@@ -73,11 +73,13 @@ export function admitTradeInto(
   out.reason = null;
   if (desired === 0) return out;
   const rounded = roundUnitsToLot(desired, rule.lotSize);
-  if (rounded === 0) {
+  const notional = Math.abs(rounded) * price;
+  // A quantity so small that its notional underflows to 0 (5e-324 units at 0.01) trades
+  // nothing: rounded to zero like a lot, never charged a minimum commission.
+  if (rounded === 0 || notional === 0) {
     out.reason = 'rounded_to_zero';
     return out;
   }
-  const notional = Math.abs(rounded) * price;
   if (notional < rule.minNotional) {
     out.reason = 'below_min_notional';
     return out;
