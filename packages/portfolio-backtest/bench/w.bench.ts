@@ -20,12 +20,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import {
-  type FillEventWire,
-  formatFillLine,
-  formatJournalLine,
-  parsePortfolioConfig,
-} from '@njord/portfolio-contracts';
+import { type FillEventWire, parsePortfolioConfig } from '@njord/portfolio-contracts';
+import { JournalLineBuffer } from '@njord/portfolio-contracts/node';
 import { generateSyntheticData } from '../src/synthetic-data.js';
 import { formatPriceCsv } from '../src/price-csv.js';
 import { parseTimestamp } from '../src/timestamp-text.js';
@@ -79,31 +75,26 @@ function openJournal(path: string): BacktestJournal & { close(): void; readonly 
   const fd = openSync(path, 'w');
   let seq = 0;
   let bytes = 0;
-  let buffer = '';
+  const buffer = new JournalLineBuffer((1 << 20) + (1 << 18));
   function flush(): void {
-    if (buffer.length === 0) return;
-    const data = Buffer.from(buffer);
-    buffer = '';
+    const data = buffer.take();
     for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
     bytes += data.length;
   }
   return {
     add(type, timestampNs, body) {
       seq++;
-      // As the runner: a bare fill through formatFillLine, the CRC by zlib.
+      // As the runner: a bare fill through addFill (no body to stringify).
       let bare = type === 'fill';
       for (const key in body) if (key !== 'fill') bare = false;
-      buffer += `${
-        bare
-          ? formatFillLine(
-              config.id,
-              seq,
-              timestampNs,
-              (body as unknown as { fill: FillEventWire }).fill,
-              crc32,
-            )
-          : formatJournalLine(config.id, seq, type, timestampNs, body, crc32)
-      }\n`;
+      if (bare)
+        buffer.addFill(
+          config.id,
+          seq,
+          timestampNs,
+          (body as unknown as { fill: FillEventWire }).fill,
+        );
+      else buffer.add(config.id, seq, type, timestampNs, body);
       if (buffer.length >= 1 << 20) flush();
     },
     close() {
@@ -440,6 +431,41 @@ for (let round = 0; round < RUNS; round++) {
   refSignals.push(referenceStrategiesAlone(data));
 }
 
+/**
+ * Floors for the file work, on this machine now: the least any writer of the same bytes
+ * pays. Writing `bytes` with writeSync in 1 MiB pieces, zlib's CRC over them, and printing
+ * `numbers` doubles of W's prices (shortest round-trip text, as JSON writes them).
+ */
+function floors(
+  bytes: number,
+  numbers: number,
+  prices: Float64Array,
+): {
+  write: number;
+  crc: number;
+  print: number;
+} {
+  const piece = Buffer.alloc(1 << 20, 0x61);
+  const fd = openSync(join(dir, 'floor.bin'), 'w');
+  let t = performance.now();
+  for (let done = 0; done < bytes; done += piece.length)
+    writeSync(fd, piece, 0, Math.min(piece.length, bytes - done));
+  closeSync(fd);
+  const write = performance.now() - t;
+  t = performance.now();
+  let crc = 0;
+  for (let done = 0; done < bytes; done += piece.length)
+    crc = crc32(piece.subarray(0, Math.min(piece.length, bytes - done)), crc);
+  const crcMs = performance.now() - t;
+  t = performance.now();
+  let length = 0;
+  for (let i = 0; i < numbers; i++)
+    length += String((prices[i % prices.length] as number) * (1 + i * 1e-9)).length;
+  const print = performance.now() - t;
+  if (length < 0 || crc < 0) throw new Error('unreachable');
+  return { write, crc: crcMs, print };
+}
+
 const last = runner[runner.length - 1] as RunnerFigures;
 const totals = runner.map((r) => r.total);
 const runnerMs = median(totals);
@@ -525,4 +551,21 @@ console.log(
 );
 console.log(
   `  portfolio simulation, no journal, no strategies ${core.toFixed(0).padStart(6)}  (reference loop without its strategies: ${refCore.toFixed(0)}; ${(core / refCore).toFixed(1)}x)`,
+);
+
+// The journal writes 3 numbers per fill line (quantity, price, fee) plus the plans'; the result
+// file 3 + 3 per strategy per point of the main curve and 1 per point of the 5 others.
+const journalFloor = floors(
+  last.journalBytes,
+  3 * (last.fills.get('portfolio') ?? 0),
+  data.close[0] as Float64Array,
+);
+const points = data.steps;
+const resultFloor = floors(
+  last.bytes,
+  points * (3 + 3 * config.allocations.length) + points * (2 + config.allocations.length),
+  data.close[0] as Float64Array,
+);
+console.log(
+  `floors on this machine: journal ${mb(last.journalBytes)}: write ${journalFloor.write.toFixed(0)} + crc ${journalFloor.crc.toFixed(0)} + ${3 * (last.fills.get('portfolio') ?? 0)} numbers printed ${journalFloor.print.toFixed(0)} = ${(journalFloor.write + journalFloor.crc + journalFloor.print).toFixed(0)} ms; result ${mb(last.bytes)}: write ${resultFloor.write.toFixed(0)} + numbers printed ${resultFloor.print.toFixed(0)} = ${(resultFloor.write + resultFloor.print).toFixed(0)} ms`,
 );

@@ -252,19 +252,53 @@ export function formatJournalLine<T extends JournalLineType>(
   body: JournalBodyWire<T>,
   crc32: StringCrc32 = crc32String,
 ): string {
-  const rest = stringifyBody(body);
-  const head = `{"v":${JOURNAL_VERSION},"seq":${seq},"portfolio_id":${JSON.stringify(portfolioId)},"type":"${type}","timestamp_ns":"${timestampNsValue.toString()}"`;
-  // The line without its crc is head + members + "}"; the CRC runs over those pieces.
-  const members = rest === '{}' ? '' : `,${rest.slice(1, -1)}`;
-  const crc = crc32('}', crc32(members, crc32(head)));
-  return `${head}${members},"crc":"${crc.toString(16).padStart(8, '0')}"}`;
+  return signLine(journalLineOpen(portfolioId, seq, type, timestampNsValue, body), crc32);
 }
 
-/** Printable ASCII without `"` and `\`: a string JSON.stringify writes as is between quotes. */
-const PLAIN_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+/**
+ * A journal line without its closing brace and crc: `{"v":1,...,body members`. The line is
+ * this + `}` with the crc member before that brace; the CRC runs over this + `}`.
+ */
+export function journalLineOpen<T extends JournalLineType>(
+  portfolioId: string,
+  seq: number,
+  type: T,
+  timestampNsValue: bigint,
+  body: JournalBodyWire<T>,
+): string {
+  const rest = stringifyBody(body);
+  const members = rest === '{}' ? '' : `,${rest.slice(1, -1)}`;
+  return `${lineHead(portfolioId, seq, type, timestampNsValue)}${members}`;
+}
 
+/** The crc of an open line (`journalLineOpen`) as 8 lowercase hex digits. */
+function crcHex(open: string, crc32: StringCrc32): string {
+  return crc32('}', crc32(open)).toString(16).padStart(8, '0');
+}
+
+function signLine(open: string, crc32: StringCrc32): string {
+  return `${open},"crc":"${crcHex(open, crc32)}"}`;
+}
+
+/** The last bigint timestamp printed, and its text (lines of one bar share it). */
+let lastNs: bigint | undefined;
+let lastNsText = '';
+
+function lineHead(portfolioId: string, seq: number, type: string, timestampNsValue: bigint) {
+  if (timestampNsValue !== lastNs) {
+    lastNs = timestampNsValue;
+    lastNsText = timestampNsValue.toString();
+  }
+  return `{"v":${JOURNAL_VERSION},"seq":${seq},"portfolio_id":${jsonString(portfolioId)},"type":"${type}","timestamp_ns":"${lastNsText}"`;
+}
+
+/** A string as JSON.stringify writes it: printable ASCII without `"` and `\` as is. */
 function jsonString(text: string): string {
-  return PLAIN_TEXT.test(text) ? `"${text}"` : JSON.stringify(text);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return JSON.stringify(text);
+  }
+  return `"${text}"`;
 }
 
 function jsonNumber(value: number): string {
@@ -284,13 +318,20 @@ export function formatFillLine(
   fill: FillEventWire,
   crc32: StringCrc32 = crc32String,
 ): string {
-  let members = `,"fill":{"fill_id":${jsonString(fill.fill_id)},"strategy_id":${jsonString(fill.strategy_id)},"symbol":${jsonString(fill.symbol)},"side":${jsonString(fill.side)},"quantity":${jsonNumber(fill.quantity)},"price":${jsonNumber(fill.price)},"fee":${jsonNumber(fill.fee)},"timestamp_ns":${jsonString(fill.timestamp_ns)}`;
-  if (fill.portfolio_id !== undefined)
-    members += `,"portfolio_id":${jsonString(fill.portfolio_id)}`;
-  if (fill.intent_id !== undefined) members += `,"intent_id":${jsonString(fill.intent_id)}`;
-  const unsigned = `{"v":${JOURNAL_VERSION},"seq":${seq},"portfolio_id":${jsonString(portfolioId)},"type":"fill","timestamp_ns":"${timestampNsValue.toString()}"${members}}}`;
-  const crc = crc32(unsigned);
-  return `${unsigned.slice(0, -1)},"crc":"${crc.toString(16).padStart(8, '0')}"}`;
+  return signLine(fillLineOpen(portfolioId, seq, timestampNsValue, fill), crc32);
+}
+
+/** `journalLineOpen` of a bare fill body (see `formatFillLine`). */
+export function fillLineOpen(
+  portfolioId: string,
+  seq: number,
+  timestampNsValue: bigint,
+  fill: FillEventWire,
+): string {
+  let open = `${lineHead(portfolioId, seq, 'fill', timestampNsValue)},"fill":{"fill_id":${jsonString(fill.fill_id)},"strategy_id":${jsonString(fill.strategy_id)},"symbol":${jsonString(fill.symbol)},"side":${jsonString(fill.side)},"quantity":${jsonNumber(fill.quantity)},"price":${jsonNumber(fill.price)},"fee":${jsonNumber(fill.fee)},"timestamp_ns":${jsonString(fill.timestamp_ns)}`;
+  if (fill.portfolio_id !== undefined) open += `,"portfolio_id":${jsonString(fill.portfolio_id)}`;
+  if (fill.intent_id !== undefined) open += `,"intent_id":${jsonString(fill.intent_id)}`;
+  return `${open}}`;
 }
 
 /** Why a journal line does not decode. */

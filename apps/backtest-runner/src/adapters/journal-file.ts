@@ -1,17 +1,11 @@
-// The backtest journal file: the live manager's NDJSON line format, written through a
-// 1 MiB buffer with synchronous writes, so memory stays bounded while the (synchronous)
-// bar loop runs.
+// The backtest journal file: the live manager's NDJSON line format, gathered as bytes in a
+// buffer of about 1 MiB and written synchronously, so memory stays bounded while the
+// (synchronous) bar loop runs.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { crc32 } from 'node:zlib';
-import {
-  type FillEventWire,
-  formatFillLine,
-  formatJournalLine,
-  type JournalBodyWire,
-  type JournalLineType,
-} from '@njord/portfolio-contracts';
+import type { FillEventWire, JournalBodyWire, JournalLineType } from '@njord/portfolio-contracts';
+import { JournalLineBuffer } from '@njord/portfolio-contracts/node';
 
-const FLUSH_CHARS = 1 << 20;
+const FLUSH_BYTES = 1 << 20;
 
 export interface JournalFile {
   add<T extends JournalLineType>(type: T, timestampNs: bigint, body: JournalBodyWire<T>): void;
@@ -34,27 +28,21 @@ export function openJournalFile(path: string, portfolioId: string): JournalFile 
   const fd = openSync(path, 'w');
   let seq = 0;
   let bytes = 0;
-  let buffer = '';
+  const buffer = new JournalLineBuffer(FLUSH_BYTES + (FLUSH_BYTES >> 2));
   let open = true;
   function flush(): void {
-    if (buffer.length === 0) return;
-    const data = Buffer.from(buffer);
-    buffer = '';
+    const data = buffer.take();
     for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
     bytes += data.length;
   }
   return {
     add(type, timestampNs, body) {
       seq++;
-      // zlib's native CRC-32 gives the same line as the default, faster; a bare fill (most
-      // lines) is written without stringifying a body.
+      // A bare fill (most lines) is written without stringifying a body.
       const fill = bareFill(type, body);
-      buffer += `${
-        fill === undefined
-          ? formatJournalLine(portfolioId, seq, type, timestampNs, body, crc32)
-          : formatFillLine(portfolioId, seq, timestampNs, fill, crc32)
-      }\n`;
-      if (buffer.length >= FLUSH_CHARS) flush();
+      if (fill === undefined) buffer.add(portfolioId, seq, type, timestampNs, body);
+      else buffer.addFill(portfolioId, seq, timestampNs, fill);
+      if (buffer.length >= FLUSH_BYTES) flush();
     },
     close() {
       if (!open) return;

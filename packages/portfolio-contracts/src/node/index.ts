@@ -51,3 +51,4 @@ export async function loadPortfolioConfig(path: string): Promise<PortfolioConfig
   if (!result.success) throw result.error;
   return result.data;
 }
+export { JournalLineBuffer } from './journal-buffer.js';

@@ -1,0 +1,39 @@
+// JournalLineBuffer writes the very bytes of formatJournalLine / formatFillLine plus newlines,
+// whatever the text (multi-byte UTF-8, lone surrogates) and however small it starts.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fillEventArb } from '../arbitraries.test-util.js';
+import { encodeFillEvent } from '../events.js';
+import { formatFillLine, formatJournalLine } from '../journal.js';
+import { JournalLineBuffer } from './journal-buffer.js';
+
+describe('JournalLineBuffer', () => {
+  it('gathers the bytes of the formatted lines', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 12 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fillEventArb, text, fc.boolean()), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 1, max: 64 }),
+        (entries, capacity) => {
+          const buffer = new JournalLineBuffer(capacity);
+          const expected: string[] = [];
+          entries.forEach(([event, note, bare], i) => {
+            const fill = encodeFillEvent(event);
+            const at = BigInt(i) * 1_000n;
+            if (bare) {
+              buffer.addFill('p-1', i + 1, at, fill);
+              expected.push(formatFillLine('p-1', i + 1, at, fill));
+            } else {
+              const body = { code: 'x', message: note };
+              buffer.add('p-1', i + 1, 'error', at, body);
+              expected.push(formatJournalLine('p-1', i + 1, 'error', at, body));
+            }
+          });
+          expect(buffer.take().toString('utf8')).toBe(`${expected.join('\n')}\n`);
+          expect(buffer.length).toBe(0);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
