@@ -1,7 +1,6 @@
 // The one bar loop behind every backtest run: strategies trade their sleeves; the portfolio
 // kernel (the same as live) measures, adjusts and plans rebalances; the bar is recorded.
 import {
-  encodeFillEvent,
   encodePortfolioConfig,
   encodeRebalancePlan,
   type BreakerRecord,
@@ -413,7 +412,20 @@ export function simulate(input: SimulationInput): SimulationOutput {
       intentId: trade.intentId,
     };
     kernel.apply({ type: 'fill', fill });
-    journal?.add('fill', trade.timestampNs, { fill: encodeFillEvent(fill) });
+    // The fill on the wire, keys in the codec's order (what encodeFillEvent writes).
+    journal?.add('fill', trade.timestampNs, {
+      fill: {
+        fill_id: fill.fillId,
+        strategy_id: fill.strategyId,
+        symbol: fill.symbol,
+        side: fill.side,
+        quantity: fill.quantity,
+        price: fill.price,
+        fee,
+        timestamp_ns: trade.timestampNs.toString(),
+        intent_id: fill.intentId,
+      },
+    });
     fills++;
     const notional = trade.quantity * trade.referencePrice;
     totals[NOTIONAL] = (totals[NOTIONAL] as number) + notional;
