@@ -2,7 +2,7 @@
 import { type ContractIssue, formatPath } from '@njord/portfolio-contracts';
 import { z } from 'zod';
 
-/** What a strategy kind's `params` is: any zod schema; a strict object names every allowed key. */
+/** What a strategy kind's `params` is. Every zod schema will do; a strict object names every allowed key. */
 export type StrategyParamsSchema<Params = unknown> = z.ZodType<Params, unknown>;
 
 /** A value as error messages show it: numbers as `String(n)`, strings quoted with their type. */
