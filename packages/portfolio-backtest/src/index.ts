@@ -83,7 +83,7 @@ export type { BacktestPhase, PortfolioBacktestOptions } from './engine/portfolio
 export { ColumnarBacktestResult } from './engine/columnar-result.js';
 export type { BacktestCurves } from './engine/columnar-result.js';
 export { createSignalTapes, simulate } from './engine/simulate.js';
-export { SignalCache, SignalTape } from './engine/signals.js';
+export { SignalCache, SignalTape, signalIdentity, type RecordedTape } from './engine/signals.js';
 export type {
   BacktestJournal,
   SimulationInput,

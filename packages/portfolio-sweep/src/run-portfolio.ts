@@ -62,7 +62,7 @@ export function runPortfolio(
       ? simulate({ ...common, strategies })
       : simulate({
           ...common,
-          signals: signals.tapesFor(strategies, maxAbsExposureOf(config.limits)),
+          signals: signals.tapesFor(strategies, maxAbsExposureOf(config.limits), lastStep),
         });
   const metrics = calculateMetrics({
     timestamps: data.timestamps.subarray(firstStep, lastStep + 1),

@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Piscina } from 'piscina';
-import type { SweepJob } from './job.js';
+import type { PriceDataColumns, RecordedTape } from '@njord/portfolio-backtest';
+import type { SweepJob, TapeTask } from './job.js';
+import type { ThreadData, ThreadTask } from './thread.js';
 import type { ResultStore } from './store.js';
 
 import { SWEEP_QUEUE } from './names.js';
@@ -28,22 +30,45 @@ function distFile(name: string): string {
   return fileURLToPath(new URL(`./sweep/${name}`, import.meta.url));
 }
 
-export function createLocalExecutor(workers: number, store: ResultStore): Executor {
-  const pool = new Piscina<SweepJob, Uint8Array>({
+export interface LocalOptions {
+  /** The price data the coordinator parsed (on shared memory): threads do not parse it again. */
+  readonly data?: { readonly sha256: string; readonly columns: PriceDataColumns };
+  /** The tapes a batch of jobs shares: recorded once, spread over the threads, before the jobs. */
+  readonly planTapes?: (jobs: readonly SweepJob[]) => TapeTask[];
+}
+
+export function createLocalExecutor(
+  workers: number,
+  store: ResultStore,
+  options: LocalOptions = {},
+): Executor {
+  const workerData: ThreadData = options.data === undefined ? {} : { data: options.data };
+  const pool = new Piscina<ThreadTask, Uint8Array | RecordedTape | undefined>({
     filename: distFile('thread.js'),
     minThreads: workers,
     maxThreads: workers,
     // One job per thread at a time: the runs are CPU-bound.
     concurrentTasksPerWorker: 1,
+    workerData,
   });
   let closed = false;
   return {
     workers,
     async run(jobs, events) {
+      // Each shared strategy runs once for the batch, on whichever thread is free; a tape that
+      // fails to record is left to its jobs (they meet the strategy's fault themselves).
+      const recorded = await Promise.all(
+        (options.planTapes?.(jobs) ?? []).map((tape) =>
+          pool.run({ kind: 'tape', tape }).catch(() => undefined),
+        ),
+      );
+      const tapes = recorded.filter(
+        (tape): tape is RecordedTape => tape !== undefined && !(tape instanceof Uint8Array),
+      );
       await Promise.all(
         jobs.map(async (job) => {
           try {
-            const bytes = await pool.run(job);
+            const bytes = (await pool.run({ kind: 'job', job, tapes })) as Uint8Array;
             if (closed) return;
             await store.put(job.hash, bytes);
             events.done(job.hash, bytes);

@@ -3,7 +3,16 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { safeParsePortfolioConfig } from '@njord/portfolio-contracts';
-import { createStrategyRegistry, type PriceData, SignalCache } from '@njord/portfolio-backtest';
+import {
+  createStrategyRegistry,
+  maxAbsExposureOf,
+  PortfolioBacktestEngine,
+  PriceData,
+  type PriceDataColumns,
+  type RecordedTape,
+  SignalCache,
+  signalIdentity,
+} from '@njord/portfolio-backtest';
 import { parsePriceCsv } from '@njord/portfolio-backtest/csv';
 import { encodePortfolioRun, runPortfolio } from '@njord/portfolio-sweep';
 
@@ -77,16 +86,133 @@ export function priceDataFor(
   return loaded;
 }
 
-/** Runs a job; returns the stored form of its run. */
-export async function runSweepJob(job: SweepJob, fetch: FetchData | null): Promise<Uint8Array> {
+/**
+ * Gives this thread price data the coordinator already parsed (columns on shared memory):
+ * its jobs on `sha256` read them instead of parsing the file again.
+ */
+export function providePriceData(sha256: string, columns: PriceDataColumns): void {
+  if (!cache.has(sha256)) cache.set(sha256, Promise.resolve(new PriceData(columns)));
+}
+
+/** The columns of `data` copied onto SharedArrayBuffers: handed to threads without a copy each. */
+export function sharedColumns(data: PriceData): PriceDataColumns {
+  const share = <T extends Float64Array | BigInt64Array>(
+    Kind: { new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number },
+    column: T,
+  ): T => {
+    const copy = new Kind(new SharedArrayBuffer(column.length * Kind.BYTES_PER_ELEMENT));
+    copy.set(column as never);
+    return copy;
+  };
+  const columns = (list: readonly Float64Array[]) => list.map((c) => share(Float64Array, c));
+  return {
+    symbols: data.symbols,
+    timestamps: share(BigInt64Array, data.timestamps),
+    open: columns(data.open),
+    high: columns(data.high),
+    low: columns(data.low),
+    close: columns(data.close),
+    volume: columns(data.volume),
+    source: data.source,
+  };
+}
+
+function signalCacheFor(sha256: string, data: PriceData): SignalCache {
+  let signals = signalCaches.get(sha256);
+  if (signals === undefined || signals.data !== data) {
+    signals = new SignalCache(data, SIGNAL_TAPES);
+    signalCaches.set(sha256, signals);
+  }
+  return signals;
+}
+
+function configOf(job: SweepJob) {
+  const parsed = safeParsePortfolioConfig({ portfolio: job.portfolio });
+  if (!parsed.success) throw parsed.error;
+  return parsed.data;
+}
+
+function engineFor(job: SweepJob, config: ReturnType<typeof configOf>) {
+  return new PortfolioBacktestEngine(config, createStrategyRegistry(), {
+    ...(job.start === undefined ? {} : { start: BigInt(job.start) }),
+    ...(job.end === undefined ? {} : { end: BigInt(job.end) }),
+  });
+}
+
+/** One strategy's targets to record once for a whole sweep: job `job`'s strategy `strategy`. */
+export interface TapeTask {
+  readonly job: SweepJob;
+  readonly strategy: number;
+  /** The last step any job reading it runs to. */
+  readonly throughStep: number;
+}
+
+/**
+ * The strategies `jobs` share (same identity: id, kind, symbols, params, exposure cap), each
+ * once with the last step any of its jobs needs: record these once and every job reads them.
+ * Strategies that cannot be told apart are left to their jobs.
+ */
+export function planTapes(jobs: readonly SweepJob[], data: PriceData): TapeTask[] {
+  const tasks = new Map<string, TapeTask>();
+  for (const job of jobs) {
+    let config, engine, lastStep, strategies;
+    try {
+      config = configOf(job);
+      engine = engineFor(job, config);
+      lastStep = engine.stepRange(data).lastStep;
+      strategies = engine.resolveStrategies(config, data);
+    } catch {
+      continue; // the job itself fails with the reason
+    }
+    const cap = maxAbsExposureOf(config.limits);
+    strategies.forEach((strategy, k) => {
+      const key = signalIdentity(strategy, cap);
+      if (key === undefined) return;
+      const known = tasks.get(key);
+      if (known === undefined) tasks.set(key, { job, strategy: k, throughStep: lastStep });
+      else if (known.throughStep < lastStep) tasks.set(key, { ...known, throughStep: lastStep });
+    });
+  }
+  return [...tasks.values()];
+}
+
+/**
+ * Records one strategy's tape through `task.throughStep` and returns it on shared memory;
+ * undefined when the strategy faults (its jobs then meet the fault themselves).
+ */
+export async function recordSweepTape(
+  task: TapeTask,
+  fetch: FetchData | null,
+): Promise<RecordedTape | undefined> {
+  const { job } = task;
+  const data = await priceDataFor(job.dataSha256, job.dataPath, fetch);
+  const config = configOf(job);
+  const strategy = engineFor(job, config).resolveStrategies(config, data)[task.strategy];
+  if (strategy === undefined) return undefined;
+  const [tape] = signalCacheFor(job.dataSha256, data).tapesFor(
+    [strategy],
+    maxAbsExposureOf(config.limits),
+    task.throughStep,
+  );
+  try {
+    tape?.record(task.throughStep);
+  } catch {
+    return undefined;
+  }
+  return tape?.share();
+}
+
+/** Runs a job; returns the stored form of its run. `tapes`: targets recorded elsewhere to read. */
+export async function runSweepJob(
+  job: SweepJob,
+  fetch: FetchData | null,
+  tapes: readonly RecordedTape[] = [],
+): Promise<Uint8Array> {
   const data = await priceDataFor(job.dataSha256, job.dataPath, fetch);
   const parsed = safeParsePortfolioConfig({ portfolio: job.portfolio });
   if (!parsed.success) throw parsed.error;
-  let signals = signalCaches.get(job.dataSha256);
-  if (signals === undefined || signals.data !== data) {
-    signals = new SignalCache(data, SIGNAL_TAPES);
-    signalCaches.set(job.dataSha256, signals);
-  }
+  const signals = signalCacheFor(job.dataSha256, data);
+  signals.adopt(tapes);
   const run = runPortfolio(
     parsed.data,
     data,

@@ -30,7 +30,7 @@ import {
   DEFAULT_PREFIX,
   type Executor,
 } from './executors.js';
-import type { SweepJob } from './job.js';
+import { planTapes, sharedColumns, type SweepJob } from './job.js';
 import { engineVersion, packageVersions } from './versions.js';
 import { writeSweepOutputs, type SweepOutputPaths } from './outputs.js';
 import { createSweepProgress, type SweepProgress } from './progress.js';
@@ -172,7 +172,10 @@ export async function runSweep(
     executor = await createDistributedExecutor({ redis, prefix, store });
   } else {
     store = createFileStore(join(flags.out, 'sweep_cache'));
-    executor = createLocalExecutor(Math.max(1, flags.workers ?? availableParallelism()), store);
+    executor = createLocalExecutor(Math.max(1, flags.workers ?? availableParallelism()), store, {
+      data: { sha256, columns: sharedColumns(data) },
+      planTapes: (jobs) => planTapes(jobs, data),
+    });
   }
 
   const progress = createSweepProgress(grid.id, !flags.quiet);

@@ -12,7 +12,7 @@ import { parsePriceCsv } from '../price-csv.js';
 import { createPriceData, type PriceData } from '../price-data.js';
 import { createStrategyRegistry } from '../strategy-registry.js';
 import type { BarContext, Strategy, StrategyTargets } from '../strategy.js';
-import { isStrategyFaultError } from '../strategy-fault.js';
+import { isStrategyFaultError, maxAbsExposureOf } from '../strategy-fault.js';
 import { PortfolioBacktestEngine, standaloneConfig } from './portfolio-engine.js';
 import { SignalCache, SignalTape } from './signals.js';
 import { simulate } from './simulate.js';
@@ -212,5 +212,104 @@ describe('signals shared by the runs of a backtest', () => {
         costs: { commissionBps: 0, commissionMin: 0, slippageBps: 0 },
       }),
     ).toThrow(/recorded on other data/);
+  });
+});
+
+describe('tapes recorded once and adopted elsewhere', () => {
+  const config = example;
+  const common = {
+    data,
+    firstStep: 0,
+    lastStep: data.steps - 1,
+    fillModel: config.fillModel,
+    costs: config.costs,
+    mode: 'rebalance' as const,
+  };
+  const cap = maxAbsExposureOf(config.limits);
+
+  it('an adopted tape (shared memory, read by another cache) gives the run bit for bit', () => {
+    const recorder = new SignalCache(data);
+    const tapes = recorder.tapesFor(fresh(config, data), cap, data.steps - 1);
+    for (const tape of tapes) tape.record(data.steps - 1);
+    const shared = recorder.share();
+    expect(shared.length).toBe(config.allocations.length);
+    for (const tape of shared) {
+      expect(tape.symbols.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(tape.recorded).toBe(data.steps);
+    }
+    // A structured clone (what a worker thread receives) shares the memory, copies nothing.
+    const received = structuredClone(shared);
+    expect(received[0]?.exposures.buffer).toBeInstanceOf(SharedArrayBuffer);
+
+    const reader = new SignalCache(data);
+    reader.adopt(received);
+    let called = 0;
+    const counted = fresh(config, data).map((strategy) => ({
+      ...strategy,
+      onBar: () => {
+        called++;
+        return undefined;
+      },
+    }));
+    const adopted = reader.tapesFor(counted, cap, data.steps - 1);
+    expect(adopted.every((tape) => tape.adopted)).toBe(true);
+    const viaAdopted = simulate({ ...common, config: config, signals: adopted });
+    const own = simulate({ ...common, config: config, strategies: fresh(config, data) });
+    expect(called).toBe(0); // the adopted strategies were never asked
+    expect(viaAdopted.equity).toEqual(own.equity);
+    expect(viaAdopted.capital).toEqual(own.capital);
+    expect(viaAdopted.fills).toBe(own.fills);
+    expect(own.fills).toBeGreaterThan(0);
+  });
+
+  it('a tape recorded for shorter runs is read by them only; a longer run records its own', () => {
+    const short = 99;
+    const recorder = new SignalCache(data);
+    const [tape] = recorder.tapesFor(fresh(config, data).slice(0, 1), cap, short);
+    tape?.record(short);
+    const reader = new SignalCache(data);
+    reader.adopt(recorder.share());
+    const [forShort] = reader.tapesFor(fresh(config, data).slice(0, 1), cap, short);
+    expect(forShort?.adopted).toBe(true);
+    expect(() => forShort?.record(short + 1)).toThrow(/ends at step 99, asked for 100/);
+    const [forLong] = reader.tapesFor(fresh(config, data).slice(0, 1), cap, short + 1);
+    expect(forLong?.adopted).toBe(false);
+    forLong?.record(short);
+    // What the fresh tape recorded equals what the adopted one read, entry for entry.
+    for (let step = 0; step <= short; step++) {
+      const a = forShort as SignalTape;
+      const b = forLong as SignalTape;
+      expect(b.from(step) === -1).toBe(a.from(step) === -1);
+      if (a.from(step) === -1) continue;
+      expect([...b.symbols.subarray(b.from(step), b.to(step))]).toEqual([
+        ...a.symbols.subarray(a.from(step), a.to(step)),
+      ]);
+      expect([...b.exposures.subarray(b.from(step), b.to(step))]).toEqual([
+        ...a.exposures.subarray(a.from(step), a.to(step)),
+      ]);
+    }
+  });
+
+  it('refuses a tape of another strategy, and does not share a faulted one', () => {
+    const recorder = new SignalCache(data);
+    const strategies = fresh(config, data);
+    const [first] = recorder.tapesFor(strategies.slice(0, 1), cap, 10);
+    first?.record(10);
+    const [shared] = recorder.share();
+    const other = strategies[1] as Strategy;
+    expect(() => SignalTape.adopt(other, data, cap, shared as never)).toThrow(/not .*'s/);
+    const faulty: Strategy = {
+      id: 'f',
+      kind: 'k',
+      params: {},
+      symbols: [data.symbols[0] as string],
+      onBar: () => {
+        throw new Error('boom');
+      },
+    };
+    const cache = new SignalCache(data);
+    const [tape] = cache.tapesFor([faulty], cap, 5);
+    expect(() => tape?.record(0)).toThrow('boom');
+    expect(cache.share()).toEqual([]);
   });
 });

@@ -9,6 +9,22 @@ import { callStrategy } from '../strategy-fault.js';
 const HOLD = -1;
 
 /**
+ * A tape's targets over steps `0 .. recorded-1`, as plain columns another thread can adopt
+ * (`SignalCache.adopt`): SharedArrayBuffer-backed when made by `SignalTape.share`, so passing
+ * it to a worker thread copies nothing. Step t's entries are `[starts[t], ends[t])` of
+ * `symbols` / `exposures`; `starts[t]` is -1 when the strategy held.
+ */
+export interface RecordedTape {
+  /** The strategy's identity (`signalIdentity`): who may read it. */
+  readonly key: string;
+  readonly recorded: number;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  readonly symbols: Int32Array;
+  readonly exposures: Float64Array;
+}
+
+/**
  * One strategy's targets at every step from 0, recorded as the runs ask for them (the first
  * run to reach a step calls `onBar`, so a strategy fault surfaces where it did before). Step
  * t's targets are the entries `[from(t), to(t))`: strategy symbol indexes in increasing order
@@ -31,6 +47,8 @@ export class SignalTape {
   #exposures: Float64Array;
   #size = 0;
   #recorded = 0;
+  /** Adopted from another thread: the strategy is never called, steps past `recorded` are an error. */
+  #adopted = false;
   /** The strategy's fault at step `recorded`, thrown again to every later reader. */
   #fault: unknown = undefined;
   #faulted = false;
@@ -57,6 +75,11 @@ export class SignalTape {
     return this.#recorded;
   }
 
+  /** True when the targets were recorded elsewhere (`SignalTape.adopt`). */
+  get adopted(): boolean {
+    return this.#adopted;
+  }
+
   /** Strategy symbol index of each entry (valid until the next `record`). */
   get symbols(): Int32Array {
     return this.#symbols;
@@ -80,7 +103,53 @@ export class SignalTape {
   /** Calls the strategy for every step up to `step` not yet recorded (a no-op otherwise). */
   record(step: number): void {
     if (this.#faulted && step >= this.#recorded) throw this.#fault;
+    if (this.#adopted && step >= this.#recorded) {
+      throw new Error(
+        `SignalTape: the adopted tape of ${this.strategy.id} ends at step ${this.#recorded - 1}, asked for ${step}`,
+      );
+    }
     while (this.#recorded <= step) this.#recordNext();
+  }
+
+  /**
+   * The steps recorded so far as a `RecordedTape` on SharedArrayBuffers (undefined when the
+   * strategy faulted or cannot be told apart from others: such a tape is not shared).
+   */
+  share(): RecordedTape | undefined {
+    const key = signalIdentity(this.strategy, this.maxAbsExposure);
+    if (key === undefined || this.#faulted) return undefined;
+    const recorded = this.#recorded;
+    const starts = sharedCopy(Int32Array, this.#starts.subarray(0, recorded));
+    const ends = sharedCopy(Int32Array, this.#ends.subarray(0, recorded));
+    const symbols = sharedCopy(Int32Array, this.#symbols.subarray(0, this.#size));
+    const exposures = sharedCopy(Float64Array, this.#exposures.subarray(0, this.#size));
+    return { key, recorded, starts, ends, symbols, exposures };
+  }
+
+  /**
+   * A tape that reads `recorded` (made on the same data by the same strategy identity) instead
+   * of calling `strategy`; asking it for a step past the recorded ones is an error.
+   */
+  static adopt(
+    strategy: Strategy,
+    data: PriceData,
+    maxAbsExposure: number,
+    recorded: RecordedTape,
+  ): SignalTape {
+    const key = signalIdentity(strategy, maxAbsExposure);
+    if (key !== recorded.key)
+      throw new Error(`SignalTape.adopt: the recorded tape is not ${strategy.id}'s`);
+    if (recorded.recorded > data.steps || recorded.starts.length !== recorded.recorded)
+      throw new Error(`SignalTape.adopt: ${recorded.recorded} steps recorded on other data`);
+    const tape = new SignalTape(strategy, data, maxAbsExposure);
+    tape.#starts.set(recorded.starts);
+    tape.#ends.set(recorded.ends);
+    tape.#symbols = recorded.symbols;
+    tape.#exposures = recorded.exposures;
+    tape.#size = recorded.symbols.length;
+    tape.#recorded = recorded.recorded;
+    tape.#adopted = true;
+    return tape;
   }
 
   #recordNext(): void {
@@ -134,8 +203,20 @@ export class SignalTape {
   }
 }
 
-/** A strategy's identity for sharing its tape: undefined when it cannot be told (no kind or params). */
-function identityOf(strategy: Strategy, maxAbsExposure: number): string | undefined {
+function sharedCopy<T extends Int32Array | Float64Array>(
+  Kind: { new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number },
+  source: T,
+): T {
+  const copy = new Kind(new SharedArrayBuffer(source.length * Kind.BYTES_PER_ELEMENT));
+  copy.set(source);
+  return copy;
+}
+
+/**
+ * A strategy's identity for sharing its tape (same id, kind, symbols, params and exposure cap:
+ * the same targets on the same data); undefined when it cannot be told (no kind or params).
+ */
+export function signalIdentity(strategy: Strategy, maxAbsExposure: number): string | undefined {
   if (strategy.kind === undefined || strategy.params === undefined) return undefined;
   return JSON.stringify(
     [strategy.id, strategy.kind, strategy.symbols, strategy.params, maxAbsExposure],
@@ -158,6 +239,8 @@ export class SignalCache {
   readonly data: PriceData;
   readonly capacity: number;
   readonly #tapes = new Map<string, SignalTape>();
+  /** Tapes recorded elsewhere (another thread), by identity: read instead of recording. */
+  readonly #adopted = new Map<string, RecordedTape>();
 
   constructor(data: PriceData, capacity = 64) {
     this.data = data;
@@ -169,14 +252,40 @@ export class SignalCache {
     return this.#tapes.size;
   }
 
-  /** A tape per strategy (config order), shared where one with its identity exists. */
-  tapesFor(strategies: readonly Strategy[], maxAbsExposure: number): SignalTape[] {
+  /**
+   * Takes tapes recorded on the same data elsewhere (`SignalTape.share`, e.g. on another
+   * thread): a strategy with one's identity reads it instead of running, for any run that
+   * ends before the recorded steps do. Kept apart from `capacity` (they are shared memory).
+   */
+  adopt(tapes: Iterable<RecordedTape>): void {
+    for (const tape of tapes) {
+      const known = this.#adopted.get(tape.key);
+      if (known === undefined || known.recorded < tape.recorded) this.#adopted.set(tape.key, tape);
+    }
+  }
+
+  /**
+   * A tape per strategy (config order), shared where one with its identity exists. With
+   * `throughStep`, an adopted tape that covers steps `0 .. throughStep` is read; without it,
+   * only one that covers the whole data.
+   */
+  tapesFor(
+    strategies: readonly Strategy[],
+    maxAbsExposure: number,
+    throughStep = this.data.steps - 1,
+  ): SignalTape[] {
     return strategies.map((strategy) => {
-      const key = identityOf(strategy, maxAbsExposure);
+      const key = signalIdentity(strategy, maxAbsExposure);
       if (key === undefined) return new SignalTape(strategy, this.data, maxAbsExposure);
       let tape = this.#tapes.get(key);
+      // An adopted tape too short for this run cannot record further: a fresh one replaces it.
+      if (tape !== undefined && tape.adopted && tape.recorded <= throughStep) tape = undefined;
       if (tape === undefined) {
-        tape = new SignalTape(strategy, this.data, maxAbsExposure);
+        const adopted = this.#adopted.get(key);
+        tape =
+          adopted !== undefined && adopted.recorded > throughStep
+            ? SignalTape.adopt(strategy, this.data, maxAbsExposure, adopted)
+            : new SignalTape(strategy, this.data, maxAbsExposure);
         this.#tapes.set(key, tape);
         if (this.#tapes.size > this.capacity) {
           const oldest = this.#tapes.keys().next().value;
@@ -185,5 +294,16 @@ export class SignalCache {
       }
       return tape;
     });
+  }
+
+  /** The tapes recorded here, shareable (`SignalTape.share`), for other threads to adopt. */
+  share(): RecordedTape[] {
+    const out: RecordedTape[] = [];
+    for (const tape of this.#tapes.values()) {
+      if (tape.adopted) continue;
+      const shared = tape.share();
+      if (shared !== undefined && shared.recorded > 0) out.push(shared);
+    }
+    return out;
   }
 }
