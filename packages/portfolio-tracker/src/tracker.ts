@@ -94,6 +94,29 @@ function refuse(code: TrackerErrorCode, message: string): FillResult {
   return { success: false, error: new TrackerError(code, message) };
 }
 
+/**
+ * Books a checked trade: `quantity` signed (> 0 buys), `size` its magnitude, `fee` its cash
+ * cost. The one place where a trade moves a sleeve's cash and a position's units.
+ */
+function book(
+  sleeve: Sleeve,
+  position: Position,
+  quantity: number,
+  size: number,
+  price: number,
+  fee: number,
+): void {
+  const notional = size * price;
+  if (quantity > 0) {
+    sleeve.cash -= notional + fee;
+    position.trade(size, price);
+  } else {
+    sleeve.cash += notional - fee;
+    position.trade(-size, price);
+  }
+  position.fees += fee;
+}
+
 function isUsableNumber(value: number): boolean {
   return value - value === 0; // false for NaN and +-Infinity
 }
@@ -246,26 +269,7 @@ export class PortfolioTracker {
         `trade of ${strategyId} in ${symbol}: quantity and price must be finite and non-zero/> 0, fee finite and >= 0 (got ${String(quantity)}, ${String(price)}, ${String(fee)})`,
       );
     }
-    let valuation = this.symbols.get(symbol);
-    if (valuation === undefined) {
-      valuation = this.newSymbolState(symbol, price);
-    } else if (!valuation.marked) {
-      valuation.price = price;
-    }
-    let position = sleeve.positions.get(symbol);
-    if (position === undefined) {
-      position = new Position(valuation);
-      sleeve.add(position);
-    }
-    const notional = size * price;
-    if (quantity > 0) {
-      sleeve.cash -= notional + fee;
-      position.trade(size, price);
-    } else {
-      sleeve.cash += notional - fee;
-      position.trade(-size, price);
-    }
-    position.fees += fee;
+    book(sleeve, this.positionFor(sleeve, symbol, price), quantity, size, price, fee);
   }
 
   /** Whether a fill id has been applied. */
@@ -593,15 +597,7 @@ export class PortfolioTracker {
     }
     const valuation = position.valuation;
     if (!valuation.marked) valuation.price = price;
-    const notional = size * price;
-    if (quantity > 0) {
-      sleeve.cash -= notional + fee;
-      position.trade(size, price);
-    } else {
-      sleeve.cash += notional - fee;
-      position.trade(-size, price);
-    }
-    position.fees += fee;
+    book(sleeve, position, quantity, size, price, fee);
   }
 
   /** The `k`-th sleeve's capital (`getStrategyCapital`). */
@@ -973,27 +969,28 @@ export class PortfolioTracker {
 
   private applyFill(sleeve: Sleeve, fill: FillEvent): void {
     const { quantity, price, fee } = fill;
-    let valuation = this.symbols.get(fill.symbol);
+    const position = this.positionFor(sleeve, fill.symbol, price);
+    if (this.rememberFillIds) this.ledger.add(fill, sleeve.nameId, position.valuation.nameId);
+    book(sleeve, position, fill.side === 'buy' ? quantity : -quantity, quantity, price, fee);
+  }
+
+  /**
+   * `sleeve`'s position in `symbol`, opened when it has none; the symbol's value per unit is
+   * the trade's `price` until its first mark.
+   */
+  private positionFor(sleeve: Sleeve, symbol: string, price: number): Position {
+    let valuation = this.symbols.get(symbol);
     if (valuation === undefined) {
-      valuation = this.newSymbolState(fill.symbol, price);
+      valuation = this.newSymbolState(symbol, price);
     } else if (!valuation.marked) {
       valuation.price = price;
     }
-    let position = sleeve.positions.get(fill.symbol);
+    let position = sleeve.positions.get(symbol);
     if (position === undefined) {
       position = new Position(valuation);
       sleeve.add(position);
     }
-    if (this.rememberFillIds) this.ledger.add(fill, sleeve.nameId, valuation.nameId);
-    const notional = quantity * price;
-    if (fill.side === 'buy') {
-      sleeve.cash -= notional + fee;
-      position.trade(quantity, price);
-    } else {
-      sleeve.cash += notional - fee;
-      position.trade(-quantity, price);
-    }
-    position.fees += fee;
+    return position;
   }
 
   private dropWoundDownSleeves(): void {
