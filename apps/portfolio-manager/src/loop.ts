@@ -45,6 +45,17 @@ import {
   recoverKernel,
 } from './recovery.js';
 import { LockLostError } from './session.js';
+import { planRestore, type RestorePlan, type StreamPositions } from './recovery-streams.js';
+import type { StreamGroupState } from './adapters/streams.js';
+
+/** What the start knows of the consumer group, to check the journal against it. */
+export interface RecoveryStreams {
+  readonly groups: readonly StreamGroupState[];
+  /** `--fresh`: a missing journal may start fresh although the group delivered entries. */
+  readonly fresh: boolean;
+  /** `--trust-journal`: lines lost beyond what the streams hold are accepted as lost. */
+  readonly trustJournal: boolean;
+}
 
 export interface ManagerCounters {
   fills_applied: number;
@@ -127,6 +138,16 @@ export class LiveLoop {
   private nextCheckMs = 0;
   private nextSnapshotMs = 0;
   private readonly lastLogMs = new Map<string, number>();
+  /** Per input stream key: every entry up to this id is processed (journaled, or skipped). */
+  private positions: StreamPositions = new Map();
+  /** Entries to read again from the streams before the loop starts (lines the journal lost). */
+  restorePlan: RestorePlan | null = null;
+  private recovery: {
+    startedMs: number;
+    fresh: boolean;
+    fromCheckpointSeq: number | null;
+    replayed: number;
+  } | null = null;
 
   private constructor(
     private readonly ctx: LoopContext,
@@ -139,10 +160,28 @@ export class LiveLoop {
    * Recovery: the kernel rebuilt from the journal (or funded at targets on a first start), a
    * changed config put in force, a checkpoint; the journal open for appending behind `lease`.
    */
-  static recover(ctx: LoopContext, lease: LeaseCheck, onLost: (reason: string) => void): LiveLoop {
+  static recover(
+    ctx: LoopContext,
+    lease: LeaseCheck,
+    onLost: (reason: string) => void,
+    streams?: RecoveryStreams,
+  ): LiveLoop {
     const { config, logger, clock, observer } = ctx;
     const started = clock.nowMs();
     const scan = scanJournal(config.journalPath, config.portfolio.id);
+    // Before anything is written: a journal that lost lines is restored or refused.
+    const restorePlan =
+      streams === undefined
+        ? null
+        : planRestore(scan, streams.groups, {
+            journalPath: config.journalPath,
+            portfolioId: config.portfolio.id,
+            group: ctx.keys.group,
+            fresh: streams.fresh,
+            trustJournal: streams.trustJournal,
+          });
+    for (const warning of restorePlan?.warnings ?? [])
+      logger.warn({ journal: config.journalPath }, `journal: ${warning}`);
     if (scan.tornLastLine)
       logger.warn({ journal: config.journalPath }, 'journal: torn last line dropped');
     if (scan.corruptLines > 0) {
@@ -166,6 +205,10 @@ export class LiveLoop {
     const journal = new FencedJournal(file, writer, lease, onLost);
     const kernel = recovered.kernel;
     const loop = new LiveLoop(ctx, kernel, journal, recovered.configHash);
+    if (restorePlan !== null) {
+      loop.positions = new Map(restorePlan.positions);
+      if (restorePlan.restores.length > 0) loop.restorePlan = restorePlan;
+    }
 
     if (recovered.fresh) {
       journal.add('config', nowNs, {
@@ -184,30 +227,55 @@ export class LiveLoop {
         'first start: sleeves funded at their targets',
       );
     }
+    loop.recovery = {
+      startedMs: started,
+      fresh: recovered.fresh,
+      fromCheckpointSeq: recovered.fromCheckpointSeq,
+      replayed: recovered.replayed,
+    };
+    // Entries the journal lost are applied first (the manager does it), under the journaled config.
+    if (loop.restorePlan === null) loop.settle(0);
+    return loop;
+  }
+
+  /**
+   * The end of recovery, after any entries read again from the streams (`restored` of them):
+   * a changed config put in force, a checkpoint, the log line.
+   */
+  settle(restored: number): void {
+    const recovery = this.recovery;
+    if (recovery === null) return;
+    this.recovery = null;
+    this.restorePlan = null;
+    const { config, logger, clock } = this.ctx;
+    const nowNs = clock.nowNs();
+    const journal = this.journal;
+    const kernel = this.kernel;
     const newHash = hashPortfolioConfig(config.portfolio);
-    if (newHash !== loop.configHash) {
+    if (newHash !== this.configHash) {
       // New targets apply, removed strategies wind down; an earlier adjustment no longer
       // applies, the return samples carry over.
       kernel.apply({ type: 'config', config: config.portfolio });
       journal.add('config', nowNs, {
         hash: newHash,
-        previous_hash: loop.configHash,
+        previous_hash: this.configHash,
         config: encodePortfolioConfig(config.portfolio).portfolio,
       });
       logger.warn(
-        { previous_hash: loop.configHash, hash: newHash },
+        { previous_hash: this.configHash, hash: newHash },
         'portfolio config changed since the journal: new targets apply, removed strategies wind down',
       );
-      loop.configHash = newHash;
+      this.configHash = newHash;
     }
-    if (journal.pending > 0 || recovered.replayed > 0) loop.addCheckpoint(nowNs);
+    if (journal.pending > 0 || recovery.replayed > 0 || restored > 0) this.addCheckpoint(nowNs);
     journal.commit();
     const risk = kernel.risk;
     logger.info(
       {
-        fresh: recovered.fresh,
-        from_checkpoint_seq: recovered.fromCheckpointSeq,
-        replayed_lines: recovered.replayed,
+        fresh: recovery.fresh,
+        from_checkpoint_seq: recovery.fromCheckpointSeq,
+        replayed_lines: recovery.replayed,
+        restored_entries: restored,
         last_seq: journal.seq,
         applied_fills: kernel.tracker.appliedFillCount,
         plans_in_flight: kernel.plans.size,
@@ -220,11 +288,10 @@ export class LiveLoop {
                 samples: risk.samples,
               },
             }),
-        ms: Math.round(clock.nowMs() - started),
+        ms: Math.round(clock.nowMs() - recovery.startedMs),
       },
       'state recovered from the journal',
     );
-    return loop;
   }
 
   /** The first snapshot (and the trigger when it adjusted), then the timers. */
@@ -258,8 +325,11 @@ export class LiveLoop {
     beginLiveBatch(this.kernel, rules);
     const outbox = createOutbox();
     let changed = false;
+    const positions = this.positions;
+    const { keys } = this.ctx;
     for (const entry of entries) {
       outbox.ack[entry.source].push(entry.id);
+      positions.set(streamOf(keys, entry.source), entry.id);
       if (!isLiveEntry(entry)) {
         // A command, in its place in the input's order: applied and decided on at once.
         this.command(entry, nowNs, outbox);
@@ -696,7 +766,11 @@ export class LiveLoop {
     const adjusted = (reason === 'start' || reason === 'interval') && this.decide(nowNs, true);
     if (adjusted) snapshot = this.kernel.getSnapshot(nowNs);
     const wire = encodePortfolioSnapshot(snapshot);
-    this.journal.add('snapshot', nowNs, { reason, snapshot: wire });
+    this.journal.add('snapshot', nowNs, {
+      reason,
+      snapshot: wire,
+      positions: this.positionsWire(),
+    });
     this.maybeCheckpoint(nowNs);
     this.journal.commit();
     this.journal.assertHeld();
@@ -735,9 +809,17 @@ export class LiveLoop {
 
   private addCheckpoint(nowNs: bigint): void {
     const started = performance.now();
-    this.journal.add('checkpoint', nowNs, checkpointBody(this.kernel, this.configHash));
+    this.journal.add('checkpoint', nowNs, {
+      ...checkpointBody(this.kernel, this.configHash),
+      positions: this.positionsWire(),
+    });
     this.ctx.counters.checkpoints++;
     this.ctx.observer?.checkpoint?.((performance.now() - started) / 1000);
+  }
+
+  /** The stream positions as a journal line carries them. */
+  private positionsWire(): Record<string, string> {
+    return Object.fromEntries(this.positions);
   }
 
   /**
@@ -753,7 +835,11 @@ export class LiveLoop {
       capitals: snapshot.strategyAllocations,
     });
     const wire = encodePortfolioSnapshot(snapshot);
-    this.journal.add('snapshot', nowNs, { reason: 'stop', snapshot: wire });
+    this.journal.add('snapshot', nowNs, {
+      reason: 'stop',
+      snapshot: wire,
+      positions: this.positionsWire(),
+    });
     this.addCheckpoint(nowNs);
     try {
       this.journal.commit();

@@ -25,6 +25,8 @@ interface Flags {
   readonly dryRun?: boolean;
   readonly logLevel: string;
   readonly http?: string;
+  readonly fresh?: boolean;
+  readonly trustJournal?: boolean;
 }
 
 function buildProgram(): Command {
@@ -53,6 +55,14 @@ function buildProgram(): Command {
       '--http <host:port>',
       'serve /metrics, /healthz, /readyz, /api/snapshot, /events and the dashboard here (beats `http.listen`)',
     )
+    .option(
+      '--fresh',
+      'start without a journal although the consumer group delivered entries (their effect is lost)',
+    )
+    .option(
+      '--trust-journal',
+      'start on a journal that lost lines the streams no longer hold (their effect is lost)',
+    )
     .option('--log-level <level>', 'pino level: fatal, error, warn, info, debug, trace', 'info')
     .addHelpText(
       'after',
@@ -60,7 +70,7 @@ function buildProgram(): Command {
         '  NJORD_HTTP_TOKEN  bearer token of the HTTP side off loopback (the name is http.token_env)\n' +
         '\nExit codes:\n  0  stopped cleanly (SIGTERM/SIGINT), or --check found no problem\n' +
         '  1  failure, or the portfolio lock was lost to another manager\n' +
-        '  2  bad flags or config (--check: problems found), or a damaged journal\n' +
+        '  2  bad flags or config (--check: problems found), or a damaged or missing journal\n' +
         '\nSubcommands:\n  replay --journal FILE [--portfolio ID]   rebuild the state from a journal, no Redis (replay --help)\n' +
         '  halt [--strategy ID] --config FILE      halt the portfolio, or pause one sleeve (through the commands stream)\n' +
         '  resume [--strategy ID] --config FILE    resume the portfolio, or one paused sleeve\n' +
@@ -158,6 +168,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     config: loaded.data,
     logger,
     dryRun: flags.dryRun ?? false,
+    fresh: flags.fresh ?? false,
+    trustJournal: flags.trustJournal ?? false,
     ...(loaded.data.manager.clock === 'event' ? { clock: createEventClock() } : {}),
     ...(http === undefined ? {} : { observer: http.observer }),
   });

@@ -9,6 +9,7 @@ import {
   claimPending,
   CONSUMER_NAME,
   flushOutbox,
+  inspectGroup,
   publishOrders,
   publishSnapshot,
   type RedisKeys,
@@ -19,6 +20,7 @@ import { type LoadedConfig, redactRedisUrl } from './config.js';
 import type { ManagerObserver } from './http/observer.js';
 import type { Logger } from './logger.js';
 import { createCounters, LiveLoop, type LoopOutput, type ManagerCounters } from './loop.js';
+import { restoreFromStreams } from './recovery-streams.js';
 import { RedisSession, StopSignal, withTimeout } from './session.js';
 
 export type { ManagerCounters } from './loop.js';
@@ -44,6 +46,10 @@ export interface ManagerOptions {
   readonly onCommitted?: (entries: readonly StreamEntry[], atMs: number, readAtMs: number) => void;
   /** Operational events for metrics and the dashboard (plans, dead letters, timings). */
   readonly observer?: ManagerObserver;
+  /** `--fresh`: start without a journal although the consumer group delivered entries. */
+  readonly fresh?: boolean;
+  /** `--trust-journal`: start on the journal although it lost lines the streams no longer hold. */
+  readonly trustJournal?: boolean;
 }
 
 export type ManagerOutcome = 'stopped' | 'lost_lock';
@@ -134,6 +140,8 @@ export class PortfolioManager {
         if (!acquired) return 'stopped';
         this.logger.info({ lock: this.keys.lock }, 'lock acquired');
         this.lock.startRenewal((reason) => this.onLockLost(reason));
+        // What the group delivered, to check the journal against before anything is written.
+        const groups = await session.untilInterrupted(inspectGroup(session.cmd, this.keys));
         const loop = LiveLoop.recover(
           {
             config: this.options.config,
@@ -150,6 +158,11 @@ export class PortfolioManager {
           (reason) => {
             if (!session.lostLock) this.onLockLost(reason);
           },
+          {
+            groups,
+            fresh: this.options.fresh ?? false,
+            trustJournal: this.options.trustJournal ?? false,
+          },
         );
         this.loop = loop;
         await this.input.ensureGroups();
@@ -158,6 +171,7 @@ export class PortfolioManager {
         );
         if (claimed > 0)
           this.logger.info({ claimed }, 'claimed pending entries of other consumers');
+        await this.restoreLostLines(loop);
         await loop.republishPlans();
         if (session.stopping) throw new StopSignal('stopped while starting');
         this.running = true;
@@ -181,6 +195,35 @@ export class PortfolioManager {
       this.loop?.close();
       session.disconnect();
     }
+  }
+
+  /**
+   * Lines the journal lost (a cut tail, a truncated file): the entries the group delivered
+   * after the journal's positions, read again from the streams and applied in the same order;
+   * then the end of recovery.
+   */
+  private async restoreLostLines(loop: LiveLoop): Promise<void> {
+    const plan = loop.restorePlan;
+    if (plan === null) return;
+    const { session, keys } = this;
+    const restored = await restoreFromStreams(
+      session.cmd,
+      keys,
+      plan,
+      {
+        journalPath: this.options.config.journalPath,
+        portfolioId: this.options.config.portfolio.id,
+        group: keys.group,
+        fresh: false,
+        trustJournal: this.options.trustJournal ?? false,
+      },
+      (entries) => loop.processBatch(entries),
+    );
+    this.logger.warn(
+      { restored_entries: restored, ranges: plan.restores },
+      'journal: lines it lost restored from the entries the streams still hold',
+    );
+    loop.settle(restored);
   }
 
   /** The loop's writes on Redis: fenced by the lock (see the lock's fence), retried. */

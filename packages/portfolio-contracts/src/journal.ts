@@ -50,6 +50,12 @@ export const JournalSourceSchema = z.strictObject({
 });
 export type JournalSource = z.output<typeof JournalSourceSchema>;
 
+/** Stream key -> entry id: how far a live manager had read each input stream. */
+const streamPositions = z.record(
+  z.string().min(1),
+  z.string().regex(/^\d+-\d+$/, { error: 'must be a stream entry id like 1700000000000-0' }),
+);
+
 const configWire = z.unknown().transform((wire, ctx) => {
   const parsed = safeParsePortfolioConfig({ portfolio: wire });
   if (parsed.success) return parsed.data;
@@ -146,6 +152,8 @@ export const JournalLineSchema = z.discriminatedUnion('type', [
   line('snapshot', {
     reason: z.string().optional(),
     snapshot: portfolioSnapshotCodec.schema,
+    /** Live manager: the last entry id it had processed on each input stream (see `positions`). */
+    positions: streamPositions.optional(),
   }),
   line('checkpoint', {
     config_hash: z.string().optional(),
@@ -157,6 +165,11 @@ export const JournalLineSchema = z.discriminatedUnion('type', [
     risk: riskStateWire.optional(),
     /** Breakers: paused sleeves, the halt, the drawdown watch (the kernel checks it). */
     breakers: jsonObject.optional(),
+    /**
+     * Live manager: per input stream key, the entry id up to which every entry was processed
+     * (applied and journaled, or skipped) when the line was written.
+     */
+    positions: streamPositions.optional(),
     /** Older backtest journals: the final tracker state. */
     final: z.boolean().optional(),
     state: jsonObject.optional(),

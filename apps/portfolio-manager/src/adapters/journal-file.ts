@@ -114,6 +114,8 @@ export const JOURNAL_DAMAGE = [
   'seq_repeat',
   'unreadable_line',
   'invalid_line',
+  'lost_lines',
+  'missing_journal',
 ] as const;
 export type JournalDamage = (typeof JOURNAL_DAMAGE)[number];
 
@@ -156,7 +158,7 @@ function looksLikeCheckpoint(text: string, owner: string): boolean {
 }
 
 /** The 1-based line number of the byte at `offset` (counts newlines before it). */
-function lineNumberAt(fd: number, offset: number): number {
+export function lineNumberAt(fd: number, offset: number): number {
   const chunk = Buffer.alloc(1 << 20);
   let line = 1;
   let position = 0;
@@ -396,4 +398,19 @@ export function decodeScannedLines(path: string, lines: readonly RawJournalLine[
     }
   }
   return out;
+}
+
+/** The 1-based line number of the byte at `offset` of the file at `path` (1 when it is missing). */
+export function lineNumberInFile(path: string, offset: number): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return 1;
+  }
+  try {
+    return lineNumberAt(fd, offset);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -374,3 +374,119 @@ export async function claimPending(
   }
   return moved;
 }
+
+/** What the consumer group and the stream say about one input stream (see `inspectGroup`). */
+export interface StreamGroupState {
+  readonly source: InputSource;
+  readonly stream: string;
+  /** The group exists on the stream. */
+  readonly group: boolean;
+  /** The group's last delivered id (`0-0` when it delivered nothing or does not exist). */
+  readonly lastDelivered: string;
+  /** The newest id deleted from the stream (Redis 7 counts XDEL here, not trims), `0-0` when none. */
+  readonly maxDeleted: string;
+  /** The stream's first entry id, null when it is empty. */
+  readonly firstEntry: string | null;
+  /** Entries the stream holds. */
+  readonly length: number;
+  /** Entries ever added (Redis 7), null when the server does not say. */
+  readonly entriesAdded: number | null;
+}
+
+/**
+ * True when the stream may have lost (trimmed or deleted) an entry after `after`: its newest
+ * deleted id is later, or its first entry is later while it holds fewer than it was given.
+ */
+export function mayHaveLostAfter(state: StreamGroupState, after: string): boolean {
+  if (compareIds(state.maxDeleted, after) > 0) return true;
+  if (state.entriesAdded !== null && state.entriesAdded === state.length) return false;
+  return state.firstEntry === null || compareIds(state.firstEntry, after) > 0;
+}
+
+/** A reply field as an entry id (`0-0` when absent or not text). */
+function idField(value: unknown): string {
+  return typeof value === 'string'
+    ? value
+    : Buffer.isBuffer(value)
+      ? value.toString('latin1')
+      : '0-0';
+}
+
+function fieldsOf(reply: unknown[]): Map<string, unknown> {
+  const fields = new Map<string, unknown>();
+  for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(reply[i]), reply[i + 1]);
+  return fields;
+}
+
+/**
+ * The group's last delivered id and the stream's newest deleted id on each input stream (Redis
+ * 7: `max-deleted-entry-id`; older servers report none, so a trim there goes unseen).
+ */
+export async function inspectGroup(redis: Redis, keys: RedisKeys): Promise<StreamGroupState[]> {
+  const out: StreamGroupState[] = [];
+  for (const source of INPUT_SOURCES) {
+    const stream = streamOf(keys, source);
+    const empty = { maxDeleted: '0-0', firstEntry: null, length: 0, entriesAdded: 0 };
+    if ((await redis.exists(stream)) === 0) {
+      out.push({ source, stream, group: false, lastDelivered: '0-0', ...empty });
+      continue;
+    }
+    const info = fieldsOf((await redis.call('XINFO', 'STREAM', stream)) as unknown[]);
+    const first = info.get('first-entry');
+    const added = info.get('entries-added');
+    const facts = {
+      maxDeleted: idField(info.get('max-deleted-entry-id')),
+      firstEntry: Array.isArray(first) && first.length > 0 ? idField(first[0]) : null,
+      length: Number(info.get('length') ?? 0),
+      entriesAdded: typeof added === 'number' ? added : null,
+    };
+    const groups = (await redis.call('XINFO', 'GROUPS', stream)) as unknown[][];
+    let state: StreamGroupState = {
+      source,
+      stream,
+      group: false,
+      lastDelivered: '0-0',
+      ...facts,
+    };
+    for (const group of groups) {
+      const fields = fieldsOf(group);
+      if (fields.get('name') !== keys.group) continue;
+      state = {
+        source,
+        stream,
+        group: true,
+        lastDelivered: idField(fields.get('last-delivered-id')),
+        ...facts,
+      };
+    }
+    out.push(state);
+  }
+  return out;
+}
+
+/**
+ * Entries of `source` after `after` (exclusive) up to `until` (inclusive), at most `count`, in
+ * id order, read with XRANGE (no delivery to the group): payloads as `readBatch` gives them.
+ */
+export async function rangeEntries(
+  redis: Redis,
+  keys: RedisKeys,
+  source: InputSource,
+  after: string,
+  until: string,
+  count: number,
+): Promise<StreamEntry[]> {
+  const reply = (await redis.callBuffer(
+    'XRANGE',
+    streamOf(keys, source),
+    `(${after}`,
+    until,
+    'COUNT',
+    count,
+  )) as RawEntry[];
+  return reply.map(([entryId, fields]) => ({
+    source,
+    id: entryId.toString('latin1'),
+    data: dataField(fields),
+  }));
+}
