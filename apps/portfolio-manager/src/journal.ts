@@ -6,6 +6,7 @@ import {
   type JournalBodyWire,
   type JournalLineType,
 } from '@njord/portfolio-contracts';
+import { crc32 } from 'node:zlib';
 import type { FileJournal } from './adapters/journal-file.js';
 import { LockLostError } from './session.js';
 
@@ -32,7 +33,8 @@ export class JournalWriter {
   /** Buffers one line; `body` keys follow the four common ones. Returns its seq. */
   add<T extends JournalLineType>(type: T, timestampNs: bigint, body: JournalBodyWire<T>): number {
     const seq = ++this.seq;
-    this.buffer.push(formatJournalLine(this.portfolioId, seq, type, timestampNs, body));
+    // zlib's CRC-32 is the contract's, natively: the same line, faster.
+    this.buffer.push(formatJournalLine(this.portfolioId, seq, type, timestampNs, body, crc32));
     if (type === 'checkpoint') this.linesSinceCheckpoint = 0;
     else this.linesSinceCheckpoint++;
     return seq;

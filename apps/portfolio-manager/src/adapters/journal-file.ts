@@ -11,8 +11,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
+import { crc32 } from 'node:zlib';
 import {
-  crc32Hex,
   type JournalLine,
   JournalLineSchema,
   toContractIssues,
@@ -145,7 +145,10 @@ const CRC_TAIL = /,"crc":"([0-9a-f]{8})"}$/;
 function crcProblem(text: string, value: Record<string, unknown>): string | null {
   const match = CRC_TAIL.exec(text);
   if (match === null) return 'v' in value ? 'a line with "v" has no "crc"' : null;
-  const actual = crc32Hex(`${text.slice(0, match.index)}}`);
+  // zlib's CRC-32 (native) over the UTF-8 bytes: the contract's `crc32Hex`, faster.
+  const actual = crc32(`${text.slice(0, match.index)}}`)
+    .toString(16)
+    .padStart(8, '0');
   return actual === match[1]
     ? null
     : `crc ${match[1] as string} does not match the line (${actual})`;
