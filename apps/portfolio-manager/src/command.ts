@@ -49,6 +49,46 @@ function problems(io: CommandIo, title: string, issues: readonly ContractIssue[]
     io.stderr(`  - ${issue.path ? `${issue.path}: ` : ''}${issue.message}\n`);
 }
 
+/** What the writer needs of a Redis connection (ioredis's `xadd`). */
+export interface CommandStreamClient {
+  xadd(key: string, id: '*', field: 'data', value: string): Promise<string | null>;
+}
+
+export interface CommandEntry {
+  readonly command: ManagerCommand;
+  readonly strategyId?: string;
+  readonly timestampNs: bigint;
+}
+
+/**
+ * Why `strategyId` cannot be paused or resumed in this portfolio (it has no such sleeve), or
+ * null when it can (or when no strategy is named).
+ */
+export function strategyProblem(
+  portfolioId: string,
+  strategyIds: readonly string[],
+  strategyId: string | undefined,
+): string | null {
+  if (strategyId === undefined || strategyIds.includes(strategyId)) return null;
+  return `portfolio ${portfolioId} has no strategy ${JSON.stringify(strategyId)} (it has ${strategyIds.join(', ')})`;
+}
+
+/**
+ * The one writer of operator commands (the CLI and the HTTP side both call it): XADDs
+ * `data = {command, strategy_id?, timestamp_ns}` to `stream` (`<prefix>:portfolio:<id>:commands`)
+ * and resolves to the entry id.
+ */
+export async function writeManagerCommand(
+  redis: CommandStreamClient,
+  stream: string,
+  entry: CommandEntry,
+): Promise<string> {
+  const payload = JSON.stringify(encodeManagerCommand(entry));
+  const id = await redis.xadd(stream, '*', 'data', payload);
+  if (id === null) throw new Error(`XADD to ${stream} returned no id`);
+  return id;
+}
+
 /**
  * Sends `command` (`args` are the words after it): checks the configs and, with `--strategy`,
  * that the portfolio has that strategy; then XADDs `{command, strategy_id?, timestamp_ns}` to
@@ -93,25 +133,15 @@ export async function runManagerCommand(
   }
   const { manager, portfolio } = loaded.data;
   const strategyId = flags.strategy;
-  if (strategyId !== undefined) {
-    const ids = portfolio.allocations.map((a) => a.strategyId);
-    if (!ids.includes(strategyId)) {
-      problems(io, `cannot ${command}:`, [
-        {
-          path: '--strategy',
-          message: `portfolio ${portfolio.id} has no strategy ${JSON.stringify(strategyId)} (it has ${ids.join(', ')})`,
-        },
-      ]);
-      return COMMAND_BAD_INPUT;
-    }
-  }
-  const payload = JSON.stringify(
-    encodeManagerCommand({
-      command,
-      ...(strategyId === undefined ? {} : { strategyId }),
-      timestampNs: io.nowNs(),
-    }),
+  const unknown = strategyProblem(
+    portfolio.id,
+    portfolio.allocations.map((a) => a.strategyId),
+    strategyId,
   );
+  if (unknown !== null) {
+    problems(io, `cannot ${command}:`, [{ path: '--strategy', message: unknown }]);
+    return COMMAND_BAD_INPUT;
+  }
   const stream = redisKeys(manager.redis.prefix, portfolio.id).commands;
   const redis = new Redis(manager.redis.url, {
     lazyConnect: true,
@@ -122,7 +152,11 @@ export async function runManagerCommand(
   redis.on('error', () => undefined);
   try {
     await redis.connect();
-    const id = await redis.xadd(stream, '*', 'data', payload);
+    const id = await writeManagerCommand(redis, stream, {
+      command,
+      ...(strategyId === undefined ? {} : { strategyId }),
+      timestampNs: io.nowNs(),
+    });
     io.stdout(
       `${command}${strategyId === undefined ? '' : ` ${strategyId}`} sent to ${stream} as ${String(id)}\n`,
     );

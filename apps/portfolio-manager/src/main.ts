@@ -53,7 +53,7 @@ function buildProgram(): Command {
     .option('--dry-run', 'plan and journal rebalances, but publish no order intents')
     .option(
       '--http <host:port>',
-      'serve /metrics, /healthz, /readyz, /api/snapshot, /events and the dashboard here (beats `http.listen`)',
+      'serve /metrics, /healthz, /readyz, /api/snapshot, /events, the dashboard and its halt/resume here (beats `http.listen`)',
     )
     .option(
       '--fresh',
@@ -67,7 +67,7 @@ function buildProgram(): Command {
     .addHelpText(
       'after',
       '\nEnvironment:\n  NJORD_REDIS_URL   Redis URL, used when --redis-url is not given\n' +
-        '  NJORD_HTTP_TOKEN  bearer token of the HTTP side off loopback (the name is http.token_env)\n' +
+        '  NJORD_HTTP_TOKEN  bearer token of the HTTP side off loopback, and of its halt/resume whenever set (the name is http.token_env)\n' +
         '\nExit codes:\n  0  stopped cleanly (SIGTERM/SIGINT), or --check found no problem\n' +
         '  1  failure, or the portfolio lock was lost to another manager\n' +
         '  2  bad flags or config (--check: problems found), or a damaged or missing journal\n' +

@@ -1,7 +1,7 @@
 // Browser script of the live dashboard: listens to /events and redraws the page on each event.
 // Inlined verbatim at build time (scripts/generate-assets.mjs); values are written with
 // textContent, never as HTML.
-/* global window, document, uPlot, EventSource */
+/* global window, document, uPlot, EventSource, HTMLButtonElement */
 (function () {
   'use strict';
   const DASH = '\u2014';
@@ -51,9 +51,38 @@
     return bar;
   }
 
+  // Rows are kept per strategy and updated in place, so a click never lands on a replaced row.
+  const sleeveRows = new Map();
+
+  function sleeveRow(tbody, id) {
+    let entry = sleeveRows.get(id);
+    if (entry) return entry;
+    const row = document.createElement('tr');
+    row.dataset.strategy = id;
+    cell(row, id);
+    entry = {
+      row: row,
+      capital: cell(row, ''),
+      target: cell(row, ''),
+      drift: cell(row, ''),
+      threshold: cell(row, ''),
+      band: cell(row, ''),
+      state: cell(row, ''),
+      button: document.createElement('button'),
+    };
+    entry.capital.dataset.field = 'capital';
+    entry.state.dataset.field = 'state';
+    entry.button.type = 'button';
+    entry.button.dataset.strategy = id;
+    entry.button.dataset.field = 'toggle';
+    cell(row, '').appendChild(entry.button);
+    sleeveRows.set(id, entry);
+    tbody.appendChild(row);
+    return entry;
+  }
+
   function renderSleeves(status) {
     const tbody = $('sleeves').tBodies[0];
-    clear(tbody);
     const snap = status.snapshot;
     if (!snap) return;
     const threshold = status.rebalance_threshold;
@@ -67,30 +96,118 @@
       scale = Math.max(scale, c, t * (1 + threshold));
     }
     scale = scale > 0 ? scale * 1.05 : 1;
+    for (const [id, entry] of sleeveRows) {
+      if (ids.indexOf(id) < 0) {
+        entry.row.remove();
+        sleeveRows.delete(id);
+      }
+    }
     for (const id of ids) {
       const c = snap.strategy_allocations[id] || 0;
       const t = snap.target_allocations[id] || 0;
       const d = snap.drift_from_target[id];
-      const row = document.createElement('tr');
-      row.dataset.strategy = id;
-      cell(row, id);
-      cell(row, fmt(c)).dataset.field = 'capital';
-      cell(row, fmt(t));
-      cell(row, pct(d), typeof d === 'number' && Math.abs(d) > threshold ? 'over' : '');
-      cell(row, '\u00b1' + pct(threshold));
-      const td = document.createElement('td');
-      td.appendChild(bandBar(c, t, threshold, scale));
-      row.appendChild(td);
-      cell(row, paused.has(id) ? 'paused' : 'active', paused.has(id) ? 'over' : '');
-      tbody.appendChild(row);
+      const entry = sleeveRow(tbody, id);
+      entry.capital.textContent = fmt(c);
+      entry.target.textContent = fmt(t);
+      entry.drift.textContent = pct(d);
+      entry.drift.className = typeof d === 'number' && Math.abs(d) > threshold ? 'over' : '';
+      entry.threshold.textContent = '\u00b1' + pct(threshold);
+      entry.band.replaceChildren(bandBar(c, t, threshold, scale));
+      const isPaused = paused.has(id);
+      entry.state.textContent = isPaused ? 'paused' : 'active';
+      entry.state.className = isPaused ? 'over' : '';
+      entry.row.classList.toggle('paused', isPaused);
+      setButton(entry.button, isPaused ? 'resume' : 'halt', id, isPaused ? 'Resume' : 'Pause');
     }
   }
+
+  // --- halt, resume, pause: a first click arms the button, a second within a few seconds sends.
+  const ARM_MS = 4000;
+  let armed = null;
+
+  function setButton(button, command, strategy, label) {
+    const key = command + ' ' + (strategy || '');
+    button.dataset.command = command;
+    const isArmed = armed !== null && armed.key === key && Date.now() < armed.until;
+    button.textContent = isArmed ? 'Confirm ' + label.toLowerCase() : label;
+    button.className = isArmed ? 'armed' : command === 'halt' ? 'stop' : 'go';
+    button.disabled = state.sending === key;
+  }
+
+  function redrawButtons() {
+    if (state.status) {
+      renderHeader(state.status);
+      renderSleeves(state.status);
+    }
+  }
+
+  function commandStatus(text, kind) {
+    const el = $('command-status');
+    el.textContent = text;
+    el.className = kind || 'muted';
+  }
+
+  function sendCommand(command, strategy) {
+    const key = command + ' ' + (strategy || '');
+    const what = command + (strategy ? ' ' + strategy : '');
+    state.sending = key;
+    redrawButtons();
+    commandStatus('sending ' + what + '\u2026');
+    fetch('api/' + command, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', 'x-njord-command': command },
+      body: JSON.stringify(strategy ? { strategy_id: strategy } : {}),
+    })
+      .then((response) =>
+        response
+          .json()
+          .catch(() => ({ error: 'HTTP ' + response.status }))
+          .then((body) => ({ ok: response.ok, status: response.status, body: body })),
+      )
+      .then((result) => {
+        if (result.ok) {
+          state.commands = (state.commands || 0) + 1;
+          commandStatus(what + ' sent (' + result.body.entry_id + '); the manager applies it next');
+        } else {
+          const reason = result.status === 401 ? 'the token is required' : result.body.error;
+          commandStatus(what + ' refused: ' + reason, 'bad');
+        }
+      })
+      .catch((error) => commandStatus(what + ' failed: ' + error.message, 'bad'))
+      .then(() => {
+        state.sending = null;
+        redrawButtons();
+      });
+  }
+
+  document.addEventListener('click', (event) => {
+    const target = event.target;
+    if (!(target instanceof HTMLButtonElement) || !target.dataset.command) return;
+    const command = target.dataset.command;
+    const strategy = target.dataset.strategy || null;
+    const key = command + ' ' + (strategy || '');
+    if (armed !== null && armed.key === key && Date.now() < armed.until) {
+      armed = null;
+      sendCommand(command, strategy);
+      return;
+    }
+    armed = { key: key, until: Date.now() + ARM_MS };
+    redrawButtons();
+    setTimeout(redrawButtons, ARM_MS + 50);
+  });
 
   function renderHeader(status) {
     const snap = status.snapshot;
     $('equity').textContent = snap ? fmt(snap.total_equity) : DASH;
     pill($('ready'), status.ready ? 'ready' : 'not ready', status.ready ? 'ok' : 'bad');
     pill($('halted'), status.halted ? 'HALTED' : 'trading', status.halted ? 'bad' : 'ok');
+    setButton(
+      $('halt-toggle'),
+      status.halted ? 'resume' : 'halt',
+      null,
+      status.halted ? 'Resume portfolio' : 'Halt portfolio',
+    );
     const holder = status.lock.holder;
     pill(
       $('lock'),

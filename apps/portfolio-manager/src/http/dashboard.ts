@@ -31,7 +31,8 @@ header h1 { font-size:18px; margin:0; }
 .pill { padding:2px 8px; border-radius:10px; border:1px solid var(--line); font-size:12px; }
 .pill.ok { color:var(--ok); border-color:var(--ok); } .pill.bad { color:var(--bad); border-color:var(--bad); } .pill.warn { color:var(--warn); border-color:var(--warn); }
 main { display:grid; grid-template-columns:repeat(auto-fit, minmax(420px, 1fr)); gap:16px; padding:16px 20px; }
-section { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:12px 14px; min-width:0; }
+section { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:12px 14px; min-width:0; overflow-x:auto; }
+#sleeves-card { grid-column:1 / -1; }
 section h2 { font-size:14px; margin:0 0 8px; color:var(--muted); font-weight:600; text-transform:uppercase; letter-spacing:.04em; }
 table { border-collapse:collapse; width:100%; font-variant-numeric:tabular-nums; }
 th, td { text-align:right; padding:3px 6px; border-bottom:1px solid var(--line); white-space:nowrap; }
@@ -43,6 +44,12 @@ td.over { color:var(--bad); font-weight:600; }
 .bar .cap { position:absolute; top:6px; height:6px; width:10px; margin-left:-5px; border-radius:3px; background:var(--fg); }
 .muted { color:var(--muted); }
 #conn { font-size:12px; }
+button { font:inherit; font-size:12px; padding:2px 10px; border-radius:6px; border:1px solid var(--line); background:var(--card); color:var(--fg); cursor:pointer; }
+button.stop { color:var(--bad); border-color:var(--bad); } button.go { color:var(--ok); border-color:var(--ok); }
+button.armed { color:#fff; background:var(--bad); border-color:var(--bad); }
+button:disabled { opacity:.5; cursor:default; }
+#command-status.bad { color:var(--bad); }
+tr.paused td { opacity:.7; }
 footer { padding:8px 20px 16px; color:var(--muted); font-size:12px; }
 `;
 
@@ -72,13 +79,15 @@ export function renderDashboard(options: DashboardOptions): string {
   <span>equity <strong id="equity">&#8212;</strong></span>
   <span id="ready" class="pill">starting</span>
   <span id="halted" class="pill">&#8212;</span>
+  <button type="button" id="halt-toggle" disabled>Halt portfolio</button>
+  <span id="command-status" class="muted" role="status"></span>
   <span>lock <span id="lock" class="pill">&#8212;</span></span>
   <span>pending <span id="pending">&#8212;</span></span>
   <span id="conn" class="muted">connecting</span>
 </header>
 <main>
   <section id="sleeves-card"><h2>Sleeves: capital against target and band</h2>
-    <table id="sleeves"><thead><tr><th>strategy</th><th>capital</th><th>target</th><th>drift</th><th>threshold</th><th>band</th><th>state</th></tr></thead><tbody></tbody></table>
+    <table id="sleeves"><thead><tr><th>strategy</th><th>capital</th><th>target</th><th>drift</th><th>threshold</th><th>band</th><th>state</th><th></th></tr></thead><tbody></tbody></table>
   </section>
   <section><h2>Equity since start</h2><div id="equity-chart"></div></section>
   <section><h2>Last plans</h2>

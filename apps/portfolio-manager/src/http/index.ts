@@ -10,7 +10,8 @@ import { ManagerMetrics } from './metrics.js';
 import { fanOut, type ManagerObserver } from './observer.js';
 import { createRedisView } from './redis-view.js';
 import { type RunningHttpServer, startHttpServer } from './server.js';
-import type { CounterView, ManagerView } from './view.js';
+import { writeManagerCommand } from '../command.js';
+import type { CommandSender, CounterView, ManagerView } from './view.js';
 
 export { HttpConfigError, isLoopback, startHttpServer, tokenMatches } from './server.js';
 export type { RunningHttpServer } from './server.js';
@@ -46,6 +47,8 @@ export function createHttpSide(options: {
   readonly http: HttpConfig;
   readonly token: string | null;
   readonly logger: Logger;
+  /** Nanoseconds since the epoch, for a command's `timestamp_ns` (the wall clock by default). */
+  readonly nowNs?: () => bigint;
 }): HttpSide {
   const { config, logger } = options;
   let manager: ObservedManager | undefined;
@@ -76,6 +79,19 @@ export function createHttpSide(options: {
     isHalted: () => manager?.halted ?? false,
     pausedStrategies: () => manager?.pausedStrategies ?? [],
   };
+  const nowNs = options.nowNs ?? (() => BigInt(Date.now()) * 1_000_000n);
+  // The dashboard's halt and resume: the CLI's writer, on the HTTP side's own connection.
+  const commands: CommandSender = {
+    strategyIds: config.portfolio.allocations.map((a) => a.strategyId),
+    async send(command, strategyId) {
+      const entryId = await writeManagerCommand(redis.client, keys.commands, {
+        command,
+        ...(strategyId === undefined ? {} : { strategyId }),
+        timestampNs: nowNs(),
+      });
+      return { stream: keys.commands, entryId };
+    },
+  };
   const metrics = new ManagerMetrics(view, redis);
   const feed = new LiveFeed(view, redis, {
     nowMs: () => performance.timeOrigin + performance.now(),
@@ -96,6 +112,7 @@ export function createHttpSide(options: {
           metrics,
           feed,
           logger,
+          commands,
         });
       } catch (error) {
         redis.close();

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { parseLockToken } from '../adapters/lock.js';
 import { backoffMs } from '../adapters/redis.js';
 import type { RedisKeys } from '../adapters/streams.js';
+import type { CommandStreamClient } from '../command.js';
 import type { PendingEntries, RedisView } from './view.js';
 
 type GroupInfo = (string | number | null)[];
@@ -23,7 +24,12 @@ export function unacknowledged(reply: readonly GroupInfo[], group: string): numb
   return null;
 }
 
-export function createRedisView(url: string, keys: RedisKeys, name: string): RedisView {
+/** The view, and its connection for the commands the dashboard sends (fails fast while Redis is away). */
+export interface RedisViewWithClient extends RedisView {
+  readonly client: CommandStreamClient;
+}
+
+export function createRedisView(url: string, keys: RedisKeys, name: string): RedisViewWithClient {
   const client = new Redis(url, {
     connectionName: name,
     enableOfflineQueue: false,
@@ -56,6 +62,7 @@ export function createRedisView(url: string, keys: RedisKeys, name: string): Red
   }
 
   return {
+    client,
     async ping(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
       // Still connecting (or reconnecting): wait for it within the same deadline.

@@ -47,3 +47,17 @@ export interface RedisView {
 }
 
 export const INPUT_STREAMS: readonly InputStream[] = ['fills', 'prices'];
+
+/** The operator commands the dashboard may send: halt or resume the portfolio or one sleeve. */
+export type DashboardCommand = 'halt' | 'resume';
+
+/** Sends an operator command to the running manager, as `njord-portfolio-manager halt|resume` does. */
+export interface CommandSender {
+  /** The portfolio's strategies (the only ids `strategyId` may be). */
+  readonly strategyIds: readonly string[];
+  /** XADDs the command to the commands stream; resolves to the stream and the entry id. */
+  send(
+    command: DashboardCommand,
+    strategyId: string | undefined,
+  ): Promise<{ readonly stream: string; readonly entryId: string }>;
+}
