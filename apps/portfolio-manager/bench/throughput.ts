@@ -1,5 +1,7 @@
 // End-to-end benchmark through the local Redis with the journal on: sustained fills/s, and
-// latency from XADD to applied + journaled + acknowledged at a steady 5,000 fills/s.
+// latency from XADD to applied + journaled + acknowledged at a steady 5,000 fills/s, in
+// alternating pairs of runs without and with the HTTP side (one dashboard's /events open,
+// /metrics scraped each second), so the cost of HTTP can be told from the run-to-run noise.
 // Figures are printed, never asserted. Run: pnpm --filter @njord/portfolio-manager bench
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -12,7 +14,9 @@ import { Redis } from 'ioredis';
 const REDIS_URL = process.env.NJORD_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const THROUGHPUT_FILLS = Number(process.env.NJORD_BENCH_FILLS ?? 200_000);
 const LATENCY_RATE = 5_000;
-const LATENCY_SECONDS = Number(process.env.NJORD_BENCH_SECONDS ?? 8);
+const LATENCY_SECONDS = Number(process.env.NJORD_BENCH_SECONDS ?? 5);
+/** Pairs of latency runs, off then on: off, on, off, on, ... */
+const PAIRS = Number(process.env.NJORD_BENCH_PAIRS ?? 3);
 const FSYNC = process.env.NJORD_BENCH_FSYNC ?? 'batch';
 const STRATEGIES = ['trend', 'meanrev', 'momo'];
 const SYMBOLS = ['AAA', 'BBB', 'CCC', 'DDD'];
@@ -200,12 +204,21 @@ function watch(url: string) {
   };
 }
 
-async function latency(redis: Redis, http = false) {
-  const run = setup(http ? 'latency-http' : 'latency');
-  const fills = `${run.prefix}:fills`;
+interface LatencyRun {
+  readonly http: boolean;
+  readonly offered: number;
+  /** XADD -> applied + journaled + acked, per fill (ms). */
+  readonly e2e: { readonly p50: number; readonly p99: number; readonly p999: number };
+  /** Batch read -> applied + journaled + acked inside the manager, per batch (ms). */
+  readonly manager: { readonly p50: number; readonly p99: number };
+}
+
+async function latency(redis: Redis, http: boolean, label: string): Promise<LatencyRun> {
+  const env = setup(http ? 'latency-http' : 'latency');
+  const fills = `${env.prefix}:fills`;
   const group = 'portfolio-manager:bench';
   const total = LATENCY_RATE * LATENCY_SECONDS;
-  const { worker, started, done } = startWorker(run.basePath, total, http);
+  const { worker, started, done } = startWorker(env.basePath, total, http);
   const url = await started;
   const watcher = url === null ? undefined : watch(url);
   await waitForGroup(redis, fills, group);
@@ -231,34 +244,66 @@ async function latency(redis: Redis, http = false) {
   const warmup = LATENCY_RATE;
   const samples: number[] = [];
   for (let i = warmup; i < total; i++) {
-    const ms = (result.committedAt[i] ?? Number.NaN) - (sentAt[i] ?? Number.NaN);
-    if (Number.isFinite(ms)) samples.push(ms);
+    const took = (result.committedAt[i] ?? Number.NaN) - (sentAt[i] ?? Number.NaN);
+    if (Number.isFinite(took)) samples.push(took);
   }
   samples.sort((a, b) => a - b);
-  if (watched !== undefined) {
-    console.log(
-      `with the HTTP side on: one /events client (${watched.eventBytes.toLocaleString('en-US')} bytes received), ` +
-        `${watched.scrapes} scrapes of /metrics (one a second)`,
-    );
-  }
-  console.log(
-    `latency at ${Math.round(total / elapsed).toLocaleString('en-US')} fills/s offered (${total} fills, ` +
-      `${samples.length} measured after 1 s warm-up), XADD -> applied + journaled (fsync ${FSYNC}) + XACK: ` +
-      `p50 ${percentile(samples, 50).toFixed(3)} ms, p99 ${percentile(samples, 99).toFixed(3)} ms, ` +
-      `p99.9 ${percentile(samples, 99.9).toFixed(3)} ms, max ${(samples.at(-1) ?? NaN).toFixed(3)} ms (goal p99 <= 2 ms)`,
-  );
   const service = [...result.serviceMs].sort((a, b) => a - b);
   const { gc } = result;
+  const run: LatencyRun = {
+    http,
+    offered: total / elapsed,
+    e2e: {
+      p50: percentile(samples, 50),
+      p99: percentile(samples, 99),
+      p999: percentile(samples, 99.9),
+    },
+    manager: { p50: percentile(service, 50), p99: percentile(service, 99) },
+  };
   console.log(
-    `  of which in the manager (batch read -> applied + journaled + acked), per batch of ` +
-      `${(total / Math.max(1, result.batches)).toFixed(1)} fills on average: ` +
-      `p50 ${percentile(service, 50).toFixed(3)} ms, p99 ${percentile(service, 99).toFixed(3)} ms; ` +
-      `GC in the manager: ${gc.count} pauses, ${gc.totalMs.toFixed(0)} ms in all, longest ${gc.maxMs.toFixed(1)} ms; ` +
-      `load average ${loadavg()
-        .map((x) => x.toFixed(1))
-        .join(' ')} on ${cpus().length} cores`,
+    `${label} HTTP ${http ? 'on ' : 'off'}: manager p99 ${ms(run.manager.p99)} (p50 ${ms(run.manager.p50)}, ` +
+      `batches of ${(total / Math.max(1, result.batches)).toFixed(1)} fills); end to end p99 ${ms(run.e2e.p99)} ` +
+      `(p50 ${ms(run.e2e.p50)}, p99.9 ${ms(run.e2e.p999)}, max ${ms(samples.at(-1) ?? NaN)}); ` +
+      `${Math.round(run.offered).toLocaleString('en-US')} fills/s offered, ${samples.length} measured; ` +
+      `GC ${gc.count} pauses, longest ${gc.maxMs.toFixed(1)} ms` +
+      (watched === undefined
+        ? ''
+        : `; /events ${watched.eventBytes.toLocaleString('en-US')} bytes, ${watched.scrapes} scrapes`) +
+      `; load ${loadText()}`,
   );
-  await cleanup(redis, run.prefix, run.dir);
+  await cleanup(redis, env.prefix, env.dir);
+  return run;
+}
+
+const ms = (x: number) => `${x.toFixed(3)} ms`;
+const loadText = () =>
+  `${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} on ${cpus().length} cores`;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? NaN)
+    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
+/** Median p99 off against on, and the spread of same-config runs as the noise. */
+function compare(name: string, off: readonly number[], on: readonly number[]): void {
+  const offMedian = median(off);
+  const onMedian = median(on);
+  const spread = (xs: readonly number[], mid: number) =>
+    xs.length < 2
+      ? 'n/a (one run)'
+      : `${ms(Math.max(...xs) - Math.min(...xs))} (${(((Math.max(...xs) - Math.min(...xs)) / mid) * 100).toFixed(0)}% of its median)`;
+  console.log(
+    `${name} p99, median of ${off.length} off / ${on.length} on: off ${ms(offMedian)}, on ${ms(onMedian)}, ` +
+      `on/off ${(onMedian / offMedian).toFixed(3)} (${((onMedian / offMedian - 1) * 100).toFixed(1)}%; goal < +5%)`,
+  );
+  console.log(
+    `  noise, max - min of same-config runs: off ${spread(off, offMedian)}, on ${spread(on, onMedian)}`,
+  );
 }
 
 const redis = new Redis(REDIS_URL);
@@ -266,10 +311,38 @@ try {
   console.log(
     `portfolio-manager bench: Redis ${REDIS_URL.replace(/\/\/[^@/]*@/, '//***@')}, node ${process.version}`,
   );
-  await throughput(redis);
-  await latency(redis);
-  // The same run with metrics scraped and a dashboard's event stream open (NJORD_BENCH_HTTP=0 skips it).
-  if (process.env.NJORD_BENCH_HTTP !== '0') await latency(redis, true);
+  if (process.env.NJORD_BENCH_THROUGHPUT !== '0') await throughput(redis);
+  // Alternating runs (off, on, off, on, ...): a drift of the machine's load hits both alike.
+  // NJORD_BENCH_HTTP=0 keeps only the runs without HTTP.
+  const withHttp = process.env.NJORD_BENCH_HTTP !== '0';
+  console.log(
+    `latency at ${LATENCY_RATE.toLocaleString('en-US')} fills/s, ${LATENCY_SECONDS} s a run (the first second is ` +
+      `warm-up), ${PAIRS} pair(s) off/on; XADD -> applied + journaled (fsync ${FSYNC}) + XACK; HTTP on = ` +
+      `one /events client + /metrics scraped each second`,
+  );
+  const runs: LatencyRun[] = [];
+  for (let pair = 1; pair <= PAIRS; pair++) {
+    runs.push(await latency(redis, false, `pair ${pair}`));
+    if (withHttp) runs.push(await latency(redis, true, `pair ${pair}`));
+  }
+  const off = runs.filter((run) => !run.http);
+  const on = runs.filter((run) => run.http);
+  if (on.length > 0) {
+    compare(
+      'manager',
+      off.map((run) => run.manager.p99),
+      on.map((run) => run.manager.p99),
+    );
+    compare(
+      'end to end',
+      off.map((run) => run.e2e.p99),
+      on.map((run) => run.e2e.p99),
+    );
+    console.log(
+      '  a difference off/on smaller than the noise is not a measurement of the HTTP side',
+    );
+  }
+  console.log(`load average at the end ${loadText()}`);
 } finally {
   redis.disconnect();
 }
