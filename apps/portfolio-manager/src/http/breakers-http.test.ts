@@ -3,10 +3,8 @@
 // njord_sleeve_paused, njord_breaker_events_total), /api/snapshot carries `halted` and
 // `paused`, and /events sends a `breaker` event for each.
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../config.js';
-import { addEntries, type TestPortfolio, waitFor, writeConfigs } from '../test-support.js';
-import { useInProcessManager } from '../test-support/fixtures.js';
-import { createHttpSide, type HttpSide } from './index.js';
+import { addEntries, type TestPortfolio, waitFor } from '../test-support.js';
+import { useManagerWithHttp } from '../test-support/fixtures.js';
 
 const PORTFOLIO: TestPortfolio = {
   id: 'brkhttp',
@@ -31,30 +29,10 @@ function metric(text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe('breakers on the HTTP side', () => {
-  let http: HttpSide | undefined;
-  const env = useInProcessManager('brk-http', {
-    cleanup: async () => {
-      await http?.close();
-      http = undefined;
-    },
-  });
+  const env = useManagerWithHttp('brk-http');
 
   it('metrics, the snapshot and server-sent events show a paused sleeve and a halt', async () => {
-    const files = writeConfigs(env.dir, {
-      prefix: env.prefix,
-      portfolio: PORTFOLIO,
-      extra: ['check_interval_seconds: 60', 'snapshot_interval_seconds: 60'],
-    });
-    const loaded = await readConfig(files.basePath);
-    if (!loaded.success) throw loaded.error;
-    http = createHttpSide({
-      config: loaded.data,
-      http: { listen: '127.0.0.1:0', tokenEnv: 'UNUSED' },
-      token: null,
-      logger: env.log.logger,
-    });
-    const manager = await env.start(files.basePath, { observer: http.observer });
-    const base = (await http.start(manager)).url;
+    const { manager, base } = await env.startWithHttp(PORTFOLIO);
 
     // Listen to the events before anything happens.
     const events: { event: string; data: Record<string, unknown> }[] = [];

@@ -6,10 +6,8 @@ import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { redisKeys } from '../adapters/streams.js';
 import { runManagerCommand } from '../command.js';
-import { readConfig } from '../config.js';
-import { type TestPortfolio, waitFor, writeConfigs } from '../test-support.js';
-import { useInProcessManager } from '../test-support/fixtures.js';
-import { createHttpSide, type HttpSide } from './index.js';
+import { type TestPortfolio, waitFor } from '../test-support.js';
+import { useManagerWithHttp } from '../test-support/fixtures.js';
 
 const PORTFOLIO: TestPortfolio = {
   id: 'opscmd',
@@ -48,34 +46,11 @@ function errorOf(reply: Reply): string {
 }
 
 describe('halt and resume over HTTP', () => {
-  let http: HttpSide | undefined;
-  const env = useInProcessManager('ops-cmd', {
-    cleanup: async () => {
-      await http?.close();
-      http = undefined;
-    },
-  });
+  const env = useManagerWithHttp('ops-cmd');
 
   async function startWithHttp(token: string | null) {
-    const files = writeConfigs(env.dir, {
-      prefix: env.prefix,
-      portfolio: PORTFOLIO,
-      extra: ['check_interval_seconds: 60', 'snapshot_interval_seconds: 60'],
-    });
-    const loaded = await readConfig(files.basePath);
-    if (!loaded.success) throw loaded.error;
-    const side = createHttpSide({
-      config: loaded.data,
-      http: { listen: '127.0.0.1:0', tokenEnv: 'UNUSED' },
-      token,
-      logger: env.log.logger,
-      nowNs: () => NOW_NS,
-    });
-    http = side;
-    const manager = await env.start(files.basePath, { observer: side.observer });
-    const server = await side.start(manager);
-    const stream = redisKeys(env.prefix, PORTFOLIO.id).commands;
-    return { manager, base: server.url, files, stream };
+    const started = await env.startWithHttp(PORTFOLIO, { token, nowNs: () => NOW_NS });
+    return { ...started, stream: redisKeys(env.prefix, PORTFOLIO.id).commands };
   }
 
   it('writes the CLI’s own entry; the manager applies it', async () => {

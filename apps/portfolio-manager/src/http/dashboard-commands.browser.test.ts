@@ -7,12 +7,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openOfflinePage, useChromium } from '@njord/test-kit/browser';
 import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { redisKeys } from '../adapters/streams.js';
-import { readConfig } from '../config.js';
-import { readJournalLines, type TestPortfolio, waitFor, writeConfigs } from '../test-support.js';
-import { useInProcessManager } from '../test-support/fixtures.js';
-import { createHttpSide, type HttpSide } from './index.js';
+import { readJournalLines, type TestPortfolio, waitFor } from '../test-support.js';
+import { useManagerWithHttp } from '../test-support/fixtures.js';
 
 const PORTFOLIO: TestPortfolio = {
   id: 'opsctl',
@@ -43,34 +41,16 @@ async function confirmClick(page: Page, selector: string, armedLabel: string): P
 }
 
 describe('operating the manager from the dashboard', () => {
-  let http: HttpSide | undefined;
   let other: Server | undefined;
-  const env = useInProcessManager('ops-ctl', {
-    cleanup: async () => {
-      await http?.close();
-      http = undefined;
-      await new Promise<void>((resolve) => (other ? other.close(() => resolve()) : resolve()));
-      other = undefined;
-    },
+  const env = useManagerWithHttp('ops-ctl');
+  afterEach(async () => {
+    await new Promise<void>((resolve) => (other ? other.close(() => resolve()) : resolve()));
+    other = undefined;
   });
 
   async function startWithHttp() {
-    const files = writeConfigs(env.dir, {
-      prefix: env.prefix,
-      portfolio: PORTFOLIO,
-      extra: ['check_interval_seconds: 60', 'snapshot_interval_seconds: 60'],
-    });
-    const loaded = await readConfig(files.basePath);
-    if (!loaded.success) throw loaded.error;
-    http = createHttpSide({
-      config: loaded.data,
-      http: { listen: '127.0.0.1:0', tokenEnv: 'X' },
-      token: null,
-      logger: env.log.logger,
-    });
-    const manager = await env.start(files.basePath, { observer: http.observer });
-    const server = await http.start(manager);
-    return { manager, origin: server.url, files };
+    const { manager, base, files } = await env.startWithHttp(PORTFOLIO);
+    return { manager, origin: base, files };
   }
 
   it('halts, resumes and pauses a sleeve from the page', async () => {

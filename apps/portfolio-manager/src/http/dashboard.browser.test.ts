@@ -6,10 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openOfflinePage, useChromium } from '@njord/test-kit/browser';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readConfig } from '../config.js';
-import { addEntries, RECENT_NS, writeConfigs, type TestPortfolio } from '../test-support.js';
-import { useInProcessManager } from '../test-support/fixtures.js';
-import { createHttpSide, type HttpSide } from './index.js';
+import { addEntries, RECENT_NS, type TestPortfolio } from '../test-support.js';
+import { useManagerWithHttp } from '../test-support/fixtures.js';
 
 const PORTFOLIO: TestPortfolio = {
   id: 'opsview',
@@ -24,27 +22,10 @@ const browser = useChromium();
 beforeAll(() => mkdirSync(ARTIFACTS, { recursive: true }));
 
 describe('the live dashboard', () => {
-  let http: HttpSide | undefined;
-  const env = useInProcessManager('ops-dash', {
-    cleanup: async () => {
-      await http?.close();
-      http = undefined;
-    },
-  });
+  const env = useManagerWithHttp('ops-dash');
 
   it('loads offline, shows three sleeves and updates within a second of a fill', async () => {
-    const files = writeConfigs(env.dir, { prefix: env.prefix, portfolio: PORTFOLIO });
-    const loaded = await readConfig(files.basePath);
-    if (!loaded.success) throw loaded.error;
-    http = createHttpSide({
-      config: loaded.data,
-      http: { listen: '127.0.0.1:0', tokenEnv: 'X' },
-      token: null,
-      logger: env.log.logger,
-    });
-    const manager = await env.start(files.basePath, { observer: http.observer });
-    const server = await http.start(manager);
-    const origin = server.url;
+    const { base: origin } = await env.startWithHttp(PORTFOLIO);
 
     // Only the manager's own origin (and data: URLs) may load.
     const { page, context, problems } = await openOfflinePage(browser(), {

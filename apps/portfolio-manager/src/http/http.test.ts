@@ -12,7 +12,7 @@ import {
   type TestPortfolio,
   RECENT_NS,
 } from '../test-support.js';
-import { useInProcessManager } from '../test-support/fixtures.js';
+import { useInProcessManager, useManagerWithHttp } from '../test-support/fixtures.js';
 import { createHttpSide, type HttpSide } from './index.js';
 
 const PORTFOLIO: TestPortfolio = {
@@ -110,33 +110,10 @@ async function get(url: string, headers: Record<string, string> = {}) {
 }
 
 describe('the HTTP side of a running manager', () => {
-  let http: HttpSide | undefined;
-  const env = useInProcessManager('ops-http', {
-    cleanup: async () => {
-      await http?.close();
-      http = undefined;
-    },
-  });
+  const env = useManagerWithHttp('ops-http');
 
-  async function startWithHttp(listen = '127.0.0.1:0', token: string | null = null) {
-    const files = writeConfigs(env.dir, {
-      prefix: env.prefix,
-      portfolio: PORTFOLIO,
-      extra: ['check_interval_seconds: 60', 'snapshot_interval_seconds: 60'],
-    });
-    const loaded = await readConfig(files.basePath);
-    if (!loaded.success) throw loaded.error;
-    const side = createHttpSide({
-      config: loaded.data,
-      http: { listen, tokenEnv: 'UNUSED' },
-      token,
-      logger: env.log.logger,
-    });
-    http = side;
-    const manager = await env.start(files.basePath, { observer: side.observer });
-    const server = await side.start(manager);
-    return { manager, base: server.url, files };
-  }
+  const startWithHttp = (listen = '127.0.0.1:0', token: string | null = null) =>
+    env.startWithHttp(PORTFOLIO, { listen, token });
 
   it('serves every metric named for operators, with counters equal to the manager’s own', async () => {
     const { manager, base } = await startWithHttp();

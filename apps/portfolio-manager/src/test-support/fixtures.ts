@@ -3,6 +3,7 @@ import { existsSync, rmSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { readConfig } from '../config.js';
+import { createHttpSide, type HttpSide } from '../http/index.js';
 import { type ManagerOptions, type ManagerOutcome, PortfolioManager } from '../service.js';
 import {
   connectTestRedis,
@@ -13,8 +14,11 @@ import {
   memoryLogger,
   spawnManager,
   tempDir,
+  type TestConfigFiles,
+  type TestPortfolio,
   uniquePrefix,
   waitFor,
+  writeConfigs,
 } from '../test-support.js';
 
 /** What one test gets: a connection to the shared Redis, its own key prefix and temp dir. */
@@ -184,4 +188,59 @@ export function useInProcessManager(label: string, options: Hooks = {}): InProce
       running = undefined;
     },
   });
+}
+
+export interface HttpManagerEnv extends InProcessEnv {
+  /**
+   * Writes the configs for `portfolio` (`extra`: raw base.yaml lines), runs a manager and
+   * serves its HTTP side (loopback, a free port, no token unless given); both end after the test.
+   */
+  startWithHttp(
+    portfolio: TestPortfolio,
+    options?: {
+      readonly listen?: string;
+      readonly token?: string | null;
+      readonly extra?: readonly string[];
+      readonly nowNs?: () => bigint;
+    },
+  ): Promise<{
+    readonly manager: PortfolioManager;
+    /** `http://host:port` of the HTTP side. */
+    readonly base: string;
+    readonly files: TestConfigFiles;
+    readonly http: HttpSide;
+  }>;
+}
+
+/** The env for tests of the manager's HTTP side: an in-process manager and its server. */
+export function useManagerWithHttp(label: string): HttpManagerEnv {
+  let http: HttpSide | undefined;
+  const env = useInProcessManager(label, {
+    cleanup: async () => {
+      await http?.close();
+      http = undefined;
+    },
+  });
+  return extendEnv<Pick<HttpManagerEnv, 'startWithHttp'>>(env, {
+    async startWithHttp(portfolio, options = {}) {
+      const files = writeConfigs(env.dir, {
+        prefix: env.prefix,
+        portfolio,
+        ...(options.extra === undefined ? {} : { extra: options.extra }),
+      });
+      const loaded = await readConfig(files.basePath);
+      if (!loaded.success) throw loaded.error;
+      const side = createHttpSide({
+        config: loaded.data,
+        http: { listen: options.listen ?? '127.0.0.1:0', tokenEnv: 'UNUSED' },
+        token: options.token ?? null,
+        logger: env.log.logger,
+        ...(options.nowNs === undefined ? {} : { nowNs: options.nowNs }),
+      });
+      http = side;
+      const manager = await env.start(files.basePath, { observer: side.observer });
+      const server = await side.start(manager);
+      return { manager, base: server.url, files, http: side };
+    },
+  }) as HttpManagerEnv;
 }
