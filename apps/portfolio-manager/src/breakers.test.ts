@@ -3,20 +3,18 @@
 // through the manager (clock: event) and the paper broker on the real Redis, settling after
 // each bar's check. Same breaker events (times, sleeves, drawdowns), same plans, same final
 // sleeves as the backtest, to 1e-9.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { createEventClock } from './adapters/clock.js';
-import { readConfig } from './config.js';
-import { PaperBroker } from './paper/broker.js';
-import { playTape, readTape } from './tape/tape.js';
-import { memoryLogger, readJournalLines, REDIS_URL, writeConfigs } from './test-support.js';
-import { useInProcessManager } from './test-support/fixtures.js';
-
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const RUNNER = join(ROOT, 'apps', 'backtest-runner', 'dist', 'main.js');
+import { readJournalLines } from './test-support.js';
+import {
+  backtestWithTape,
+  closeTo,
+  playThroughManager,
+  useInProcessManager,
+  type WireBreaker,
+  type WirePlan,
+} from './test-support/fixtures.js';
 
 const DAY_MS = 86_400_000;
 const START_MS = Date.UTC(2024, 0, 1);
@@ -57,57 +55,13 @@ const YAML = [
   '',
 ].join('\n');
 
-interface WireBreaker {
-  timestamp_ns: string;
-  type: string;
-  strategy_id: string | null;
-  reason: string;
-  drawdown: number | null;
-}
-interface WirePlan {
-  timestamp_ns: string;
-  reason: string;
-  transfers: Record<string, number>;
-}
-
-function closeTo(a: number, b: number): boolean {
-  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
-}
-
 describe('breakers live and in the backtest', () => {
   const env = useInProcessManager('breaker-parity');
 
   it('the same trip, resume, plans and final sleeves through a tape, the manager and the paper broker', async () => {
-    if (!existsSync(RUNNER)) throw new Error(`build the runner first: ${RUNNER} is missing`);
     const dataPath = join(env.dir, 'prices.csv');
     writeFileSync(dataPath, priceCsv());
-    const portfolioPath = join(env.dir, 'brk.yaml');
-    writeFileSync(portfolioPath, YAML);
-    const tapePath = join(env.dir, 'brk.tape.ndjson');
-    execFileSync(
-      process.execPath,
-      [
-        RUNNER,
-        '--portfolio-config',
-        portfolioPath,
-        '--data',
-        dataPath,
-        '--journal-dir',
-        env.dir,
-        '--out',
-        env.dir,
-        '--no-report',
-        '--quiet',
-        '--tape',
-        tapePath,
-      ],
-      { stdio: 'pipe' },
-    );
-    const result = JSON.parse(readFileSync(join(env.dir, 'portfolio_brk_result.json'), 'utf8')) as {
-      breakers: WireBreaker[];
-      rebalances: WirePlan[];
-      equity_curve: { timestamp_ns: string; strategies: Record<string, number> }[];
-    };
+    const { tapePath, result } = backtestWithTape(env.dir, 'brk', YAML, dataPath);
     // The backtest: a trip at day 7 (drawdown -0.21), the timer's resume at day 9.
     const dayNs = (bar: number) => String(BigInt(START_MS + bar * DAY_MS) * 1_000_000n);
     expect(result.breakers.map((b) => [b.type, b.timestamp_ns, b.strategy_id])).toEqual([
@@ -115,38 +69,11 @@ describe('breakers live and in the backtest', () => {
       ['resume', dayNs(9), 'loser'],
     ]);
 
-    const files = writeConfigs(env.dir, {
-      prefix: env.prefix,
-      redisUrl: REDIS_URL,
-      portfolio: { id: 'brk', totalCapital: 1, threshold: 1, weights: {} },
+    const { manager, files } = await playThroughManager(env, {
+      portfolioId: 'brk',
       portfolioText: YAML,
-      extra: [
-        'clock: event',
-        'check_interval_seconds: 60',
-        'snapshot_interval_seconds: 60',
-        'plan_timeout_seconds: 1000000000',
-      ],
+      tapePath,
     });
-    const loaded = await readConfig(files.basePath);
-    if (!loaded.success) throw loaded.error;
-    const manager = await env.start(files.basePath, { clock: createEventClock() });
-    const broker = new PaperBroker(loaded.data, memoryLogger().logger, { blockMs: 50 });
-    const brokerRun = broker.run();
-    const redis = new Redis(REDIS_URL);
-    try {
-      await playTape(redis, readTape(tapePath), {
-        prefix: env.prefix,
-        speed: 'max',
-        settle: true,
-        settleTimeoutMs: 30_000,
-        nowMs: () => Date.now(),
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      });
-    } finally {
-      redis.disconnect();
-      broker.stop();
-      await brokerRun;
-    }
     const final = manager.currentSnapshot();
     await env.stop();
 

@@ -2,21 +2,20 @@
 // costs, fractional units) is backtested with --tape; the tape is played through the manager
 // (clock: event) and the paper broker on the real Redis, settling after each bar's check.
 // Same rebalance times, plans and final sleeves as the backtest, to 1e-9.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { createEventClock } from './adapters/clock.js';
-import { readConfig } from './config.js';
-import { PaperBroker } from './paper/broker.js';
-import { playTape, readTape } from './tape/tape.js';
-import { memoryLogger, readJournalLines, REDIS_URL, writeConfigs } from './test-support.js';
-import { useInProcessManager } from './test-support/fixtures.js';
+import { readJournalLines } from './test-support.js';
+import {
+  backtestWithTape,
+  closeTo,
+  playThroughManager,
+  REPO_ROOT,
+  useInProcessManager,
+  type WirePlan,
+  type WireTrade,
+} from './test-support/fixtures.js';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const RUNNER = join(ROOT, 'apps', 'backtest-runner', 'dist', 'main.js');
-const DATA = join(ROOT, 'data', 'stocks-monthly.csv');
+const DATA = join(REPO_ROOT, 'data', 'stocks-monthly.csv');
 
 // The golden test's sleeves (packages/portfolio-backtest/src/engine/golden.test.ts).
 const GOLDEN_YAML = [
@@ -44,23 +43,6 @@ const GOLDEN_YAML = [
   '',
 ].join('\n');
 
-interface WireTrade {
-  strategy_id: string;
-  symbol: string;
-  side: string;
-  quantity: number;
-}
-interface WirePlan {
-  timestamp_ns: string;
-  reason: string;
-  transfers: Record<string, number>;
-  trades: WireTrade[];
-}
-
-function closeTo(a: number, b: number): boolean {
-  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
-}
-
 function expectPlansEqual(live: WirePlan[], backtest: WirePlan[]): void {
   expect(live.map((p) => [p.timestamp_ns, p.reason])).toEqual(
     backtest.map((p) => [p.timestamp_ns, p.reason]),
@@ -83,70 +65,16 @@ describe('the live path reproduces the golden backtest', () => {
   const env = useInProcessManager('ops-parity');
 
   it('same rebalance times, plans and final sleeves through a tape, the manager and the paper broker', async () => {
-    if (!existsSync(RUNNER)) throw new Error(`build the runner first: ${RUNNER} is missing`);
-    const portfolioPath = join(env.dir, 'golden.yaml');
-    writeFileSync(portfolioPath, GOLDEN_YAML);
-    const tapePath = join(env.dir, 'golden.tape.ndjson');
-    execFileSync(
-      process.execPath,
-      [
-        RUNNER,
-        '--portfolio-config',
-        portfolioPath,
-        '--data',
-        DATA,
-        '--journal-dir',
-        env.dir,
-        '--out',
-        env.dir,
-        '--no-report',
-        '--quiet',
-        '--tape',
-        tapePath,
-      ],
-      { stdio: 'pipe' },
-    );
-    const result = JSON.parse(
-      readFileSync(join(env.dir, 'portfolio_golden_result.json'), 'utf8'),
-    ) as {
-      rebalances: WirePlan[];
-      equity_curve: { timestamp_ns: string; strategies: Record<string, number> }[];
-    };
+    const { tapePath, result } = backtestWithTape(env.dir, 'golden', GOLDEN_YAML, DATA);
     expect(result.rebalances.length).toBeGreaterThan(0);
 
-    const files = writeConfigs(env.dir, {
-      prefix: env.prefix,
-      portfolio: { id: 'golden', totalCapital: 1, threshold: 1, weights: {} },
+    const { manager, broker, files } = await playThroughManager(env, {
+      portfolioId: 'golden',
       portfolioText: GOLDEN_YAML,
-      extra: [
-        'clock: event',
-        'check_interval_seconds: 60',
-        'snapshot_interval_seconds: 60',
-        // Monthly closes move more than the default 50% guard now and then (a backtest has none).
-        'max_mark_jump: 1000',
-        'plan_timeout_seconds: 1000000000',
-      ],
+      tapePath,
+      // Monthly closes move more than the default 50% guard now and then (a backtest has none).
+      extra: ['max_mark_jump: 1000'],
     });
-    const loaded = await readConfig(files.basePath);
-    if (!loaded.success) throw loaded.error;
-    const manager = await env.start(files.basePath, { clock: createEventClock() });
-    const broker = new PaperBroker(loaded.data, memoryLogger().logger, { blockMs: 50 });
-    const brokerRun = broker.run();
-    const redis = new Redis(REDIS_URL);
-    try {
-      await playTape(redis, readTape(tapePath), {
-        prefix: env.prefix,
-        speed: 'max',
-        settle: true,
-        settleTimeoutMs: 30_000,
-        nowMs: () => Date.now(),
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      });
-    } finally {
-      redis.disconnect();
-      broker.stop();
-      await brokerRun;
-    }
     await env.stop();
 
     const livePlans = readJournalLines(files.journalPath, 'golden')

@@ -1,10 +1,15 @@
 // Test fixtures (not shipped): per-test Redis prefix, temp dir and managers, with their cleanup hooks.
-import { existsSync, rmSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterEach, beforeEach, expect } from 'vitest';
+import { createEventClock } from '../adapters/clock.js';
 import { readConfig } from '../config.js';
 import { createHttpSide, type HttpSide } from '../http/index.js';
+import { PaperBroker } from '../paper/broker.js';
 import { type ManagerOptions, type ManagerOutcome, PortfolioManager } from '../service.js';
+import { playTape, readTape } from '../tape/tape.js';
 import {
   connectTestRedis,
   deleteKeys,
@@ -12,6 +17,7 @@ import {
   MAIN_JS,
   type ManagerProcess,
   memoryLogger,
+  REDIS_URL,
   spawnManager,
   tempDir,
   type TestConfigFiles,
@@ -243,4 +249,137 @@ export function useManagerWithHttp(label: string): HttpManagerEnv {
       return { manager, base: server.url, files, http: side };
     },
   }) as HttpManagerEnv;
+}
+
+// --- the live path against a backtest, through a tape --------------------------------------
+
+/** The repository's root (this file is apps/portfolio-manager/src/test-support/fixtures.ts). */
+export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..', '..');
+/** The built backtest runner (`pnpm build` first). */
+export const BACKTEST_RUNNER = join(REPO_ROOT, 'apps', 'backtest-runner', 'dist', 'main.js');
+
+/** Equal to 1e-9: relative past 1, absolute below. */
+export function closeTo(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+export interface WireTrade {
+  readonly strategy_id: string;
+  readonly symbol: string;
+  readonly side: string;
+  readonly quantity: number;
+}
+
+/** A plan as the runner's result file and the manager's journal both write it. */
+export interface WirePlan {
+  readonly timestamp_ns: string;
+  readonly reason: string;
+  readonly transfers: Record<string, number>;
+  readonly trades: WireTrade[];
+}
+
+export interface WireBreaker {
+  readonly timestamp_ns: string;
+  readonly type: string;
+  readonly strategy_id: string | null;
+  readonly reason: string;
+  readonly drawdown: number | null;
+}
+
+/** What the tests read of the runner's result file. */
+export interface BacktestResult {
+  readonly breakers: WireBreaker[];
+  readonly rebalances: WirePlan[];
+  readonly equity_curve: { timestamp_ns: string; strategies: Record<string, number> }[];
+}
+
+/**
+ * Backtests the portfolio `portfolioText` (whose id is `id`) on the prices at `dataPath` with
+ * the built runner, writing its inputs as a tape: the tape's path and the result file, both in
+ * `dir`.
+ */
+export function backtestWithTape(
+  dir: string,
+  id: string,
+  portfolioText: string,
+  dataPath: string,
+): { tapePath: string; result: BacktestResult } {
+  if (!existsSync(BACKTEST_RUNNER))
+    throw new Error(`build the runner first: ${BACKTEST_RUNNER} is missing`);
+  const portfolioPath = join(dir, `${id}.yaml`);
+  writeFileSync(portfolioPath, portfolioText);
+  const tapePath = join(dir, `${id}.tape.ndjson`);
+  execFileSync(
+    process.execPath,
+    [
+      BACKTEST_RUNNER,
+      '--portfolio-config',
+      portfolioPath,
+      '--data',
+      dataPath,
+      '--journal-dir',
+      dir,
+      '--out',
+      dir,
+      '--no-report',
+      '--quiet',
+      '--tape',
+      tapePath,
+    ],
+    { stdio: 'pipe' },
+  );
+  const result = JSON.parse(
+    readFileSync(join(dir, `portfolio_${id}_result.json`), 'utf8'),
+  ) as BacktestResult;
+  return { tapePath, result };
+}
+
+/**
+ * Plays the tape at `tapePath` through a manager of `env` (clock: event, no timed check or
+ * snapshot, plans that never time out; `extra`: more base.yaml lines) and a paper broker on the
+ * real Redis, at full speed, settling after each check. The broker is stopped after; the
+ * manager is left running (`env.stop()` ends it).
+ */
+export async function playThroughManager(
+  env: InProcessEnv,
+  options: {
+    readonly portfolioId: string;
+    readonly portfolioText: string;
+    readonly tapePath: string;
+    readonly extra?: readonly string[];
+  },
+): Promise<{ manager: PortfolioManager; broker: PaperBroker; files: TestConfigFiles }> {
+  const files = writeConfigs(env.dir, {
+    prefix: env.prefix,
+    portfolio: { id: options.portfolioId, totalCapital: 1, threshold: 1, weights: {} },
+    portfolioText: options.portfolioText,
+    extra: [
+      'clock: event',
+      'check_interval_seconds: 60',
+      'snapshot_interval_seconds: 60',
+      'plan_timeout_seconds: 1000000000',
+      ...(options.extra ?? []),
+    ],
+  });
+  const loaded = await readConfig(files.basePath);
+  if (!loaded.success) throw loaded.error;
+  const manager = await env.start(files.basePath, { clock: createEventClock() });
+  const broker = new PaperBroker(loaded.data, memoryLogger().logger, { blockMs: 50 });
+  const brokerRun = broker.run();
+  const redis = new Redis(REDIS_URL);
+  try {
+    await playTape(redis, readTape(options.tapePath), {
+      prefix: env.prefix,
+      speed: 'max',
+      settle: true,
+      settleTimeoutMs: 30_000,
+      nowMs: () => Date.now(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+  } finally {
+    redis.disconnect();
+    broker.stop();
+    await brokerRun;
+  }
+  return { manager, broker, files };
 }
