@@ -9,6 +9,7 @@
 //
 //   pnpm --filter @njord/backtest-runner bench:scale                          # 10x100000,50x100000,200x50000
 //   pnpm --filter @njord/backtest-runner bench:scale -- --sizes 10x10000,20x5000 --generate-rows 0
+//   ... --no-bytes (skip bench/output-bytes.ts: what the result's and journal's bytes are made of)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { chromium } from 'playwright-core';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const readBack = fileURLToPath(new URL('./read-back.ts', import.meta.url));
+const outputBytes = fileURLToPath(new URL('./output-bytes.ts', import.meta.url));
 const appDir = fileURLToPath(new URL('../', import.meta.url));
 const DEFAULT_SIZES = '10x100000,50x100000,200x50000';
 
@@ -37,6 +39,7 @@ const sizes = (argument('--sizes') ?? DEFAULT_SIZES).split(',').map((size) => {
 const formats = argument('--format') ?? 'json,parquet';
 const generateRows = Number(argument('--generate-rows') ?? 10_000_000);
 const hasGnuTime = existsSync('/usr/bin/time');
+const measureBytes = !process.argv.includes('--no-bytes');
 
 interface Measured {
   readonly code: number | null;
@@ -177,6 +180,21 @@ for (const { symbols, bars } of sizes) {
     );
     for (const line of `${read.stdout}${read.stderr}`.trim().split('\n').slice(0, 12))
       console.log(`    ${line}`);
+    if (measureBytes && existsSync(join(out, 'portfolio_multi_strategy_v1_result.json'))) {
+      const bytes = measure(
+        [
+          '--import',
+          'tsx',
+          outputBytes,
+          join(out, 'portfolio_multi_strategy_v1_result.json'),
+          join(journal, 'backtest_multi_strategy_v1.ndjson'),
+        ],
+        appDir,
+      );
+      console.log(`  bytes by row type (exit ${bytes.code}, ${bytes.seconds.toFixed(1)} s):`);
+      for (const line of `${bytes.stdout}${bytes.stderr}`.trim().split('\n').slice(0, 30))
+        console.log(`    ${line}`);
+    }
     const report = join(out, `portfolio_multi_strategy_v1_report.html`);
     if (existsSync(report)) console.log(`  report in chromium: ${await openReport(report)}`);
   } finally {

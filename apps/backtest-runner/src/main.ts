@@ -18,6 +18,7 @@ import {
 import {
   loadPriceCsv,
   loadStrategyModule,
+  RebalanceSpill,
   writeBacktestResult,
 } from '@njord/portfolio-backtest/node';
 import { renderPortfolioReportFromCurves } from '@njord/portfolio-report';
@@ -135,6 +136,11 @@ async function run(flags: RunFlags): Promise<void> {
       flags.tape === undefined
         ? journalFile
         : teeJournalToTape(journalFile, outputs.add(resolve(flags.tape)), config.id, Date.now());
+    // The rebalance records go to a scratch file as the engine makes them (a long run makes
+    // millions of trade rows); the writers and the report read them back from it.
+    const rebalances = new RebalanceSpill(
+      outputs.scratch(join(outDir, `portfolio_${config.id}_rebalances.spill`)),
+    );
     const progress = createProgress(!flags.quiet);
     let result;
     // The bar loop is synchronous: a signal during it keeps its default action (the
@@ -143,6 +149,7 @@ async function run(flags: RunFlags): Promise<void> {
     try {
       const engine = new PortfolioBacktestEngine(config, registry, {
         journal,
+        rebalanceStore: rebalances,
         ...(flags.fillModel === undefined ? {} : { fillModel: flags.fillModel }),
         ...(start === undefined ? {} : { start }),
         ...(end === undefined ? {} : { end }),
@@ -160,6 +167,7 @@ async function run(flags: RunFlags): Promise<void> {
       throw isContractError(error) ? inFile(flags.portfolioConfig, error) : error;
     } finally {
       journal.close();
+      rebalances.close();
       release = onInterrupt(outputs);
     }
 
@@ -176,7 +184,12 @@ async function run(flags: RunFlags): Promise<void> {
       }
       if (reportTemp !== null) {
         progress.update('writing report', 0, 1, 'report');
-        writeFileSync(reportTemp, renderPortfolioReportFromCurves(result.summary, result.curves));
+        writeFileSync(
+          reportTemp,
+          renderPortfolioReportFromCurves(result.summary, result.curves, {
+            rebalances: rebalances.records(),
+          }),
+        );
         progress.update('writing report', 1, 1, 'report');
       }
     } finally {
@@ -189,7 +202,12 @@ async function run(flags: RunFlags): Promise<void> {
       ...(resultTemp === null ? [resultPath] : []),
       ...(parquetTemps === null ? Object.values(parquetPaths) : []),
     ]);
-    say(formatSummary(result.summary, { dataBars: data.steps }));
+    say(
+      formatSummary(result.summary, {
+        dataBars: data.steps,
+        rebalanceReasons: rebalances.reasons,
+      }),
+    );
     if (resultTemp !== null) say(`\nresult:  ${resultPath}`);
     if (parquetTemps !== null) say(`parquet: ${Object.values(parquetPaths).join(', ')}`);
     if (reportTemp !== null) say(`report:  ${reportPath}`);

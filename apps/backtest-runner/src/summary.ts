@@ -35,6 +35,11 @@ function row(name: string, m: Metrics, rebalances: boolean): string[] {
 export interface SummaryContext {
   /** Bars in the whole data file (the run may cover fewer, with --start / --end). */
   readonly dataBars: number;
+  /**
+   * Rebalances per reason, in order of first use, when they are not in `result.rebalances`
+   * (kept in a spill file during the run).
+   */
+  readonly rebalanceReasons?: ReadonlyMap<string, number>;
 }
 
 /** When the curve points are dates only, print dates. */
@@ -45,9 +50,13 @@ function when(ns: bigint): string {
 
 export function formatSummary(result: PortfolioBacktestResult, context?: SummaryContext): string {
   const portfolio = result.metrics.portfolio;
-  const reasons = new Map<string, number>();
-  for (const rebalance of result.rebalances)
-    reasons.set(rebalance.reason, (reasons.get(rebalance.reason) ?? 0) + 1);
+  const reasons = new Map<string, number>(context?.rebalanceReasons ?? []);
+  if (context?.rebalanceReasons === undefined) {
+    for (const rebalance of result.rebalances)
+      reasons.set(rebalance.reason, (reasons.get(rebalance.reason) ?? 0) + 1);
+  }
+  let rebalanceCount = 0;
+  for (const count of reasons.values()) rebalanceCount += count;
   const byReason =
     reasons.size === 0
       ? 'none'
@@ -58,7 +67,7 @@ export function formatSummary(result: PortfolioBacktestResult, context?: Summary
     `equity:       ${money(result.initialCapital)} -> ${money(result.finalEquity)} (${percent(portfolio.totalReturn)})`,
     `costs:        ${portfolio.costs === null ? '—' : money(portfolio.costs)} (commission and slippage)`,
     `turnover:     ${ratio(portfolio.turnover)} (traded notional / (2 x mean equity), over the period)`,
-    `rebalances:   ${result.rebalances.length} (${byReason})`,
+    `rebalances:   ${rebalanceCount} (${byReason})`,
     '',
   ];
 

@@ -81,11 +81,12 @@ export {
 } from './engine/portfolio-engine.js';
 export type { BacktestPhase, PortfolioBacktestOptions } from './engine/portfolio-engine.js';
 export { ColumnarBacktestResult } from './engine/columnar-result.js';
-export type { BacktestCurves } from './engine/columnar-result.js';
+export type { BacktestCurves, RebalanceStore } from './engine/columnar-result.js';
 export { createSignalTapes, simulate } from './engine/simulate.js';
 export { SignalCache, SignalTape, signalIdentity, type RecordedTape } from './engine/signals.js';
 export type {
   BacktestJournal,
+  RebalanceSink,
   SimulationInput,
   SimulationMode,
   SimulationOutput,

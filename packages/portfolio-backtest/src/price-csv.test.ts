@@ -341,3 +341,52 @@ describe('formatPriceCsv and parsePriceCsv', () => {
     expect(formatPriceCsv(data)).toBe(`${HEADER}\n2024-01-02,X,1.25,1.25,1.25,1.25,0\n`);
   });
 });
+
+describe('long symbols (rows kept in chunks while read)', () => {
+  it('gives each symbol every row of a file with 20,000+ rows per symbol, aligned or not', () => {
+    // Symbol A has every day of 20,000; B every third day; C days 5,000..19,999 except
+    // multiples of 7: they cross the chunk boundaries (64, 64, 128, ... 8,192 rows) at
+    // different rows. Values are a function of (symbol, day), checked by a map lookup.
+    const days = 20_000;
+    const has = (s: number, d: number): boolean =>
+      s === 0 ? true : s === 1 ? d % 3 === 0 : d >= 5_000 && d % 7 !== 0;
+    const price = (s: number, d: number, f: number): number => 100 + s * 10 + d / 1000 + f / 8;
+    const lines = ['timestamp,symbol,open,high,low,close,volume'];
+    // Rows interleaved by day, as a file sorted by time holds them.
+    for (let d = 0; d < days; d++) {
+      for (let s = 0; s < 3; s++) {
+        if (!has(s, d)) continue;
+        const ts = new Date(Number((JAN_2_2024 + BigInt(d) * DAY) / 1_000_000n))
+          .toISOString()
+          .slice(0, 10);
+        const p = (f: number) => String(price(s, d, f));
+        lines.push(`${ts},${'ABC'[s]},${p(0)},${p(1)},${p(2)},${p(3)},${d}`);
+      }
+    }
+    const data = parse(`${lines.join('\n')}\n`);
+    expect(data.symbols).toEqual(['A', 'B', 'C']);
+    expect(data.steps).toBe(days); // A has every day: the union is every day
+    for (let s = 0; s < 3; s++) {
+      for (let d = 0; d < days; d++) {
+        expect(data.timestamps[d]).toBe(JAN_2_2024 + BigInt(d) * DAY);
+        const close = (data.close[s] as Float64Array)[d] as number;
+        if (!has(s, d)) {
+          if (!Number.isNaN(close)) throw new Error(`symbol ${s} day ${d}: ${close}, expected NaN`);
+          continue;
+        }
+        const got = [data.open, data.high, data.low, data.close].map(
+          (column) => (column[s] as Float64Array)[d],
+        );
+        const want = [0, 1, 2, 3].map((f) => price(s, d, f));
+        if (got.some((v, f) => v !== want[f]) || (data.volume[s] as Float64Array)[d] !== d)
+          throw new Error(`symbol ${s} day ${d}: ${got.join()} , expected ${want.join()}`);
+      }
+    }
+    // Aligned: only A, every row.
+    const onlyA = parse(`${lines.filter((l, i) => i === 0 || l.includes(',A,')).join('\n')}\n`);
+    expect(onlyA.steps).toBe(days);
+    expect(Array.from(onlyA.close[0] as Float64Array)).toEqual(
+      Array.from({ length: days }, (_, d) => price(0, d, 3)),
+    );
+  });
+});

@@ -40,50 +40,100 @@ export function quoteValue(value: string): string {
   return `${JSON.stringify(value.slice(0, MAX_QUOTED))}... (${value.length} characters)`;
 }
 
-/** One symbol's rows as they arrive, in growable typed arrays. */
+/** Values per row in a chunk: sec, nanos, open, high, low, close, volume. */
+const FIELDS = 7;
+const F_SEC = 0;
+const F_NANOS = 1;
+/** Rows in a symbol's first chunk; each next chunk is twice as long, up to the largest. */
+const FIRST_CHUNK_ROWS = 64;
+const LAST_CHUNK_ROWS = 8192;
+
+/**
+ * One symbol's rows as they arrive, in chunks of typed arrays that are never copied while
+ * the file is read (growing one array by doubling holds up to twice the rows, and three
+ * times while it copies). The build copies each column out to an array of the exact length
+ * and drops the chunks symbol by symbol, so the file's prices are never held twice.
+ */
 class SymbolRows {
   count = 0;
-  sec: Float64Array;
-  nanos: Int32Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
+  lastSec = 0;
+  lastNanos = 0;
   lastLine = 0;
+  #chunks: Float64Array[] = [];
+  #current = new Float64Array(0);
+  /** Rows in the current chunk. */
+  #used = 0;
 
-  constructor(readonly symbol: string) {
-    const capacity = 256;
-    this.sec = new Float64Array(capacity);
-    this.nanos = new Int32Array(capacity);
-    this.open = new Float64Array(capacity);
-    this.high = new Float64Array(capacity);
-    this.low = new Float64Array(capacity);
-    this.close = new Float64Array(capacity);
-    this.volume = new Float64Array(capacity);
+  constructor(readonly symbol: string) {}
+
+  push(
+    sec: number,
+    nanos: number,
+    open: number,
+    high: number,
+    low: number,
+    close: number,
+    volume: number,
+  ): void {
+    if (this.#used * FIELDS === this.#current.length) {
+      const rows = Math.min(LAST_CHUNK_ROWS, Math.max(FIRST_CHUNK_ROWS, this.count));
+      this.#current = new Float64Array(rows * FIELDS);
+      this.#chunks.push(this.#current);
+      this.#used = 0;
+    }
+    const at = this.#used * FIELDS;
+    const chunk = this.#current;
+    chunk[at] = sec;
+    chunk[at + 1] = nanos;
+    chunk[at + 2] = open;
+    chunk[at + 3] = high;
+    chunk[at + 4] = low;
+    chunk[at + 5] = close;
+    chunk[at + 6] = volume;
+    this.#used++;
+    this.count++;
+    this.lastSec = sec;
+    this.lastNanos = nanos;
   }
 
-  grow(): void {
-    const capacity = this.sec.length * 2;
-    const growF = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(capacity);
-      b.set(a);
-      return b;
+  /** Field `f` of every row, in order, into `out` (its length: `count`). */
+  copyField<A extends Float64Array | Int32Array>(f: number, out: A): A {
+    let k = 0;
+    for (const chunk of this.#chunks) {
+      const rows = Math.min(chunk.length / FIELDS, this.count - k);
+      for (let r = 0; r < rows; r++) out[k++] = chunk[r * FIELDS + f] as number;
+    }
+    return out;
+  }
+
+  /** Each row's time: seconds and nanoseconds, exact length. */
+  times(): { sec: Float64Array; nanos: Int32Array } {
+    return {
+      sec: this.copyField(F_SEC, new Float64Array(this.count)),
+      nanos: this.copyField(F_NANOS, new Int32Array(this.count)),
     };
-    this.sec = growF(this.sec);
-    const nanos = new Int32Array(capacity);
-    nanos.set(this.nanos);
-    this.nanos = nanos;
-    this.open = growF(this.open);
-    this.high = growF(this.high);
-    this.low = growF(this.low);
-    this.close = growF(this.close);
-    this.volume = growF(this.volume);
   }
 
-  /** Drops the price columns once they are copied out, so a large file is not held twice. */
-  releasePrices(): void {
-    this.open = this.high = this.low = this.close = this.volume = new Float64Array(0);
+  /**
+   * Field `f` (2..6: open, high, low, close, volume) on `steps` bars: at row k's bar
+   * `barOf[k]` (every row's own bar when `barOf` is null), NaN where the symbol has no row.
+   */
+  column(f: number, steps: number, barOf: Int32Array | null): Float64Array {
+    if (barOf === null) return this.copyField(f, new Float64Array(steps));
+    const out = new Float64Array(steps).fill(Number.NaN);
+    let k = 0;
+    for (const chunk of this.#chunks) {
+      const rows = Math.min(chunk.length / FIELDS, this.count - k);
+      for (let r = 0; r < rows; r++) out[barOf[k++] as number] = chunk[r * FIELDS + f] as number;
+    }
+    return out;
+  }
+
+  /** Drops the chunks once every column is copied out. */
+  release(): void {
+    this.#chunks = [];
+    this.#current = new Float64Array(0);
+    this.#used = 0;
   }
 }
 
@@ -359,8 +409,8 @@ export class PriceCsvParser {
     const sec = time.sec;
     const nanos = time.nanos;
     if (n > 0) {
-      const lastSec = rows.sec[n - 1] as number;
-      const lastNanos = rows.nanos[n - 1] as number;
+      const lastSec = rows.lastSec;
+      const lastNanos = rows.lastNanos;
       if (sec < lastSec || (sec === lastSec && nanos <= lastNanos)) {
         const at = formatSecNanos(sec, nanos);
         if (sec === lastSec && nanos === lastNanos) {
@@ -377,15 +427,7 @@ export class PriceCsvParser {
         );
       }
     }
-    if (n === rows.sec.length) rows.grow();
-    rows.sec[n] = sec;
-    rows.nanos[n] = nanos;
-    rows.open[n] = open;
-    rows.high[n] = high;
-    rows.low[n] = low;
-    rows.close[n] = close;
-    rows.volume[n] = volume;
-    rows.count = n + 1;
+    rows.push(sec, nanos, open, high, low, close, volume);
     rows.lastLine = this.#line;
     return true;
   }
@@ -455,20 +497,18 @@ export class PriceCsvParser {
     const all = [...this.#rows.values()].sort((a, b) =>
       a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0,
     );
-    let unionSec = all[0]!.sec.subarray(0, all[0]!.count);
-    let unionNanos = all[0]!.nanos.subarray(0, all[0]!.count);
+    const times = all.map((rows) => rows.times());
+    let unionSec = times[0]!.sec;
+    let unionNanos = times[0]!.nanos;
     let aligned = true;
-    for (const rows of all) {
-      if (!sameTimes(rows, unionSec, unionNanos)) {
+    for (const own of times) {
+      if (!sameTimes(own, unionSec, unionNanos)) {
         aligned = false;
         break;
       }
     }
     if (!aligned) {
-      let lists = all.map((rows) => ({
-        sec: rows.sec.subarray(0, rows.count),
-        nanos: rows.nanos.subarray(0, rows.count),
-      }));
+      let lists = times;
       while (lists.length > 1) {
         const next: typeof lists = [];
         for (let i = 0; i < lists.length; i += 2) {
@@ -492,43 +532,31 @@ export class PriceCsvParser {
     const low: Float64Array[] = [];
     const close: Float64Array[] = [];
     const volume: Float64Array[] = [];
-    for (const rows of all) {
-      if (aligned) {
-        open.push(rows.open.slice(0, steps));
-        high.push(rows.high.slice(0, steps));
-        low.push(rows.low.slice(0, steps));
-        close.push(rows.close.slice(0, steps));
-        volume.push(rows.volume.slice(0, steps));
-        rows.releasePrices();
-        continue;
+    all.forEach((rows, index) => {
+      let barOf: Int32Array | null = null;
+      if (!aligned) {
+        // Each row's bar in the union of the times.
+        const own = times[index]!;
+        barOf = new Int32Array(rows.count);
+        let t = 0;
+        for (let k = 0; k < rows.count; k++) {
+          const sec = own.sec[k] as number;
+          const nanos = own.nanos[k] as number;
+          while (
+            (unionSec[t] as number) < sec ||
+            ((unionSec[t] as number) === sec && (unionNanos[t] as number) < nanos)
+          )
+            t++;
+          barOf[k] = t;
+        }
       }
-      const o = new Float64Array(steps).fill(Number.NaN);
-      const h = new Float64Array(steps).fill(Number.NaN);
-      const l = new Float64Array(steps).fill(Number.NaN);
-      const c = new Float64Array(steps).fill(Number.NaN);
-      const v = new Float64Array(steps).fill(Number.NaN);
-      let t = 0;
-      for (let k = 0; k < rows.count; k++) {
-        const sec = rows.sec[k] as number;
-        const nanos = rows.nanos[k] as number;
-        while (
-          (unionSec[t] as number) < sec ||
-          ((unionSec[t] as number) === sec && (unionNanos[t] as number) < nanos)
-        )
-          t++;
-        o[t] = rows.open[k] as number;
-        h[t] = rows.high[k] as number;
-        l[t] = rows.low[k] as number;
-        c[t] = rows.close[k] as number;
-        v[t] = rows.volume[k] as number;
-      }
-      open.push(o);
-      high.push(h);
-      low.push(l);
-      close.push(c);
-      volume.push(v);
-      rows.releasePrices();
-    }
+      open.push(rows.column(2, steps, barOf));
+      high.push(rows.column(3, steps, barOf));
+      low.push(rows.column(4, steps, barOf));
+      close.push(rows.column(5, steps, barOf));
+      volume.push(rows.column(6, steps, barOf));
+      rows.release();
+    });
     this.#rows.clear();
     this.#last = null;
     return new PriceData({
@@ -544,10 +572,14 @@ export class PriceCsvParser {
   }
 }
 
-function sameTimes(rows: SymbolRows, sec: Float64Array, nanos: Int32Array): boolean {
-  if (rows.count !== sec.length) return false;
-  for (let k = 0; k < rows.count; k++) {
-    if (rows.sec[k] !== sec[k] || rows.nanos[k] !== nanos[k]) return false;
+function sameTimes(
+  own: { readonly sec: Float64Array; readonly nanos: Int32Array },
+  sec: Float64Array,
+  nanos: Int32Array,
+): boolean {
+  if (own.sec.length !== sec.length) return false;
+  for (let k = 0; k < sec.length; k++) {
+    if (own.sec[k] !== sec[k] || own.nanos[k] !== nanos[k]) return false;
   }
   return true;
 }

@@ -28,6 +28,12 @@ export interface ReportDataOptions {
    * rebalances are listed without their rows.
    */
   readonly maxTradeRows?: number;
+  /**
+   * The result's rebalances, in time order, read once, when they are not in
+   * `result.rebalances` (a long run keeps them in a file): a report of any length without
+   * holding them all.
+   */
+  readonly rebalances?: Iterable<RebalanceRecord>;
 }
 
 /** What the report's tables leave out past their limits (the result files hold it all). */
@@ -441,13 +447,6 @@ export function prepareFromView(
     if (time % 86_400_000_000_000n !== 0n) intraday = true;
   }
 
-  const rebalances = sortRebalances(result.rebalances);
-  const rebalanceBars: number[] = [];
-  for (const rebalance of rebalances) {
-    const index = lowerBound(timesNs, rebalance.timestampNs);
-    if (index < n) rebalanceBars.push(index);
-  }
-
   // Full-resolution series.
   const portfolio = view.equity;
   const baseline = view.baseline;
@@ -468,6 +467,165 @@ export function prepareFromView(
   const drawdowns = [portfolio, baseline, benchmark].map((values) =>
     computeDrawdown(values, startPeak),
   );
+
+  const symbols: string[] = [...result.data.symbols];
+  const symbolIndex = new Map(symbols.map((symbol, index) => [symbol, index]));
+  const symbolOf = (symbol: string): number => {
+    let index = symbolIndex.get(symbol);
+    if (index === undefined) {
+      index = symbols.length;
+      symbols.push(symbol);
+      symbolIndex.set(symbol, index);
+    }
+    return index;
+  };
+  const strategyOf = (id: string): number => {
+    let index = strategyIndex.get(id);
+    if (index === undefined) {
+      // listStrategies saw every id of the rebalances; this only guards the invariant.
+      index = strategies.length;
+      strategies.push(id);
+      strategyIndex.set(id, index);
+    }
+    return index;
+  };
+
+  const rebalanceColumns = {
+    time: [] as number[],
+    reason: [] as number[],
+    planIdSuffix: [] as string[],
+    rows: [] as number[],
+    trades: [] as number[],
+    skipped: [] as number[],
+    moved: [] as number[],
+    traded: [] as number[],
+    maxDrift: [] as (number | null)[],
+    estimatedCost: [] as number[],
+    cost: [] as number[],
+  };
+  const trades: TradeColumns = {
+    strategy: [],
+    symbol: [],
+    quantity: [],
+    referencePrice: [],
+    fillPrice: [],
+    commission: [],
+    slippage: [],
+    status: [],
+  };
+  const pushRow = (row: {
+    strategy: string;
+    symbol: string;
+    quantity: number;
+    referencePrice: number | null;
+    fillPrice: number | null;
+    commission: number;
+    slippage: number;
+    status: number;
+  }): void => {
+    trades.strategy.push(strategyOf(row.strategy));
+    trades.symbol.push(symbolOf(row.symbol));
+    trades.quantity.push(roundSignificant(row.quantity, TABLE_DIGITS));
+    trades.referencePrice.push(
+      row.referencePrice === null ? null : roundSignificant(row.referencePrice, TABLE_DIGITS),
+    );
+    trades.fillPrice.push(
+      row.fillPrice === null ? null : roundSignificant(row.fillPrice, TABLE_DIGITS),
+    );
+    trades.commission.push(roundSignificant(row.commission, TABLE_DIGITS));
+    trades.slippage.push(roundSignificant(row.slippage, TABLE_DIGITS));
+    trades.status.push(row.status);
+  };
+
+  // Past the limits the tables list fewer rows (a report of a million rebalances would be
+  // a string longer than JavaScript allows); the omissions are counted and shown. One pass
+  // over the rebalances: each is a chart marker, counted, and listed while within the limits.
+  const rebalanceBars: number[] = [];
+  let rebalanceCount = 0;
+  let totalTradeRows = 0;
+  let listedRows = 0;
+  const planIds: string[] = [];
+  for (const rebalance of options.rebalances ?? sortRebalances(result.rebalances)) {
+    const index = lowerBound(timesNs, rebalance.timestampNs);
+    if (index < n) rebalanceBars.push(index);
+    const rowCount = rowsOf(rebalance);
+    totalTradeRows += rowCount;
+    rebalanceCount++;
+    if (rebalanceCount > maxRebalances) continue;
+    planIds.push(rebalance.planId);
+    const withRows = listedRows + rowCount <= maxTradeRows;
+    if (withRows) listedRows += rowCount;
+    const pushRowIf = withRows ? pushRow : (): void => undefined;
+    const fills = new Map(rebalance.fills.map((fill) => [fill.intentId, fill]));
+    let cost = 0;
+    for (const fill of rebalance.fills) cost += fill.commission + fill.slippage;
+    let traded = 0;
+    for (const trade of rebalance.trades) {
+      const fill = fills.get(trade.intentId);
+      const signed = trade.side === 'sell' ? -trade.quantity : trade.quantity;
+      if (fill) traded += Math.abs(trade.quantity * fill.fillPrice);
+      pushRowIf({
+        strategy: trade.strategyId,
+        symbol: trade.symbol,
+        quantity: signed,
+        referencePrice: trade.referencePrice,
+        fillPrice: fill ? fill.fillPrice : null,
+        commission: fill ? fill.commission : trade.commission,
+        slippage: fill ? fill.slippage : trade.slippage,
+        status: fill ? STATUS_FILLED : STATUS_UNFILLED,
+      });
+    }
+    const internal = rebalance.internalFills ?? [];
+    for (const fill of internal) {
+      pushRowIf({
+        strategy: fill.strategyId,
+        symbol: fill.symbol,
+        quantity: fill.side === 'sell' ? -fill.quantity : fill.quantity,
+        referencePrice: null,
+        fillPrice: fill.price,
+        commission: fill.fee,
+        slippage: 0,
+        status: STATUS_NETTED,
+      });
+    }
+    for (const skipped of rebalance.skipped) {
+      pushRowIf({
+        strategy: skipped.strategyId,
+        symbol: skipped.symbol,
+        quantity: skipped.quantity,
+        referencePrice: null,
+        fillPrice: null,
+        commission: 0,
+        slippage: 0,
+        status: STATUS_FIRST_SKIP + SKIP_REASONS.indexOf(skipped.reason),
+      });
+    }
+    let moved = 0;
+    for (const amount of Object.values(rebalance.transfers)) if (amount > 0) moved += amount;
+    const bar = lowerBound(timesNs, rebalance.timestampNs);
+    let maxDrift: number | null = null;
+    if (bar < n && timesNs[bar] === rebalance.timestampNs) {
+      for (const values of driftOfAll) {
+        const value = values[bar] as number;
+        if (Number.isNaN(value)) continue;
+        if (maxDrift === null || Math.abs(value) > maxDrift) maxDrift = Math.abs(value);
+      }
+    }
+    rebalanceColumns.time.push(toSeconds(rebalance.timestampNs));
+    rebalanceColumns.reason.push(REBALANCE_REASONS.indexOf(rebalance.reason));
+    rebalanceColumns.rows.push(withRows ? rowCount : 0);
+    rebalanceColumns.trades.push(rebalance.trades.length);
+    rebalanceColumns.skipped.push(rebalance.skipped.length);
+    rebalanceColumns.moved.push(roundSignificant(moved, TABLE_DIGITS));
+    rebalanceColumns.traded.push(roundSignificant(traded, TABLE_DIGITS));
+    rebalanceColumns.maxDrift.push(
+      maxDrift === null ? null : roundSignificant(maxDrift, FRACTION_DIGITS),
+    );
+    rebalanceColumns.estimatedCost.push(roundSignificant(rebalance.estimatedCosts, TABLE_DIGITS));
+    rebalanceColumns.cost.push(roundSignificant(cost, TABLE_DIGITS));
+  }
+  const planIdPrefix = commonPrefix(planIds);
+  for (const id of planIds) rebalanceColumns.planIdSuffix.push(id.slice(planIdPrefix.length));
 
   // The stack's edges are what the allocation chart draws, so their extremes are what must survive.
   const cumulative = (layers: readonly Float64Array[]): Float64Array[] => {
@@ -557,159 +715,6 @@ export function prepareFromView(
     drift: drift.map((values) => pick(values, driftSelection.indices, FRACTION_DIGITS)),
   };
 
-  const symbols: string[] = [...result.data.symbols];
-  const symbolIndex = new Map(symbols.map((symbol, index) => [symbol, index]));
-  const symbolOf = (symbol: string): number => {
-    let index = symbolIndex.get(symbol);
-    if (index === undefined) {
-      index = symbols.length;
-      symbols.push(symbol);
-      symbolIndex.set(symbol, index);
-    }
-    return index;
-  };
-  const strategyOf = (id: string): number => {
-    let index = strategyIndex.get(id);
-    if (index === undefined) {
-      // listStrategies saw every id of the rebalances; this only guards the invariant.
-      index = strategies.length;
-      strategies.push(id);
-      strategyIndex.set(id, index);
-    }
-    return index;
-  };
-
-  const rebalanceColumns = {
-    time: [] as number[],
-    reason: [] as number[],
-    planIdSuffix: [] as string[],
-    rows: [] as number[],
-    trades: [] as number[],
-    skipped: [] as number[],
-    moved: [] as number[],
-    traded: [] as number[],
-    maxDrift: [] as (number | null)[],
-    estimatedCost: [] as number[],
-    cost: [] as number[],
-  };
-  const trades: TradeColumns = {
-    strategy: [],
-    symbol: [],
-    quantity: [],
-    referencePrice: [],
-    fillPrice: [],
-    commission: [],
-    slippage: [],
-    status: [],
-  };
-  const pushRow = (row: {
-    strategy: string;
-    symbol: string;
-    quantity: number;
-    referencePrice: number | null;
-    fillPrice: number | null;
-    commission: number;
-    slippage: number;
-    status: number;
-  }): void => {
-    trades.strategy.push(strategyOf(row.strategy));
-    trades.symbol.push(symbolOf(row.symbol));
-    trades.quantity.push(roundSignificant(row.quantity, TABLE_DIGITS));
-    trades.referencePrice.push(
-      row.referencePrice === null ? null : roundSignificant(row.referencePrice, TABLE_DIGITS),
-    );
-    trades.fillPrice.push(
-      row.fillPrice === null ? null : roundSignificant(row.fillPrice, TABLE_DIGITS),
-    );
-    trades.commission.push(roundSignificant(row.commission, TABLE_DIGITS));
-    trades.slippage.push(roundSignificant(row.slippage, TABLE_DIGITS));
-    trades.status.push(row.status);
-  };
-
-  // Past the limits the tables list fewer rows (a report of a million rebalances would be
-  // a string longer than JavaScript allows); the omissions are counted and shown.
-  const listed =
-    rebalances.length > maxRebalances ? rebalances.slice(0, maxRebalances) : rebalances;
-  let totalTradeRows = 0;
-  for (const rebalance of rebalances) totalTradeRows += rowsOf(rebalance);
-  let listedRows = 0;
-  const planIds = listed.map((rebalance) => rebalance.planId);
-  const planIdPrefix = commonPrefix(planIds);
-  listed.forEach((rebalance, k) => {
-    const rowCount = rowsOf(rebalance);
-    const withRows = listedRows + rowCount <= maxTradeRows;
-    if (withRows) listedRows += rowCount;
-    const pushRowIf = withRows ? pushRow : (): void => undefined;
-    const fills = new Map(rebalance.fills.map((fill) => [fill.intentId, fill]));
-    let cost = 0;
-    for (const fill of rebalance.fills) cost += fill.commission + fill.slippage;
-    let traded = 0;
-    for (const trade of rebalance.trades) {
-      const fill = fills.get(trade.intentId);
-      const signed = trade.side === 'sell' ? -trade.quantity : trade.quantity;
-      if (fill) traded += Math.abs(trade.quantity * fill.fillPrice);
-      pushRowIf({
-        strategy: trade.strategyId,
-        symbol: trade.symbol,
-        quantity: signed,
-        referencePrice: trade.referencePrice,
-        fillPrice: fill ? fill.fillPrice : null,
-        commission: fill ? fill.commission : trade.commission,
-        slippage: fill ? fill.slippage : trade.slippage,
-        status: fill ? STATUS_FILLED : STATUS_UNFILLED,
-      });
-    }
-    const internal = rebalance.internalFills ?? [];
-    for (const fill of internal) {
-      pushRowIf({
-        strategy: fill.strategyId,
-        symbol: fill.symbol,
-        quantity: fill.side === 'sell' ? -fill.quantity : fill.quantity,
-        referencePrice: null,
-        fillPrice: fill.price,
-        commission: fill.fee,
-        slippage: 0,
-        status: STATUS_NETTED,
-      });
-    }
-    for (const skipped of rebalance.skipped) {
-      pushRowIf({
-        strategy: skipped.strategyId,
-        symbol: skipped.symbol,
-        quantity: skipped.quantity,
-        referencePrice: null,
-        fillPrice: null,
-        commission: 0,
-        slippage: 0,
-        status: STATUS_FIRST_SKIP + SKIP_REASONS.indexOf(skipped.reason),
-      });
-    }
-    let moved = 0;
-    for (const amount of Object.values(rebalance.transfers)) if (amount > 0) moved += amount;
-    const bar = lowerBound(timesNs, rebalance.timestampNs);
-    let maxDrift: number | null = null;
-    if (bar < n && timesNs[bar] === rebalance.timestampNs) {
-      for (const values of driftOfAll) {
-        const value = values[bar] as number;
-        if (Number.isNaN(value)) continue;
-        if (maxDrift === null || Math.abs(value) > maxDrift) maxDrift = Math.abs(value);
-      }
-    }
-    rebalanceColumns.time.push(toSeconds(rebalance.timestampNs));
-    rebalanceColumns.reason.push(REBALANCE_REASONS.indexOf(rebalance.reason));
-    rebalanceColumns.planIdSuffix.push((planIds[k] as string).slice(planIdPrefix.length));
-    rebalanceColumns.rows.push(withRows ? rowCount : 0);
-    rebalanceColumns.trades.push(rebalance.trades.length);
-    rebalanceColumns.skipped.push(rebalance.skipped.length);
-    rebalanceColumns.moved.push(roundSignificant(moved, TABLE_DIGITS));
-    rebalanceColumns.traded.push(roundSignificant(traded, TABLE_DIGITS));
-    rebalanceColumns.maxDrift.push(
-      maxDrift === null ? null : roundSignificant(maxDrift, FRACTION_DIGITS),
-    );
-    rebalanceColumns.estimatedCost.push(roundSignificant(rebalance.estimatedCosts, TABLE_DIGITS));
-    rebalanceColumns.cost.push(roundSignificant(cost, TABLE_DIGITS));
-  });
-
   const { breakers, paused } = breakerColumns(result.breakers ?? [], strategyIndex);
   const threshold = result.config.rebalance_threshold;
   return {
@@ -748,8 +753,8 @@ export function prepareFromView(
     paused,
     trades,
     omitted: {
-      rebalances: rebalances.length - listed.length,
-      totalRebalances: rebalances.length,
+      rebalances: rebalanceCount - planIds.length,
+      totalRebalances: rebalanceCount,
       tradeRows: totalTradeRows - listedRows,
       totalTradeRows,
     },

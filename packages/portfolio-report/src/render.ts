@@ -1,5 +1,5 @@
 // renderPortfolioReport: one self-contained HTML page (uPlot, data and script inlined) for a backtest result.
-import type { Metrics, PortfolioBacktestResult } from '@njord/portfolio-contracts';
+import type { Metrics, PortfolioBacktestResult, RebalanceRecord } from '@njord/portfolio-contracts';
 import { type ContributionSummary, summarizeContributions } from './contribution.js';
 import { type ConfigView, describeConfig, type RiskAdjustmentView } from './config-view.js';
 import { escapeHtml, serializeJsonForScript } from './escape.js';
@@ -39,6 +39,11 @@ export interface RenderReportOptions {
   readonly maxRebalances?: number;
   /** Trade rows listed (default 100,000); the rest are counted and said. */
   readonly maxTradeRows?: number;
+  /**
+   * The rebalances in time order, read once, when they are not in the result's
+   * `rebalances` (a long run keeps them in a file).
+   */
+  readonly rebalances?: Iterable<RebalanceRecord>;
 }
 
 /** The id of the inlined JSON block the browser script reads. */
@@ -665,6 +670,7 @@ function renderFromView(
     maxPoints: options.maxPoints ?? DEFAULT_MAX_POINTS,
     ...(options.maxRebalances === undefined ? {} : { maxRebalances: options.maxRebalances }),
     ...(options.maxTradeRows === undefined ? {} : { maxTradeRows: options.maxTradeRows }),
+    ...(options.rebalances === undefined ? {} : { rebalances: options.rebalances }),
   });
   const strategies = data.strategies;
   const config = describeConfig(result.config);

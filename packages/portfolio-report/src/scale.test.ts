@@ -58,3 +58,28 @@ describe('a report at any size', () => {
     expect(tight.trades.status).toHaveLength(expectedRows);
   });
 });
+
+describe('a report whose rebalances are read from elsewhere (a spill file)', () => {
+  it('gives the data and the page of the same result holding them, reading them once', () => {
+    const result = makeBacktestResult({ bars: 300, rebalanceEvery: 1, seed: 5 });
+    expect(result.rebalances.length).toBeGreaterThan(20);
+    const without = { ...result, rebalances: [] };
+    let passes = 0;
+    const source = {
+      *[Symbol.iterator]() {
+        passes++;
+        yield* result.rebalances;
+      },
+    };
+    for (const options of [{}, { maxRebalances: 10, maxTradeRows: 7 }]) {
+      passes = 0;
+      expect(prepareReportData(without, { ...options, rebalances: source })).toEqual(
+        prepareReportData(result, options),
+      );
+      expect(passes).toBe(1);
+    }
+    expect(renderPortfolioReport(without, { rebalances: source })).toBe(
+      renderPortfolioReport(result),
+    );
+  });
+});

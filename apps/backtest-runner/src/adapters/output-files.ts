@@ -94,6 +94,7 @@ function isAlive(pid: number): boolean {
  */
 export class OutputSet {
   readonly #temps = new Map<string, string>();
+  readonly #scratch = new Set<string>();
   #committed = false;
 
   /** Registers a final path and returns the temporary path to write it at. */
@@ -104,17 +105,35 @@ export class OutputSet {
     return temp;
   }
 
+  /**
+   * A scratch file of this run, named like the temporary file of `finalPath` (which is never
+   * written): deleted by `commit` and by `abandon`, left by nothing.
+   */
+  scratch(finalPath: string): string {
+    const temp = tempPathOf(finalPath);
+    this.#scratch.add(temp);
+    removeStaleTemps(finalPath);
+    return temp;
+  }
+
   /** Renames every temporary file to its final name, then removes `obsolete` files. */
   commit(obsolete: readonly string[] = []): void {
     for (const [finalPath, temp] of this.#temps) renameSync(temp, finalPath);
     this.#committed = true;
     for (const path of obsolete) rmSync(path, { force: true });
+    this.#removeScratch();
   }
 
   /** Deletes the temporary files (synchronously: safe in a signal handler). */
   abandon(): void {
+    this.#removeScratch();
     if (this.#committed) return;
     for (const temp of this.#temps.values()) rmSync(temp, { force: true });
+  }
+
+  #removeScratch(): void {
+    for (const temp of this.#scratch) rmSync(temp, { force: true });
+    this.#scratch.clear();
   }
 }
 

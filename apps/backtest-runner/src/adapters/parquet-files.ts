@@ -87,7 +87,6 @@ export async function writeResultParquet(
   columnar: ColumnarBacktestResult,
   paths: ParquetPaths,
 ): Promise<void> {
-  const result = columnar.summary;
   const c = columnar.curves;
   const ids = c.strategyIds;
   // A row is an index into c.bars; the columns read the arrays at c.bars[row].
@@ -126,7 +125,7 @@ export async function writeResultParquet(
   }
   await writeTable(paths.curves, curveColumns, rowIndices(c.bars.length));
 
-  type Plan = (typeof result.rebalances)[number];
+  type Plan = ColumnarBacktestResult['summary']['rebalances'][number];
   const planColumns: ColumnSpec<Plan>[] = [
     { name: 'plan_id', type: 'STRING', value: (r) => r.planId },
     { name: 'timestamp_ns', type: 'INT64', value: (r) => r.timestampNs },
@@ -143,7 +142,9 @@ export async function writeResultParquet(
       value: (r) => r.transfers[id] ?? 0,
     });
   }
-  await writeTable(paths.rebalances, planColumns, result.rebalances);
+  // The rebalances are read in order from the result (its spill file in a long run), once
+  // per table.
+  await writeTable(paths.rebalances, planColumns, columnar.rebalanceRecords());
 
   interface TradeRow {
     readonly plan: Plan;
@@ -151,7 +152,7 @@ export async function writeResultParquet(
     readonly fill: Plan['fills'][number] | undefined;
   }
   function* trades(): Generator<TradeRow> {
-    for (const plan of result.rebalances) {
+    for (const plan of columnar.rebalanceRecords()) {
       const fills = new Map(plan.fills.map((f) => [f.intentId, f]));
       for (const trade of plan.trades) yield { plan, trade, fill: fills.get(trade.intentId) };
     }

@@ -1,6 +1,24 @@
 // A backtest result whose curves stay in typed arrays: written to a file from the arrays,
 // turned into the object form (`PortfolioBacktestResult`) only when asked.
-import type { EquityPoint, PortfolioBacktestResult } from '@njord/portfolio-contracts';
+import type {
+  EquityPoint,
+  PortfolioBacktestResult,
+  RebalanceRecord,
+} from '@njord/portfolio-contracts';
+import type { RebalanceSink } from './simulate.js';
+
+/**
+ * A run's rebalance records kept outside the summary as they are made (a spill file), read
+ * back in order as often as asked.
+ */
+export interface RebalanceStore extends RebalanceSink {
+  /** Records added so far. */
+  readonly count: number;
+  /** The records, in the order they were added. */
+  records(): Iterable<RebalanceRecord>;
+  /** Each record's JSON text, `JSON.stringify(encodeRebalanceRecord(record))`, in order. */
+  texts(): Iterable<string>;
+}
 
 /** Every curve of a run, columnar. Index `bars[i]` of each full-length series is point i. */
 export interface BacktestCurves {
@@ -23,12 +41,26 @@ export interface BacktestCurves {
   readonly standalone: readonly Float64Array[];
 }
 
-/** `summary` is the result with empty curves; `curves` holds them. */
+/**
+ * `summary` is the result with empty curves; `curves` holds them. With a `rebalanceStore`,
+ * the rebalances are in it and `summary.rebalances` is empty.
+ */
 export class ColumnarBacktestResult {
   constructor(
     readonly summary: PortfolioBacktestResult,
     readonly curves: BacktestCurves,
+    readonly rebalanceStore: RebalanceStore | null = null,
   ) {}
+
+  /** How many rebalances ran. */
+  get rebalanceCount(): number {
+    return this.rebalanceStore?.count ?? this.summary.rebalances.length;
+  }
+
+  /** The rebalances in time order, from the store or the summary. */
+  rebalanceRecords(): Iterable<RebalanceRecord> {
+    return this.rebalanceStore?.records() ?? this.summary.rebalances;
+  }
 
   /** The result with its curves as point objects (what the report and the JSON codec read). */
   toResult(): PortfolioBacktestResult {
@@ -59,6 +91,7 @@ export class ColumnarBacktestResult {
     });
     return {
       ...this.summary,
+      ...(this.rebalanceStore === null ? {} : { rebalances: [...this.rebalanceStore.records()] }),
       equityCurve,
       baseline: { equityCurve: equityOnly(c.timestamps, c.baseline, c.bars) },
       benchmark: { equityCurve: equityOnly(c.timestamps, c.benchmark, c.bars) },

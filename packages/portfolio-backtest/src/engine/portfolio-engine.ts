@@ -20,7 +20,11 @@ import {
   inferPeriodsPerYear,
   type SleeveCurve,
 } from '../metrics.js';
-import { type BacktestCurves, ColumnarBacktestResult } from './columnar-result.js';
+import {
+  type BacktestCurves,
+  ColumnarBacktestResult,
+  type RebalanceStore,
+} from './columnar-result.js';
 import {
   type BacktestJournal,
   createSignalTapes,
@@ -30,6 +34,12 @@ import {
 
 export interface PortfolioBacktestOptions {
   readonly journal?: BacktestJournal;
+  /**
+   * Where the portfolio run's rebalance records go as they are made (a spill file) instead
+   * of an array held to the end: the result's `summary.rebalances` is then empty and the
+   * result reads them back from the store (`ColumnarBacktestResult.rebalanceRecords`).
+   */
+  readonly rebalanceStore?: RebalanceStore;
   /** Overrides the config's `fill_model`. */
   readonly fillModel?: FillModel;
   /** Overrides the config's `costs`. */
@@ -143,6 +153,9 @@ export class PortfolioBacktestEngine {
       ...(this.options.curveEvery === undefined ? {} : { curveEvery: this.options.curveEvery }),
       ...(this.options.onProgress === undefined ? {} : { onProgress: this.options.onProgress }),
       ...(journal === undefined ? {} : { journal }),
+      ...(this.options.rebalanceStore === undefined
+        ? {}
+        : { rebalanceSink: this.options.rebalanceStore }),
     });
     phase('portfolio', main.fills);
     const baseline = simulate({ ...common, config, signals, mode: 'hold', record: 'equity' });
@@ -178,7 +191,7 @@ export class PortfolioBacktestEngine {
       initialCapital: config.totalCapital,
       tradedNotional: main.tradedNotional,
       costs: main.costs,
-      rebalanceCount: main.rebalances.length,
+      rebalanceCount: main.rebalanceCount,
       ...metricOptions,
     });
     const baselineMetrics = calculateMetrics({
@@ -215,7 +228,7 @@ export class PortfolioBacktestEngine {
         initialCapital: curve.initial,
         tradedNotional: main.sleeveNotional[k] as number,
         costs: main.sleeveCosts[k] as number,
-        rebalanceCount: main.rebalances.length,
+        rebalanceCount: main.rebalanceCount,
         ...metricOptions,
       });
     });
@@ -295,7 +308,7 @@ export class PortfolioBacktestEngine {
       benchmark,
       standalone: standalone.map((run) => run.equity),
     };
-    return new ColumnarBacktestResult(summary, curves);
+    return new ColumnarBacktestResult(summary, curves, this.options.rebalanceStore ?? null);
   }
 }
 

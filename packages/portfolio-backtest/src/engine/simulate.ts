@@ -47,6 +47,15 @@ export interface BacktestJournal {
   marks?(timestampNs: bigint, symbols: readonly string[], prices: Float64Array): void;
 }
 
+/**
+ * Where a run's rebalance records go as they happen, instead of an array kept to the end
+ * (a long run makes millions of trade rows): a spill file, a counter. Each record is handed
+ * over once, in time order, and not touched by the engine again.
+ */
+export interface RebalanceSink {
+  add(record: RebalanceRecord): void;
+}
+
 export type SimulationMode = 'rebalance' | 'hold';
 
 interface SimulationCommon {
@@ -60,6 +69,8 @@ interface SimulationCommon {
   readonly fillModel: FillModel;
   readonly costs: CostModel;
   readonly journal?: BacktestJournal;
+  /** Each rebalance record as it is made; `SimulationOutput.rebalances` is then left empty. */
+  readonly rebalanceSink?: RebalanceSink;
   readonly onProgress?: (stepsDone: number, stepsTotal: number) => void;
   /** Bars between recorded curve points (rebalance bars always kept); 1 = every bar. */
   readonly curveEvery?: number;
@@ -94,7 +105,10 @@ export interface SimulationOutput {
   readonly transfers: readonly Float64Array[];
   readonly targets: readonly Float64Array[];
   readonly drift: readonly Float64Array[];
+  /** Every rebalance record, or none when they went to `rebalanceSink`. */
   readonly rebalances: RebalanceRecord[];
+  /** Rebalances executed (also those handed to `rebalanceSink`). */
+  readonly rebalanceCount: number;
   /** Breaker trips, halts and resumes, in order. */
   readonly breakers: BreakerRecord[];
   readonly tradedNotional: number;
@@ -178,6 +192,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
   const drift = ids.map(series);
   const fundedCapital = Float64Array.from(ids, (_id, k) => tracker.capitalAt(k));
   const rebalances: RebalanceRecord[] = [];
+  const sink = input.rebalanceSink;
+  let rebalanceCount = 0;
   const breakers: BreakerRecord[] = [];
   const skipped: Record<string, number> = {};
   const recorded: number[] = [];
@@ -395,7 +411,9 @@ export function simulate(input: SimulationInput): SimulationOutput {
         (transfers[k] as Float64Array)[bar] =
           ((transfers[k] as Float64Array)[bar] as number) + amount;
     }
-    rebalances.push({ ...plan, fills: planFills });
+    rebalanceCount++;
+    if (sink === undefined) rebalances.push({ ...plan, fills: planFills });
+    else sink.add({ ...plan, fills: planFills });
   }
 
   function fillTrade(trade: PlannedTrade): RebalanceFill {
@@ -753,6 +771,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
     targets,
     drift,
     rebalances,
+    rebalanceCount,
     breakers,
     tradedNotional: totals[NOTIONAL] as number,
     costs: totals[COSTS] as number,

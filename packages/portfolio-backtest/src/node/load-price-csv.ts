@@ -1,7 +1,7 @@
 // Streams a price CSV file through the parser, hashing its bytes and timing the load.
 import { createHash } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Result } from '@njord/portfolio-contracts';
 import { PriceCsvParser } from '../price-csv.js';
@@ -91,20 +91,21 @@ export async function loadPriceCsv(
   const hash = createHash('sha256');
   const decoder = new StringDecoder('utf8');
   let bytes = 0;
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  // One buffer, read into again and again: a stream would allocate a new 1 MiB buffer per
+  // chunk, and a large file's worth of them can wait for the garbage collector at once.
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  let handle: FileHandle | null = null;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      if (bytes > maxBytes) {
-        stream.destroy();
-        return tooLarge(bytes);
-      }
+    handle = await open(path, 'r');
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      bytes += bytesRead;
+      if (bytes > maxBytes) return tooLarge(bytes);
+      const chunk = buffer.subarray(0, bytesRead);
       hash.update(chunk);
       const error = parser.push(decoder.write(chunk));
-      if (error !== null) {
-        stream.destroy();
-        return { success: false, error };
-      }
+      if (error !== null) return { success: false, error };
     }
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
@@ -112,6 +113,8 @@ export async function loadPriceCsv(
       success: false,
       error: new PriceDataError('io', path, 0, 0, `cannot read the file (${reason})`),
     };
+  } finally {
+    await handle?.close();
   }
   const tail = decoder.end();
   if (tail.length > 0) {

@@ -58,7 +58,10 @@ export async function writeResultText(
     return `${HOLE}${name}`;
   };
   wire.equity_curve = hole('main', (emit) => writePoints(c, emit));
-  wire.rebalances = hole('rebalances', (emit) => writeRebalances(result.summary.rebalances, emit));
+  const store = result.rebalanceStore;
+  wire.rebalances = hole('rebalances', (emit) =>
+    writeRebalances(store === null ? encodedTexts(result.summary.rebalances) : store.texts(), emit),
+  );
   wire.baseline = { equity_curve: hole('baseline', (emit) => writeEquity(c, c.baseline, emit)) };
   wire.benchmark = { equity_curve: hole('benchmark', (emit) => writeEquity(c, c.benchmark, emit)) };
   const standalone = wire.standalone as Record<string, Record<string, unknown>>;
@@ -121,14 +124,20 @@ async function writePoints(c: BacktestCurves, emit: Emit): Promise<void> {
   await emit(`${chunk}]`);
 }
 
-async function writeRebalances(
+/** Each record's JSON text (what a rebalance store keeps). */
+function* encodedTexts(
   rebalances: ColumnarBacktestResult['summary']['rebalances'],
-  emit: Emit,
-): Promise<void> {
+): Generator<string> {
+  for (const record of rebalances) yield JSON.stringify(encodeRebalanceRecord(record));
+}
+
+async function writeRebalances(texts: Iterable<string>, emit: Emit): Promise<void> {
   let chunk = '[';
-  for (let i = 0; i < rebalances.length; i++) {
-    if (i > 0) chunk += ',';
-    chunk += JSON.stringify(encodeRebalanceRecord(rebalances[i] as (typeof rebalances)[number]));
+  let first = true;
+  for (const text of texts) {
+    if (!first) chunk += ',';
+    first = false;
+    chunk += text;
     if (chunk.length >= 1 << 20) {
       await emit(chunk);
       chunk = '';

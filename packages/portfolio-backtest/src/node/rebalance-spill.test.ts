@@ -1,0 +1,107 @@
+// A run whose rebalances go to a spill file as they are made gives the same result as one
+// that keeps them: the same records, the same result text, the same counts.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PortfolioBacktestEngine } from '../engine/portfolio-engine.js';
+import { parsePriceCsv } from '../price-csv.js';
+import { RebalanceSpill } from './rebalance-spill.js';
+import { writeResultText } from './write-result.js';
+
+const csv = readFileSync(
+  fileURLToPath(new URL('../../../../data/stocks-monthly.csv', import.meta.url)),
+  'utf8',
+);
+const parsed = parsePriceCsv(csv, { source: 'stocks-monthly.csv' });
+if (!parsed.success) throw parsed.error;
+const data = parsed.data;
+
+// A low threshold and a monthly frequency: many rebalances of both reasons.
+const config = parsePortfolioConfig({
+  portfolio: {
+    id: 'spill',
+    total_capital: 100_000,
+    rebalance_threshold: 0.01,
+    rebalance_frequency_hours: 24 * 90,
+    allocations: [
+      { strategy_id: 'trend', target_weight: 0.5, min_capital: 0, max_capital: 1e6 },
+      { strategy_id: 'momentum_v1', target_weight: 0.5, min_capital: 0, max_capital: 1e6 },
+    ].map((a, i) => ({ ...a, strategy: { kind: i === 0 ? 'trendline_break' : 'momentum' } })),
+  },
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'njord-spill-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function textOf(run: Parameters<typeof writeResultText>[0]): Promise<string> {
+  let text = '';
+  await writeResultText(run, (chunk) => {
+    text += chunk;
+    return undefined;
+  });
+  return text;
+}
+
+describe('RebalanceSpill', () => {
+  it('holds what the engine would keep, and the result text is the same byte for byte', async () => {
+    const kept = new PortfolioBacktestEngine(config).runColumnar(data);
+    const spill = new RebalanceSpill(join(dir, 'rebalances.spill'));
+    const spilled = new PortfolioBacktestEngine(config, undefined, {
+      rebalanceStore: spill,
+    }).runColumnar(data);
+    const records = kept.summary.rebalances;
+    expect(records.length).toBeGreaterThan(5);
+
+    // Nothing is held by the spilled run; its store has every record, in order.
+    expect(spilled.summary.rebalances).toEqual([]);
+    expect(spill.count).toBe(records.length);
+    expect(spilled.rebalanceCount).toBe(records.length);
+    expect([...spilled.rebalanceRecords()]).toEqual(records);
+    // ... and can be read again.
+    expect([...spill.records()].length).toBe(records.length);
+    expect(spilled.summary.metrics).toEqual(kept.summary.metrics);
+
+    // Reasons counted as they came, against a count over the kept records.
+    const byHand = new Map<string, number>();
+    for (const r of records) byHand.set(r.reason, (byHand.get(r.reason) ?? 0) + 1);
+    expect(byHand.size).toBe(2);
+    expect([...spill.reasons]).toEqual([...byHand]);
+
+    const blank = (text: string): string =>
+      text.replace(/"(load_ms|run_ms|bar_events_per_second)":[0-9.e+-]+/g, '"$1":0');
+    expect(blank(await textOf(spilled))).toBe(blank(await textOf(kept)));
+    expect(spilled.toResult().rebalances).toEqual(records);
+
+    // The file is one line per record, `bytes` long; remove deletes it.
+    expect(statSync(spill.path).size).toBe(spill.bytes);
+    expect(readFileSync(spill.path, 'utf8').split('\n').length).toBe(records.length + 1);
+    spill.remove();
+    expect(() => statSync(spill.path)).toThrow();
+  });
+
+  it('reads back a record longer than its read buffer, and an empty spill', () => {
+    const spill = new RebalanceSpill(join(dir, 'long.spill'));
+    const run = new PortfolioBacktestEngine(config).runColumnar(data);
+    const record = run.summary.rebalances.find((r) => r.trades.length > 0)!;
+    // Over 3 MiB in one line (14,000 copies of a trade of about 300 bytes): crosses the
+    // 1 MiB reads.
+    const long = {
+      ...record,
+      trades: Array.from({ length: 14_000 }, () => record.trades[0]!),
+    };
+    spill.add(record);
+    spill.add(long);
+    spill.add(record);
+    expect([...spill.records()]).toEqual([record, long, record]);
+    expect(spill.bytes).toBeGreaterThan(3 << 20);
+    spill.remove();
+
+    const empty = new RebalanceSpill(join(dir, 'empty.spill'));
+    expect([...empty.texts()]).toEqual([]);
+    expect(() => empty.add(record)).toThrow(/after close/);
+    empty.remove();
+  });
+});

@@ -1,0 +1,131 @@
+// A run's rebalance records spilled to a file as the engine makes them, one JSON text per
+// line, so a long run never holds its millions of trade rows; read back line by line.
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import {
+  decodeRebalanceRecord,
+  encodeRebalanceRecord,
+  type RebalanceRecord,
+} from '@njord/portfolio-contracts';
+import type { RebalanceStore } from '../engine/columnar-result.js';
+
+const FLUSH_BYTES = 1 << 20;
+const READ_BYTES = 1 << 20;
+
+/**
+ * A `RebalanceStore` on a file: `add` encodes the record to its JSON text (the text the
+ * result file holds) and appends it as a line, buffered and written synchronously (the bar
+ * loop is synchronous); `texts` and `records` read the file again, a chunk at a time. The
+ * file is scratch: `remove` deletes it.
+ */
+export class RebalanceSpill implements RebalanceStore {
+  readonly path: string;
+  #fd: number | null;
+  #pending: string[] = [];
+  #pendingChars = 0;
+  #count = 0;
+  #bytes = 0;
+  readonly #reasons = new Map<string, number>();
+
+  /** Creates (truncating) the spill file at `path`. */
+  constructor(path: string) {
+    this.path = path;
+    this.#fd = openSync(path, 'w');
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Records per rebalance reason, in order of first use. */
+  get reasons(): ReadonlyMap<string, number> {
+    return this.#reasons;
+  }
+
+  /** Bytes written so far (JSON text and newlines). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  add(record: RebalanceRecord): void {
+    if (this.#fd === null) throw new Error(`RebalanceSpill ${this.path}: add after close`);
+    const text = JSON.stringify(encodeRebalanceRecord(record));
+    this.#pending.push(text);
+    this.#pendingChars += text.length + 1;
+    this.#count++;
+    this.#reasons.set(record.reason, (this.#reasons.get(record.reason) ?? 0) + 1);
+    if (this.#pendingChars >= FLUSH_BYTES) this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#fd === null || this.#pending.length === 0) return;
+    const data = Buffer.from(`${this.#pending.join('\n')}\n`, 'utf8');
+    this.#pending = [];
+    this.#pendingChars = 0;
+    for (let at = 0; at < data.length;) at += writeSync(this.#fd, data, at, data.length - at);
+    this.#bytes += data.length;
+  }
+
+  /** Writes what is buffered and closes the file for writing (reading goes on). */
+  close(): void {
+    if (this.#fd === null) return;
+    try {
+      this.#flush();
+    } finally {
+      closeSync(this.#fd);
+      this.#fd = null;
+    }
+  }
+
+  /** Each record's JSON text, in order (closes the file for writing first). */
+  *texts(): Generator<string> {
+    this.close();
+    const fd = openSync(this.path, 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(READ_BYTES);
+      // Bytes of a line cut by the end of a chunk (a record can be larger than a chunk).
+      let carry: Buffer[] = [];
+      let count = 0;
+      for (;;) {
+        const read = readSync(fd, buffer, 0, READ_BYTES, null);
+        if (read === 0) break;
+        let from = 0;
+        for (
+          let nl = buffer.indexOf(10, from);
+          nl !== -1 && nl < read;
+          nl = buffer.indexOf(10, from)
+        ) {
+          const piece = buffer.subarray(from, nl);
+          const line =
+            carry.length === 0
+              ? piece.toString('utf8')
+              : Buffer.concat([...carry, piece]).toString('utf8');
+          carry = [];
+          from = nl + 1;
+          count++;
+          yield line;
+        }
+        if (from < read) carry.push(Buffer.from(buffer.subarray(from, read)));
+      }
+      if (carry.length > 0) throw new Error(`RebalanceSpill ${this.path}: a line without its end`);
+      if (count !== this.#count) {
+        throw new Error(`RebalanceSpill ${this.path}: ${count} records read, ${this.#count} added`);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The records, decoded again from their text, in order. */
+  *records(): Generator<RebalanceRecord> {
+    for (const text of this.texts()) yield decodeRebalanceRecord(JSON.parse(text));
+  }
+
+  /** Closes and deletes the file. */
+  remove(): void {
+    try {
+      this.close();
+    } finally {
+      rmSync(this.path, { force: true });
+    }
+  }
+}
