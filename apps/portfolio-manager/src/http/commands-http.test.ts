@@ -120,7 +120,19 @@ describe('halt and resume over HTTP', () => {
       '{}',
     );
     expect(viaBasic.status).toBe(202);
-    expect(await env.redis.xlen(stream)).toBe(2);
+    // Behind a reverse proxy: the public Host and its own Origin, with the token.
+    const { port } = new URL(base);
+    const proxied = {
+      ...JSON_HEADERS,
+      host: `desk.example:${port}`,
+      origin: `https://desk.example:${port}`,
+      'sec-fetch-site': 'same-origin',
+    };
+    expect((await post(url, proxied, '{}')).status).toBe(401);
+    expect((await post(url, { ...proxied, authorization: `Bearer ${token}` }, '{}')).status).toBe(
+      202,
+    );
+    expect(await env.redis.xlen(stream)).toBe(3);
     expect(JSON.stringify(env.log.lines)).not.toContain(token);
   });
 

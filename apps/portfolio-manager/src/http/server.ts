@@ -119,17 +119,17 @@ function hostName(host: string | undefined): string | null {
 
 /**
  * Why a command request may come from a page of another site (null when it cannot): a
- * `Sec-Fetch-Site` other than same-origin, an `Origin` other than the server's own, on a loopback
- * listen a Host that is not loopback (a rebound DNS name), or no command header.
+ * `Sec-Fetch-Site` other than same-origin, an `Origin` other than the server's own, a Host that
+ * is not loopback when `loopbackHost` (a DNS name rebound to 127.0.0.1), or no command header.
  */
-function crossSiteProblem(req: IncomingMessage, loopback: boolean): string | null {
+function crossSiteProblem(req: IncomingMessage, loopbackHost: boolean): string | null {
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none')
     return `a ${site} request cannot send commands`;
   const host = req.headers.host;
   const name = hostName(host);
   if (name === null) return 'no Host header';
-  if (loopback && !isLoopback(name)) return `Host ${host} is not a loopback name`;
+  if (loopbackHost && !isLoopback(name)) return `Host ${host} is not a loopback name`;
   const origin = req.headers.origin;
   // The scheme is not checked: behind a proxy that terminates TLS the page's origin is https.
   if (origin !== undefined && origin !== `http://${host}` && origin !== `https://${host}`)
@@ -192,7 +192,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   // Commands need the token whenever one is configured, on loopback too.
   const commandToken =
     options.token === null || options.token === '' ? null : digest(options.token);
-  const loopback = !needsToken;
+  // Without a token only a loopback Host may command (DNS rebinding); with one, a rebound page
+  // lacks it anyway, and a reverse proxy in front of a loopback listen keeps its public Host.
+  const loopbackHost = commandToken === null;
   const commands = options.commands ?? null;
   const dashboard = renderDashboard({ portfolioId: view.portfolioId });
 
@@ -284,7 +286,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       unauthorized(res);
       return;
     }
-    const crossSite = crossSiteProblem(req, loopback);
+    const crossSite = crossSiteProblem(req, loopbackHost);
     if (crossSite !== null) {
       logger.warn({ path: `/api/${command}`, reason: crossSite }, 'http: command refused');
       sendError(res, 403, `refused: ${crossSite}`);
