@@ -12,6 +12,13 @@ import {
 } from '@njord/portfolio-contracts';
 import { PortfolioKernel } from '@njord/portfolio-kernel';
 import fc from 'fast-check';
+import {
+  SCENARIO_FIRST_PRICES,
+  SCENARIO_SYMBOLS,
+  scenarioPortfolioWire,
+  scenarioTick,
+  type ScenarioTick,
+} from '@njord/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createManualClock } from './adapters/clock.js';
 import { decodeScannedLines, scanJournal } from './adapters/journal-file.js';
@@ -23,45 +30,8 @@ import { silentLogger, tempDir } from './test-support.js';
 
 const HOUR_MS = 3_600_000;
 const T0_MS = 1_700_000_000_000;
-const SYMBOLS = ['X', 'Y'] as const;
-const IDS = ['A', 'B', 'C'] as const;
 
-const portfolio = parsePortfolioConfig({
-  portfolio: {
-    id: 'parity',
-    total_capital: 100_000,
-    rebalance_threshold: 0.05,
-    rebalance_frequency_hours: 6,
-    min_trade_value: 5,
-    costs: { commission_bps: 2, commission_min: 0.5, slippage_bps: 1 },
-    instruments: { X: { lot_size: 0.5, min_notional: 10 } },
-    allocations: [
-      { strategy_id: 'A', target_weight: 0.5, min_capital: 10_000, max_capital: 80_000 },
-      { strategy_id: 'B', target_weight: 0.3, min_capital: 0, max_capital: 50_000 },
-      { strategy_id: 'C', target_weight: 0.2, min_capital: 0, max_capital: 40_000 },
-    ],
-  },
-});
-
-const trade = fc.record({
-  strategy: fc.constantFrom(...IDS),
-  symbol: fc.integer({ min: 0, max: SYMBOLS.length - 1 }),
-  quantity: fc.double({ min: -50, max: 50, noNaN: true }).filter((q) => Math.abs(q) > 1e-6),
-  fee: fc.double({ min: 0, max: 5, noNaN: true }),
-});
-/** One clock tick: maybe a new price per symbol (a factor on the last), then trades. */
-const tick = fc.record({
-  hours: fc.integer({ min: 1, max: 4 }),
-  moves: fc.option(
-    fc.tuple(
-      fc.double({ min: 0.8, max: 1.25, noNaN: true }),
-      fc.double({ min: 0.8, max: 1.25, noNaN: true }),
-    ),
-    { nil: undefined },
-  ),
-  trades: fc.array(trade, { maxLength: 3 }),
-});
-type Tick = typeof tick extends fc.Arbitrary<infer T> ? T : never;
+const portfolio = parsePortfolioConfig(scenarioPortfolioWire('parity'));
 
 /** A plan without its ids (the backtest numbers its plans, live names them by time). */
 function comparable(plan: RebalancePlan) {
@@ -87,20 +57,23 @@ function comparable(plan: RebalancePlan) {
 }
 
 /** The backtest's bar: the row of marks, the strategies' trades, one decision; plans fill at once. */
-function backtestRun(ticks: readonly Tick[]): { kernel: PortfolioKernel; plans: RebalancePlan[] } {
+function backtestRun(ticks: readonly ScenarioTick[]): {
+  kernel: PortfolioKernel;
+  plans: RebalancePlan[];
+} {
   const startNs = BigInt(T0_MS) * 1_000_000n;
   const kernel = new PortfolioKernel(portfolio, {
     startNs,
-    symbols: SYMBOLS,
+    symbols: SCENARIO_SYMBOLS,
     rememberFillIds: false,
     riskSampling: null,
     planIdPrefix: 'parity:rb:',
   });
   const plans: RebalancePlan[] = [];
-  const prices = [100, 50];
-  const row = new Float64Array(SYMBOLS.length);
+  const prices: number[] = [...SCENARIO_FIRST_PRICES];
+  const row = new Float64Array(SCENARIO_SYMBOLS.length);
   let nowMs = T0_MS;
-  const bar = (step: Tick | null) => {
+  const bar = (step: ScenarioTick | null) => {
     const nowNs = BigInt(nowMs) * 1_000_000n;
     if (step === null || step.moves !== undefined) {
       step?.moves?.forEach((factor, s) => (prices[s] = (prices[s] as number) * factor));
@@ -168,7 +141,7 @@ function liveConfig(dir: string): LoadedConfig {
 }
 
 /** The live loop in-process: entries as producers write them, a manual clock, its timers. */
-async function liveRun(ticks: readonly Tick[]) {
+async function liveRun(ticks: readonly ScenarioTick[]) {
   const dir = tempDir('loop-parity');
   dirs.push(dir);
   const config = liveConfig(dir);
@@ -209,7 +182,7 @@ async function liveRun(ticks: readonly Tick[]) {
     id: `${entryMs++}-0`,
     data: JSON.stringify(data),
   });
-  const prices = [100, 50];
+  const prices: number[] = [...SCENARIO_FIRST_PRICES];
   /** Fills for the intents published since the last call, as the paper broker writes them. */
   const intentFills = (): StreamEntry[] =>
     published.splice(0).map((payload) => {
@@ -229,12 +202,12 @@ async function liveRun(ticks: readonly Tick[]) {
         intent_id: t.intentId,
       });
     });
-  const step = async (tickValue: Tick | null) => {
+  const step = async (tickValue: ScenarioTick | null) => {
     const nowNs = clock.nowNs();
     const batch: StreamEntry[] = [];
     if (tickValue === null || tickValue.moves !== undefined) {
       tickValue?.moves?.forEach((factor, s) => (prices[s] = (prices[s] as number) * factor));
-      SYMBOLS.forEach((symbol, s) =>
+      SCENARIO_SYMBOLS.forEach((symbol, s) =>
         batch.push(entry('prices', { symbol, price: prices[s], timestamp_ns: String(nowNs) })),
       );
     }
@@ -243,7 +216,7 @@ async function liveRun(ticks: readonly Tick[]) {
         entry('fills', {
           fill_id: `f${fillCount++}`,
           strategy_id: t.strategy,
-          symbol: SYMBOLS[t.symbol],
+          symbol: SCENARIO_SYMBOLS[t.symbol],
           side: t.quantity > 0 ? 'buy' : 'sell',
           quantity: Math.abs(t.quantity),
           price: prices[t.symbol],
@@ -273,7 +246,7 @@ describe('the live loop reproduces the backtest’s use of the kernel', () => {
     let plans = 0;
     let trades = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(tick, { minLength: 1, maxLength: 20 }), async (ticks) => {
+      fc.asyncProperty(fc.array(scenarioTick, { minLength: 1, maxLength: 20 }), async (ticks) => {
         const backtest = backtestRun(ticks);
         const live = await liveRun(ticks);
         expect(live.plans.map(comparable)).toEqual(backtest.plans.map(comparable));

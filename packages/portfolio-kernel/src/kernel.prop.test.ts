@@ -3,49 +3,19 @@
 // give the same decisions, the same plans and the same sleeves.
 import { parsePortfolioConfig, type RebalancePlan } from '@njord/portfolio-contracts';
 import fc from 'fast-check';
+import {
+  SCENARIO_FIRST_PRICES,
+  SCENARIO_SYMBOLS,
+  scenarioPortfolioWire,
+  scenarioTick,
+} from '@njord/test-kit';
 import { describe, expect, it } from 'vitest';
 import { type KernelDecision } from './events.js';
 import { PortfolioKernel } from './kernel.js';
 
 const HOUR = 3_600_000_000_000n;
-const SYMBOLS = ['X', 'Y'] as const;
-const IDS = ['A', 'B', 'C'] as const;
 
-const config = parsePortfolioConfig({
-  portfolio: {
-    id: 'prop',
-    total_capital: 100_000,
-    rebalance_threshold: 0.05,
-    rebalance_frequency_hours: 6,
-    min_trade_value: 5,
-    costs: { commission_bps: 2, commission_min: 0.5, slippage_bps: 1 },
-    instruments: { X: { lot_size: 0.5, min_notional: 10 } },
-    allocations: [
-      { strategy_id: 'A', target_weight: 0.5, min_capital: 10_000, max_capital: 80_000 },
-      { strategy_id: 'B', target_weight: 0.3, min_capital: 0, max_capital: 50_000 },
-      { strategy_id: 'C', target_weight: 0.2, min_capital: 0, max_capital: 40_000 },
-    ],
-  },
-});
-
-const trade = fc.record({
-  strategy: fc.constantFrom(...IDS),
-  symbol: fc.integer({ min: 0, max: SYMBOLS.length - 1 }),
-  quantity: fc.double({ min: -50, max: 50, noNaN: true }).filter((q) => Math.abs(q) > 1e-6),
-  fee: fc.double({ min: 0, max: 5, noNaN: true }),
-});
-/** One clock tick: maybe a new price per symbol (a factor on the last), then trades. */
-const tick = fc.record({
-  hours: fc.integer({ min: 1, max: 4 }),
-  moves: fc.option(
-    fc.tuple(
-      fc.double({ min: 0.8, max: 1.25, noNaN: true }),
-      fc.double({ min: 0.8, max: 1.25, noNaN: true }),
-    ),
-    { nil: undefined },
-  ),
-  trades: fc.array(trade, { maxLength: 3 }),
-});
+const config = parsePortfolioConfig(scenarioPortfolioWire('prop'));
 
 function fillPlan(kernel: PortfolioKernel, plan: RebalancePlan, nowNs: bigint): void {
   for (const t of plan.trades) {
@@ -84,16 +54,16 @@ describe('the kernel, backtest path vs event path', () => {
     let plans = 0;
     let trades = 0;
     fc.assert(
-      fc.property(fc.array(tick, { minLength: 1, maxLength: 25 }), (ticks) => {
+      fc.property(fc.array(scenarioTick, { minLength: 1, maxLength: 25 }), (ticks) => {
         const options = { startNs: 0n, planIdPrefix: 'prop:rb:' };
         const hot = new PortfolioKernel(config, {
           ...options,
-          symbols: SYMBOLS,
+          symbols: SCENARIO_SYMBOLS,
           rememberFillIds: false,
         });
         const live = new PortfolioKernel(config, options);
-        const prices = [100, 50];
-        const row = new Float64Array(SYMBOLS.length);
+        const prices: number[] = [...SCENARIO_FIRST_PRICES];
+        const row = new Float64Array(SCENARIO_SYMBOLS.length);
         const hotSeen: KernelDecision[] = [];
         const liveSeen: KernelDecision[] = [];
         let now = 0n;
@@ -101,7 +71,7 @@ describe('the kernel, backtest path vs event path', () => {
         // Both start valued: a first mark of every symbol.
         row.set(prices);
         hot.applyMarks(row, now);
-        SYMBOLS.forEach((symbol, s) =>
+        SCENARIO_SYMBOLS.forEach((symbol, s) =>
           live.apply({
             type: 'mark',
             mark: { symbol, price: prices[s] as number, timestampNs: now },
@@ -113,7 +83,7 @@ describe('the kernel, backtest path vs event path', () => {
             step.moves.forEach((factor, s) => (prices[s] = (prices[s] as number) * factor));
             row.set(prices);
             hot.applyMarks(row, now);
-            SYMBOLS.forEach((symbol, s) =>
+            SCENARIO_SYMBOLS.forEach((symbol, s) =>
               live.apply({
                 type: 'mark',
                 mark: { symbol, price: prices[s] as number, timestampNs: now },
@@ -128,7 +98,7 @@ describe('the kernel, backtest path vs event path', () => {
               fill: {
                 fillId: `f${fillCount++}`,
                 strategyId: t.strategy,
-                symbol: SYMBOLS[t.symbol] as string,
+                symbol: SCENARIO_SYMBOLS[t.symbol] as string,
                 side: t.quantity > 0 ? 'buy' : 'sell',
                 quantity: Math.abs(t.quantity),
                 price,

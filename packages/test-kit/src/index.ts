@@ -12,3 +12,12 @@ export {
 export type { AllocationFixture, PortfolioFixture } from './configs.js';
 export { createLineJournal } from './journal.js';
 export type { LineJournal } from './journal.js';
+export {
+  SCENARIO_FIRST_PRICES,
+  SCENARIO_IDS,
+  SCENARIO_SYMBOLS,
+  scenarioPortfolioWire,
+  scenarioTick,
+  scenarioTrade,
+} from './kernel-scenario.js';
+export type { ScenarioTick } from './kernel-scenario.js';
