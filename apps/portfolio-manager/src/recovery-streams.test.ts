@@ -24,6 +24,7 @@ function group(
     stream,
     group: true,
     lastDelivered,
+    acknowledged: true,
     maxDeleted: '0-0',
     firstEntry: '1-0',
     length: 10,
@@ -108,8 +109,12 @@ describe('planRestore', () => {
     const fresh = planRestore(none, groups, { ...OPTIONS, fresh: true });
     expect(fresh.restores).toEqual([]);
     expect(fresh.positions.get(FILLS)).toBe('3-0');
-    // Nothing delivered yet: a first start.
+    // Nothing delivered yet, or delivered and all still pending (a manager that died after
+    // its first read): a first start, from the start of the streams.
     expect(planRestore(none, [group(FILLS, '0-0')], OPTIONS).warnings).toEqual([]);
+    const pendingOnly = planRestore(none, [group(FILLS, '3-0', { acknowledged: false })], OPTIONS);
+    expect(pendingOnly.warnings).toEqual([]);
+    expect(pendingOnly.positions.get(FILLS)).toBe('0-0');
   });
 
   it('does not check a journal written before positions, and says so', () => {

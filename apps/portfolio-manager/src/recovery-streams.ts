@@ -94,6 +94,11 @@ function delivered(state: StreamGroupState): boolean {
   return state.group && compareIds(state.lastDelivered, '0-0') > 0;
 }
 
+/** Entries acknowledged: a journal must have seen them (only pending ones: nothing was lost). */
+function acknowledged(state: StreamGroupState): boolean {
+  return delivered(state) && state.acknowledged;
+}
+
 /**
  * Compares the journal with the group. Throws JournalDamageError when the journal is missing
  * while the group has delivered entries (`missing_journal`, unless `fresh`), or when it lost
@@ -110,10 +115,13 @@ export function planRestore(
   const atEnd = () => lineNumberInFile(options.journalPath, scan.fileBytes);
   const endLine = () => (scan.tornLastLine ? Math.max(1, atEnd()) : atEnd());
   if (scan.lines.length === 0) {
-    const seen = groups.filter(delivered);
+    const seen = groups.filter(acknowledged);
     const positions: StreamPositions = new Map();
-    for (const state of groups) positions.set(state.stream, state.lastDelivered);
+    // Nothing acknowledged: nothing is processed yet (the pending entries come next).
+    for (const state of groups) positions.set(state.stream, '0-0');
     if (seen.length === 0) return { scan, restores: [], positions, warnings };
+    // --fresh: what the group acknowledged is left behind.
+    for (const state of groups) positions.set(state.stream, state.lastDelivered);
     const detail = seen.map((state) => `${state.stream} up to ${state.lastDelivered}`).join(', ');
     if (!options.fresh) {
       throw new JournalDamageError(
@@ -122,11 +130,11 @@ export function planRestore(
         endLine(),
         scan.fileBytes,
         `no line of portfolio ${options.portfolioId}, but consumer group ${options.group} has ` +
-          `delivered entries (${detail}); restore the journal from a copy, or start with --fresh`,
+          `acknowledged entries (${detail}); restore the journal from a copy, or start with --fresh`,
       );
     }
     warnings.push(
-      `--fresh: starting without a journal although consumer group ${options.group} delivered ` +
+      `--fresh: starting without a journal although consumer group ${options.group} acknowledged ` +
         `entries (${detail}); what they did is not in the new state`,
     );
     return { scan, restores: [], positions, warnings };

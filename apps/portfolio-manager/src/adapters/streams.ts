@@ -383,6 +383,8 @@ export interface StreamGroupState {
   readonly group: boolean;
   /** The group's last delivered id (`0-0` when it delivered nothing or does not exist). */
   readonly lastDelivered: string;
+  /** The group acknowledged at least one entry (delivered entries that are no longer pending). */
+  readonly acknowledged: boolean;
   /** The newest id deleted from the stream (Redis 7 counts XDEL here, not trims), `0-0` when none. */
   readonly maxDeleted: string;
   /** The stream's first entry id, null when it is empty. */
@@ -428,7 +430,14 @@ export async function inspectGroup(redis: Redis, keys: RedisKeys): Promise<Strea
     const stream = streamOf(keys, source);
     const empty = { maxDeleted: '0-0', firstEntry: null, length: 0, entriesAdded: 0 };
     if ((await redis.exists(stream)) === 0) {
-      out.push({ source, stream, group: false, lastDelivered: '0-0', ...empty });
+      out.push({
+        source,
+        stream,
+        group: false,
+        lastDelivered: '0-0',
+        acknowledged: false,
+        ...empty,
+      });
       continue;
     }
     const info = fieldsOf((await redis.call('XINFO', 'STREAM', stream)) as unknown[]);
@@ -446,16 +455,30 @@ export async function inspectGroup(redis: Redis, keys: RedisKeys): Promise<Strea
       stream,
       group: false,
       lastDelivered: '0-0',
+      acknowledged: false,
       ...facts,
     };
     for (const group of groups) {
       const fields = fieldsOf(group);
       if (fields.get('name') !== keys.group) continue;
+      const lastDelivered = idField(fields.get('last-delivered-id'));
+      const pending = Number(fields.get('pending') ?? 0);
+      const entriesRead = fields.get('entries-read');
+      // Redis 7 counts the entries up to the last delivered one; else count them (a trim
+      // makes that an underestimate).
+      const delivered =
+        typeof entriesRead === 'number'
+          ? entriesRead
+          : compareIds(lastDelivered, '0-0') > 0
+            ? ((await redis.xrange(stream, '-', lastDelivered, 'COUNT', pending + 1)) as unknown[])
+                .length
+            : 0;
       state = {
         source,
         stream,
         group: true,
-        lastDelivered: idField(fields.get('last-delivered-id')),
+        lastDelivered,
+        acknowledged: delivered > pending,
         ...facts,
       };
     }
