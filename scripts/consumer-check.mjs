@@ -6,7 +6,8 @@
 // and once with the latest zod 4.x and TypeScript. It also checks that
 //   - no packed file mentions DESIGN.md (the team's notes are not shipped),
 //   - every tarball holds LICENSE, CHANGELOG.md, README.md and dist/,
-//   - importing the report, the contracts' `core` entry or the risk package's `stats` entry
+//   - importing the report, the allocator, the sizer, the rebalancer, the risk package (and its
+//     `stats` entry) or the contracts' `core` entry
 //     loads neither zod nor yaml, and
 //     importing the tracker loads no yaml (the parsers sit behind subpath exports).
 // Usage: node scripts/consumer-check.mjs [--keep]   (--keep leaves the temp dir for a look)
@@ -116,6 +117,9 @@ try {
       ['@njord/portfolio-report', false, false],
       ['@njord/portfolio-allocator', false, false],
       ['@njord/portfolio-risk/stats', false, false],
+      ['@njord/portfolio-risk', false, false],
+      ['@njord/portfolio-sizer', false, false],
+      ['@njord/portfolio-rebalancer', false, false],
       ['@njord/portfolio-tracker', true, false],
       ['@njord/portfolio-contracts', true, false],
       ['@njord/portfolio-contracts/yaml', true, true],

@@ -1,5 +1,5 @@
 // Rebalancer: a portfolio state and prices -> a RebalancePlan (transfers, pro-rata order intents, costs).
-import { createIdRecord } from '@njord/portfolio-contracts';
+import { createIdRecord } from '@njord/portfolio-contracts/core';
 import type { AllocationCalculator } from '@njord/portfolio-allocator';
 import type {
   CostModel,

@@ -1,5 +1,5 @@
 // The JSON-safe, snake_case form of a RiskAdjustment (for journal lines and results).
-import { createIdRecord } from '@njord/portfolio-contracts';
+import { createIdRecord } from '@njord/portfolio-contracts/core';
 import type { RiskAdjustment } from './risk-adjusted-allocator.js';
 
 /** One strategy's statistics on the wire. */

@@ -1,6 +1,6 @@
 // Sleeve returns sampled from a live run's snapshots: flow-adjusted, chained into fixed periods,
 // kept for a bounded window, and the wire forms (history, checkpoint) they are journaled in.
-import { createIdRecord } from '@njord/portfolio-contracts';
+import { createIdRecord } from '@njord/portfolio-contracts/core';
 import { RiskError } from './errors.js';
 import { calculateFlowAdjustedReturn } from './flow-adjusted-return.js';
 import type { PerformanceHistory } from './risk-adjusted-allocator.js';

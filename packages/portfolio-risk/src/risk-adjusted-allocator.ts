@@ -1,5 +1,5 @@
 // RiskAdjustedAllocator: risk-adjusted weights from window statistics, bounded by the allocator.
-import { createIdRecord } from '@njord/portfolio-contracts';
+import { createIdRecord } from '@njord/portfolio-contracts/core';
 import type { AllocationCalculator } from '@njord/portfolio-allocator';
 import type { RiskAdjustmentMethod } from '@njord/portfolio-contracts';
 import {
