@@ -16,6 +16,7 @@ import {
   SCENARIO_FIRST_PRICES,
   SCENARIO_SYMBOLS,
   scenarioPortfolioWire,
+  referenceFill,
   scenarioTick,
   type ScenarioTick,
 } from '@njord/test-kit';
@@ -90,7 +91,7 @@ function backtestRun(ticks: readonly ScenarioTick[]): {
       if (due.type !== 'plan') break;
       kernel.apply(due);
       plans.push(due.plan);
-      for (const t of due.plan.trades) kernel.apply({ type: 'fill', fill: tradeFill(t) });
+      for (const t of due.plan.trades) kernel.apply({ type: 'fill', fill: referenceFill(t) });
       break;
     }
   };
@@ -100,21 +101,6 @@ function backtestRun(ticks: readonly ScenarioTick[]): {
     bar(step);
   }
   return { kernel, plans };
-}
-
-/** A plan's trade filled at its reference price with its costs (the paper broker's fill). */
-function tradeFill(t: PlannedTrade) {
-  return {
-    fillId: t.intentId,
-    strategyId: t.strategyId,
-    symbol: t.symbol,
-    side: t.side,
-    quantity: t.quantity,
-    price: t.referencePrice,
-    fee: t.commission + t.slippage,
-    timestampNs: t.timestampNs,
-    intentId: t.intentId,
-  };
 }
 
 const dirs: string[] = [];

@@ -12,6 +12,7 @@ import {
   type JournalLine,
   type PortfolioConfig,
 } from '@njord/portfolio-contracts';
+import { referenceFill } from '@njord/test-kit';
 import { describe, expect, it } from 'vitest';
 import { isAppliedDecision, type KernelDecision, type KernelEvent } from './events.js';
 import { PortfolioKernel } from './kernel.js';
@@ -88,20 +89,7 @@ class Driver {
       this.apply(d);
       if (d.type !== 'plan') continue;
       for (const trade of d.plan.trades) {
-        this.apply({
-          type: 'fill',
-          fill: {
-            fillId: trade.intentId,
-            strategyId: trade.strategyId,
-            symbol: trade.symbol,
-            side: trade.side,
-            quantity: trade.quantity,
-            price: trade.referencePrice,
-            fee: trade.commission + trade.slippage,
-            timestampNs: nowNs,
-            intentId: trade.intentId,
-          },
-        });
+        this.apply({ type: 'fill', fill: referenceFill(trade, nowNs) });
       }
     }
     this.decisions.push(...seen);

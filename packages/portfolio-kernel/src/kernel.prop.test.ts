@@ -8,6 +8,7 @@ import {
   SCENARIO_SYMBOLS,
   scenarioPortfolioWire,
   scenarioTick,
+  referenceFill,
 } from '@njord/test-kit';
 import { describe, expect, it } from 'vitest';
 import { type KernelDecision } from './events.js';
@@ -18,22 +19,7 @@ const HOUR = 3_600_000_000_000n;
 const config = parsePortfolioConfig(scenarioPortfolioWire('prop'));
 
 function fillPlan(kernel: PortfolioKernel, plan: RebalancePlan, nowNs: bigint): void {
-  for (const t of plan.trades) {
-    kernel.apply({
-      type: 'fill',
-      fill: {
-        fillId: t.intentId,
-        strategyId: t.strategyId,
-        symbol: t.symbol,
-        side: t.side,
-        quantity: t.quantity,
-        price: t.referencePrice,
-        fee: t.commission + t.slippage,
-        timestampNs: nowNs,
-        intentId: t.intentId,
-      },
-    });
-  }
+  for (const t of plan.trades) kernel.apply({ type: 'fill', fill: referenceFill(t, nowNs) });
 }
 
 /** Decide until nothing applicable is due; apply what is due; fill plans at once. */

@@ -1,5 +1,6 @@
 // The kernel: funding, decide without applying, the trigger, blocking plans, halt, the hot path.
 import { parsePortfolioConfig, type PortfolioConfig } from '@njord/portfolio-contracts';
+import { referenceFill } from '@njord/test-kit';
 import { describe, expect, it } from 'vitest';
 import { isAppliedDecision, type KernelDecision } from './events.js';
 import { PortfolioKernel } from './kernel.js';
@@ -51,20 +52,7 @@ function settle(kernel: PortfolioKernel, nowNs: bigint): KernelDecision[] {
     kernel.apply(d);
     if (d.type === 'plan') {
       for (const trade of d.plan.trades) {
-        kernel.apply({
-          type: 'fill',
-          fill: {
-            fillId: trade.intentId,
-            strategyId: trade.strategyId,
-            symbol: trade.symbol,
-            side: trade.side,
-            quantity: trade.quantity,
-            price: trade.referencePrice,
-            fee: trade.commission + trade.slippage,
-            timestampNs: nowNs,
-            intentId: trade.intentId,
-          },
-        });
+        kernel.apply({ type: 'fill', fill: referenceFill(trade, nowNs) });
       }
     }
   }

@@ -21,3 +21,4 @@ export {
   scenarioTrade,
 } from './kernel-scenario.js';
 export type { ScenarioTick } from './kernel-scenario.js';
+export { referenceFill } from './fills.js';
