@@ -202,6 +202,27 @@ describe('halt and resume over HTTP', () => {
     expect(await env.redis.xlen(stream)).toBe(1);
   });
 
+  it('serves reads to a loopback Host only when no token is set (DNS rebinding)', async () => {
+    const { base } = await startWithHttp(null);
+    const { port } = new URL(base);
+    const get = (path: string, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${base}${path}`, { headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const path of ['/', '/metrics', '/api/snapshot', '/readyz']) {
+      expect(await get(path, `evil.example:${port}`), path).toBe(403);
+      expect(await get(path, `localhost:${port}`), path).not.toBe(403);
+      expect(await get(path, `127.0.0.1:${port}`), path).not.toBe(403);
+    }
+    // Liveness stays open to any Host (probes name the pod, not localhost).
+    expect(await get('/healthz', `evil.example:${port}`)).toBe(200);
+  });
+
   it('answers 400 with a JSON error for a bad body or an unknown strategy', async () => {
     const { base, stream } = await startWithHttp(null);
     const cases: [string, string, RegExp][] = [

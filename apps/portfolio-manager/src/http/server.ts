@@ -1,5 +1,6 @@
 // The manager's HTTP side (node:http): /metrics, /healthz, /readyz, /api/snapshot, /events
-// and the dashboard at /. Off loopback every path but /healthz needs the bearer token.
+// and the dashboard at /. Off loopback every path but /healthz needs the bearer token; on
+// loopback without a token only a loopback Host is served (a rebound DNS name is refused).
 // POST /api/halt and /api/resume send an operator command: they need the token whenever one is
 // configured, and refuse anything a page of another site could make a browser send.
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -216,6 +217,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     if (expected !== null && !tokenMatches(expected, presentedToken(req))) {
       unauthorized(res);
+      return;
+    }
+    // Without a token, a page whose own DNS name was rebound to 127.0.0.1 could read the
+    // portfolio from the victim's browser: only a loopback Host is served.
+    const name = loopbackHost ? hostName(req.headers.host) : null;
+    if (name !== null && !isLoopback(name)) {
+      send(res, 403, `refused: Host ${req.headers.host ?? ''} is not a loopback name\n`);
       return;
     }
     switch (path) {
