@@ -6,6 +6,7 @@ import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { PortfolioTracker, type TrackerStateJson } from '@njord/portfolio-tracker';
 import { createRandom } from '@njord/test-kit';
 import { describe, expect, it } from 'vitest';
+import { replayJournalFile } from './replay.js';
 import { redisKeys } from './adapters/streams.js';
 import {
   addEntries,
@@ -186,6 +187,22 @@ describe('crash safety (child processes, real Redis)', () => {
     // Nothing was planned (threshold 1000) and nothing was dead-lettered.
     expect(journal.some((line) => line.type === 'plan')).toBe(false);
     expect(await redis.xlen(keys.dead)).toBe(0);
+    // The replay command on this live journal (checkpoints, restarts) gives the same sleeves.
+    const fromFile = replayJournalFile(files.journalPath, PORTFOLIO.id);
+    if (!fromFile.success) throw new Error(fromFile.problems.join('\n'));
+    expect(fromFile.report.from_checkpoint_seq).not.toBeNull();
+    const fromReplay = Object.fromEntries(
+      Object.entries(fromFile.report.sleeves).map(([id, sleeve]) => [
+        id,
+        {
+          cash: sleeve.cash,
+          fees: sleeve.fees,
+          realizedPnl: sleeve.realized_pnl,
+          units: sleeve.units,
+        },
+      ]),
+    );
+    expect(fromReplay).toEqual(sleeveFacts(reference));
     // Journal seqs strictly increase across all the restarts.
     const seqs = journal.map((line) => line.seq as number);
     expect(seqs.every((seq, i) => i === 0 || seq > (seqs[i - 1] as number))).toBe(true);

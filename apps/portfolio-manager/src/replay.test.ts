@@ -1,5 +1,5 @@
 // `replay`: a backtest journal replays to the backtest's final sleeves; damage is named by line.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PortfolioConfig } from '@njord/portfolio-contracts';
@@ -9,7 +9,12 @@ import { parsePriceCsv } from '@njord/portfolio-backtest/csv';
 import { createLineJournal } from '@njord/test-kit';
 import { repoPath } from '@njord/test-kit/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readJournalText, type ReplayReport, runReplayCommand } from './replay.js';
+import {
+  readJournalText,
+  replayJournalFile,
+  type ReplayReport,
+  runReplayCommand,
+} from './replay.js';
 
 const work = mkdtempSync(join(tmpdir(), 'njord-kernel-replay-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -118,6 +123,25 @@ describe('njord-portfolio-manager replay', () => {
       expect(gapped.code).toBe(2);
       expect(gapped.stderr).toContain(`${gap}:6: seq 7 after seq 5`);
 
+      // A crash's torn write in the middle (the next start began a fresh line, the seqs follow
+      // on) is dropped with a warning; garbage where a line was (a seq missing) is refused.
+      const tornMiddle = join(work, 'torn-middle.ndjson');
+      const half = (lines[5] as string).slice(0, 30);
+      writeFileSync(tornMiddle, `${[...lines.slice(0, 5), half, ...lines.slice(5)].join('\n')}\n`);
+      const dropped = replay('--journal', tornMiddle);
+      expect(dropped.stderr).toBe('');
+      expect(dropped.code).toBe(0);
+      const droppedReport = JSON.parse(dropped.stdout) as ReplayReport;
+      expect(droppedReport.last_seq).toBe(lines.length);
+      expect(droppedReport.warnings).toEqual([
+        '1 unreadable line(s) dropped (torn writes: the seqs around them follow on)',
+      ]);
+      const garbage = join(work, 'garbage.ndjson');
+      writeFileSync(garbage, `${[...lines.slice(0, 5), half, ...lines.slice(6)].join('\n')}\n`);
+      const refused = replay('--journal', garbage);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`${garbage}:6: unreadable line where seq 6 should be`);
+
       const torn = join(work, 'torn.ndjson');
       const last = lines.at(-1) as string;
       writeFileSync(
@@ -129,6 +153,15 @@ describe('njord-portfolio-manager replay', () => {
       const report = JSON.parse(cut.stdout) as ReplayReport;
       expect(report.last_seq).toBe(lines.length - 1);
       expect(report.warnings).toEqual(['torn last line dropped']);
+    });
+
+    it('reads the file in chunks: any chunk size gives the same report', () => {
+      const whole = replayJournalFile(path);
+      expect(whole.success).toBe(true);
+      // Chunks smaller than a line, of odd sizes, and one the file's length exactly.
+      for (const chunk of [1, 7, 4096, statSync(path).size]) {
+        expect(replayJournalFile(path, undefined, chunk), `chunk ${chunk}`).toEqual(whole);
+      }
     });
 
     it('asks for --journal, and names an unknown portfolio', () => {

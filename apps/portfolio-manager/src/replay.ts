@@ -1,7 +1,7 @@
 // `njord-portfolio-manager replay`: rebuilds a portfolio's state from a journal file (live or
 // backtest) without Redis and prints it as JSON. Reading and printing only; the replay is the
 // kernel's.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { type JournalLine, safeDecodeJournalLine } from '@njord/portfolio-contracts';
 import { type PortfolioKernel, replayJournal } from '@njord/portfolio-kernel';
 import { Command, CommanderError } from 'commander';
@@ -110,25 +110,123 @@ export type ReplayOutcome =
   | { readonly success: true; readonly report: ReplayReport }
   | { readonly success: false; readonly problems: readonly string[] };
 
+/** A file's lines in order, read in chunks (a journal may pass V8's longest string). */
+function* fileLines(
+  path: string,
+  chunkBytes = 1 << 20,
+): Generator<{ number: number; text: string; complete: boolean }> {
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(chunkBytes);
+    let pending: Buffer[] = [];
+    let number = 0;
+    for (;;) {
+      const read = readSync(fd, chunk, 0, chunkBytes, null);
+      if (read === 0) break;
+      let from = 0;
+      for (let at = chunk.indexOf(0x0a, 0); at >= 0 && at < read; at = chunk.indexOf(0x0a, from)) {
+        pending.push(chunk.subarray(from, at));
+        number++;
+        yield { number, text: Buffer.concat(pending).toString('utf8'), complete: true };
+        pending = [];
+        from = at + 1;
+      }
+      if (from < read) pending.push(Buffer.from(chunk.subarray(from, read)));
+    }
+    if (pending.length > 0)
+      yield { number: number + 1, text: Buffer.concat(pending).toString('utf8'), complete: false };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Faults listed at most; the rest are counted. */
+const MAX_LISTED = 50;
+
+/** Per portfolio in a journal: what the first pass learns, so the second keeps only what it needs. */
+interface PortfolioLines {
+  count: number;
+  lastSeq: number;
+  /** Line numbers of the latest checkpoint, and of the latest config line before it. */
+  checkpointAt: number;
+  configBeforeCheckpointAt: number;
+  lastConfigAt: number;
+  gaps: string[];
+}
+
 /**
  * Replays `path`'s lines of one portfolio (`portfolioId`, or the only one in the file). Refuses
  * (problems naming file and line) on a damaged line or a seq that does not rise by exactly 1.
+ * Reads the file twice in chunks: first to check every line and find the latest checkpoint,
+ * then to keep the lines the replay starts from (the checkpoint and what follows it).
  */
-export function replayJournalFile(path: string, portfolioId?: string): ReplayOutcome {
-  let text: string;
+export function replayJournalFile(
+  path: string,
+  portfolioId?: string,
+  chunkBytes = 1 << 20,
+): ReplayOutcome {
+  const portfolios = new Map<string, PortfolioLines>();
+  const problems: string[] = [];
+  let faults = 0;
+  let tornLastLine = false;
+  /** Complete lines that are not JSON since the last decoded line, and those dropped as torn. */
+  let unreadable: number[] = [];
+  let dropped = 0;
   try {
-    text = readFileSync(path, 'utf8');
+    for (const { number, text, complete } of fileLines(path, chunkBytes)) {
+      if (text.length === 0) continue;
+      const decoded = safeDecodeJournalLine(text);
+      if (!decoded.success) {
+        if (!complete) tornLastLine = true;
+        // Not JSON at all: a write torn by a crash (the next start begins a fresh line) or
+        // garbage; judged by whether the seqs around it follow on.
+        else if (decoded.error.code === 'not_json') unreadable.push(number);
+        else if (faults++ < MAX_LISTED)
+          problems.push(`${path}:${number}: ${decoded.error.code}: ${decoded.error.message}`);
+        continue;
+      }
+      const line = decoded.data;
+      let seen = portfolios.get(line.portfolio_id);
+      if (unreadable.length > 0) {
+        if (seen === undefined || line.seq === seen.lastSeq + 1) dropped += unreadable.length;
+        else
+          for (const at of unreadable)
+            if (faults++ < MAX_LISTED)
+              problems.push(
+                `${path}:${at}: unreadable line where seq ${seen.lastSeq + 1} should be (the next line of ${line.portfolio_id} is seq ${line.seq})`,
+              );
+        unreadable = [];
+      }
+      if (seen === undefined) {
+        seen = {
+          count: 0,
+          lastSeq: line.seq - 1,
+          checkpointAt: 0,
+          configBeforeCheckpointAt: 0,
+          lastConfigAt: 0,
+          gaps: [],
+        };
+        portfolios.set(line.portfolio_id, seen);
+      }
+      if (line.seq !== seen.lastSeq + 1 && seen.gaps.length < MAX_LISTED)
+        seen.gaps.push(
+          `${path}:${number}: seq ${line.seq} after seq ${seen.lastSeq} (a gap or a repeat)`,
+        );
+      seen.count++;
+      seen.lastSeq = line.seq;
+      if (line.type === 'config') seen.lastConfigAt = number;
+      if (line.type === 'checkpoint') {
+        seen.checkpointAt = number;
+        seen.configBeforeCheckpointAt = seen.lastConfigAt;
+      }
+    }
   } catch (error) {
     return { success: false, problems: [`${path}: ${(error as Error).message}`] };
   }
-  const read = readJournalText(text);
-  if (read.faults.length > 0) {
-    return {
-      success: false,
-      problems: read.faults.map((fault) => `${path}:${fault.line}: ${fault.message}`),
-    };
-  }
-  const ids = [...new Set(read.lines.map(({ line }) => line.portfolio_id))];
+  dropped += unreadable.length; // at the end: torn writes the last start left behind
+  if (faults > MAX_LISTED) problems.push(`${path}: and ${faults - MAX_LISTED} more damaged lines`);
+  if (problems.length > 0) return { success: false, problems };
+  const ids = [...portfolios.keys()];
   const id = portfolioId ?? (ids.length === 1 ? ids[0] : undefined);
   if (id === undefined) {
     return {
@@ -140,38 +238,40 @@ export function replayJournalFile(path: string, portfolioId?: string): ReplayOut
       ],
     };
   }
-  const own = read.lines.filter(({ line }) => line.portfolio_id === id);
-  if (own.length === 0)
+  const own = portfolios.get(id);
+  if (own === undefined)
     return {
       success: false,
       problems: [`${path}: no lines of portfolio ${id} (it has ${ids.join(', ') || 'none'})`],
     };
-  const problems: string[] = [];
-  for (let i = 1; i < own.length; i++) {
-    const previous = (own[i - 1] as (typeof own)[number]).line.seq;
-    const { number, line } = own[i] as (typeof own)[number];
-    if (line.seq !== previous + 1)
-      problems.push(`${path}:${number}: seq ${line.seq} after seq ${previous} (a gap or a repeat)`);
+  if (own.gaps.length > 0) return { success: false, problems: own.gaps };
+  // The replay starts at the latest checkpoint: keep it, what follows, and the config before it.
+  const kept: JournalLine[] = [];
+  for (const { number, text } of fileLines(path, chunkBytes)) {
+    if (number < own.checkpointAt && number !== own.configBeforeCheckpointAt) continue;
+    if (text.length === 0) continue;
+    const decoded = safeDecodeJournalLine(text);
+    if (decoded.success && decoded.data.portfolio_id === id) kept.push(decoded.data);
   }
-  if (problems.length > 0) return { success: false, problems };
   let replayed: ReturnType<typeof replayJournal>;
   try {
-    replayed = replayJournal(
-      own.map(({ line }) => line),
-      {},
-    );
+    replayed = replayJournal(kept, {});
   } catch (error) {
     return { success: false, problems: [`${path}: ${(error as Error).message}`] };
   }
-  const warnings = read.tornLastLine
-    ? ['torn last line dropped', ...replayed.warnings]
-    : replayed.warnings;
+  const warnings = [
+    ...(tornLastLine ? ['torn last line dropped'] : []),
+    ...(dropped > 0
+      ? [`${dropped} unreadable line(s) dropped (torn writes: the seqs around them follow on)`]
+      : []),
+    ...replayed.warnings,
+  ];
   return {
     success: true,
     report: reportKernel(
       replayed.kernel,
       replayed.lastSeq,
-      own.length,
+      own.count,
       replayed.fromCheckpointSeq,
       warnings,
     ),
