@@ -106,6 +106,20 @@ class SymbolRows {
     return out;
   }
 
+  /** Whether this symbol's rows have exactly the times `sec`/`nanos` (read from the chunks). */
+  hasTimes(sec: Float64Array, nanos: Int32Array): boolean {
+    if (this.count !== sec.length) return false;
+    let k = 0;
+    for (const chunk of this.#chunks) {
+      const rows = Math.min(chunk.length / FIELDS, this.count - k);
+      for (let r = 0; r < rows; r++, k++) {
+        if (chunk[r * FIELDS + F_SEC] !== sec[k] || chunk[r * FIELDS + F_NANOS] !== nanos[k])
+          return false;
+      }
+    }
+    return true;
+  }
+
   /** Each row's time: seconds and nanoseconds, exact length. */
   times(): { sec: Float64Array; nanos: Int32Array } {
     return {
@@ -497,16 +511,13 @@ export class PriceCsvParser {
     const all = [...this.#rows.values()].sort((a, b) =>
       a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0,
     );
-    const times = all.map((rows) => rows.times());
-    let unionSec = times[0]!.sec;
-    let unionNanos = times[0]!.nanos;
-    let aligned = true;
-    for (const own of times) {
-      if (!sameTimes(own, unionSec, unionNanos)) {
-        aligned = false;
-        break;
-      }
-    }
+    // The first symbol's times; the others' are compared in their chunks and copied out only
+    // when they differ (aligned data, the usual case, holds one symbol's times).
+    const first = all[0]!.times();
+    let unionSec = first.sec;
+    let unionNanos = first.nanos;
+    const aligned = all.every((rows) => rows.hasTimes(first.sec, first.nanos));
+    const times = aligned ? [] : all.map((rows) => rows.times());
     if (!aligned) {
       let lists = times;
       while (lists.length > 1) {
@@ -570,18 +581,6 @@ export class PriceCsvParser {
       source: this.#source,
     });
   }
-}
-
-function sameTimes(
-  own: { readonly sec: Float64Array; readonly nanos: Int32Array },
-  sec: Float64Array,
-  nanos: Int32Array,
-): boolean {
-  if (own.sec.length !== sec.length) return false;
-  for (let k = 0; k < sec.length; k++) {
-    if (own.sec[k] !== sec[k] || own.nanos[k] !== nanos[k]) return false;
-  }
-  return true;
 }
 
 /** The sorted union (no duplicates) of two strictly increasing (sec, nanos) lists. */
