@@ -20,6 +20,7 @@ import {
   type WireFill,
   writeConfigs,
   RECENT_NS,
+  sleeveFacts,
 } from './test-support.js';
 import { useManagerProcesses } from './test-support/fixtures.js';
 
@@ -68,25 +69,6 @@ function generateInputs(seed: number, count: number): { fills: string[]; marks: 
     );
   }
   return { fills, marks };
-}
-
-interface SleeveFacts {
-  cash: number;
-  fees: number;
-  realizedPnl: number;
-  units: Record<string, number>;
-}
-
-function sleeveFacts(tracker: PortfolioTracker): Record<string, SleeveFacts> {
-  const out: Record<string, SleeveFacts> = {};
-  for (const id of tracker.getStrategyIds()) {
-    const sleeve = tracker.getSleeve(id);
-    const units: Record<string, number> = {};
-    for (const [symbol, position] of Object.entries(sleeve.positions))
-      units[symbol] = position.units;
-    out[id] = { cash: sleeve.cash, fees: sleeve.fees, realizedPnl: sleeve.realizedPnl, units };
-  }
-  return out;
 }
 
 describe('crash safety (child processes, real Redis)', () => {

@@ -20,6 +20,7 @@ import {
   type WireFill,
   writeConfigs,
   RECENT_NS,
+  sleeveFacts,
 } from './test-support.js';
 import { useManagerProcesses } from './test-support/fixtures.js';
 
@@ -53,25 +54,6 @@ function fills(seed: number, from: number, count: number): string[] {
     };
     out.push(JSON.stringify(fill));
     if (random() < 0.05) out.push(out[Math.floor(random() * out.length)] as string);
-  }
-  return out;
-}
-
-interface SleeveFacts {
-  cash: number;
-  fees: number;
-  realizedPnl: number;
-  units: Record<string, number>;
-}
-
-function sleeveFacts(tracker: PortfolioTracker): Record<string, SleeveFacts> {
-  const out: Record<string, SleeveFacts> = {};
-  for (const id of tracker.getStrategyIds()) {
-    const sleeve = tracker.getSleeve(id);
-    const units: Record<string, number> = {};
-    for (const [symbol, position] of Object.entries(sleeve.positions))
-      units[symbol] = position.units;
-    out[id] = { cash: sleeve.cash, fees: sleeve.fees, realizedPnl: sleeve.realizedPnl, units };
   }
   return out;
 }

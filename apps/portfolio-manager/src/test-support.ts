@@ -348,3 +348,24 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** A sleeve's book, for comparing two runs exactly. */
+export interface SleeveFacts {
+  cash: number;
+  fees: number;
+  realizedPnl: number;
+  units: Record<string, number>;
+}
+
+/** Each sleeve's cash, fees, realized PnL and units per symbol. */
+export function sleeveFacts(tracker: PortfolioTracker): Record<string, SleeveFacts> {
+  const out: Record<string, SleeveFacts> = {};
+  for (const id of tracker.getStrategyIds()) {
+    const sleeve = tracker.getSleeve(id);
+    const units: Record<string, number> = {};
+    for (const [symbol, position] of Object.entries(sleeve.positions))
+      units[symbol] = position.units;
+    out[id] = { cash: sleeve.cash, fees: sleeve.fees, realizedPnl: sleeve.realizedPnl, units };
+  }
+  return out;
+}
