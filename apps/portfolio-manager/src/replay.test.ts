@@ -155,7 +155,7 @@ describe('njord-portfolio-manager replay', () => {
       expect(report.warnings).toEqual(['torn last line dropped']);
     });
 
-    it('reads the file in chunks: any chunk size gives the same report', () => {
+    it('reads the file in chunks; every chunk size gives the same report', () => {
       const whole = replayJournalFile(path);
       expect(whole.success).toBe(true);
       // Chunks smaller than a line, of odd sizes, and one the file's length exactly.
