@@ -147,13 +147,22 @@ export interface TapeTask {
   readonly throughStep: number;
 }
 
+/** Tapes recorded ahead of a batch at most: the threads' caches held as many before. */
+export const SHARED_TAPES = 2 * SIGNAL_TAPES;
+
 /**
  * The strategies `jobs` share (same identity: id, kind, symbols, params, exposure cap), each
  * once with the last step any of its jobs needs: record these once and every job reads them.
- * Strategies that cannot be told apart are left to their jobs.
+ * The `limit` read by the most jobs are kept (a tape holds about 12 bytes per target, so a
+ * sweep over hundreds of strategy parameters must not hold them all); the others, and
+ * strategies that cannot be told apart, are left to their jobs' threads.
  */
-export function planTapes(jobs: readonly SweepJob[], data: PriceData): TapeTask[] {
-  const tasks = new Map<string, TapeTask>();
+export function planTapes(
+  jobs: readonly SweepJob[],
+  data: PriceData,
+  limit = SHARED_TAPES,
+): TapeTask[] {
+  const tasks = new Map<string, TapeTask & { uses: number }>();
   for (const job of jobs) {
     let config, engine, lastStep, strategies;
     try {
@@ -169,11 +178,18 @@ export function planTapes(jobs: readonly SweepJob[], data: PriceData): TapeTask[
       const key = signalIdentity(strategy, cap);
       if (key === undefined) return;
       const known = tasks.get(key);
-      if (known === undefined) tasks.set(key, { job, strategy: k, throughStep: lastStep });
-      else if (known.throughStep < lastStep) tasks.set(key, { ...known, throughStep: lastStep });
+      if (known === undefined) tasks.set(key, { job, strategy: k, throughStep: lastStep, uses: 1 });
+      else {
+        known.uses++;
+        if (known.throughStep < lastStep) tasks.set(key, { ...known, throughStep: lastStep });
+      }
     });
   }
-  return [...tasks.values()];
+  // Most used first (a stable sort: ties keep the jobs' order).
+  return [...tasks.values()]
+    .sort((a, b) => b.uses - a.uses)
+    .slice(0, limit)
+    .map(({ job, strategy, throughStep }) => ({ job, strategy, throughStep }));
 }
 
 /**
