@@ -1,21 +1,13 @@
 // Risk-adjusted targets in the backtest: they move with performance, stay in bounds, and
 // equal what RiskAdjustedAllocator gives for the same flow-adjusted returns.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { AllocationCalculator } from '@njord/portfolio-allocator';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { RiskAdjustedAllocator } from '@njord/portfolio-risk';
 import { describe, expect, it } from 'vitest';
-import { parsePriceCsv } from '../price-csv.js';
+import { shippedPriceData } from '../node/shipped-data.test-util.js';
 import { PortfolioBacktestEngine } from './portfolio-engine.js';
 
-const csv = readFileSync(
-  fileURLToPath(new URL('../../../../data/stocks-monthly.csv', import.meta.url)),
-  'utf8',
-);
-const parsed = parsePriceCsv(csv, { source: 'stocks-monthly.csv' });
-if (!parsed.success) throw parsed.error;
-const data = parsed.data;
+const data = shippedPriceData('stocks-monthly.csv');
 
 const BOUNDS = { aapl: [10_000, 60_000], msft: [10_000, 50_000], ibm: [5_000, 40_000] } as const;
 

@@ -2,7 +2,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   decodePortfolioBacktestResult,
   isContractError,
@@ -11,17 +10,11 @@ import {
 } from '@njord/portfolio-contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PortfolioBacktestEngine } from '../engine/portfolio-engine.js';
-import { parsePriceCsv } from '../price-csv.js';
+import { shippedPriceData } from './shipped-data.test-util.js';
 import { openBacktestResult, type BacktestResultReader } from './read-result.js';
 import { writeBacktestResult } from './write-result.js';
 
-const csv = readFileSync(
-  fileURLToPath(new URL('../../../../data/stocks-monthly.csv', import.meta.url)),
-  'utf8',
-);
-const parsed = parsePriceCsv(csv, { source: 'stocks-monthly.csv' });
-if (!parsed.success) throw parsed.error;
-const data = parsed.data;
+const data = shippedPriceData('stocks-monthly.csv');
 
 const config = parsePortfolioConfig({
   portfolio: {

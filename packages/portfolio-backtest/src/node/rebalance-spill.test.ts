@@ -3,21 +3,14 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PortfolioBacktestEngine } from '../engine/portfolio-engine.js';
-import { parsePriceCsv } from '../price-csv.js';
+import { shippedPriceData } from './shipped-data.test-util.js';
 import { RebalanceSpill } from './rebalance-spill.js';
 import { writeResultText } from './write-result.js';
 
-const csv = readFileSync(
-  fileURLToPath(new URL('../../../../data/stocks-monthly.csv', import.meta.url)),
-  'utf8',
-);
-const parsed = parsePriceCsv(csv, { source: 'stocks-monthly.csv' });
-if (!parsed.success) throw parsed.error;
-const data = parsed.data;
+const data = shippedPriceData('stocks-monthly.csv');
 
 // A low threshold and a monthly frequency: many rebalances of both reasons.
 const config = parsePortfolioConfig({

@@ -2,20 +2,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { encodePortfolioBacktestResult, parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PortfolioBacktestEngine } from '../engine/portfolio-engine.js';
-import { parsePriceCsv } from '../price-csv.js';
+import { shippedPriceData } from './shipped-data.test-util.js';
 import { writeBacktestResult, writeResultText } from './write-result.js';
 
-const csv = readFileSync(
-  fileURLToPath(new URL('../../../../data/stocks-monthly.csv', import.meta.url)),
-  'utf8',
-);
-const parsed = parsePriceCsv(csv, { source: 'stocks-monthly.csv' });
-if (!parsed.success) throw parsed.error;
-const data = parsed.data;
+const data = shippedPriceData('stocks-monthly.csv');
 
 function config(risk: boolean) {
   return parsePortfolioConfig({
