@@ -3,7 +3,6 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import { type PortfolioConfig } from '@njord/portfolio-contracts';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
-import { PortfolioTracker, type TrackerStateJson } from '@njord/portfolio-tracker';
 import { createRandom } from '@njord/test-kit';
 import { describe, expect, it } from 'vitest';
 import { replayJournalFile } from './replay.js';
@@ -11,6 +10,7 @@ import { redisKeys } from './adapters/streams.js';
 import {
   addEntries,
   lastCheckpoint,
+  recoveredTracker,
   portfolioYaml,
   readJournalLines,
   replayFillStream,
@@ -152,12 +152,11 @@ describe('crash safety (child processes, real Redis)', () => {
     // The uninterrupted run: one tracker fed each stream entry once, in stream order.
     const config = portfolioConfig();
     const reference = await replayFillStream(redis, keys.fills, config);
-    // The state the last manager checkpointed when it stopped.
+    // The state the last manager checkpointed when it stopped (its chain of checkpoints).
     const journal = readJournalLines(files.journalPath, PORTFOLIO.id);
-    const checkpoint = lastCheckpoint(journal);
-    expect(checkpoint).toBeDefined();
-    const state = checkpoint?.tracker as TrackerStateJson;
-    const recovered = PortfolioTracker.restore(config, state);
+    expect(lastCheckpoint(journal)).toBeDefined();
+    const recovered = recoveredTracker(files.journalPath, config);
+    const state = recovered.serialize();
 
     expect(sleeveFacts(recovered)).toEqual(sleeveFacts(reference));
     const referenceState = reference.serialize();

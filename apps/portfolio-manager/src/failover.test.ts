@@ -1,12 +1,12 @@
 // One active manager per portfolio (child processes, real Redis): the second waits and takes
 // over when the first dies; a manager whose lock is taken exits 1.
 import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
-import { PortfolioTracker, type TrackerStateJson } from '@njord/portfolio-tracker';
 import { describe, expect, it } from 'vitest';
 import { redisKeys } from './adapters/streams.js';
 import {
   addEntries,
   lastCheckpoint,
+  recoveredTracker,
   numberedFills,
   portfolioYaml,
   readJournalLines,
@@ -78,11 +78,11 @@ describe('the portfolio lock (child processes, real Redis)', () => {
 
     const config = parsePortfolioConfig(portfolioYaml(PORTFOLIO));
     const reference = await replayFillStream(redis, keys.fills, config);
-    const checkpoint = lastCheckpoint(readJournalLines(files.journalPath, PORTFOLIO.id));
-    const state = checkpoint?.tracker as TrackerStateJson;
+    expect(lastCheckpoint(readJournalLines(files.journalPath, PORTFOLIO.id))).toBeDefined();
+    const restored = recoveredTracker(files.journalPath, config);
+    const state = restored.serialize();
     expect(state.applied_fills).toHaveLength(3000);
     expect(state.applied_fills).toEqual(reference.serialize().applied_fills);
-    const restored = PortfolioTracker.restore(config, state);
     for (const id of ['a', 'b']) {
       expect(restored.getSleeve(id).cash).toBe(reference.getSleeve(id).cash);
       expect(restored.getSleeve(id).positions.X?.units).toBe(

@@ -5,13 +5,14 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { PortfolioConfig } from '@njord/portfolio-contracts';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
-import { PortfolioTracker, type TrackerStateJson } from '@njord/portfolio-tracker';
+import type { PortfolioTracker } from '@njord/portfolio-tracker';
 import { createRandom } from '@njord/test-kit';
 import { describe, expect, it } from 'vitest';
 import { redisKeys } from './adapters/streams.js';
 import {
   addEntries,
   lastCheckpoint,
+  recoveredTracker,
   portfolioYaml,
   readJournalLines,
   replayFillStream,
@@ -102,15 +103,13 @@ describe('journal lines lost at its end (child processes, real Redis)', () => {
       await manager.waitForLog('portfolio status', 30_000);
       manager.child.kill('SIGTERM');
       expect(await manager.exited, what).toBe(0);
-      const checkpoint = lastCheckpoint(readJournalLines(files.journalPath, PORTFOLIO.id));
-      const state = checkpoint?.tracker as TrackerStateJson;
-      return { recovered, manager, state };
+      expect(lastCheckpoint(readJournalLines(files.journalPath, PORTFOLIO.id))).toBeDefined();
+      const tracker = recoveredTracker(files.journalPath, config);
+      return { recovered, manager, tracker };
     };
-    const expectExact = (state: TrackerStateJson, what: string) => {
-      expect(sleeveFacts(PortfolioTracker.restore(config, state)), what).toEqual(
-        sleeveFacts(reference),
-      );
-      expect(state.applied_fills, what).toEqual(referenceState.applied_fills);
+    const expectExact = (tracker: PortfolioTracker, what: string) => {
+      expect(sleeveFacts(tracker), what).toEqual(sleeveFacts(reference));
+      expect(tracker.serialize().applied_fills, what).toEqual(referenceState.applied_fills);
     };
 
     const lines = intact.split('\n');
@@ -138,18 +137,18 @@ describe('journal lines lost at its end (child processes, real Redis)', () => {
       ['cut half', cutHalf],
     ] as const) {
       writeFileSync(files.journalPath, text);
-      const { recovered, manager, state } = await restart(what);
+      const { recovered, manager, tracker } = await restart(what);
       // Every entry after the journal's last position was read again, the lost fills among them.
       expect(recovered.restored_entries as number, what).toBeGreaterThanOrEqual(lostFills(text));
       expect(
         manager.hasLog('journal: lines it lost restored from the entries the streams still hold'),
         what,
       ).toBe(true);
-      expectExact(state, what);
+      expectExact(tracker, what);
       // A second start finds the journal whole: nothing to restore, the same state.
       const again = await restart(`${what}, again`);
       expect(again.recovered.restored_entries, what).toBe(0);
-      expectExact(again.state, `${what}, again`);
+      expectExact(again.tracker, `${what}, again`);
     }
 
     // Deleted: the group delivered 300+ entries, the journal is gone: refused, nothing written.

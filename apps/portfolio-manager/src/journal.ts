@@ -2,16 +2,19 @@
 // and timestamp_ns (the shared format of contracts); lines are buffered per batch and
 // written in one append, only while the lock is held (the fence).
 import {
+  type CheckpointLedger,
   formatJournalLine,
   type JournalBodyWire,
   type JournalLineType,
 } from '@njord/portfolio-contracts';
 import { crc32 } from 'node:zlib';
-import type { FileJournal } from './adapters/journal-file.js';
+import type { ChainLink, FileJournal } from './adapters/journal-file.js';
 import { LockLostError } from './session.js';
 
 export interface JournalSink {
   append(lines: readonly string[]): void;
+  /** Where the next appended line will start (absent: unknown). */
+  readonly endOffset?: number;
 }
 
 export class JournalWriter {
@@ -42,6 +45,15 @@ export class JournalWriter {
 
   get pending(): number {
     return this.buffer.length;
+  }
+
+  /** Where the next line added will start in the file, if the sink knows its end. */
+  nextLineOffset(): number | null {
+    const end = this.sink.endOffset;
+    if (end === undefined) return null;
+    let offset = end;
+    for (const line of this.buffer) offset += Buffer.byteLength(line, 'utf8') + 1;
+    return offset;
   }
 
   /** Writes the buffered lines in one append (throws on I/O errors, keeping them buffered). */
@@ -96,6 +108,10 @@ export class FencedJournal {
     return this.writer.linesSinceCheckpoint;
   }
 
+  nextLineOffset(): number | null {
+    return this.writer.nextLineOffset();
+  }
+
   /** Throws LockLostError (dropping the buffered lines) when the lease is gone. */
   assertHeld(): void {
     if (this.lease.isValid()) return;
@@ -113,5 +129,61 @@ export class FencedJournal {
 
   close(): void {
     this.file.close();
+  }
+}
+
+/** What a checkpoint chain needs of the tracker: its ledger's fill numbers. */
+export interface LedgerCounts {
+  /** Fills ever recorded (see PortfolioTracker.ledgerAdded). */
+  readonly ledgerAdded: number;
+  /** The number of the oldest fill id still remembered. */
+  readonly oldestRememberedFill: number;
+}
+
+/**
+ * The checkpoint chain a manager writes: each checkpoint holds only the fill ids applied since
+ * the previous one and names the links back to the oldest one whose fills are still remembered
+ * (older links fall away as the dedupe window moves). So a checkpoint costs the lines since the
+ * last, and a start reads the window's ids once, whatever the manager's age.
+ */
+export class CheckpointChain {
+  private readonly links: ChainLink[];
+
+  /** `links`: the chain a start restored (oldest first; the restored checkpoint last). */
+  constructor(links: readonly ChainLink[] = []) {
+    this.links = [...links];
+  }
+
+  /** The `ledger` member of the next checkpoint and the first fill number it must hold. */
+  next(counts: LedgerCounts): {
+    readonly ledger: CheckpointLedger;
+    readonly fillsSince: number | undefined;
+  } {
+    const oldest = counts.oldestRememberedFill;
+    // A link whose fills are all numbered before the oldest remembered one is needed no more.
+    let drop = 0;
+    while (drop < this.links.length && (this.links[drop] as ChainLink).added <= oldest) drop++;
+    if (drop > 0) this.links.splice(0, drop);
+    const first = this.links[0];
+    const last = this.links.at(-1);
+    if (first === undefined || last === undefined)
+      return { ledger: { since: null, from: null }, fillsSince: undefined };
+    return {
+      ledger: {
+        since: { seq: last.seq, offset: last.offset },
+        from: { seq: first.seq, offset: first.offset },
+      },
+      fillsSince: last.added,
+    };
+  }
+
+  /** A checkpoint line was added (`added`: the ledger's count when it was built). */
+  written(link: ChainLink): void {
+    this.links.push(link);
+  }
+
+  /** Links a start would read (the last checkpoint's included). */
+  get length(): number {
+    return this.links.length;
   }
 }

@@ -26,7 +26,7 @@ import {
 import { encodeRiskAdjustment } from '@njord/portfolio-risk';
 import { performance } from 'node:perf_hooks';
 import { type Clock, isEventClock, latestInputNs } from './adapters/clock.js';
-import { decodeScannedLines, FileJournal, scanJournal } from './adapters/journal-file.js';
+import { FileJournal, scanJournal } from './adapters/journal-file.js';
 import {
   createOutbox,
   type Outbox,
@@ -36,13 +36,13 @@ import {
 } from './adapters/streams.js';
 import type { LoadedConfig } from './config.js';
 import type { ManagerObserver } from './http/observer.js';
-import { FencedJournal, type LeaseCheck, JournalWriter } from './journal.js';
+import { CheckpointChain, FencedJournal, type LeaseCheck, JournalWriter } from './journal.js';
 import type { Logger } from './logger.js';
 import {
-  checkpointBody,
+  addChainedCheckpoint,
   hashPortfolioConfig,
   liveKernelOptions,
-  recoverKernel,
+  recoverFromScan,
 } from './recovery.js';
 import { LockLostError } from './session.js';
 import { planRestore, type RestorePlan, type StreamPositions } from './recovery-streams.js';
@@ -154,6 +154,7 @@ export class LiveLoop {
     readonly kernel: PortfolioKernel,
     private readonly journal: FencedJournal,
     private configHash: string,
+    private readonly chain: CheckpointChain,
   ) {}
 
   /**
@@ -191,8 +192,10 @@ export class LiveLoop {
       );
     }
     const nowNs = clock.nowNs();
-    const recovered = recoverKernel(
-      decodeScannedLines(config.journalPath, scan.lines),
+    // The last checkpoint may be a link of a chain: the earlier links hold the older fill ids.
+    const { recovered, links } = recoverFromScan(
+      config.journalPath,
+      scan,
       config.portfolio,
       liveKernelOptions(config.manager),
       nowNs,
@@ -204,7 +207,13 @@ export class LiveLoop {
     const writer = new JournalWriter(file, config.portfolio.id, recovered.lastSeq);
     const journal = new FencedJournal(file, writer, lease, onLost);
     const kernel = recovered.kernel;
-    const loop = new LiveLoop(ctx, kernel, journal, recovered.configHash);
+    const loop = new LiveLoop(
+      ctx,
+      kernel,
+      journal,
+      recovered.configHash,
+      new CheckpointChain(links),
+    );
     if (restorePlan !== null) {
       loop.positions = new Map(restorePlan.positions);
       if (restorePlan.restores.length > 0) loop.restorePlan = restorePlan;
@@ -794,25 +803,26 @@ export class LiveLoop {
   }
 
   /**
-   * A checkpoint after `checkpoint_every` lines, or after as many lines as there are applied
-   * fills if that is more: a checkpoint holds every applied fill id (the tracker's dedupe
-   * ledger), so its cost stays amortized (about one ledger entry per journal line) and a
-   * replay reads at most that many lines.
+   * A checkpoint after `checkpoint_every` lines. Each is a link of a chain holding only the fill
+   * ids applied since the previous one, so its cost follows the lines since the last, not the
+   * manager's age; a start reads the links back to the dedupe window and at most
+   * `checkpoint_every` lines after the last.
    */
   private maybeCheckpoint(nowNs: bigint): void {
-    const every = Math.max(
-      this.ctx.config.manager.checkpointEvery,
-      this.kernel.tracker.appliedFillCount,
-    );
-    if (this.journal.linesSinceCheckpoint >= every) this.addCheckpoint(nowNs);
+    if (this.journal.linesSinceCheckpoint >= this.ctx.config.manager.checkpointEvery)
+      this.addCheckpoint(nowNs);
   }
 
   private addCheckpoint(nowNs: bigint): void {
     const started = performance.now();
-    this.journal.add('checkpoint', nowNs, {
-      ...checkpointBody(this.kernel, this.configHash),
-      positions: this.positionsWire(),
-    });
+    addChainedCheckpoint(
+      this.journal,
+      this.chain,
+      this.kernel,
+      this.configHash,
+      nowNs,
+      this.positionsWire(),
+    );
     this.ctx.counters.checkpoints++;
     this.ctx.observer?.checkpoint?.((performance.now() - started) / 1000);
   }

@@ -2,9 +2,11 @@
 // (the last checkpoint, then `apply` over every line after it), as `replay` does for a file.
 import { createHash } from 'node:crypto';
 import {
+  type CheckpointLedger,
   encodePortfolioConfig,
   type JournalBodyWire,
   type JournalLine,
+  type JournalLineOf,
   type PortfolioConfig,
 } from '@njord/portfolio-contracts';
 import {
@@ -14,6 +16,13 @@ import {
   replayJournal,
 } from '@njord/portfolio-kernel';
 import type { ManagerConfig } from './config.js';
+import {
+  type ChainLink,
+  decodeScannedLines,
+  type JournalScan,
+  readCheckpointChain,
+} from './adapters/journal-file.js';
+import type { CheckpointChain } from './journal.js';
 
 /** sha256 of the config's wire form (defaults written out), so formatting changes do not count. */
 export function hashPortfolioConfig(config: PortfolioConfig): string {
@@ -79,6 +88,8 @@ export function recoverKernel(
   config: PortfolioConfig,
   options: LiveKernelOptions,
   startNs: bigint,
+  /** The earlier links' fills when the last checkpoint is a link of a chain. */
+  earlierFills?: Iterable<unknown>,
 ): Recovered {
   if (lines.length === 0) {
     return {
@@ -91,7 +102,12 @@ export function recoverKernel(
       warnings: [],
     };
   }
-  const replayed = replayJournal(lines, { ...options, config, startNs });
+  const replayed = replayJournal(lines, {
+    ...options,
+    config,
+    startNs,
+    ...(earlierFills === undefined ? {} : { earlierFills }),
+  });
   return {
     kernel: replayed.kernel,
     configHash: journaledConfigHash(lines) ?? hashPortfolioConfig(replayed.kernel.config),
@@ -103,13 +119,49 @@ export function recoverKernel(
   };
 }
 
-/** The body of a `checkpoint` line: the config in force, its hash, the kernel's state. */
+/**
+ * Recovery from a scanned journal (`scanJournal`): its lines decoded, the checkpoint chain
+ * behind the last checkpoint read link by link, the kernel rebuilt. Also returns the chain's
+ * links, for the checkpoints that follow. Throws JournalDamageError for a damaged line or link.
+ */
+export function recoverFromScan(
+  journalPath: string,
+  scan: JournalScan,
+  config: PortfolioConfig,
+  options: LiveKernelOptions,
+  startNs: bigint,
+): { readonly recovered: Recovered; readonly links: readonly ChainLink[] } {
+  const lines = decodeScannedLines(journalPath, scan.lines);
+  const first = lines[0];
+  const chain =
+    first?.type === 'checkpoint' && scan.lines[0] !== undefined
+      ? readCheckpointChain(journalPath, config.id, {
+          seq: first.seq,
+          offset: scan.lines[0].offset,
+          ledger: first.ledger,
+          ownFills: appliedFillsIn(first),
+        })
+      : null;
+  const recovered = recoverKernel(lines, config, options, startNs, chain?.earlierFills);
+  return { recovered, links: chain?.links ?? [] };
+}
+
+/**
+ * The body of a `checkpoint` line: the config in force, its hash, the kernel's state; with
+ * `link`, a link of a checkpoint chain (only the fills applied since `link.fillsSince`).
+ */
 export function checkpointBody(
   kernel: PortfolioKernel,
   configHash: string,
+  link?: { readonly ledger: CheckpointLedger; readonly fillsSince: number | undefined },
 ): JournalBodyWire<'checkpoint'> {
-  const state = checkpointKernel(kernel);
+  const state = checkpointKernel(
+    kernel,
+    link?.fillsSince === undefined ? {} : { fillsSince: link.fillsSince },
+  );
   return {
+    // First, so a reader walking the chain finds it in the line's head.
+    ...(link === undefined ? {} : { ledger: link.ledger }),
     config_hash: configHash,
     config: encodePortfolioConfig(kernel.config).portfolio,
     // The tracker package checks its own state when restoring it.
@@ -119,4 +171,39 @@ export function checkpointBody(
     ...(state.risk === undefined ? {} : { risk: state.risk }),
     ...(state.breakers === undefined ? {} : { breakers: { ...state.breakers } }),
   };
+}
+
+/** How many applied fills a checkpoint line's own tracker state holds. */
+export function appliedFillsIn(line: JournalLineOf<'checkpoint'>): number {
+  const fills = (line.tracker ?? line.state)?.applied_fills;
+  return Array.isArray(fills) ? fills.length : 0;
+}
+
+/** Where checkpoint lines go: the manager's fenced journal, or a bare writer. */
+export interface CheckpointSink {
+  add(type: 'checkpoint', timestampNs: bigint, body: JournalBodyWire<'checkpoint'>): number;
+  nextLineOffset(): number | null;
+}
+
+/**
+ * Adds the next link of `chain`: a checkpoint line holding the fills applied since the
+ * previous link. Returns its seq.
+ */
+export function addChainedCheckpoint(
+  sink: CheckpointSink,
+  chain: CheckpointChain,
+  kernel: PortfolioKernel,
+  configHash: string,
+  timestampNs: bigint,
+  positions?: Record<string, string>,
+): number {
+  const tracker = kernel.tracker;
+  const link = chain.next(tracker);
+  const offset = sink.nextLineOffset();
+  const seq = sink.add('checkpoint', timestampNs, {
+    ...checkpointBody(kernel, configHash, link),
+    ...(positions === undefined ? {} : { positions }),
+  });
+  chain.written({ seq, offset, added: tracker.ledgerAdded });
+  return seq;
 }

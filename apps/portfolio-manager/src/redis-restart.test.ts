@@ -3,7 +3,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
-import { PortfolioTracker, type TrackerStateJson } from '@njord/portfolio-tracker';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { redisKeys } from './adapters/streams.js';
@@ -12,6 +11,7 @@ import {
   freePort,
   isDrained,
   lastCheckpoint,
+  recoveredTracker,
   numberedFills,
   portfolioYaml,
   readJournalLines,
@@ -144,12 +144,12 @@ describe('Redis restarts (child processes, own redis-server)', () => {
     expect(await manager.exited).toBe(0);
     const config = parsePortfolioConfig(portfolioYaml(PORTFOLIO));
     const reference = await replayFillStream(redis, keys.fills, config);
-    const checkpoint = lastCheckpoint(readJournalLines(files.journalPath, PORTFOLIO.id));
-    const state = checkpoint?.tracker as TrackerStateJson;
+    expect(lastCheckpoint(readJournalLines(files.journalPath, PORTFOLIO.id))).toBeDefined();
+    const restored = recoveredTracker(files.journalPath, config);
+    const state = restored.serialize();
     // Every fill once, in stream order; the re-read after the group was recreated found only duplicates.
     expect(state.applied_fills).toHaveLength(5000);
     expect(state.applied_fills).toEqual(reference.serialize().applied_fills);
-    const restored = PortfolioTracker.restore(config, state);
     for (const id of ['a', 'b']) {
       expect(restored.getSleeve(id).cash).toBe(reference.getSleeve(id).cash);
       expect(restored.getSleeve(id).realizedPnl).toBe(reference.getSleeve(id).realizedPnl);
@@ -185,7 +185,10 @@ describe('Redis restarts (child processes, own redis-server)', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(12_000);
     const journal = readJournalLines(files.journalPath, PORTFOLIO.id);
     expect(journal.at(-1)?.type).toBe('checkpoint');
-    expect((journal.at(-1)?.tracker as TrackerStateJson).applied_fills).toHaveLength(100);
+    expect(
+      recoveredTracker(files.journalPath, parsePortfolioConfig(portfolioYaml(PORTFOLIO)))
+        .appliedFillCount,
+    ).toBe(100);
   }, 30_000);
 
   it('exits 1 when Redis stays away longer than the lock lease (it may no longer hold the lock)', async () => {

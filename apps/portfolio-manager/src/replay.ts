@@ -5,6 +5,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { type JournalLine, safeDecodeJournalLine } from '@njord/portfolio-contracts';
 import { type PortfolioKernel, replayJournal } from '@njord/portfolio-kernel';
 import { Command, CommanderError } from 'commander';
+import { readCheckpointChain } from './adapters/journal-file.js';
+import { appliedFillsIn } from './recovery.js';
 
 export const REPLAY_OK = 0;
 export const REPLAY_BAD_INPUT = 2;
@@ -114,12 +116,15 @@ export type ReplayOutcome =
 function* fileLines(
   path: string,
   chunkBytes = 1 << 20,
-): Generator<{ number: number; text: string; complete: boolean }> {
+): Generator<{ number: number; offset: number; text: string; complete: boolean }> {
   const fd = openSync(path, 'r');
   try {
     const chunk = Buffer.allocUnsafe(chunkBytes);
     let pending: Buffer[] = [];
     let number = 0;
+    /** Bytes read before the current chunk, and where the pending line starts. */
+    let base = 0;
+    let offset = 0;
     for (;;) {
       const read = readSync(fd, chunk, 0, chunkBytes, null);
       if (read === 0) break;
@@ -127,14 +132,21 @@ function* fileLines(
       for (let at = chunk.indexOf(0x0a, 0); at >= 0 && at < read; at = chunk.indexOf(0x0a, from)) {
         pending.push(chunk.subarray(from, at));
         number++;
-        yield { number, text: Buffer.concat(pending).toString('utf8'), complete: true };
+        yield { number, offset, text: Buffer.concat(pending).toString('utf8'), complete: true };
         pending = [];
         from = at + 1;
+        offset = base + from;
       }
       if (from < read) pending.push(Buffer.from(chunk.subarray(from, read)));
+      base += read;
     }
     if (pending.length > 0)
-      yield { number: number + 1, text: Buffer.concat(pending).toString('utf8'), complete: false };
+      yield {
+        number: number + 1,
+        offset,
+        text: Buffer.concat(pending).toString('utf8'),
+        complete: false,
+      };
   } finally {
     closeSync(fd);
   }
@@ -247,15 +259,28 @@ export function replayJournalFile(
   if (own.gaps.length > 0) return { success: false, problems: own.gaps };
   // The replay starts at the latest checkpoint: keep it, what follows, and the config before it.
   const kept: JournalLine[] = [];
-  for (const { number, text } of fileLines(path, chunkBytes)) {
+  let checkpointOffset = 0;
+  for (const { number, offset, text } of fileLines(path, chunkBytes)) {
     if (number < own.checkpointAt && number !== own.configBeforeCheckpointAt) continue;
     if (text.length === 0) continue;
+    if (number === own.checkpointAt) checkpointOffset = offset;
     const decoded = safeDecodeJournalLine(text);
     if (decoded.success && decoded.data.portfolio_id === id) kept.push(decoded.data);
   }
   let replayed: ReturnType<typeof replayJournal>;
   try {
-    replayed = replayJournal(kept, {});
+    const checkpoint = kept.find((line) => line.type === 'checkpoint');
+    // A chained checkpoint: the older fill ids are in the earlier links.
+    const chain =
+      checkpoint?.type === 'checkpoint'
+        ? readCheckpointChain(path, id, {
+            seq: checkpoint.seq,
+            offset: checkpointOffset,
+            ledger: checkpoint.ledger,
+            ownFills: appliedFillsIn(checkpoint),
+          })
+        : null;
+    replayed = replayJournal(kept, chain === null ? {} : { earlierFills: chain.earlierFills });
   } catch (error) {
     return { success: false, problems: [`${path}: ${(error as Error).message}`] };
   }

@@ -13,7 +13,9 @@ import {
 } from '@njord/portfolio-contracts';
 import { PortfolioTracker } from '@njord/portfolio-tracker';
 import { pino } from 'pino';
+import { scanJournal } from './adapters/journal-file.js';
 import type { RedisKeys } from './adapters/streams.js';
+import { recoverFromScan } from './recovery.js';
 import type { Logger } from './logger.js';
 
 export const REDIS_URL = process.env.NJORD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -260,6 +262,15 @@ export function readJournalLines(path: string, portfolioId?: string): Record<str
     if (portfolioId === undefined || value.portfolio_id === portfolioId) out.push(value);
   }
   return out;
+}
+
+/**
+ * The portfolio's tracker as a start recovers it from the journal file: the last checkpoint,
+ * the chain of earlier checkpoints behind it (the older fill ids) and the lines after it.
+ */
+export function recoveredTracker(journalPath: string, config: PortfolioConfig): PortfolioTracker {
+  const scan = scanJournal(journalPath, config.id);
+  return recoverFromScan(journalPath, scan, config, {}, 0n).recovered.kernel.tracker;
 }
 
 /** The last checkpoint line of a journal's lines, if any. */

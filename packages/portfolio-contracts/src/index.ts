@@ -112,6 +112,7 @@ export type { PortfolioStateView, PriceMap, SleeveView } from './state.js';
 export type { WireForm } from './codec.js';
 export { crc32, crc32Hex, crc32String } from './crc32.js';
 export {
+  CheckpointLedgerSchema,
   decodeJournalLine,
   formatFillLine,
   formatJournalLine,
@@ -124,6 +125,7 @@ export {
   safeDecodeJournalLine,
 } from './journal.js';
 export type {
+  CheckpointLedger,
   JournalBodyWire,
   JournalFault,
   JournalLine,

@@ -113,6 +113,24 @@ const riskStateWire = z.object({
   weights: amounts.nullable(),
 });
 
+/** An earlier checkpoint line of the same portfolio: its seq and (a hint) its byte offset in the file. */
+const checkpointRef = z.strictObject({
+  seq: z.int().gte(1),
+  /** Where the line started when it was written (null: unknown); readers verify it by seq. */
+  offset: z.int().gte(0).nullable(),
+});
+
+/**
+ * A checkpoint that is a link of a chain: its tracker state (version 2) holds only the fills
+ * applied since the checkpoint `since`; the links from `from` through `since` hold the older
+ * fills still remembered. Both null: the checkpoint holds every remembered fill.
+ */
+export const CheckpointLedgerSchema = z.strictObject({
+  since: checkpointRef.nullable(),
+  from: checkpointRef.nullable(),
+});
+export type CheckpointLedger = z.output<typeof CheckpointLedgerSchema>;
+
 /** Every journal line, by `type`. Decoded values: bigint timestamps, camelCase contracts. */
 export const JournalLineSchema = z.discriminatedUnion('type', [
   line('fill', {
@@ -156,6 +174,8 @@ export const JournalLineSchema = z.discriminatedUnion('type', [
     positions: streamPositions.optional(),
   }),
   line('checkpoint', {
+    /** Written first in the body, so a reader finds the chain from the line's head. */
+    ledger: CheckpointLedgerSchema.optional(),
     config_hash: z.string().optional(),
     config: configWire.optional(),
     /** The tracker's serialized state (its package checks it when restoring). */

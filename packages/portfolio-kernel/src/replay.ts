@@ -107,11 +107,18 @@ export interface KernelCheckpoint {
   readonly breakers?: BreakersJson;
 }
 
-/** The checkpoint body of `kernel` (tracker, plans in flight, mark guard, risk state, breakers). */
-export function checkpointKernel(kernel: PortfolioKernel): KernelCheckpoint {
+/**
+ * The checkpoint body of `kernel` (tracker, plans in flight, mark guard, risk state, breakers).
+ * With `fillsSince`, the tracker's applied fills are only those numbered from it on (a link
+ * of a checkpoint chain; see `PortfolioTracker.serialize`).
+ */
+export function checkpointKernel(
+  kernel: PortfolioKernel,
+  options: { readonly fillsSince?: number } = {},
+): KernelCheckpoint {
   const risk = kernel.risk;
   return {
-    tracker: kernel.tracker.serialize(),
+    tracker: kernel.tracker.serialize(options),
     plans: kernel.plans.toJSON(),
     marks: kernel.marks.toJSON(),
     breakers: kernel.breakersJson(),
@@ -136,6 +143,12 @@ export interface ReplayOptions extends Omit<
   readonly config?: PortfolioConfig;
   /** The frequency clock's start when no line gives one. */
   readonly startNs?: bigint;
+  /**
+   * When the last checkpoint is a link of a chain (its tracker state is version 2): the
+   * `applied_fills` of the earlier links, oldest first (an iterable read lazily, so only one
+   * link is held at a time).
+   */
+  readonly earlierFills?: Iterable<unknown>;
 }
 
 export interface Replayed {
@@ -157,11 +170,10 @@ function restoreFromCheckpoint(
   // Older backtest journals: the final tracker state as `state`.
   const state = (line.tracker ?? line.state) as TrackerStateJson | undefined;
   if (state === undefined) throw new Error(`checkpoint line seq ${line.seq} has no tracker state`);
-  const tracker = PortfolioTracker.restore(
-    config,
-    state,
-    options.dedupeWindowNs === undefined ? {} : { dedupeWindowNs: options.dedupeWindowNs },
-  );
+  const tracker = PortfolioTracker.restore(config, state, {
+    ...(options.dedupeWindowNs === undefined ? {} : { dedupeWindowNs: options.dedupeWindowNs }),
+    ...(options.earlierFills === undefined ? {} : { earlierFills: options.earlierFills }),
+  });
   const kernel = new PortfolioKernel(config, {
     ...options,
     startNs: line.timestamp_ns,

@@ -87,4 +87,31 @@ describe('FillLedger', () => {
     }
     expect(most).toBeLessThanOrEqual(1000 + 126 + 100);
   });
+
+  it('numbers fills as recorded: entries since a number, the oldest still remembered', () => {
+    // Buckets of 10 ns: fills 0..29 stamped n land in shards [0..10], [11..21], [22..29]
+    // (a shard starts when a fill is stamped more than 10 after the shard's first).
+    const ledger = new FillLedger(undefined, 10n);
+    const s = ledger.intern('S');
+    const x = ledger.intern('X');
+    for (let n = 0; n < 30; n++) ledger.add(fillNumber(n), s, x);
+    expect(ledger.added).toBe(30);
+    expect(ledger.oldestRemembered).toBe(0);
+    const ids = (since: number) => ledger.entries('p', since).map((entry) => entry[0]);
+    expect(ids(0)).toHaveLength(30);
+    expect(ids(17)).toEqual(Array.from({ length: 13 }, (_, k) => `id${17 + k}`));
+    expect(ids(30)).toEqual([]);
+    // Horizon 15: shard [0..10] goes (its newest, 10, is older); [11..21] stays.
+    expect(ledger.forgetBefore(15n)).toBe(11);
+    expect(ledger.oldestRemembered).toBe(11);
+    expect(ledger.added).toBe(30);
+    expect(ids(5)).toEqual(Array.from({ length: 19 }, (_, k) => `id${11 + k}`));
+    expect(ids(25)).toEqual(['id25', 'id26', 'id27', 'id28', 'id29']);
+    // Everything forgotten: the oldest remembered is the next number.
+    ledger.forgetBefore(100n);
+    expect(ledger.oldestRemembered).toBe(30);
+    ledger.add(fillNumber(100), s, x);
+    expect(ids(0)).toEqual(['id100']);
+    expect(ledger.oldestRemembered).toBe(30);
+  });
 });

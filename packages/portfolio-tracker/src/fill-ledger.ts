@@ -47,7 +47,11 @@ class Shard {
   /** The first fill's timestamp: the shard's time bucket starts there. */
   startNs: bigint | undefined;
 
-  constructor(readonly number: number) {}
+  /** `firstAdd`: the ledger-wide number of the shard's first fill (see `FillLedger.added`). */
+  constructor(
+    readonly number: number,
+    readonly firstAdd: number,
+  ) {}
 
   timestampAt(index: number): bigint {
     if (this.wideTimestamps.size > 0) {
@@ -89,6 +93,7 @@ export class FillLedger {
   private readonly shards: Shard[] = [];
   private current: Shard;
   private count = 0;
+  private addedCount = 0;
   private readonly names: string[] = [];
   private readonly nameIndex = new Map<string, number>();
   private readonly shardLimit: number;
@@ -106,8 +111,23 @@ export class FillLedger {
     if (!(shardLimit >= 1 && shardLimit < SHARD_SPAN))
       throw new RangeError(`shardLimit must be in [1, ${SHARD_SPAN}), got ${shardLimit}`);
     this.shardLimit = shardLimit;
-    this.current = new Shard(0);
+    this.current = new Shard(0, 0);
     this.shards.push(this.current);
+  }
+
+  /**
+   * Fills ever recorded (remembered or forgotten since): the `n`-th fill recorded is fill
+   * number `n - 1`. Checkpoints use these numbers to write only the fills recorded since the
+   * previous one.
+   */
+  get added(): number {
+    return this.addedCount;
+  }
+
+  /** The number of the oldest fill still remembered (`added` when none is). */
+  get oldestRemembered(): number {
+    for (const shard of this.shards) if (shard.count > 0) return shard.firstAdd;
+    return this.addedCount;
   }
 
   /** Fills remembered (applied and not yet dropped past the horizon). */
@@ -175,7 +195,7 @@ export class FillLedger {
         shard.startNs !== undefined &&
         ts - shard.startNs > this.bucketNs)
     ) {
-      shard = new Shard(shard.number + 1);
+      shard = new Shard(shard.number + 1, this.addedCount);
       this.current = shard;
       this.shards.push(shard);
     }
@@ -197,6 +217,7 @@ export class FillLedger {
     shard.intents.push(fill.intentId);
     shard.count = index + 1;
     this.count++;
+    this.addedCount++;
   }
 
   /**
@@ -219,7 +240,7 @@ export class FillLedger {
       if (only.newestNs !== undefined && only.newestNs < horizonNs) {
         // All of it is past the horizon: start afresh.
         dropped += only.count;
-        this.current = new Shard(only.number + 1);
+        this.current = new Shard(only.number + 1, this.addedCount);
         this.shards[0] = this.current;
       }
     }
@@ -227,11 +248,17 @@ export class FillLedger {
     return dropped;
   }
 
-  /** Every remembered fill, in the order applied; `portfolioId` fills in the flag. */
-  entries(portfolioId: string): LedgerEntry[] {
+  /**
+   * Every remembered fill, in the order applied; `portfolioId` fills in the flag. With `since`,
+   * only those numbered `since` or later (see `added`).
+   */
+  entries(portfolioId: string, since = 0): LedgerEntry[] {
     const out: LedgerEntry[] = [];
     for (const shard of this.shards) {
+      if (shard.firstAdd + shard.count <= since) continue;
+      const skip = since - shard.firstAdd;
       for (const [fillId, index] of shard.ids) {
+        if (index < skip) continue;
         const flags = shard.flags[index] as number;
         out.push([
           fillId,

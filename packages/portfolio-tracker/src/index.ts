@@ -3,7 +3,11 @@
 export { DUST_TOLERANCE } from './book.js';
 export { isTrackerError, TRACKER_ERROR_CODES, TrackerError } from './errors.js';
 export type { TrackerErrorCode } from './errors.js';
-export { checkTrackerState, TRACKER_STATE_VERSION } from './state-json.js';
+export {
+  checkTrackerState,
+  TRACKER_CHAINED_STATE_VERSION,
+  TRACKER_STATE_VERSION,
+} from './state-json.js';
 export type {
   AppliedFillJson,
   PositionStateJson,

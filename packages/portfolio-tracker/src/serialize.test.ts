@@ -107,4 +107,57 @@ describe('serialize / restore', () => {
       thrown(() => PortfolioTracker.restore(makeConfig(), { ...state, portfolio_id: 'p2' })).code,
     ).toBe('portfolio_mismatch');
   });
+
+  it('a chain of states (each only the fills since the last) restores what a whole state does', () => {
+    // 3,000 fills stamped 0, 10, 20, ... under a window of 2,000 ns; a link every 97 fills;
+    // the horizon follows the newest stamp minus the window, as the live manager moves it.
+    const window = 2_000n;
+    const live = new PortfolioTracker(makeConfig(), { dedupeWindowNs: window });
+    const links: TrackerStateJson[] = [];
+    let since: number | undefined;
+    for (let n = 0; n < 3000; n++) {
+      const ts = BigInt(n * 10);
+      if (ts > window) live.forgetFillsBefore(ts - window);
+      const side = n % 3 === 0 ? 'sell' : 'buy';
+      const result = live.onFill(
+        fill(n % 2 ? 'A' : 'B', n % 5 ? 'XYZ' : 'UNM', side, 1 + (n % 7), 10 + (n % 11) / 4, 0.5, {
+          fillId: `c${n}`,
+          timestampNs: ts,
+        }),
+      );
+      expect(result.success).toBe(true);
+      if (n % 97 === 96) {
+        links.push(live.serialize(since === undefined ? {} : { fillsSince: since }));
+        since = live.ledgerAdded;
+      }
+    }
+    links.push(live.serialize({ fillsSince: since ?? 0 }));
+    const last = links.at(-1) as TrackerStateJson;
+    expect(last.version).toBe(2);
+    // Each link holds only its own fills: about 97, never the whole window (200 fills).
+    for (const link of links.slice(1)) expect(link.applied_fills.length).toBeLessThanOrEqual(97);
+
+    const whole = PortfolioTracker.restore(makeConfig(), live.serialize(), {
+      dedupeWindowNs: window,
+    });
+    const chained = PortfolioTracker.restore(makeConfig(), last, {
+      dedupeWindowNs: window,
+      earlierFills: links.slice(0, -1).map((link) => link.applied_fills),
+    });
+    // The same sleeves, and every id stamped at or after the horizon (29,990 - 2,000) remembered.
+    const { applied_fills: _a, ...wholeRest } = whole.serialize();
+    const { applied_fills: _b, ...chainedRest } = chained.serialize();
+    expect(chainedRest).toEqual(wholeRest);
+    for (let n = 0; n < 3000; n++) {
+      const inWindow = n * 10 >= 29_990 - 2_000;
+      if (inWindow) expect(chained.hasFill(`c${n}`), `c${n}`).toBe(true);
+    }
+    expect(chained.dedupeHorizonNs).toBe(29_990n - 2_000n);
+    // Older than the horizon: refused, not applied unchecked.
+    const old = fill('A', 'XYZ', 'buy', 1, 10, 0, { fillId: 'c1', timestampNs: 10n });
+    const refused = chained.onFill(old);
+    expect(refused.success ? 'applied' : refused.error.code).toBe('too_old');
+    // Without its earlier links a chained state is refused, never restored short.
+    expect(thrown(() => PortfolioTracker.restore(makeConfig(), last)).code).toBe('invalid_state');
+  });
 });

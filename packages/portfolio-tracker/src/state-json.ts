@@ -2,7 +2,13 @@
 import type { LedgerEntry } from './fill-ledger.js';
 import { TrackerError } from './errors.js';
 
+/** A state whose `applied_fills` hold every remembered fill. */
 export const TRACKER_STATE_VERSION = 1;
+/**
+ * A state whose `applied_fills` hold only the fills applied since an earlier state (a chain of
+ * checkpoints): restoring it needs the earlier states' fills too.
+ */
+export const TRACKER_CHAINED_STATE_VERSION = 2;
 
 export interface PositionStateJson {
   readonly symbol: string;
@@ -30,13 +36,17 @@ export type AppliedFillJson = LedgerEntry;
 
 /** Plain JSON: bigints as decimal strings, numbers exact through JSON.stringify/parse. */
 export interface TrackerStateJson {
-  readonly version: typeof TRACKER_STATE_VERSION;
+  readonly version: typeof TRACKER_STATE_VERSION | typeof TRACKER_CHAINED_STATE_VERSION;
   readonly portfolio_id: string;
   readonly unallocated_cash: number;
   readonly last_rebalance_ns: string;
   readonly sleeves: readonly SleeveStateJson[];
   readonly symbols: readonly SymbolStateJson[];
-  /** `[fill_id, strategy_id, symbol, side, quantity, price, fee, timestamp_ns, portfolio_id, intent_id]`, in order applied. */
+  /**
+   * `[fill_id, strategy_id, symbol, side, quantity, price, fee, timestamp_ns, portfolio_id,
+   * intent_id]`, in order applied: every remembered fill (version 1), or those applied since the
+   * previous state of a chain (version 2).
+   */
   readonly applied_fills: readonly AppliedFillJson[];
   readonly applied_plans: readonly string[];
   /** Fill ids stamped before this were forgotten (absent or null: none was). */
@@ -84,8 +94,11 @@ export function parseNs(value: unknown, path: string): bigint {
 /** Checks the shape of a serialized state (the tracker's own output, read back from a journal). */
 export function checkTrackerState(raw: unknown): TrackerStateJson {
   const state = record(raw, 'state');
-  if (state.version !== TRACKER_STATE_VERSION)
-    fail('state.version', `must be ${TRACKER_STATE_VERSION}, got ${String(state.version)}`);
+  if (state.version !== TRACKER_STATE_VERSION && state.version !== TRACKER_CHAINED_STATE_VERSION)
+    fail(
+      'state.version',
+      `must be ${TRACKER_STATE_VERSION} or ${TRACKER_CHAINED_STATE_VERSION}, got ${String(state.version)}`,
+    );
   text(state.portfolio_id, 'state.portfolio_id');
   finite(state.unallocated_cash, 'state.unallocated_cash');
   parseNs(state.last_rebalance_ns, 'state.last_rebalance_ns');
@@ -107,25 +120,34 @@ export function checkTrackerState(raw: unknown): TrackerStateJson {
     finite(symbol.price, `state.symbols[${i}].price`);
     if (symbol.marked_ns !== null) parseNs(symbol.marked_ns, `state.symbols[${i}].marked_ns`);
   });
-  list(state.applied_fills, 'state.applied_fills').forEach((entry, i) => {
-    const path = `state.applied_fills[${i}]`;
-    const fill = list(entry, path);
-    if (fill.length !== 10) fail(path, `must have 10 fields, got ${fill.length}`);
-    text(fill[0], `${path}[0]`);
-    text(fill[1], `${path}[1]`);
-    text(fill[2], `${path}[2]`);
-    if (fill[3] !== 'buy' && fill[3] !== 'sell') fail(`${path}[3]`, 'must be "buy" or "sell"');
-    finite(fill[4], `${path}[4]`);
-    finite(fill[5], `${path}[5]`);
-    finite(fill[6], `${path}[6]`);
-    parseNs(fill[7], `${path}[7]`);
-    nullableText(fill[8], `${path}[8]`);
-    nullableText(fill[9], `${path}[9]`);
-  });
+  checkAppliedFills(state.applied_fills, 'state.applied_fills');
   list(state.applied_plans, 'state.applied_plans').forEach((id, i) =>
     text(id, `state.applied_plans[${i}]`),
   );
   if (state.dedupe_horizon_ns !== undefined && state.dedupe_horizon_ns !== null)
     parseNs(state.dedupe_horizon_ns, 'state.dedupe_horizon_ns');
   return state as unknown as TrackerStateJson;
+}
+
+/**
+ * Checks a list of applied fills (a state's `applied_fills`, or an earlier state's in a chain);
+ * `path` names it in the error.
+ */
+export function checkAppliedFills(raw: unknown, path: string): readonly AppliedFillJson[] {
+  list(raw, path).forEach((entry, i) => {
+    const at = `${path}[${i}]`;
+    const fill = list(entry, at);
+    if (fill.length !== 10) fail(at, `must have 10 fields, got ${fill.length}`);
+    text(fill[0], `${at}[0]`);
+    text(fill[1], `${at}[1]`);
+    text(fill[2], `${at}[2]`);
+    if (fill[3] !== 'buy' && fill[3] !== 'sell') fail(`${at}[3]`, 'must be "buy" or "sell"');
+    finite(fill[4], `${at}[4]`);
+    finite(fill[5], `${at}[5]`);
+    finite(fill[6], `${at}[6]`);
+    parseNs(fill[7], `${at}[7]`);
+    nullableText(fill[8], `${at}[8]`);
+    nullableText(fill[9], `${at}[9]`);
+  });
+  return raw as readonly AppliedFillJson[];
 }

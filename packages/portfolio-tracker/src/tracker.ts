@@ -18,6 +18,9 @@ import {
   checkTrackerState,
   parseNs,
   TRACKER_STATE_VERSION,
+  TRACKER_CHAINED_STATE_VERSION,
+  checkAppliedFills,
+  type AppliedFillJson,
   type TrackerStateJson,
 } from './state-json.js';
 
@@ -677,10 +680,30 @@ export class PortfolioTracker {
     };
   }
 
-  /** The whole state as plain JSON (bigints as decimal strings); exact through JSON. */
-  serialize(): TrackerStateJson {
+  /**
+   * Applied fills ever recorded in the dedupe ledger (remembered or forgotten since): fill
+   * number `n` is the `n + 1`-th recorded. A chain of checkpoints writes each fill once by these
+   * numbers (`serialize({ fillsSince })`).
+   */
+  get ledgerAdded(): number {
+    return this.ledger.added;
+  }
+
+  /** The number (see `ledgerAdded`) of the oldest fill id still remembered. */
+  get oldestRememberedFill(): number {
+    return this.ledger.oldestRemembered;
+  }
+
+  /**
+   * The whole state as plain JSON (bigints as decimal strings); exact through JSON. With
+   * `fillsSince`, `applied_fills` hold only the remembered fills numbered `fillsSince` or later
+   * (version 2, a link of a chain: restoring it needs the earlier links' fills, see `restore`);
+   * the cost then grows with the fills since, not with every fill remembered.
+   */
+  serialize(options: { readonly fillsSince?: number } = {}): TrackerStateJson {
+    const since = options.fillsSince;
     return {
-      version: TRACKER_STATE_VERSION,
+      version: since === undefined ? TRACKER_STATE_VERSION : TRACKER_CHAINED_STATE_VERSION,
       portfolio_id: this.portfolioId,
       unallocated_cash: this.unallocated,
       last_rebalance_ns: this.lastRebalance.toString(),
@@ -700,7 +723,7 @@ export class PortfolioTracker {
         price: valuation.price,
         marked_ns: valuation.marked ? valuation.markNs.toString() : null,
       })),
-      applied_fills: this.ledger.entries(this.portfolioId),
+      applied_fills: this.ledger.entries(this.portfolioId, since ?? 0),
       dedupe_horizon_ns: this.ledger.dedupeHorizonNs?.toString() ?? null,
       applied_plans: [...this.appliedPlans],
     };
@@ -710,6 +733,9 @@ export class PortfolioTracker {
    * A tracker in exactly the serialized state, under `config` (which may differ from the
    * one serialized: as `reconfigure`, new strategies get empty sleeves, removed ones retire).
    * Throws `invalid_state` for a malformed state, `portfolio_mismatch` for another portfolio's.
+   * A chained state (version 2) needs `earlierFills`: the `applied_fills` of the earlier links
+   * of its chain, oldest first (read one link at a time: only one is held at once), else it
+   * throws `invalid_state`.
    */
   static restore(
     config: PortfolioConfig,
@@ -717,6 +743,7 @@ export class PortfolioTracker {
     options: {
       readonly allocator?: AllocationCalculator;
       readonly dedupeWindowNs?: bigint;
+      readonly earlierFills?: Iterable<unknown>;
     } = {},
   ): PortfolioTracker {
     const checked = checkTrackerState(state);
@@ -730,11 +757,16 @@ export class PortfolioTracker {
       ...(options.allocator === undefined ? {} : { allocator: options.allocator }),
       ...(options.dedupeWindowNs === undefined ? {} : { dedupeWindowNs: options.dedupeWindowNs }),
     });
-    tracker.load(checked);
+    if (checked.version === TRACKER_CHAINED_STATE_VERSION && options.earlierFills === undefined)
+      throw new TrackerError(
+        'invalid_state',
+        'state.version: 2 (a link of a checkpoint chain) needs the earlier links’ fills',
+      );
+    tracker.load(checked, options.earlierFills ?? []);
     return tracker;
   }
 
-  private load(state: TrackerStateJson): void {
+  private load(state: TrackerStateJson, earlierFills: Iterable<unknown>): void {
     this.sleeves = new Map();
     this.order = [];
     this.symbols = new Map();
@@ -799,35 +831,34 @@ export class PortfolioTracker {
       this.sleeves.set(sleeve.strategyId, sleeve);
       this.order.push(sleeve);
     }
-    for (const entry of state.applied_fills) {
-      const [
-        fillId,
-        strategyId,
-        symbol,
-        side,
-        quantity,
-        price,
-        fee,
-        timestampNs,
-        portfolioId,
-        intentId,
-      ] = entry;
-      const fill: FillEvent = {
-        fillId,
-        strategyId,
-        symbol,
-        side,
-        quantity,
-        price,
-        fee,
-        timestampNs: BigInt(timestampNs),
-        ...(portfolioId === null ? {} : { portfolioId }),
-        ...(intentId === null ? {} : { intentId }),
-      };
-      this.ledger.add(fill, this.ledger.intern(strategyId), this.ledger.intern(symbol));
+    let link = 0;
+    for (const earlier of earlierFills) {
+      for (const entry of checkAppliedFills(earlier, `earlier link ${link}.applied_fills`))
+        this.remember(entry);
+      link++;
     }
+    for (const entry of state.applied_fills) this.remember(entry);
     const horizon = state.dedupe_horizon_ns;
     if (horizon !== undefined && horizon !== null) this.ledger.forgetBefore(BigInt(horizon));
+  }
+
+  /** Records one serialized applied fill in the dedupe ledger. */
+  private remember(entry: AppliedFillJson): void {
+    const [fillId, strategyId, symbol, side, quantity, price, fee, timestampNs, portfolioId, intentId] =
+      entry;
+    const fill: FillEvent = {
+      fillId,
+      strategyId,
+      symbol,
+      side,
+      quantity,
+      price,
+      fee,
+      timestampNs: BigInt(timestampNs),
+      ...(portfolioId === null ? {} : { portfolioId }),
+      ...(intentId === null ? {} : { intentId }),
+    };
+    this.ledger.add(fill, this.ledger.intern(strategyId), this.ledger.intern(symbol));
   }
 
   /** A symbol seen for the first time (its dense index set when the tracker has a list). */

@@ -27,6 +27,8 @@ export class FileJournal {
   private fd: number;
   private closed = false;
   bytesWritten = 0;
+  /** The file's size when opened (after the newline that ends a torn last line). */
+  private startSize = 0;
   /** Instrumentation: told how long each fsync took, in seconds. */
   onFsync: ((seconds: number) => void) | undefined;
 
@@ -56,7 +58,16 @@ export class FileJournal {
         if (fsync !== 'never') fdatasyncSync(fd);
       }
     }
+    journal.startSize = fstatSync(fd).size;
     return journal;
+  }
+
+  /**
+   * Where the next line will start if this is the file's only writer (another writer sharing
+   * the file moves it: readers of the offset verify it).
+   */
+  get endOffset(): number {
+    return this.startSize + this.bytesWritten;
   }
 
   /** Writes the lines (each without its newline). Throws on I/O errors: the caller must not ack. */
@@ -223,41 +234,23 @@ function findLastCheckpoint(
 ): number {
   const owner = Buffer.from(ownerKey(portfolioId));
   const marker = Buffer.from('"type":"checkpoint"');
-  let end = size;
-  let carry = Buffer.alloc(0);
-  while (end > 0) {
-    const start = Math.max(0, end - chunkBytes);
-    const chunk = Buffer.alloc(end - start);
-    readSync(fd, chunk, 0, chunk.length, start);
-    const buffer = carry.length > 0 ? Buffer.concat([chunk, carry]) : chunk;
-    // Lines lie between newlines; the piece before the first newline may continue in the previous chunk.
-    let lineEnd = buffer.length;
-    let newline = buffer.lastIndexOf(NEWLINE, lineEnd - 1);
-    while (newline >= 0 || start === 0) {
-      const lineStart = newline + 1;
-      const line = buffer.subarray(lineStart, lineEnd);
+  for (const { line, offset } of linesBackward(fd, size, chunkBytes)) {
+    if (
+      line.length > owner.length &&
+      line.subarray(0, OWNER_WINDOW + owner.length).includes(owner) &&
+      line.subarray(0, 200).includes(marker)
+    ) {
+      const text = line.toString('utf8');
+      const value = tryParse(text);
       if (
-        line.length > owner.length &&
-        line.subarray(0, OWNER_WINDOW + owner.length).includes(owner) &&
-        line.subarray(0, 200).includes(marker)
+        value &&
+        value.portfolio_id === portfolioId &&
+        value.type === 'checkpoint' &&
+        crcProblem(text, value) === null
       ) {
-        const text = line.toString('utf8');
-        const value = tryParse(text);
-        if (
-          value &&
-          value.portfolio_id === portfolioId &&
-          value.type === 'checkpoint' &&
-          crcProblem(text, value) === null
-        ) {
-          return start + lineStart;
-        }
+        return offset;
       }
-      if (newline < 0) break;
-      lineEnd = newline;
-      newline = lineEnd > 0 ? buffer.lastIndexOf(NEWLINE, lineEnd - 1) : -1;
     }
-    carry = Buffer.from(buffer.subarray(0, lineEnd));
-    end = start;
   }
   return 0;
 }
@@ -416,4 +409,224 @@ export function lineNumberInFile(path: string, offset: number): number {
   } finally {
     closeSync(fd);
   }
+}
+
+// --- checkpoint chains ---------------------------------------------------------------------
+
+/** A link of a checkpoint chain: where its line is, and the ledger's fill count through it. */
+export interface ChainLink {
+  readonly seq: number;
+  /** Byte offset of the line (null: unknown; then it is found by seq). */
+  readonly offset: number | null;
+  /** Fills the restored ledger holds through this link (its own and every earlier link's). */
+  readonly added: number;
+}
+
+/** A reference to an earlier checkpoint line, as a chained checkpoint carries it. */
+interface CheckpointRef {
+  readonly seq: number;
+  readonly offset: number | null;
+}
+
+export interface ChainRead {
+  /** The earlier links' `applied_fills`, oldest first, each read (and checked) when reached. */
+  readonly earlierFills: Iterable<unknown>;
+  /** The links read, the last checkpoint last; complete once `earlierFills` was consumed. */
+  readonly links: ChainLink[];
+}
+
+/** The line starting at `offset` (without its newline), or null past the end. */
+function readLineAt(fd: number, offset: number, size: number): Buffer | null {
+  if (offset >= size) return null;
+  const parts: Buffer[] = [];
+  let position = offset;
+  let chunk = 1 << 16;
+  while (position < size) {
+    const buffer = Buffer.allocUnsafe(Math.min(chunk, size - position));
+    const read = readSync(fd, buffer, 0, buffer.length, position);
+    if (read === 0) break;
+    const newline = buffer.indexOf(NEWLINE);
+    if (newline >= 0 && newline < read) {
+      parts.push(buffer.subarray(0, newline));
+      break;
+    }
+    parts.push(buffer.subarray(0, read));
+    position += read;
+    chunk = Math.min(chunk * 2, 1 << 24);
+  }
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+}
+
+/** `{"v":1,"seq":N,"portfolio_id":..,"type":"checkpoint",`: the start of an own checkpoint line. */
+function checkpointHead(portfolioId: string, seq: number): string {
+  return `{"v":1,"seq":${seq},${ownerKey(portfolioId)}"type":"checkpoint",`;
+}
+
+const LEDGER_HEAD =
+  /^"timestamp_ns":"-?\d+","ledger":(\{"since":(?:null|\{"seq":\d+,"offset":(?:null|\d+)\}),"from":(?:null|\{"seq":\d+,"offset":(?:null|\d+)\})\})/;
+
+/** The `ledger` member of a checkpoint line read from its head (null: none, a full checkpoint). */
+function ledgerOfHead(
+  head: string,
+  prefix: string,
+): { since: CheckpointRef | null; from: CheckpointRef | null } | null {
+  const match = LEDGER_HEAD.exec(head.slice(prefix.length));
+  return match === null
+    ? null
+    : (JSON.parse(match[1] as string) as { since: CheckpointRef | null; from: CheckpointRef | null });
+}
+
+/** Every line before `end`, walking back: its bytes (without the newline) and offset. */
+function* linesBackward(
+  fd: number,
+  end: number,
+  chunkBytes: number,
+): Generator<{ line: Buffer; offset: number }> {
+  let carry = Buffer.alloc(0);
+  while (end > 0) {
+    const start = Math.max(0, end - chunkBytes);
+    const chunk = Buffer.alloc(end - start);
+    readSync(fd, chunk, 0, chunk.length, start);
+    const buffer = carry.length > 0 ? Buffer.concat([chunk, carry]) : chunk;
+    let lineEnd = buffer.length;
+    let newline = buffer.lastIndexOf(NEWLINE, lineEnd - 1);
+    while (newline >= 0 || start === 0) {
+      yield { line: buffer.subarray(newline + 1, lineEnd), offset: start + newline + 1 };
+      if (newline < 0) break;
+      lineEnd = newline;
+      newline = lineEnd > 0 ? buffer.lastIndexOf(NEWLINE, lineEnd - 1) : -1;
+    }
+    carry = Buffer.from(buffer.subarray(0, lineEnd));
+    end = start;
+  }
+}
+
+/**
+ * The offset of the portfolio's checkpoint line `ref.seq` before `before`: at `ref.offset`
+ * when the line there is that one (the usual case), else found walking back (the offset was
+ * unknown, or another writer shares the file). Throws `lost_lines` when it is not there.
+ */
+function locateCheckpoint(
+  path: string,
+  fd: number,
+  portfolioId: string,
+  ref: CheckpointRef,
+  before: number,
+  chunkBytes: number,
+): number {
+  const prefix = checkpointHead(portfolioId, ref.seq);
+  if (ref.offset !== null && ref.offset < before) {
+    const head = Buffer.alloc(Math.min(prefix.length, before - ref.offset));
+    readSync(fd, head, 0, head.length, ref.offset);
+    if (head.toString('utf8') === prefix) return ref.offset;
+  }
+  const wanted = Buffer.from(prefix);
+  const seqKey = /^\{"v":1,"seq":(\d+),/;
+  const owner = Buffer.from(ownerKey(portfolioId));
+  for (const { line, offset } of linesBackward(fd, before, chunkBytes)) {
+    if (line.subarray(0, wanted.length).equals(wanted)) return offset;
+    if (!line.subarray(0, OWNER_WINDOW + owner.length).includes(owner)) continue;
+    const seq = seqKey.exec(line.subarray(0, 40).toString('latin1'));
+    if (seq !== null && Number(seq[1]) < ref.seq) break;
+  }
+  throw new JournalDamageError(
+    'lost_lines',
+    path,
+    lineNumberAt(fd, before),
+    before,
+    `checkpoint seq ${ref.seq}, a link of the checkpoint chain this line continues, is not in the file before it`,
+  );
+}
+
+/**
+ * The checkpoint chain behind `checkpoint` (the portfolio's last checkpoint, at `offset`): the
+ * earlier links from its `ledger.from` through `ledger.since`, found by their offsets (checked
+ * by seq; found walking back when an offset is wrong). Each link's fills are read when the
+ * restore reaches them, its CRC checked: a damaged or missing link is JournalDamageError (the
+ * fill ids it held could not be checked for duplicates). A checkpoint without a chain gives
+ * no earlier fills.
+ */
+export function readCheckpointChain(
+  path: string,
+  portfolioId: string,
+  checkpoint: {
+    readonly seq: number;
+    readonly offset: number;
+    readonly ledger?:
+      | { readonly since: CheckpointRef | null; readonly from: CheckpointRef | null }
+      | undefined;
+    /** How many applied fills the checkpoint's own tracker state holds. */
+    readonly ownFills: number;
+  },
+  chunkBytes = 1 << 20,
+): ChainRead {
+  const links: ChainLink[] = [];
+  const since = checkpoint.ledger?.since ?? null;
+  const from = checkpoint.ledger?.from ?? since;
+  if (since === null || from === null) {
+    links.push({ seq: checkpoint.seq, offset: checkpoint.offset, added: checkpoint.ownFills });
+    return { earlierFills: [], links };
+  }
+  // Walk back by the heads alone: where each link is, oldest first.
+  const found: { seq: number; offset: number }[] = [];
+  const headFd = openSync(path, 'r');
+  try {
+    const fd = headFd;
+    const size = fstatSync(fd).size;
+    let ref: CheckpointRef | null = since;
+    let before = checkpoint.offset;
+    while (ref !== null) {
+      const offset = locateCheckpoint(path, fd, portfolioId, ref, before, chunkBytes);
+      found.push({ seq: ref.seq, offset });
+      if (ref.seq <= from.seq) break;
+      const head = readLineHead(fd, offset, size);
+      ref = ledgerOfHead(head, checkpointHead(portfolioId, ref.seq))?.since ?? null;
+      before = offset;
+    }
+  } finally {
+    closeSync(headFd);
+  }
+  found.reverse();
+  function* earlierFills(): Generator<unknown> {
+    let added = 0;
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      for (const { seq, offset } of found) {
+        const bytes = readLineAt(fd, offset, size) ?? Buffer.alloc(0);
+        const text = bytes.toString('utf8');
+        const value = tryParse(text);
+        const damage = (detail: string): never => {
+          throw new JournalDamageError('bad_crc', path, lineNumberAt(fd, offset), offset, detail);
+        };
+        if (value === undefined) damage(`checkpoint seq ${seq} (a link of the chain) is unreadable`);
+        const crc = crcProblem(text, value as Record<string, unknown>);
+        if (crc !== null) damage(`checkpoint seq ${seq} (a link of the chain): ${crc}`);
+        const tracker = (value as Record<string, unknown>).tracker as
+          | { applied_fills?: unknown }
+          | undefined;
+        const fills = tracker?.applied_fills;
+        if (!Array.isArray(fills))
+          damage(`checkpoint seq ${seq} (a link of the chain) has no tracker.applied_fills`);
+        added += (fills as unknown[]).length;
+        links.push({ seq, offset, added });
+        yield fills;
+      }
+      links.push({
+        seq: checkpoint.seq,
+        offset: checkpoint.offset,
+        added: added + checkpoint.ownFills,
+      });
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return { earlierFills: earlierFills(), links };
+}
+
+/** The first bytes of the line at `offset` (enough for its head and `ledger` member). */
+function readLineHead(fd: number, offset: number, size: number): string {
+  const head = Buffer.alloc(Math.min(1024, size - offset));
+  readSync(fd, head, 0, head.length, offset);
+  return head.toString('utf8');
 }

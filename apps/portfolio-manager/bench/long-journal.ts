@@ -1,0 +1,181 @@
+// A long journal built directly, on the live kernel's own path (admitLiveEntry, journal lines,
+// chained checkpoints at the manager's cadence): for the long-life benchmark and test.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { encodePortfolioConfig } from '@njord/portfolio-contracts';
+import { admitLiveEntry, beginLiveBatch, PortfolioKernel } from '@njord/portfolio-kernel';
+import { FileJournal } from '../src/adapters/journal-file.js';
+import { readConfig } from '../src/config.js';
+import { CheckpointChain, JournalWriter } from '../src/journal.js';
+import { addChainedCheckpoint, hashPortfolioConfig, liveKernelOptions } from '../src/recovery.js';
+
+export const LONG_STRATEGIES = ['trend', 'meanrev', 'momo'] as const;
+const SYMBOLS = ['AAA', 'BBB', 'CCC', 'DDD'];
+const BATCH = 1000;
+const HOUR_NS = 3_600_000_000_000n;
+
+export interface LongJournalOptions {
+  readonly fills: number;
+  /** Fills per hour of fill time: with the window, how many ids the window holds. */
+  readonly fillsPerHour: number;
+  readonly dedupeWindowHours?: number;
+  readonly checkpointEvery?: number;
+}
+
+/** Writes the portfolio and manager configs into `dir`; returns the manager config's path. */
+export function writeLongLifeConfig(dir: string, options: LongJournalOptions): string {
+  writeFileSync(
+    join(dir, 'portfolio.yaml'),
+    [
+      'portfolio:',
+      '  id: long',
+      '  total_capital: 1000000000',
+      '  rebalance_threshold: 1000',
+      '  allocations:',
+      ...LONG_STRATEGIES.map(
+        (id) =>
+          `    - {strategy_id: ${id}, target_weight: ${id === 'trend' ? 0.34 : 0.33}, min_capital: 0, max_capital: 1000000000000}`,
+      ),
+      '',
+    ].join('\n'),
+  );
+  const basePath = join(dir, 'base.yaml');
+  writeFileSync(
+    basePath,
+    [
+      'redis: {url: "redis://127.0.0.1:6379", prefix: "njord-long-life"}',
+      `portfolio_config: ${join(dir, 'portfolio.yaml')}`,
+      `journal_dir: ${join(dir, 'journal')}`,
+      'journal_fsync: never',
+      ...(options.dedupeWindowHours === undefined
+        ? []
+        : [`dedupe_window_hours: ${options.dedupeWindowHours}`]),
+      ...(options.checkpointEvery === undefined
+        ? []
+        : [`checkpoint_every: ${options.checkpointEvery}`]),
+      '',
+    ].join('\n'),
+  );
+  return basePath;
+}
+
+/** The payload of fill `i` of a long journal stamped `timestampNs`. */
+export function longFillPayload(i: number, timestampNs: bigint): string {
+  return JSON.stringify({
+    fill_id: `long-${i}`,
+    strategy_id: LONG_STRATEGIES[i % 3],
+    symbol: SYMBOLS[i % 4],
+    side: i % 5 < 3 ? 'buy' : 'sell',
+    quantity: 1 + (i % 9),
+    price: 100 + (i % 17) * 0.25,
+    fee: 0.01,
+    timestamp_ns: String(timestampNs),
+  });
+}
+
+export interface LongJournal {
+  /** The kernel that wrote the journal (its state at the end). */
+  readonly kernel: PortfolioKernel;
+  readonly journalPath: string;
+  /** Fill `i` is stamped `startNs + i * stepNs`; the last batch's clock is `endNs`. */
+  readonly startNs: bigint;
+  readonly stepNs: bigint;
+  readonly endNs: bigint;
+  readonly seconds: number;
+  readonly checkpoints: number;
+  readonly maxCheckpointMs: number;
+  readonly maxCheckpointBytes: number;
+  /** The event loop's longest delay while building (a turn per batch of 1,000 fills). */
+  readonly maxDelayMs: number;
+}
+
+/** Builds the journal of `options.fills` fills, fill time ending now. */
+export async function buildLongJournal(
+  basePath: string,
+  options: LongJournalOptions,
+): Promise<LongJournal> {
+  const loaded = await readConfig(basePath, {});
+  if (!loaded.success) throw new Error(loaded.error.message);
+  const { portfolio, manager, journalPath } = loaded.data;
+  const kernelOptions = liveKernelOptions(manager);
+  const window = kernelOptions.dedupeWindowNs ?? 0n;
+  const count = options.fills;
+  const spanNs = (BigInt(count) * HOUR_NS) / BigInt(options.fillsPerHour);
+  const endNs = BigInt(Date.now()) * 1_000_000n;
+  const startNs = endNs - spanNs;
+  const stepNs = spanNs / BigInt(count);
+  const kernel = new PortfolioKernel(portfolio, { ...kernelOptions, startNs });
+  const file = FileJournal.open(journalPath, 'never');
+  const writer = new JournalWriter(file, portfolio.id, 0);
+  const configHash = hashPortfolioConfig(portfolio);
+  writer.add('config', startNs, {
+    hash: configHash,
+    previous_hash: null,
+    config: encodePortfolioConfig(portfolio).portfolio,
+  });
+  const funded = kernel.tracker.getSnapshot(startNs);
+  writer.add('funding', startNs, {
+    allocations: funded.strategyAllocations,
+    unallocated_cash: funded.unallocatedCash,
+    total_capital: portfolio.totalCapital,
+  });
+  const stream = 'njord-long-life:fills';
+  let lastId = '0-0';
+  const chain = new CheckpointChain();
+  const checkpoint = (nowNs: bigint) => {
+    const started = performance.now();
+    addChainedCheckpoint(writer, chain, kernel, configHash, nowNs, { [stream]: lastId });
+    return performance.now() - started;
+  };
+  checkpoint(startNs);
+  writer.flush();
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  let checkpoints = 0;
+  let maxCheckpointMs = 0;
+  let maxCheckpointBytes = 0;
+  let nowNs = startNs;
+  const started = performance.now();
+  for (let from = 0; from < count; from += BATCH) {
+    const to = Math.min(count, from + BATCH);
+    nowNs = startNs + BigInt(to) * stepNs;
+    const rules = { nowNs, maxFutureNs: null, dedupeWindowNs: window };
+    beginLiveBatch(kernel, rules);
+    for (let i = from; i < to; i++) {
+      lastId = `${1_700_000_000_000 + Math.floor(i / 100)}-${i % 100}`;
+      const data = longFillPayload(i, startNs + BigInt(i) * stepNs);
+      const outcome = admitLiveEntry(kernel, { source: 'fills', id: lastId, data }, rules);
+      if (outcome.kind !== 'fill' || outcome.status === 'duplicate')
+        throw new Error(`fill ${i}: ${JSON.stringify(outcome)}`);
+      writer.add('fill', nowNs, { source: { stream, id: lastId }, fill: outcome.wire });
+      // The manager's cadence (loop.ts maybeCheckpoint): every `checkpoint_every` lines.
+      if (writer.linesSinceCheckpoint >= manager.checkpointEvery) {
+        writer.flush();
+        const before = file.bytesWritten;
+        const ms = checkpoint(nowNs);
+        writer.flush();
+        checkpoints++;
+        maxCheckpointMs = Math.max(maxCheckpointMs, ms);
+        maxCheckpointBytes = Math.max(maxCheckpointBytes, file.bytesWritten - before);
+      }
+    }
+    writer.flush();
+    // Let the event loop turn: its delay histogram sees the longest synchronous stretch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  delay.disable();
+  file.close();
+  return {
+    kernel,
+    journalPath,
+    startNs,
+    stepNs,
+    endNs: nowNs,
+    seconds: (performance.now() - started) / 1000,
+    checkpoints,
+    maxCheckpointMs,
+    maxCheckpointBytes,
+    maxDelayMs: delay.max / 1e6,
+  };
+}
