@@ -4,7 +4,12 @@ import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { describe, expect, it } from 'vitest';
 import { AllocationCalculator } from './allocation-calculator.js';
 import { configWithBounds } from './config.test-util.js';
-import { allocateTargetsInto, calculateDriftInto } from './water-filling.js';
+import {
+  allocatePreparedInto,
+  allocateTargetsInto,
+  calculateDriftInto,
+  prepareAllocation,
+} from './water-filling.js';
 
 const seed = parsePortfolioConfig(
   readFileSync(new URL('../../../config/portfolio.yaml', import.meta.url), 'utf8'),
@@ -181,6 +186,42 @@ describe('weight overrides and zero weights', () => {
     );
     expectClose(out[0]!, 18_800 / 0.65);
     expectClose(out[1]!, 25_000);
+  });
+
+  it('allocateTargetsInto sees weights and bounds changed in place (no stale preparation)', () => {
+    const out = new Float64Array(3);
+    const weights = Float64Array.of(0.4, 0.35, 0.25);
+    const mins = Float64Array.of(10_000, 10_000, 5_000);
+    const maxs = Float64Array.of(30_000, 25_000, 20_000);
+    allocateTargetsInto(out, 72_000, weights, mins, maxs);
+    expectClose(out[0]!, 18_800 / 0.65);
+    // Only s0 weighted: it fills to its max 30k; the other 42k - 15k of mins = 27k goes to
+    // s1 and s2 by headroom (15k each): 13.5k each on top of their mins.
+    weights.set([1, 0, 0]);
+    allocateTargetsInto(out, 72_000, weights, mins, maxs);
+    expect(Array.from(out)).toEqual([30_000, 23_500, 18_500]);
+    // A bound changed alone: s0's max 20k; at 60k the rest 60k - 35k = 25k is shared
+    // 12.5k each on top of the mins.
+    maxs[0] = 20_000;
+    allocateTargetsInto(out, 60_000, weights, mins, maxs);
+    expectClose(out[0]!, 20_000);
+    expectClose(out[1]!, 22_500);
+    expectClose(out[2]!, 17_500);
+  });
+
+  it('prepareAllocation + allocatePreparedInto give allocateTargetsInto to the bit', () => {
+    const weights = Float64Array.of(0.4, 0.35, 0.25, 0);
+    const mins = Float64Array.of(10_000, 10_000, 5_000, 1_000);
+    const maxs = Float64Array.of(30_000, 25_000, 20_000, 9_000);
+    const prepared = prepareAllocation(weights, mins, maxs);
+    weights[0] = 7; // the preparation holds copies
+    const a = new Float64Array(4);
+    const b = new Float64Array(4);
+    for (const equity of [-1, 0, 20_000, 26_000, 50_000, 72_000, 80_000, 84_000, 1e9]) {
+      allocatePreparedInto(a, equity, prepared);
+      allocateTargetsInto(b, equity, Float64Array.of(0.4, 0.35, 0.25, 0), mins, maxs);
+      expect(Array.from(a)).toEqual(Array.from(b));
+    }
   });
 });
 

@@ -2,7 +2,13 @@
 import { createIdRecord } from '@njord/portfolio-contracts/core';
 import type { PortfolioConfig } from '@njord/portfolio-contracts';
 import { AllocatorError } from './errors.js';
-import { ALLOCATION_BOUNDS_VIOLATED, allocateTargetsInto, finiteDrift } from './water-filling.js';
+import {
+  ALLOCATION_BOUNDS_VIOLATED,
+  allocatePreparedInto,
+  finiteDrift,
+  type PreparedAllocation,
+  prepareAllocation,
+} from './water-filling.js';
 
 export interface TargetAllocation {
   /** strategy id -> target capital (config strategies, plus 0 for unknown ids holding capital). */
@@ -53,7 +59,8 @@ export class AllocationCalculator {
   private readonly index: ReadonlyMap<string, number>;
   private readonly frequencyNs: bigint | null;
   private readonly targetBuffer: Float64Array;
-  private readonly scratch: Float64Array;
+  /** The weights and bounds prepared once (an instance's weight vector never changes). */
+  private readonly prepared: PreparedAllocation;
   private readonly options: AllocationOptions | undefined;
   private readonly pausedIds: ReadonlySet<string>;
 
@@ -105,7 +112,7 @@ export class AllocationCalculator {
     this.frequencyNs =
       hours === undefined ? null : BigInt(Math.round(hours * NANOSECONDS_PER_HOUR));
     this.targetBuffer = new Float64Array(n);
-    this.scratch = new Float64Array(3 * n);
+    this.prepared = prepareAllocation(this.weights, this.mins, this.maxs);
   }
 
   /** The same config and bounds with other weights (e.g. risk-adjusted); no sleeve paused. */
@@ -186,14 +193,7 @@ export class AllocationCalculator {
     out: Float64Array,
     equity: number,
   ): { unallocated: number; boundsViolated: boolean } {
-    const status = allocateTargetsInto(
-      out,
-      equity,
-      this.weights,
-      this.mins,
-      this.maxs,
-      this.scratch,
-    );
+    const status = allocatePreparedInto(out, equity, this.prepared);
     let sum = 0;
     for (let i = 0; i < this.strategyIds.length; i++) sum += out[i] as number;
     return { unallocated: equity - sum, boundsViolated: status === ALLOCATION_BOUNDS_VIOLATED };

@@ -12,7 +12,9 @@ export {
   ALLOCATION_BOUNDS_VIOLATED,
   ALLOCATION_CAPPED,
   ALLOCATION_WITHIN_BOUNDS,
+  allocatePreparedInto,
   allocateTargetsInto,
   calculateDriftInto,
+  prepareAllocation,
 } from './water-filling.js';
-export type { AllocationStatus } from './water-filling.js';
+export type { AllocationStatus, PreparedAllocation } from './water-filling.js';

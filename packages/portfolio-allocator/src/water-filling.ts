@@ -31,35 +31,41 @@ function filledAt(
 }
 
 /**
- * Writes each strategy's target capital into `out[0..n)` (n = weights.length) and
- * returns the allocation status. Inputs must be finite with weights >= 0 and
- * 0 <= min <= max (the config schema guarantees it; not re-checked here, for speed).
- * Only the ratios of the weights matter; a weight below `MIN_RELATIVE_WEIGHT` times the
- * largest counts as 0.
- *
- * - sum(min) <= equity <= sum(max): `out_i = clamp(lambda * w_i, min_i, max_i)` with the
- *   unique lambda making the targets sum to equity. When the strategies with weight > 0
- *   are all at their max and equity is still not used up, the remainder goes to the
- *   zero-weight strategies in proportion to their headroom (max - min).
- * - equity < sum(min): the mins scaled by equity / sum(min) (all 0 when equity <= 0).
- * - equity > sum(max): the maxes; `equity - sum(out)` is the unallocated cash.
- *
- * `scratch` (length >= 3n) avoids an allocation per call.
+ * What of the water-filling depends on the weights and bounds only (not on equity), worked
+ * out once per weight vector by `prepareAllocation`: the weights scaled to a largest of 1,
+ * the sums of the bounds and the sorted breakpoints. `allocatePreparedInto` then does only
+ * the per-equity work. Read-only once made.
  */
-export function allocateTargetsInto(
-  out: Float64Array,
-  equity: number,
+export interface PreparedAllocation {
+  /** Number of strategies. */
+  readonly n: number;
+  /** Weights scaled to a largest weight of 1; below `MIN_RELATIVE_WEIGHT` of it, 0. */
+  readonly scaled: Float64Array;
+  readonly mins: Float64Array;
+  readonly maxs: Float64Array;
+  readonly sumMin: number;
+  readonly sumMax: number;
+  /** Sum of targets as lambda -> infinity: weighted strategies at max, zero-weight ones at min. */
+  readonly filledAtInfinity: number;
+  /** Sum of (max - min) over the zero-weight strategies. */
+  readonly zeroWeightHeadroom: number;
+  /** min_i/w_i and max_i/w_i of the weighted strategies, ascending. */
+  readonly breakpoints: Float64Array;
+}
+
+/**
+ * Prepares weights and bounds for `allocatePreparedInto` (copies them: later changes to the
+ * arrays passed do not reach the result). Same input rules as `allocateTargetsInto`.
+ */
+export function prepareAllocation(
   weights: Float64Array,
   mins: Float64Array,
   maxs: Float64Array,
-  scratch?: Float64Array,
-): AllocationStatus {
+): PreparedAllocation {
   const n = weights.length;
-  const buffer =
-    scratch !== undefined && scratch.length >= 3 * n ? scratch : new Float64Array(3 * n);
   // Weights scaled to a largest weight of 1 (the targets do not depend on their scale), so a
   // tiny or subnormal weight cannot overflow a breakpoint; below 1e-200 of the largest counts as 0.
-  const scaled = buffer.subarray(0, n);
+  const scaled = new Float64Array(n);
   let largest = 0;
   for (let i = 0; i < n; i++) if ((weights[i] as number) > largest) largest = weights[i] as number;
   for (let i = 0; i < n; i++) {
@@ -68,21 +74,57 @@ export function allocateTargetsInto(
   }
   let sumMin = 0;
   let sumMax = 0;
-  // Sum of targets as lambda -> infinity: weighted strategies at max, zero-weight ones at min.
   let filledAtInfinity = 0;
   let zeroWeightHeadroom = 0;
+  let count = 0;
   for (let i = 0; i < n; i++) {
     const min = mins[i] as number;
     const max = maxs[i] as number;
     sumMin += min;
     sumMax += max;
-    if ((scaled[i] as number) > 0) filledAtInfinity += max;
-    else {
+    if ((scaled[i] as number) > 0) {
+      filledAtInfinity += max;
+      count += 2;
+    } else {
       filledAtInfinity += min;
       zeroWeightHeadroom += max - min;
     }
   }
+  // The sum of targets is linear between consecutive breakpoints min_i/w_i, max_i/w_i.
+  const breakpoints = new Float64Array(count);
+  count = 0;
+  for (let i = 0; i < n; i++) {
+    const w = scaled[i] as number;
+    if (w > 0) {
+      breakpoints[count++] = (mins[i] as number) / w;
+      breakpoints[count++] = (maxs[i] as number) / w;
+    }
+  }
+  breakpoints.sort();
+  return {
+    n,
+    scaled,
+    mins: Float64Array.from(mins.subarray(0, n)),
+    maxs: Float64Array.from(maxs.subarray(0, n)),
+    sumMin,
+    sumMax,
+    filledAtInfinity,
+    zeroWeightHeadroom,
+    breakpoints,
+  };
+}
 
+/**
+ * Writes each strategy's target capital for `equity` into `out[0..n)` from a prepared
+ * weight vector and returns the allocation status (the rules of `allocateTargetsInto`).
+ * Allocates nothing.
+ */
+export function allocatePreparedInto(
+  out: Float64Array,
+  equity: number,
+  prepared: PreparedAllocation,
+): AllocationStatus {
+  const { n, scaled, mins, maxs, sumMin, sumMax, filledAtInfinity } = prepared;
   if (equity <= sumMin) {
     const scale = equity > 0 && sumMin > 0 ? equity / sumMin : 0;
     for (let i = 0; i < n; i++) out[i] = (mins[i] as number) * scale;
@@ -95,7 +137,7 @@ export function allocateTargetsInto(
   if (equity >= filledAtInfinity) {
     // Only zero-weight strategies can still grow: they share the rest by headroom.
     // zeroWeightHeadroom > 0 here since equity < sumMax = filledAtInfinity + zeroWeightHeadroom.
-    const share = (equity - filledAtInfinity) / zeroWeightHeadroom;
+    const share = (equity - filledAtInfinity) / prepared.zeroWeightHeadroom;
     for (let i = 0; i < n; i++) {
       const min = mins[i] as number;
       const max = maxs[i] as number;
@@ -104,22 +146,12 @@ export function allocateTargetsInto(
     return ALLOCATION_WITHIN_BOUNDS;
   }
 
-  // sumMin <= equity < filledAtInfinity: lambda lies in (0, largest breakpoint]. The sum is
-  // linear between consecutive breakpoints min_i/w_i, max_i/w_i; find the bracketing pair by
-  // binary search over the sorted breakpoints, then solve the linear piece exactly.
-  const breakpoints = buffer.subarray(n, 3 * n);
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    const w = scaled[i] as number;
-    if (w > 0) {
-      breakpoints[count++] = (mins[i] as number) / w;
-      breakpoints[count++] = (maxs[i] as number) / w;
-    }
-  }
-  const sorted = breakpoints.subarray(0, count).sort();
+  // sumMin <= equity < filledAtInfinity: lambda lies in (0, largest breakpoint]. Find the
+  // bracketing pair of breakpoints by binary search, then solve the linear piece exactly.
+  const sorted = prepared.breakpoints;
   // Smallest k with filledAt(sorted[k]) >= equity; it exists since filledAt(last) = filledAtInfinity.
   let low = 0;
-  let high = count - 1;
+  let high = sorted.length - 1;
   while (low < high) {
     const mid = (low + high) >>> 1;
     if (filledAt(sorted[mid] as number, n, scaled, mins, maxs) >= equity) high = mid;
@@ -145,6 +177,68 @@ export function allocateTargetsInto(
   for (let i = 0; i < n; i++)
     out[i] = clamp(lambda * (scaled[i] as number), mins[i] as number, maxs[i] as number);
   return ALLOCATION_WITHIN_BOUNDS;
+}
+
+/** The last weight vector each `weights` array was prepared for (contents, not identity). */
+interface PreparedEntry {
+  readonly weights: Float64Array;
+  readonly mins: Float64Array;
+  readonly maxs: Float64Array;
+  readonly prepared: PreparedAllocation;
+}
+const preparedFor = new WeakMap<Float64Array, PreparedEntry>();
+
+function sameValues(a: Float64Array, b: Float64Array, n: number): boolean {
+  if (a.length < n || b.length < n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Writes each strategy's target capital into `out[0..n)` (n = weights.length) and
+ * returns the allocation status. Inputs must be finite with weights >= 0 and
+ * 0 <= min <= max (the config schema guarantees it; not re-checked here, for speed).
+ * Only the ratios of the weights matter; a weight below `MIN_RELATIVE_WEIGHT` times the
+ * largest counts as 0.
+ *
+ * - sum(min) <= equity <= sum(max): `out_i = clamp(lambda * w_i, min_i, max_i)` with the
+ *   unique lambda making the targets sum to equity. When the strategies with weight > 0
+ *   are all at their max and equity is still not used up, the remainder goes to the
+ *   zero-weight strategies in proportion to their headroom (max - min).
+ * - equity < sum(min): the mins scaled by equity / sum(min) (all 0 when equity <= 0).
+ * - equity > sum(max): the maxes; `equity - sum(out)` is the unallocated cash.
+ *
+ * The equity-independent part (`prepareAllocation`) is kept per `weights` array and
+ * reused while the three arrays hold the same values as at the last call (checked each
+ * call, so changing them in place is safe). `scratch` is no longer needed (kept for callers).
+ */
+export function allocateTargetsInto(
+  out: Float64Array,
+  equity: number,
+  weights: Float64Array,
+  mins: Float64Array,
+  maxs: Float64Array,
+  _scratch?: Float64Array,
+): AllocationStatus {
+  const n = weights.length;
+  let entry = preparedFor.get(weights);
+  if (
+    entry === undefined ||
+    !sameValues(entry.weights, weights, n) ||
+    !sameValues(entry.mins, mins, n) ||
+    !sameValues(entry.maxs, maxs, n) ||
+    entry.weights.length !== n
+  ) {
+    const prepared = prepareAllocation(weights, mins, maxs);
+    entry = {
+      weights: Float64Array.from(weights),
+      mins: prepared.mins,
+      maxs: prepared.maxs,
+      prepared,
+    };
+    preparedFor.set(weights, entry);
+  }
+  return allocatePreparedInto(out, equity, entry.prepared);
 }
 
 /** Drift kept finite (snapshots and plans carry it on the wire): overflow clamps to +-MAX_VALUE. */
