@@ -7,6 +7,7 @@
 // three registered strategies at 0.4 / 0.35 / 0.25, min 0, max 1e7, capital 1e6, threshold 0.05.
 //
 //   BENCH_W_RUNS=3 (runner repeats)  BENCH_W_REF_RUNS=7  BENCH_W_CSV=path (reuse a file)
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   closeSync,
@@ -19,6 +20,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { type FillEventWire, parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { JournalLineBuffer } from '@njord/portfolio-contracts/node';
@@ -515,6 +517,18 @@ console.log(
 console.log(
   `peak RSS ${mb(peakAfterFirst)} after the first runner path${generatedHere ? ' (this process also generated the CSV: run again for the runner alone)' : ''}; goal < 2 x columnar data + 100 MB = ${mb(2 * dataBytes + 100 * 2 ** 20)}`,
 );
+// Loading W's CSV alone, in a fresh process (the peak above includes the whole path).
+const loadAlone = spawnSync(
+  process.execPath,
+  [...process.execArgv, fileURLToPath(new URL('./load-memory.ts', import.meta.url)), csvPath],
+  { encoding: 'utf8' },
+);
+if (loadAlone.status === 0) {
+  const m = JSON.parse(loadAlone.stdout) as { before: number; peak: number; data: number };
+  console.log(
+    `load csv alone (own process): RSS ${mb(m.before)} before, peak ${mb(m.peak)} (+${mb(m.peak - m.before)} for ${mb(m.data)} of columns)`,
+  );
+} else console.log(`load csv alone: failed (${loadAlone.stderr.trim().split('\n')[0] ?? ''})`);
 console.log('per phase (median over runs, ms):');
 for (const name of last.phases.keys()) {
   const made = last.fills.get(name) ?? 0;

@@ -7,5 +7,6 @@ export {
   PRICE_CSV_HEADER,
   PRICE_CSV_MAX_LINE_LENGTH,
   PriceCsvParser,
+  PriceCsvRowCounter,
   quoteValue,
 } from './price-csv.js';

@@ -5,6 +5,7 @@ import {
   parsePriceCsv,
   PRICE_CSV_MAX_LINE_LENGTH,
   PriceCsvParser,
+  PriceCsvRowCounter,
   quoteValue,
 } from './price-csv.js';
 import { createPriceData, type PriceData } from './price-data.js';
@@ -388,5 +389,78 @@ describe('long symbols (rows kept in chunks while read)', () => {
     expect(Array.from(onlyA.close[0] as Float64Array)).toEqual(
       Array.from({ length: days }, (_, d) => price(0, d, 3)),
     );
+  });
+});
+
+describe('PriceCsvRowCounter and expectedRows (rows stored at their final length)', () => {
+  /** `text` fed in pieces of `size` characters. */
+  function pieces(text: string, size: number): string[] {
+    const out: string[] = [];
+    for (let at = 0; at < text.length; at += size) out.push(text.slice(at, at + size));
+    return out;
+  }
+  function parseWith(
+    text: string,
+    expectedRows: ReadonlyMap<string, number> | null,
+    size = 997,
+  ): PriceData {
+    const parser = new PriceCsvParser({ expectedRows });
+    for (const piece of pieces(text, size)) expect(parser.push(piece)).toBeNull();
+    const result = parser.finish();
+    if (!result.success) throw result.error;
+    return result.data;
+  }
+  const columnsOf = (data: PriceData) =>
+    [data.open, data.high, data.low, data.close, data.volume].map((list) =>
+      list.map((column) => Array.from(column)),
+    );
+
+  // Aligned (every symbol every bar) and not (B every other bar, C from bar 100), rows by time.
+  const aligned = formatPriceCsv(generateSyntheticData({ symbols: 3, bars: 300, seed: 3 }));
+  const ragged = [HEADER]
+    .concat(
+      aligned
+        .split('\n')
+        .slice(1)
+        .filter(
+          (line, i) => line !== '' && !(i % 3 === 1 && i % 2 === 1) && !(i % 3 === 2 && i < 300),
+        ),
+    )
+    .join('\r\n');
+
+  it("counts each symbol's rows as splitting the lines does, in any chunking, BOM and CRLF", () => {
+    for (const text of [aligned, `\ufeff${ragged}`]) {
+      const want = new Map<string, number>();
+      for (const line of text.replace('\ufeff', '').split(/\r?\n/).slice(1)) {
+        const symbol = line.split(',')[1];
+        if (symbol !== undefined) want.set(symbol, (want.get(symbol) ?? 0) + 1);
+      }
+      for (const size of [1, 7, 64, 1 << 20]) {
+        const counter = new PriceCsvRowCounter();
+        for (const piece of pieces(text, size)) counter.push(piece);
+        expect(counter.finish()).toEqual(want);
+      }
+    }
+    const noSymbol = new PriceCsvRowCounter();
+    noSymbol.push('timestamp,close\n2024-01-02,1\n');
+    expect(noSymbol.finish()).toBeNull();
+  });
+
+  it('gives the same data with exact, too small, too large or no counts', () => {
+    for (const text of [aligned, ragged]) {
+      const counter = new PriceCsvRowCounter();
+      counter.push(text);
+      const exact = counter.finish();
+      if (exact === null) throw new Error('no counts');
+      const scaled = (f: number) =>
+        new Map([...exact].map(([symbol, n]) => [symbol, Math.max(1, Math.round(n * f))]));
+      const want = parseWith(text, null);
+      for (const counts of [exact, scaled(0.3), scaled(2), new Map([['B', 5]])]) {
+        const got = parseWith(text, counts);
+        expect(got.symbols).toEqual(want.symbols);
+        expect(Array.from(got.timestamps)).toEqual(Array.from(want.timestamps));
+        expect(columnsOf(got)).toEqual(columnsOf(want));
+      }
+    }
   });
 });

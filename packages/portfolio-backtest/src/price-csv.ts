@@ -40,31 +40,75 @@ export function quoteValue(value: string): string {
   return `${JSON.stringify(value.slice(0, MAX_QUOTED))}... (${value.length} characters)`;
 }
 
-/** Values per row in a chunk: sec, nanos, open, high, low, close, volume. */
-const FIELDS = 7;
+/** Field numbers of a row: sec, nanos, open, high, low, close, volume. */
 const F_SEC = 0;
 const F_NANOS = 1;
-/** Rows in a symbol's first chunk; each next chunk is twice as long, up to the largest. */
-const FIRST_CHUNK_ROWS = 64;
-const LAST_CHUNK_ROWS = 8192;
+/** Rows in a symbol's first block when its count is not known; each next is twice as long, up to the largest. */
+const FIRST_BLOCK_ROWS = 64;
+const LAST_BLOCK_ROWS = 8192;
+
+/** A block of one symbol's rows, a column per field (index F_SEC, F_NANOS, then 2..6 = OHLCV). */
+type RowBlock = readonly [
+  Float64Array<ArrayBuffer>,
+  Int32Array<ArrayBuffer>,
+  Float64Array<ArrayBuffer>,
+  Float64Array<ArrayBuffer>,
+  Float64Array<ArrayBuffer>,
+  Float64Array<ArrayBuffer>,
+  Float64Array<ArrayBuffer>,
+];
+
+function newBlock(rows: number): RowBlock {
+  return [
+    new Float64Array(rows),
+    new Int32Array(rows),
+    new Float64Array(rows),
+    new Float64Array(rows),
+    new Float64Array(rows),
+    new Float64Array(rows),
+    new Float64Array(rows),
+  ];
+}
 
 /**
- * One symbol's rows as they arrive, in chunks of typed arrays that are never copied while
- * the file is read (growing one array by doubling holds up to twice the rows, and three
- * times while it copies). The build copies each column out to an array of the exact length
- * and drops the chunks symbol by symbol, so the file's prices are never held twice.
+ * One symbol's rows as they arrive, in blocks of columns that are never copied while the
+ * file is read. With the symbol's row count known in advance (`expected`, counted before
+ * the parse) the first block holds exactly its rows and, when the symbols are aligned, its
+ * columns become the PriceData's own: nothing is copied and the file's prices are held once.
+ * Otherwise (or past `expected`) blocks of 64 rows doubling up to 8,192 are added (growing
+ * one array by doubling holds up to twice the rows, and three times while it copies), and
+ * the build copies each column out and drops the blocks symbol by symbol.
  */
 class SymbolRows {
   count = 0;
   lastSec = 0;
   lastNanos = 0;
   lastLine = 0;
-  #chunks: Float64Array[] = [];
-  #current = new Float64Array(0);
-  /** Rows in the current chunk. */
+  #blocks: RowBlock[] = [];
+  /** The current block's columns. */
+  #sec = new Float64Array(0);
+  #nanos = new Int32Array(0);
+  #open = new Float64Array(0);
+  #high = new Float64Array(0);
+  #low = new Float64Array(0);
+  #close = new Float64Array(0);
+  #volume = new Float64Array(0);
+  /** Rows in the current block. */
   #used = 0;
 
-  constructor(readonly symbol: string) {}
+  constructor(
+    readonly symbol: string,
+    expected = 0,
+  ) {
+    if (expected > 0) this.#add(expected);
+  }
+
+  #add(rows: number): void {
+    const block = newBlock(rows);
+    this.#blocks.push(block);
+    [this.#sec, this.#nanos, this.#open, this.#high, this.#low, this.#close, this.#volume] = block;
+    this.#used = 0;
+  }
 
   push(
     sec: number,
@@ -75,46 +119,50 @@ class SymbolRows {
     close: number,
     volume: number,
   ): void {
-    if (this.#used * FIELDS === this.#current.length) {
-      const rows = Math.min(LAST_CHUNK_ROWS, Math.max(FIRST_CHUNK_ROWS, this.count));
-      this.#current = new Float64Array(rows * FIELDS);
-      this.#chunks.push(this.#current);
-      this.#used = 0;
-    }
-    const at = this.#used * FIELDS;
-    const chunk = this.#current;
-    chunk[at] = sec;
-    chunk[at + 1] = nanos;
-    chunk[at + 2] = open;
-    chunk[at + 3] = high;
-    chunk[at + 4] = low;
-    chunk[at + 5] = close;
-    chunk[at + 6] = volume;
+    if (this.#used === this.#sec.length)
+      this.#add(Math.min(LAST_BLOCK_ROWS, Math.max(FIRST_BLOCK_ROWS, this.count)));
+    const at = this.#used;
+    this.#sec[at] = sec;
+    this.#nanos[at] = nanos;
+    this.#open[at] = open;
+    this.#high[at] = high;
+    this.#low[at] = low;
+    this.#close[at] = close;
+    this.#volume[at] = volume;
     this.#used++;
     this.count++;
     this.lastSec = sec;
     this.lastNanos = nanos;
   }
 
+  /** Field `f`'s column when one block holds exactly every row (nothing to copy), else null. */
+  #whole(f: number): Float64Array | Int32Array | null {
+    const only = this.#blocks.length === 1 ? (this.#blocks[0] as RowBlock) : null;
+    return only !== null && only[F_SEC].length === this.count ? only[f]! : null;
+  }
+
   /** Field `f` of every row, in order, into `out` (its length: `count`). */
   copyField<A extends Float64Array | Int32Array>(f: number, out: A): A {
     let k = 0;
-    for (const chunk of this.#chunks) {
-      const rows = Math.min(chunk.length / FIELDS, this.count - k);
-      for (let r = 0; r < rows; r++) out[k++] = chunk[r * FIELDS + f] as number;
+    for (const block of this.#blocks) {
+      const rows = Math.min(block[F_SEC].length, this.count - k);
+      const column = block[f] as A;
+      out.set(rows === column.length ? column : column.subarray(0, rows), k);
+      k += rows;
     }
     return out;
   }
 
-  /** Whether this symbol's rows have exactly the times `sec`/`nanos` (read from the chunks). */
+  /** Whether this symbol's rows have exactly the times `sec`/`nanos` (read from the blocks). */
   hasTimes(sec: Float64Array, nanos: Int32Array): boolean {
     if (this.count !== sec.length) return false;
     let k = 0;
-    for (const chunk of this.#chunks) {
-      const rows = Math.min(chunk.length / FIELDS, this.count - k);
+    for (const block of this.#blocks) {
+      const rows = Math.min(block[F_SEC].length, this.count - k);
+      const s = block[F_SEC];
+      const n = block[F_NANOS];
       for (let r = 0; r < rows; r++, k++) {
-        if (chunk[r * FIELDS + F_SEC] !== sec[k] || chunk[r * FIELDS + F_NANOS] !== nanos[k])
-          return false;
+        if (s[r] !== sec[k] || n[r] !== nanos[k]) return false;
       }
     }
     return true;
@@ -123,32 +171,168 @@ class SymbolRows {
   /** Each row's time: seconds and nanoseconds, exact length. */
   times(): { sec: Float64Array; nanos: Int32Array } {
     return {
-      sec: this.copyField(F_SEC, new Float64Array(this.count)),
-      nanos: this.copyField(F_NANOS, new Int32Array(this.count)),
+      sec:
+        (this.#whole(F_SEC) as Float64Array | null) ??
+        this.copyField(F_SEC, new Float64Array(this.count)),
+      nanos:
+        (this.#whole(F_NANOS) as Int32Array | null) ??
+        this.copyField(F_NANOS, new Int32Array(this.count)),
     };
   }
 
   /**
    * Field `f` (2..6: open, high, low, close, volume) on `steps` bars: at row k's bar
    * `barOf[k]` (every row's own bar when `barOf` is null), NaN where the symbol has no row.
+   * With one exact block and every row its own bar, the block's column itself.
    */
   column(f: number, steps: number, barOf: Int32Array | null): Float64Array {
-    if (barOf === null) return this.copyField(f, new Float64Array(steps));
+    if (barOf === null) {
+      const whole = this.#whole(f) as Float64Array | null;
+      if (whole !== null && whole.length === steps) return whole;
+      return this.copyField(f, new Float64Array(steps));
+    }
     const out = new Float64Array(steps).fill(Number.NaN);
     let k = 0;
-    for (const chunk of this.#chunks) {
-      const rows = Math.min(chunk.length / FIELDS, this.count - k);
-      for (let r = 0; r < rows; r++) out[barOf[k++] as number] = chunk[r * FIELDS + f] as number;
+    for (const block of this.#blocks) {
+      const rows = Math.min(block[F_SEC].length, this.count - k);
+      const column = block[f] as Float64Array;
+      for (let r = 0; r < rows; r++) out[barOf[k++] as number] = column[r] as number;
     }
     return out;
   }
 
-  /** Drops the chunks once every column is copied out. */
+  /** Drops the blocks once every column is copied out (or handed over). */
   release(): void {
-    this.#chunks = [];
-    this.#current = new Float64Array(0);
+    this.#blocks = [];
+    [this.#sec, this.#nanos, this.#open, this.#high, this.#low, this.#close, this.#volume] =
+      newBlock(0);
     this.#used = 0;
   }
+}
+
+/**
+ * Counts each symbol's rows in a price CSV fed in chunks of text (split anywhere), reading
+ * only the header and each row's symbol field: the parser's `expectedRows`, so it can store
+ * each symbol's rows in arrays of their final length. Checks nothing (the parse does) and builds no string per row; a
+ * count only sizes arrays, so a wrong one (a file changed between the two reads, a row the
+ * parse refuses) costs memory, never a wrong result. `finish` gives null when the header
+ * has no `symbol` column, the text has a NUL or a line is longer than
+ * `PRICE_CSV_MAX_LINE_LENGTH`.
+ */
+export class PriceCsvRowCounter {
+  #carry = '';
+  #started = false;
+  /** Field index of `symbol`; -1 before the header, -2 after giving up. */
+  #symbolField = -1;
+  /** Symbols in first-seen order and their counts. */
+  readonly #symbols: string[] = [];
+  readonly #counts: number[] = [];
+  readonly #index = new Map<string, number>();
+  /** The last row's symbol (index): rows come grouped by symbol or cycling through them. */
+  #last = -1;
+
+  /**
+   * Counts the rows of another chunk. False once counting stopped (no `symbol` column, a
+   * NUL character or an overlong line: not a price CSV the parse will accept), so a reader
+   * can stop reading at once.
+   */
+  push(chunk: string): boolean {
+    if (this.#symbolField === -2) return false;
+    if (chunk.includes('\u0000')) {
+      this.#carry = '';
+      this.#symbolField = -2;
+      return false;
+    }
+    const text = this.#carry.length > 0 ? this.#carry + chunk : chunk;
+    let pos = 0;
+    if (!this.#started && text.length > 0) {
+      this.#started = true;
+      if (text.charCodeAt(0) === 0xfeff) pos = 1; // a byte order mark
+    }
+    // The header, then the rows: a row whose symbol is the last row's (or the next in
+    // first-seen order) is counted here, without a string; any other by #countLine.
+    while (this.#symbolField === -1) {
+      const newline = text.indexOf('\n', pos);
+      if (newline === -1) break;
+      this.#countLine(text, pos, newline);
+      pos = newline + 1;
+    }
+    const field = this.#symbolField;
+    const symbols = this.#symbols;
+    const counts = this.#counts;
+    while (field >= 0) {
+      const newline = text.indexOf('\n', pos);
+      if (newline === -1) break;
+      let p = pos;
+      for (let f = 0; f < field && p > 0; f++) p = text.indexOf(',', p) + 1;
+      const last = this.#last;
+      const next = last + 1 < symbols.length ? last + 1 : 0;
+      const found =
+        p > 0 && p <= newline
+          ? symbolAt(text, p, newline, symbols[last])
+            ? last
+            : symbolAt(text, p, newline, symbols[next])
+              ? next
+              : -1
+          : -1;
+      if (found >= 0) {
+        counts[found] = (counts[found] as number) + 1;
+        this.#last = found;
+      } else this.#countLine(text, pos, newline);
+      pos = newline + 1;
+    }
+    this.#carry = pos === 0 ? text : text.slice(pos);
+    if (this.#carry.length > PRICE_CSV_MAX_LINE_LENGTH) {
+      this.#carry = '';
+      this.#symbolField = -2;
+    }
+    return this.#symbolField !== -2;
+  }
+
+  /** Rows per symbol, or null (see the class). */
+  finish(): ReadonlyMap<string, number> | null {
+    const text = this.#carry;
+    this.#carry = '';
+    if (text.length > 0) this.#countLine(text, 0, text.length);
+    if (this.#symbolField < 0) return null;
+    return new Map(this.#symbols.map((symbol, i) => [symbol, this.#counts[i] as number]));
+  }
+
+  #countLine(text: string, start: number, end: number): void {
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    if (end === start || this.#symbolField === -2) return;
+    if (this.#symbolField === -1) {
+      const field = text.slice(start, end).split(',').indexOf('symbol');
+      this.#symbolField = field === -1 ? -2 : field;
+      return;
+    }
+    let p = start;
+    for (let f = 0; f < this.#symbolField; f++) {
+      const comma = text.indexOf(',', p);
+      if (comma === -1 || comma >= end) return;
+      p = comma + 1;
+    }
+    let e = text.indexOf(',', p);
+    if (e === -1 || e > end) e = end;
+    const symbol = text.slice(p, e);
+    let found = this.#index.get(symbol) ?? -1;
+    if (found === -1) {
+      found = this.#symbols.length;
+      this.#symbols.push(symbol);
+      this.#counts.push(0);
+      this.#index.set(symbol, found);
+    }
+    this.#counts[found] = (this.#counts[found] as number) + 1;
+    this.#last = found;
+  }
+}
+
+/** Whether the field at `p` of a line ending at `end` is `symbol`. */
+function symbolAt(text: string, p: number, end: number, symbol: string | undefined): boolean {
+  if (symbol === undefined || !text.startsWith(symbol, p)) return false;
+  const after = p + symbol.length;
+  const c = text.charCodeAt(after);
+  return after === end || c === 44 || (c === 13 && after + 1 === end);
 }
 
 function isIdChar(c: number): boolean {
@@ -182,9 +366,21 @@ export class PriceCsvParser {
   readonly #rows = new Map<string, SymbolRows>();
   #last: SymbolRows | null = null;
   readonly #time: ScannedTime = { sec: 0, nanos: 0, dateOnly: false };
+  readonly #expected: ReadonlyMap<string, number> | null;
 
-  constructor(options: { readonly source?: string } = {}) {
+  /**
+   * `expectedRows`: each symbol's row count if known (`PriceCsvRowCounter` over the same
+   * text): rows are then stored in arrays of their final length and, for aligned symbols,
+   * never copied. Only sizes arrays: a wrong count costs memory, not correctness.
+   */
+  constructor(
+    options: {
+      readonly source?: string;
+      readonly expectedRows?: ReadonlyMap<string, number> | null;
+    } = {},
+  ) {
     this.#source = options.source ?? '<csv>';
+    this.#expected = options.expectedRows ?? null;
   }
 
   /** Rows parsed so far (header and blank lines not counted). */
@@ -363,7 +559,7 @@ export class PriceCsvParser {
             `symbol ${quoteValue(symbol)} must match ^[A-Za-z0-9_.-]{1,64}$`,
           );
         }
-        rows = new SymbolRows(symbol);
+        rows = new SymbolRows(symbol, this.#expected?.get(symbol) ?? 0);
         this.#rows.set(symbol, rows);
       }
       this.#last = rows;

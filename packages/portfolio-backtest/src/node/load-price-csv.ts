@@ -4,7 +4,7 @@ import type { Stats } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Result } from '@njord/portfolio-contracts';
-import { PriceCsvParser } from '../price-csv.js';
+import { PriceCsvParser, PriceCsvRowCounter } from '../price-csv.js';
 import type { PriceData } from '../price-data.js';
 import { PriceDataError } from '../price-data-error.js';
 
@@ -87,7 +87,6 @@ export async function loadPriceCsv(
     ),
   });
   if (info.size > maxBytes) return tooLarge(info.size);
-  const parser = new PriceCsvParser({ source: path });
   const hash = createHash('sha256');
   const decoder = new StringDecoder('utf8');
   let bytes = 0;
@@ -95,8 +94,25 @@ export async function loadPriceCsv(
   // chunk, and a large file's worth of them can wait for the garbage collector at once.
   const buffer = Buffer.allocUnsafe(1 << 20);
   let handle: FileHandle | null = null;
+  let parser: PriceCsvParser;
   try {
     handle = await open(path, 'r');
+    // First read: each symbol's rows counted, so the parse stores them at their final
+    // length (holding the prices once, not in growing pieces and then again as columns).
+    // (Decoded as UTF-8, as the parse does: node makes large latin1 strings external, and
+    // their memory waits for a collection.)
+    const counter = new PriceCsvRowCounter();
+    const countDecoder = new StringDecoder('utf8');
+    for (let at = 0; ;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+      if (at > maxBytes) return tooLarge(at);
+      // Not a price CSV (binary, an overlong line): the parse says so at its first chunk.
+      if (!counter.push(countDecoder.write(buffer.subarray(0, bytesRead)))) break;
+    }
+    counter.push(countDecoder.end());
+    parser = new PriceCsvParser({ source: path, expectedRows: counter.finish() });
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
