@@ -36,4 +36,26 @@ describe('JournalLineBuffer', () => {
       { numRuns: 150 },
     );
   });
+
+  it('keeps the bytes right past its cache of repeated texts (3,000 ids, timestamps repeating)', () => {
+    const buffer = new JournalLineBuffer(256);
+    const expected: string[] = [];
+    for (let i = 0; i < 6_000; i++) {
+      const id = `s${(i * 7) % 3_000}`;
+      const at = BigInt(i >> 2);
+      const fill = {
+        fill_id: `${id}:${i}:AB"C`,
+        strategy_id: id,
+        symbol: i % 3 === 0 ? 'ÅB' : 'AB',
+        side: i % 2 === 0 ? 'buy' : 'sell',
+        quantity: i / 7,
+        price: 100 + i,
+        fee: 0,
+        timestamp_ns: at.toString(),
+      } as const;
+      buffer.addFill('p-1', i + 1, at, fill);
+      expected.push(formatFillLine('p-1', i + 1, at, fill));
+    }
+    expect(buffer.take().toString('utf8')).toBe(`${expected.join('\n')}\n`);
+  });
 });

@@ -9,9 +9,38 @@ import {
   type JournalLineType,
 } from '../journal.js';
 
-const LINE_OPEN = `{"v":${JOURNAL_VERSION},"seq":`;
 /** `,"crc":"` + 8 hex digits + `"}` + newline. */
 const TAIL_BYTES = 19;
+
+/** A fill line's fixed parts as bytes, copied in with one `set` each (no loop per byte). */
+const ascii = (text: string): Uint8Array => Buffer.from(text, 'latin1');
+const LINE_OPEN = ascii(`{"v":${JOURNAL_VERSION},"seq":`);
+const PORTFOLIO = ascii(',"portfolio_id":');
+const FILL_TYPE = ascii(',"type":"fill","timestamp_ns":"');
+const FILL_OPEN = ascii('","fill":{"fill_id":');
+const STRATEGY = ascii(',"strategy_id":');
+const SYMBOL = ascii(',"symbol":');
+const SIDE = ascii(',"side":');
+const QUANTITY = ascii(',"quantity":');
+const PRICE = ascii(',"price":');
+const FEE = ascii(',"fee":');
+const TIMESTAMP = ascii(',"timestamp_ns":');
+const INTENT = ascii(',"intent_id":');
+const CRC_OPEN = ascii(',"crc":"');
+const CRC_CLOSE = ascii('"}\n');
+const HEX = ascii('0123456789abcdef');
+/** Texts kept encoded (ids, sides, timestamps repeat from line to line); cleared when full. */
+const MAX_ENCODED_TEXTS = 1024;
+
+/** A string as JSON.stringify writes it, in UTF-8 bytes. */
+function encodeQuoted(text: string): Uint8Array {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e)
+      return Buffer.from(JSON.stringify(text), 'utf8');
+  }
+  return Buffer.from(`"${text}"`, 'latin1');
+}
 
 /**
  * A writer's batch of journal lines: `add` and `addFill` append exactly the bytes of
@@ -59,44 +88,62 @@ export class JournalLineBuffer {
     const start = this.#length;
     if (timestampNs !== this.#lastNs) {
       this.#lastNs = timestampNs;
-      this.#lastNsText = timestampNs.toString();
+      this.#lastNsText = ascii(timestampNs.toString());
     }
-    this.#raw(LINE_OPEN);
+    this.#put(LINE_OPEN);
     this.#raw(String(seq));
-    this.#raw(',"portfolio_id":');
-    this.#quoted(portfolioId);
-    this.#raw(',"type":"fill","timestamp_ns":"');
-    this.#raw(this.#lastNsText);
-    this.#raw('","fill":{"fill_id":');
+    this.#put(PORTFOLIO);
+    this.#put(this.#encoded(portfolioId));
+    this.#put(FILL_TYPE);
+    this.#put(this.#lastNsText);
+    this.#put(FILL_OPEN);
     this.#quoted(fill.fill_id);
-    this.#raw(',"strategy_id":');
-    this.#quoted(fill.strategy_id);
-    this.#raw(',"symbol":');
-    this.#quoted(fill.symbol);
-    this.#raw(',"side":');
-    this.#quoted(fill.side);
-    this.#raw(',"quantity":');
+    this.#put(STRATEGY);
+    this.#put(this.#encoded(fill.strategy_id));
+    this.#put(SYMBOL);
+    this.#put(this.#encoded(fill.symbol));
+    this.#put(SIDE);
+    this.#put(this.#encoded(fill.side));
+    this.#put(QUANTITY);
     this.#number(fill.quantity);
-    this.#raw(',"price":');
+    this.#put(PRICE);
     this.#number(fill.price);
-    this.#raw(',"fee":');
+    this.#put(FEE);
     this.#number(fill.fee);
-    this.#raw(',"timestamp_ns":');
-    this.#quoted(fill.timestamp_ns);
+    this.#put(TIMESTAMP);
+    this.#put(this.#encoded(fill.timestamp_ns));
     if (fill.portfolio_id !== undefined) {
-      this.#raw(',"portfolio_id":');
-      this.#quoted(fill.portfolio_id);
+      this.#put(PORTFOLIO);
+      this.#put(this.#encoded(fill.portfolio_id));
     }
     if (fill.intent_id !== undefined) {
-      this.#raw(',"intent_id":');
+      this.#put(INTENT);
       this.#quoted(fill.intent_id);
     }
-    this.#raw('}');
+    this.#bytes[this.#length++] = 0x7d;
     this.#sign(start, this.#length);
   }
 
   #lastNs: bigint | undefined = undefined;
-  #lastNsText = '';
+  #lastNsText: Uint8Array = ascii('');
+  readonly #texts = new Map<string, Uint8Array>();
+
+  /** `text` quoted as JSON, in bytes, from the cache of repeated texts. */
+  #encoded(text: string): Uint8Array {
+    let bytes = this.#texts.get(text);
+    if (bytes === undefined) {
+      if (this.#texts.size >= MAX_ENCODED_TEXTS) this.#texts.clear();
+      bytes = encodeQuoted(text);
+      this.#texts.set(text, bytes);
+    }
+    return bytes;
+  }
+
+  /** Bytes as they are (room reserved by the caller). */
+  #put(bytes: Uint8Array): void {
+    this.#bytes.set(bytes, this.#length);
+    this.#length += bytes.length;
+  }
 
   #reserve(more: number): void {
     const need = this.#length + more;
@@ -143,11 +190,16 @@ export class JournalLineBuffer {
     // One CRC call over the line as signed (with its closing brace), which then gives way
     // to the crc member.
     bytes[end] = 0x7d;
-    const crc = crc32(bytes.subarray(start, end + 1));
+    let crc = crc32(bytes.subarray(start, end + 1));
     this.#length = end;
-    this.#raw(',"crc":"');
-    this.#raw(crc.toString(16).padStart(8, '0'));
-    this.#raw('"}\n');
+    this.#put(CRC_OPEN);
+    const at = this.#length;
+    for (let i = 7; i >= 0; i--) {
+      bytes[at + i] = HEX[crc & 15] as number;
+      crc >>>= 4;
+    }
+    this.#length = at + 8;
+    this.#put(CRC_CLOSE);
   }
 
   /** The bytes gathered (a view, valid until the next `add`), and an empty batch. */
