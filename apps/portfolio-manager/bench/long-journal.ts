@@ -1,13 +1,13 @@
 // A long journal built directly, on the live kernel's own path (admitLiveEntry, journal lines,
 // chained checkpoints at the manager's cadence): for the long-life benchmark and test.
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { encodePortfolioConfig } from '@njord/portfolio-contracts';
 import { admitLiveEntry, beginLiveBatch, PortfolioKernel } from '@njord/portfolio-kernel';
-import { FileJournal } from '../src/adapters/journal-file.js';
+import { FileJournal, segmentName } from '../src/adapters/journal-file.js';
 import { readConfig } from '../src/config.js';
-import { CheckpointChain, JournalWriter } from '../src/journal.js';
+import { CheckpointChain, JournalWriter, segmentPruner } from '../src/journal.js';
 import { addChainedCheckpoint, hashPortfolioConfig, liveKernelOptions } from '../src/recovery.js';
 
 export const LONG_STRATEGIES = ['trend', 'meanrev', 'momo'] as const;
@@ -21,6 +21,8 @@ export interface LongJournalOptions {
   readonly fillsPerHour: number;
   readonly dedupeWindowHours?: number;
   readonly checkpointEvery?: number;
+  /** Segment files of about this many MB (absent: one file). */
+  readonly journalSegmentMb?: number;
 }
 
 /** Writes the portfolio and manager configs into `dir`; returns the manager config's path. */
@@ -54,6 +56,9 @@ export function writeLongLifeConfig(dir: string, options: LongJournalOptions): s
       ...(options.checkpointEvery === undefined
         ? []
         : [`checkpoint_every: ${options.checkpointEvery}`]),
+      ...(options.journalSegmentMb === undefined
+        ? []
+        : [`journal_segment_mb: ${options.journalSegmentMb}`]),
       '',
     ].join('\n'),
   );
@@ -77,6 +82,7 @@ export function longFillPayload(i: number, timestampNs: bigint): string {
 export interface LongJournal {
   /** The kernel that wrote the journal (its state at the end). */
   readonly kernel: PortfolioKernel;
+  /** The file written last (the newest segment when segmented). */
   readonly journalPath: string;
   /** Fill `i` is stamped `startNs + i * stepNs`; the last batch's clock is `endNs`. */
   readonly startNs: bigint;
@@ -106,8 +112,18 @@ export async function buildLongJournal(
   const startNs = endNs - spanNs;
   const stepNs = spanNs / BigInt(count);
   const kernel = new PortfolioKernel(portfolio, { ...kernelOptions, startNs });
-  const file = FileJournal.open(journalPath, 'never');
-  const writer = new JournalWriter(file, portfolio.id, 0);
+  const segments = manager.journalSegmentBytes;
+  const folder = dirname(journalPath);
+  const file = FileJournal.open(
+    segments === null ? journalPath : join(folder, segmentName(portfolio.id, 1)),
+    'never',
+  );
+  const writer = new JournalWriter(
+    file,
+    portfolio.id,
+    0,
+    segments === null ? null : { maxBytes: segments },
+  );
   const configHash = hashPortfolioConfig(portfolio);
   writer.add('config', startNs, {
     hash: configHash,
@@ -123,6 +139,7 @@ export async function buildLongJournal(
   const stream = 'njord-long-life:fills';
   let lastId = '0-0';
   const chain = new CheckpointChain();
+  const prune = segments === null ? () => {} : segmentPruner(folder, portfolio.id, chain);
   const checkpoint = (nowNs: bigint) => {
     const started = performance.now();
     addChainedCheckpoint(writer, chain, kernel, configHash, nowNs, { [stream]: lastId });
@@ -155,6 +172,7 @@ export async function buildLongJournal(
         const before = file.bytesWritten;
         const ms = checkpoint(nowNs);
         writer.flush();
+        prune();
         checkpoints++;
         maxCheckpointMs = Math.max(maxCheckpointMs, ms);
         maxCheckpointBytes = Math.max(maxCheckpointBytes, file.bytesWritten - before);
@@ -168,7 +186,7 @@ export async function buildLongJournal(
   file.close();
   return {
     kernel,
-    journalPath,
+    journalPath: file.path,
     startNs,
     stepNs,
     endNs: nowNs,

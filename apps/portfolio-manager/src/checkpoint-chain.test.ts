@@ -4,7 +4,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { JournalDamageError, scanJournal } from './adapters/journal-file.js';
+import {
+  currentSegment,
+  JournalDamageError,
+  listSegments,
+  scanJournal,
+} from './adapters/journal-file.js';
 import { readConfig } from './config.js';
 import { liveKernelOptions, recoverFromScan } from './recovery.js';
 import { sleeveFacts } from './test-support.js';
@@ -22,23 +27,30 @@ afterAll(() => {
 /** Window 1 h at 5,000 fills per hour: 5,000 ids in the window; a checkpoint per 200 lines. */
 const BASE = { fillsPerHour: 5000, dedupeWindowHours: 1, checkpointEvery: 200 } as const;
 
-async function built(fills: number) {
+async function built(fills: number, extra: Partial<LongJournalOptions> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'njord-chain-'));
   dirs.push(dir);
-  const options: LongJournalOptions = { ...BASE, fills };
+  const options: LongJournalOptions = { ...BASE, ...extra, fills };
   const basePath = writeLongLifeConfig(dir, options);
   const journal = await buildLongJournal(basePath, options);
   const loaded = await readConfig(basePath, {});
   if (!loaded.success) throw new Error(loaded.error.message);
-  const start = (path = journal.journalPath) =>
-    recoverFromScan(
-      path,
-      scanJournal(path, 'long'),
+  const oneFile = loaded.data.journalPath;
+  const start = (path = journal.journalPath) => {
+    const current =
+      extra.journalSegmentMb === undefined
+        ? { path, segment: undefined }
+        : currentSegment(oneFile, 'long');
+    return recoverFromScan(
+      current.path,
+      scanJournal(current.path, 'long'),
       loaded.data.portfolio,
       liveKernelOptions(loaded.data.manager),
       journal.endNs,
+      { segment: current.segment, oneFile: extra.journalSegmentMb === undefined ? path : oneFile },
     );
-  return { journal, start };
+  };
+  return { journal, start, dir };
 }
 
 function ownCheckpointLines(text: string): { line: string; number: number }[] {
@@ -137,4 +149,32 @@ describe('chained checkpoints (long journals built on the live path)', () => {
     expect(() => start()).toThrow(/lost_lines: checkpoint seq \d+, a link of the checkpoint chain/);
     expect(statSync(journal.journalPath).size).toBeLessThan(Buffer.byteLength(text));
   }, 60_000);
+
+  it('in segment files: old segments removed as the window moves, the start reads across the rest', async () => {
+    // Fill lines are about 430 bytes: 20,000 fills are about 8.6 MB, in segments of 0.5 MB;
+    // the window's 5,000 fills (about 2.2 MB) and its links span about 5 of them.
+    const { journal, start, dir } = await built(20_000, { journalSegmentMb: 0.5 });
+    const segments = listSegments(join(dir, 'journal'), 'long');
+    expect(segments.length).toBeGreaterThanOrEqual(4);
+    expect(segments.length).toBeLessThanOrEqual(8);
+    expect(segments[0]?.firstSeq).toBeGreaterThan(1); // the first ones are gone
+    for (const segment of segments.slice(0, -1))
+      expect(statSync(join(dir, 'journal', segment.name)).size).toBeLessThan(500_000 + 100_000);
+    const { recovered, links } = start();
+    const tracker = recovered.kernel.tracker;
+    expect(sleeveFacts(tracker)).toEqual(sleeveFacts(journal.kernel.tracker));
+    const horizon = journal.endNs - 3_600_000_000_000n;
+    for (let i = 0; i < 20_000; i++) {
+      if (journal.startNs + BigInt(i) * journal.stepNs < horizon) continue;
+      if (!tracker.hasFill(`long-${i}`)) expect.fail(`long-${i} is in the window but forgotten`);
+    }
+    // The links span several segments, every one of them still there.
+    const named = new Set(links.map((link) => link.segment));
+    expect(named.size).toBeGreaterThan(1);
+    for (const name of named) expect(segments.map((segment) => segment.name)).toContain(name);
+    // A segment a link needs, gone: refused, naming it.
+    const needed = links[0]?.segment as string;
+    rmSync(join(dir, 'journal', needed));
+    expect(() => start()).toThrow(/lost_lines: the segment file is gone/);
+  }, 120_000);
 });

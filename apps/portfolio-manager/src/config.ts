@@ -53,6 +53,11 @@ export interface ManagerConfig {
   /** A `checkpoint` line after at least this many journal lines (an addition to the documented keys). */
   readonly checkpointEvery: number;
   /**
+   * Keep the journal in per-portfolio segment files of about this many bytes, removing those
+   * no checkpoint needs (null: one file, `portfolio.ndjson`).
+   */
+  readonly journalSegmentBytes: number | null;
+  /**
    * Length of one sleeve-return sample for risk adjustment (an addition): every snapshot's
    * flow-adjusted return is chained into the open period, which closes at the first snapshot
    * this long after it opened.
@@ -125,6 +130,7 @@ const ManagerConfigFileSchema = strict({
   max_future_seconds: positive.default(300),
   dedupe_window_hours: positive.default(168),
   checkpoint_every: z.int().gte(1).default(1000),
+  journal_segment_mb: positive.optional(),
   return_sample_seconds: positive.default(3600),
   clock: z.enum(CLOCK_KINDS).default('system'),
   http: strict({
@@ -157,6 +163,10 @@ export function validateConfig(raw: unknown): Result<ManagerConfig, ContractErro
       maxFutureSeconds: file.max_future_seconds,
       dedupeWindowHours: file.dedupe_window_hours,
       checkpointEvery: file.checkpoint_every,
+      journalSegmentBytes:
+        file.journal_segment_mb === undefined
+          ? null
+          : Math.max(1, Math.round(file.journal_segment_mb * 1e6)),
       returnSampleSeconds: file.return_sample_seconds,
       clock: file.clock,
       http:

@@ -8,13 +8,27 @@ import {
   type JournalLineType,
 } from '@njord/portfolio-contracts';
 import { crc32 } from 'node:zlib';
-import type { ChainLink, FileJournal } from './adapters/journal-file.js';
+import { basename, dirname, join } from 'node:path';
+import {
+  type ChainLink,
+  type FileJournal,
+  pruneSegments,
+  segmentName,
+} from './adapters/journal-file.js';
 import { LockLostError } from './session.js';
 
 export interface JournalSink {
   append(lines: readonly string[]): void;
   /** Where the next appended line will start (absent: unknown). */
   readonly endOffset?: number;
+  /** The file appended to, and how to move to a new one (segmented journals). */
+  readonly path?: string;
+  rotate?(path: string): void;
+}
+
+/** A journal kept in segment files of at most about `maxBytes` each. */
+export interface SegmentPolicy {
+  readonly maxBytes: number;
 }
 
 export class JournalWriter {
@@ -29,8 +43,43 @@ export class JournalWriter {
     private readonly sink: JournalSink,
     readonly portfolioId: string,
     lastSeq: number,
+    /** Segment files (null: one file). */
+    private readonly segments: SegmentPolicy | null = null,
   ) {
     this.seq = lastSeq;
+  }
+
+  /** The segment file lines go to (undefined: the journal is one file). */
+  segment(): string | undefined {
+    if (this.segments === null || this.sink.path === undefined) return undefined;
+    const name = basename(this.sink.path);
+    return name.startsWith(`portfolio.${this.portfolioId}.`) ? name : undefined;
+  }
+
+  /**
+   * Segments only: whether the next checkpoint starts a new segment (the current one is full,
+   * or the journal is still the one file it was before segments were turned on).
+   */
+  rotationDue(): boolean {
+    if (this.segments === null || this.sink.rotate === undefined) return false;
+    if (this.segment() === undefined) return true;
+    const offset = this.nextLineOffset();
+    return offset !== null && offset >= this.segments.maxBytes;
+  }
+
+  /** Starts a new segment for the next line (the buffer must be written first). */
+  rotate(): void {
+    if (this.buffer.length > 0) throw new Error('rotate with lines still buffered');
+    const path = this.sink.path;
+    if (path === undefined || this.sink.rotate === undefined) return;
+    this.sink.rotate(join(dirname(path), segmentName(this.portfolioId, this.seq + 1)));
+  }
+
+  /** Before a checkpoint line: a new segment when one is due (what is buffered written first). */
+  beforeCheckpoint(): void {
+    if (!this.rotationDue()) return;
+    this.flush();
+    this.rotate();
   }
 
   /** Buffers one line; `body` keys follow the four common ones. Returns its seq. */
@@ -112,6 +161,17 @@ export class FencedJournal {
     return this.writer.nextLineOffset();
   }
 
+  segment(): string | undefined {
+    return this.writer.segment();
+  }
+
+  /** Before a checkpoint line: a new segment when one is due (written through the fence). */
+  beforeCheckpoint(): void {
+    if (!this.writer.rotationDue()) return;
+    this.commit();
+    this.writer.rotate();
+  }
+
   /** Throws LockLostError (dropping the buffered lines) when the lease is gone. */
   assertHeld(): void {
     if (this.lease.isValid()) return;
@@ -120,11 +180,15 @@ export class FencedJournal {
     throw new LockLostError('the portfolio lock is no longer held');
   }
 
+  /** Told after each write (the manager removes segments no checkpoint needs any more). */
+  onCommitted: (() => void) | undefined;
+
   /** Writes the buffered lines (one write) if this manager still holds the lock. */
   commit(): void {
     if (this.writer.pending === 0) return;
     this.assertHeld();
     this.writer.flush();
+    this.onCommitted?.();
   }
 
   close(): void {
@@ -169,12 +233,14 @@ export class CheckpointChain {
     if (first === undefined || last === undefined)
       return { ledger: { since: null, from: null }, fillsSince: undefined };
     return {
-      ledger: {
-        since: { seq: last.seq, offset: last.offset },
-        from: { seq: first.seq, offset: first.offset },
-      },
+      ledger: { since: refTo(last), from: refTo(first) },
       fillsSince: last.added,
     };
+  }
+
+  /** The segment of the oldest link still needed (undefined: none, or one file). */
+  oldestSegment(): string | undefined {
+    return this.links[0]?.segment;
   }
 
   /** A checkpoint line was added (`added`: the ledger's count when it was built). */
@@ -186,4 +252,32 @@ export class CheckpointChain {
   get length(): number {
     return this.links.length;
   }
+}
+
+function refTo(link: ChainLink): { seq: number; offset: number | null; segment?: string } {
+  return {
+    seq: link.seq,
+    offset: link.offset,
+    ...(link.segment === undefined ? {} : { segment: link.segment }),
+  };
+}
+
+/**
+ * Removes, after a write, the segments older than the oldest link `chain` still needs (once
+ * per change of that link). Returns the function to call after each write.
+ */
+export function segmentPruner(
+  folder: string,
+  portfolioId: string,
+  chain: CheckpointChain,
+  onRemoved: (names: readonly string[]) => void = () => {},
+): () => void {
+  let kept: string | undefined;
+  return () => {
+    const oldest = chain.oldestSegment();
+    if (oldest === undefined || oldest === kept) return;
+    kept = oldest;
+    const removed = pruneSegments(folder, portfolioId, oldest);
+    if (removed.length > 0) onRemoved(removed);
+  };
 }

@@ -1,6 +1,7 @@
 // The live loop's wiring around the kernel: input batches -> admitLiveEntry -> journal -> XACK;
 // the kernel's decisions (halt, risk adjustment, plan) journaled, applied and published;
 // snapshots (each a risk sample), checkpoints; recovery at start and the final lines at stop.
+import { dirname, join } from 'node:path';
 import {
   decodeManagerCommand,
   encodeOrderIntent,
@@ -26,7 +27,12 @@ import {
 import { encodeRiskAdjustment } from '@njord/portfolio-risk';
 import { performance } from 'node:perf_hooks';
 import { type Clock, isEventClock, latestInputNs } from './adapters/clock.js';
-import { FileJournal, scanJournal } from './adapters/journal-file.js';
+import {
+  currentSegment,
+  FileJournal,
+  scanJournal,
+  segmentName,
+} from './adapters/journal-file.js';
 import {
   createOutbox,
   type Outbox,
@@ -36,7 +42,13 @@ import {
 } from './adapters/streams.js';
 import type { LoadedConfig } from './config.js';
 import type { ManagerObserver } from './http/observer.js';
-import { CheckpointChain, FencedJournal, type LeaseCheck, JournalWriter } from './journal.js';
+import {
+  CheckpointChain,
+  FencedJournal,
+  type LeaseCheck,
+  JournalWriter,
+  segmentPruner,
+} from './journal.js';
 import type { Logger } from './logger.js';
 import {
   addChainedCheckpoint,
@@ -169,42 +181,60 @@ export class LiveLoop {
   ): LiveLoop {
     const { config, logger, clock, observer } = ctx;
     const started = clock.nowMs();
-    const scan = scanJournal(config.journalPath, config.portfolio.id);
+    const segmentBytes = config.manager.journalSegmentBytes;
+    // Segmented: the newest segment (the last checkpoint is its first line), else the one file.
+    const current =
+      segmentBytes === null
+        ? { path: config.journalPath, segment: undefined }
+        : currentSegment(config.journalPath, config.portfolio.id);
+    const journalPath = current.path;
+    const scan = scanJournal(journalPath, config.portfolio.id);
     // Before anything is written: a journal that lost lines is restored or refused.
     const restorePlan =
       streams === undefined
         ? null
         : planRestore(scan, streams.groups, {
-            journalPath: config.journalPath,
+            journalPath: journalPath,
             portfolioId: config.portfolio.id,
             group: ctx.keys.group,
             fresh: streams.fresh,
             trustJournal: streams.trustJournal,
           });
     for (const warning of restorePlan?.warnings ?? [])
-      logger.warn({ journal: config.journalPath }, `journal: ${warning}`);
+      logger.warn({ journal: journalPath }, `journal: ${warning}`);
     if (scan.tornLastLine)
-      logger.warn({ journal: config.journalPath }, 'journal: torn last line dropped');
+      logger.warn({ journal: journalPath }, 'journal: torn last line dropped');
     if (scan.corruptLines > 0) {
       logger.warn(
-        { journal: config.journalPath, lines: scan.corruptLines },
+        { journal: journalPath, lines: scan.corruptLines },
         'journal: unreadable lines skipped',
       );
     }
     const nowNs = clock.nowNs();
     // The last checkpoint may be a link of a chain: the earlier links hold the older fill ids.
     const { recovered, links } = recoverFromScan(
-      config.journalPath,
+      journalPath,
       scan,
       config.portfolio,
       liveKernelOptions(config.manager),
       nowNs,
+      { segment: current.segment, oneFile: config.journalPath },
     );
     for (const warning of recovered.warnings)
-      logger.warn({ journal: config.journalPath }, `journal: ${warning}`);
-    const file = FileJournal.open(config.journalPath, config.manager.journalFsync);
+      logger.warn({ journal: journalPath }, `journal: ${warning}`);
+    // A segmented journal's first line goes to its first segment, not to the one file.
+    const appendPath =
+      segmentBytes !== null && current.segment === undefined && scan.lines.length === 0
+        ? join(dirname(config.journalPath), segmentName(config.portfolio.id, recovered.lastSeq + 1))
+        : journalPath;
+    const file = FileJournal.open(appendPath, config.manager.journalFsync);
     if (observer?.fsync) file.onFsync = (seconds) => observer.fsync?.(seconds);
-    const writer = new JournalWriter(file, config.portfolio.id, recovered.lastSeq);
+    const writer = new JournalWriter(
+      file,
+      config.portfolio.id,
+      recovered.lastSeq,
+      segmentBytes === null ? null : { maxBytes: segmentBytes },
+    );
     const journal = new FencedJournal(file, writer, lease, onLost);
     const kernel = recovered.kernel;
     const loop = new LiveLoop(
@@ -214,6 +244,15 @@ export class LiveLoop {
       recovered.configHash,
       new CheckpointChain(links),
     );
+    if (segmentBytes !== null) {
+      // Segments no checkpoint link reaches any more are removed once the checkpoint is written.
+      journal.onCommitted = segmentPruner(
+        dirname(config.journalPath),
+        config.portfolio.id,
+        loop.chain,
+        (removed) => logger.info({ removed }, 'journal: old segments removed'),
+      );
+    }
     if (restorePlan !== null) {
       loop.positions = new Map(restorePlan.positions);
       if (restorePlan.restores.length > 0) loop.restorePlan = restorePlan;

@@ -130,6 +130,8 @@ export function recoverFromScan(
   config: PortfolioConfig,
   options: LiveKernelOptions,
   startNs: bigint,
+  /** Segmented journals: the segment `journalPath` is, and the one-file journal's path. */
+  files: { readonly segment?: string | undefined; readonly oneFile?: string | undefined } = {},
 ): { readonly recovered: Recovered; readonly links: readonly ChainLink[] } {
   const lines = decodeScannedLines(journalPath, scan.lines);
   const first = lines[0];
@@ -140,6 +142,8 @@ export function recoverFromScan(
           offset: scan.lines[0].offset,
           ledger: first.ledger,
           ownFills: appliedFillsIn(first),
+          segment: files.segment,
+          oneFile: files.oneFile,
         })
       : null;
   const recovered = recoverKernel(lines, config, options, startNs, chain?.earlierFills);
@@ -183,6 +187,9 @@ export function appliedFillsIn(line: JournalLineOf<'checkpoint'>): number {
 export interface CheckpointSink {
   add(type: 'checkpoint', timestampNs: bigint, body: JournalBodyWire<'checkpoint'>): number;
   nextLineOffset(): number | null;
+  /** Segmented journals: start a new segment if one is due; the segment written to. */
+  beforeCheckpoint(): void;
+  segment(): string | undefined;
 }
 
 /**
@@ -198,12 +205,19 @@ export function addChainedCheckpoint(
   positions?: Record<string, string>,
 ): number {
   const tracker = kernel.tracker;
+  sink.beforeCheckpoint();
   const link = chain.next(tracker);
   const offset = sink.nextLineOffset();
+  const segment = sink.segment();
   const seq = sink.add('checkpoint', timestampNs, {
     ...checkpointBody(kernel, configHash, link),
     ...(positions === undefined ? {} : { positions }),
   });
-  chain.written({ seq, offset, added: tracker.ledgerAdded });
+  chain.written({
+    seq,
+    offset,
+    added: tracker.ledgerAdded,
+    ...(segment === undefined ? {} : { segment }),
+  });
   return seq;
 }

@@ -118,6 +118,11 @@ const checkpointRef = z.strictObject({
   seq: z.int().gte(1),
   /** Where the line started when it was written (null: unknown); readers verify it by seq. */
   offset: z.int().gte(0).nullable(),
+  /** The segment file holding the line (a file name in the journal's folder); absent: the same file. */
+  segment: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .optional(),
 });
 
 /**

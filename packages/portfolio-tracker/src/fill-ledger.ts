@@ -187,8 +187,49 @@ export class FillLedger {
 
   /** Records a fill; `strategyName` and `symbolName` are the interned ids of its strategy and symbol. */
   add(fill: FillEvent, strategyName: number, symbolName: number): void {
+    this.record(
+      fill.fillId,
+      strategyName,
+      symbolName,
+      fill.side === 'sell',
+      fill.portfolioId !== undefined,
+      fill.quantity,
+      fill.price,
+      fill.fee,
+      fill.timestampNs,
+      fill.intentId,
+    );
+  }
+
+  /** Records a fill as `entries` lists it (a checkpoint's applied fills, read back). */
+  addEntry(entry: LedgerEntry): void {
+    this.record(
+      entry[0],
+      this.intern(entry[1]),
+      this.intern(entry[2]),
+      entry[3] === 'sell',
+      entry[8] !== null,
+      entry[4],
+      entry[5],
+      entry[6],
+      BigInt(entry[7]),
+      entry[9] ?? undefined,
+    );
+  }
+
+  private record(
+    fillId: string,
+    strategyName: number,
+    symbolName: number,
+    sell: boolean,
+    hasPortfolioId: boolean,
+    quantity: number,
+    price: number,
+    fee: number,
+    ts: bigint,
+    intentId: string | undefined,
+  ): void {
     let shard = this.current;
-    const ts = fill.timestampNs;
     if (
       shard.count >= this.shardLimit ||
       (this.bucketNs !== undefined &&
@@ -201,20 +242,18 @@ export class FillLedger {
     }
     const index = shard.count;
     if (index === shard.capacity) shard.grow();
-    shard.ids.set(fill.fillId, index);
+    shard.ids.set(fillId, index);
     shard.strategy[index] = strategyName;
     shard.symbol[index] = symbolName;
-    shard.flags[index] =
-      (fill.side === 'sell' ? FLAG_SELL : 0) |
-      (fill.portfolioId !== undefined ? FLAG_PORTFOLIO_ID : 0);
-    shard.quantity[index] = fill.quantity;
-    shard.price[index] = fill.price;
-    shard.fee[index] = fill.fee;
+    shard.flags[index] = (sell ? FLAG_SELL : 0) | (hasPortfolioId ? FLAG_PORTFOLIO_ID : 0);
+    shard.quantity[index] = quantity;
+    shard.price[index] = price;
+    shard.fee[index] = fee;
     if (ts >= INT64_MIN && ts <= INT64_MAX) shard.timestamp[index] = ts;
     else shard.wideTimestamps.set(index, ts);
     if (shard.newestNs === undefined || ts > shard.newestNs) shard.newestNs = ts;
     shard.startNs ??= ts;
-    shard.intents.push(fill.intentId);
+    shard.intents.push(intentId);
     shard.count = index + 1;
     this.count++;
     this.addedCount++;

@@ -85,6 +85,12 @@ function nullableText(value: unknown, path: string): string | null {
   return value === null ? null : text(value, path);
 }
 
+/** Checks an integer written as a decimal string (without converting it). */
+function decimalInteger(value: unknown, path: string): void {
+  if (typeof value !== 'string' || !DECIMAL_INTEGER.test(value))
+    fail(path, 'must be an integer as a decimal string');
+}
+
 export function parseNs(value: unknown, path: string): bigint {
   if (typeof value !== 'string' || !DECIMAL_INTEGER.test(value))
     fail(path, 'must be an integer as a decimal string');
@@ -145,7 +151,7 @@ export function checkAppliedFills(raw: unknown, path: string): readonly AppliedF
     finite(fill[4], `${at}[4]`);
     finite(fill[5], `${at}[5]`);
     finite(fill[6], `${at}[6]`);
-    parseNs(fill[7], `${at}[7]`);
+    decimalInteger(fill[7], `${at}[7]`);
     nullableText(fill[8], `${at}[8]`);
     nullableText(fill[9], `${at}[9]`);
   });

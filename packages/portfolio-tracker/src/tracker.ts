@@ -20,7 +20,6 @@ import {
   TRACKER_STATE_VERSION,
   TRACKER_CHAINED_STATE_VERSION,
   checkAppliedFills,
-  type AppliedFillJson,
   type TrackerStateJson,
 } from './state-json.js';
 
@@ -834,31 +833,12 @@ export class PortfolioTracker {
     let link = 0;
     for (const earlier of earlierFills) {
       for (const entry of checkAppliedFills(earlier, `earlier link ${link}.applied_fills`))
-        this.remember(entry);
+        this.ledger.addEntry(entry);
       link++;
     }
-    for (const entry of state.applied_fills) this.remember(entry);
+    for (const entry of state.applied_fills) this.ledger.addEntry(entry);
     const horizon = state.dedupe_horizon_ns;
     if (horizon !== undefined && horizon !== null) this.ledger.forgetBefore(BigInt(horizon));
-  }
-
-  /** Records one serialized applied fill in the dedupe ledger. */
-  private remember(entry: AppliedFillJson): void {
-    const [fillId, strategyId, symbol, side, quantity, price, fee, timestampNs, portfolioId, intentId] =
-      entry;
-    const fill: FillEvent = {
-      fillId,
-      strategyId,
-      symbol,
-      side,
-      quantity,
-      price,
-      fee,
-      timestampNs: BigInt(timestampNs),
-      ...(portfolioId === null ? {} : { portfolioId }),
-      ...(intentId === null ? {} : { intentId }),
-    };
-    this.ledger.add(fill, this.ledger.intern(strategyId), this.ledger.intern(symbol));
   }
 
   /** A symbol seen for the first time (its dense index set when the tracker has a list). */

@@ -7,10 +7,13 @@ import {
   fstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readSync,
+  rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import {
   type JournalLine,
@@ -33,11 +36,28 @@ export class FileJournal {
   onFsync: ((seconds: number) => void) | undefined;
 
   private constructor(
-    readonly path: string,
+    private currentPath: string,
     readonly fsync: JournalFsyncPolicy,
     fd: number,
   ) {
     this.fd = fd;
+  }
+
+  /** The file lines are appended to (a new segment's after `rotate`). */
+  get path(): string {
+    return this.currentPath;
+  }
+
+  /** Closes this file (synced per policy) and appends to `path` from now on (a new segment). */
+  rotate(path: string): void {
+    if (this.closed) throw new Error('journal is closed');
+    const next = FileJournal.open(path, this.fsync);
+    if (this.fsync !== 'never') fdatasyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = next.fd;
+    this.currentPath = path;
+    this.startSize = next.startSize;
+    this.bytesWritten = 0;
   }
 
   /**
@@ -420,12 +440,16 @@ export interface ChainLink {
   readonly offset: number | null;
   /** Fills the restored ledger holds through this link (its own and every earlier link's). */
   readonly added: number;
+  /** The segment file holding the line (absent: the journal is one file). */
+  readonly segment?: string | undefined;
 }
 
 /** A reference to an earlier checkpoint line, as a chained checkpoint carries it. */
 interface CheckpointRef {
   readonly seq: number;
   readonly offset: number | null;
+  /** The segment file holding it (a name in the journal's folder); absent: the same file. */
+  readonly segment?: string | undefined;
 }
 
 export interface ChainRead {
@@ -462,8 +486,11 @@ function checkpointHead(portfolioId: string, seq: number): string {
   return `{"v":1,"seq":${seq},${ownerKey(portfolioId)}"type":"checkpoint",`;
 }
 
-const LEDGER_HEAD =
-  /^"timestamp_ns":"-?\d+","ledger":(\{"since":(?:null|\{"seq":\d+,"offset":(?:null|\d+)\}),"from":(?:null|\{"seq":\d+,"offset":(?:null|\d+)\})\})/;
+/** A checkpoint reference as written: `{"seq":N,"offset":B}`, maybe with `"segment":"<file>"`. */
+const REF = String.raw`(?:null|\{"seq":\d+,"offset":(?:null|\d+)(?:,"segment":"[A-Za-z0-9_.-]+")?\})`;
+const LEDGER_HEAD = new RegExp(
+  String.raw`^"timestamp_ns":"-?\d+","ledger":(\{"since":${REF},"from":${REF}\})`,
+);
 
 /** The `ledger` member of a checkpoint line read from its head (null: none, a full checkpoint). */
 function ledgerOfHead(
@@ -539,9 +566,10 @@ function locateCheckpoint(
 }
 
 /**
- * The checkpoint chain behind `checkpoint` (the portfolio's last checkpoint, at `offset`): the
- * earlier links from its `ledger.from` through `ledger.since`, found by their offsets (checked
- * by seq; found walking back when an offset is wrong). Each link's fills are read when the
+ * The checkpoint chain behind `checkpoint` (the portfolio's last checkpoint, at `offset` in
+ * `path`): the earlier links from its `ledger.from` through `ledger.since`, found by their
+ * offsets (checked by seq; found walking back when an offset is wrong), in `path` or in the
+ * segment files their references name (beside `path`). Each link's fills are read when the
  * restore reaches them, its CRC checked: a damaged or missing link is JournalDamageError (the
  * fill ids it held could not be checked for duplicates). A checkpoint without a chain gives
  * no earlier fills.
@@ -557,47 +585,65 @@ export function readCheckpointChain(
       | undefined;
     /** How many applied fills the checkpoint's own tracker state holds. */
     readonly ownFills: number;
+    /** The segment file `path` is (absent: the journal is one file). */
+    readonly segment?: string | undefined;
+    /** Where links without a segment name are: the one-file journal (default: `path`). */
+    readonly oneFile?: string | undefined;
   },
   chunkBytes = 1 << 20,
 ): ChainRead {
   const links: ChainLink[] = [];
+  const last = {
+    seq: checkpoint.seq,
+    offset: checkpoint.offset,
+    ...(checkpoint.segment === undefined ? {} : { segment: checkpoint.segment }),
+  };
   const since = checkpoint.ledger?.since ?? null;
   const from = checkpoint.ledger?.from ?? since;
   if (since === null || from === null) {
-    links.push({ seq: checkpoint.seq, offset: checkpoint.offset, added: checkpoint.ownFills });
+    links.push({ ...last, added: checkpoint.ownFills });
     return { earlierFills: [], links };
   }
+  const folder = dirname(path);
+  const oneFile = checkpoint.oneFile ?? path;
+  const fileOf = (segment: string | undefined) =>
+    segment === undefined ? oneFile : join(folder, segment);
+  const files = new OpenFiles();
   // Walk back by the heads alone: where each link is, oldest first.
-  const found: { seq: number; offset: number }[] = [];
-  const headFd = openSync(path, 'r');
+  const found: { seq: number; offset: number; segment: string | undefined }[] = [];
   try {
-    const fd = headFd;
-    const size = fstatSync(fd).size;
     let ref: CheckpointRef | null = since;
-    let before = checkpoint.offset;
+    let at: { file: string; offset: number } = {
+      file: fileOf(checkpoint.segment),
+      offset: checkpoint.offset,
+    };
     while (ref !== null) {
-      const offset = locateCheckpoint(path, fd, portfolioId, ref, before, chunkBytes);
-      found.push({ seq: ref.seq, offset });
+      const file = fileOf(ref.segment);
+      const fd = files.fd(file);
+      const before = file === at.file ? at.offset : fstatSync(fd).size;
+      const offset = locateCheckpoint(file, fd, portfolioId, ref, before, chunkBytes);
+      found.push({ seq: ref.seq, offset, segment: ref.segment });
       if (ref.seq <= from.seq) break;
-      const head = readLineHead(fd, offset, size);
+      const head = readLineHead(fd, offset, fstatSync(fd).size);
       ref = ledgerOfHead(head, checkpointHead(portfolioId, ref.seq))?.since ?? null;
-      before = offset;
+      at = { file, offset };
     }
   } finally {
-    closeSync(headFd);
+    files.close();
   }
   found.reverse();
   function* earlierFills(): Generator<unknown> {
     let added = 0;
-    const fd = openSync(path, 'r');
+    const reading = new OpenFiles();
     try {
-      const size = fstatSync(fd).size;
-      for (const { seq, offset } of found) {
-        const bytes = readLineAt(fd, offset, size) ?? Buffer.alloc(0);
+      for (const { seq, offset, segment } of found) {
+        const file = fileOf(segment);
+        const fd = reading.fd(file);
+        const bytes = readLineAt(fd, offset, fstatSync(fd).size) ?? Buffer.alloc(0);
         const text = bytes.toString('utf8');
         const value = tryParse(text);
         const damage = (detail: string): never => {
-          throw new JournalDamageError('bad_crc', path, lineNumberAt(fd, offset), offset, detail);
+          throw new JournalDamageError('bad_crc', file, lineNumberAt(fd, offset), offset, detail);
         };
         if (value === undefined) damage(`checkpoint seq ${seq} (a link of the chain) is unreadable`);
         const crc = crcProblem(text, value as Record<string, unknown>);
@@ -609,19 +655,45 @@ export function readCheckpointChain(
         if (!Array.isArray(fills))
           damage(`checkpoint seq ${seq} (a link of the chain) has no tracker.applied_fills`);
         added += (fills as unknown[]).length;
-        links.push({ seq, offset, added });
+        links.push({ seq, offset, added, ...(segment === undefined ? {} : { segment }) });
         yield fills;
       }
-      links.push({
-        seq: checkpoint.seq,
-        offset: checkpoint.offset,
-        added: added + checkpoint.ownFills,
-      });
+      links.push({ ...last, added: added + checkpoint.ownFills });
     } finally {
-      closeSync(fd);
+      reading.close();
     }
   }
   return { earlierFills: earlierFills(), links };
+}
+
+/** Files opened for reading by path, closed together. */
+class OpenFiles {
+  private readonly open = new Map<string, number>();
+
+  fd(path: string): number {
+    let fd = this.open.get(path);
+    if (fd === undefined) {
+      try {
+        fd = openSync(path, 'r');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        throw new JournalDamageError(
+          'lost_lines',
+          path,
+          1,
+          0,
+          'the segment file is gone, but a link of the checkpoint chain is in it',
+        );
+      }
+      this.open.set(path, fd);
+    }
+    return fd;
+  }
+
+  close(): void {
+    for (const fd of this.open.values()) closeSync(fd);
+    this.open.clear();
+  }
 }
 
 /** The first bytes of the line at `offset` (enough for its head and `ledger` member). */
@@ -629,4 +701,75 @@ function readLineHead(fd: number, offset: number, size: number): string {
   const head = Buffer.alloc(Math.min(1024, size - offset));
   readSync(fd, head, 0, head.length, offset);
   return head.toString('utf8');
+}
+
+// --- segments --------------------------------------------------------------------------------
+
+const SEGMENT_SEQ_DIGITS = 16;
+
+/**
+ * A segment file of a portfolio's journal: `portfolio.<id>.<seq of its first line, 16
+ * digits>.ndjson`, in the journal's folder (one writer each: the portfolio's lock holder).
+ */
+export function segmentName(portfolioId: string, firstSeq: number): string {
+  return `portfolio.${portfolioId}.${String(firstSeq).padStart(SEGMENT_SEQ_DIGITS, '0')}.ndjson`;
+}
+
+/** The portfolio's segment files in `folder`, oldest first. */
+export function listSegments(
+  folder: string,
+  portfolioId: string,
+): { readonly name: string; readonly firstSeq: number }[] {
+  const prefix = `portfolio.${portfolioId}.`;
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const out: { name: string; firstSeq: number }[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.ndjson')) continue;
+    const digits = name.slice(prefix.length, -'.ndjson'.length);
+    if (digits.length !== SEGMENT_SEQ_DIGITS || !/^\d+$/.test(digits)) continue;
+    out.push({ name, firstSeq: Number(digits) });
+  }
+  return out.sort((a, b) => a.firstSeq - b.firstSeq);
+}
+
+/**
+ * The file a start of a segmented journal reads and appends to: the newest segment (an empty
+ * newest one, left by a rotation cut short, is removed), or `oneFile` when there is none yet
+ * (a first start, or a journal kept in one file before segments were turned on).
+ */
+export function currentSegment(
+  oneFile: string,
+  portfolioId: string,
+): { readonly path: string; readonly segment: string | undefined } {
+  const folder = dirname(oneFile);
+  const segments = listSegments(folder, portfolioId);
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const { name } = segments[i] as { name: string };
+    const path = join(folder, name);
+    if (statSync(path).size > 0) return { path, segment: name };
+    rmSync(path);
+  }
+  return { path: oneFile, segment: undefined };
+}
+
+/**
+ * Removes the portfolio's segments older than `keepFrom` (the segment of the oldest checkpoint
+ * link still needed), never the one-file journal. Returns the names removed.
+ */
+export function pruneSegments(folder: string, portfolioId: string, keepFrom: string): string[] {
+  const keep = listSegments(folder, portfolioId).find((segment) => segment.name === keepFrom);
+  if (keep === undefined) return [];
+  const removed: string[] = [];
+  for (const segment of listSegments(folder, portfolioId)) {
+    if (segment.firstSeq >= keep.firstSeq) break;
+    rmSync(join(folder, segment.name), { force: true });
+    removed.push(segment.name);
+  }
+  return removed;
 }
