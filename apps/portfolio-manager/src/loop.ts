@@ -30,6 +30,8 @@ import { type Clock, isEventClock, latestInputNs } from './adapters/clock.js';
 import {
   currentSegment,
   FileJournal,
+  JournalDamageError,
+  lineNumberInFile,
   scanJournal,
   segmentName,
 } from './adapters/journal-file.js';
@@ -58,7 +60,7 @@ import {
 } from './recovery.js';
 import { LockLostError } from './session.js';
 import { planRestore, type RestorePlan, type StreamPositions } from './recovery-streams.js';
-import type { StreamGroupState } from './adapters/streams.js';
+import type { PublishedIntent, StreamGroupState } from './adapters/streams.js';
 
 /** What the start knows of the consumer group, to check the journal against it. */
 export interface RecoveryStreams {
@@ -67,6 +69,8 @@ export interface RecoveryStreams {
   readonly fresh: boolean;
   /** `--trust-journal`: lines lost beyond what the streams hold are accepted as lost. */
   readonly trustJournal: boolean;
+  /** This portfolio's newest intent on the orders stream (its plan must be in the journal). */
+  readonly newestIntent?: PublishedIntent | null;
 }
 
 export interface ManagerCounters {
@@ -222,6 +226,24 @@ export class LiveLoop {
     );
     for (const warning of recovered.warnings)
       logger.warn({ journal: journalPath }, `journal: ${warning}`);
+    // A plan whose intents went out but whose line is gone: its transfers would be lost and
+    // the next plan would trade again for the same drift.
+    const intent = streams?.newestIntent;
+    if (intent != null && !recovered.kernel.tracker.hasPlan(intent.planId)) {
+      const detail = `plan ${intent.planId} has intents on ${ctx.keys.orders} (entry ${intent.entryId}, intent ${intent.intentId}) but no line of the journal holds it: the lines that held it were lost`;
+      if (streams?.fresh !== true && streams?.trustJournal !== true)
+        throw new JournalDamageError(
+          'lost_lines',
+          journalPath,
+          lineNumberInFile(journalPath, scan.fileBytes),
+          scan.fileBytes,
+          detail,
+        );
+      logger.warn(
+        { journal: journalPath, plan_id: intent.planId },
+        `journal: ${detail}; started anyway (--fresh or --trust-journal): that plan's transfers between sleeves are lost`,
+      );
+    }
     // A segmented journal's first line goes to its first segment, not to the one file.
     const appendPath =
       segmentBytes !== null && current.segment === undefined && scan.lines.length === 0

@@ -1,7 +1,10 @@
 // The service in-process against the real Redis: sleeves, a rebalance, dead letters.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { JournalDamageError } from './adapters/journal-file.js';
 import { redisKeys } from './adapters/streams.js';
+import { readConfig } from './config.js';
+import { PortfolioManager } from './service.js';
 import {
   addEntries,
   connectTestRedis,
@@ -47,12 +50,17 @@ describe('PortfolioManager (in-process, real Redis)', () => {
   const { log } = env;
   const stop = () => env.stop();
 
-  async function start(options: { dryRun?: boolean; portfolio?: TestPortfolio } = {}) {
+  async function start(
+    options: { dryRun?: boolean; portfolio?: TestPortfolio; trustJournal?: boolean } = {},
+  ) {
     const files = writeConfigs(env.dir, {
       prefix: env.prefix,
       portfolio: options.portfolio ?? PORTFOLIO,
     });
-    const manager = await env.start(files.basePath, { dryRun: options.dryRun ?? false });
+    const manager = await env.start(files.basePath, {
+      dryRun: options.dryRun ?? false,
+      trustJournal: options.trustJournal ?? false,
+    });
     return { files, keys: redisKeys(env.prefix, PORTFOLIO.id), manager };
   }
 
@@ -314,6 +322,52 @@ describe('PortfolioManager (in-process, real Redis)', () => {
     ).toBe(true);
     const journal = readJournalLines(first.files.journalPath, PORTFOLIO.id);
     expect(journal.filter((line) => line.type === 'published')).toHaveLength(1);
+    await stop();
+  });
+
+  it('refuses a journal that lost a plan whose intents went out; --trust-journal starts without it', async () => {
+    const first = await start();
+    await triggerRebalance(first.keys);
+    await waitFor(
+      async () => (await env.redis.xlen(first.keys.orders)) === 1,
+      5000,
+      'first intent',
+    );
+    await stop();
+    const [[, fields] = ['', []]] = await env.redis.xrange(first.keys.orders, '-', '+');
+    const planId = (JSON.parse(fields[1] ?? '{}') as { plan_id: string }).plan_id;
+    // Cut the journal just before the plan line: the plan and what followed are gone.
+    const text = readFileSync(first.files.journalPath, 'utf8').split('\n');
+    const planAt = text.findIndex((entry) => entry.includes('"type":"plan"'));
+    expect(planAt).toBeGreaterThan(0);
+    writeFileSync(first.files.journalPath, `${text.slice(0, planAt).join('\n')}\n`);
+
+    const loaded = await readConfig(first.files.basePath);
+    if (!loaded.success) throw loaded.error;
+    const refused = new PortfolioManager({
+      config: loaded.data,
+      logger: log.logger,
+      lock: { retryEveryMs: 50 },
+    });
+    const error = await refused.run().then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(JournalDamageError);
+    expect((error as JournalDamageError).code).toBe('lost_lines');
+    expect((error as JournalDamageError).message).toContain(
+      `plan ${planId} has intents on ${first.keys.orders}`,
+    );
+    expect((error as JournalDamageError).line).toBe(planAt + 1);
+    // Nothing was written: the journal is as cut.
+    expect(readFileSync(first.files.journalPath, 'utf8')).toBe(
+      `${text.slice(0, planAt).join('\n')}\n`,
+    );
+
+    await start({ trustJournal: true });
+    expect(log.lines.some((line) => String(line.msg).includes(`plan ${planId} has intents`))).toBe(
+      true,
+    );
     await stop();
   });
 

@@ -1,5 +1,6 @@
 // The live manager: the lock, then recovery, then the loop (loop.ts) reading the consumer
 // group until a stop or the lock is lost; a clean stop writes the final lines.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { PortfolioSnapshot } from '@njord/portfolio-contracts';
 import type { PortfolioTracker } from '@njord/portfolio-tracker';
 import { type Clock, systemClock } from './adapters/clock.js';
@@ -10,6 +11,7 @@ import {
   CONSUMER_NAME,
   flushOutbox,
   inspectGroup,
+  newestOwnIntent,
   publishOrders,
   publishSnapshot,
   type RedisKeys,
@@ -142,6 +144,10 @@ export class PortfolioManager {
         this.lock.startRenewal((reason) => this.onLockLost(reason));
         // What the group delivered, to check the journal against before anything is written.
         const groups = await session.untilInterrupted(inspectGroup(session.cmd, this.keys));
+        // ...and the newest intent it published, whose plan the journal must hold.
+        const newestIntent = await session.untilInterrupted(
+          newestOwnIntent(session.cmd, this.keys, this.options.config.portfolio.id),
+        );
         const loop = LiveLoop.recover(
           {
             config: this.options.config,
@@ -162,6 +168,7 @@ export class PortfolioManager {
             groups,
             fresh: this.options.fresh ?? false,
             trustJournal: this.options.trustJournal ?? false,
+            newestIntent,
           },
         );
         this.loop = loop;
@@ -184,7 +191,16 @@ export class PortfolioManager {
       } catch (error) {
         if (session.lostLock) return 'lost_lock';
         const expected = error instanceof StopSignal || session.abandoned || !this.running;
-        if (!session.stopping || !expected) throw error;
+        if (!session.stopping || !expected) {
+          // A start refused (a damaged journal) frees the lock at once, not at its lease's end
+          // (waiting at most 3 s: Redis may be gone, and then the lease frees it).
+          if (!this.running)
+            await Promise.race([
+              this.lock.release().catch(() => undefined),
+              delay(3000, undefined, { ref: false }),
+            ]);
+          throw error;
+        }
       }
       if (session.lostLock) return 'lost_lock';
       if (this.running && this.loop !== null) await this.shutdown(this.loop);

@@ -513,3 +513,48 @@ export async function rangeEntries(
     data: dataField(fields),
   }));
 }
+
+/** The newest order intent of a portfolio on the orders stream: its entry and plan. */
+export interface PublishedIntent {
+  readonly entryId: string;
+  readonly planId: string;
+  readonly intentId: string;
+}
+
+/**
+ * The newest intent `portfolioId` published on the orders stream (shared by portfolios), read
+ * back from the end in pages; null when there is none among the newest `maxEntries` entries.
+ */
+export async function newestOwnIntent(
+  redis: Redis,
+  keys: RedisKeys,
+  portfolioId: string,
+  maxEntries = 100_000,
+  page = 1000,
+): Promise<PublishedIntent | null> {
+  let end = '+';
+  let seen = 0;
+  while (seen < maxEntries) {
+    const entries = await redis.xrevrange(keys.orders, end, '-', 'COUNT', page);
+    for (const [id, fields] of entries) {
+      const at = fields.indexOf('data');
+      const data = at >= 0 ? fields[at + 1] : undefined;
+      if (data === undefined) continue;
+      let intent: unknown;
+      try {
+        intent = JSON.parse(data);
+      } catch {
+        continue; // not ours to judge: another writer's entry
+      }
+      if (typeof intent !== 'object' || intent === null) continue;
+      const { portfolio_id, plan_id, intent_id } = intent as Record<string, unknown>;
+      if (portfolio_id === portfolioId && typeof plan_id === 'string')
+        return { entryId: id, planId: plan_id, intentId: String(intent_id) };
+    }
+    seen += entries.length;
+    const last = entries.at(-1);
+    if (entries.length < page || last === undefined) return null;
+    end = `(${last[0]}`;
+  }
+  return null;
+}
