@@ -13,7 +13,7 @@ import {
 } from '@njord/portfolio-contracts';
 import { PortfolioTracker } from '@njord/portfolio-tracker';
 import { pino } from 'pino';
-import { scanJournal } from './adapters/journal-file.js';
+import { currentSegment, scanJournal } from './adapters/journal-file.js';
 import type { RedisKeys } from './adapters/streams.js';
 import { recoverFromScan } from './recovery.js';
 import type { Logger } from './logger.js';
@@ -268,9 +268,20 @@ export function readJournalLines(path: string, portfolioId?: string): Record<str
  * The portfolio's tracker as a start recovers it from the journal file: the last checkpoint,
  * the chain of earlier checkpoints behind it (the older fill ids) and the lines after it.
  */
-export function recoveredTracker(journalPath: string, config: PortfolioConfig): PortfolioTracker {
-  const scan = scanJournal(journalPath, config.id);
-  return recoverFromScan(journalPath, scan, config, {}, 0n).recovered.kernel.tracker;
+export function recoveredTracker(
+  journalPath: string,
+  config: PortfolioConfig,
+  options: { readonly segmented?: boolean } = {},
+): PortfolioTracker {
+  const current =
+    options.segmented === true
+      ? currentSegment(journalPath, config.id)
+      : { path: journalPath, segment: undefined };
+  const scan = scanJournal(current.path, config.id);
+  return recoverFromScan(current.path, scan, config, {}, 0n, {
+    segment: current.segment,
+    oneFile: journalPath,
+  }).recovered.kernel.tracker;
 }
 
 /** The last checkpoint line of a journal's lines, if any. */
