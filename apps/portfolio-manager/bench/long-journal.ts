@@ -2,7 +2,7 @@
 // chained checkpoints at the manager's cadence): for the long-life benchmark and test.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { encodePortfolioConfig } from '@njord/portfolio-contracts';
 import { admitLiveEntry, beginLiveBatch, PortfolioKernel } from '@njord/portfolio-kernel';
 import { FileJournal, segmentName } from '../src/adapters/journal-file.js';
@@ -91,6 +91,11 @@ export interface LongJournal {
   readonly seconds: number;
   readonly checkpoints: number;
   readonly maxCheckpointMs: number;
+  /** Every checkpoint's time, in ms, in order. */
+  readonly checkpointMs: readonly number[];
+  /** Checkpoints over 20 ms, and how many of those had a GC pause inside them. */
+  readonly slowCheckpoints: number;
+  readonly slowWithGc: number;
   readonly maxCheckpointBytes: number;
   /** The event loop's longest delay while building (a turn per batch of 1,000 fills). */
   readonly maxDelayMs: number;
@@ -140,11 +145,23 @@ export async function buildLongJournal(
   let lastId = '0-0';
   const chain = new CheckpointChain();
   const prune = segments === null ? () => {} : segmentPruner(folder, portfolio.id, chain);
+  const checkpointMs: number[] = [];
+  const slow: { start: number; end: number }[] = [];
   const checkpoint = (nowNs: bigint) => {
     const started = performance.now();
     addChainedCheckpoint(writer, chain, kernel, configHash, nowNs, { [stream]: lastId });
-    return performance.now() - started;
+    const ended = performance.now();
+    checkpointMs.push(ended - started);
+    if (ended - started > 20) slow.push({ start: started, end: ended });
+    return ended - started;
   };
+  // GC pauses, to tell a checkpoint's own time from a collection that landed in it.
+  const gcPauses: { start: number; end: number }[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries())
+      gcPauses.push({ start: entry.startTime, end: entry.startTime + entry.duration });
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   checkpoint(startNs);
   writer.flush();
   const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -184,6 +201,12 @@ export async function buildLongJournal(
   }
   delay.disable();
   file.close();
+  // Let the observer deliver the last entries.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  gcObserver.disconnect();
+  const slowWithGc = slow.filter((c) =>
+    gcPauses.some((gc) => gc.start < c.end && gc.end > c.start),
+  ).length;
   return {
     kernel,
     journalPath: file.path,
@@ -193,6 +216,9 @@ export async function buildLongJournal(
     seconds: (performance.now() - started) / 1000,
     checkpoints,
     maxCheckpointMs,
+    checkpointMs,
+    slowCheckpoints: slow.length,
+    slowWithGc,
     maxCheckpointBytes,
     maxDelayMs: delay.max / 1e6,
   };
