@@ -2,6 +2,7 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readConfig } from '../src/config.js';
+import { startAllocationMeter } from './allocation.js';
 import { createLogger } from '../src/logger.js';
 import { createHttpSide } from '../src/http/index.js';
 import { PortfolioManager } from '../src/service.js';
@@ -65,10 +66,13 @@ const manager = new PortfolioManager({
 port.on('message', (message: string) => {
   if (message === 'stop') manager.stop('benchmark over');
 });
+// Heap bytes allocated on the manager's thread while it runs (per fill: / fills applied).
+const meter = startAllocationMeter();
 const running = manager.run();
 const server = http === undefined ? undefined : await http.start(manager);
 port.postMessage({ kind: 'started', url: server?.url ?? null });
 const outcome = await running;
+const allocatedBytes = meter.stop();
 await http?.close();
 port.postMessage({
   kind: 'done',
@@ -78,4 +82,5 @@ port.postMessage({
   batches,
   gc,
   counters: manager.counters,
+  allocatedBytes,
 });

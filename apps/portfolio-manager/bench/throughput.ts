@@ -82,6 +82,8 @@ interface Done {
   batches: number;
   gc: { count: number; totalMs: number; maxMs: number };
   counters: Record<string, number>;
+  /** Heap bytes the manager's thread allocated over its run (tracing included). */
+  allocatedBytes: number;
 }
 
 function startWorker(basePath: string, trace: number, http = false) {
@@ -161,9 +163,16 @@ async function throughput(redis: Redis) {
       `${Math.round(THROUGHPUT_FILLS / seconds).toLocaleString('en-US')} fills/s ` +
       `(producer alone ${Math.round(THROUGHPUT_FILLS / ((produced - t0) / 1000)).toLocaleString('en-US')} fills/s; ` +
       `journal ${(statSync(run.journal).size / 1e6).toFixed(1)} MB, fsync ${FSYNC}, ` +
-      `${result.counters.checkpoints} checkpoints; goal >= 50,000 fills/s)`,
+      `${result.counters.checkpoints} checkpoints; goal >= 50,000 fills/s); ` +
+      `${perFill(result)} allocated per fill applied (goal <= 2 KB)`,
   );
   await cleanup(redis, run.prefix, run.dir);
+}
+
+/** Heap bytes allocated per fill applied, in KB (the whole run: start, idle reads and stop included). */
+function perFill(result: Done): string {
+  const fills = result.counters.fills_applied ?? 0;
+  return fills > 0 ? `${(result.allocatedBytes / fills / 1024).toFixed(2)} KB` : 'n/a';
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -265,7 +274,7 @@ async function latency(redis: Redis, http: boolean, label: string): Promise<Late
       `batches of ${(total / Math.max(1, result.batches)).toFixed(1)} fills); end to end p99 ${ms(run.e2e.p99)} ` +
       `(p50 ${ms(run.e2e.p50)}, p99.9 ${ms(run.e2e.p999)}, max ${ms(samples.at(-1) ?? NaN)}); ` +
       `${Math.round(run.offered).toLocaleString('en-US')} fills/s offered, ${samples.length} measured; ` +
-      `GC ${gc.count} pauses, longest ${gc.maxMs.toFixed(1)} ms` +
+      `GC ${gc.count} pauses, longest ${gc.maxMs.toFixed(1)} ms, ${perFill(result)} allocated per fill` +
       (watched === undefined
         ? ''
         : `; /events ${watched.eventBytes.toLocaleString('en-US')} bytes, ${watched.scrapes} scrapes`) +

@@ -206,8 +206,7 @@ export class LiveLoop {
           });
     for (const warning of restorePlan?.warnings ?? [])
       logger.warn({ journal: journalPath }, `journal: ${warning}`);
-    if (scan.tornLastLine)
-      logger.warn({ journal: journalPath }, 'journal: torn last line dropped');
+    if (scan.tornLastLine) logger.warn({ journal: journalPath }, 'journal: torn last line dropped');
     if (scan.corruptLines > 0) {
       logger.warn(
         { journal: journalPath, lines: scan.corruptLines },

@@ -500,7 +500,10 @@ function ledgerOfHead(
   const match = LEDGER_HEAD.exec(head.slice(prefix.length));
   return match === null
     ? null
-    : (JSON.parse(match[1] as string) as { since: CheckpointRef | null; from: CheckpointRef | null });
+    : (JSON.parse(match[1] as string) as {
+        since: CheckpointRef | null;
+        from: CheckpointRef | null;
+      });
 }
 
 /** Every line before `end`, walking back: its bytes (without the newline) and offset. */
@@ -581,8 +584,7 @@ export function readCheckpointChain(
     readonly seq: number;
     readonly offset: number;
     readonly ledger?:
-      | { readonly since: CheckpointRef | null; readonly from: CheckpointRef | null }
-      | undefined;
+      { readonly since: CheckpointRef | null; readonly from: CheckpointRef | null } | undefined;
     /** How many applied fills the checkpoint's own tracker state holds. */
     readonly ownFills: number;
     /** The segment file `path` is (absent: the journal is one file). */
@@ -645,12 +647,12 @@ export function readCheckpointChain(
         const damage = (detail: string): never => {
           throw new JournalDamageError('bad_crc', file, lineNumberAt(fd, offset), offset, detail);
         };
-        if (value === undefined) damage(`checkpoint seq ${seq} (a link of the chain) is unreadable`);
+        if (value === undefined)
+          damage(`checkpoint seq ${seq} (a link of the chain) is unreadable`);
         const crc = crcProblem(text, value as Record<string, unknown>);
         if (crc !== null) damage(`checkpoint seq ${seq} (a link of the chain): ${crc}`);
         const tracker = (value as Record<string, unknown>).tracker as
-          | { applied_fills?: unknown }
-          | undefined;
+          { applied_fills?: unknown } | undefined;
         const fills = tracker?.applied_fills;
         if (!Array.isArray(fills))
           damage(`checkpoint seq ${seq} (a link of the chain) has no tracker.applied_fills`);
