@@ -30,6 +30,8 @@ export type LedgerEntry = readonly [
 /** One shard: ids -> local index, and the signature columns of its fills. */
 class Shard {
   readonly ids = new Map<string, number>();
+  /** The ids by local index (so the fills from an index on are listed without a walk of `ids`). */
+  readonly idAt: string[] = [];
   count = 0;
   capacity = INITIAL_CAPACITY;
   strategy = new Int32Array(INITIAL_CAPACITY);
@@ -243,6 +245,7 @@ export class FillLedger {
     const index = shard.count;
     if (index === shard.capacity) shard.grow();
     shard.ids.set(fillId, index);
+    shard.idAt.push(fillId);
     shard.strategy[index] = strategyName;
     shard.symbol[index] = symbolName;
     shard.flags[index] = (sell ? FLAG_SELL : 0) | (hasPortfolioId ? FLAG_PORTFOLIO_ID : 0);
@@ -295,9 +298,8 @@ export class FillLedger {
     const out: LedgerEntry[] = [];
     for (const shard of this.shards) {
       if (shard.firstAdd + shard.count <= since) continue;
-      const skip = since - shard.firstAdd;
-      for (const [fillId, index] of shard.ids) {
-        if (index < skip) continue;
+      for (let index = Math.max(0, since - shard.firstAdd); index < shard.count; index++) {
+        const fillId = shard.idAt[index] as string;
         const flags = shard.flags[index] as number;
         out.push([
           fillId,
