@@ -1,11 +1,21 @@
-import { decodeJournalLine } from '@njord/portfolio-contracts';
+import {
+  decodeJournalLine,
+  formatJournalLine,
+  journalLineOpen,
+  type JournalBodyWire,
+} from '@njord/portfolio-contracts';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { JournalWriter } from './journal.js';
+import { JournalWriter, journalLineBytes } from './journal.js';
 
 describe('JournalWriter', () => {
   it('writes one batch per flush; every line starts with v, seq, portfolio_id, type, timestamp_ns', () => {
     const batches: string[][] = [];
-    const writer = new JournalWriter({ append: (lines) => batches.push([...lines]) }, 'p-1', 41);
+    const writer = new JournalWriter(
+      { append: (lines) => batches.push(lines.map((line) => line.toString('utf8').trimEnd())) },
+      'p-1',
+      41,
+    );
     const fill = {
       fill_id: 'f',
       strategy_id: 'A',
@@ -40,7 +50,7 @@ describe('JournalWriter', () => {
       {
         append: (lines) => {
           if (fail) throw new Error('disk full');
-          written.push(...lines);
+          written.push(...lines.map((line) => line.toString('utf8')));
         },
       },
       'p',
@@ -56,5 +66,23 @@ describe('JournalWriter', () => {
     fail = false;
     writer.flush();
     expect(written.map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual([1, 2, 3]);
+  });
+
+  it('writes the bytes of formatJournalLine, newline added (non-ASCII, bigints, a large body)', () => {
+    const bodies: [string, JournalBodyWire<'error'>][] = [
+      ['p', { code: 'x', message: 'plain' }],
+      ['p.ü-1', { code: 'Ωmega', message: 'émoji 😀 and \u2028 and "quotes" \\ ok' }],
+      ['p', { message: 'x'.repeat(100_000) }],
+      ['p', {}],
+    ];
+    for (const [portfolio, body] of bodies) {
+      // The contract's own route (its pure-JS CRC) is the reference.
+      const expected = `${formatJournalLine(portfolio, 7, 'error', 12_345_678_901_234_567_890n, body)}\n`;
+      const open = journalLineOpen(portfolio, 7, 'error', 12_345_678_901_234_567_890n, body);
+      expect(journalLineBytes(open).toString('utf8')).toBe(expected);
+      expect(journalLineBytes(open).equals(Buffer.from(expected, 'utf8'))).toBe(true);
+    }
+    // zlib's CRC over bytes equals the contract's over the text.
+    expect(crc32(Buffer.from('é}'))).toBe(crc32('é}'));
   });
 });

@@ -3,8 +3,8 @@
 // written in one append, only while the lock is held (the fence).
 import {
   type CheckpointLedger,
-  formatJournalLine,
   type JournalBodyWire,
+  journalLineOpen,
   type JournalLineType,
 } from '@njord/portfolio-contracts';
 import { crc32 } from 'node:zlib';
@@ -18,7 +18,8 @@ import {
 import { LockLostError } from './session.js';
 
 export interface JournalSink {
-  append(lines: readonly string[]): void;
+  /** Whole lines as UTF-8 bytes, each ending in its newline. */
+  append(lines: readonly Buffer[]): void;
   /** Where the next appended line will start (absent: unknown). */
   readonly endOffset?: number;
   /** The file appended to, and how to move to a new one (segmented journals). */
@@ -31,8 +32,29 @@ export interface SegmentPolicy {
   readonly maxBytes: number;
 }
 
+const CRC_OPEN = Buffer.from(',"crc":"');
+const CRC_CLOSE = Buffer.from('"}\n');
+const CLOSE_BRACE = Buffer.from('}');
+
+/**
+ * A journal line as bytes (with its newline): `formatJournalLine`'s line, built in one buffer
+ * and its CRC taken over those bytes (no signed string, no conversion at write time).
+ */
+export function journalLineBytes(open: string): Buffer {
+  const size = Buffer.byteLength(open, 'utf8');
+  const out = Buffer.allocUnsafe(size + CRC_OPEN.length + 8 + CRC_CLOSE.length);
+  out.write(open, 0, size, 'utf8');
+  // The CRC covers the open line and its closing brace, as the contract's `crcHex`.
+  const crc = crc32(CLOSE_BRACE, crc32(out.subarray(0, size)));
+  CRC_OPEN.copy(out, size);
+  out.write(crc.toString(16).padStart(8, '0'), size + CRC_OPEN.length, 8, 'latin1');
+  CRC_CLOSE.copy(out, size + CRC_OPEN.length + 8);
+  return out;
+}
+
 export class JournalWriter {
-  private buffer: string[] = [];
+  private buffer: Buffer[] = [];
+  private bufferedBytes = 0;
   /** The seq of the last line added. */
   seq: number;
   /** Own lines since the last checkpoint line (written or buffered). */
@@ -85,8 +107,10 @@ export class JournalWriter {
   /** Buffers one line; `body` keys follow the four common ones. Returns its seq. */
   add<T extends JournalLineType>(type: T, timestampNs: bigint, body: JournalBodyWire<T>): number {
     const seq = ++this.seq;
-    // zlib's CRC-32 is the contract's, natively: the same line, faster.
-    this.buffer.push(formatJournalLine(this.portfolioId, seq, type, timestampNs, body, crc32));
+    // zlib's CRC-32 is the contract's, natively, over the bytes: formatJournalLine's line.
+    const line = journalLineBytes(journalLineOpen(this.portfolioId, seq, type, timestampNs, body));
+    this.buffer.push(line);
+    this.bufferedBytes += line.length;
     if (type === 'checkpoint') this.linesSinceCheckpoint = 0;
     else this.linesSinceCheckpoint++;
     return seq;
@@ -100,9 +124,7 @@ export class JournalWriter {
   nextLineOffset(): number | null {
     const end = this.sink.endOffset;
     if (end === undefined) return null;
-    let offset = end;
-    for (const line of this.buffer) offset += Buffer.byteLength(line, 'utf8') + 1;
-    return offset;
+    return end + this.bufferedBytes;
   }
 
   /** Writes the buffered lines in one append (throws on I/O errors, keeping them buffered). */
@@ -111,12 +133,14 @@ export class JournalWriter {
     this.sink.append(this.buffer);
     this.linesWritten += this.buffer.length;
     this.buffer = [];
+    this.bufferedBytes = 0;
   }
 
   /** Drops buffered lines (a manager that lost its lock must not write them). */
   discard(): number {
     const dropped = this.buffer.length;
     this.buffer = [];
+    this.bufferedBytes = 0;
     return dropped;
   }
 }

@@ -122,6 +122,7 @@ export {
   JournalLineError,
   JournalLineSchema,
   JournalSourceSchema,
+  journalLineOpen,
   safeDecodeJournalLine,
 } from './journal.js';
 export type {

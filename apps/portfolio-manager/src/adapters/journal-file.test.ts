@@ -8,6 +8,9 @@ import { FileJournal, JournalDamageError, scanJournal } from './journal-file.js'
 const line = (portfolio: string, seq: number, type: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ portfolio_id: portfolio, seq, type, ...extra });
 
+/** A line as the journal writer hands it over: UTF-8 with its newline. */
+const bytes = (text: string) => Buffer.from(`${text}\n`);
+
 describe('FileJournal + scanJournal', () => {
   let dir: string | undefined;
   afterEach(() => {
@@ -20,7 +23,7 @@ describe('FileJournal + scanJournal', () => {
     const path = join(dir, 'nested/deeper/portfolio.ndjson');
     for (const policy of ['batch', 'always', 'never'] as const) {
       const journal = FileJournal.open(path, policy);
-      journal.append([line('p', 1, 'fill'), line('p', 2, 'mark')]);
+      journal.append([bytes(line('p', 1, 'fill')), bytes(line('p', 2, 'mark'))]);
       journal.close();
     }
     const text = readFileSync(path, 'utf8');
@@ -81,7 +84,7 @@ describe('FileJournal + scanJournal', () => {
     expect(torn.lines.map((l) => l.value.seq)).toEqual([1]);
 
     const journal = FileJournal.open(path, 'batch');
-    journal.append([line('p', 2, 'fill')]);
+    journal.append([bytes(line('p', 2, 'fill'))]);
     journal.close();
     const repaired = scanJournal(path, 'p', 8);
     // The fragment is now a corrupt line in the middle; the new line is intact.

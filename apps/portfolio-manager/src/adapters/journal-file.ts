@@ -90,18 +90,18 @@ export class FileJournal {
     return this.startSize + this.bytesWritten;
   }
 
-  /** Writes the lines (each without its newline). Throws on I/O errors: the caller must not ack. */
-  append(lines: readonly string[]): void {
+  /** Writes the lines (UTF-8, each ending in its newline). Throws on I/O errors: the caller must not ack. */
+  append(lines: readonly Buffer[]): void {
     if (this.closed) throw new Error('journal is closed');
     if (lines.length === 0) return;
     if (this.fsync === 'always') {
       for (const line of lines) {
-        this.writeAll(`${line}\n`);
+        this.writeAll(line);
         this.sync();
       }
       return;
     }
-    this.writeAll(`${lines.join('\n')}\n`);
+    this.writeAll(lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines));
     if (this.fsync === 'batch') this.sync();
   }
 
@@ -115,8 +115,7 @@ export class FileJournal {
     this.onFsync((performance.now() - started) / 1000);
   }
 
-  private writeAll(text: string): void {
-    const buffer = Buffer.from(text, 'utf8');
+  private writeAll(buffer: Buffer): void {
     let offset = 0;
     while (offset < buffer.length)
       offset += writeSync(this.fd, buffer, offset, buffer.length - offset);
