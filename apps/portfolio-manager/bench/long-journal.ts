@@ -25,13 +25,24 @@ export interface LongJournalOptions {
   readonly journalSegmentMb?: number;
 }
 
-/** Writes the portfolio and manager configs into `dir`; returns the manager config's path. */
-export function writeLongLifeConfig(dir: string, options: LongJournalOptions): string {
+/**
+ * The benchmarks' configs in `dir`: a portfolio of the three strategies (threshold 1000: fills
+ * only, no rebalance) and a manager config with `extra` lines. Returns the manager config's path.
+ */
+export function writeBenchConfigs(
+  dir: string,
+  options: {
+    readonly portfolioId: string;
+    readonly redisUrl: string;
+    readonly prefix: string;
+    readonly extra: readonly string[];
+  },
+): string {
   writeFileSync(
     join(dir, 'portfolio.yaml'),
     [
       'portfolio:',
-      '  id: long',
+      `  id: ${options.portfolioId}`,
       '  total_capital: 1000000000',
       '  rebalance_threshold: 1000',
       '  allocations:',
@@ -46,9 +57,23 @@ export function writeLongLifeConfig(dir: string, options: LongJournalOptions): s
   writeFileSync(
     basePath,
     [
-      'redis: {url: "redis://127.0.0.1:6379", prefix: "njord-long-life"}',
+      `redis: {url: "${options.redisUrl}", prefix: "${options.prefix}"}`,
       `portfolio_config: ${join(dir, 'portfolio.yaml')}`,
       `journal_dir: ${join(dir, 'journal')}`,
+      ...options.extra,
+      '',
+    ].join('\n'),
+  );
+  return basePath;
+}
+
+/** Writes the long-life configs into `dir`; returns the manager config's path. */
+export function writeLongLifeConfig(dir: string, options: LongJournalOptions): string {
+  return writeBenchConfigs(dir, {
+    portfolioId: 'long',
+    redisUrl: 'redis://127.0.0.1:6379',
+    prefix: 'njord-long-life',
+    extra: [
       'journal_fsync: never',
       ...(options.dedupeWindowHours === undefined
         ? []
@@ -59,10 +84,8 @@ export function writeLongLifeConfig(dir: string, options: LongJournalOptions): s
       ...(options.journalSegmentMb === undefined
         ? []
         : [`journal_segment_mb: ${options.journalSegmentMb}`]),
-      '',
-    ].join('\n'),
-  );
-  return basePath;
+    ],
+  });
 }
 
 /** The payload of fill `i` of a long journal stamped `timestampNs`. */

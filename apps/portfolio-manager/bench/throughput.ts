@@ -4,12 +4,13 @@
 // /metrics scraped each second), so the cost of HTTP can be told from the run-to-run noise.
 // Figures are printed, never asserted. Run: pnpm --filter @njord/portfolio-manager bench
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
+import { LONG_STRATEGIES, writeBenchConfigs } from './long-journal.js';
 
 const REDIS_URL = process.env.NJORD_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const THROUGHPUT_FILLS = Number(process.env.NJORD_BENCH_FILLS ?? 200_000);
@@ -18,7 +19,7 @@ const LATENCY_SECONDS = Number(process.env.NJORD_BENCH_SECONDS ?? 5);
 /** Pairs of latency runs, off then on: off, on, off, on, ... */
 const PAIRS = Number(process.env.NJORD_BENCH_PAIRS ?? 3);
 const FSYNC = process.env.NJORD_BENCH_FSYNC ?? 'batch';
-const STRATEGIES = ['trend', 'meanrev', 'momo'];
+const STRATEGIES = LONG_STRATEGIES;
 const SYMBOLS = ['AAA', 'BBB', 'CCC', 'DDD'];
 
 const now = () => performance.timeOrigin + performance.now();
@@ -41,37 +42,19 @@ function fill(i: number, prefix: string): string {
 function setup(label: string) {
   const dir = mkdtempSync(join(tmpdir(), `njord-bench-${label}-`));
   const prefix = `njbench-${label}-${randomBytes(4).toString('hex')}`;
-  writeFileSync(
-    join(dir, 'portfolio.yaml'),
-    [
-      'portfolio:',
-      '  id: bench',
-      '  total_capital: 1000000000',
-      '  rebalance_threshold: 1000',
-      '  allocations:',
-      ...STRATEGIES.map(
-        (id) =>
-          `    - {strategy_id: ${id}, target_weight: ${id === 'trend' ? 0.34 : 0.33}, min_capital: 0, max_capital: 1000000000000}`,
-      ),
-      '',
-    ].join('\n'),
-  );
-  const basePath = join(dir, 'base.yaml');
-  writeFileSync(
-    basePath,
-    [
-      `redis: {url: "${REDIS_URL}", prefix: "${prefix}"}`,
-      `portfolio_config: ${join(dir, 'portfolio.yaml')}`,
-      `journal_dir: ${join(dir, 'journal')}`,
+  const basePath = writeBenchConfigs(dir, {
+    portfolioId: 'bench',
+    redisUrl: REDIS_URL,
+    prefix,
+    extra: [
       'check_interval_seconds: 60',
       'snapshot_interval_seconds: 10',
       `journal_fsync: ${FSYNC}`,
       ...(process.env.NJORD_BENCH_CHECKPOINT_EVERY
         ? [`checkpoint_every: ${process.env.NJORD_BENCH_CHECKPOINT_EVERY}`]
         : []),
-      '',
-    ].join('\n'),
-  );
+    ],
+  });
   return { dir, prefix, basePath, journal: join(dir, 'journal', 'portfolio.ndjson') };
 }
 
