@@ -142,6 +142,20 @@ describe('chained checkpoints (long journals built on the live path)', () => {
     expect((badCrc as JournalDamageError).line).toBe(at + 1);
     expect((badCrc as JournalDamageError).message).toContain(journal.journalPath);
 
+    // A digit added to a link's reference to the link before it: the damaged line is named
+    // (bad_crc), not the link it no longer finds. (The last checkpoint damaged would be passed
+    // over for the one before it, as any damaged checkpoint is.)
+    const checkpoints = lines.flatMap((line, i) =>
+      line.includes('"type":"checkpoint"') ? [i] : [],
+    );
+    const last = checkpoints.at(-2) as number;
+    const head = lines[last] as string;
+    const since = head.indexOf('"since":{"seq":') + '"since":{"seq":'.length;
+    const pointer = [...lines];
+    pointer[last] = `${head.slice(0, since)}9${head.slice(since)}`;
+    writeFileSync(journal.journalPath, pointer.join('\n'));
+    expect(() => start()).toThrow(new RegExp(`line ${last + 1} \\(byte \\d+\\): bad_crc`));
+
     // The link's line gone altogether.
     const missing = [...lines];
     missing.splice(at, 1);

@@ -622,7 +622,24 @@ export function readCheckpointChain(
       const file = fileOf(ref.segment);
       const fd = files.fd(file);
       const before = file === at.file ? at.offset : fstatSync(fd).size;
-      const offset = locateCheckpoint(file, fd, portfolioId, ref, before, chunkBytes);
+      let offset: number;
+      try {
+        offset = locateCheckpoint(file, fd, portfolioId, ref, before, chunkBytes);
+      } catch (error) {
+        // A link that is not there may be a reference a flipped bit changed: name that fault.
+        const referring = files.fd(at.file);
+        const text = (readLineAt(referring, at.offset, fstatSync(referring).size) ?? '').toString();
+        const value = tryParse(text);
+        const crc = value === undefined ? 'unreadable' : crcProblem(text, value);
+        if (crc === null) throw error;
+        throw new JournalDamageError(
+          'bad_crc',
+          at.file,
+          lineNumberAt(referring, at.offset),
+          at.offset,
+          `a checkpoint of the chain: ${crc}`,
+        );
+      }
       found.push({ seq: ref.seq, offset, segment: ref.segment });
       if (ref.seq <= from.seq) break;
       const head = readLineHead(fd, offset, fstatSync(fd).size);
