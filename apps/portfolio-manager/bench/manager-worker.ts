@@ -32,6 +32,14 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
+/** Checkpoint lines built and written: how many, the longest, how many over 20 ms. */
+const checkpoints = { count: 0, maxMs: 0, over20: 0 };
+function recordCheckpoint(seconds: number): void {
+  checkpoints.count++;
+  checkpoints.maxMs = Math.max(checkpoints.maxMs, seconds * 1000);
+  if (seconds > 0.02) checkpoints.over20++;
+}
+
 // Typed arrays by fill index: tracing must not keep strings alive (that would slow the GC it measures).
 const committedAt = new Float64Array(input.trace).fill(Number.NaN);
 const serviceMs = new Float64Array(Math.max(1, input.trace));
@@ -49,7 +57,8 @@ const http = input.http
 const manager = new PortfolioManager({
   config: loaded.data,
   logger,
-  ...(http === undefined ? {} : { observer: http.observer }),
+  // Without HTTP: checkpoint times recorded (the HTTP side has its own observer).
+  observer: http === undefined ? { checkpoint: recordCheckpoint } : http.observer,
   ...(input.trace > 0
     ? {
         onCommitted: (entries, atMs, readAtMs) => {
@@ -83,4 +92,5 @@ port.postMessage({
   gc,
   counters: manager.counters,
   allocatedBytes,
+  checkpoints,
 });

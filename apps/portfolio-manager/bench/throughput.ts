@@ -3,11 +3,13 @@
 // alternating pairs of runs without and with the HTTP side (one dashboard's /events open,
 // /metrics scraped each second), so the cost of HTTP can be told from the run-to-run noise.
 // Figures are printed, never asserted. Run: pnpm --filter @njord/portfolio-manager bench
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import { LONG_STRATEGIES, writeBenchConfigs } from './long-journal.js';
@@ -67,6 +69,8 @@ interface Done {
   counters: Record<string, number>;
   /** Heap bytes the manager's thread allocated over its run (tracing included). */
   allocatedBytes: number;
+  /** Checkpoint lines (recorded without the HTTP side). */
+  checkpoints: { count: number; maxMs: number; over20: number };
 }
 
 function startWorker(basePath: string, trace: number, http = false) {
@@ -147,8 +151,19 @@ async function throughput(redis: Redis) {
       `(producer alone ${Math.round(THROUGHPUT_FILLS / ((produced - t0) / 1000)).toLocaleString('en-US')} fills/s; ` +
       `journal ${(statSync(run.journal).size / 1e6).toFixed(1)} MB, fsync ${FSYNC}, ` +
       `${result.counters.checkpoints} checkpoints; goal >= 50,000 fills/s); ` +
-      `${perFill(result)} allocated per fill applied (goal <= 2 KB)`,
+      `${perFill(result)} allocated per fill applied (goal <= 2 KB); ` +
+      `checkpoints longest ${result.checkpoints.maxMs.toFixed(1)} ms, ${result.checkpoints.over20} over 20 ms`,
   );
+  if (process.env.NJORD_BENCH_RESTART !== '0') {
+    // A start on the journal just written, in a fresh process (its peak RSS is the start's).
+    const script = fileURLToPath(new URL('./long-life.ts', import.meta.url));
+    process.stdout.write(
+      execFileSync(process.execPath, ['--import', 'tsx', script, 'restart', run.basePath], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      }),
+    );
+  }
   await cleanup(redis, run.prefix, run.dir);
 }
 
