@@ -88,10 +88,10 @@ export function writeLongLifeConfig(dir: string, options: LongJournalOptions): s
   });
 }
 
-/** The payload of fill `i` of a long journal stamped `timestampNs`. */
-export function longFillPayload(i: number, timestampNs: bigint): string {
+/** The benchmarks' fill `i` (id `<prefix>-<i>`) stamped `timestampNs`, as a producer writes it. */
+export function benchFillPayload(i: number, prefix: string, timestampNs: bigint): string {
   return JSON.stringify({
-    fill_id: `long-${i}`,
+    fill_id: `${prefix}-${i}`,
     strategy_id: LONG_STRATEGIES[i % 3],
     symbol: SYMBOLS[i % 4],
     side: i % 5 < 3 ? 'buy' : 'sell',
@@ -201,7 +201,7 @@ export async function buildLongJournal(
     beginLiveBatch(kernel, rules);
     for (let i = from; i < to; i++) {
       lastId = `${1_700_000_000_000 + Math.floor(i / 100)}-${i % 100}`;
-      const data = longFillPayload(i, startNs + BigInt(i) * stepNs);
+      const data = benchFillPayload(i, 'long', startNs + BigInt(i) * stepNs);
       const outcome = admitLiveEntry(kernel, { source: 'fills', id: lastId, data }, rules);
       if (outcome.kind !== 'fill' || outcome.status === 'duplicate')
         throw new Error(`fill ${i}: ${JSON.stringify(outcome)}`);

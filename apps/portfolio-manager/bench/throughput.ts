@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
-import { LONG_STRATEGIES, writeBenchConfigs } from './long-journal.js';
+import { benchFillPayload, writeBenchConfigs } from './long-journal.js';
 
 const REDIS_URL = process.env.NJORD_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const THROUGHPUT_FILLS = Number(process.env.NJORD_BENCH_FILLS ?? 200_000);
@@ -21,24 +21,13 @@ const LATENCY_SECONDS = Number(process.env.NJORD_BENCH_SECONDS ?? 5);
 /** Pairs of latency runs, off then on: off, on, off, on, ... */
 const PAIRS = Number(process.env.NJORD_BENCH_PAIRS ?? 3);
 const FSYNC = process.env.NJORD_BENCH_FSYNC ?? 'batch';
-const STRATEGIES = LONG_STRATEGIES;
-const SYMBOLS = ['AAA', 'BBB', 'CCC', 'DDD'];
 
 const now = () => performance.timeOrigin + performance.now();
 /** An hour ago in ns: the fills are inside the manager's dedupe window. */
 const RECENT_NS = BigInt(Math.round(now()) - 3_600_000) * 1_000_000n;
 
 function fill(i: number, prefix: string): string {
-  return JSON.stringify({
-    fill_id: `${prefix}-${i}`,
-    strategy_id: STRATEGIES[i % 3],
-    symbol: SYMBOLS[i % 4],
-    side: i % 5 < 3 ? 'buy' : 'sell',
-    quantity: 1 + (i % 9),
-    price: 100 + (i % 17) * 0.25,
-    fee: 0.01,
-    timestamp_ns: String(RECENT_NS + BigInt(i)),
-  });
+  return benchFillPayload(i, prefix, RECENT_NS + BigInt(i));
 }
 
 function setup(label: string) {

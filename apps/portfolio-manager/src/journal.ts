@@ -271,11 +271,6 @@ export class CheckpointChain {
   written(link: ChainLink): void {
     this.links.push(link);
   }
-
-  /** Links a start would read (the last checkpoint's included). */
-  get length(): number {
-    return this.links.length;
-  }
 }
 
 function refTo(link: ChainLink): { seq: number; offset: number | null; segment?: string } {

@@ -284,7 +284,8 @@ describe('PortfolioManager (in-process, real Redis)', () => {
     expect(errors).toHaveLength(9);
   });
 
-  it('republishes the intents of a plan journaled but not marked published', async () => {
+  /** A run that made one plan (its one intent published), stopped: its journal's lines, the plan's index. */
+  async function afterOnePlan() {
     const first = await start();
     await triggerRebalance(first.keys);
     await waitFor(
@@ -293,10 +294,15 @@ describe('PortfolioManager (in-process, real Redis)', () => {
       'first intent',
     );
     await stop();
-    // Cut the journal right after the plan line, as if the manager died before publishing.
     const text = readFileSync(first.files.journalPath, 'utf8').split('\n');
     const planAt = text.findIndex((entry) => entry.includes('"type":"plan"'));
     expect(planAt).toBeGreaterThan(0);
+    return { first, text, planAt };
+  }
+
+  it('republishes the intents of a plan journaled but not marked published', async () => {
+    const { first, text, planAt } = await afterOnePlan();
+    // Cut the journal right after the plan line, as if the manager died before publishing.
     writeFileSync(first.files.journalPath, `${text.slice(0, planAt + 1).join('\n')}\n`);
 
     // A dry run leaves it alone...
@@ -326,20 +332,10 @@ describe('PortfolioManager (in-process, real Redis)', () => {
   });
 
   it('refuses a journal that lost a plan whose intents went out; --trust-journal starts without it', async () => {
-    const first = await start();
-    await triggerRebalance(first.keys);
-    await waitFor(
-      async () => (await env.redis.xlen(first.keys.orders)) === 1,
-      5000,
-      'first intent',
-    );
-    await stop();
+    const { first, text, planAt } = await afterOnePlan();
     const [[, fields] = ['', []]] = await env.redis.xrange(first.keys.orders, '-', '+');
     const planId = (JSON.parse(fields[1] ?? '{}') as { plan_id: string }).plan_id;
     // Cut the journal just before the plan line: the plan and what followed are gone.
-    const text = readFileSync(first.files.journalPath, 'utf8').split('\n');
-    const planAt = text.findIndex((entry) => entry.includes('"type":"plan"'));
-    expect(planAt).toBeGreaterThan(0);
     writeFileSync(first.files.journalPath, `${text.slice(0, planAt).join('\n')}\n`);
 
     const loaded = await readConfig(first.files.basePath);

@@ -242,7 +242,7 @@ class RefTrend implements RefStrategy {
   }
   onBar(step: number, close: readonly Float64Array[], out: Float64Array): boolean {
     const w = this.window;
-    let any = false;
+    let wrote = false;
     for (let s = 0; s < out.length; s++) {
       const c = close[s] as Float64Array;
       const x = c[step] as number;
@@ -254,9 +254,9 @@ class RefTrend implements RefStrategy {
         continue;
       }
       out[s] = x > sum / w ? 1 / out.length : 0;
-      any = true;
+      wrote = true;
     }
-    return any;
+    return wrote;
   }
 }
 

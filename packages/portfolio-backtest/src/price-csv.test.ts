@@ -428,7 +428,7 @@ describe('PriceCsvRowCounter and expectedRows (rows stored at their final length
     )
     .join('\r\n');
 
-  it("counts each symbol's rows as splitting the lines does, in any chunking, BOM and CRLF", () => {
+  it("counts each symbol's rows as splitting the lines does, in every chunking, BOM and CRLF", () => {
     for (const text of [aligned, `\ufeff${ragged}`]) {
       const want = new Map<string, number>();
       for (const line of text.replace('\ufeff', '').split(/\r?\n/).slice(1)) {
