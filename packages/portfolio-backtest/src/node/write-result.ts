@@ -3,7 +3,7 @@
 // without building a point object per bar or one string of all the rebalances.
 import { encodePortfolioBacktestResult, encodeRebalanceRecord } from '@njord/portfolio-contracts';
 import type { BacktestCurves, ColumnarBacktestResult } from '../engine/columnar-result.js';
-import { ChunkedFileWriter } from './json-stream.js';
+import { ChunkedFileWriter, TEXT_CHUNK_CHARS } from './json-stream.js';
 
 /** Marks where a curve goes in the encoded summary (never in real data: it has a NUL). */
 const HOLE = '\u0000curve:';
@@ -22,10 +22,9 @@ export async function writeBacktestResult(
   const total = result.curves.bars.length * (3 + result.curves.standalone.length);
   let done = 0;
   try {
-    await writeResultText(result, (text) => {
-      if (onProgress !== undefined && text.length > 0) {
-        // A chunk of a curve is at most BATCH points; count points as the chunks go out.
-        done = Math.min(total, done + BATCH);
+    await writeResultText(result, (text, points = 0) => {
+      if (onProgress !== undefined && points > 0) {
+        done = Math.min(total, done + points);
         onProgress(done, total);
       }
       return out.write(text);
@@ -39,10 +38,7 @@ export async function writeBacktestResult(
 }
 
 /** The result's JSON text (with the final newline), chunk by chunk, to `write`. */
-export async function writeResultText(
-  result: ColumnarBacktestResult,
-  write: (text: string) => Promise<void> | undefined,
-): Promise<void> {
+export async function writeResultText(result: ColumnarBacktestResult, write: Emit): Promise<void> {
   const c = result.curves;
   const ids = c.strategyIds;
   // The summary is encoded without its rebalances (a long run has millions of trades); they
@@ -85,10 +81,8 @@ export async function writeResultText(
   await emit(`${text.slice(from)}\n`);
 }
 
-type Emit = (text: string) => Promise<void> | undefined;
-
-/** Points per emitted chunk: a chunk is a few hundred kB at most. */
-const BATCH = 2048;
+/** Takes a piece of the text, and how many curve points it completes (for progress). */
+type Emit = (text: string, points?: number) => Promise<void> | undefined;
 
 /** `{"k":v,...}` of one bar across strategies (keys are JSON-quoted once). */
 function byStrategy(keys: readonly string[], series: readonly Float64Array[], bar: number): string {
@@ -110,18 +104,21 @@ async function writePoints(c: BacktestCurves, emit: Emit): Promise<void> {
   const keys = c.strategyIds.map((id) => `${JSON.stringify(id)}:`);
   const bars = c.bars;
   let chunk = '[';
+  let points = 0;
   for (let i = 0; i < bars.length; i++) {
     const bar = bars[i] as number;
     if (i > 0) chunk += ',';
     chunk += `{"timestamp_ns":"${String(c.timestamps[bar])}","equity":${num(c.equity[bar] as number)},"cash":${num(c.cash[bar] as number)},"unallocated":${num(c.unallocated[bar] as number)},"strategies":${byStrategy(keys, c.strategies, bar)},"targets":${byStrategy(keys, c.targets, bar)}`;
     if (c.baseTargets !== null) chunk += `,"base_targets":${byStrategy(keys, c.baseTargets, bar)}`;
     chunk += `,"drift":${byStrategy(keys, c.drift, bar)}}`;
-    if (i % BATCH === BATCH - 1) {
-      await emit(chunk);
+    points++;
+    if (chunk.length >= TEXT_CHUNK_CHARS) {
+      await emit(chunk, points);
       chunk = '';
+      points = 0;
     }
   }
-  await emit(`${chunk}]`);
+  await emit(`${chunk}]`, points);
 }
 
 /** Each record's JSON text (what a rebalance store keeps). */
@@ -138,7 +135,7 @@ async function writeRebalances(texts: Iterable<string>, emit: Emit): Promise<voi
     if (!first) chunk += ',';
     first = false;
     chunk += text;
-    if (chunk.length >= 1 << 20) {
+    if (chunk.length >= TEXT_CHUNK_CHARS) {
       await emit(chunk);
       chunk = '';
     }
@@ -149,14 +146,17 @@ async function writeRebalances(texts: Iterable<string>, emit: Emit): Promise<voi
 async function writeEquity(c: BacktestCurves, equity: Float64Array, emit: Emit): Promise<void> {
   const bars = c.bars;
   let chunk = '[';
+  let points = 0;
   for (let i = 0; i < bars.length; i++) {
     const bar = bars[i] as number;
     if (i > 0) chunk += ',';
     chunk += `{"timestamp_ns":"${String(c.timestamps[bar])}","equity":${num(equity[bar] as number)}}`;
-    if (i % BATCH === BATCH - 1) {
-      await emit(chunk);
+    points++;
+    if (chunk.length >= TEXT_CHUNK_CHARS) {
+      await emit(chunk, points);
       chunk = '';
+      points = 0;
     }
   }
-  await emit(`${chunk}]`);
+  await emit(`${chunk}]`, points);
 }
