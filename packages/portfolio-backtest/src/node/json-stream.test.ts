@@ -38,7 +38,7 @@ describe('ChunkedFileWriter', () => {
 
   it('reports a path it cannot open at the first write or close', async () => {
     const out = new ChunkedFileWriter(join(dir, 'missing', 'x.json'));
-    out.write('{}');
+    void out.write('{}');
     await expect(out.close()).rejects.toThrow(/ENOENT/);
   });
 });
