@@ -132,6 +132,10 @@ export const encodeEquityPoint = (
   value: EquityPoint,
 ): WireForm<z.output<typeof equityPointCodec.schema>> =>
   equityPointCodec.encode(value) as WireForm<z.output<typeof equityPointCodec.schema>>;
+export type RebalanceFillWire = WireForm<z.output<typeof rebalanceFillCodec.schema>>;
+export type RebalanceRecordWire = WireForm<z.output<typeof rebalanceRecordCodec.schema>>;
+export const encodeRebalanceFill = (value: RebalanceFill): RebalanceFillWire =>
+  rebalanceFillCodec.encode(value) as RebalanceFillWire;
 export const encodeRebalanceRecord = (
   value: RebalanceRecord,
 ): WireForm<z.output<typeof rebalanceRecordCodec.schema>> =>

@@ -95,6 +95,7 @@ export {
   encodeEquityPoint,
   encodeMetrics,
   encodePortfolioBacktestResult,
+  encodeRebalanceFill,
   encodeRebalanceRecord,
   PortfolioBacktestResultSchema,
   safeDecodePortfolioBacktestResult,
@@ -106,7 +107,9 @@ export type {
   PortfolioBacktestResult,
   PortfolioBacktestResultWire,
   RebalanceFill,
+  RebalanceFillWire,
   RebalanceRecord,
+  RebalanceRecordWire,
 } from './backtest-result.js';
 export type { PortfolioStateView, PriceMap, SleeveView } from './state.js';
 export type { WireForm } from './codec.js';

@@ -2,6 +2,7 @@
 // kernel (the same as live) measures, adjusts and plans rebalances; the bar is recorded.
 import {
   encodePortfolioConfig,
+  encodeRebalanceFill,
   encodeRebalancePlan,
   type BreakerRecord,
   type CostModel,
@@ -14,6 +15,7 @@ import {
   type RebalancePlan,
   type RebalanceReason,
   type RebalanceRecord,
+  type RebalanceRecordWire,
 } from '@njord/portfolio-contracts';
 import { type BreakersJson, type DecideOptions, PortfolioKernel } from '@njord/portfolio-kernel';
 import { encodeRiskAdjustment } from '@njord/portfolio-risk';
@@ -53,7 +55,11 @@ export interface BacktestJournal {
  * over once, in time order, and not touched by the engine again.
  */
 export interface RebalanceSink {
-  add(record: RebalanceRecord): void;
+  /**
+   * `wire`, when given, is the record's wire form (`encodeRebalanceRecord(record)`): the
+   * engine encodes each plan once, for its journal line, and passes that encoding on.
+   */
+  add(record: RebalanceRecord, wire?: RebalanceRecordWire): void;
 }
 
 export type SimulationMode = 'rebalance' | 'hold';
@@ -401,7 +407,11 @@ export function simulate(input: SimulationInput): SimulationOutput {
 
   /** Journals and applies a plan, then fills its trades at their reference prices. */
   function executePlan(plan: RebalancePlan, timestampNs: bigint, bar: number): void {
-    journal?.add('plan', timestampNs, { plan: encodeRebalancePlan(plan) });
+    // Encoded once, for the journal line and the sink's record.
+    const wire =
+      journal === undefined && sink === undefined ? undefined : encodeRebalancePlan(plan);
+    if (journal !== undefined && wire !== undefined)
+      journal.add('plan', timestampNs, { plan: wire });
     kernel.apply({ type: 'plan', plan });
     const planFills: RebalanceFill[] = [];
     for (const trade of plan.trades) planFills.push(fillTrade(trade));
@@ -413,7 +423,11 @@ export function simulate(input: SimulationInput): SimulationOutput {
     }
     rebalanceCount++;
     if (sink === undefined) rebalances.push({ ...plan, fills: planFills });
-    else sink.add({ ...plan, fills: planFills });
+    else
+      sink.add(
+        { ...plan, fills: planFills },
+        wire === undefined ? undefined : { ...wire, fills: planFills.map(encodeRebalanceFill) },
+      );
   }
 
   function fillTrade(trade: PlannedTrade): RebalanceFill {

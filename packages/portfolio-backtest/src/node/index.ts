@@ -6,4 +6,4 @@ export { ChunkedFileWriter, writeJsonFile } from './json-stream.js';
 export { writeBacktestResult, writeResultText } from './write-result.js';
 export { openBacktestResult, RESULT_SUMMARY_MAX_BYTES } from './read-result.js';
 export type { BacktestResultReader, EquityOnlyPoint, OpenResultOptions } from './read-result.js';
-export { RebalanceSpill } from './rebalance-spill.js';
+export { RebalanceSpill, type RebalanceSpillOptions } from './rebalance-spill.js';

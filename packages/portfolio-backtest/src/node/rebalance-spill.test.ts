@@ -76,7 +76,8 @@ describe('RebalanceSpill', () => {
   });
 
   it('reads back a record longer than its read buffer, and an empty spill', () => {
-    const spill = new RebalanceSpill(join(dir, 'long.spill'));
+    // keepChars 0: records() decodes the file (a long run's path).
+    const spill = new RebalanceSpill(join(dir, 'long.spill'), { keepChars: 0 });
     const run = new PortfolioBacktestEngine(config).runColumnar(data);
     const record = run.summary.rebalances.find((r) => r.trades.length > 0)!;
     // Over 3 MiB in one line (14,000 copies of a trade of about 300 bytes): crosses the
@@ -91,6 +92,22 @@ describe('RebalanceSpill', () => {
     expect([...spill.records()]).toEqual([record, long, record]);
     expect(spill.bytes).toBeGreaterThan(3 << 20);
     spill.remove();
+
+    // With the default, the same records come back as the objects added; past the limit
+    // (here 1,000 characters), decoded from the file, equal.
+    const kept = new RebalanceSpill(join(dir, 'kept.spill'));
+    const few = new RebalanceSpill(join(dir, 'few.spill'), { keepChars: 1000 });
+    for (const r of [record, long, record]) {
+      kept.add(r);
+      few.add(r);
+    }
+    const keptBack = [...kept.records()];
+    expect(keptBack[1]).toBe(long);
+    const fewBack = [...few.records()];
+    expect(fewBack[1]).not.toBe(long);
+    expect(fewBack).toEqual(keptBack);
+    kept.remove();
+    few.remove();
 
     const empty = new RebalanceSpill(join(dir, 'empty.spill'));
     expect([...empty.texts()]).toEqual([]);

@@ -5,16 +5,28 @@ import {
   decodeRebalanceRecord,
   encodeRebalanceRecord,
   type RebalanceRecord,
+  type RebalanceRecordWire,
 } from '@njord/portfolio-contracts';
 import type { RebalanceStore } from '../engine/columnar-result.js';
 
 const FLUSH_BYTES = 1 << 20;
+/**
+ * Records are also kept as objects while their texts total less than this many characters
+ * (a short run's: `records` then hands them back without decoding the file again).
+ */
+const KEEP_CHARS = 8 << 20;
+
+export interface RebalanceSpillOptions {
+  /** Keep records as objects while their texts total less than this (default 8 Mi characters; 0: never). */
+  readonly keepChars?: number;
+}
 const READ_BYTES = 1 << 20;
 
 /**
  * A `RebalanceStore` on a file: `add` encodes the record to its JSON text (the text the
  * result file holds) and appends it as a line, buffered and written synchronously (the bar
- * loop is synchronous); `texts` and `records` read the file again, a chunk at a time. The
+ * loop is synchronous); `texts` and `records` read the file again, a chunk at a time (a
+ * short run's records are also kept as they were added, and `records` gives them). The
  * file is scratch: `remove` deletes it.
  */
 export class RebalanceSpill implements RebalanceStore {
@@ -25,10 +37,15 @@ export class RebalanceSpill implements RebalanceStore {
   #count = 0;
   #bytes = 0;
   readonly #reasons = new Map<string, number>();
+  /** Every record added, while they are few (null once KEEP_CHARS is passed). */
+  #kept: RebalanceRecord[] | null = [];
+  #keptChars = 0;
+  readonly #keepChars: number;
 
   /** Creates (truncating) the spill file at `path`. */
-  constructor(path: string) {
+  constructor(path: string, options: RebalanceSpillOptions = {}) {
     this.path = path;
+    this.#keepChars = options.keepChars ?? KEEP_CHARS;
     this.#fd = openSync(path, 'w');
   }
 
@@ -46,12 +63,18 @@ export class RebalanceSpill implements RebalanceStore {
     return this.#bytes;
   }
 
-  add(record: RebalanceRecord): void {
+  /** `wire`: the record's wire form when the caller has it (else it is encoded here). */
+  add(record: RebalanceRecord, wire?: RebalanceRecordWire): void {
     if (this.#fd === null) throw new Error(`RebalanceSpill ${this.path}: add after close`);
-    const text = JSON.stringify(encodeRebalanceRecord(record));
+    const text = JSON.stringify(wire ?? encodeRebalanceRecord(record));
     this.#pending.push(text);
     this.#pendingChars += text.length + 1;
     this.#count++;
+    if (this.#kept !== null) {
+      this.#keptChars += text.length;
+      if (this.#keptChars < this.#keepChars) this.#kept.push(record);
+      else this.#kept = null;
+    }
     this.#reasons.set(record.reason, (this.#reasons.get(record.reason) ?? 0) + 1);
     if (this.#pendingChars >= FLUSH_BYTES) this.#flush();
   }
@@ -115,8 +138,12 @@ export class RebalanceSpill implements RebalanceStore {
     }
   }
 
-  /** The records, decoded again from their text, in order. */
+  /** The records in order: the ones added when they were few, else decoded from the file. */
   *records(): Generator<RebalanceRecord> {
+    if (this.#kept !== null) {
+      yield* this.#kept;
+      return;
+    }
     for (const text of this.texts()) yield decodeRebalanceRecord(JSON.parse(text));
   }
 
