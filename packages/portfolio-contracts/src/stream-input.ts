@@ -145,18 +145,55 @@ function decodeFill(wire: Record<string, unknown>): Result<FillEvent> {
     (intent_id !== undefined && !isRef(intent_id))
   )
     return explain(fillEventCodec, wire);
-  const fill: FillEvent = {
-    fillId: fill_id,
-    strategyId: strategy_id,
-    symbol,
-    side,
-    quantity,
-    price,
-    fee,
-    timestampNs,
-    ...(portfolio_id === undefined ? {} : { portfolioId: portfolio_id }),
-    ...(intent_id === undefined ? {} : { intentId: intent_id }),
-  };
+  // One literal per shape (no spread of optional members): the same keys in the same order.
+  const fill: FillEvent =
+    portfolio_id === undefined
+      ? intent_id === undefined
+        ? {
+            fillId: fill_id,
+            strategyId: strategy_id,
+            symbol,
+            side,
+            quantity,
+            price,
+            fee,
+            timestampNs,
+          }
+        : {
+            fillId: fill_id,
+            strategyId: strategy_id,
+            symbol,
+            side,
+            quantity,
+            price,
+            fee,
+            timestampNs,
+            intentId: intent_id,
+          }
+      : intent_id === undefined
+        ? {
+            fillId: fill_id,
+            strategyId: strategy_id,
+            symbol,
+            side,
+            quantity,
+            price,
+            fee,
+            timestampNs,
+            portfolioId: portfolio_id,
+          }
+        : {
+            fillId: fill_id,
+            strategyId: strategy_id,
+            symbol,
+            side,
+            quantity,
+            price,
+            fee,
+            timestampNs,
+            portfolioId: portfolio_id,
+            intentId: intent_id,
+          };
   return { success: true, data: Object.freeze(fill) };
 }
 
@@ -192,7 +229,154 @@ function decodeEvent<T>(
  * ignored and listed in `unknownKeys`. Every other rule is the FillEvent contract's.
  */
 export function decodeFillEventText(text: string): Result<StreamEventDecoded<FillEvent>> {
+  const flat = scanFlatObject(text, FILL_KEYS);
+  if (flat !== undefined) {
+    // The common shape read without JSON.parse; the same rules (decodeFill) decide. Whatever
+    // they refuse goes the whole way again below, so every error is that route's.
+    const decoded = decodeFill(flat.wire);
+    if (decoded.success)
+      return {
+        success: true,
+        data: { value: decoded.data, wire: flat.wire, unknownKeys: flat.unknownKeys },
+      };
+  }
+  return decodeFillEventTextParsed(text);
+}
+
+/**
+ * `decodeFillEventText` by the whole route only (JSON.parse, lossless-json for an integer
+ * timestamp, the codec's messages for what is refused): what the plain-shape reading must
+ * equal. Not part of the package's entry.
+ */
+export function decodeFillEventTextParsed(text: string): Result<StreamEventDecoded<FillEvent>> {
   return decodeEvent(text, FILL_KEY_SET, decodeFill);
+}
+
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
+const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+/** The end of a JSON string's text from `from` (after its opening quote), -1 when it holds an escape or a control character. */
+function plainStringEnd(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) return i;
+    if (c === 0x5c || c < 0x20) return -1;
+  }
+  return -1;
+}
+
+/** The end of a JSON number at `from` (RFC 8259 grammar), -1 when there is none. */
+function numberEnd(text: string, from: number): number {
+  let i = from;
+  if (text.charCodeAt(i) === 0x2d) i++;
+  const first = text.charCodeAt(i);
+  if (first === 0x30) i++;
+  else if (first >= 0x31 && first <= 0x39) while (isDigit(text.charCodeAt(i))) i++;
+  else return -1;
+  if (text.charCodeAt(i) === 0x2e) {
+    i++;
+    if (!isDigit(text.charCodeAt(i))) return -1;
+    while (isDigit(text.charCodeAt(i))) i++;
+  }
+  const e = text.charCodeAt(i);
+  if (e === 0x65 || e === 0x45) {
+    i++;
+    const sign = text.charCodeAt(i);
+    if (sign === 0x2b || sign === 0x2d) i++;
+    if (!isDigit(text.charCodeAt(i))) return -1;
+    while (isDigit(text.charCodeAt(i))) i++;
+  }
+  return i;
+}
+
+/** Which of `keys` the text between `from` and `to` spells, -1 when none. */
+function keyIndex(text: string, from: number, to: number, keys: readonly string[]): number {
+  const length = to - from;
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k] as string;
+    if (key.length !== length || !text.startsWith(key, from)) continue;
+    return k;
+  }
+  return -1;
+}
+
+/**
+ * `parseEventJson` then `splitKeys` for the plain shape only: one JSON object whose members
+ * are strings without escapes or numbers, no key twice, an integer `timestamp_ns` kept as its
+ * digits. Undefined for anything else (the whole route then reads it, errors included). The
+ * wire holds the known keys in the order they came, as `splitKeys` leaves them.
+ */
+function scanFlatObject(
+  text: string,
+  keys: readonly string[],
+): { wire: Record<string, unknown>; unknownKeys: readonly string[] } | undefined {
+  const wire: Record<string, unknown> = {};
+  let unknownKeys: string[] | undefined;
+  let seen = 0;
+  const end = text.length;
+  let i = 0;
+  while (i < end && isJsonSpace(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== 0x7b) return undefined;
+  i++;
+  while (i < end && isJsonSpace(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) === 0x7d) {
+    i++;
+  } else {
+    for (;;) {
+      if (text.charCodeAt(i) !== 0x22) return undefined;
+      const keyEnd = plainStringEnd(text, i + 1);
+      if (keyEnd < 0) return undefined;
+      const known = keyIndex(text, i + 1, keyEnd, keys);
+      let unknown: string | undefined;
+      if (known >= 0) {
+        if ((seen & (1 << known)) !== 0) return undefined;
+        seen |= 1 << known;
+      } else {
+        // A key that may be an array index (objects list those first) or one that comes
+        // twice (JSON.parse keeps the last) is left to the whole route.
+        if (keyEnd === i + 1 || isDigit(text.charCodeAt(i + 1))) return undefined;
+        unknown = text.slice(i + 1, keyEnd);
+        if (unknownKeys?.includes(unknown)) return undefined;
+      }
+      i = keyEnd + 1;
+      while (i < end && isJsonSpace(text.charCodeAt(i))) i++;
+      if (text.charCodeAt(i) !== 0x3a) return undefined;
+      i++;
+      while (i < end && isJsonSpace(text.charCodeAt(i))) i++;
+      let value: string | number;
+      if (text.charCodeAt(i) === 0x22) {
+        const valueEnd = plainStringEnd(text, i + 1);
+        if (valueEnd < 0) return undefined;
+        value = text.slice(i + 1, valueEnd);
+        i = valueEnd + 1;
+      } else {
+        const valueEnd = numberEnd(text, i);
+        if (valueEnd < 0) return undefined;
+        const digits = text.slice(i, valueEnd);
+        if (known >= 0 && keys[known] === 'timestamp_ns') {
+          // As parseEventJson: an integer's digits exactly, anything else its error.
+          if (!DECIMAL_INTEGER.test(digits)) return undefined;
+          value = digits;
+        } else {
+          value = Number(digits);
+        }
+        i = valueEnd;
+      }
+      if (unknown === undefined) wire[keys[known] as string] = value;
+      else (unknownKeys ??= []).push(unknown);
+      while (i < end && isJsonSpace(text.charCodeAt(i))) i++;
+      const next = text.charCodeAt(i);
+      i++;
+      if (next === 0x7d) break;
+      if (next !== 0x2c) return undefined;
+      while (i < end && isJsonSpace(text.charCodeAt(i))) i++;
+    }
+  }
+  while (i < end && isJsonSpace(text.charCodeAt(i))) i++;
+  if (i !== end) return undefined;
+  return { wire, unknownKeys: unknownKeys ?? NO_KEYS };
 }
 
 /** A PriceMark from a stream entry's `data` text; the rules of `decodeFillEventText`. */
