@@ -4,9 +4,9 @@
 import {
   type CheckpointLedger,
   type JournalBodyWire,
-  journalLineOpen,
   type JournalLineType,
 } from '@njord/portfolio-contracts';
+import { JournalLineBuffer } from '@njord/portfolio-contracts/node';
 import { crc32 } from 'node:zlib';
 import { basename, dirname, join } from 'node:path';
 import {
@@ -20,6 +20,11 @@ import { LockLostError } from './session.js';
 export interface JournalSink {
   /** Whole lines as UTF-8 bytes, each ending in its newline. */
   append(lines: readonly Buffer[]): void;
+  /**
+   * The same lines as one run of bytes, `ends[i]` where line i ends (exclusive); when absent,
+   * `append` gets them one Buffer a line.
+   */
+  appendLines?(bytes: Buffer, ends: readonly number[]): void;
   /** Where the next appended line will start (absent: unknown). */
   readonly endOffset?: number;
   /** The file appended to, and how to move to a new one (segmented journals). */
@@ -52,9 +57,14 @@ export function journalLineBytes(open: string): Buffer {
   return out;
 }
 
+/** A batch's bytes this large are given back after the write (a big checkpoint, say). */
+const KEEP_BYTES = 4 << 20;
+
 export class JournalWriter {
-  private buffer: Buffer[] = [];
-  private bufferedBytes = 0;
+  /** The batch's lines, one after the other, as bytes. */
+  private lines = new JournalLineBuffer(1 << 16);
+  /** Where each buffered line ends in `lines`. */
+  private readonly ends: number[] = [];
   /** The seq of the last line added. */
   seq: number;
   /** Own lines since the last checkpoint line (written or buffered). */
@@ -91,7 +101,7 @@ export class JournalWriter {
 
   /** Starts a new segment for the next line (the buffer must be written first). */
   rotate(): void {
-    if (this.buffer.length > 0) throw new Error('rotate with lines still buffered');
+    if (this.ends.length > 0) throw new Error('rotate with lines still buffered');
     const path = this.sink.path;
     if (path === undefined || this.sink.rotate === undefined) return;
     this.sink.rotate(join(dirname(path), segmentName(this.portfolioId, this.seq + 1)));
@@ -107,41 +117,71 @@ export class JournalWriter {
   /** Buffers one line; `body` keys follow the four common ones. Returns its seq. */
   add<T extends JournalLineType>(type: T, timestampNs: bigint, body: JournalBodyWire<T>): number {
     const seq = ++this.seq;
-    // zlib's CRC-32 is the contract's, natively, over the bytes: formatJournalLine's line.
-    const line = journalLineBytes(journalLineOpen(this.portfolioId, seq, type, timestampNs, body));
-    this.buffer.push(line);
-    this.bufferedBytes += line.length;
+    // The bytes of formatJournalLine's line (CRC by zlib over them) and a newline.
+    this.lines.add(this.portfolioId, seq, type, timestampNs, body);
+    this.ends.push(this.lines.length);
     if (type === 'checkpoint') this.linesSinceCheckpoint = 0;
     else this.linesSinceCheckpoint++;
     return seq;
   }
 
+  /**
+   * A live fill from entry `id` of `stream`: the line of
+   * `add('fill', timestampNs, {source: {stream, id}, fill})`, written as bytes without a body
+   * to stringify. Returns its seq.
+   */
+  addFill(
+    timestampNs: bigint,
+    stream: string,
+    id: string,
+    fill: Readonly<Record<string, unknown>>,
+  ): number {
+    const seq = ++this.seq;
+    this.lines.addLiveFill(this.portfolioId, seq, timestampNs, stream, id, fill);
+    this.ends.push(this.lines.length);
+    this.linesSinceCheckpoint++;
+    return seq;
+  }
+
   get pending(): number {
-    return this.buffer.length;
+    return this.ends.length;
   }
 
   /** Where the next line added will start in the file, if the sink knows its end. */
   nextLineOffset(): number | null {
     const end = this.sink.endOffset;
     if (end === undefined) return null;
-    return end + this.bufferedBytes;
+    return end + this.lines.length;
   }
 
   /** Writes the buffered lines in one append (throws on I/O errors, keeping them buffered). */
   flush(): void {
-    if (this.buffer.length === 0) return;
-    this.sink.append(this.buffer);
-    this.linesWritten += this.buffer.length;
-    this.buffer = [];
-    this.bufferedBytes = 0;
+    const count = this.ends.length;
+    if (count === 0) return;
+    const bytes = this.lines.peek();
+    if (this.sink.appendLines !== undefined) {
+      this.sink.appendLines(bytes, this.ends);
+    } else {
+      const lines: Buffer[] = [];
+      for (let i = 0, start = 0; i < count; start = this.ends[i++] as number)
+        lines.push(bytes.subarray(start, this.ends[i]));
+      this.sink.append(lines);
+    }
+    this.linesWritten += count;
+    this.clear();
   }
 
   /** Drops buffered lines (a manager that lost its lock must not write them). */
   discard(): number {
-    const dropped = this.buffer.length;
-    this.buffer = [];
-    this.bufferedBytes = 0;
+    const dropped = this.ends.length;
+    this.clear();
     return dropped;
+  }
+
+  private clear(): void {
+    this.ends.length = 0;
+    if (this.lines.capacity > KEEP_BYTES) this.lines = new JournalLineBuffer(1 << 16);
+    else this.lines.clear();
   }
 }
 
@@ -167,6 +207,16 @@ export class FencedJournal {
   /** Buffers one line. Returns its seq. */
   add<T extends JournalLineType>(type: T, timestampNs: bigint, body: JournalBodyWire<T>): number {
     return this.writer.add(type, timestampNs, body);
+  }
+
+  /** Buffers one live fill line (`JournalWriter.addFill`). Returns its seq. */
+  addFill(
+    timestampNs: bigint,
+    stream: string,
+    id: string,
+    fill: Readonly<Record<string, unknown>>,
+  ): number {
+    return this.writer.addFill(timestampNs, stream, id, fill);
   }
 
   get seq(): number {

@@ -439,10 +439,7 @@ export class LiveLoop {
         }
         counters.fills_applied++;
         if (outcome.unknownKeys.length > 0) counters.entries_with_unknown_keys++;
-        this.journal.add('fill', nowNs, {
-          source: { stream: keys.fills, id: entry.id },
-          fill: outcome.wire,
-        });
+        this.journal.addFill(nowNs, keys.fills, entry.id, outcome.wire);
         return true;
       case 'mark':
         counters.marks_applied++;

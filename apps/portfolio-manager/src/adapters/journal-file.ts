@@ -105,6 +105,21 @@ export class FileJournal {
     if (this.fsync === 'batch') this.sync();
   }
 
+  /** `append` of lines laid one after the other in `bytes`, line i ending at `ends[i]`. */
+  appendLines(bytes: Buffer, ends: readonly number[]): void {
+    if (this.closed) throw new Error('journal is closed');
+    if (ends.length === 0) return;
+    if (this.fsync === 'always') {
+      for (let i = 0, start = 0; i < ends.length; start = ends[i++] as number) {
+        this.writeRange(bytes, start, ends[i] as number);
+        this.sync();
+      }
+      return;
+    }
+    this.writeRange(bytes, 0, ends[ends.length - 1] as number);
+    if (this.fsync === 'batch') this.sync();
+  }
+
   private sync(): void {
     if (this.onFsync === undefined) {
       fdatasyncSync(this.fd);
@@ -116,10 +131,13 @@ export class FileJournal {
   }
 
   private writeAll(buffer: Buffer): void {
-    let offset = 0;
-    while (offset < buffer.length)
-      offset += writeSync(this.fd, buffer, offset, buffer.length - offset);
-    this.bytesWritten += buffer.length;
+    this.writeRange(buffer, 0, buffer.length);
+  }
+
+  private writeRange(buffer: Buffer, start: number, end: number): void {
+    let offset = start;
+    while (offset < end) offset += writeSync(this.fd, buffer, offset, end - offset);
+    this.bytesWritten += end - start;
   }
 
   close(): void {

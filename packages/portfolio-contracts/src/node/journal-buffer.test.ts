@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fillEventArb } from '../arbitraries.test-util.js';
 import { encodeFillEvent } from '../events.js';
-import { formatFillLine, formatJournalLine } from '../journal.js';
+import { formatFillLine, formatJournalLine, type JournalBodyWire } from '../journal.js';
 import { JournalLineBuffer } from './journal-buffer.js';
 
 describe('JournalLineBuffer', () => {
@@ -57,5 +57,86 @@ describe('JournalLineBuffer', () => {
       expected.push(formatFillLine('p-1', i + 1, at, fill));
     }
     expect(buffer.take().toString('utf8')).toBe(`${expected.join('\n')}\n`);
+  });
+});
+
+describe('JournalLineBuffer.addLiveFill', () => {
+  /** Keys and texts of every kind: multi-byte, lone surrogates, quotes, controls. */
+  const text = fc.string({ unit: 'binary', maxLength: 10 });
+  const value = fc.oneof(
+    { weight: 4, arbitrary: text },
+    {
+      weight: 4,
+      arbitrary: fc.oneof(
+        fc.double(),
+        fc.constantFrom(1e200, 1.7e308, -0, 5e-324, Number.NaN, Infinity, -Infinity),
+        fc.integer(),
+      ),
+    },
+    // Not a flat wire value: the line goes the `add` route (and must come out the same).
+    { weight: 1, arbitrary: fc.constantFrom(undefined, null, true, { a: 1 }, [1, 'x']) },
+  );
+  /** A flat record in the order its keys came; `__proto__` an own key like any other. */
+  const record = fc
+    .array(fc.tuple(fc.oneof(text, fc.constantFrom('__proto__', '1', 'fill_id')), value), {
+      maxLength: 12,
+    })
+    .map((members) => {
+      const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+      for (const [key, member] of members) out[key] = member;
+      return out;
+    });
+
+  it('writes the bytes of add(..., {source: {stream, id}, fill})', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.oneof(
+              record,
+              fillEventArb.map((event) => encodeFillEvent(event)),
+            ),
+            text,
+            text,
+            fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }),
+          ),
+          { minLength: 1, maxLength: 8 },
+        ),
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER - 10 }),
+        (lines, capacity, firstSeq) => {
+          const buffer = new JournalLineBuffer(capacity);
+          const expected: string[] = [];
+          lines.forEach(([fill, stream, id, at], i) => {
+            buffer.addLiveFill('p-1', firstSeq + i, at, stream, id, fill);
+            const body = { source: { stream, id }, fill } as JournalBodyWire<'fill'>;
+            expected.push(formatJournalLine('p-1', firstSeq + i, 'fill', at, body));
+          });
+          const bytes = buffer.take();
+          expect(bytes.equals(Buffer.from(`${expected.join('\n')}\n`, 'utf8'))).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes a decoded fill as the manager journals it (seq 0 and a large seq too)', () => {
+    const fill = {
+      fill_id: 'f-"1"',
+      strategy_id: 'alpha',
+      symbol: 'SPX',
+      side: 'buy',
+      quantity: 1e200,
+      price: 100.25,
+      fee: 0,
+      timestamp_ns: '1700000000123456789',
+    };
+    for (const seq of [0, 9, 10, 123456789012]) {
+      const buffer = new JournalLineBuffer(8);
+      buffer.addLiveFill('p', seq, 7n, 'njord:fills', '1-0', fill);
+      expect(buffer.take().toString('utf8')).toBe(
+        `${formatJournalLine('p', seq, 'fill', 7n, { source: { stream: 'njord:fills', id: '1-0' }, fill })}\n`,
+      );
+    }
   });
 });

@@ -26,6 +26,10 @@ const PRICE = ascii(',"price":');
 const FEE = ascii(',"fee":');
 const TIMESTAMP = ascii(',"timestamp_ns":');
 const INTENT = ascii(',"intent_id":');
+const LIVE_FILL_TYPE = ascii(',"type":"fill","timestamp_ns":"');
+const SOURCE_OPEN = ascii('","source":{"stream":');
+const SOURCE_ID = ascii(',"id":');
+const LIVE_FILL_OPEN = ascii('},"fill":{');
 const CRC_OPEN = ascii(',"crc":"');
 const CRC_CLOSE = ascii('"}\n');
 const HEX = ascii('0123456789abcdef');
@@ -124,6 +128,63 @@ export class JournalLineBuffer {
     this.#sign(start, this.#length);
   }
 
+  /**
+   * A live fill line, `{source: {stream, id}, fill}` body (the manager's): the bytes of
+   * `add(portfolioId, seq, 'fill', timestampNs, {source: {stream, id}, fill})`, written
+   * straight in. `fill`
+   * is a flat wire record (its keys in their order, string and number values); any other
+   * value takes the `add` route, so the bytes are the same whatever it holds.
+   */
+  addLiveFill(
+    portfolioId: string,
+    seq: number,
+    timestampNs: bigint,
+    stream: string,
+    id: string,
+    fill: Readonly<Record<string, unknown>>,
+  ): void {
+    // Room: escaped text takes at most 6 bytes per UTF-16 unit, a number at most 24.
+    let texts = portfolioId.length + stream.length + id.length;
+    for (const key in fill) {
+      const value = fill[key];
+      if (!Object.hasOwn(fill, key) || (typeof value !== 'string' && typeof value !== 'number')) {
+        const body = { source: { stream, id }, fill } as JournalBodyWire<'fill'>;
+        this.add(portfolioId, seq, 'fill', timestampNs, body);
+        return;
+      }
+      texts += key.length + (typeof value === 'string' ? value.length : 4) + 2;
+    }
+    this.#reserve(texts * 6 + 512);
+    const start = this.#length;
+    if (timestampNs !== this.#lastNs) {
+      this.#lastNs = timestampNs;
+      this.#lastNsText = ascii(timestampNs.toString());
+    }
+    this.#put(LINE_OPEN);
+    this.#int(seq);
+    this.#put(PORTFOLIO);
+    this.#put(this.#encoded(portfolioId));
+    this.#put(LIVE_FILL_TYPE);
+    this.#put(this.#lastNsText);
+    this.#put(SOURCE_OPEN);
+    this.#put(this.#encoded(stream));
+    this.#put(SOURCE_ID);
+    this.#quoted(id);
+    this.#put(LIVE_FILL_OPEN);
+    let first = true;
+    for (const key in fill) {
+      if (!first) this.#bytes[this.#length++] = 0x2c;
+      first = false;
+      this.#put(this.#encoded(key));
+      this.#bytes[this.#length++] = 0x3a;
+      const value = fill[key];
+      if (typeof value === 'number') this.#number(value);
+      else this.#quoted(value as string);
+    }
+    this.#bytes[this.#length++] = 0x7d;
+    this.#sign(start, this.#length);
+  }
+
   #lastNs: bigint | undefined = undefined;
   #lastNsText: Uint8Array = ascii('');
   readonly #texts = new Map<string, Uint8Array>();
@@ -159,6 +220,23 @@ export class JournalLineBuffer {
     let at = this.#length;
     for (let i = 0; i < text.length; i++) bytes[at++] = text.charCodeAt(i);
     this.#length = at;
+  }
+
+  /** A non-negative safe integer's decimal digits (a line's seq), without a string. */
+  #int(value: number): void {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      this.#raw(String(value));
+      return;
+    }
+    const bytes = this.#bytes;
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    let rest = value;
+    for (let i = this.#length + digits - 1; i >= this.#length; i--) {
+      bytes[i] = 0x30 + (rest % 10);
+      rest = Math.floor(rest / 10);
+    }
+    this.#length += digits;
   }
 
   /** A string as JSON.stringify writes it. */
@@ -209,9 +287,27 @@ export class JournalLineBuffer {
     return out;
   }
 
+  /** The bytes gathered so far (a view, valid until the next `add`), kept until `clear`. */
+  peek(): Buffer {
+    return this.#bytes.subarray(0, this.#length);
+  }
+
+  /** Drops the bytes gathered. */
+  clear(): void {
+    this.#length = 0;
+  }
+
+  /** Bytes it can hold before it grows. */
+  get capacity(): number {
+    return this.#bytes.length;
+  }
+
   #append(open: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    this.#reserve(open.length * 3 + TAIL_BYTES);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; a long text is measured rather than
+    // reserved three times over.
+    this.#reserve(
+      (open.length <= 65_536 ? open.length * 3 : Buffer.byteLength(open, 'utf8')) + TAIL_BYTES,
+    );
     const start = this.#length;
     const end = start + this.#bytes.write(open, start, 'utf8');
     this.#length = end;
