@@ -1,8 +1,11 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { connectTestRedis, deleteKeys, uniquePrefix } from '../test-support.js';
 import {
   claimPending,
+  compareIdMs,
+  compareIds,
   createOutbox,
   ensureGroup,
   flushOutbox,
@@ -11,6 +14,41 @@ import {
   readEntries,
   redisKeys,
 } from './streams.js';
+
+describe('compareIds, compareIdMs', () => {
+  // The order as read off split parts: ms by length then text, seq as a number.
+  function splitCompare(a: string, b: string): number {
+    const [aMs = '0', aSeq = '0'] = a.split('-');
+    const [bMs = '0', bSeq = '0'] = b.split('-');
+    if (aMs.length !== bMs.length) return aMs.length - bMs.length;
+    if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+    return Number(aSeq) - Number(bSeq);
+  }
+  function splitCompareMs(a: string, b: string): number {
+    const aMs = a.split('-', 1)[0] ?? '0';
+    const bMs = b.split('-', 1)[0] ?? '0';
+    if (aMs.length !== bMs.length) return aMs.length - bMs.length;
+    return aMs === bMs ? 0 : aMs < bMs ? -1 : 1;
+  }
+  const digits = fc.stringMatching(/^[0-9]{0,20}$/);
+  const id = fc.oneof(
+    { weight: 6, arbitrary: fc.tuple(digits, digits).map(([ms, seq]) => `${ms}-${seq}`) },
+    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }) },
+    { weight: 1, arbitrary: fc.constantFrom('5', '5-', '-5', '5-1-2', '5- 1', '5-1e3', '') },
+  );
+
+  it('order ids as the split parts do, without the copies (property)', () => {
+    fc.assert(
+      fc.property(id, id, (a, b) => {
+        expect(compareIds(a, b)).toBe(splitCompare(a, b));
+        expect(compareIdMs(a, b)).toBe(splitCompareMs(a, b));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(compareIds('1700000000000-10', '1700000000000-9')).toBeGreaterThan(0);
+    expect(compareIds('999-5', '1000-0')).toBeLessThan(0);
+  });
+});
 
 describe('redisKeys', () => {
   it('follows the documented Redis key table', () => {

@@ -83,21 +83,48 @@ export async function ensureGroup(redis: Redis, stream: string, group: string): 
   }
 }
 
+/** Where an entry id's millisecond part ends (its first `-`, else its length). */
+function msEnd(id: string): number {
+  const dash = id.indexOf('-');
+  return dash < 0 ? id.length : dash;
+}
+
+/** The sequence part of an entry id (after the first `-`, up to a next one) as a number. */
+function seqOf(id: string, dash: number): number {
+  if (dash >= id.length) return 0;
+  let end = id.indexOf('-', dash + 1);
+  if (end < 0) end = id.length;
+  if (end - dash - 1 > 15) return Number(id.slice(dash + 1, end));
+  let value = 0;
+  for (let i = dash + 1; i < end; i++) {
+    const digit = id.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return Number(id.slice(dash + 1, end));
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/** The millisecond parts compared as Redis does (length first, then text), no copies made. */
+function compareMsParts(a: string, aEnd: number, b: string, bEnd: number): number {
+  if (aEnd !== bEnd) return aEnd - bEnd;
+  for (let i = 0; i < aEnd; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca !== cb) return ca < cb ? -1 : 1;
+  }
+  return 0;
+}
+
 /** Orders stream entry ids (`<ms>-<seq>`) as Redis does. */
 export function compareIds(a: string, b: string): number {
-  const [aMs = '0', aSeq = '0'] = a.split('-');
-  const [bMs = '0', bSeq = '0'] = b.split('-');
-  if (aMs.length !== bMs.length) return aMs.length - bMs.length;
-  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
-  return Number(aSeq) - Number(bSeq);
+  const aEnd = msEnd(a);
+  const bEnd = msEnd(b);
+  return compareMsParts(a, aEnd, b, bEnd) || seqOf(a, aEnd) - seqOf(b, bEnd);
 }
 
 /** The millisecond part of an entry id, compared as Redis does. */
 export function compareIdMs(a: string, b: string): number {
-  const aMs = a.split('-', 1)[0] ?? '0';
-  const bMs = b.split('-', 1)[0] ?? '0';
-  if (aMs.length !== bMs.length) return aMs.length - bMs.length;
-  return aMs === bMs ? 0 : aMs < bMs ? -1 : 1;
+  return compareMsParts(a, msEnd(a), b, msEnd(b));
 }
 
 /**
