@@ -28,7 +28,6 @@ import { openJournalFile } from './adapters/journal-file.js';
 import { teeJournalToTape } from './adapters/tape-file.js';
 import { OutputDirError, OutputSet, prepareOutputDir } from './adapters/output-files.js';
 import { createProgress } from './adapters/progress.js';
-import { writeResultParquet } from './adapters/parquet-files.js';
 import { formatSummary } from './summary.js';
 import { inFile, loadConfigNamed, validateConfig, type ValidateFlags } from './validate.js';
 import { registerSweepCommands } from './sweep/commands.js';
@@ -179,6 +178,8 @@ async function run(flags: RunFlags): Promise<void> {
       }
       if (parquetTemps !== null) {
         progress.update('writing parquet', 0, 1, 'files');
+        // The Parquet writer is loaded only when asked for.
+        const { writeResultParquet } = await import('./adapters/parquet-files.js');
         await writeResultParquet(result, parquetTemps);
         progress.update('writing parquet', 1, 1, 'files');
       }

@@ -56,6 +56,9 @@ export function runPortfolio(
     costs: config.costs,
     // Curves are read from `equity` (every bar); record as little as possible.
     curveEvery: Number.MAX_SAFE_INTEGER,
+    // Only their count is read: each record is let go as it is made (kept, a long run's
+    // records would outlive young collections and load the old generation).
+    rebalanceSink: { add: () => undefined },
   };
   const main =
     signals === undefined
@@ -70,7 +73,7 @@ export function runPortfolio(
     initialCapital: config.totalCapital,
     tradedNotional: main.tradedNotional,
     costs: main.costs,
-    rebalanceCount: main.rebalances.length,
+    rebalanceCount: main.rebalanceCount,
     riskFreeRate: config.riskFreeRate,
     ...(config.periodsPerYear === undefined ? {} : { periodsPerYear: config.periodsPerYear }),
   });

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { ContractError, encodePortfolioConfig } from '@njord/portfolio-contracts';
 import { loadPortfolioConfig } from '@njord/portfolio-contracts/node';
 import { createStrategyRegistry, PortfolioBacktestEngine } from '@njord/portfolio-backtest';
@@ -161,7 +161,9 @@ export async function runSweep(
   let store: ResultStore;
   let executor: Executor;
   if (flags.redis !== undefined) {
-    redis = new Redis(flags.redis, { maxRetriesPerRequest: null, lazyConnect: true });
+    // ioredis and BullMQ only for a distributed sweep (a local one starts without them).
+    const { Redis: RedisClient } = await import('ioredis');
+    redis = new RedisClient(flags.redis, { maxRetriesPerRequest: null, lazyConnect: true });
     await redis.connect();
     store = createRedisStore(redis, prefix);
     // The data once per sha256, for workers whose own path lacks it.

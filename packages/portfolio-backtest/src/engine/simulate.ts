@@ -407,9 +407,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
 
   /** Journals and applies a plan, then fills its trades at their reference prices. */
   function executePlan(plan: RebalancePlan, timestampNs: bigint, bar: number): void {
-    // Encoded once, for the journal line and the sink's record.
-    const wire =
-      journal === undefined && sink === undefined ? undefined : encodeRebalancePlan(plan);
+    // Encoded once for the journal line, and that encoding passed on to the sink.
+    const wire = journal === undefined ? undefined : encodeRebalancePlan(plan);
     if (journal !== undefined && wire !== undefined)
       journal.add('plan', timestampNs, { plan: wire });
     kernel.apply({ type: 'plan', plan });
