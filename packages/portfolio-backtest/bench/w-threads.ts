@@ -1,0 +1,195 @@
+// Would a second thread make W faster? The runs that do not depend on the portfolio's (the
+// baseline, each strategy alone, the benchmark) moved to a worker thread while this thread
+// runs the portfolio with its journal, against the engine's one-thread path, in the same
+// process, alternately. Both read W's CSV (bench/w.bench.ts writes it) and the same built
+// package; the threaded path records every strategy's tape first (the worker reads them),
+// copies the columns onto shared memory, and gets the curves back. Curves are compared bit
+// for bit. Run: `pnpm build`, then `pnpm --filter @njord/portfolio-backtest exec tsx
+// bench/w-threads.ts` (BENCH_W_CSV for another file, BENCH_RUNS for the rounds).
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  createSignalTapes,
+  createStrategyRegistry,
+  PortfolioBacktestEngine,
+  type PriceData,
+  type PriceDataColumns,
+  type RecordedTape,
+  simulate,
+} from '@njord/portfolio-backtest';
+import { loadPriceCsv } from '@njord/portfolio-backtest/node';
+import { type FillEventWire, parsePortfolioConfig } from '@njord/portfolio-contracts';
+import { JournalLineBuffer } from '@njord/portfolio-contracts/node';
+
+const csvPath = process.env.BENCH_W_CSV ?? join(tmpdir(), 'njord-bench-w', 'w.csv');
+if (!existsSync(csvPath)) throw new Error(`${csvPath} is missing: run bench/w.bench.ts first`);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+const journalPath = join(tmpdir(), 'njord-bench-w', 'threads-journal.ndjson');
+const portfolio = {
+  portfolio: {
+    id: 'w_bench',
+    total_capital: 1_000_000,
+    rebalance_threshold: 0.05,
+    allocations: [
+      { strategy_id: 'trendline_break_v1', target_weight: 0.4, min_capital: 0, max_capital: 1e7 },
+      { strategy_id: 'rsi_tema_bb_v1', target_weight: 0.35, min_capital: 0, max_capital: 1e7 },
+      { strategy_id: 'momentum_v1', target_weight: 0.25, min_capital: 0, max_capital: 1e7 },
+    ],
+  },
+};
+const config = parsePortfolioConfig(portfolio);
+
+/** The runner's journal: lines gathered as bytes, written synchronously every 1 MiB. */
+function openJournal() {
+  const fd = openSync(journalPath, 'w');
+  let seq = 0;
+  const buffer = new JournalLineBuffer((1 << 20) + (1 << 18));
+  const flush = (): void => {
+    const data = buffer.take();
+    for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
+  };
+  return {
+    add(type: never, timestampNs: bigint, body: Record<string, unknown>) {
+      seq++;
+      if (type === 'fill' && Object.keys(body).length === 1)
+        buffer.addFill(config.id, seq, timestampNs, body.fill as FillEventWire);
+      else buffer.add(config.id, seq, type, timestampNs, body as never);
+      if (buffer.length >= 1 << 20) flush();
+    },
+    close() {
+      flush();
+      closeSync(fd);
+    },
+  };
+}
+
+function shared(data: PriceData): PriceDataColumns {
+  const copy = <T extends Float64Array | BigInt64Array>(
+    Kind: { new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number },
+    column: T,
+  ): T => {
+    const out = new Kind(new SharedArrayBuffer(column.length * Kind.BYTES_PER_ELEMENT));
+    out.set(column as never);
+    return out;
+  };
+  const list = (columns: readonly Float64Array[]) => columns.map((c) => copy(Float64Array, c));
+  return {
+    symbols: data.symbols,
+    timestamps: copy(BigInt64Array, data.timestamps),
+    open: list(data.open),
+    high: list(data.high),
+    low: list(data.low),
+    close: list(data.close),
+    volume: list(data.volume),
+    source: data.source,
+  };
+}
+
+interface Figures {
+  ms: number;
+  curves: Float64Array[];
+  parts: string;
+}
+
+/** The engine's path: load, then every run on this thread (metrics left out of the time). */
+async function oneThread(): Promise<Figures> {
+  const t0 = performance.now();
+  const loaded = await loadPriceCsv(csvPath);
+  if (!loaded.success) throw loaded.error;
+  const journal = openJournal();
+  let metricsMs = 0;
+  const result = new PortfolioBacktestEngine(config, undefined, {
+    journal: journal as never,
+    onPhase: (name, ms) => {
+      if (name === 'metrics') metricsMs = ms;
+    },
+    clock: () => performance.now(),
+  }).runColumnar(loaded.data.data);
+  journal.close();
+  const ms = performance.now() - t0 - metricsMs;
+  const c = result.curves;
+  return {
+    ms,
+    curves: [c.equity, c.baseline, ...c.standalone, c.benchmark],
+    parts: `load ${loaded.data.loadMs.toFixed(0)}`,
+  };
+}
+
+/** The same work with the independent runs on `worker` (started before the load). */
+async function twoThreads(worker: Worker): Promise<Figures> {
+  const t0 = performance.now();
+  const loaded = await loadPriceCsv(csvPath);
+  if (!loaded.success) throw loaded.error;
+  const data = loaded.data.data;
+  const engine = new PortfolioBacktestEngine(config, createStrategyRegistry());
+  const { firstStep, lastStep } = engine.stepRange(data);
+  let t = performance.now();
+  const columns = shared(data);
+  const copyMs = performance.now() - t;
+  t = performance.now();
+  const signals = createSignalTapes(engine.resolveStrategies(config, data), data, config);
+  for (const tape of signals) tape.record(lastStep);
+  const tapes = signals.map((tape) => tape.share()) as RecordedTape[];
+  const tapeMs = performance.now() - t;
+  const done = new Promise<{ curves: Float64Array[]; ms: number }>((resolve) =>
+    worker.once('message', resolve),
+  );
+  worker.postMessage({
+    columns,
+    tapes,
+    portfolio,
+    firstStep,
+    lastStep,
+    maxAbsExposure: signals[0]!.maxAbsExposure,
+  });
+  t = performance.now();
+  const journal = openJournal();
+  const main = simulate({
+    data,
+    firstStep,
+    lastStep,
+    fillModel: config.fillModel,
+    costs: config.costs,
+    config,
+    signals,
+    mode: 'rebalance',
+    journal: journal as never,
+  });
+  journal.close();
+  const mainMs = performance.now() - t;
+  t = performance.now();
+  const other = await done;
+  const waitMs = performance.now() - t;
+  return {
+    ms: performance.now() - t0,
+    curves: [main.equity, ...other.curves],
+    parts: `load ${loaded.data.loadMs.toFixed(0)}, copy to shared ${copyMs.toFixed(0)}, tapes ${tapeMs.toFixed(0)}, portfolio ${mainMs.toFixed(0)}, worker ${other.ms.toFixed(0)} (waited ${waitMs.toFixed(0)})`,
+  };
+}
+
+const worker = new Worker(new URL('./w-threads-worker.mjs', import.meta.url));
+const times: Record<'one' | 'two', number[]> = { one: [], two: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  const one = await oneThread();
+  const two = await twoThreads(worker);
+  const same = one.curves.every((c, i) =>
+    Buffer.from(c.buffer).equals(Buffer.from(two.curves[i]!.buffer)),
+  );
+  times.one.push(one.ms);
+  times.two.push(two.ms);
+  console.log(
+    `round ${round + 1}: one thread ${one.ms.toFixed(0)} ms (${one.parts}); two threads ${two.ms.toFixed(0)} ms (${two.parts}); curves ${same ? 'bit-identical' : 'DIFFERENT'}`,
+  );
+}
+await worker.terminate();
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(
+  `median: one thread ${median(times.one).toFixed(0)} ms, two threads ${median(times.two).toFixed(0)} ms (${(median(times.one) / median(times.two)).toFixed(2)}x); load ${(
+    await import('node:os')
+  )
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
