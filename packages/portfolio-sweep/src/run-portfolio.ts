@@ -3,6 +3,7 @@
 import type { Metrics, PortfolioConfig } from '@njord/portfolio-contracts';
 import {
   calculateMetrics,
+  inferPeriodsPerYear,
   maxAbsExposureOf,
   PortfolioBacktestEngine,
   type PriceData,
@@ -20,6 +21,37 @@ export interface PortfolioRun {
   /** Steps of the data traded, inclusive. */
   readonly firstStep: number;
   readonly lastStep: number;
+}
+
+/**
+ * Periods per year inferred from a run's bar spacing, per data and range: every combination
+ * of a sweep runs on the same few ranges, and the inference reads every timestamp.
+ */
+const inferred = new WeakMap<PriceData, Map<string, number | null>>();
+
+function periodsPerYearOf(data: PriceData, firstStep: number, lastStep: number): number | null {
+  let byRange = inferred.get(data);
+  if (byRange === undefined) {
+    byRange = new Map();
+    inferred.set(data, byRange);
+  }
+  const key = `${firstStep}:${lastStep}`;
+  let periods = byRange.get(key);
+  if (periods === undefined) {
+    periods = inferPeriodsPerYear(data.timestamps.subarray(firstStep, lastStep + 1));
+    byRange.set(key, periods);
+  }
+  return periods;
+}
+
+/** `{periodsPerYear}` as inferred, or nothing when it cannot be (calculateMetrics' own rule then). */
+function inferredPeriods(
+  data: PriceData,
+  firstStep: number,
+  lastStep: number,
+): { periodsPerYear?: number } {
+  const periods = periodsPerYearOf(data, firstStep, lastStep);
+  return periods === null ? {} : { periodsPerYear: periods };
 }
 
 export interface RunRange {
@@ -75,7 +107,9 @@ export function runPortfolio(
     costs: main.costs,
     rebalanceCount: main.rebalanceCount,
     riskFreeRate: config.riskFreeRate,
-    ...(config.periodsPerYear === undefined ? {} : { periodsPerYear: config.periodsPerYear }),
+    ...(config.periodsPerYear === undefined
+      ? inferredPeriods(data, firstStep, lastStep)
+      : { periodsPerYear: config.periodsPerYear }),
   });
   return { metrics, equity: main.equity, initialCapital: config.totalCapital, firstStep, lastStep };
 }
