@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { Piscina } from 'piscina';
 import type { PriceDataColumns, RecordedTape } from '@njord/portfolio-backtest';
 import type { SweepJob, TapeTask } from './job.js';
-import type { ThreadData, ThreadTask } from './thread.js';
+import type { ThreadTask } from './thread.js';
 import type { ResultStore } from './store.js';
 
 import { SWEEP_QUEUE } from './names.js';
@@ -37,20 +37,44 @@ export interface LocalOptions {
   readonly planTapes?: (jobs: readonly SweepJob[]) => TapeTask[];
 }
 
-export function createLocalExecutor(
-  workers: number,
-  store: ResultStore,
-  options: LocalOptions = {},
-): Executor {
-  const workerData: ThreadData = options.data === undefined ? {} : { data: options.data };
+/** A sweep's worker threads; `destroy` ends them (again: nothing). */
+export interface ThreadPool {
+  readonly workers: number;
+  run(task: ThreadTask): Promise<Uint8Array | RecordedTape | undefined>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * Starts `workers` threads at once, before there is work for them: they load their modules
+ * while the coordinator reads the grid and the price data.
+ */
+export function startThreadPool(workers: number): ThreadPool {
   const pool = new Piscina<ThreadTask, Uint8Array | RecordedTape | undefined>({
     filename: distFile('thread.js'),
     minThreads: workers,
     maxThreads: workers,
     // One job per thread at a time: the runs are CPU-bound.
     concurrentTasksPerWorker: 1,
-    workerData,
   });
+  let destroyed: Promise<void> | null = null;
+  return {
+    workers,
+    run: (task) => pool.run(task),
+    destroy() {
+      destroyed ??= pool.destroy();
+      return destroyed;
+    },
+  };
+}
+
+/** Jobs on `pool`'s threads, each result put in `store`; `close` ends the threads. */
+export function createLocalExecutor(
+  pool: ThreadPool,
+  store: ResultStore,
+  options: LocalOptions = {},
+): Executor {
+  const data = options.data;
+  const workers = pool.workers;
   let closed = false;
   return {
     workers,
@@ -59,7 +83,9 @@ export function createLocalExecutor(
       // fails to record is left to its jobs (they meet the strategy's fault themselves).
       const recorded = await Promise.all(
         (options.planTapes?.(jobs) ?? []).map((tape) =>
-          pool.run({ kind: 'tape', tape }).catch(() => undefined),
+          pool
+            .run({ kind: 'tape', tape, ...(data === undefined ? {} : { data }) })
+            .catch(() => undefined),
         ),
       );
       const tapes = recorded.filter(
@@ -68,7 +94,12 @@ export function createLocalExecutor(
       await Promise.all(
         jobs.map(async (job) => {
           try {
-            const bytes = (await pool.run({ kind: 'job', job, tapes })) as Uint8Array;
+            const bytes = (await pool.run({
+              kind: 'job',
+              job,
+              tapes,
+              ...(data === undefined ? {} : { data }),
+            })) as Uint8Array;
             if (closed) return;
             await store.put(job.hash, bytes);
             events.done(job.hash, bytes);

@@ -29,6 +29,8 @@ import {
   createLocalExecutor,
   DEFAULT_PREFIX,
   type Executor,
+  startThreadPool,
+  type ThreadPool,
 } from './executors.js';
 import { planTapes, sharedColumns, type SweepJob } from './job.js';
 import { engineVersion, packageVersions } from './versions.js';
@@ -81,6 +83,25 @@ export async function runSweep(
   log: (line: string) => void,
 ): Promise<SweepOutcome> {
   const started = performance.now();
+  // A local sweep's threads start first: their module loading overlaps the reading of the
+  // grid and the data here (it is part of every sweep's fixed cost).
+  const pool =
+    flags.redis === undefined
+      ? startThreadPool(Math.max(1, flags.workers ?? availableParallelism()))
+      : undefined;
+  try {
+    return await runSweepOn(flags, log, pool, started);
+  } finally {
+    await pool?.destroy();
+  }
+}
+
+async function runSweepOn(
+  flags: SweepFlags,
+  log: (line: string) => void,
+  pool: ThreadPool | undefined,
+  started: number,
+): Promise<SweepOutcome> {
   const grid = await readGrid(flags.grid);
   const here = dirname(resolve(flags.grid));
   const config = await loadPortfolioConfig(resolve(here, grid.portfolio));
@@ -173,8 +194,9 @@ export async function runSweep(
     }
     executor = await createDistributedExecutor({ redis, prefix, store });
   } else {
+    if (pool === undefined) throw new Error('runSweep: a local sweep without its threads');
     store = createFileStore(join(flags.out, 'sweep_cache'));
-    executor = createLocalExecutor(Math.max(1, flags.workers ?? availableParallelism()), store, {
+    executor = createLocalExecutor(pool, store, {
       data: { sha256, columns: sharedColumns(data) },
       planTapes: (jobs) => planTapes(jobs, data),
     });

@@ -1,6 +1,6 @@
 // A local sweep thread (piscina): records a strategy's tape for the whole sweep, or runs one
-// job and hands back its stored form. Price data parsed by the coordinator comes in workerData.
-import { isMainThread, workerData } from 'node:worker_threads';
+// job and hands back its stored form. Price data parsed by the coordinator comes with each task
+// (columns on shared memory: nothing is copied); the thread keeps it by sha256.
 import type { PriceDataColumns, RecordedTape } from '@njord/portfolio-backtest';
 import {
   providePriceData,
@@ -10,22 +10,26 @@ import {
   type TapeTask,
 } from './job.js';
 
-/** What the coordinator gives every thread at start: the parsed data, by sha256. */
+/** The price data the coordinator parsed, by sha256. */
 export interface ThreadData {
-  readonly data?: { readonly sha256: string; readonly columns: PriceDataColumns };
+  readonly sha256: string;
+  readonly columns: PriceDataColumns;
 }
 
 /** A task: record one tape (`tape`) or run one job reading the tapes recorded so far. */
 export type ThreadTask =
-  | { readonly kind: 'tape'; readonly tape: TapeTask }
-  | { readonly kind: 'job'; readonly job: SweepJob; readonly tapes: readonly RecordedTape[] };
-
-const given = (isMainThread ? undefined : workerData) as ThreadData | undefined;
-if (given?.data !== undefined) providePriceData(given.data.sha256, given.data.columns);
+  | { readonly kind: 'tape'; readonly tape: TapeTask; readonly data?: ThreadData }
+  | {
+      readonly kind: 'job';
+      readonly job: SweepJob;
+      readonly tapes: readonly RecordedTape[];
+      readonly data?: ThreadData;
+    };
 
 export default async function runOnThread(
   task: ThreadTask,
 ): Promise<Uint8Array | RecordedTape | undefined> {
+  if (task.data !== undefined) providePriceData(task.data.sha256, task.data.columns);
   return task.kind === 'tape'
     ? recordSweepTape(task.tape, null)
     : runSweepJob(task.job, null, task.tapes);
