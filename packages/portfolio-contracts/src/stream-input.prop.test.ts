@@ -84,6 +84,8 @@ const literal = fc.oneof(
   { weight: 3, arbitrary: oddNumber },
   { weight: 3, arbitrary: oddString },
   { weight: 2, arbitrary: fc.double().map((x) => JSON.stringify(x)) },
+  // Decimals of up to 20 digits, leading and trailing zeros included.
+  { weight: 3, arbitrary: fc.stringMatching(/^-?(0|[1-9][0-9]{0,10})(\.[0-9]{1,9})?$/) },
   { weight: 1, arbitrary: otherValue },
 );
 const unknownKey = fc.oneof(

@@ -229,15 +229,15 @@ function decodeEvent<T>(
  * ignored and listed in `unknownKeys`. Every other rule is the FillEvent contract's.
  */
 export function decodeFillEventText(text: string): Result<StreamEventDecoded<FillEvent>> {
-  const flat = scanFlatObject(text, FILL_KEYS);
-  if (flat !== undefined) {
+  const wire = scanFlatObject(text);
+  if (wire !== undefined) {
     // The common shape read without JSON.parse; the same rules (decodeFill) decide. Whatever
     // they refuse goes the whole way again below, so every error is that route's.
-    const decoded = decodeFill(flat.wire);
+    const decoded = decodeFill(wire);
     if (decoded.success)
       return {
         success: true,
-        data: { value: decoded.data, wire: flat.wire, unknownKeys: flat.unknownKeys },
+        data: { value: decoded.data, wire, unknownKeys: scannedUnknownKeys },
       };
   }
   return decodeFillEventTextParsed(text);
@@ -253,6 +253,8 @@ export function decodeFillEventTextParsed(text: string): Result<StreamEventDecod
 }
 
 const NO_KEYS: readonly string[] = Object.freeze([]);
+/** The unknown keys of the object `scanFlatObject` last read (its second result). */
+let scannedUnknownKeys: readonly string[] = NO_KEYS;
 
 const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
@@ -291,6 +293,67 @@ function numberEnd(text: string, from: number): number {
   return i;
 }
 
+/** 10^0 .. 10^22: every one exact as a double. */
+const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * The value of the JSON number text[from, to) (its grammar checked), as `Number` reads it.
+ * Up to 15 digits and no exponent: the digits as an integer over a power of ten, both exact,
+ * so the one division rounds as a correct reading does; anything else through `Number`.
+ */
+function numberValue(text: string, from: number, to: number): number {
+  let i = from;
+  const negative = text.charCodeAt(i) === 0x2d;
+  if (negative) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let fraction = -1;
+  for (; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2e) {
+      fraction = 0;
+      continue;
+    }
+    if (c < 0x30 || c > 0x39 || ++digits > 15) return Number(text.slice(from, to));
+    mantissa = mantissa * 10 + (c - 0x30);
+    if (fraction >= 0) fraction++;
+  }
+  const value = fraction > 0 ? mantissa / (EXACT_POWERS_OF_TEN[fraction] as number) : mantissa;
+  return negative ? -value : value;
+}
+
+/**
+ * Keys whose texts repeat from event to event (strategies, symbols, sides, portfolios): their
+ * last few texts are kept, and a value equal to one is that string (no copy per event).
+ */
+const REPEATED_TEXT_KEYS: ReadonlySet<string> = new Set([
+  'strategy_id',
+  'symbol',
+  'side',
+  'portfolio_id',
+]);
+const REPEATED_KEYS = FILL_KEYS.reduce(
+  (mask, key, k) => (REPEATED_TEXT_KEYS.has(key) ? mask | (1 << k) : mask),
+  0,
+);
+const RECENT_TEXTS = 8;
+const recentTexts: string[][] = FILL_KEYS.map(() => []);
+const recentNext: number[] = FILL_KEYS.map(() => 0);
+
+function repeatedText(text: string, from: number, to: number, known: number): string {
+  const recent = recentTexts[known] as string[];
+  const length = to - from;
+  for (let r = 0; r < recent.length; r++) {
+    const candidate = recent[r] as string;
+    if (candidate.length === length && text.startsWith(candidate, from)) return candidate;
+  }
+  const value = text.slice(from, to);
+  const at = recentNext[known] as number;
+  recent[at] = value;
+  recentNext[known] = (at + 1) % RECENT_TEXTS;
+  return value;
+}
+
 /** Which of `keys` the text between `from` and `to` spells, -1 when none. */
 function keyIndex(text: string, from: number, to: number, keys: readonly string[]): number {
   const length = to - from;
@@ -303,15 +366,13 @@ function keyIndex(text: string, from: number, to: number, keys: readonly string[
 }
 
 /**
- * `parseEventJson` then `splitKeys` for the plain shape only: one JSON object whose members
+ * `parseEventJson` then `splitKeys` of a fill for the plain shape only: one JSON object whose members
  * are strings without escapes or numbers, no key twice, an integer `timestamp_ns` kept as its
  * digits. Undefined for anything else (the whole route then reads it, errors included). The
  * wire holds the known keys in the order they came, as `splitKeys` leaves them.
  */
-function scanFlatObject(
-  text: string,
-  keys: readonly string[],
-): { wire: Record<string, unknown>; unknownKeys: readonly string[] } | undefined {
+function scanFlatObject(text: string): Record<string, unknown> | undefined {
+  const keys = FILL_KEYS;
   const wire: Record<string, unknown> = {};
   let unknownKeys: string[] | undefined;
   let seen = 0;
@@ -349,18 +410,21 @@ function scanFlatObject(
       if (text.charCodeAt(i) === 0x22) {
         const valueEnd = plainStringEnd(text, i + 1);
         if (valueEnd < 0) return undefined;
-        value = text.slice(i + 1, valueEnd);
+        value =
+          known >= 0 && (REPEATED_KEYS & (1 << known)) !== 0
+            ? repeatedText(text, i + 1, valueEnd, known)
+            : text.slice(i + 1, valueEnd);
         i = valueEnd + 1;
       } else {
         const valueEnd = numberEnd(text, i);
         if (valueEnd < 0) return undefined;
-        const digits = text.slice(i, valueEnd);
         if (known >= 0 && keys[known] === 'timestamp_ns') {
           // As parseEventJson: an integer's digits exactly, anything else its error.
+          const digits = text.slice(i, valueEnd);
           if (!DECIMAL_INTEGER.test(digits)) return undefined;
           value = digits;
         } else {
-          value = Number(digits);
+          value = numberValue(text, i, valueEnd);
         }
         i = valueEnd;
       }
@@ -376,7 +440,8 @@ function scanFlatObject(
   }
   while (i < end && isJsonSpace(text.charCodeAt(i))) i++;
   if (i !== end) return undefined;
-  return { wire, unknownKeys: unknownKeys ?? NO_KEYS };
+  scannedUnknownKeys = unknownKeys ?? NO_KEYS;
+  return wire;
 }
 
 /** A PriceMark from a stream entry's `data` text; the rules of `decodeFillEventText`. */

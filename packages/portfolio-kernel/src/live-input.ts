@@ -232,7 +232,13 @@ export function admitLiveEntry(
       } catch (error) {
         return dead('invalid_input', errorMessage(error));
       }
-      return { ...input, status: 'applied' };
+      return {
+        kind: 'mark',
+        mark: input.mark,
+        wire: input.wire,
+        unknownKeys: input.unknownKeys,
+        status: 'applied',
+      };
     case 'fill': {
       let result: ReturnType<PortfolioKernel['apply']>;
       try {
@@ -240,7 +246,15 @@ export function admitLiveEntry(
       } catch (error) {
         return { kind: 'dead', reason: 'invalid_input', error: errorMessage(error) };
       }
-      if (result.success) return { ...input, status: result.data.status };
+      // Built member by member (a spread of a union's objects is a slow copy).
+      if (result.success)
+        return {
+          kind: 'fill',
+          fill: input.fill,
+          wire: input.wire,
+          unknownKeys: input.unknownKeys,
+          status: result.data.status,
+        };
       const { code, message } = result.error;
       switch (code) {
         case 'unknown_strategy':

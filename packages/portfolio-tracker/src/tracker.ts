@@ -290,7 +290,7 @@ export class PortfolioTracker {
     if (price > MAX_AMOUNT)
       return `mark for ${symbol}: price ${String(price)} is beyond ${String(MAX_AMOUNT)}`;
     const valuation = this.symbols.get(symbol);
-    return this.grossProblem(undefined, valuation, price, `mark for ${symbol}`);
+    return this.grossProblem(undefined, 0, '', 0, 0, valuation, price, 'mark for', symbol);
   }
 
   /** The value per unit of every symbol a sleeve holds (units != 0), keyed by symbol (no prototype). */
@@ -898,48 +898,57 @@ export class PortfolioTracker {
   private fillOverflow(sleeve: Sleeve, fill: FillEvent): string | null {
     const { quantity, price, fee } = fill;
     const notional = quantity * price;
-    const what = `fill ${fill.fillId}`;
     if (!(notional <= MAX_AMOUNT) || !(fee <= MAX_AMOUNT))
-      return `${what}: quantity x price (${String(quantity)} x ${String(price)} = ${String(notional)}) and fee must be <= ${String(MAX_AMOUNT)}`;
+      return `fill ${fill.fillId}: quantity x price (${String(quantity)} x ${String(price)} = ${String(notional)}) and fee must be <= ${String(MAX_AMOUNT)}`;
     const cash = fill.side === 'buy' ? sleeve.cash - notional - fee : sleeve.cash + notional - fee;
     if (!(Math.abs(cash) <= MAX_AMOUNT))
-      return `${what}: the sleeve's cash would be ${String(cash)}, beyond ${String(MAX_AMOUNT)}`;
+      return `fill ${fill.fillId}: the sleeve's cash would be ${String(cash)}, beyond ${String(MAX_AMOUNT)}`;
     const valuation = this.symbols.get(fill.symbol);
     const newPrice = valuation === undefined || !valuation.marked ? price : valuation.price;
     const held = sleeve.positions.get(fill.symbol)?.units ?? 0;
     const units = held + (fill.side === 'buy' ? quantity : -quantity);
     return this.grossProblem(
-      { sleeve, cash, symbol: fill.symbol, units, price: newPrice },
+      sleeve,
+      cash,
+      fill.symbol,
+      units,
+      newPrice,
       valuation,
       newPrice,
-      what,
+      'fill',
+      fill.fillId,
     );
   }
 
   /**
-   * The book's gross value with one sleeve's cash and units of a symbol changed and/or one
-   * symbol repriced; a message when it passes `MAX_AMOUNT`, else null.
+   * The book's gross value with one sleeve's cash and units of a symbol changed (`changed`
+   * undefined: none) and/or one symbol repriced; a message about `${kind} ${name}` when it
+   * passes `MAX_AMOUNT`, else null. Members, not an object: nothing is built per fill.
    */
   private grossProblem(
-    change:
-      { sleeve: Sleeve; cash: number; symbol: string; units: number; price: number } | undefined,
+    changed: Sleeve | undefined,
+    changedCash: number,
+    changedSymbol: string,
+    changedUnits: number,
+    changedPrice: number,
     valuation: SymbolState | undefined,
     newPrice: number,
-    what: string,
+    kind: 'fill' | 'mark for',
+    name: string,
   ): string | null {
     let gross = Math.abs(this.unallocated);
     for (const sleeve of this.order) {
-      const changed = change !== undefined && change.sleeve === sleeve;
-      gross += Math.abs(changed ? change.cash : sleeve.cash);
+      const isChanged = changed === sleeve;
+      gross += Math.abs(isChanged ? changedCash : sleeve.cash);
       for (const position of sleeve.positions.values()) {
-        if (changed && position.symbol === change.symbol) continue;
+        if (isChanged && position.symbol === changedSymbol) continue;
         const price = position.valuation === valuation ? newPrice : position.valuation.price;
         gross += Math.abs(position.units * price);
       }
-      if (changed) gross += Math.abs(change.units * change.price);
+      if (isChanged) gross += Math.abs(changedUnits * changedPrice);
     }
     if (gross <= MAX_AMOUNT) return null;
-    return `${what}: the book's gross value would be ${String(gross)}, beyond ${String(MAX_AMOUNT)}`;
+    return `${kind} ${name}: the book's gross value would be ${String(gross)}, beyond ${String(MAX_AMOUNT)}`;
   }
 
   private checkFillNumbers(fill: FillEvent): void {
