@@ -27,6 +27,25 @@ describe('crc32', () => {
       { numRuns: 200 },
     );
   });
+  it('matches zlib on a range of the bytes, continuing from a previous crc', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.nat(),
+        fc.nat(),
+        fc.nat({ max: 0xffffffff }),
+        (bytes, a, b, previous) => {
+          const start = a % (bytes.length + 1);
+          const end = start + (b % (bytes.length - start + 1));
+          // Over no bytes the crc is unchanged (zlib answers 0 for an empty buffer).
+          expect(crc32(bytes, previous, start, end)).toBe(
+            end === start ? previous : zlibCrc32(bytes.subarray(start, end), previous),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
   it('matches zlib on UTF-8 text, as 8 lowercase hex digits', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), (text) => {

@@ -373,7 +373,9 @@ function keyIndex(text: string, from: number, to: number, keys: readonly string[
  */
 function scanFlatObject(text: string): Record<string, unknown> | undefined {
   const keys = FILL_KEYS;
-  const wire: Record<string, unknown> = {};
+  const values = scannedValues;
+  const order = scannedOrder;
+  let count = 0;
   let unknownKeys: string[] | undefined;
   let seen = 0;
   const end = text.length;
@@ -428,8 +430,10 @@ function scanFlatObject(text: string): Record<string, unknown> | undefined {
         }
         i = valueEnd;
       }
-      if (unknown === undefined) wire[keys[known] as string] = value;
-      else (unknownKeys ??= []).push(unknown);
+      if (unknown === undefined) {
+        values[known] = value;
+        order[count++] = known;
+      } else (unknownKeys ??= []).push(unknown);
       while (i < end && isJsonSpace(text.charCodeAt(i))) i++;
       const next = text.charCodeAt(i);
       i++;
@@ -441,6 +445,81 @@ function scanFlatObject(text: string): Record<string, unknown> | undefined {
   while (i < end && isJsonSpace(text.charCodeAt(i))) i++;
   if (i !== end) return undefined;
   scannedUnknownKeys = unknownKeys ?? NO_KEYS;
+  return wireOf(seen, count);
+}
+
+/** The values and key order `scanFlatObject` read (by index in FILL_KEYS), reused. */
+const scannedValues: (string | number)[] = FILL_KEYS.map(() => 0);
+const scannedOrder: number[] = FILL_KEYS.map(() => 0);
+/** The eight keys a fill must have, in the contract's order. */
+const REQUIRED = 0xff;
+
+/**
+ * The wire object of what `scanFlatObject` read, its keys in the order they came: one literal
+ * when that is the contract's order (a producer's usual), else key by key.
+ */
+function wireOf(seen: number, count: number): Record<string, unknown> {
+  const v = scannedValues;
+  let inOrder = (seen & REQUIRED) === REQUIRED;
+  for (let n = 1; inOrder && n < count; n++)
+    inOrder = (scannedOrder[n] as number) > (scannedOrder[n - 1] as number);
+  if (inOrder) {
+    switch (seen) {
+      case REQUIRED:
+        return {
+          fill_id: v[0],
+          strategy_id: v[1],
+          symbol: v[2],
+          side: v[3],
+          quantity: v[4],
+          price: v[5],
+          fee: v[6],
+          timestamp_ns: v[7],
+        };
+      case REQUIRED | 0x100:
+        return {
+          fill_id: v[0],
+          strategy_id: v[1],
+          symbol: v[2],
+          side: v[3],
+          quantity: v[4],
+          price: v[5],
+          fee: v[6],
+          timestamp_ns: v[7],
+          portfolio_id: v[8],
+        };
+      case REQUIRED | 0x200:
+        return {
+          fill_id: v[0],
+          strategy_id: v[1],
+          symbol: v[2],
+          side: v[3],
+          quantity: v[4],
+          price: v[5],
+          fee: v[6],
+          timestamp_ns: v[7],
+          intent_id: v[9],
+        };
+      default:
+        return {
+          fill_id: v[0],
+          strategy_id: v[1],
+          symbol: v[2],
+          side: v[3],
+          quantity: v[4],
+          price: v[5],
+          fee: v[6],
+          timestamp_ns: v[7],
+          portfolio_id: v[8],
+          intent_id: v[9],
+        };
+    }
+  }
+  const wire: Record<string, unknown> = {};
+  for (let n = 0; n < count; n++) {
+    const k = scannedOrder[n] as number;
+    wire[FILL_KEYS[k] as string] = v[k];
+  }
   return wire;
 }
 

@@ -1,6 +1,7 @@
 // Journal lines gathered as UTF-8 bytes, each line's CRC computed by zlib over the bytes just
 // written: the bytes of formatJournalLine(...) + "\n" without a string per line to encode.
 import { crc32 } from 'node:zlib';
+import { crc32 as crc32Range } from '../crc32.js';
 import type { FillEventWire } from '../events.js';
 import {
   JOURNAL_VERSION,
@@ -182,7 +183,7 @@ export class JournalLineBuffer {
       else this.#quoted(value as string);
     }
     this.#bytes[this.#length++] = 0x7d;
-    this.#sign(start, this.#length);
+    this.#sign(start, this.#length, true);
   }
 
   #lastNs: bigint | undefined = undefined;
@@ -262,13 +263,18 @@ export class JournalLineBuffer {
     this.#raw(value - value === 0 ? String(value) : 'null');
   }
 
-  /** The crc of bytes [start, end) + `}`, then `,"crc":"<hex>"}` and a newline. */
-  #sign(start: number, end: number): void {
+  /**
+   * The crc of bytes [start, end) + `}`, then `,"crc":"<hex>"}` and a newline. `inPlace`: by
+   * the contract's crc32 over the range (no view of the line is made), else by zlib's.
+   */
+  #sign(start: number, end: number, inPlace = false): void {
     const bytes = this.#bytes;
     // One CRC call over the line as signed (with its closing brace), which then gives way
     // to the crc member.
     bytes[end] = 0x7d;
-    let crc = crc32(bytes.subarray(start, end + 1));
+    let crc = inPlace
+      ? crc32Range(bytes, 0, start, end + 1)
+      : crc32(bytes.subarray(start, end + 1));
     this.#length = end;
     this.#put(CRC_OPEN);
     const at = this.#length;
