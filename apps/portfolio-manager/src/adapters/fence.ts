@@ -86,20 +86,24 @@ return redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 'data', ARGV[3])
 
 /**
  * KEYS: lock, dead stream, fills stream, prices stream, commands stream. ARGV: token, group,
- * dead maxlen, n dead payloads, the payloads, n fill ids, the ids, n price ids, the ids,
- * n command ids, the ids.
+ * dead maxlen, n dead payloads, the payloads, then the fill ids, the price ids and the
+ * command ids, each stream's as one argument joined by spaces.
  * Dead letters first, then the acks, all or nothing against the fence.
  */
 export const FENCED_FLUSH = script(`${CHECK}
 local group = ARGV[2]
-local function ack(stream, from, count)
+-- The ids of one stream come as one argument, separated by spaces (ids hold none).
+local function ack(stream, joined)
   local acked = 0
-  local first = from
-  while first < from + count do
-    local last = math.min(first + 499, from + count - 1)
-    acked = acked + redis.call('XACK', stream, group, unpack(ARGV, first, last))
-    first = last + 1
+  local batch = {}
+  for id in string.gmatch(joined, '[^ ]+') do
+    batch[#batch + 1] = id
+    if #batch == 500 then
+      acked = acked + redis.call('XACK', stream, group, unpack(batch))
+      batch = {}
+    end
   end
+  if #batch > 0 then acked = acked + redis.call('XACK', stream, group, unpack(batch)) end
   return acked
 end
 local i = 4
@@ -108,14 +112,9 @@ for j = 1, nDead do
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'data', ARGV[i + j])
 end
 i = i + nDead + 1
-local nFills = tonumber(ARGV[i])
-local acked = ack(KEYS[3], i + 1, nFills)
-i = i + nFills + 1
-local nPrices = tonumber(ARGV[i])
-acked = acked + ack(KEYS[4], i + 1, nPrices)
-i = i + nPrices + 1
-local nCommands = tonumber(ARGV[i])
-acked = acked + ack(KEYS[5], i + 1, nCommands)
+local acked = ack(KEYS[3], ARGV[i])
+acked = acked + ack(KEYS[4], ARGV[i + 1])
+acked = acked + ack(KEYS[5], ARGV[i + 2])
 return acked`);
 
 /**

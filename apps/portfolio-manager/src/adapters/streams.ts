@@ -304,9 +304,12 @@ export async function flushOutbox(
   if (fence !== undefined) {
     const args: (string | number)[] = [keys.group, DEAD_STREAM_MAXLEN, outbox.dead.length];
     for (const dead of outbox.dead) args.push(deadPayload(dead));
-    args.push(outbox.ack.fills.length, ...outbox.ack.fills);
-    args.push(outbox.ack.prices.length, ...outbox.ack.prices);
-    args.push(outbox.ack.commands.length, ...outbox.ack.commands);
+    // Each stream's ids as one argument (one string to send, not one per entry).
+    args.push(
+      outbox.ack.fills.join(' '),
+      outbox.ack.prices.join(' '),
+      outbox.ack.commands.join(' '),
+    );
     await runFenced(
       redis,
       fence,
