@@ -309,6 +309,24 @@ export function journalLineOpen<T extends JournalLineType>(
   return `${lineHead(portfolioId, seq, type, timestampNsValue)}${members}`;
 }
 
+/**
+ * `journalLineOpen` in its two parts, not joined (a writer of bytes puts them one after the
+ * other): the head, and the body as JSON; the open line is the head, then (unless the body
+ * is `{}`) a comma and the body's JSON without its braces. Not part of the package's entry.
+ */
+export function journalLineParts<T extends JournalLineType>(
+  portfolioId: string,
+  seq: number,
+  type: T,
+  timestampNsValue: bigint,
+  body: JournalBodyWire<T>,
+): { readonly head: string; readonly body: string } {
+  return {
+    head: lineHead(portfolioId, seq, type, timestampNsValue),
+    body: stringifyBody(body),
+  };
+}
+
 /** The crc of an open line (`journalLineOpen`) as 8 lowercase hex digits. */
 function crcHex(open: string, crc32: StringCrc32): string {
   return crc32('}', crc32(open)).toString(16).padStart(8, '0');

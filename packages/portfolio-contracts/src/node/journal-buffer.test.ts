@@ -4,7 +4,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fillEventArb } from '../arbitraries.test-util.js';
 import { encodeFillEvent } from '../events.js';
-import { formatFillLine, formatJournalLine, type JournalBodyWire } from '../journal.js';
+import {
+  formatFillLine,
+  formatJournalLine,
+  type JournalBodyWire,
+  type JournalLineType,
+} from '../journal.js';
 import { JournalLineBuffer } from './journal-buffer.js';
 
 describe('JournalLineBuffer', () => {
@@ -138,5 +143,25 @@ describe('JournalLineBuffer.addLiveFill', () => {
         `${formatJournalLine('p', seq, 'fill', 7n, { source: { stream: 'njord:fills', id: '1-0' }, fill })}\n`,
       );
     }
+  });
+});
+
+describe('JournalLineBuffer.add', () => {
+  it('writes the formatted line for an empty body and for bodies past 64 Ki characters', () => {
+    const long = (unit: string) => unit.repeat(70_000);
+    const bodies: [JournalLineType, Record<string, unknown>][] = [
+      ['resume', {}],
+      ['error', { code: 'x', message: long('é') }],
+      ['error', { message: long('a'), error: long('\ud83d\ude00') }],
+      ['error', { message: '\ud800 lone' }],
+    ];
+    const buffer = new JournalLineBuffer(16);
+    const expected: string[] = [];
+    bodies.forEach(([type, body], i) => {
+      const typed = body as JournalBodyWire<typeof type>;
+      buffer.add('p-é', i + 1, type, 5n, typed);
+      expected.push(formatJournalLine('p-é', i + 1, type, 5n, typed));
+    });
+    expect(buffer.take().equals(Buffer.from(`${expected.join('\n')}\n`, 'utf8'))).toBe(true);
   });
 });

@@ -6,7 +6,7 @@ import type { FillEventWire } from '../events.js';
 import {
   JOURNAL_VERSION,
   type JournalBodyWire,
-  journalLineOpen,
+  journalLineParts,
   type JournalLineType,
 } from '../journal.js';
 
@@ -71,7 +71,27 @@ export class JournalLineBuffer {
     timestampNs: bigint,
     body: JournalBodyWire<T>,
   ): void {
-    this.#append(journalLineOpen(portfolioId, seq, type, timestampNs, body));
+    const parts = journalLineParts(portfolioId, seq, type, timestampNs, body);
+    const json = parts.body;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; a long body is measured rather than
+    // reserved three times over.
+    this.#reserve(
+      parts.head.length * 3 +
+        (json.length <= 65_536 ? json.length * 3 : Buffer.byteLength(json, 'utf8')) +
+        TAIL_BYTES,
+    );
+    const bytes = this.#bytes;
+    const start = this.#length;
+    let end = start + bytes.write(parts.head, start, 'utf8');
+    if (json !== '{}') {
+      // The body's JSON written whole, its `{` turned into the comma after the head and its
+      // `}` left off: the open line's bytes with no joined string made.
+      const written = bytes.write(json, end, 'utf8');
+      bytes[end] = 0x2c;
+      end += written - 1;
+    }
+    this.#length = end;
+    this.#sign(start, end);
   }
 
   /**
@@ -306,17 +326,5 @@ export class JournalLineBuffer {
   /** Bytes it can hold before it grows. */
   get capacity(): number {
     return this.#bytes.length;
-  }
-
-  #append(open: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit; a long text is measured rather than
-    // reserved three times over.
-    this.#reserve(
-      (open.length <= 65_536 ? open.length * 3 : Buffer.byteLength(open, 'utf8')) + TAIL_BYTES,
-    );
-    const start = this.#length;
-    const end = start + this.#bytes.write(open, start, 'utf8');
-    this.#length = end;
-    this.#sign(start, end);
   }
 }
