@@ -44,7 +44,23 @@ function recordCheckpoint(seconds: number): void {
 const committedAt = new Float64Array(input.trace).fill(Number.NaN);
 const serviceMs = new Float64Array(Math.max(1, input.trace));
 let batches = 0;
-const INDEX = /"fill_id":"[a-z]+-(\d+)"/;
+const FILL_ID = '"fill_id":"';
+/** The index at the end of a traced fill's id (`"fill_id":"l-42"` -> 42), -1 when none; no match objects made. */
+function fillIndex(text: string): number {
+  const at = text.indexOf(FILL_ID);
+  if (at < 0) return -1;
+  let i = text.indexOf('-', at + FILL_ID.length);
+  if (i < 0) return -1;
+  let index = 0;
+  let digits = 0;
+  for (i++; i < text.length; i++, digits++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) return digits > 0 ? index : -1;
+    if (c < 0x30 || c > 0x39) return -1;
+    index = index * 10 + (c - 0x30);
+  }
+  return -1;
+}
 const logger = createLogger({ level: 'warn' });
 const http = input.http
   ? createHttpSide({
@@ -63,8 +79,8 @@ const manager = new PortfolioManager({
     ? {
         onCommitted: (entries, atMs, readAtMs) => {
           for (const entry of entries) {
-            const match = typeof entry.data === 'string' ? INDEX.exec(entry.data) : null;
-            if (match) committedAt[Number(match[1])] = atMs;
+            const index = typeof entry.data === 'string' ? fillIndex(entry.data) : -1;
+            if (index >= 0) committedAt[index] = atMs;
           }
           if (batches < serviceMs.length) serviceMs[batches] = atMs - readAtMs;
           batches++;
