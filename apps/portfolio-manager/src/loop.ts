@@ -228,7 +228,12 @@ export class LiveLoop {
     // A plan whose intents went out but whose line is gone: its transfers would be lost and
     // the next plan would trade again for the same drift.
     const intent = streams?.newestIntent;
-    if (intent != null && !recovered.kernel.tracker.hasPlan(intent.planId)) {
+    // A plan stamped before the dedupe horizon is forgotten with the fill ids: its absence
+    // says nothing then.
+    const horizon = recovered.kernel.tracker.dedupeHorizonNs;
+    const forgettable =
+      horizon !== undefined && intent?.timestampNs !== undefined && intent.timestampNs < horizon;
+    if (intent != null && !forgettable && !recovered.kernel.tracker.hasPlan(intent.planId)) {
       const detail = `plan ${intent.planId} has intents on ${ctx.keys.orders} (entry ${intent.entryId}, intent ${intent.intentId}) but no line of the journal holds it: the lines that held it were lost`;
       if (streams?.fresh !== true && streams?.trustJournal !== true)
         throw new JournalDamageError(

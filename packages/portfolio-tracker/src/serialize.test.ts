@@ -160,4 +160,54 @@ describe('serialize / restore', () => {
     // Without its earlier links a chained state is refused, never restored short.
     expect(thrown(() => PortfolioTracker.restore(makeConfig(), last)).code).toBe('invalid_state');
   });
+
+  it('forgets applied plans stamped before the dedupe horizon, and keeps their times', () => {
+    const tracker = new PortfolioTracker(makeConfig(), { dedupeWindowNs: 1000n });
+    for (const [planId, timestampNs] of [
+      ['p10', 10n],
+      ['p20', 20n],
+      ['p30', 30n],
+    ] as const)
+      tracker.applyPlan(plan({ planId, transfers: { A: -1, B: 1 }, timestampNs }));
+    tracker.forgetFillsBefore(20n);
+    // p10 is before the horizon; p20 is at it (kept, as a fill at the horizon is).
+    expect(['p10', 'p20', 'p30'].map((id) => tracker.hasPlan(id))).toEqual([false, true, true]);
+    const state = tracker.serialize();
+    expect(state.applied_plans).toEqual(['p20', 'p30']);
+    expect(state.applied_plan_ns).toEqual(['20', '30']);
+    // Restored, the times go on: the next horizon forgets p20 only.
+    const restored = PortfolioTracker.restore(
+      makeConfig(),
+      JSON.parse(JSON.stringify(state)) as TrackerStateJson,
+    );
+    expect(restored.serialize()).toEqual(state);
+    restored.forgetFillsBefore(25n);
+    expect(restored.serialize().applied_plans).toEqual(['p30']);
+    // The horizon never moves back: an earlier one forgets nothing more, keeps p30.
+    restored.forgetFillsBefore(5n);
+    expect(restored.hasPlan('p30')).toBe(true);
+  });
+
+  it('takes the plans of a state without their times as of its last rebalance', () => {
+    const state = sample().serialize();
+    const { applied_plan_ns: _times, ...older } = state;
+    const restored = PortfolioTracker.restore(makeConfig(), older);
+    // sample()'s plan is at 20 ns, its last rebalance too: kept until the horizon passes it.
+    restored.forgetFillsBefore(20n);
+    expect(restored.hasPlan('plan')).toBe(true);
+    restored.forgetFillsBefore(21n);
+    expect(restored.hasPlan('plan')).toBe(false);
+  });
+
+  it('refuses plan times that do not match the plans', () => {
+    const state = sample().serialize();
+    const short = { ...state, applied_plan_ns: [] };
+    expect(thrown(() => PortfolioTracker.restore(makeConfig(), short)).message).toMatch(
+      /state\.applied_plan_ns: must hold one time per applied plan \(1\), got 0/,
+    );
+    const garbled = { ...state, applied_plan_ns: ['2e1'] };
+    expect(thrown(() => PortfolioTracker.restore(makeConfig(), garbled)).code).toBe(
+      'invalid_state',
+    );
+  });
 });

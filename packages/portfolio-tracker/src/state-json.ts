@@ -49,6 +49,12 @@ export interface TrackerStateJson {
    */
   readonly applied_fills: readonly AppliedFillJson[];
   readonly applied_plans: readonly string[];
+  /**
+   * Each applied plan's time (ns, decimal), in the order of `applied_plans`; plans stamped
+   * before the dedupe horizon are forgotten with the fill ids. Absent in states written
+   * before it existed (each plan is then taken as of `last_rebalance_ns`).
+   */
+  readonly applied_plan_ns?: readonly string[];
   /** Fill ids stamped before this were forgotten (absent or null: none was). */
   readonly dedupe_horizon_ns?: string | null;
 }
@@ -127,9 +133,17 @@ export function checkTrackerState(raw: unknown): TrackerStateJson {
     if (symbol.marked_ns !== null) parseNs(symbol.marked_ns, `state.symbols[${i}].marked_ns`);
   });
   checkAppliedFills(state.applied_fills, 'state.applied_fills');
-  list(state.applied_plans, 'state.applied_plans').forEach((id, i) =>
-    text(id, `state.applied_plans[${i}]`),
-  );
+  const plans = list(state.applied_plans, 'state.applied_plans');
+  plans.forEach((id, i) => text(id, `state.applied_plans[${i}]`));
+  if (state.applied_plan_ns !== undefined) {
+    const times = list(state.applied_plan_ns, 'state.applied_plan_ns');
+    if (times.length !== plans.length)
+      fail(
+        'state.applied_plan_ns',
+        `must hold one time per applied plan (${plans.length}), got ${times.length}`,
+      );
+    times.forEach((ns, i) => parseNs(ns, `state.applied_plan_ns[${i}]`));
+  }
   if (state.dedupe_horizon_ns !== undefined && state.dedupe_horizon_ns !== null)
     parseNs(state.dedupe_horizon_ns, 'state.dedupe_horizon_ns');
   return state as unknown as TrackerStateJson;

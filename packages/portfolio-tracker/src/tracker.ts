@@ -139,7 +139,8 @@ export class PortfolioTracker {
   private ledger: FillLedger;
   private readonly rememberFillIds: boolean;
   private readonly bucketNs: bigint | undefined;
-  private appliedPlans = new Set<string>();
+  /** Applied plan ids and their plans' times, in the order applied. */
+  private appliedPlans = new Map<string, bigint>();
   private unallocated = 0;
   private lastRebalance: bigint;
 
@@ -199,7 +200,21 @@ export class PortfolioTracker {
    * Returns how many ids were forgotten.
    */
   forgetFillsBefore(horizonNs: bigint): number {
-    return this.ledger.forgetBefore(horizonNs);
+    const forgotten = this.ledger.forgetBefore(horizonNs);
+    this.forgetPlansBefore(this.ledger.dedupeHorizonNs ?? horizonNs);
+    return forgotten;
+  }
+
+  /**
+   * Plan ids stamped before `horizonNs` are forgotten with the fill ids (the applied plans stay
+   * bounded by the window). Plans are applied in time order, so the oldest come first; one
+   * applied out of order is kept until the plans applied before it go.
+   */
+  private forgetPlansBefore(horizonNs: bigint): void {
+    for (const [planId, timestampNs] of this.appliedPlans) {
+      if (timestampNs >= horizonNs) return;
+      this.appliedPlans.delete(planId);
+    }
   }
 
   /**
@@ -387,7 +402,7 @@ export class PortfolioTracker {
       if (this.ledger.find(fill.fillId) < 0) this.applyFill(sleeve, fill);
     }
     this.lastRebalance = plan.timestampNs;
-    this.appliedPlans.add(plan.planId);
+    this.appliedPlans.set(plan.planId, plan.timestampNs);
     this.dropWoundDownSleeves();
   }
 
@@ -724,7 +739,8 @@ export class PortfolioTracker {
       })),
       applied_fills: this.ledger.entries(this.portfolioId, since ?? 0),
       dedupe_horizon_ns: this.ledger.dedupeHorizonNs?.toString() ?? null,
-      applied_plans: [...this.appliedPlans],
+      applied_plans: [...this.appliedPlans.keys()],
+      applied_plan_ns: Array.from(this.appliedPlans.values(), (ns) => ns.toString()),
     };
   }
 
@@ -771,9 +787,17 @@ export class PortfolioTracker {
     this.symbols = new Map();
     this.symbolAt = [];
     this.ledger = this.newLedger();
-    this.appliedPlans = new Set(state.applied_plans);
     this.unallocated = state.unallocated_cash;
     this.lastRebalance = parseNs(state.last_rebalance_ns, 'state.last_rebalance_ns');
+    // A state written before plans carried their times: each is taken as the last
+    // rebalance's (no plan is later), so none is forgotten before it could have been.
+    const planNs = state.applied_plan_ns;
+    this.appliedPlans = new Map(
+      state.applied_plans.map((planId, i) => [
+        planId,
+        planNs === undefined ? this.lastRebalance : BigInt(planNs[i] as string),
+      ]),
+    );
     for (const entry of state.symbols) {
       const valuation = this.newSymbolState(entry.symbol, entry.price);
       if (entry.marked_ns !== null) {

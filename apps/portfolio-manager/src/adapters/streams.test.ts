@@ -10,6 +10,7 @@ import {
   ensureGroup,
   flushOutbox,
   isNoGroupError,
+  newestOwnIntent,
   publishSnapshot,
   readEntries,
   redisKeys,
@@ -76,6 +77,36 @@ describe('stream adapter (real Redis)', () => {
   afterEach(async () => {
     await deleteKeys(redis, prefix);
     redis.disconnect();
+  });
+
+  it("finds a portfolio's newest intent with its time, from a decimal string or an integer", async () => {
+    const keys = redisKeys(prefix, 'P');
+    const intent = (portfolio: string, plan: string, timestamp: unknown) =>
+      JSON.stringify({
+        intent_id: `${plan}:0`,
+        plan_id: plan,
+        portfolio_id: portfolio,
+        timestamp_ns: timestamp,
+      });
+    await redis.xadd(keys.orders, '*', 'data', intent('P', 'old', '1700000000123456789'));
+    await redis.xadd(keys.orders, '*', 'data', intent('P', 'new', 1_700_000_000_000_000));
+    await redis.xadd(keys.orders, '*', 'data', intent('Q', 'other', '1800000000000000000'));
+    await redis.xadd(keys.orders, '*', 'data', 'not json');
+    const newest = await newestOwnIntent(redis, keys, 'P');
+    expect(newest).toMatchObject({ planId: 'new', intentId: 'new:0' });
+    // A JSON integer up to 2^53 is exact, and is read as written.
+    expect(newest?.timestampNs).toBe(1_700_000_000_000_000n);
+    await redis.xadd(keys.orders, '*', 'data', intent('P', 'latest', '1700000000123456789'));
+    expect((await newestOwnIntent(redis, keys, 'P'))?.timestampNs).toBe(1700000000123456789n);
+    // A time that is neither (or an integer past 2^53, already rounded when parsed) is left
+    // out: the check then does not use it.
+    await redis.xadd(keys.orders, '*', 'data', intent('P', 'big', 2 ** 60));
+    expect((await newestOwnIntent(redis, keys, 'P'))?.timestampNs).toBeUndefined();
+    await redis.xadd(keys.orders, '*', 'data', intent('P', 'odd', 'soon'));
+    const odd = await newestOwnIntent(redis, keys, 'P');
+    expect(odd?.planId).toBe('odd');
+    expect(odd?.timestampNs).toBeUndefined();
+    expect(await newestOwnIntent(redis, keys, 'nobody')).toBeNull();
   });
 
   it('creates the group at 0 so entries sent before the first start are read', async () => {

@@ -549,6 +549,15 @@ export interface PublishedIntent {
   readonly entryId: string;
   readonly planId: string;
   readonly intentId: string;
+  /** The intent's `timestamp_ns` (its plan's time), when it is a decimal string or integer. */
+  readonly timestampNs?: bigint;
+}
+
+/** A `timestamp_ns` as written (a decimal string, or an integer from another producer). */
+function intentTime(value: unknown): bigint | undefined {
+  if (typeof value === 'string' && /^[0-9]{1,19}$/.test(value)) return BigInt(value);
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
+  return undefined;
 }
 
 /**
@@ -577,9 +586,16 @@ export async function newestOwnIntent(
         continue; // not ours to judge: another writer's entry
       }
       if (typeof intent !== 'object' || intent === null) continue;
-      const { portfolio_id, plan_id, intent_id } = intent as Record<string, unknown>;
-      if (portfolio_id === portfolioId && typeof plan_id === 'string')
-        return { entryId: id, planId: plan_id, intentId: String(intent_id) };
+      const { portfolio_id, plan_id, intent_id, timestamp_ns } = intent as Record<string, unknown>;
+      if (portfolio_id === portfolioId && typeof plan_id === 'string') {
+        const timestampNs = intentTime(timestamp_ns);
+        return {
+          entryId: id,
+          planId: plan_id,
+          intentId: String(intent_id),
+          ...(timestampNs === undefined ? {} : { timestampNs }),
+        };
+      }
     }
     seen += entries.length;
     const last = entries.at(-1);
