@@ -4,8 +4,12 @@ import {
   journalLineOpen,
   type JournalBodyWire,
 } from '@njord/portfolio-contracts';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { FileJournal } from './adapters/journal-file.js';
 import { JournalWriter, journalLineBytes } from './journal.js';
 
 describe('JournalWriter', () => {
@@ -85,4 +89,46 @@ describe('JournalWriter', () => {
     // zlib's CRC over bytes equals the contract's over the text.
     expect(crc32(Buffer.from('é}'))).toBe(crc32('é}'));
   });
+
+  it.each(['always', 'batch', 'never'] as const)(
+    'writes a file of the formatted lines through FileJournal (fsync %s), batch after batch',
+    (fsync) => {
+      const dir = mkdtempSync(join(tmpdir(), 'njord-writer-'));
+      try {
+        const path = join(dir, 'journal.ndjson');
+        const file = FileJournal.open(path, fsync);
+        const writer = new JournalWriter(file, 'p', 0);
+        const expected: string[] = [];
+        const fill = (i: number) => ({
+          fill_id: `f-${i}`,
+          strategy_id: 'A',
+          symbol: 'Xé',
+          side: 'buy',
+          quantity: i + 0.5,
+          price: 2,
+          fee: 0,
+          timestamp_ns: String(i),
+        });
+        for (let batch = 0; batch < 3; batch++) {
+          for (let i = 0; i < 4; i++) {
+            const n = batch * 4 + i;
+            const seq = writer.addFill(BigInt(n), 'njord:fills', `${n}-0`, fill(n));
+            const body = { source: { stream: 'njord:fills', id: `${n}-0` }, fill: fill(n) };
+            expected.push(formatJournalLine('p', seq, 'fill', BigInt(n), body));
+            const other = writer.add('published', BigInt(n), { plan_id: `plan-${n}` });
+            expected.push(
+              formatJournalLine('p', other, 'published', BigInt(n), { plan_id: `plan-${n}` }),
+            );
+          }
+          expect(writer.nextLineOffset()).toBe(Buffer.byteLength(`${expected.join('\n')}\n`));
+          writer.flush();
+        }
+        file.close();
+        expect(readFileSync(path, 'utf8')).toBe(`${expected.join('\n')}\n`);
+        expect(writer.linesWritten).toBe(24);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -21,8 +21,8 @@ export interface JournalSink {
   /** Whole lines as UTF-8 bytes, each ending in its newline. */
   append(lines: readonly Buffer[]): void;
   /**
-   * The same lines as one run of bytes, `ends[i]` where line i ends (exclusive); when absent,
-   * `append` gets them one Buffer a line.
+   * The same lines as one run of bytes, `ends[i]` where line i ends (exclusive), valid during
+   * the call only (the writer uses them again); when absent, `append` gets a copy of each line.
    */
   appendLines?(bytes: Buffer, ends: readonly number[]): void;
   /** Where the next appended line will start (absent: unknown). */
@@ -162,9 +162,10 @@ export class JournalWriter {
     if (this.sink.appendLines !== undefined) {
       this.sink.appendLines(bytes, this.ends);
     } else {
+      // Copies: a sink may keep what it is given, and the batch's bytes are used again.
       const lines: Buffer[] = [];
       for (let i = 0, start = 0; i < count; start = this.ends[i++] as number)
-        lines.push(bytes.subarray(start, this.ends[i]));
+        lines.push(Buffer.from(bytes.subarray(start, this.ends[i])));
       this.sink.append(lines);
     }
     this.linesWritten += count;
