@@ -14,31 +14,19 @@ import {
   createSignalTapes,
   createStrategyRegistry,
   PortfolioBacktestEngine,
-  type PriceData,
-  type PriceDataColumns,
   type RecordedTape,
   simulate,
 } from '@njord/portfolio-backtest';
 import { loadPriceCsv } from '@njord/portfolio-backtest/node';
 import { type FillEventWire, parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { JournalLineBuffer } from '@njord/portfolio-contracts/node';
+import { W_PORTFOLIO } from './w-config.js';
 
 const csvPath = process.env.BENCH_W_CSV ?? join(tmpdir(), 'njord-bench-w', 'w.csv');
 if (!existsSync(csvPath)) throw new Error(`${csvPath} is missing: run bench/w.bench.ts first`);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const journalPath = join(tmpdir(), 'njord-bench-w', 'threads-journal.ndjson');
-const portfolio = {
-  portfolio: {
-    id: 'w_bench',
-    total_capital: 1_000_000,
-    rebalance_threshold: 0.05,
-    allocations: [
-      { strategy_id: 'trendline_break_v1', target_weight: 0.4, min_capital: 0, max_capital: 1e7 },
-      { strategy_id: 'rsi_tema_bb_v1', target_weight: 0.35, min_capital: 0, max_capital: 1e7 },
-      { strategy_id: 'momentum_v1', target_weight: 0.25, min_capital: 0, max_capital: 1e7 },
-    ],
-  },
-};
+const portfolio = W_PORTFOLIO;
 const config = parsePortfolioConfig(portfolio);
 
 /** The runner's journal: lines gathered as bytes, written synchronously every 1 MiB. */
@@ -62,28 +50,6 @@ function openJournal() {
       flush();
       closeSync(fd);
     },
-  };
-}
-
-function shared(data: PriceData): PriceDataColumns {
-  const copy = <T extends Float64Array | BigInt64Array>(
-    Kind: { new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number },
-    column: T,
-  ): T => {
-    const out = new Kind(new SharedArrayBuffer(column.length * Kind.BYTES_PER_ELEMENT));
-    out.set(column as never);
-    return out;
-  };
-  const list = (columns: readonly Float64Array[]) => columns.map((c) => copy(Float64Array, c));
-  return {
-    symbols: data.symbols,
-    timestamps: copy(BigInt64Array, data.timestamps),
-    open: list(data.open),
-    high: list(data.high),
-    low: list(data.low),
-    close: list(data.close),
-    volume: list(data.volume),
-    source: data.source,
   };
 }
 
@@ -126,7 +92,7 @@ async function twoThreads(worker: Worker): Promise<Figures> {
   const engine = new PortfolioBacktestEngine(config, createStrategyRegistry());
   const { firstStep, lastStep } = engine.stepRange(data);
   let t = performance.now();
-  const columns = shared(data);
+  const columns = data.sharedColumns();
   const copyMs = performance.now() - t;
   t = performance.now();
   const signals = createSignalTapes(engine.resolveStrategies(config, data), data, config);

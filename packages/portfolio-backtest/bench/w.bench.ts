@@ -25,6 +25,7 @@ import { crc32 } from 'node:zlib';
 import { type FillEventWire, parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { JournalLineBuffer } from '@njord/portfolio-contracts/node';
 import { generateSyntheticData } from '../src/synthetic-data.js';
+import { W_PORTFOLIO } from './w-config.js';
 import { formatPriceCsv } from '../src/price-csv.js';
 import { parseTimestamp } from '../src/timestamp-text.js';
 import { PortfolioBacktestEngine, type BacktestPhase } from '../src/engine/portfolio-engine.js';
@@ -56,18 +57,7 @@ if (generatedHere) {
   console.log(`generated ${csvPath} in ${(performance.now() - started).toFixed(0)} ms`);
 }
 
-const config = parsePortfolioConfig({
-  portfolio: {
-    id: 'w_bench',
-    total_capital: 1_000_000,
-    rebalance_threshold: 0.05,
-    allocations: [
-      { strategy_id: 'trendline_break_v1', target_weight: 0.4, min_capital: 0, max_capital: 1e7 },
-      { strategy_id: 'rsi_tema_bb_v1', target_weight: 0.35, min_capital: 0, max_capital: 1e7 },
-      { strategy_id: 'momentum_v1', target_weight: 0.25, min_capital: 0, max_capital: 1e7 },
-    ],
-  },
-});
+const config = parsePortfolioConfig(W_PORTFOLIO);
 
 /**
  * The runner's journal (apps/backtest-runner, adapters/journal-file.ts): one NDJSON line per

@@ -36,6 +36,24 @@ describe('PriceData', () => {
     expect(data.countBarEvents(0, 99)).toBe(6);
   });
 
+  it('copies its columns onto shared memory, equal and independent', () => {
+    const columns = data.sharedColumns();
+    const copy = new PriceData(columns);
+    for (const name of ['open', 'high', 'low', 'close', 'volume'] as const) {
+      columns[name].forEach((column, s) => {
+        expect(column.buffer).toBeInstanceOf(SharedArrayBuffer);
+        expect(Buffer.from(column.buffer).equals(Buffer.from(data[name][s]!.buffer))).toBe(true);
+      });
+    }
+    expect(columns.timestamps.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect([...copy.timestamps]).toEqual([...data.timestamps]);
+    expect(copy.barEvents).toBe(data.barEvents);
+    expect(copy.source).toBe('crafted');
+    // A copy: writing to it leaves the original as it was.
+    columns.close[0]![0] = 99;
+    expect(data.close[0]![0]).toBe(1);
+  });
+
   it('finds steps by time (binary search; reference: a linear scan)', () => {
     for (const ts of [0n, 10n, 15n, 20n, 50n, 51n]) {
       const linearAfter = [...data.timestamps].findIndex((t) => t >= ts);

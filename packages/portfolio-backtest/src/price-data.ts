@@ -1,5 +1,6 @@
 // Columnar price data: the union of all timestamps and, per symbol, OHLCV columns with NaN gaps.
 import { ID_PATTERN } from '@njord/portfolio-contracts';
+import { sharedCopy } from './shared-memory.js';
 
 /** What `PriceData` is built from: columns of length `timestamps.length`, NaN where no bar. */
 export interface PriceDataColumns {
@@ -131,6 +132,25 @@ export class PriceData {
   /** The index of a symbol in `symbols`, or -1. */
   symbolIndex(symbol: string): number {
     return this.#index.get(symbol) ?? -1;
+  }
+
+  /**
+   * These columns copied onto SharedArrayBuffers: a worker thread given them (in a message or
+   * its `workerData`) builds its own `PriceData` over the same memory, without a copy.
+   */
+  sharedColumns(): PriceDataColumns {
+    const list = (columns: readonly Float64Array[]) =>
+      columns.map((c) => sharedCopy(Float64Array, c));
+    return {
+      symbols: this.symbols,
+      timestamps: sharedCopy(BigInt64Array, this.timestamps),
+      open: list(this.open),
+      high: list(this.high),
+      low: list(this.low),
+      close: list(this.close),
+      volume: list(this.volume),
+      source: this.source,
+    };
   }
 
   /** Whether the symbol has a bar at this step (it can trade there). */

@@ -94,29 +94,6 @@ export function providePriceData(sha256: string, columns: PriceDataColumns): voi
   if (!cache.has(sha256)) cache.set(sha256, Promise.resolve(new PriceData(columns)));
 }
 
-/** The columns of `data` copied onto SharedArrayBuffers: handed to threads without a copy each. */
-export function sharedColumns(data: PriceData): PriceDataColumns {
-  const share = <T extends Float64Array | BigInt64Array>(
-    Kind: { new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number },
-    column: T,
-  ): T => {
-    const copy = new Kind(new SharedArrayBuffer(column.length * Kind.BYTES_PER_ELEMENT));
-    copy.set(column as never);
-    return copy;
-  };
-  const columns = (list: readonly Float64Array[]) => list.map((c) => share(Float64Array, c));
-  return {
-    symbols: data.symbols,
-    timestamps: share(BigInt64Array, data.timestamps),
-    open: columns(data.open),
-    high: columns(data.high),
-    low: columns(data.low),
-    close: columns(data.close),
-    volume: columns(data.volume),
-    source: data.source,
-  };
-}
-
 function signalCacheFor(sha256: string, data: PriceData): SignalCache {
   let signals = signalCaches.get(sha256);
   if (signals === undefined || signals.data !== data) {

@@ -32,7 +32,7 @@ import {
   startThreadPool,
   type ThreadPool,
 } from './executors.js';
-import { planTapes, sharedColumns, type SweepJob } from './job.js';
+import { planTapes, type SweepJob } from './job.js';
 import { engineVersion, packageVersions } from './versions.js';
 import { writeSweepOutputs, type SweepOutputPaths } from './outputs.js';
 import { createSweepProgress, type SweepProgress } from './progress.js';
@@ -197,7 +197,7 @@ async function runSweepOn(
     if (pool === undefined) throw new Error('runSweep: a local sweep without its threads');
     store = createFileStore(join(flags.out, 'sweep_cache'));
     executor = createLocalExecutor(pool, store, {
-      data: { sha256, columns: sharedColumns(data) },
+      data: { sha256, columns: data.sharedColumns() },
       planTapes: (jobs) => planTapes(jobs, data),
     });
   }

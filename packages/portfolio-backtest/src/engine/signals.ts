@@ -4,6 +4,7 @@
 import type { PriceData } from '../price-data.js';
 import { createBarContext, type Strategy, type StrategyBarContext } from '../strategy.js';
 import { callStrategy } from '../strategy-fault.js';
+import { sharedCopy } from '../shared-memory.js';
 
 /** No targets at this step (`onBar` returned undefined: hold). */
 const HOLD = -1;
@@ -201,15 +202,6 @@ export class SignalTape {
     this.#symbols = symbols;
     this.#exposures = exposures;
   }
-}
-
-function sharedCopy<T extends Int32Array | Float64Array>(
-  Kind: { new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number },
-  source: T,
-): T {
-  const copy = new Kind(new SharedArrayBuffer(source.length * Kind.BYTES_PER_ELEMENT));
-  copy.set(source);
-  return copy;
 }
 
 /**
