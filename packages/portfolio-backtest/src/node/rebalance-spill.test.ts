@@ -39,41 +39,59 @@ async function textOf(run: Parameters<typeof writeResultText>[0]): Promise<strin
 }
 
 describe('RebalanceSpill', () => {
-  it('holds what the engine would keep, and the result text is the same byte for byte', async () => {
-    const kept = new PortfolioBacktestEngine(config).runColumnar(data);
-    const spill = new RebalanceSpill(join(dir, 'rebalances.spill'));
-    const spilled = new PortfolioBacktestEngine(config, undefined, {
-      rebalanceStore: spill,
-    }).runColumnar(data);
-    const records = kept.summary.rebalances;
-    expect(records.length).toBeGreaterThan(5);
+  // Each way a spill holds its records: all on file (keepChars 0), kept in memory (the
+  // default, for this short run), and kept then written out past a small limit; with and
+  // without a journal (with one, the engine hands over the plan's wire form it journaled).
+  it.each([
+    { keepChars: 0, journal: false, onFile: true },
+    { keepChars: undefined, journal: false, onFile: false },
+    { keepChars: 5000, journal: false, onFile: true },
+    { keepChars: 0, journal: true, onFile: true },
+    { keepChars: undefined, journal: true, onFile: false },
+  ])(
+    'holds what the engine would keep, and the result text is the same byte for byte (%o)',
+    async ({ keepChars, journal, onFile }) => {
+      const kept = new PortfolioBacktestEngine(config).runColumnar(data);
+      const spill = new RebalanceSpill(
+        join(dir, 'rebalances.spill'),
+        keepChars === undefined ? {} : { keepChars },
+      );
+      const spilled = new PortfolioBacktestEngine(config, undefined, {
+        rebalanceStore: spill,
+        ...(journal ? { journal: { add: () => undefined } } : {}),
+      }).runColumnar(data);
+      const records = kept.summary.rebalances;
+      expect(records.length).toBeGreaterThan(5);
 
-    // Nothing is held by the spilled run; its store has every record, in order.
-    expect(spilled.summary.rebalances).toEqual([]);
-    expect(spill.count).toBe(records.length);
-    expect(spilled.rebalanceCount).toBe(records.length);
-    expect([...spilled.rebalanceRecords()]).toEqual(records);
-    // ... and can be read again.
-    expect([...spill.records()].length).toBe(records.length);
-    expect(spilled.summary.metrics).toEqual(kept.summary.metrics);
+      // Nothing is held by the spilled run; its store has every record, in order.
+      expect(spilled.summary.rebalances).toEqual([]);
+      expect(spill.count).toBe(records.length);
+      expect(spilled.rebalanceCount).toBe(records.length);
+      expect([...spilled.rebalanceRecords()]).toEqual(records);
+      // ... and can be read again.
+      expect([...spill.records()].length).toBe(records.length);
+      expect(spilled.summary.metrics).toEqual(kept.summary.metrics);
 
-    // Reasons counted as they came, against a count over the kept records.
-    const byHand = new Map<string, number>();
-    for (const r of records) byHand.set(r.reason, (byHand.get(r.reason) ?? 0) + 1);
-    expect(byHand.size).toBe(2);
-    expect([...spill.reasons]).toEqual([...byHand]);
+      // Reasons counted as they came, against a count over the kept records.
+      const byHand = new Map<string, number>();
+      for (const r of records) byHand.set(r.reason, (byHand.get(r.reason) ?? 0) + 1);
+      expect(byHand.size).toBe(2);
+      expect([...spill.reasons]).toEqual([...byHand]);
 
-    const blank = (text: string): string =>
-      text.replace(/"(load_ms|run_ms|bar_events_per_second)":[0-9.e+-]+/g, '"$1":0');
-    expect(blank(await textOf(spilled))).toBe(blank(await textOf(kept)));
-    expect(spilled.toResult().rebalances).toEqual(records);
+      const blank = (text: string): string =>
+        text.replace(/"(load_ms|run_ms|bar_events_per_second)":[0-9.e+-]+/g, '"$1":0');
+      expect(blank(await textOf(spilled))).toBe(blank(await textOf(kept)));
+      expect(spilled.toResult().rebalances).toEqual(records);
 
-    // The file is one line per record, `bytes` long; remove deletes it.
-    expect(statSync(spill.path).size).toBe(spill.bytes);
-    expect(readFileSync(spill.path, 'utf8').split('\n').length).toBe(records.length + 1);
-    spill.remove();
-    expect(() => statSync(spill.path)).toThrow();
-  });
+      // On file, one line per record, `bytes` long (kept: nothing written); remove deletes it.
+      expect(spill.inMemory).toBe(!onFile);
+      expect(statSync(spill.path).size).toBe(spill.bytes);
+      const lines = readFileSync(spill.path, 'utf8').split('\n').length - 1;
+      expect(lines).toBe(onFile ? records.length : 0);
+      spill.remove();
+      expect(() => statSync(spill.path)).toThrow();
+    },
+  );
 
   it('reads back a record longer than its read buffer, and an empty spill', () => {
     // keepChars 0: records() decodes the file (a long run's path).

@@ -11,23 +11,39 @@ import type { RebalanceStore } from '../engine/columnar-result.js';
 
 const FLUSH_BYTES = 1 << 20;
 /**
- * Records are also kept as objects while their texts total less than this many characters
- * (a short run's: `records` then hands them back without decoding the file again).
+ * A short run's records stay in memory, as added, while their JSON would total less than
+ * this many characters (estimated from their rows): nothing is written or read back, the
+ * text is made when the result is written, and `records` hands back the objects.
  */
 const KEEP_CHARS = 8 << 20;
 
 export interface RebalanceSpillOptions {
-  /** Keep records as objects while their texts total less than this (default 8 Mi characters; 0: never). */
+  /** Keep records in memory while their estimated text stays under this (default 8 Mi characters; 0: never). */
   readonly keepChars?: number;
 }
+
+/** About the characters of a record's JSON (424 + 299 a trade, 115 a skip, 94 a fill). */
+function estimatedChars(record: RebalanceRecord): number {
+  return 424 + 299 * record.trades.length + 115 * record.skipped.length + 94 * record.fills.length;
+}
+
+/** A record kept in memory, with its wire form when the engine had one. */
+interface Kept {
+  readonly record: RebalanceRecord;
+  readonly wire: RebalanceRecordWire | undefined;
+}
+
+const textOf = (record: RebalanceRecord, wire: RebalanceRecordWire | undefined): string =>
+  JSON.stringify(wire ?? encodeRebalanceRecord(record));
 const READ_BYTES = 1 << 20;
 
 /**
  * A `RebalanceStore` on a file: `add` encodes the record to its JSON text (the text the
  * result file holds) and appends it as a line, buffered and written synchronously (the bar
- * loop is synchronous); `texts` and `records` read the file again, a chunk at a time (a
- * short run's records are also kept as they were added, and `records` gives them). The
- * file is scratch: `remove` deletes it.
+ * loop is synchronous); `texts` and `records` read the file again, a chunk at a time. A
+ * short run's records are kept in memory instead (see KEEP_CHARS) until they would pass
+ * the limit; then they are written out and the file takes over. The file is scratch:
+ * `remove` deletes it.
  */
 export class RebalanceSpill implements RebalanceStore {
   readonly path: string;
@@ -37,8 +53,8 @@ export class RebalanceSpill implements RebalanceStore {
   #count = 0;
   #bytes = 0;
   readonly #reasons = new Map<string, number>();
-  /** Every record added, while they are few (null once KEEP_CHARS is passed). */
-  #kept: RebalanceRecord[] | null = [];
+  /** Every record added, while they are few (null once they went to the file). */
+  #kept: Kept[] | null = [];
   #keptChars = 0;
   readonly #keepChars: number;
 
@@ -58,6 +74,11 @@ export class RebalanceSpill implements RebalanceStore {
     return this.#reasons;
   }
 
+  /** True while the records are kept in memory (nothing written to the file yet). */
+  get inMemory(): boolean {
+    return this.#kept !== null;
+  }
+
   /** Bytes written so far (JSON text and newlines). */
   get bytes(): number {
     return this.#bytes;
@@ -66,16 +87,25 @@ export class RebalanceSpill implements RebalanceStore {
   /** `wire`: the record's wire form when the caller has it (else it is encoded here). */
   add(record: RebalanceRecord, wire?: RebalanceRecordWire): void {
     if (this.#fd === null) throw new Error(`RebalanceSpill ${this.path}: add after close`);
-    const text = JSON.stringify(wire ?? encodeRebalanceRecord(record));
+    this.#count++;
+    this.#reasons.set(record.reason, (this.#reasons.get(record.reason) ?? 0) + 1);
+    if (this.#kept !== null) {
+      this.#keptChars += estimatedChars(record);
+      if (this.#keptChars < this.#keepChars) {
+        this.#kept.push({ record, wire });
+        return;
+      }
+      // Past the limit: what was kept goes to the file, in order, and so does all that follows.
+      const kept = this.#kept;
+      this.#kept = null;
+      for (const k of kept) this.#append(textOf(k.record, k.wire));
+    }
+    this.#append(textOf(record, wire));
+  }
+
+  #append(text: string): void {
     this.#pending.push(text);
     this.#pendingChars += text.length + 1;
-    this.#count++;
-    if (this.#kept !== null) {
-      this.#keptChars += text.length;
-      if (this.#keptChars < this.#keepChars) this.#kept.push(record);
-      else this.#kept = null;
-    }
-    this.#reasons.set(record.reason, (this.#reasons.get(record.reason) ?? 0) + 1);
     if (this.#pendingChars >= FLUSH_BYTES) this.#flush();
   }
 
@@ -102,6 +132,10 @@ export class RebalanceSpill implements RebalanceStore {
   /** Each record's JSON text, in order (closes the file for writing first). */
   *texts(): Generator<string> {
     this.close();
+    if (this.#kept !== null) {
+      for (const k of this.#kept) yield textOf(k.record, k.wire);
+      return;
+    }
     const fd = openSync(this.path, 'r');
     try {
       const buffer = Buffer.allocUnsafe(READ_BYTES);
@@ -138,10 +172,10 @@ export class RebalanceSpill implements RebalanceStore {
     }
   }
 
-  /** The records in order: the ones added when they were few, else decoded from the file. */
+  /** The records in order: the objects added when they were few, else decoded from the file. */
   *records(): Generator<RebalanceRecord> {
     if (this.#kept !== null) {
-      yield* this.#kept;
+      for (const k of this.#kept) yield k.record;
       return;
     }
     for (const text of this.texts()) yield decodeRebalanceRecord(JSON.parse(text));
