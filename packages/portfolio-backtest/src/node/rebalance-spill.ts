@@ -10,6 +10,7 @@ import {
 import type { RebalanceStore } from '../engine/columnar-result.js';
 
 const FLUSH_BYTES = 1 << 20;
+const READ_BYTES = 1 << 20;
 /**
  * A short run's records stay in memory, as added, while their JSON would total less than
  * this many characters (estimated from their rows): nothing is written or read back, the
@@ -35,7 +36,6 @@ interface Kept {
 
 const textOf = (record: RebalanceRecord, wire: RebalanceRecordWire | undefined): string =>
   JSON.stringify(wire ?? encodeRebalanceRecord(record));
-const READ_BYTES = 1 << 20;
 
 /**
  * A `RebalanceStore` on a file: `add` encodes the record to its JSON text (the text the
