@@ -144,7 +144,7 @@ describe('chained checkpoints (long journals built on the live path)', () => {
 
     // A digit added to a link's reference to the link before it: the damaged line is named
     // (bad_crc), not the link it no longer finds. (The last checkpoint damaged would be passed
-    // over for the one before it, as any damaged checkpoint is.)
+    // over for the one before it, as every damaged checkpoint is.)
     const checkpoints = lines.flatMap((line, i) =>
       line.includes('"type":"checkpoint"') ? [i] : [],
     );

@@ -1,6 +1,6 @@
 // Columnar price data: the union of all timestamps and, per symbol, OHLCV columns with NaN gaps.
 import { ID_PATTERN } from '@njord/portfolio-contracts';
-import { sharedCopy } from './shared-memory.js';
+import { sharedCopy } from './shareable.js';
 
 /** What `PriceData` is built from: columns of length `timestamps.length`, NaN where no bar. */
 export interface PriceDataColumns {

@@ -4,7 +4,7 @@
 import type { PriceData } from '../price-data.js';
 import { createBarContext, type Strategy, type StrategyBarContext } from '../strategy.js';
 import { callStrategy } from '../strategy-fault.js';
-import { sharedCopy } from '../shared-memory.js';
+import { sharedCopy } from '../shareable.js';
 
 /** No targets at this step (`onBar` returned undefined: hold). */
 const HOLD = -1;
