@@ -51,11 +51,17 @@ describe('PortfolioManager (in-process, real Redis)', () => {
   const stop = () => env.stop();
 
   async function start(
-    options: { dryRun?: boolean; portfolio?: TestPortfolio; trustJournal?: boolean } = {},
+    options: {
+      dryRun?: boolean;
+      portfolio?: TestPortfolio;
+      trustJournal?: boolean;
+      extra?: readonly string[];
+    } = {},
   ) {
     const files = writeConfigs(env.dir, {
       prefix: env.prefix,
       portfolio: options.portfolio ?? PORTFOLIO,
+      ...(options.extra === undefined ? {} : { extra: options.extra }),
     });
     const manager = await env.start(files.basePath, {
       dryRun: options.dryRun ?? false,
@@ -363,6 +369,49 @@ describe('PortfolioManager (in-process, real Redis)', () => {
     await start({ trustJournal: true });
     expect(log.lines.some((line) => String(line.msg).includes(`plan ${planId} has intents`))).toBe(
       true,
+    );
+    await stop();
+  });
+
+  it('starts when its newest plan was forgotten past the dedupe window (not a lost plan)', async () => {
+    // A window of 1.8 s, a checkpoint after every line: the plan's id is forgotten once a
+    // batch runs past the window, and the checkpoint after that batch no longer holds it.
+    const extra = [
+      'check_interval_seconds: 60',
+      'snapshot_interval_seconds: 60',
+      'dedupe_window_hours: 0.0005',
+      'checkpoint_every: 1',
+    ];
+    const first = await start({ extra });
+    const nowNs = () => String(BigInt(Date.now()) * 1_000_000n);
+    await addEntries(env.redis, first.keys.fills, [
+      JSON.stringify({ ...fill('f1', 'a', 'buy', 400, 100, 0), timestamp_ns: nowNs() }),
+    ]);
+    await addEntries(env.redis, first.keys.prices, [
+      JSON.stringify({ symbol: 'X', price: 100, timestamp_ns: nowNs() }),
+    ]);
+    await addEntries(env.redis, first.keys.prices, [
+      JSON.stringify({ symbol: 'X', price: 140, timestamp_ns: nowNs() }),
+    ]);
+    await waitFor(async () => (await env.redis.xlen(first.keys.orders)) === 1, 5000, 'the intent');
+    const [[, fields] = ['', []]] = await env.redis.xrange(first.keys.orders, '-', '+');
+    const planId = (JSON.parse(fields[1] ?? '{}') as { plan_id: string }).plan_id;
+    expect(first.manager.state.hasPlan(planId)).toBe(true);
+    // Past the window, one more mark: its batch moves the horizon past the plan.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await addEntries(env.redis, first.keys.prices, [
+      JSON.stringify({ symbol: 'X', price: 139, timestamp_ns: nowNs() }),
+    ]);
+    await drained(first.keys);
+    expect(first.manager.state.hasPlan(planId)).toBe(false);
+    await stop();
+
+    // The orders stream still names that plan as the newest; the journal's state forgot it
+    // rightly, so the start goes on (before, this refused with lost_lines).
+    const second = await start({ extra });
+    expect(second.manager.state.hasPlan(planId)).toBe(false);
+    expect(log.lines.some((line) => String(line.msg).includes(`plan ${planId} has intents`))).toBe(
+      false,
     );
     await stop();
   });
