@@ -463,4 +463,27 @@ describe('PriceCsvRowCounter and expectedRows (rows stored at their final length
       }
     }
   });
+
+  it('puts the columns on shared memory, so a thread gets them without a copy', () => {
+    for (const text of [aligned, ragged]) {
+      for (const counts of [null, undefined]) {
+        const counter = new PriceCsvRowCounter();
+        counter.push(text);
+        const data = parseWith(text, counts === null ? null : counter.finish());
+        const shared = data.sharedColumns();
+        expect(shared.timestamps).toBe(data.timestamps);
+        for (const name of ['open', 'high', 'low', 'close', 'volume'] as const) {
+          data[name].forEach((column, s) => {
+            expect(column.buffer).toBeInstanceOf(SharedArrayBuffer);
+            expect(shared[name][s]).toBe(column);
+          });
+        }
+      }
+    }
+    // Data built otherwise (not parsed) is copied there instead.
+    const built = generateSyntheticData({ symbols: 2, bars: 5, seed: 1 });
+    const copied = built.sharedColumns();
+    expect(copied.close[0]).not.toBe(built.close[0]);
+    expect(Array.from(copied.close[0]!)).toEqual(Array.from(built.close[0]!));
+  });
 });

@@ -58,15 +58,24 @@ type RowBlock = readonly [
   Float64Array<ArrayBuffer>,
 ];
 
+/**
+ * A column of `rows` prices on shared memory: the columns of a parsed file go to worker
+ * threads (a sweep's) as they are, without a copy (`PriceData.sharedColumns`).
+ */
+function sharedPrices(rows: number): Float64Array<ArrayBuffer> {
+  // The typed view is the same for either buffer kind; typed as the other columns are.
+  return new Float64Array(new SharedArrayBuffer(rows * 8)) as unknown as Float64Array<ArrayBuffer>;
+}
+
 function newBlock(rows: number): RowBlock {
   return [
     new Float64Array(rows),
     new Int32Array(rows),
-    new Float64Array(rows),
-    new Float64Array(rows),
-    new Float64Array(rows),
-    new Float64Array(rows),
-    new Float64Array(rows),
+    sharedPrices(rows),
+    sharedPrices(rows),
+    sharedPrices(rows),
+    sharedPrices(rows),
+    sharedPrices(rows),
   ];
 }
 
@@ -189,9 +198,9 @@ class SymbolRows {
     if (barOf === null) {
       const whole = this.#whole(f) as Float64Array | null;
       if (whole !== null && whole.length === steps) return whole;
-      return this.copyField(f, new Float64Array(steps));
+      return this.copyField(f, sharedPrices(steps));
     }
-    const out = new Float64Array(steps).fill(Number.NaN);
+    const out = sharedPrices(steps).fill(Number.NaN);
     let k = 0;
     for (const block of this.#blocks) {
       const rows = Math.min(block[F_SEC].length, this.count - k);
@@ -729,7 +738,7 @@ export class PriceCsvParser {
       unionNanos = lists[0]!.nanos;
     }
     const steps = unionSec.length;
-    const timestamps = new BigInt64Array(steps);
+    const timestamps = new BigInt64Array(new SharedArrayBuffer(steps * 8));
     for (let t = 0; t < steps; t++) {
       timestamps[t] =
         BigInt(unionSec[t] as number) * 1_000_000_000n + BigInt(unionNanos[t] as number);

@@ -135,15 +135,20 @@ export class PriceData {
   }
 
   /**
-   * These columns copied onto SharedArrayBuffers: a worker thread given them (in a message or
-   * its `workerData`) builds its own `PriceData` over the same memory, without a copy.
+   * These columns on SharedArrayBuffers (copied there unless they already are, as a parsed
+   * file's are): a worker thread given them (in a message or its `workerData`) builds its
+   * own `PriceData` over the same memory, without a copy.
    */
   sharedColumns(): PriceDataColumns {
-    const list = (columns: readonly Float64Array[]) =>
-      columns.map((c) => sharedCopy(Float64Array, c));
+    // Columns already on shared memory (a parsed file's) are handed over as they are.
+    const share = <T extends Float64Array | BigInt64Array>(
+      Kind: { new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number },
+      column: T,
+    ): T => (column.buffer instanceof SharedArrayBuffer ? column : sharedCopy(Kind, column));
+    const list = (columns: readonly Float64Array[]) => columns.map((c) => share(Float64Array, c));
     return {
       symbols: this.symbols,
-      timestamps: sharedCopy(BigInt64Array, this.timestamps),
+      timestamps: share(BigInt64Array, this.timestamps),
       open: list(this.open),
       high: list(this.high),
       low: list(this.low),
