@@ -39,22 +39,22 @@ async function textOf(run: Parameters<typeof writeResultText>[0]): Promise<strin
 }
 
 describe('RebalanceSpill', () => {
-  // Each way a spill holds its records: all on file (keepChars 0), kept in memory (the
+  // Each way a spill holds its records: all on file (keepRows 0), kept in memory (the
   // default, for this short run), and kept then written out past a small limit; with and
   // without a journal (with one, the engine hands over the plan's wire form it journaled).
   it.each([
-    { keepChars: 0, journal: false, onFile: true },
-    { keepChars: undefined, journal: false, onFile: false },
-    { keepChars: 5000, journal: false, onFile: true },
-    { keepChars: 0, journal: true, onFile: true },
-    { keepChars: undefined, journal: true, onFile: false },
+    { keepRows: 0, journal: false, onFile: true },
+    { keepRows: undefined, journal: false, onFile: false },
+    { keepRows: 20, journal: false, onFile: true },
+    { keepRows: 0, journal: true, onFile: true },
+    { keepRows: undefined, journal: true, onFile: false },
   ])(
     'holds what the engine would keep, and the result text is the same byte for byte (%o)',
-    async ({ keepChars, journal, onFile }) => {
+    async ({ keepRows, journal, onFile }) => {
       const kept = new PortfolioBacktestEngine(config).runColumnar(data);
       const spill = new RebalanceSpill(
         join(dir, 'rebalances.spill'),
-        keepChars === undefined ? {} : { keepChars },
+        keepRows === undefined ? {} : { keepRows },
       );
       const spilled = new PortfolioBacktestEngine(config, undefined, {
         rebalanceStore: spill,
@@ -94,8 +94,8 @@ describe('RebalanceSpill', () => {
   );
 
   it('reads back a record longer than its read buffer, and an empty spill', () => {
-    // keepChars 0: records() decodes the file (a long run's path).
-    const spill = new RebalanceSpill(join(dir, 'long.spill'), { keepChars: 0 });
+    // keepRows 0: records() decodes the file (a long run's path).
+    const spill = new RebalanceSpill(join(dir, 'long.spill'), { keepRows: 0 });
     const run = new PortfolioBacktestEngine(config).runColumnar(data);
     const record = run.summary.rebalances.find((r) => r.trades.length > 0)!;
     // Over 3 MiB in one line (14,000 copies of a trade of about 300 bytes): crosses the
@@ -112,9 +112,9 @@ describe('RebalanceSpill', () => {
     spill.remove();
 
     // With the default, the same records come back as the objects added; past the limit
-    // (here 1,000 characters), decoded from the file, equal.
+    // (here 3 rows: the long record passes it), decoded from the file, equal.
     const kept = new RebalanceSpill(join(dir, 'kept.spill'));
-    const few = new RebalanceSpill(join(dir, 'few.spill'), { keepChars: 1000 });
+    const few = new RebalanceSpill(join(dir, 'few.spill'), { keepRows: 3 });
     for (const r of [record, long, record]) {
       kept.add(r);
       few.add(r);
