@@ -108,19 +108,7 @@ export class JournalLineBuffer {
       fill.timestamp_ns.length +
       (fill.portfolio_id?.length ?? 0) +
       (fill.intent_id?.length ?? 0);
-    // Escaped text takes at most 6 bytes per UTF-16 unit; numbers at most 24 characters.
-    this.#reserve(texts * 6 + 512);
-    const start = this.#length;
-    if (timestampNs !== this.#lastNs) {
-      this.#lastNs = timestampNs;
-      this.#lastNsText = ascii(timestampNs.toString());
-    }
-    this.#put(LINE_OPEN);
-    this.#raw(String(seq));
-    this.#put(PORTFOLIO);
-    this.#put(this.#encoded(portfolioId));
-    this.#put(FILL_TYPE);
-    this.#put(this.#lastNsText);
+    const start = this.#head(texts, portfolioId, seq, timestampNs, FILL_TYPE);
     this.#put(FILL_OPEN);
     this.#quoted(fill.fill_id);
     this.#put(STRATEGY);
@@ -164,7 +152,6 @@ export class JournalLineBuffer {
     id: string,
     fill: Readonly<Record<string, unknown>>,
   ): void {
-    // Room: escaped text takes at most 6 bytes per UTF-16 unit, a number at most 24.
     let texts = portfolioId.length + stream.length + id.length;
     for (const key in fill) {
       const value = fill[key];
@@ -175,18 +162,7 @@ export class JournalLineBuffer {
       }
       texts += key.length + (typeof value === 'string' ? value.length : 4) + 2;
     }
-    this.#reserve(texts * 6 + 512);
-    const start = this.#length;
-    if (timestampNs !== this.#lastNs) {
-      this.#lastNs = timestampNs;
-      this.#lastNsText = ascii(timestampNs.toString());
-    }
-    this.#put(LINE_OPEN);
-    this.#int(seq);
-    this.#put(PORTFOLIO);
-    this.#put(this.#encoded(portfolioId));
-    this.#put(LIVE_FILL_TYPE);
-    this.#put(this.#lastNsText);
+    const start = this.#head(texts, portfolioId, seq, timestampNs, LIVE_FILL_TYPE);
     this.#put(SOURCE_OPEN);
     this.#put(this.#encoded(stream));
     this.#put(SOURCE_ID);
@@ -204,6 +180,34 @@ export class JournalLineBuffer {
     }
     this.#bytes[this.#length++] = 0x7d;
     this.#sign(start, this.#length, true);
+  }
+
+  /**
+   * A fill line's head, up to its time: `{"v":1,"seq":N,"portfolio_id":"...","type":"fill",
+   * "timestamp_ns":"<ns>` (`typeOpen` holds the type and the time's key), with room reserved
+   * for `texts` characters of text besides. Returns where the line starts.
+   */
+  #head(
+    texts: number,
+    portfolioId: string,
+    seq: number,
+    timestampNs: bigint,
+    typeOpen: Uint8Array,
+  ): number {
+    // Escaped text takes at most 6 bytes per UTF-16 unit; numbers at most 24 characters.
+    this.#reserve(texts * 6 + 512);
+    const start = this.#length;
+    if (timestampNs !== this.#lastNs) {
+      this.#lastNs = timestampNs;
+      this.#lastNsText = ascii(timestampNs.toString());
+    }
+    this.#put(LINE_OPEN);
+    this.#int(seq);
+    this.#put(PORTFOLIO);
+    this.#put(this.#encoded(portfolioId));
+    this.#put(typeOpen);
+    this.#put(this.#lastNsText);
+    return start;
   }
 
   #lastNs: bigint | undefined = undefined;
