@@ -4,10 +4,12 @@
 // scale benchmark runs it on the outputs it keeps; by hand:
 //
 //   tsx bench/output-bytes.ts RESULT.json [JOURNAL.ndjson]
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   encodeEquityPoint,
+  isJournalPartName,
   encodeRebalanceRecord,
   type RebalanceRecord,
 } from '@njord/portfolio-contracts';
@@ -30,8 +32,13 @@ function line(name: string, count: number, bytes: number, total: number): void {
 }
 
 const reader = await openBacktestResult(resultPath);
-const total = statSync(resultPath).size;
-console.log(`${resultPath}: ${mb(total)}`);
+// With its rebalances in parts, the result is the file and its parts.
+const partFiles = reader.rebalanceParts?.files ?? [];
+const partBytes = partFiles.reduce((sum, file) => sum + file.bytes, 0);
+const total = statSync(resultPath).size + partBytes;
+console.log(
+  `${resultPath}: ${mb(total)}${partFiles.length === 0 ? '' : ` (${mb(total - partBytes)} and ${partFiles.length} rebalance part(s) of ${mb(partBytes)})`}`,
+);
 let points = 0;
 let pointBytes = 0;
 for await (const point of reader.equityCurve()) {
@@ -71,6 +78,7 @@ for await (const record of reader.rebalances()) {
   parts.plans += whole - inside;
   counts.plans++;
 }
+// A part holds a rebalance and a newline where the result holds it and a comma.
 const summaryBytes = total - pointBytes - otherBytes - Object.values(parts).reduce((a, b) => a + b);
 console.log(
   `  ${'row type'.padEnd(34)} ${'rows'.padStart(11)} ${'bytes'.padStart(10)} ${'per row'.padStart(12)} share`,
@@ -85,16 +93,26 @@ line('  internal_fills', counts.internal, parts.internal, total);
 line('summary, metrics, config, rest', 1, summaryBytes, total);
 
 if (journalPath !== undefined) {
-  const size = statSync(journalPath).size;
-  console.log(`${journalPath}: ${mb(size)}`);
+  // The journal and the parts it goes on in past the file size limit.
+  const files = [
+    journalPath,
+    ...readdirSync(dirname(journalPath))
+      .filter((name) => isJournalPartName(basename(journalPath), name))
+      .sort()
+      .map((name) => join(dirname(journalPath), name)),
+  ];
+  const size = files.reduce((sum, file) => sum + statSync(file).size, 0);
+  console.log(`${journalPath}: ${mb(size)} in ${files.length} file(s)`);
   const byType = new Map<string, { count: number; bytes: number }>();
-  const lines = createInterface({ input: createReadStream(journalPath), crlfDelay: Infinity });
-  for await (const text of lines) {
-    const type = /"type":"([a-z_]+)"/.exec(text)?.[1] ?? '?';
-    const entry = byType.get(type) ?? { count: 0, bytes: 0 };
-    entry.count++;
-    entry.bytes += Buffer.byteLength(text) + 1;
-    byType.set(type, entry);
+  for (const file of files) {
+    const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+    for await (const text of lines) {
+      const type = /"type":"([a-z_]+)"/.exec(text)?.[1] ?? '?';
+      const entry = byType.get(type) ?? { count: 0, bytes: 0 };
+      entry.count++;
+      entry.bytes += Buffer.byteLength(text) + 1;
+      byType.set(type, entry);
+    }
   }
   for (const [type, { count, bytes }] of [...byType].sort((a, b) => b[1].bytes - a[1].bytes))
     line(`${type} lines`, count, bytes, size);

@@ -163,15 +163,38 @@ for (const { symbols, bars } of sizes) {
       `  backtest: exit ${run.code}, wall ${run.seconds.toFixed(1)} s, peak RSS ${peak(run.peakMb)}`,
     );
     if (run.code !== 0) console.log(`  ${run.stderr.trim().split('\n').slice(0, 5).join('\n  ')}`);
+    // The goal is every file under 200 MB (10^6 bytes each, the stricter reading).
+    let largest = { name: '-', size: 0 };
+    let files = 0;
     for (const dir of [out, journal]) {
       if (!existsSync(dir)) continue;
-      for (const name of readdirSync(dir).sort()) {
+      const names = readdirSync(dir).sort();
+      files += names.length;
+      // Dozens of parts: the first three and the last of each kind are listed, all are counted.
+      const listed = new Set<string>();
+      const kinds = new Map<string, string[]>();
+      for (const name of names) {
+        const kind = name.replace(/\.\d+\.ndjson$/, '.<n>.ndjson');
+        kinds.set(kind, [...(kinds.get(kind) ?? []), name]);
+      }
+      for (const group of kinds.values())
+        for (const name of group.length <= 4
+          ? group
+          : [...group.slice(0, 3), group[group.length - 1] as string])
+          listed.add(name);
+      for (const name of names) {
         const size = statSync(join(dir, name)).size;
+        if (size > largest.size) largest = { name, size };
+        if (!listed.has(name)) continue;
         console.log(
-          `  ${name.padEnd(48)} ${mb(size).padStart(10)}${size > 200 * 1024 ** 2 ? '  (over 200 MB)' : ''}`,
+          `  ${name.padEnd(56)} ${mb(size).padStart(10)}${size > 200e6 ? '  (over 200 MB)' : ''}`,
         );
       }
+      if (listed.size < names.length) console.log(`  ... ${names.length - listed.size} more parts`);
     }
+    console.log(
+      `  ${files} files; largest ${largest.name}: ${(largest.size / 1e6).toFixed(1)} MB (10^6 bytes)${largest.size > 200e6 ? ' OVER 200 MB' : ', under 200 MB'}`,
+    );
     console.log(`  (${uptime()})`);
     if (run.code !== 0) continue;
     const read = measure(['--import', 'tsx', readBack, out], appDir);

@@ -16,6 +16,20 @@ export interface RunFlags {
   readonly strategies?: string;
   readonly format: readonly OutputFormat[];
   readonly tape?: string;
+  /** The largest output file in MB of 1,000,000 bytes (0: no limit). */
+  readonly maxFileMb: number;
+}
+
+/** `--max-file-mb`'s default: under 200 MB with room for one long line. */
+export const DEFAULT_MAX_FILE_MB = 190;
+
+function fileLimit(value: string): number {
+  const mb = Number(value);
+  if (value.trim() === '' || !Number.isFinite(mb) || mb < 0 || (mb > 0 && mb < 0.001))
+    throw new InvalidArgumentError(
+      `expected a size in MB (1 MB = 1,000,000 bytes) of at least 0.001, or 0 for no limit; got ${JSON.stringify(value.slice(0, 40))}`,
+    );
+  return mb;
 }
 
 export const OUTPUT_FORMATS = ['json', 'parquet'] as const;
@@ -100,6 +114,15 @@ export function buildProgram(handlers: {
       'result files: json, parquet (curves, rebalances and trades tables) or json,parquet',
       formatList,
       ['json'],
+    )
+    .option(
+      '--max-file-mb <mb>',
+      'size limit in MB (1,000,000 bytes) for the files that grow with trades: past it the ' +
+        'journal goes on in parts (backtest_<id>.<first seq>.ndjson) and the rebalances leave ' +
+        'the result JSON for parts beside it (portfolio_<id>_result.rebalances.<n>.ndjson); ' +
+        'the curves grow with bars (see --curve-every); 0 for no limit',
+      fileLimit,
+      DEFAULT_MAX_FILE_MB,
     )
     .option('--no-report', 'do not write the HTML report')
     .option(

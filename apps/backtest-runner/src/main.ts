@@ -1,9 +1,16 @@
 // njord-backtest: flags -> config and data -> engine -> result, report and journal files.
 // The only place that exits; errors become exit codes (2 bad input, 1 failure).
 import { createRequire } from 'node:module';
-import { createWriteStream, existsSync, mkdirSync, statfsSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  statfsSync,
+  writeFileSync,
+} from 'node:fs';
 import { once } from 'node:events';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
 import { isContractError } from '@njord/portfolio-contracts';
@@ -16,6 +23,7 @@ import {
   PortfolioBacktestEngine,
 } from '@njord/portfolio-backtest';
 import {
+  isRebalancePartName,
   loadPriceCsv,
   loadStrategyModule,
   RebalanceSpill,
@@ -24,7 +32,7 @@ import {
 import { renderPortfolioReportFromCurves } from '@njord/portfolio-report';
 import { buildProgram, type GenerateFlags, normalizeArgv, type RunFlags } from './cli.js';
 import { DateFlagError, parseDateFlag } from './dates.js';
-import { openJournalFile } from './adapters/journal-file.js';
+import { isJournalPartName, journalPartName, openJournalFile } from './adapters/journal-file.js';
 import { teeJournalToTape } from './adapters/tape-file.js';
 import { OutputDirError, OutputSet, prepareOutputDir } from './adapters/output-files.js';
 import { createProgress } from './adapters/progress.js';
@@ -129,7 +137,18 @@ async function run(flags: RunFlags): Promise<void> {
         }
       : null;
     const reportTemp = flags.report ? outputs.add(reportPath) : null;
-    const journalFile = openJournalFile(outputs.add(journalPath), config.id);
+    const maxFileBytes = flags.maxFileMb > 0 ? Math.round(flags.maxFileMb * 1e6) : undefined;
+    const journalFile = openJournalFile(
+      outputs.add(journalPath),
+      config.id,
+      maxFileBytes === undefined
+        ? undefined
+        : {
+            maxBytes: maxFileBytes,
+            path: (firstSeq) =>
+              outputs.add(join(journalDir, journalPartName(basename(journalPath), firstSeq))),
+          },
+    );
     if (flags.tape !== undefined) mkdirSync(dirname(resolve(flags.tape)), { recursive: true });
     const journal =
       flags.tape === undefined
@@ -141,6 +160,8 @@ async function run(flags: RunFlags): Promise<void> {
       outputs.scratch(join(outDir, `portfolio_${config.id}_rebalances.spill`)),
     );
     const progress = createProgress(!flags.quiet);
+    /** The names of the result's rebalance parts, when its rebalances did not fit. */
+    const resultParts: string[] = [];
     let result;
     // The bar loop is synchronous: a signal during it keeps its default action (the
     // process ends at once; only temporary files, removed by the next run, are left).
@@ -172,9 +193,19 @@ async function run(flags: RunFlags): Promise<void> {
 
     try {
       if (resultTemp !== null) {
-        await writeBacktestResult(resultTemp, result, (done, total) =>
-          progress.update('writing result', done, total, 'rows'),
-        );
+        await writeBacktestResult(resultTemp, result, {
+          onProgress: (done, total) => progress.update('writing result', done, total, 'rows'),
+          ...(maxFileBytes === undefined
+            ? {}
+            : {
+                maxFileBytes,
+                name: basename(resultPath),
+                partPath: (name: string) => {
+                  resultParts.push(name);
+                  return outputs.add(join(outDir, name));
+                },
+              }),
+        });
       }
       if (parquetTemps !== null) {
         progress.update('writing parquet', 0, 1, 'files');
@@ -198,22 +229,38 @@ async function run(flags: RunFlags): Promise<void> {
     }
     // Result, report and journal change together: an older report never sits beside a
     // newer result.
-    outputs.commit([
-      ...(reportTemp === null ? [reportPath] : []),
-      ...(resultTemp === null ? [resultPath] : []),
-      ...(parquetTemps === null ? Object.values(parquetPaths) : []),
-    ]);
+    outputs.commit(
+      [
+        ...(reportTemp === null ? [reportPath] : []),
+        ...(resultTemp === null ? [resultPath] : []),
+        ...(parquetTemps === null ? Object.values(parquetPaths) : []),
+        // Parts of an earlier run that this run did not write.
+        ...filesIn(outDir, (name) => isRebalancePartName(basename(resultPath), name)),
+        ...filesIn(journalDir, (name) => isJournalPartName(basename(journalPath), name)),
+      ].filter((path) => !outputs.has(path)),
+    );
     say(
       formatSummary(result.summary, {
         dataBars: data.steps,
         rebalanceReasons: rebalances.reasons,
       }),
     );
-    if (resultTemp !== null) say(`\nresult:  ${resultPath}`);
+    if (resultTemp !== null) {
+      const parts =
+        resultParts.length === 0
+          ? ''
+          : ` (with it, too large for --max-file-mb ${flags.maxFileMb}: its rebalances in ${resultParts.length} file(s), ${resultParts[0] ?? ''} to ${resultParts[resultParts.length - 1] ?? ''})`;
+      say(`\nresult:  ${resultPath}${parts}`);
+    }
     if (parquetTemps !== null) say(`parquet: ${Object.values(parquetPaths).join(', ')}`);
     if (reportTemp !== null) say(`report:  ${reportPath}`);
     else say('report:  not written (--no-report; an older report was removed)');
-    say(`journal: ${journalPath} (${journal.lines} lines)`);
+    const journalParts = journalFile.parts.map((seq) =>
+      journalPartName(basename(journalPath), seq),
+    );
+    say(
+      `journal: ${journalPath} (${journal.lines} lines${journalParts.length === 0 ? '' : `; past --max-file-mb ${flags.maxFileMb} it goes on in ${journalParts.length} part(s), ${journalParts[0] ?? ''} to ${journalParts[journalParts.length - 1] ?? ''}`})`,
+    );
     if (flags.tape !== undefined) say(`tape:    ${resolve(flags.tape)}`);
     say(
       `${result.summary.stats.bars} bars, ${result.summary.stats.barEvents} bar events in ${result.summary.stats.runMs.toFixed(0)} ms`,
@@ -296,6 +343,17 @@ async function validate(
   };
   const lines = await validateConfig(path, options);
   console.log(lines.join('\n'));
+}
+
+/** The paths of the files in `dir` whose names pass `keep` (none when it cannot be read). */
+function filesIn(dir: string, keep: (name: string) => boolean): string[] {
+  try {
+    return readdirSync(dir)
+      .filter(keep)
+      .map((name) => join(dir, name));
+  } catch {
+    return [];
+  }
 }
 
 function gib(bytes: number): string {

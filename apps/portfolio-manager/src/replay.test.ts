@@ -1,8 +1,8 @@
 // `replay`: a backtest journal replays to the backtest's final sleeves; damage is named by line.
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PortfolioConfig } from '@njord/portfolio-contracts';
+import { journalPartName, type PortfolioConfig } from '@njord/portfolio-contracts';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { createStrategyRegistry, simulate } from '@njord/portfolio-backtest';
 import { parsePriceCsv } from '@njord/portfolio-backtest/csv';
@@ -90,6 +90,43 @@ describe('njord-portfolio-manager replay', () => {
     },
     120_000,
   );
+
+  it('reads a journal written in parts as the one file it continues, and names a part at fault', () => {
+    const { lines, path } = backtest(example('config/portfolio.yaml'), 'whole', data.steps - 300);
+    const whole = replay('--journal', path);
+    expect(whole.code).toBe(0);
+    const dir = join(work, 'parts');
+    mkdirSync(dir);
+    const first = join(dir, 'backtest_multi.ndjson');
+    // Cut at arbitrary line counts: the first file, then parts named by their first seq.
+    const cuts = [0, 7, 8, 150, lines.length - 1, lines.length];
+    const partPaths: string[] = [];
+    for (let k = 0; k + 1 < cuts.length; k++) {
+      const from = cuts[k] as number;
+      const file = k === 0 ? first : join(dir, journalPartName('backtest_multi.ndjson', from + 1));
+      if (k > 0) partPaths.push(file);
+      writeFileSync(file, `${lines.slice(from, cuts[k + 1]).join('\n')}\n`);
+    }
+    // Files that are not parts of it are left alone.
+    writeFileSync(join(dir, 'backtest_multi.1.ndjson'), 'not a part\n');
+    writeFileSync(join(dir, 'backtest_multi_b.0000000000000002.ndjson'), 'not a part\n');
+    const split = replay('--journal', first);
+    expect(split.stderr).toBe('');
+    expect(split.code).toBe(0);
+    expect(JSON.parse(split.stdout)).toEqual(JSON.parse(whole.stdout));
+    // A part gone (seqs 151 to the last but one): a gap named at the next part's first line.
+    const missing = partPaths[2] as string;
+    const text = readFileSync(missing, 'utf8');
+    rmSync(missing);
+    const gap = replay('--journal', first);
+    expect(gap.code).toBe(2);
+    expect(gap.stderr).toContain(`${partPaths[3] as string}:1: seq ${lines.length} after seq 150`);
+    // A flipped bit in a part: named by the part and its line.
+    writeFileSync(missing, text.replace('"seq":152,', '"seq":153,'));
+    const flipped = replay('--journal', first);
+    expect(flipped.code).toBe(2);
+    expect(flipped.stderr).toContain(`${missing}:2: bad_crc`);
+  });
 
   describe('on a damaged journal', () => {
     // The last 40 bars only: a short journal to damage line by line.

@@ -1,8 +1,13 @@
 // `njord-portfolio-manager replay`: rebuilds a portfolio's state from a journal file (live or
 // backtest) without Redis and prints it as JSON. Reading and printing only; the replay is the
 // kernel's.
-import { closeSync, openSync, readSync } from 'node:fs';
-import { type JournalLine, safeDecodeJournalLine } from '@njord/portfolio-contracts';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import {
+  isJournalPartName,
+  type JournalLine,
+  safeDecodeJournalLine,
+} from '@njord/portfolio-contracts';
 import { type PortfolioKernel, replayJournal } from '@njord/portfolio-kernel';
 import { Command, CommanderError } from 'commander';
 import { readCheckpointChain } from './adapters/journal-file.js';
@@ -112,43 +117,79 @@ export type ReplayOutcome =
   | { readonly success: true; readonly report: ReplayReport }
   | { readonly success: false; readonly problems: readonly string[] };
 
-/** A file's lines in order, read in chunks (a journal may pass V8's longest string). */
-function* fileLines(
-  path: string,
-  chunkBytes = 1 << 20,
-): Generator<{ number: number; offset: number; text: string; complete: boolean }> {
-  const fd = openSync(path, 'r');
+/**
+ * The files of the journal at `path`: itself, then the parts a backtest wrote past its size
+ * limit (`<name>.<first seq, 16 digits>.ndjson` beside it), in seq order.
+ */
+export function journalFiles(path: string): string[] {
+  const dir = dirname(path);
+  const name = basename(path);
+  let names: string[];
   try {
-    const chunk = Buffer.allocUnsafe(chunkBytes);
-    let pending: Buffer[] = [];
-    let number = 0;
-    /** Bytes read before the current chunk, and where the pending line starts. */
-    let base = 0;
-    let offset = 0;
-    for (;;) {
-      const read = readSync(fd, chunk, 0, chunkBytes, null);
-      if (read === 0) break;
-      let from = 0;
-      for (let at = chunk.indexOf(0x0a, 0); at >= 0 && at < read; at = chunk.indexOf(0x0a, from)) {
-        pending.push(chunk.subarray(from, at));
-        number++;
-        yield { number, offset, text: Buffer.concat(pending).toString('utf8'), complete: true };
-        pending = [];
-        from = at + 1;
-        offset = base + from;
+    names = readdirSync(dir);
+  } catch {
+    return [path];
+  }
+  // The 16-digit seqs sort as text.
+  const parts = names.filter((n) => isJournalPartName(name, n)).sort();
+  return [path, ...parts.map((n) => join(dir, n))];
+}
+
+/**
+ * The lines of `paths` in order, read in chunks (a journal may pass V8's longest string):
+ * each with its file, its 1-based number in that file, its place in all of them (`index`)
+ * and its byte offset in its file.
+ */
+function* fileLines(
+  paths: readonly string[],
+  chunkBytes = 1 << 20,
+): Generator<{
+  path: string;
+  number: number;
+  index: number;
+  offset: number;
+  text: string;
+  complete: boolean;
+}> {
+  let index = 0;
+  for (const path of paths) {
+    const fd = openSync(path, 'r');
+    try {
+      const chunk = Buffer.allocUnsafe(chunkBytes);
+      let pending: Buffer[] = [];
+      let number = 0;
+      /** Bytes read before the current chunk, and where the pending line starts. */
+      let base = 0;
+      let offset = 0;
+      for (;;) {
+        const read = readSync(fd, chunk, 0, chunkBytes, null);
+        if (read === 0) break;
+        let from = 0;
+        for (
+          let at = chunk.indexOf(0x0a, 0);
+          at >= 0 && at < read;
+          at = chunk.indexOf(0x0a, from)
+        ) {
+          pending.push(chunk.subarray(from, at));
+          number++;
+          index++;
+          const text = Buffer.concat(pending).toString('utf8');
+          yield { path, number, index, offset, text, complete: true };
+          pending = [];
+          from = at + 1;
+          offset = base + from;
+        }
+        if (from < read) pending.push(Buffer.from(chunk.subarray(from, read)));
+        base += read;
       }
-      if (from < read) pending.push(Buffer.from(chunk.subarray(from, read)));
-      base += read;
+      if (pending.length > 0) {
+        index++;
+        const text = Buffer.concat(pending).toString('utf8');
+        yield { path, number: number + 1, index, offset, text, complete: false };
+      }
+    } finally {
+      closeSync(fd);
     }
-    if (pending.length > 0)
-      yield {
-        number: number + 1,
-        offset,
-        text: Buffer.concat(pending).toString('utf8'),
-        complete: false,
-      };
-  } finally {
-    closeSync(fd);
   }
 }
 
@@ -159,7 +200,7 @@ const MAX_LISTED = 50;
 interface PortfolioLines {
   count: number;
   lastSeq: number;
-  /** Line numbers of the latest checkpoint, and of the latest config line before it. */
+  /** Places (counting lines across the files) of the latest checkpoint and of the latest config line before it. */
   checkpointAt: number;
   configBeforeCheckpointAt: number;
   lastConfigAt: number;
@@ -178,23 +219,25 @@ export function replayJournalFile(
   chunkBytes = 1 << 20,
 ): ReplayOutcome {
   const portfolios = new Map<string, PortfolioLines>();
+  const files = journalFiles(path);
   const problems: string[] = [];
   let faults = 0;
   let tornLastLine = false;
   /** Complete lines that are not JSON since the last decoded line, and those dropped as torn. */
-  let unreadable: number[] = [];
+  let unreadable: string[] = [];
   let dropped = 0;
   try {
-    for (const { number, text, complete } of fileLines(path, chunkBytes)) {
+    for (const { path: file, number, index, text, complete } of fileLines(files, chunkBytes)) {
       if (text.length === 0) continue;
+      const where = `${file}:${number}`;
       const decoded = safeDecodeJournalLine(text);
       if (!decoded.success) {
         if (!complete) tornLastLine = true;
         // Not JSON at all: a write torn by a crash (the next start begins a fresh line) or
         // garbage; judged by whether the seqs around it follow on.
-        else if (decoded.error.code === 'not_json') unreadable.push(number);
+        else if (decoded.error.code === 'not_json') unreadable.push(where);
         else if (faults++ < MAX_LISTED)
-          problems.push(`${path}:${number}: ${decoded.error.code}: ${decoded.error.message}`);
+          problems.push(`${where}: ${decoded.error.code}: ${decoded.error.message}`);
         continue;
       }
       const line = decoded.data;
@@ -205,7 +248,7 @@ export function replayJournalFile(
           for (const at of unreadable)
             if (faults++ < MAX_LISTED)
               problems.push(
-                `${path}:${at}: unreadable line where seq ${seen.lastSeq + 1} should be (the next line of ${line.portfolio_id} is seq ${line.seq})`,
+                `${at}: unreadable line where seq ${seen.lastSeq + 1} should be (the next line of ${line.portfolio_id} is seq ${line.seq})`,
               );
         unreadable = [];
       }
@@ -221,14 +264,12 @@ export function replayJournalFile(
         portfolios.set(line.portfolio_id, seen);
       }
       if (line.seq !== seen.lastSeq + 1 && seen.gaps.length < MAX_LISTED)
-        seen.gaps.push(
-          `${path}:${number}: seq ${line.seq} after seq ${seen.lastSeq} (a gap or a repeat)`,
-        );
+        seen.gaps.push(`${where}: seq ${line.seq} after seq ${seen.lastSeq} (a gap or a repeat)`);
       seen.count++;
       seen.lastSeq = line.seq;
-      if (line.type === 'config') seen.lastConfigAt = number;
+      if (line.type === 'config') seen.lastConfigAt = index;
       if (line.type === 'checkpoint') {
-        seen.checkpointAt = number;
+        seen.checkpointAt = index;
         seen.configBeforeCheckpointAt = seen.lastConfigAt;
       }
     }
@@ -260,10 +301,14 @@ export function replayJournalFile(
   // The replay starts at the latest checkpoint: keep it, what follows, and the config before it.
   const kept: JournalLine[] = [];
   let checkpointOffset = 0;
-  for (const { number, offset, text } of fileLines(path, chunkBytes)) {
-    if (number < own.checkpointAt && number !== own.configBeforeCheckpointAt) continue;
+  let checkpointFile = path;
+  for (const { path: file, index, offset, text } of fileLines(files, chunkBytes)) {
+    if (index < own.checkpointAt && index !== own.configBeforeCheckpointAt) continue;
     if (text.length === 0) continue;
-    if (number === own.checkpointAt) checkpointOffset = offset;
+    if (index === own.checkpointAt) {
+      checkpointOffset = offset;
+      checkpointFile = file;
+    }
     const decoded = safeDecodeJournalLine(text);
     if (decoded.success && decoded.data.portfolio_id === id) kept.push(decoded.data);
   }
@@ -273,7 +318,7 @@ export function replayJournalFile(
     // A chained checkpoint: the older fill ids are in the earlier links.
     const chain =
       checkpoint?.type === 'checkpoint'
-        ? readCheckpointChain(path, id, {
+        ? readCheckpointChain(checkpointFile, id, {
             seq: checkpoint.seq,
             offset: checkpointOffset,
             ledger: checkpoint.ledger,
@@ -316,7 +361,10 @@ export function runReplayCommand(
         'state as JSON: per sleeve cash, units per symbol, fees, realized PnL and capital at the ' +
         'last marks; equity; the last seq.',
     )
-    .requiredOption('--journal <file>', 'the NDJSON journal to replay')
+    .requiredOption(
+      '--journal <file>',
+      'the NDJSON journal to replay (a backtest journal written in parts: its first file; the parts beside it are read after it)',
+    )
     .option('--portfolio <id>', 'the portfolio whose lines to replay (default: the only one)')
     .addHelpText(
       'after',

@@ -116,6 +116,35 @@ export const backtestResultCodec = object({
   }),
 });
 
+/**
+ * Where a result's rebalances are when they did not fit in the result file (`rebalances_files`
+ * in place of `rebalances`): NDJSON parts beside it, one rebalance (the same JSON text as an
+ * entry of `rebalances`) per line, in order. `name` is a file name in the result's directory.
+ */
+export const rebalancePartsCodec = object({
+  format: plain(z.literal('ndjson')),
+  count: nonNegativeInt,
+  files: array(
+    object({
+      name: plain(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'a plain file name (no directory part)')
+          .max(255),
+      ),
+      count: nonNegativeInt,
+      bytes: nonNegativeInt,
+    }),
+  ),
+});
+export type RebalanceParts = z.output<typeof rebalancePartsCodec.schema>;
+export type RebalancePartsWire = WireForm<z.output<typeof rebalancePartsCodec.schema>>;
+export const encodeRebalanceParts = (value: RebalanceParts): RebalancePartsWire =>
+  rebalancePartsCodec.encode(value) as RebalancePartsWire;
+/** The `rebalances_files` member of a result whose rebalances are in parts (throws ContractError). */
+export const decodeRebalanceParts = (raw: unknown): RebalanceParts =>
+  decodeWith(rebalancePartsCodec, raw);
+
 export type Metrics = z.output<typeof metricsCodec.schema>;
 export type EquityPoint = z.output<typeof equityPointCodec.schema>;
 export type RebalanceFill = z.output<typeof rebalanceFillCodec.schema>;

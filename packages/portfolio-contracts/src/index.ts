@@ -96,7 +96,9 @@ export {
   encodeMetrics,
   encodePortfolioBacktestResult,
   encodeRebalanceFill,
+  encodeRebalanceParts,
   encodeRebalanceRecord,
+  decodeRebalanceParts,
   PortfolioBacktestResultSchema,
   safeDecodePortfolioBacktestResult,
 } from './backtest-result.js';
@@ -108,6 +110,8 @@ export type {
   PortfolioBacktestResultWire,
   RebalanceFill,
   RebalanceFillWire,
+  RebalanceParts,
+  RebalancePartsWire,
   RebalanceRecord,
   RebalanceRecordWire,
 } from './backtest-result.js';
@@ -119,6 +123,9 @@ export {
   decodeJournalLine,
   formatFillLine,
   formatJournalLine,
+  isJournalPartName,
+  JOURNAL_PART_SEQ_DIGITS,
+  journalPartName,
   JOURNAL_FAULTS,
   JOURNAL_LINE_TYPES,
   JOURNAL_VERSION,

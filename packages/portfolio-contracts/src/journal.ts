@@ -445,3 +445,26 @@ export function decodeJournalLine(text: string): JournalLine {
   if (!result.success) throw result.error;
   return result.data;
 }
+
+/** Digits of the first seq in a part's name (as in the live manager's segment names). */
+export const JOURNAL_PART_SEQ_DIGITS = 16;
+
+/**
+ * A journal written in parts (the backtest's, past its file size limit): the first file keeps
+ * its name, each further part is named after it and its first line's seq.
+ *
+ * The name of the part of journal `journalName` (`backtest_<id>.ndjson`) whose first line has
+ * seq `firstSeq`: `backtest_<id>.<firstSeq, 16 digits>.ndjson`.
+ */
+export function journalPartName(journalName: string, firstSeq: number): string {
+  return `${journalName.replace(/\.ndjson$/, '')}.${String(firstSeq).padStart(JOURNAL_PART_SEQ_DIGITS, '0')}.ndjson`;
+}
+
+/** Whether `name` is a part of journal `journalName` (any first seq). */
+export function isJournalPartName(journalName: string, name: string): boolean {
+  const prefix = `${journalName.replace(/\.ndjson$/, '')}.`;
+  return (
+    name.startsWith(prefix) &&
+    new RegExp(`^\\d{${JOURNAL_PART_SEQ_DIGITS}}\\.ndjson$`).test(name.slice(prefix.length))
+  );
+}

@@ -1,11 +1,11 @@
 // The journal file writes exactly the lines formatJournalLine makes (a bare fill through the
 // fast fill formatter, everything else through the generic one), numbered from 1.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFillEvent, formatJournalLine } from '@njord/portfolio-contracts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openJournalFile } from './journal-file.js';
+import { isJournalPartName, journalPartName, openJournalFile } from './journal-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'njord-runner-journal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,5 +55,69 @@ describe('openJournalFile', () => {
       ].join('\n'),
     );
     expect(journal.lines).toBe(4);
+  });
+
+  for (const maxBytes of [1, 700, 5_000, 300_000, 3_000_000]) {
+    it(`splits into parts of at most ${maxBytes} bytes at line ends, seq in the names`, () => {
+      const sub = mkdtempSync(join(dir, 'parts-'));
+      const path = join(sub, 'backtest_desk.ndjson');
+      const journal = openJournalFile(path, 'desk', {
+        maxBytes,
+        path: (firstSeq) => join(sub, journalPartName('backtest_desk.ndjson', firstSeq)),
+      });
+      // Lines of different lengths, past one flush of the buffer (1 MiB); fewer where each
+      // line is a file.
+      const lines = maxBytes < 1000 ? 1500 : 12_000;
+      const expected: string[] = [];
+      for (let i = 1; i <= lines; i++) {
+        const mark = { symbol: `S${'x'.repeat(i % 97)}`, price: i / 7, timestamp_ns: String(i) };
+        journal.add('mark', BigInt(i), { mark });
+        expected.push(formatJournalLine('desk', i, 'mark', BigInt(i), { mark }));
+      }
+      journal.close();
+      // The reference: lines packed greedily, a new file when the next would pass the limit.
+      const files: { firstSeq: number; text: string }[] = [];
+      let current = { firstSeq: 1, text: '' };
+      let bytes = 0;
+      expected.forEach((line, i) => {
+        const text = `${line}\n`;
+        const size = Buffer.byteLength(text);
+        if (bytes > 0 && bytes + size > maxBytes) {
+          files.push(current);
+          current = { firstSeq: i + 1, text: '' };
+          bytes = 0;
+        }
+        current.text += text;
+        bytes += size;
+      });
+      files.push(current);
+      const names = readdirSync(sub).sort();
+      expect(names).toEqual(
+        [
+          'backtest_desk.ndjson',
+          ...files.slice(1).map((f) => journalPartName('backtest_desk.ndjson', f.firstSeq)),
+        ].sort(),
+      );
+      expect(journal.parts).toEqual(files.slice(1).map((f) => f.firstSeq));
+      files.forEach((file, k) => {
+        const name =
+          k === 0 ? 'backtest_desk.ndjson' : journalPartName('backtest_desk.ndjson', file.firstSeq);
+        expect(readFileSync(join(sub, name), 'utf8')).toBe(file.text);
+        // Over the limit only when one line is longer than it.
+        if (statSync(join(sub, name)).size > maxBytes) expect(file.text.split('\n').length).toBe(2);
+        expect(isJournalPartName('backtest_desk.ndjson', name)).toBe(k > 0);
+      });
+      expect(journal.lines).toBe(lines);
+    });
+  }
+
+  it('names parts with the first seq in 16 digits and tells them from other files', () => {
+    expect(journalPartName('backtest_a.ndjson', 42)).toBe('backtest_a.0000000000000042.ndjson');
+    expect(isJournalPartName('backtest_a.ndjson', 'backtest_a.0000000000000042.ndjson')).toBe(true);
+    expect(isJournalPartName('backtest_a.ndjson', 'backtest_a.42.ndjson')).toBe(false);
+    expect(isJournalPartName('backtest_a.ndjson', 'backtest_a_b.0000000000000042.ndjson')).toBe(
+      false,
+    );
+    expect(isJournalPartName('backtest_a.ndjson', 'backtest_a.ndjson')).toBe(false);
   });
 });

@@ -105,6 +105,11 @@ export class OutputSet {
     return temp;
   }
 
+  /** Whether `finalPath` is one of this run's files. */
+  has(finalPath: string): boolean {
+    return this.#temps.has(finalPath);
+  }
+
   /**
    * A scratch file of this run, named like the temporary file of `finalPath` (which is never
    * written): deleted by `commit` and by `abandon`, left by nothing.

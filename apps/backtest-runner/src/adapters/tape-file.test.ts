@@ -19,6 +19,7 @@ describe('teeJournalToTape', () => {
       close: () => undefined,
       lines: 0,
       bytes: 0,
+      parts: [],
     };
     const path = join(dir, 't.ndjson');
     const journal = teeJournalToTape(inner, path, 'desk', 42);

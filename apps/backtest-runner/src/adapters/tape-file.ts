@@ -90,5 +90,8 @@ export function teeJournalToTape(
     get bytes() {
       return journal.bytes;
     },
+    get parts() {
+      return journal.parts;
+    },
   };
 }

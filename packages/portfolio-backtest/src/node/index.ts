@@ -3,7 +3,13 @@ export { loadPriceCsv, PRICE_CSV_MAX_BYTES } from './load-price-csv.js';
 export type { LoadedPriceData, LoadPriceCsvOptions } from './load-price-csv.js';
 export { loadStrategyModule } from './load-strategy-module.js';
 export { ChunkedFileWriter, writeJsonFile } from './json-stream.js';
-export { writeBacktestResult, writeResultText } from './write-result.js';
+export {
+  isRebalancePartName,
+  rebalancePartName,
+  writeBacktestResult,
+  writeResultText,
+} from './write-result.js';
+export type { PartsOptions, ResultFileOptions } from './write-result.js';
 export { openBacktestResult, RESULT_SUMMARY_MAX_BYTES } from './read-result.js';
 export type { BacktestResultReader, EquityOnlyPoint, OpenResultOptions } from './read-result.js';
 export { RebalanceSpill, type RebalanceSpillOptions } from './rebalance-spill.js';

@@ -6,15 +6,18 @@
 // array boundaries (quotes, backslashes, brackets and commas are ASCII, so UTF-8 bytes never
 // look like them), and each batch of entries goes through the native JSON.parse, which is
 // many times faster than a tokenizer written in JavaScript on files of hundreds of megabytes.
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import {
   ContractError,
+  decodeRebalanceParts,
   decodeEquityOnlyPoint,
   decodeEquityPoint,
   decodePortfolioBacktestResult,
   decodeRebalanceRecord,
   type EquityPoint,
   type PortfolioBacktestResult,
+  type RebalanceParts,
   type RebalanceRecord,
 } from '@njord/portfolio-contracts';
 
@@ -49,6 +52,8 @@ export interface BacktestResultReader {
   readonly path: string;
   /** The result with `equity_curve`, `rebalances` and every curve of the other runs empty. */
   readonly summary: PortfolioBacktestResult;
+  /** Where the rebalances are when the result holds them in part files (else null). */
+  readonly rebalanceParts: RebalanceParts | null;
   /** The portfolio's curve, point by point. */
   equityCurve(): AsyncGenerator<EquityPoint>;
   /** The rebalances with their trades and fills, in file order. */
@@ -296,6 +301,7 @@ export async function openBacktestResult(
   } catch (error) {
     throw bad(path, `not valid JSON (${(error as Error).message})`);
   }
+  const parts = takeParts(path, raw);
   const summary = decodePortfolioBacktestResult(raw);
   async function* read<T>(name: string, decode: (raw: unknown) => T): AsyncGenerator<T> {
     const region = regions.get(name);
@@ -306,9 +312,87 @@ export async function openBacktestResult(
     path,
     summary,
     equityCurve: () => read('equity_curve', decodeEquityPoint),
-    rebalances: () => read('rebalances', decodeRebalanceRecord),
+    rebalanceParts: parts,
+    rebalances: () =>
+      parts === null
+        ? read('rebalances', decodeRebalanceRecord)
+        : readParts(path, size, parts, decodeRebalanceRecord),
     baselineCurve: () => read('baseline', decodeEquityOnlyPoint),
     benchmarkCurve: () => read('benchmark', decodeEquityOnlyPoint),
     standaloneCurve: (id) => read(`standalone:${id}`, decodeEquityOnlyPoint),
   };
+}
+
+/**
+ * Takes `rebalances_files` out of a result's summary (putting an empty `rebalances` in its
+ * place, as for a result that holds them) and decodes it; null when the result has none.
+ */
+function takeParts(path: string, raw: unknown): RebalanceParts | null {
+  if (typeof raw !== 'object' || raw === null || !Object.hasOwn(raw, 'rebalances_files'))
+    return null;
+  const summary = raw as Record<string, unknown>;
+  if (Object.hasOwn(summary, 'rebalances'))
+    throw bad(path, 'the result has both rebalances and rebalances_files');
+  let parts: RebalanceParts;
+  try {
+    parts = decodeRebalanceParts(summary.rebalances_files);
+  } catch (error) {
+    throw bad(path, `rebalances_files: ${(error as Error).message}`);
+  }
+  const sum = parts.files.reduce((n, file) => n + file.count, 0);
+  if (sum !== parts.count)
+    throw bad(path, `rebalances_files: count ${parts.count}, but its files hold ${sum}`);
+  delete summary.rebalances_files;
+  summary.rebalances = [];
+  return parts;
+}
+
+/**
+ * The rebalances of the parts, in order, a line each. Each part is checked against what the
+ * result says of it (bytes before it is read, lines after), so a cut, swapped or changed part
+ * is an error, never fewer rebalances.
+ */
+async function* readParts<T>(
+  resultPath: string,
+  size: number,
+  parts: RebalanceParts,
+  decode: (raw: unknown) => T,
+): AsyncGenerator<T> {
+  for (const file of parts.files) {
+    const path = join(dirname(resultPath), file.name);
+    let bytes: number;
+    try {
+      bytes = (await stat(path)).size;
+    } catch (error) {
+      throw bad(
+        path,
+        `a rebalances part of ${resultPath} is missing (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
+    }
+    if (bytes !== file.bytes)
+      throw bad(path, `${bytes} bytes, but ${resultPath} says ${file.bytes} (cut or changed?)`);
+    let count = 0;
+    let carry: Buffer[] = [];
+    for await (const chunk of chunks(path, size)) {
+      let from = 0;
+      for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, from)) {
+        carry.push(chunk.subarray(from, nl));
+        from = nl + 1;
+        const text = Buffer.concat(carry).toString('utf8');
+        carry = [];
+        count++;
+        let entry: unknown;
+        try {
+          entry = JSON.parse(text);
+        } catch (error) {
+          throw bad(`${path}:${count}`, `not valid JSON (${(error as Error).message})`);
+        }
+        yield decode(entry);
+      }
+      if (from < chunk.length) carry.push(chunk.subarray(from));
+    }
+    if (carry.length > 0) throw bad(path, 'the last line has no end (cut short?)');
+    if (count !== file.count)
+      throw bad(path, `${count} rebalances, but ${resultPath} says ${file.count}`);
+  }
 }
