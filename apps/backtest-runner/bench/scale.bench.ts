@@ -90,10 +90,16 @@ function peak(value: number | null): string {
 /** Opens the report in Chromium (every request but file: refused); says what it found. */
 async function openReport(path: string): Promise<string> {
   const started = performance.now();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  let browser: Awaited<ReturnType<typeof chromium.launch>>;
+  try {
+    browser = await chromium.launch({
+      executablePath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
+  } catch (error) {
+    return `not opened: Chromium does not start at ${executablePath} (${(error as Error).message.split('\n')[0]?.slice(0, 120) ?? ''}); \`pnpm test\` provisions it, CHROMIUM_PATH points elsewhere`;
+  }
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
