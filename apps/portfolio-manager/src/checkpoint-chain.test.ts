@@ -118,14 +118,16 @@ describe('chained checkpoints (long journals built on the live path)', () => {
     const text = readFileSync(journal.journalPath, 'utf8');
     const { links } = start();
     expect(links.length).toBeGreaterThan(3);
-    // The oldest link read: flip one digit inside its fills.
+    // The oldest link read: change one character inside its fills.
     const oldest = links[0];
     const lines = text.split('\n');
     const at = lines.findIndex((line) => line.startsWith(`{"v":1,"seq":${oldest?.seq},`));
     expect(at).toBeGreaterThan(0);
     const target = lines[at] as string;
-    const digit = target.indexOf('"long-') + 6;
-    const flipped = `${target.slice(0, digit)}${target[digit] === '1' ? '2' : '1'}${target.slice(digit + 1)}`;
+    // One character of its packed fill id hashes (base64) changed to another.
+    const digit = target.indexOf('"id_hashes":"') + 13;
+    expect(digit).toBeGreaterThan(13);
+    const flipped = `${target.slice(0, digit)}${target[digit] === 'A' ? 'B' : 'A'}${target.slice(digit + 1)}`;
     const damaged = [...lines];
     damaged[at] = flipped;
     writeFileSync(journal.journalPath, damaged.join('\n'));

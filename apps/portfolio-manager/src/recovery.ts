@@ -15,6 +15,7 @@ import {
   PortfolioKernel,
   replayJournal,
 } from '@njord/portfolio-kernel';
+import { appliedFillCount } from '@njord/portfolio-tracker';
 import type { ManagerConfig } from './config.js';
 import {
   type ChainLink,
@@ -179,8 +180,7 @@ export function checkpointBody(
 
 /** How many applied fills a checkpoint line's own tracker state holds. */
 export function appliedFillsIn(line: JournalLineOf<'checkpoint'>): number {
-  const fills = (line.tracker ?? line.state)?.applied_fills;
-  return Array.isArray(fills) ? fills.length : 0;
+  return appliedFillCount((line.tracker ?? line.state)?.applied_fills) ?? 0;
 }
 
 /** Where checkpoint lines go: the manager's fenced journal, or a bare writer. */

@@ -1,19 +1,27 @@
-// The applied-fill ledger: fill id -> a compact, exact signature of the fill's content (columnar,
-// typed arrays), in shards that are dropped whole once every fill in them is older than the
-// dedupe horizon.
+// The applied-fill ledger: for each applied fill, a 128-bit hash of its id and a 64-bit hash of
+// its content (typed arrays, open addressing; no id string is kept), in shards that are dropped
+// whole once every fill in them is older than the dedupe horizon.
 import type { FillEvent } from '@njord/portfolio-contracts';
+import { decodeBase64, encodeBase64 } from './base64.js';
+import { TrackerError } from './errors.js';
+import { Hasher128 } from './hash128.js';
 
-/** A V8 Map holds at most 2^24 entries: the ledger spreads ids over shards of 2^23. */
+/** Fills in one shard at most (its table is then 2^24 slots, 64 MB). */
 const SHARD_LIMIT = 1 << 23;
 const INITIAL_CAPACITY = 1024;
 /** A ledger index is `shard number x SHARD_SPAN + index in the shard`. */
 const SHARD_SPAN = 1 << 24;
-const FLAG_SELL = 1;
-const FLAG_PORTFOLIO_ID = 2;
+/** The hash of an id: MurmurHash3_x86_128 of its UTF-16LE bytes, seed 0. */
+const ID_SEED = 0;
+/** The content hash's seed (another function than the ids'). */
+const CONTENT_SEED = 0x5bd1e995 | 0;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+const ID_BYTES = 16;
+const CONTENT_BYTES = 8;
+const TIMESTAMP_BYTES = 8;
 
-/** One applied fill as the ledger serializes it. */
+/** One applied fill as states of versions 1 and 2 list it (still read). */
 export type LedgerEntry = readonly [
   fillId: string,
   strategyId: string,
@@ -27,23 +35,35 @@ export type LedgerEntry = readonly [
   intentId: string | null,
 ];
 
-/** One shard: ids -> local index, and the signature columns of its fills. */
+/**
+ * Applied fills as states of version 3 and 4 hold them: three columns of little-endian bytes,
+ * base64, in the order applied.
+ */
+export interface PackedFillsJson {
+  readonly count: number;
+  /** 16 bytes a fill: MurmurHash3_x86_128 (seed 0) of the fill id's UTF-16LE bytes. */
+  readonly id_hashes: string;
+  /**
+   * 8 bytes a fill: the first half of a 128-bit MurmurHash3 of the fill's content (strategy,
+   * symbol, side, whether it named the portfolio, quantity, price, fee, timestamp, intent id).
+   */
+  readonly content_hashes: string;
+  /** 8 bytes a fill: its timestamp (ns, int64; one outside int64 is clamped to it). */
+  readonly timestamps_ns: string;
+}
+
+/** One shard: the hash columns of its fills and an open-addressing table over their id hashes. */
 class Shard {
-  readonly ids = new Map<string, number>();
-  /** The ids by local index (so the fills from an index on are listed without a walk of `ids`). */
-  readonly idAt: string[] = [];
   count = 0;
-  capacity = INITIAL_CAPACITY;
-  strategy = new Int32Array(INITIAL_CAPACITY);
-  symbol = new Int32Array(INITIAL_CAPACITY);
-  flags = new Uint8Array(INITIAL_CAPACITY);
-  quantity = new Float64Array(INITIAL_CAPACITY);
-  price = new Float64Array(INITIAL_CAPACITY);
-  fee = new Float64Array(INITIAL_CAPACITY);
-  timestamp = new BigInt64Array(INITIAL_CAPACITY);
-  /** Timestamps outside int64 (legal in the contract, absurd in practice) by local index. */
-  readonly wideTimestamps = new Map<number, bigint>();
-  readonly intents: (string | undefined)[] = [];
+  capacity: number;
+  /** Four 32-bit words a fill: its id's hash. */
+  ids: Int32Array;
+  /** Two words a fill: its content's hash. */
+  content: Int32Array;
+  timestamp: BigInt64Array;
+  /** Local index + 1 by slot (0: empty), linear probing from the hash's first word. */
+  table: Int32Array;
+  mask: number;
   /** The newest fill timestamp in the shard: it is dropped once this is below the horizon. */
   newestNs: bigint | undefined;
   /** The first fill's timestamp: the shard's time bucket starts there. */
@@ -53,40 +73,85 @@ class Shard {
   constructor(
     readonly number: number,
     readonly firstAdd: number,
-  ) {}
-
-  timestampAt(index: number): bigint {
-    if (this.wideTimestamps.size > 0) {
-      const wide = this.wideTimestamps.get(index);
-      if (wide !== undefined) return wide;
-    }
-    return this.timestamp[index] as bigint;
+  ) {
+    this.capacity = INITIAL_CAPACITY;
+    this.ids = new Int32Array(4 * INITIAL_CAPACITY);
+    this.content = new Int32Array(2 * INITIAL_CAPACITY);
+    this.timestamp = new BigInt64Array(INITIAL_CAPACITY);
+    this.table = new Int32Array(2 * INITIAL_CAPACITY);
+    this.mask = 2 * INITIAL_CAPACITY - 1;
   }
 
-  grow(): void {
+  /** The local index of the fill whose id hashes to `h1..h4`, or -1. */
+  find(h1: number, h2: number, h3: number, h4: number): number {
+    const table = this.table;
+    const ids = this.ids;
+    const mask = this.mask;
+    for (let slot = h1 & mask; ; slot = (slot + 1) & mask) {
+      const entry = table[slot] as number;
+      if (entry === 0) return -1;
+      const at = (entry - 1) * 4;
+      if (ids[at] === h1 && ids[at + 1] === h2 && ids[at + 2] === h3 && ids[at + 3] === h4)
+        return entry - 1;
+    }
+  }
+
+  private place(local: number): void {
+    const table = this.table;
+    const mask = this.mask;
+    let slot = (this.ids[local * 4] as number) & mask;
+    while (table[slot] !== 0) slot = (slot + 1) & mask;
+    table[slot] = local + 1;
+  }
+
+  append(
+    h1: number,
+    h2: number,
+    h3: number,
+    h4: number,
+    c1: number,
+    c2: number,
+    ts: bigint,
+  ): number {
+    const local = this.count;
+    if (local === this.capacity) this.grow();
+    const at = local * 4;
+    this.ids[at] = h1;
+    this.ids[at + 1] = h2;
+    this.ids[at + 2] = h3;
+    this.ids[at + 3] = h4;
+    this.content[local * 2] = c1;
+    this.content[local * 2 + 1] = c2;
+    this.timestamp[local] = ts < INT64_MIN ? INT64_MIN : ts > INT64_MAX ? INT64_MAX : ts;
+    this.count = local + 1;
+    this.place(local);
+    return local;
+  }
+
+  private grow(): void {
     const capacity = this.capacity * 2;
-    const int32 = (from: Int32Array): Int32Array<ArrayBuffer> => {
-      const to = new Int32Array(capacity);
-      to.set(from);
-      return to;
-    };
-    const float64 = (from: Float64Array): Float64Array<ArrayBuffer> => {
-      const to = new Float64Array(capacity);
-      to.set(from);
-      return to;
-    };
-    this.strategy = int32(this.strategy);
-    this.symbol = int32(this.symbol);
-    const flags = new Uint8Array(capacity);
-    flags.set(this.flags);
-    this.flags = flags;
-    this.quantity = float64(this.quantity);
-    this.price = float64(this.price);
-    this.fee = float64(this.fee);
+    this.resize(capacity);
+    this.table = new Int32Array(2 * capacity);
+    this.mask = 2 * capacity - 1;
+    for (let local = 0; local < this.count; local++) this.place(local);
+  }
+
+  private resize(capacity: number): void {
+    const ids = new Int32Array(4 * capacity);
+    ids.set(this.ids.subarray(0, 4 * this.count));
+    this.ids = ids;
+    const content = new Int32Array(2 * capacity);
+    content.set(this.content.subarray(0, 2 * this.count));
+    this.content = content;
     const timestamp = new BigInt64Array(capacity);
-    timestamp.set(this.timestamp);
+    timestamp.set(this.timestamp.subarray(0, this.count));
     this.timestamp = timestamp;
     this.capacity = capacity;
+  }
+
+  /** A shard no fill will be added to: its columns cut to its fills (its table stays). */
+  close(): void {
+    if (this.capacity > this.count) this.resize(this.count);
   }
 }
 
@@ -101,17 +166,26 @@ export class FillLedger {
   private readonly shardLimit: number;
   private horizon: bigint | undefined;
   private readonly bucketNs: bigint | undefined;
+  private readonly hasher = new Hasher128();
+  /** The id last hashed and its hash (a fill's id is looked up, then recorded). */
+  private hashedId: string | undefined;
+  private i1 = 0;
+  private i2 = 0;
+  private i3 = 0;
+  private i4 = 0;
+  /** The content hash last computed. */
+  private c1 = 0;
+  private c2 = 0;
 
   /**
    * `bucketNs`: a new shard is started when a fill is stamped more than this after the
    * current shard's first fill, so `forgetBefore` frees memory in steps of about that much
-   * time (use a fraction of the dedupe window). `shardLimit` is for tests; the default keeps
-   * each Map well under V8's limit.
+   * time (use a fraction of the dedupe window). `shardLimit` is for tests.
    */
   constructor(shardLimit = SHARD_LIMIT, bucketNs?: bigint) {
     this.bucketNs = bucketNs !== undefined && bucketNs > 0n ? bucketNs : undefined;
-    if (!(shardLimit >= 1 && shardLimit < SHARD_SPAN))
-      throw new RangeError(`shardLimit must be in [1, ${SHARD_SPAN}), got ${shardLimit}`);
+    if (!(shardLimit >= 1 && shardLimit <= SHARD_LIMIT))
+      throw new RangeError(`shardLimit must be in [1, ${SHARD_LIMIT}], got ${shardLimit}`);
     this.shardLimit = shardLimit;
     this.current = new Shard(0, 0);
     this.shards.push(this.current);
@@ -142,7 +216,7 @@ export class FillLedger {
     return this.horizon;
   }
 
-  /** A small integer for a strategy id or symbol, stored in the signature columns. */
+  /** A small integer for a strategy id or symbol (the sleeves' and symbols' name ids). */
   intern(name: string): number {
     let id = this.nameIndex.get(name);
     if (id === undefined) {
@@ -153,46 +227,46 @@ export class FillLedger {
     return id;
   }
 
-  /** The ledger index of a remembered fill id, or -1. */
-  find(fillId: string): number {
-    const shards = this.shards;
-    for (let s = shards.length - 1; s >= 0; s--) {
-      const shard = shards[s] as Shard;
-      const index = shard.ids.get(fillId);
-      if (index !== undefined) return shard.number * SHARD_SPAN + index;
-    }
-    return -1;
+  private hashId(fillId: string): void {
+    if (fillId === this.hashedId) return;
+    const h = this.hasher.begin(ID_SEED).units(fillId).finish();
+    this.i1 = h.h1;
+    this.i2 = h.h2;
+    this.i3 = h.h3;
+    this.i4 = h.h4;
+    this.hashedId = fillId;
   }
 
-  private shardAt(index: number): { shard: Shard; local: number } {
-    const number = Math.floor(index / SHARD_SPAN);
-    const shard = this.shards[number - (this.shards[0] as Shard).number] as Shard;
-    return { shard, local: index - number * SHARD_SPAN };
+  private hashContent(
+    strategyId: string,
+    symbol: string,
+    sell: boolean,
+    hasPortfolioId: boolean,
+    quantity: number,
+    price: number,
+    fee: number,
+    ts: bigint,
+    intentId: string | undefined,
+  ): void {
+    const h = this.hasher
+      .begin(CONTENT_SEED)
+      .text(strategyId)
+      .text(symbol)
+      .word((sell ? 1 : 0) | (hasPortfolioId ? 2 : 0) | (intentId === undefined ? 0 : 4))
+      .number(quantity)
+      .number(price)
+      .number(fee)
+      .bigint(ts);
+    if (intentId !== undefined) h.text(intentId);
+    h.finish();
+    this.c1 = h.h1;
+    this.c2 = h.h2;
   }
 
-  /** Whether `fill` has exactly the content recorded at `index` (given its portfolio id check passed). */
-  matches(index: number, fill: FillEvent): boolean {
-    const { shard, local } = this.shardAt(index);
-    const flags = shard.flags[local] as number;
-    return (
-      this.names[shard.strategy[local] as number] === fill.strategyId &&
-      this.names[shard.symbol[local] as number] === fill.symbol &&
-      ((flags & FLAG_SELL) !== 0) === (fill.side === 'sell') &&
-      ((flags & FLAG_PORTFOLIO_ID) !== 0) === (fill.portfolioId !== undefined) &&
-      shard.quantity[local] === fill.quantity &&
-      shard.price[local] === fill.price &&
-      shard.fee[local] === fill.fee &&
-      shard.timestampAt(local) === fill.timestampNs &&
-      shard.intents[local] === fill.intentId
-    );
-  }
-
-  /** Records a fill; `strategyName` and `symbolName` are the interned ids of its strategy and symbol. */
-  add(fill: FillEvent, strategyName: number, symbolName: number): void {
-    this.record(
-      fill.fillId,
-      strategyName,
-      symbolName,
+  private hashFill(fill: FillEvent): void {
+    this.hashContent(
+      fill.strategyId,
+      fill.symbol,
       fill.side === 'sell',
       fill.portfolioId !== undefined,
       fill.quantity,
@@ -203,33 +277,89 @@ export class FillLedger {
     );
   }
 
-  /** Records a fill as `entries` lists it (a checkpoint's applied fills, read back). */
+  /** The ledger index of a remembered fill id, or -1. */
+  find(fillId: string): number {
+    this.hashId(fillId);
+    const { i1, i2, i3, i4 } = this;
+    const shards = this.shards;
+    for (let s = shards.length - 1; s >= 0; s--) {
+      const shard = shards[s] as Shard;
+      if (shard.count === 0) continue;
+      const local = shard.find(i1, i2, i3, i4);
+      if (local >= 0) return shard.number * SHARD_SPAN + local;
+    }
+    return -1;
+  }
+
+  private shardAt(index: number): { shard: Shard; local: number } {
+    const number = Math.floor(index / SHARD_SPAN);
+    const shard = this.shards[number - (this.shards[0] as Shard).number] as Shard;
+    return { shard, local: index - number * SHARD_SPAN };
+  }
+
+  /**
+   * Whether `fill` has the content recorded at `index` (given its portfolio id check passed):
+   * compared by a 64-bit hash, so a fill of other content passes for the same with
+   * probability 2^-64.
+   */
+  matches(index: number, fill: FillEvent): boolean {
+    const { shard, local } = this.shardAt(index);
+    this.hashFill(fill);
+    return shard.content[local * 2] === this.c1 && shard.content[local * 2 + 1] === this.c2;
+  }
+
+  /** Records a fill (its id not remembered yet: see `find`). */
+  add(fill: FillEvent): void {
+    this.hashId(fill.fillId);
+    this.hashFill(fill);
+    this.record(this.i1, this.i2, this.i3, this.i4, this.c1, this.c2, fill.timestampNs);
+  }
+
+  /** Records a fill as a state of version 1 or 2 lists it. */
   addEntry(entry: LedgerEntry): void {
-    this.record(
-      entry[0],
-      this.intern(entry[1]),
-      this.intern(entry[2]),
+    const ts = BigInt(entry[7]);
+    this.hashId(entry[0]);
+    this.hashContent(
+      entry[1],
+      entry[2],
       entry[3] === 'sell',
       entry[8] !== null,
       entry[4],
       entry[5],
       entry[6],
-      BigInt(entry[7]),
+      ts,
       entry[9] ?? undefined,
     );
+    this.record(this.i1, this.i2, this.i3, this.i4, this.c1, this.c2, ts);
+  }
+
+  /** Records packed fills (`packed`'s output, read back); `path` names them in errors. */
+  addPacked(packed: PackedFillsJson, path: string): void {
+    const n = packed.count;
+    const ids = columnBytes(packed.id_hashes, n, ID_BYTES, `${path}.id_hashes`);
+    const content = columnBytes(packed.content_hashes, n, CONTENT_BYTES, `${path}.content_hashes`);
+    const times = columnBytes(packed.timestamps_ns, n, TIMESTAMP_BYTES, `${path}.timestamps_ns`);
+    for (let i = 0; i < n; i++) {
+      this.record(
+        ids.getInt32(i * 16, true),
+        ids.getInt32(i * 16 + 4, true),
+        ids.getInt32(i * 16 + 8, true),
+        ids.getInt32(i * 16 + 12, true),
+        content.getInt32(i * 8, true),
+        content.getInt32(i * 8 + 4, true),
+        times.getBigInt64(i * 8, true),
+      );
+    }
   }
 
   private record(
-    fillId: string,
-    strategyName: number,
-    symbolName: number,
-    sell: boolean,
-    hasPortfolioId: boolean,
-    quantity: number,
-    price: number,
-    fee: number,
+    h1: number,
+    h2: number,
+    h3: number,
+    h4: number,
+    c1: number,
+    c2: number,
     ts: bigint,
-    intentId: string | undefined,
   ): void {
     let shard = this.current;
     if (
@@ -238,26 +368,14 @@ export class FillLedger {
         shard.startNs !== undefined &&
         ts - shard.startNs > this.bucketNs)
     ) {
+      shard.close();
       shard = new Shard(shard.number + 1, this.addedCount);
       this.current = shard;
       this.shards.push(shard);
     }
-    const index = shard.count;
-    if (index === shard.capacity) shard.grow();
-    shard.ids.set(fillId, index);
-    shard.idAt.push(fillId);
-    shard.strategy[index] = strategyName;
-    shard.symbol[index] = symbolName;
-    shard.flags[index] = (sell ? FLAG_SELL : 0) | (hasPortfolioId ? FLAG_PORTFOLIO_ID : 0);
-    shard.quantity[index] = quantity;
-    shard.price[index] = price;
-    shard.fee[index] = fee;
-    if (ts >= INT64_MIN && ts <= INT64_MAX) shard.timestamp[index] = ts;
-    else shard.wideTimestamps.set(index, ts);
+    shard.append(h1, h2, h3, h4, c1, c2, ts);
     if (shard.newestNs === undefined || ts > shard.newestNs) shard.newestNs = ts;
     shard.startNs ??= ts;
-    shard.intents.push(intentId);
-    shard.count = index + 1;
     this.count++;
     this.addedCount++;
   }
@@ -291,30 +409,45 @@ export class FillLedger {
   }
 
   /**
-   * Every remembered fill, in the order applied; `portfolioId` fills in the flag. With `since`,
-   * only those numbered `since` or later (see `added`).
+   * The remembered fills numbered `since` or later (see `added`; default every one), packed, in
+   * the order applied.
    */
-  entries(portfolioId: string, since = 0): LedgerEntry[] {
-    const out: LedgerEntry[] = [];
+  packed(since = 0): PackedFillsJson {
+    let n = 0;
     for (const shard of this.shards) {
       if (shard.firstAdd + shard.count <= since) continue;
-      for (let index = Math.max(0, since - shard.firstAdd); index < shard.count; index++) {
-        const fillId = shard.idAt[index] as string;
-        const flags = shard.flags[index] as number;
-        out.push([
-          fillId,
-          this.names[shard.strategy[index] as number] as string,
-          this.names[shard.symbol[index] as number] as string,
-          (flags & FLAG_SELL) !== 0 ? 'sell' : 'buy',
-          shard.quantity[index] as number,
-          shard.price[index] as number,
-          shard.fee[index] as number,
-          shard.timestampAt(index).toString(),
-          (flags & FLAG_PORTFOLIO_ID) !== 0 ? portfolioId : null,
-          shard.intents[index] ?? null,
-        ]);
+      n += shard.count - Math.max(0, since - shard.firstAdd);
+    }
+    const ids = new DataView(new ArrayBuffer(n * ID_BYTES));
+    const content = new DataView(new ArrayBuffer(n * CONTENT_BYTES));
+    const times = new DataView(new ArrayBuffer(n * TIMESTAMP_BYTES));
+    let i = 0;
+    for (const shard of this.shards) {
+      if (shard.firstAdd + shard.count <= since) continue;
+      for (let local = Math.max(0, since - shard.firstAdd); local < shard.count; local++, i++) {
+        for (let w = 0; w < 4; w++)
+          ids.setInt32(i * 16 + w * 4, shard.ids[local * 4 + w] as number, true);
+        content.setInt32(i * 8, shard.content[local * 2] as number, true);
+        content.setInt32(i * 8 + 4, shard.content[local * 2 + 1] as number, true);
+        times.setBigInt64(i * 8, shard.timestamp[local] as bigint, true);
       }
     }
-    return out;
+    return {
+      count: n,
+      id_hashes: encodeBase64(new Uint8Array(ids.buffer)),
+      content_hashes: encodeBase64(new Uint8Array(content.buffer)),
+      timestamps_ns: encodeBase64(new Uint8Array(times.buffer)),
+    };
   }
+}
+
+function columnBytes(text: string, count: number, width: number, path: string): DataView {
+  const bytes = decodeBase64(text);
+  if (bytes === null) throw new TrackerError('invalid_state', `${path}: must be base64`);
+  if (bytes.length !== count * width)
+    throw new TrackerError(
+      'invalid_state',
+      `${path}: must hold ${count} x ${width} bytes, got ${bytes.length}`,
+    );
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

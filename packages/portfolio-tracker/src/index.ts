@@ -4,12 +4,17 @@ export { DUST_TOLERANCE } from './book.js';
 export { isTrackerError, TRACKER_ERROR_CODES, TrackerError } from './errors.js';
 export type { TrackerErrorCode } from './errors.js';
 export {
+  appliedFillCount,
   checkTrackerState,
   TRACKER_CHAINED_STATE_VERSION,
+  TRACKER_LISTED_CHAINED_STATE_VERSION,
+  TRACKER_LISTED_STATE_VERSION,
   TRACKER_STATE_VERSION,
 } from './state-json.js';
 export type {
   AppliedFillJson,
+  AppliedFillsJson,
+  PackedFillsJson,
   PositionStateJson,
   SleeveStateJson,
   SymbolStateJson,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isTrackerError, type TrackerError } from './errors.js';
-import type { TrackerStateJson } from './state-json.js';
+import { appliedFillCount, type TrackerStateJson } from './state-json.js';
 import { PortfolioTracker } from './tracker.js';
 import { fill, makeConfig, plan } from './test-util.test-util.js';
 
@@ -41,10 +41,15 @@ describe('serialize / restore', () => {
       { symbol: 'XYZ', price: 12, marked_ns: '5' },
       { symbol: 'UNM', price: 7, marked_ns: null },
     ]);
-    expect(state.applied_fills).toEqual([
-      ['a1', 'A', 'XYZ', 'buy', 100, 10, 1, '1', 'p1', null],
-      ['b1', 'B', 'UNM', 'sell', 3, 7, 0, '2', null, 'plan:0'],
-    ]);
+    // Packed: the ids' MurmurHash3_x86_128 (from another implementation, the npm package
+    // murmurhash3js-revisited, over 'a1' and 'b1' as UTF-16LE), and the stamps 1 and 2 as int64 LE.
+    expect(state.version).toBe(3);
+    expect(state.applied_fills).toEqual({
+      count: 2,
+      id_hashes: 'CwyHm9cYKO7XGCju1xgo7qyn3wthBXAiYQVwImEFcCI=',
+      content_hashes: expect.stringMatching(/^[A-Za-z0-9+/]{22}==$/) as unknown,
+      timestamps_ns: 'AQAAAAAAAAACAAAAAAAAAA==',
+    });
     expect(state.applied_plans).toEqual(['plan']);
     expect(JSON.parse(JSON.stringify(state))).toEqual(state);
   });
@@ -133,9 +138,10 @@ describe('serialize / restore', () => {
     }
     links.push(live.serialize({ fillsSince: since ?? 0 }));
     const last = links.at(-1) as TrackerStateJson;
-    expect(last.version).toBe(2);
+    expect(last.version).toBe(4);
     // Each link holds only its own fills: about 97, never the whole window (200 fills).
-    for (const link of links.slice(1)) expect(link.applied_fills.length).toBeLessThanOrEqual(97);
+    for (const link of links.slice(1))
+      expect(appliedFillCount(link.applied_fills)).toBeLessThanOrEqual(97);
 
     const whole = PortfolioTracker.restore(makeConfig(), live.serialize(), {
       dedupeWindowNs: window,
@@ -159,6 +165,65 @@ describe('serialize / restore', () => {
     expect(refused.success ? 'applied' : refused.error.code).toBe('too_old');
     // Without its earlier links a chained state is refused, never restored short.
     expect(thrown(() => PortfolioTracker.restore(makeConfig(), last)).code).toBe('invalid_state');
+  });
+
+  it('restores states written before fills were packed (versions 1 and 2), and mixed chains', () => {
+    // sample()'s state as version 1 wrote it: each fill listed whole.
+    const listed = [
+      ['a1', 'A', 'XYZ', 'buy', 100, 10, 1, '1', 'p1', null],
+      ['b1', 'B', 'UNM', 'sell', 3, 7, 0, '2', null, 'plan:0'],
+    ] as const;
+    const packedState = sample().serialize();
+    const v1 = { ...packedState, version: 1, applied_fills: listed } as unknown as TrackerStateJson;
+    const fromV1 = PortfolioTracker.restore(makeConfig(), v1);
+    // Written again, packed: the state of the tracker that applied the fills itself.
+    expect(fromV1.serialize()).toEqual(packedState);
+    expect(
+      fromV1.onFill(
+        fill('A', 'XYZ', 'buy', 100, 10, 1, { fillId: 'a1', portfolioId: 'p1', timestampNs: 1n }),
+      ),
+    ).toEqual({ success: true, data: { status: 'duplicate' } });
+    const conflict = fromV1.onFill(
+      fill('B', 'UNM', 'sell', 3, 7, 0, { fillId: 'b1', timestampNs: 2n }),
+    );
+    expect(conflict.success ? null : conflict.error.code).toBe('fill_conflict');
+
+    // A version 2 link whose earlier link is listed too, and a version 4 link after a listed one
+    // (a manager that was upgraded between two checkpoints).
+    const v2 = {
+      ...packedState,
+      version: 2,
+      applied_fills: [listed[1]],
+    } as unknown as TrackerStateJson;
+    const earlier = [[listed[0]]];
+    const fromV2 = PortfolioTracker.restore(makeConfig(), v2, { earlierFills: earlier });
+    expect(fromV2.serialize()).toEqual(packedState);
+    const upgraded = sample();
+    const v4 = upgraded.serialize({ fillsSince: 1 });
+    expect(v4.version).toBe(4);
+    expect(appliedFillCount(v4.applied_fills)).toBe(1);
+    const fromMixed = PortfolioTracker.restore(makeConfig(), v4, { earlierFills: earlier });
+    expect(fromMixed.serialize()).toEqual(packedState);
+    expect(['a1', 'b1', 'c1'].map((id) => fromMixed.hasFill(id))).toEqual([true, true, false]);
+    // Listed fills in a packed version, or packed in a listed one, are refused.
+    expect(
+      thrown(() =>
+        PortfolioTracker.restore(makeConfig(), { ...packedState, applied_fills: listed }),
+      ).message,
+    ).toMatch(/state\.applied_fills: must be packed/);
+    expect(
+      thrown(() =>
+        PortfolioTracker.restore(makeConfig(), { ...v1, applied_fills: packedState.applied_fills }),
+      ).message,
+    ).toMatch(/state\.applied_fills: must be an array in a state of version 1/);
+    expect(
+      thrown(() =>
+        PortfolioTracker.restore(makeConfig(), {
+          ...v1,
+          version: 5,
+        } as unknown as TrackerStateJson),
+      ).message,
+    ).toMatch(/state\.version: must be 1, 2, 3 or 4, got 5/);
   });
 
   it('forgets applied plans stamped before the dedupe horizon, and keeps their times', () => {

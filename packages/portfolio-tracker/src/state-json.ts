@@ -1,14 +1,18 @@
 // The tracker's serialized state (checkpoints): its JSON shape and the hand-written check that reads it back.
-import type { LedgerEntry } from './fill-ledger.js';
+import type { LedgerEntry, PackedFillsJson } from './fill-ledger.js';
 import { TrackerError } from './errors.js';
 
-/** A state whose `applied_fills` hold every remembered fill. */
-export const TRACKER_STATE_VERSION = 1;
+/** A state whose `applied_fills` hold every remembered fill, packed (hashes). */
+export const TRACKER_STATE_VERSION = 3;
 /**
  * A state whose `applied_fills` hold only the fills applied since an earlier state (a chain of
- * checkpoints): restoring it needs the earlier states' fills too.
+ * checkpoints), packed: restoring it needs the earlier states' fills too.
  */
-export const TRACKER_CHAINED_STATE_VERSION = 2;
+export const TRACKER_CHAINED_STATE_VERSION = 4;
+/** Versions 1 and 2: as 3 and 4, with each fill listed whole (id and content); still read. */
+export const TRACKER_LISTED_STATE_VERSION = 1;
+export const TRACKER_LISTED_CHAINED_STATE_VERSION = 2;
+const VERSIONS: readonly number[] = [1, 2, 3, 4];
 
 export interface PositionStateJson {
   readonly symbol: string;
@@ -33,21 +37,28 @@ export interface SymbolStateJson {
 }
 
 export type AppliedFillJson = LedgerEntry;
+export type { PackedFillsJson };
+/** A state's applied fills: packed (versions 3 and 4) or listed one by one (1 and 2). */
+export type AppliedFillsJson = PackedFillsJson | readonly AppliedFillJson[];
 
 /** Plain JSON: bigints as decimal strings, numbers exact through JSON.stringify/parse. */
 export interface TrackerStateJson {
-  readonly version: typeof TRACKER_STATE_VERSION | typeof TRACKER_CHAINED_STATE_VERSION;
+  readonly version:
+    | typeof TRACKER_STATE_VERSION
+    | typeof TRACKER_CHAINED_STATE_VERSION
+    | typeof TRACKER_LISTED_STATE_VERSION
+    | typeof TRACKER_LISTED_CHAINED_STATE_VERSION;
   readonly portfolio_id: string;
   readonly unallocated_cash: number;
   readonly last_rebalance_ns: string;
   readonly sleeves: readonly SleeveStateJson[];
   readonly symbols: readonly SymbolStateJson[];
   /**
-   * `[fill_id, strategy_id, symbol, side, quantity, price, fee, timestamp_ns, portfolio_id,
-   * intent_id]`, in order applied: every remembered fill (version 1), or those applied since the
-   * previous state of a chain (version 2).
+   * Every remembered fill (versions 3 and 1), or those applied since the previous state of a
+   * chain (4 and 2), in order applied: packed hashes (3, 4), or `[fill_id, strategy_id, symbol,
+   * side, quantity, price, fee, timestamp_ns, portfolio_id, intent_id]` each (1, 2).
    */
-  readonly applied_fills: readonly AppliedFillJson[];
+  readonly applied_fills: AppliedFillsJson;
   readonly applied_plans: readonly string[];
   /**
    * Each applied plan's time (ns, decimal), in the order of `applied_plans`; plans stamped
@@ -106,11 +117,8 @@ export function parseNs(value: unknown, path: string): bigint {
 /** Checks the shape of a serialized state (the tracker's own output, read back from a journal). */
 export function checkTrackerState(raw: unknown): TrackerStateJson {
   const state = record(raw, 'state');
-  if (state.version !== TRACKER_STATE_VERSION && state.version !== TRACKER_CHAINED_STATE_VERSION)
-    fail(
-      'state.version',
-      `must be ${TRACKER_STATE_VERSION} or ${TRACKER_CHAINED_STATE_VERSION}, got ${String(state.version)}`,
-    );
+  if (typeof state.version !== 'number' || !VERSIONS.includes(state.version))
+    fail('state.version', `must be 1, 2, 3 or 4, got ${String(state.version)}`);
   text(state.portfolio_id, 'state.portfolio_id');
   finite(state.unallocated_cash, 'state.unallocated_cash');
   parseNs(state.last_rebalance_ns, 'state.last_rebalance_ns');
@@ -132,7 +140,14 @@ export function checkTrackerState(raw: unknown): TrackerStateJson {
     finite(symbol.price, `state.symbols[${i}].price`);
     if (symbol.marked_ns !== null) parseNs(symbol.marked_ns, `state.symbols[${i}].marked_ns`);
   });
-  checkAppliedFills(state.applied_fills, 'state.applied_fills');
+  const fills = checkAppliedFills(state.applied_fills, 'state.applied_fills');
+  if (Array.isArray(fills) !== state.version <= TRACKER_LISTED_CHAINED_STATE_VERSION)
+    fail(
+      'state.applied_fills',
+      state.version <= TRACKER_LISTED_CHAINED_STATE_VERSION
+        ? `must be an array in a state of version ${state.version}`
+        : `must be packed ({count, id_hashes, content_hashes, timestamps_ns}) in a state of version ${state.version}`,
+    );
   const plans = list(state.applied_plans, 'state.applied_plans');
   plans.forEach((id, i) => text(id, `state.applied_plans[${i}]`));
   if (state.applied_plan_ns !== undefined) {
@@ -150,10 +165,19 @@ export function checkTrackerState(raw: unknown): TrackerStateJson {
 }
 
 /**
- * Checks a list of applied fills (a state's `applied_fills`, or an earlier state's in a chain);
- * `path` names it in the error.
+ * Checks a state's applied fills (its `applied_fills`, or an earlier state's in a chain), packed
+ * or listed; `path` names them in the error. The packed columns' bytes are checked when read.
  */
-export function checkAppliedFills(raw: unknown, path: string): readonly AppliedFillJson[] {
+export function checkAppliedFills(raw: unknown, path: string): AppliedFillsJson {
+  if (!Array.isArray(raw)) {
+    const packed = record(raw, path);
+    const count = packed.count;
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
+      fail(`${path}.count`, `must be an integer >= 0, got ${String(count)}`);
+    for (const key of ['id_hashes', 'content_hashes', 'timestamps_ns'])
+      if (typeof packed[key] !== 'string') fail(`${path}.${key}`, 'must be a string (base64)');
+    return packed as unknown as PackedFillsJson;
+  }
   list(raw, path).forEach((entry, i) => {
     const at = `${path}[${i}]`;
     const fill = list(entry, at);
@@ -170,4 +194,12 @@ export function checkAppliedFills(raw: unknown, path: string): readonly AppliedF
     nullableText(fill[9], `${at}[9]`);
   });
   return raw as readonly AppliedFillJson[];
+}
+
+/** How many fills a state's `applied_fills` (packed or listed) hold; undefined if neither. */
+export function appliedFillCount(raw: unknown): number | undefined {
+  if (Array.isArray(raw)) return raw.length;
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const count = (raw as { count?: unknown }).count;
+  return typeof count === 'number' && Number.isSafeInteger(count) && count >= 0 ? count : undefined;
 }

@@ -217,7 +217,10 @@ describe('fill validation', () => {
     expect(tracker.onFill({ ...wide }).success).toBe(true);
     const conflict = tracker.onFill({ ...wide, timestampNs: 2n ** 70n - 2n ** 64n });
     expect(conflict.success).toBe(false);
-    expect(tracker.serialize().applied_fills[0]?.[7]).toBe((2n ** 70n).toString());
+    // Restored, the same: the ledger hashes the whole timestamp (its column is clamped to int64).
+    const restored = PortfolioTracker.restore(makeConfig(), tracker.serialize());
+    expect(restored.onFill({ ...wide })).toEqual({ success: true, data: { status: 'duplicate' } });
+    expect(restored.onFill({ ...wide, timestampNs: 2n ** 70n - 2n ** 64n }).success).toBe(false);
   });
 });
 

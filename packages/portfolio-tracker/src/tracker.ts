@@ -19,7 +19,11 @@ import {
   parseNs,
   TRACKER_STATE_VERSION,
   TRACKER_CHAINED_STATE_VERSION,
+  TRACKER_LISTED_CHAINED_STATE_VERSION,
   checkAppliedFills,
+  type AppliedFillJson,
+  type AppliedFillsJson,
+  type PackedFillsJson,
   type TrackerStateJson,
 } from './state-json.js';
 
@@ -711,8 +715,9 @@ export class PortfolioTracker {
   /**
    * The whole state as plain JSON (bigints as decimal strings); exact through JSON. With
    * `fillsSince`, `applied_fills` hold only the remembered fills numbered `fillsSince` or later
-   * (version 2, a link of a chain: restoring it needs the earlier links' fills, see `restore`);
-   * the cost then grows with the fills since, not with every fill remembered.
+   * (version 4, a link of a chain: restoring it needs the earlier links' fills, see `restore`);
+   * the cost then grows with the fills since, not with every fill remembered. Fills are packed:
+   * a 128-bit hash of each id, a 64-bit hash of its content and its timestamp (no id string).
    */
   serialize(options: { readonly fillsSince?: number } = {}): TrackerStateJson {
     const since = options.fillsSince;
@@ -737,7 +742,7 @@ export class PortfolioTracker {
         price: valuation.price,
         marked_ns: valuation.marked ? valuation.markNs.toString() : null,
       })),
-      applied_fills: this.ledger.entries(this.portfolioId, since ?? 0),
+      applied_fills: this.ledger.packed(since ?? 0),
       dedupe_horizon_ns: this.ledger.dedupeHorizonNs?.toString() ?? null,
       applied_plans: [...this.appliedPlans.keys()],
       applied_plan_ns: Array.from(this.appliedPlans.values(), (ns) => ns.toString()),
@@ -748,9 +753,9 @@ export class PortfolioTracker {
    * A tracker in exactly the serialized state, under `config` (which may differ from the
    * one serialized: as `reconfigure`, new strategies get empty sleeves, removed ones retire).
    * Throws `invalid_state` for a malformed state, `portfolio_mismatch` for another portfolio's.
-   * A chained state (version 2) needs `earlierFills`: the `applied_fills` of the earlier links
-   * of its chain, oldest first (read one link at a time: only one is held at once), else it
-   * throws `invalid_state`.
+   * A chained state (version 4, or 2 as written before fills were packed) needs `earlierFills`:
+   * the `applied_fills` of the earlier links of its chain, oldest first, packed or listed (read
+   * one link at a time: only one is held at once), else it throws `invalid_state`.
    */
   static restore(
     config: PortfolioConfig,
@@ -772,10 +777,14 @@ export class PortfolioTracker {
       ...(options.allocator === undefined ? {} : { allocator: options.allocator }),
       ...(options.dedupeWindowNs === undefined ? {} : { dedupeWindowNs: options.dedupeWindowNs }),
     });
-    if (checked.version === TRACKER_CHAINED_STATE_VERSION && options.earlierFills === undefined)
+    if (
+      (checked.version === TRACKER_CHAINED_STATE_VERSION ||
+        checked.version === TRACKER_LISTED_CHAINED_STATE_VERSION) &&
+      options.earlierFills === undefined
+    )
       throw new TrackerError(
         'invalid_state',
-        'state.version: 2 (a link of a checkpoint chain) needs the earlier links’ fills',
+        `state.version: ${checked.version} (a link of a checkpoint chain) needs the earlier links’ fills`,
       );
     tracker.load(checked, options.earlierFills ?? []);
     return tracker;
@@ -856,13 +865,19 @@ export class PortfolioTracker {
     }
     let link = 0;
     for (const earlier of earlierFills) {
-      for (const entry of checkAppliedFills(earlier, `earlier link ${link}.applied_fills`))
-        this.ledger.addEntry(entry);
+      const path = `earlier link ${link}.applied_fills`;
+      this.addAppliedFills(checkAppliedFills(earlier, path), path);
       link++;
     }
-    for (const entry of state.applied_fills) this.ledger.addEntry(entry);
+    this.addAppliedFills(state.applied_fills, 'state.applied_fills');
     const horizon = state.dedupe_horizon_ns;
     if (horizon !== undefined && horizon !== null) this.ledger.forgetBefore(BigInt(horizon));
+  }
+
+  private addAppliedFills(fills: AppliedFillsJson, path: string): void {
+    if (Array.isArray(fills))
+      for (const entry of fills as readonly AppliedFillJson[]) this.ledger.addEntry(entry);
+    else this.ledger.addPacked(fills as PackedFillsJson, path);
   }
 
   /** A symbol seen for the first time (its dense index set when the tracker has a list). */
@@ -1014,7 +1029,7 @@ export class PortfolioTracker {
   private applyFill(sleeve: Sleeve, fill: FillEvent): void {
     const { quantity, price, fee } = fill;
     const position = this.positionFor(sleeve, fill.symbol, price);
-    if (this.rememberFillIds) this.ledger.add(fill, sleeve.nameId, position.valuation.nameId);
+    if (this.rememberFillIds) this.ledger.add(fill);
     book(sleeve, position, fill.side === 'buy' ? quantity : -quantity, quantity, price, fee);
   }
 

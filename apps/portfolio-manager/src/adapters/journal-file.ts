@@ -21,6 +21,7 @@ import {
   toContractIssues,
   ContractError,
 } from '@njord/portfolio-contracts';
+import { appliedFillCount } from '@njord/portfolio-tracker';
 import type { JournalFsyncPolicy } from '../config.js';
 
 const NEWLINE = 0x0a;
@@ -688,9 +689,10 @@ export function readCheckpointChain(
         const tracker = (value as Record<string, unknown>).tracker as
           { applied_fills?: unknown } | undefined;
         const fills = tracker?.applied_fills;
-        if (!Array.isArray(fills))
+        const count = appliedFillCount(fills);
+        if (count === undefined)
           damage(`checkpoint seq ${seq} (a link of the chain) has no tracker.applied_fills`);
-        added += (fills as unknown[]).length;
+        added += count as number;
         links.push({ seq, offset, added, ...(segment === undefined ? {} : { segment }) });
         yield fills;
       }
