@@ -3,7 +3,8 @@
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const CODES = new Uint8Array(64);
-const VALUES = new Int8Array(128).fill(-1);
+/** The 6-bit value of every UTF-16 code unit; 255 for one outside the alphabet. */
+const VALUES = new Uint8Array(1 << 16).fill(255);
 for (let i = 0; i < 64; i++) {
   CODES[i] = ALPHABET.charCodeAt(i);
   VALUES[ALPHABET.charCodeAt(i)] = i;
@@ -43,33 +44,31 @@ export function decodeBase64(text: string): Uint8Array | null {
   if (n % 4 !== 0) return null;
   const padding = n === 0 ? 0 : text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const out = new Uint8Array((n / 4) * 3 - padding);
-  let o = 0;
+  const values = VALUES;
   const full = padding === 0 ? n : n - 4;
-  const value = (at: number): number => {
-    const code = text.charCodeAt(at);
-    return code < 128 ? (VALUES[code] as number) : -1;
-  };
+  // Any character outside the alphabet has value 255: its high bits end up in `bad`.
+  let bad = 0;
+  let o = 0;
   for (let i = 0; i < full; i += 4) {
-    const a = value(i);
-    const b = value(i + 1);
-    const c = value(i + 2);
-    const d = value(i + 3);
-    if ((a | b | c | d) < 0) return null;
-    const v = (a << 18) | (b << 12) | (c << 6) | d;
-    out[o++] = v >>> 16;
-    out[o++] = (v >>> 8) & 255;
-    out[o++] = v & 255;
+    const a = values[text.charCodeAt(i)] as number;
+    const b = values[text.charCodeAt(i + 1)] as number;
+    const c = values[text.charCodeAt(i + 2)] as number;
+    const d = values[text.charCodeAt(i + 3)] as number;
+    bad |= a | b | c | d;
+    out[o] = (a << 2) | (b >>> 4);
+    out[o + 1] = ((b & 15) << 4) | (c >>> 2);
+    out[o + 2] = ((c & 3) << 6) | d;
+    o += 3;
   }
   if (padding > 0) {
-    const a = value(full);
-    const b = value(full + 1);
-    const c = padding === 1 ? value(full + 2) : 0;
-    if ((a | b | c) < 0) return null;
-    const v = (a << 18) | (b << 12) | (c << 6);
+    const a = values[text.charCodeAt(full)] as number;
+    const b = values[text.charCodeAt(full + 1)] as number;
+    const c = padding === 1 ? (values[text.charCodeAt(full + 2)] as number) : 0;
+    bad |= a | b | c;
     // Canonical: the bits past the last byte are zero.
-    if ((padding === 2 ? v & 0xffff : v & 0xff) !== 0) return null;
-    out[o++] = v >>> 16;
-    if (padding === 1) out[o++] = (v >>> 8) & 255;
+    if ((padding === 2 ? b & 15 : c & 3) !== 0) return null;
+    out[o++] = (a << 2) | (b >>> 4);
+    if (padding === 1) out[o] = ((b & 15) << 4) | (c >>> 2);
   }
-  return out;
+  return (bad & 64) !== 0 ? null : out;
 }

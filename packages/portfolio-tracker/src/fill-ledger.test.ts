@@ -39,6 +39,19 @@ describe('FillLedger', () => {
     }
     expect(read.find('id10')).toBe(-1);
     expect(read.packed()).toEqual(packed);
+    // The columns given as their bytes (as a caller with its own decoder does): the same.
+    const bytes = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    const fromBytes = new FillLedger();
+    fromBytes.addPacked(
+      {
+        count: 10,
+        id_hashes: bytes(packed.id_hashes),
+        content_hashes: bytes(packed.content_hashes),
+        timestamps_ns: bytes(packed.timestamps_ns),
+      },
+      'fills',
+    );
+    expect(fromBytes.packed()).toEqual(packed);
   });
 
   it('matches content field by field: every field counts, -0 is 0', () => {

@@ -52,6 +52,17 @@ export interface PackedFillsJson {
   readonly timestamps_ns: string;
 }
 
+/**
+ * Packed fills with their columns' bytes already decoded (a caller with a faster base64 decoder
+ * than this package's own, e.g. Node's Buffer): as `PackedFillsJson`, a column may be its bytes.
+ */
+export interface PackedFillsBytes {
+  readonly count: number;
+  readonly id_hashes: string | Uint8Array;
+  readonly content_hashes: string | Uint8Array;
+  readonly timestamps_ns: string | Uint8Array;
+}
+
 /** One shard: the hash columns of its fills and an open-addressing table over their id hashes. */
 class Shard {
   count = 0;
@@ -61,29 +72,39 @@ class Shard {
   /** Two words a fill: its content's hash. */
   content: Int32Array;
   timestamp: BigInt64Array;
-  /** Local index + 1 by slot (0: empty), linear probing from the hash's first word. */
+  /**
+   * Local index + 1 by slot (0: empty), linear probing from the hash's first word: the fills
+   * before `indexed` are in it; the others are placed by the next `find` (so a restart reading
+   * many fills builds each table once, at its final size). At most half full.
+   */
   table: Int32Array;
   mask: number;
+  indexed = 0;
   /** The newest fill timestamp in the shard: it is dropped once this is below the horizon. */
   newestNs: bigint | undefined;
   /** The first fill's timestamp: the shard's time bucket starts there. */
   startNs: bigint | undefined;
 
-  /** `firstAdd`: the ledger-wide number of the shard's first fill (see `FillLedger.added`). */
+  /**
+   * `firstAdd`: the ledger-wide number of the shard's first fill (see `FillLedger.added`);
+   * `capacity`: room for this many fills at first (time buckets hold about as many as the last).
+   */
   constructor(
     readonly number: number,
     readonly firstAdd: number,
+    capacity = INITIAL_CAPACITY,
   ) {
-    this.capacity = INITIAL_CAPACITY;
-    this.ids = new Int32Array(4 * INITIAL_CAPACITY);
-    this.content = new Int32Array(2 * INITIAL_CAPACITY);
-    this.timestamp = new BigInt64Array(INITIAL_CAPACITY);
+    this.capacity = capacity;
+    this.ids = new Int32Array(4 * capacity);
+    this.content = new Int32Array(2 * capacity);
+    this.timestamp = new BigInt64Array(capacity);
     this.table = new Int32Array(2 * INITIAL_CAPACITY);
     this.mask = 2 * INITIAL_CAPACITY - 1;
   }
 
   /** The local index of the fill whose id hashes to `h1..h4`, or -1. */
   find(h1: number, h2: number, h3: number, h4: number): number {
+    if (this.indexed < this.count) this.index();
     const table = this.table;
     const ids = this.ids;
     const mask = this.mask;
@@ -94,6 +115,19 @@ class Shard {
       if (ids[at] === h1 && ids[at + 1] === h2 && ids[at + 2] === h3 && ids[at + 3] === h4)
         return entry - 1;
     }
+  }
+
+  /** Places the fills not yet in the table; a new table when it would be over half full. */
+  private index(): void {
+    if (this.table.length < 2 * this.count) {
+      let size = this.table.length;
+      while (size < 2 * this.count) size *= 2;
+      this.table = new Int32Array(size);
+      this.mask = size - 1;
+      this.indexed = 0;
+    }
+    for (let local = this.indexed; local < this.count; local++) this.place(local);
+    this.indexed = this.count;
   }
 
   private place(local: number): void {
@@ -124,16 +158,11 @@ class Shard {
     this.content[local * 2 + 1] = c2;
     this.timestamp[local] = ts < INT64_MIN ? INT64_MIN : ts > INT64_MAX ? INT64_MAX : ts;
     this.count = local + 1;
-    this.place(local);
     return local;
   }
 
   private grow(): void {
-    const capacity = this.capacity * 2;
-    this.resize(capacity);
-    this.table = new Int32Array(2 * capacity);
-    this.mask = 2 * capacity - 1;
-    for (let local = 0; local < this.count; local++) this.place(local);
+    this.resize(this.capacity * 2);
   }
 
   private resize(capacity: number): void {
@@ -334,7 +363,7 @@ export class FillLedger {
   }
 
   /** Records packed fills (`packed`'s output, read back); `path` names them in errors. */
-  addPacked(packed: PackedFillsJson, path: string): void {
+  addPacked(packed: PackedFillsJson | PackedFillsBytes, path: string): void {
     const n = packed.count;
     const ids = columnBytes(packed.id_hashes, n, ID_BYTES, `${path}.id_hashes`);
     const content = columnBytes(packed.content_hashes, n, CONTENT_BYTES, `${path}.content_hashes`);
@@ -369,7 +398,11 @@ export class FillLedger {
         ts - shard.startNs > this.bucketNs)
     ) {
       shard.close();
-      shard = new Shard(shard.number + 1, this.addedCount);
+      shard = new Shard(
+        shard.number + 1,
+        this.addedCount,
+        Math.min(this.shardLimit, Math.max(INITIAL_CAPACITY, shard.count)),
+      );
       this.current = shard;
       this.shards.push(shard);
     }
@@ -441,8 +474,13 @@ export class FillLedger {
   }
 }
 
-function columnBytes(text: string, count: number, width: number, path: string): DataView {
-  const bytes = decodeBase64(text);
+function columnBytes(
+  column: string | Uint8Array,
+  count: number,
+  width: number,
+  path: string,
+): DataView {
+  const bytes = typeof column === 'string' ? decodeBase64(column) : column;
   if (bytes === null) throw new TrackerError('invalid_state', `${path}: must be base64`);
   if (bytes.length !== count * width)
     throw new TrackerError(

@@ -14,6 +14,7 @@ export {
 export type {
   AppliedFillJson,
   AppliedFillsJson,
+  PackedFillsBytes,
   PackedFillsJson,
   PositionStateJson,
   SleeveStateJson,

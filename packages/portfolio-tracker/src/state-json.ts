@@ -1,5 +1,5 @@
 // The tracker's serialized state (checkpoints): its JSON shape and the hand-written check that reads it back.
-import type { LedgerEntry, PackedFillsJson } from './fill-ledger.js';
+import type { LedgerEntry, PackedFillsBytes, PackedFillsJson } from './fill-ledger.js';
 import { TrackerError } from './errors.js';
 
 /** A state whose `applied_fills` hold every remembered fill, packed (hashes). */
@@ -37,7 +37,7 @@ export interface SymbolStateJson {
 }
 
 export type AppliedFillJson = LedgerEntry;
-export type { PackedFillsJson };
+export type { PackedFillsBytes, PackedFillsJson };
 /** A state's applied fills: packed (versions 3 and 4) or listed one by one (1 and 2). */
 export type AppliedFillsJson = PackedFillsJson | readonly AppliedFillJson[];
 
@@ -166,17 +166,19 @@ export function checkTrackerState(raw: unknown): TrackerStateJson {
 
 /**
  * Checks a state's applied fills (its `applied_fills`, or an earlier state's in a chain), packed
- * or listed; `path` names them in the error. The packed columns' bytes are checked when read.
+ * or listed; `path` names them in the error. The packed columns' bytes are checked when read; an
+ * earlier state's columns may be given as bytes (`PackedFillsBytes`).
  */
-export function checkAppliedFills(raw: unknown, path: string): AppliedFillsJson {
+export function checkAppliedFills(raw: unknown, path: string): AppliedFillsJson | PackedFillsBytes {
   if (!Array.isArray(raw)) {
     const packed = record(raw, path);
     const count = packed.count;
     if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
       fail(`${path}.count`, `must be an integer >= 0, got ${String(count)}`);
     for (const key of ['id_hashes', 'content_hashes', 'timestamps_ns'])
-      if (typeof packed[key] !== 'string') fail(`${path}.${key}`, 'must be a string (base64)');
-    return packed as unknown as PackedFillsJson;
+      if (typeof packed[key] !== 'string' && !(packed[key] instanceof Uint8Array))
+        fail(`${path}.${key}`, 'must be a string (base64)');
+    return packed as unknown as PackedFillsBytes;
   }
   list(raw, path).forEach((entry, i) => {
     const at = `${path}[${i}]`;

@@ -23,7 +23,7 @@ import {
   checkAppliedFills,
   type AppliedFillJson,
   type AppliedFillsJson,
-  type PackedFillsJson,
+  type PackedFillsBytes,
   type TrackerStateJson,
 } from './state-json.js';
 
@@ -874,10 +874,10 @@ export class PortfolioTracker {
     if (horizon !== undefined && horizon !== null) this.ledger.forgetBefore(BigInt(horizon));
   }
 
-  private addAppliedFills(fills: AppliedFillsJson, path: string): void {
+  private addAppliedFills(fills: AppliedFillsJson | PackedFillsBytes, path: string): void {
     if (Array.isArray(fills))
       for (const entry of fills as readonly AppliedFillJson[]) this.ledger.addEntry(entry);
-    else this.ledger.addPacked(fills as PackedFillsJson, path);
+    else this.ledger.addPacked(fills as PackedFillsBytes, path);
   }
 
   /** A symbol seen for the first time (its dense index set when the tracker has a list). */

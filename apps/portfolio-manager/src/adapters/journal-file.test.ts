@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../test-support.js';
 import { formatJournalLine } from '@njord/portfolio-contracts';
-import { FileJournal, JournalDamageError, scanJournal } from './journal-file.js';
+import { FileJournal, JournalDamageError, scanJournal, withColumnBytes } from './journal-file.js';
 
 const line = (portfolio: string, seq: number, type: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ portfolio_id: portfolio, seq, type, ...extra });
@@ -208,5 +208,34 @@ describe('FileJournal + scanJournal', () => {
       expect(scan.lines.map((l) => l.value.seq)).toEqual([1, 2, 3, 4, 5, 6, 8, 9]);
       expect(scan.damagedCheckpoints).toBe(1);
     });
+  });
+});
+
+describe('withColumnBytes (the packed fills of a chain link, decoded by Node)', () => {
+  it('decodes the base64 columns to the bytes, leaves listed fills and bad text as they are', () => {
+    const bytes = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 37) & 255));
+    const packed = {
+      count: 2,
+      id_hashes: bytes(32).toString('base64'),
+      content_hashes: bytes(16).toString('base64'),
+      timestamps_ns: bytes(16).toString('base64'),
+    };
+    const decoded = withColumnBytes(packed) as Record<string, unknown>;
+    expect(decoded.count).toBe(2);
+    expect(decoded.id_hashes).toEqual(bytes(32));
+    expect(decoded.content_hashes).toEqual(bytes(16));
+    expect(decoded.timestamps_ns).toEqual(bytes(16));
+    // Text Node would read short (a character outside base64, a wrong length) stays text.
+    const star = `*${packed.id_hashes.slice(1)}`;
+    const short = packed.content_hashes.slice(0, -1);
+    const kept = withColumnBytes({ ...packed, id_hashes: star, content_hashes: short }) as Record<
+      string,
+      unknown
+    >;
+    expect(kept.id_hashes).toBe(star);
+    expect(kept.content_hashes).toBe(short);
+    expect(kept.timestamps_ns).toEqual(bytes(16));
+    const listed = [['f', 'A', 'X', 'buy', 1, 1, 0, '1', null, null]];
+    expect(withColumnBytes(listed)).toBe(listed);
   });
 });

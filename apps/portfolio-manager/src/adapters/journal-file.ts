@@ -694,7 +694,7 @@ export function readCheckpointChain(
           damage(`checkpoint seq ${seq} (a link of the chain) has no tracker.applied_fills`);
         added += count as number;
         links.push({ seq, offset, added, ...(segment === undefined ? {} : { segment }) });
-        yield fills;
+        yield withColumnBytes(fills);
       }
       links.push({ ...last, added: added + checkpoint.ownFills });
     } finally {
@@ -702,6 +702,29 @@ export function readCheckpointChain(
     }
   }
   return { earlierFills: earlierFills(), links };
+}
+
+const PACKED_COLUMNS = ['id_hashes', 'content_hashes', 'timestamps_ns'] as const;
+
+/**
+ * A link's packed fills with their base64 columns decoded by Node (ten times faster than the
+ * tracker's own decoder, which a start would spend most of its time in); listed fills as they
+ * are. Node skips characters outside base64, so a column that decodes short is left as text for
+ * the tracker to refuse, naming the fault. (Node also takes base64url's `-` and `_`; no writer
+ * puts them there, and the line's CRC held.)
+ */
+export function withColumnBytes(fills: unknown): unknown {
+  if (Array.isArray(fills) || typeof fills !== 'object' || fills === null) return fills;
+  const packed = fills as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...packed };
+  for (const key of PACKED_COLUMNS) {
+    const text = packed[key];
+    if (typeof text !== 'string' || text.length % 4 !== 0) continue;
+    const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+    const bytes = Buffer.from(text, 'base64');
+    if (bytes.length === (text.length / 4) * 3 - padding) out[key] = bytes;
+  }
+  return out;
 }
 
 /** Files opened for reading by path, closed together. */
