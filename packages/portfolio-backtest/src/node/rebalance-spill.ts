@@ -36,6 +36,8 @@ function rowsOf(record: RebalanceRecord): number {
 interface Kept {
   readonly record: RebalanceRecord;
   readonly wire: RebalanceRecordWire | undefined;
+  /** Its JSON text, once asked for (the result writer may ask twice: size, then text). */
+  text?: string;
 }
 
 const textOf = (record: RebalanceRecord, wire: RebalanceRecordWire | undefined): string =>
@@ -88,6 +90,15 @@ export class RebalanceSpill implements RebalanceStore {
     return this.#bytes;
   }
 
+  /** UTF-8 bytes of every record's text with a newline each (closes the file for writing). */
+  textBytes(): number {
+    this.close();
+    if (this.#kept === null) return this.#bytes;
+    let bytes = 0;
+    for (const text of this.texts()) bytes += Buffer.byteLength(text) + 1;
+    return bytes;
+  }
+
   /** `wire`: the record's wire form when the caller has it (else it is encoded here). */
   add(record: RebalanceRecord, wire?: RebalanceRecordWire): void {
     if (this.#fd === null) throw new Error(`RebalanceSpill ${this.path}: add after close`);
@@ -137,7 +148,7 @@ export class RebalanceSpill implements RebalanceStore {
   *texts(): Generator<string> {
     this.close();
     if (this.#kept !== null) {
-      for (const k of this.#kept) yield textOf(k.record, k.wire);
+      for (const k of this.#kept) yield (k.text ??= textOf(k.record, k.wire));
       return;
     }
     const fd = openSync(this.path, 'r');

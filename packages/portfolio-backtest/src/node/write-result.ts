@@ -255,8 +255,8 @@ async function writeEquity(c: BacktestCurves, equity: Float64Array, emit: Emit):
 /** Bytes the rebalances take in the result (their texts, commas and brackets). */
 function rebalanceBytes(result: ColumnarBacktestResult): number {
   const store = result.rebalanceStore;
-  // A spill on file knows its bytes (a text and a newline each, as a text and a comma).
-  if (store instanceof RebalanceSpill && !store.inMemory) return store.bytes + 1;
+  // A spill knows its texts' bytes (a text and a newline each, as a text and a comma).
+  if (store instanceof RebalanceSpill) return store.textBytes() + 1;
   let bytes = 2;
   const texts = store === null ? encodedTexts(result.summary.rebalances) : store.texts();
   for (const text of texts) bytes += Buffer.byteLength(text) + 1;
