@@ -11,7 +11,17 @@
 //   pnpm --filter @njord/backtest-runner bench:scale -- --sizes 10x10000,20x5000 --generate-rows 0
 //   ... --no-bytes (skip bench/output-bytes.ts: what the result's and journal's bytes are made of)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -209,6 +219,29 @@ for (const { symbols, bars } of sizes) {
     );
     for (const line of `${read.stdout}${read.stderr}`.trim().split('\n').slice(0, 12))
       console.log(`    ${line}`);
+    // The journal read back by the project's reader of journals: the manager's offline replay
+    // (through every part), whose equity at the last marks is the run's final equity.
+    const manager = join(root, 'apps/portfolio-manager/dist/main.js');
+    const journalFirst = join(journal, 'backtest_multi_strategy_v1.ndjson');
+    if (!existsSync(manager)) {
+      console.log('  journal replay: skipped (build @njord/portfolio-manager first)');
+    } else if (existsSync(journalFirst)) {
+      const replayed = measure([manager, 'replay', '--journal', journalFirst]);
+      let verdict = `exit ${replayed.code}: ${replayed.stderr.trim().split('\n').slice(0, 3).join(' / ')}`;
+      if (replayed.code === 0) {
+        const report = JSON.parse(replayed.stdout) as { equity: number; last_seq: number };
+        // The summary's first members (final_equity among them) are in the first megabyte.
+        const fd = openSync(join(out, 'portfolio_multi_strategy_v1_result.json'), 'r');
+        const buffer = Buffer.alloc(1 << 20);
+        const head = buffer.toString('utf8', 0, readSync(fd, buffer, 0, buffer.length, 0));
+        closeSync(fd);
+        const finalEquity = Number(/"final_equity":([^,]+),/.exec(head)?.[1]);
+        verdict = `${report.last_seq.toLocaleString('en-US')} lines, equity ${report.equity} ${report.equity === finalEquity ? '= final_equity' : `MISMATCH (final_equity ${finalEquity})`}`;
+      }
+      console.log(
+        `  journal replay: ${replayed.seconds.toFixed(1)} s, peak RSS ${peak(replayed.peakMb)}, ${verdict}  (${uptime()})`,
+      );
+    }
     if (measureBytes && existsSync(join(out, 'portfolio_multi_strategy_v1_result.json'))) {
       const bytes = measure(
         [

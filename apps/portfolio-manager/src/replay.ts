@@ -8,7 +8,7 @@ import {
   type JournalLine,
   safeDecodeJournalLine,
 } from '@njord/portfolio-contracts';
-import { type PortfolioKernel, replayJournal } from '@njord/portfolio-kernel';
+import { type PortfolioKernel, replayJournalStream } from '@njord/portfolio-kernel';
 import { Command, CommanderError } from 'commander';
 import { readCheckpointChain } from './adapters/journal-file.js';
 import { appliedFillsIn } from './recovery.js';
@@ -291,30 +291,46 @@ export function replayJournalFile(
       ],
     };
   }
-  const own = portfolios.get(id);
-  if (own === undefined)
+  const portfolio = portfolios.get(id);
+  if (portfolio === undefined)
     return {
       success: false,
       problems: [`${path}: no lines of portfolio ${id} (it has ${ids.join(', ') || 'none'})`],
     };
-  if (own.gaps.length > 0) return { success: false, problems: own.gaps };
-  // The replay starts at the latest checkpoint: keep it, what follows, and the config before it.
-  const kept: JournalLine[] = [];
+  if (portfolio.gaps.length > 0) return { success: false, problems: portfolio.gaps };
+  // The replay starts at the latest checkpoint (with the config line before it), or at the
+  // first line: those are read into `head`; the lines after it are replayed as they are read
+  // (a backtest's journal, with no checkpoint, can hold millions).
+  const head: JournalLine[] = [];
   let checkpointOffset = 0;
   let checkpointFile = path;
-  for (const { path: file, index, offset, text } of fileLines(files, chunkBytes)) {
-    if (index < own.checkpointAt && index !== own.configBeforeCheckpointAt) continue;
-    if (text.length === 0) continue;
-    if (index === own.checkpointAt) {
-      checkpointOffset = offset;
-      checkpointFile = file;
+  const { checkpointAt, configBeforeCheckpointAt } = portfolio;
+  function* ownJournalLines(): Generator<{ index: number; line: JournalLine }> {
+    for (const { path: file, index, offset, text } of fileLines(files, chunkBytes)) {
+      if (index < checkpointAt && index !== configBeforeCheckpointAt) continue;
+      if (text.length === 0) continue;
+      if (index === checkpointAt) {
+        checkpointOffset = offset;
+        checkpointFile = file;
+      }
+      const decoded = safeDecodeJournalLine(text);
+      if (decoded.success && decoded.data.portfolio_id === id) yield { index, line: decoded.data };
     }
-    const decoded = safeDecodeJournalLine(text);
-    if (decoded.success && decoded.data.portfolio_id === id) kept.push(decoded.data);
   }
-  let replayed: ReturnType<typeof replayJournal>;
+  const ownIterator = ownJournalLines();
+  for (;;) {
+    const next = ownIterator.next();
+    if (next.done === true) break;
+    head.push(next.value.line);
+    if (next.value.index >= checkpointAt) break;
+  }
+  function* tail(): Generator<JournalLine> {
+    for (let next = ownIterator.next(); next.done !== true; next = ownIterator.next())
+      yield next.value.line;
+  }
+  let replayed: ReturnType<typeof replayJournalStream>;
   try {
-    const checkpoint = kept.find((line) => line.type === 'checkpoint');
+    const checkpoint = head.find((line) => line.type === 'checkpoint');
     // A chained checkpoint: the older fill ids are in the earlier links.
     const chain =
       checkpoint?.type === 'checkpoint'
@@ -325,9 +341,15 @@ export function replayJournalFile(
             ownFills: appliedFillsIn(checkpoint),
           })
         : null;
-    replayed = replayJournal(kept, chain === null ? {} : { earlierFills: chain.earlierFills });
+    replayed = replayJournalStream(
+      head,
+      tail(),
+      chain === null ? {} : { earlierFills: chain.earlierFills },
+    );
   } catch (error) {
     return { success: false, problems: [`${path}: ${(error as Error).message}`] };
+  } finally {
+    ownIterator.return(undefined); // closes the file a failed replay left open
   }
   const warnings = [
     ...(tornLastLine ? ['torn last line dropped'] : []),
@@ -341,7 +363,7 @@ export function replayJournalFile(
     report: reportKernel(
       replayed.kernel,
       replayed.lastSeq,
-      own.count,
+      portfolio.count,
       replayed.fromCheckpointSeq,
       warnings,
     ),

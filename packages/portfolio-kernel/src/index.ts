@@ -35,7 +35,12 @@ export {
   RiskState,
 } from './risk-state.js';
 export type { AdjustmentTiming, RiskSampling } from './risk-state.js';
-export { checkpointKernel, journalLineEvents, replayJournal } from './replay.js';
+export {
+  checkpointKernel,
+  journalLineEvents,
+  replayJournal,
+  replayJournalStream,
+} from './replay.js';
 export type { KernelCheckpoint, Replayed, ReplayOptions } from './replay.js';
 export type { BreakersJson, HaltState, PausedSleeve } from './breakers.js';
 export {

@@ -213,6 +213,20 @@ function restoreFromCheckpoint(
  * not rise is passed over with a warning (a second writer); a refused fill too.
  */
 export function replayJournal(lines: readonly JournalLine[], options: ReplayOptions): Replayed {
+  return replayJournalStream(lines, [], options);
+}
+
+/**
+ * `replayJournal` over `head` and then `tail`, with `tail` read one line at a time (never
+ * held): the start (the last checkpoint, with the config line it needs, or the first line) must
+ * be in `head`, so a long journal's lines after it can come straight from its file.
+ */
+export function replayJournalStream(
+  head: readonly JournalLine[],
+  tail: Iterable<JournalLine>,
+  options: ReplayOptions,
+): Replayed {
+  const lines = head;
   const warnings: string[] = [];
   let start = 0;
   for (let i = lines.length - 1; i >= 0; i--) {
@@ -248,11 +262,10 @@ export function replayJournal(lines: readonly JournalLine[], options: ReplayOpti
 
   let lastSeq = first?.seq ?? 0;
   let replayed = 0;
-  for (let i = rest; i < lines.length; i++) {
-    const line = lines[i] as JournalLine;
+  const replay = (line: JournalLine): void => {
     if (line.seq <= lastSeq) {
       warnings.push(`line seq ${line.seq} after seq ${lastSeq} passed over`);
-      continue;
+      return;
     }
     lastSeq = line.seq;
     replayed++;
@@ -269,7 +282,9 @@ export function replayJournal(lines: readonly JournalLine[], options: ReplayOpti
       else if (result.data.status === 'duplicate')
         warnings.push(`${line.type} line seq ${line.seq}: duplicate fill`);
     }
-  }
+  };
+  for (let i = rest; i < lines.length; i++) replay(lines[i] as JournalLine);
+  for (const line of tail) replay(line);
   return { kernel, lastSeq, fromCheckpointSeq, replayed, warnings };
 }
 
