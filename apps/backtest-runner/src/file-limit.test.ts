@@ -1,10 +1,8 @@
 // --max-file-mb end to end: past the limit the journal goes on in parts and the rebalances
 // leave the result JSON for parts; read back, they are the same run as one file each.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   decodePortfolioBacktestResult,
   journalPartName,
@@ -12,23 +10,13 @@ import {
 } from '@njord/portfolio-contracts';
 import { openBacktestResult } from '@njord/portfolio-backtest/node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from './cli.test-util.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'njord-runner-limit-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const RESULT = 'portfolio_multi_strategy_v1_result.json';
 const JOURNAL = 'backtest_multi_strategy_v1.ndjson';
-
-function cli(...args: string[]) {
-  const out = spawnSync(process.execPath, [bin, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: out.status, stdout: out.stdout, stderr: out.stderr };
-}
 
 /** The example on the shipped S&P 500 file from 2005 on (a rebalance on most days). */
 function run(dir: string, maxFileMb: string) {
@@ -45,12 +33,6 @@ function run(dir: string, maxFileMb: string) {
     maxFileMb,
     '--no-report',
   );
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
 }
 
 describe('njord-backtest --max-file-mb', () => {
@@ -106,18 +88,7 @@ describe('njord-backtest --max-file-mb', () => {
     const raw = JSON.parse(readFileSync(join(split, RESULT), 'utf8')) as Record<string, unknown>;
     expect(raw.rebalances).toBeUndefined();
     expect(raw.rebalances_files).toBeDefined();
-    const reader = await openBacktestResult(join(split, RESULT));
-    const standalone: Record<string, PortfolioBacktestResult['standalone'][string]> = {};
-    for (const [id, alone] of Object.entries(reader.summary.standalone))
-      standalone[id] = { ...alone, equityCurve: await collect(reader.standaloneCurve(id)) };
-    const read: PortfolioBacktestResult = {
-      ...reader.summary,
-      equityCurve: await collect(reader.equityCurve()),
-      rebalances: await collect(reader.rebalances()),
-      baseline: { equityCurve: await collect(reader.baselineCurve()) },
-      benchmark: { equityCurve: await collect(reader.benchmarkCurve()) },
-      standalone,
-    };
+    const read = await (await openBacktestResult(join(split, RESULT))).readAll();
     // Timing figures differ between two runs; everything else is the same.
     const timeless = (r: PortfolioBacktestResult) => ({
       ...r,

@@ -1,25 +1,13 @@
 // The njord-backtest CLI end to end: the built binary on the shipped data, files and exit codes.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodeJournalLine, decodePortfolioBacktestResult } from '@njord/portfolio-contracts';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cli, root } from './cli.test-util.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'njord-runner-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function cli(...args: string[]) {
-  const out = spawnSync(process.execPath, [bin, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: out.status, stdout: out.stdout, stderr: out.stderr };
-}
 
 function writeConfig(name: string, body: string): string {
   const path = join(work, name);

@@ -6,12 +6,11 @@ import {
   decodePortfolioBacktestResult,
   isContractError,
   parsePortfolioConfig,
-  type PortfolioBacktestResult,
 } from '@njord/portfolio-contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PortfolioBacktestEngine } from '../engine/portfolio-engine.js';
 import { shippedPriceData } from './shipped-data.test-util.js';
-import { openBacktestResult, type BacktestResultReader } from './read-result.js';
+import { openBacktestResult } from './read-result.js';
 import { writeBacktestResult } from './write-result.js';
 
 const data = shippedPriceData('stocks-monthly.csv');
@@ -51,20 +50,6 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** The whole result assembled from the reader's summary and iterators. */
-async function readWhole(reader: BacktestResultReader): Promise<PortfolioBacktestResult> {
-  const standalone: Record<string, PortfolioBacktestResult['standalone'][string]> = {};
-  for (const [id, run] of Object.entries(reader.summary.standalone)) {
-    standalone[id] = { ...run, equityCurve: await collect(reader.standaloneCurve(id)) };
-  }
-  return {
-    ...reader.summary,
-    equityCurve: await collect(reader.equityCurve()),
-    rebalances: await collect(reader.rebalances()),
-    baseline: { equityCurve: await collect(reader.baselineCurve()) },
-    benchmark: { equityCurve: await collect(reader.benchmarkCurve()) },
-    standalone,
-  };
-}
 
 // A data path with every character the scanner must not take for structure.
 const trickyPath = 'data/[odd], {name}: "quoted" \\ back \u00e9\u4e2d.csv';
@@ -91,7 +76,7 @@ describe('openBacktestResult', () => {
       expect(reader.summary.equityCurve).toEqual([]);
       expect(reader.summary.rebalances).toEqual([]);
       expect(reader.summary.metrics).toEqual(whole.metrics);
-      expect(await readWhole(reader)).toEqual(whole);
+      expect(await reader.readAll()).toEqual(whole);
     });
   }
 
@@ -99,7 +84,7 @@ describe('openBacktestResult', () => {
     const spaced = join(dir, 'spaced.json');
     writeFileSync(spaced, JSON.stringify(JSON.parse(text), null, 2));
     const reader = await openBacktestResult(spaced, { chunkBytes: 333 });
-    expect(await readWhole(reader)).toEqual(whole);
+    expect(await reader.readAll()).toEqual(whole);
   });
 
   it('iterates a long array again from the file on each call', async () => {

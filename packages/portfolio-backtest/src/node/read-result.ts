@@ -62,6 +62,11 @@ export interface BacktestResultReader {
   benchmarkCurve(): AsyncGenerator<EquityOnlyPoint>;
   /** The curve of one strategy run alone (empty for an id the result does not have). */
   standaloneCurve(strategyId: string): AsyncGenerator<EquityOnlyPoint>;
+  /**
+   * The whole result in memory, as `decodePortfolioBacktestResult` of the file would give
+   * (with its rebalances from the parts, if any): for results that fit in memory.
+   */
+  readAll(): Promise<PortfolioBacktestResult>;
 }
 
 const QUOTE = 0x22;
@@ -308,11 +313,11 @@ export async function openBacktestResult(
     if (region === undefined) return;
     for await (const entry of entries(path, size, region)) yield decode(entry);
   }
-  return {
+  const reader: BacktestResultReader = {
     path,
     summary,
-    equityCurve: () => read('equity_curve', decodeEquityPoint),
     rebalanceParts: parts,
+    equityCurve: () => read('equity_curve', decodeEquityPoint),
     rebalances: () =>
       parts === null
         ? read('rebalances', decodeRebalanceRecord)
@@ -320,7 +325,31 @@ export async function openBacktestResult(
     baselineCurve: () => read('baseline', decodeEquityOnlyPoint),
     benchmarkCurve: () => read('benchmark', decodeEquityOnlyPoint),
     standaloneCurve: (id) => read(`standalone:${id}`, decodeEquityOnlyPoint),
+    readAll: async () => {
+      // Null-prototype: the keys are strategy ids from the file.
+      const standalone = Object.create(null) as Record<
+        string,
+        PortfolioBacktestResult['standalone'][string]
+      >;
+      for (const [id, alone] of Object.entries(summary.standalone))
+        standalone[id] = { ...alone, equityCurve: await collect(reader.standaloneCurve(id)) };
+      return {
+        ...summary,
+        equityCurve: await collect(reader.equityCurve()),
+        rebalances: await collect(reader.rebalances()),
+        baseline: { equityCurve: await collect(reader.baselineCurve()) },
+        benchmark: { equityCurve: await collect(reader.benchmarkCurve()) },
+        standalone,
+      };
+    },
   };
+  return reader;
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
 }
 
 /**

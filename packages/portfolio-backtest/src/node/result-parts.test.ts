@@ -15,12 +15,11 @@ import {
   decodePortfolioBacktestResult,
   isContractError,
   parsePortfolioConfig,
-  type PortfolioBacktestResult,
 } from '@njord/portfolio-contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PortfolioBacktestEngine } from '../engine/portfolio-engine.js';
 import { shippedPriceData } from './shipped-data.test-util.js';
-import { openBacktestResult, type BacktestResultReader } from './read-result.js';
+import { openBacktestResult } from './read-result.js';
 import { RebalanceSpill } from './rebalance-spill.js';
 import { isRebalancePartName, rebalancePartName, writeBacktestResult } from './write-result.js';
 
@@ -59,21 +58,6 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of items) out.push(item);
   return out;
-}
-
-async function readWhole(reader: BacktestResultReader): Promise<PortfolioBacktestResult> {
-  const standalone: Record<string, PortfolioBacktestResult['standalone'][string]> = {};
-  for (const [id, run] of Object.entries(reader.summary.standalone)) {
-    standalone[id] = { ...run, equityCurve: await collect(reader.standaloneCurve(id)) };
-  }
-  return {
-    ...reader.summary,
-    equityCurve: await collect(reader.equityCurve()),
-    rebalances: await collect(reader.rebalances()),
-    baseline: { equityCurve: await collect(reader.baselineCurve()) },
-    benchmark: { equityCurve: await collect(reader.benchmarkCurve()) },
-    standalone,
-  };
 }
 
 /** A fresh run whose rebalance records go to a spill file (as the runner's do). */
@@ -162,7 +146,7 @@ describe('a result with its rebalances in parts', () => {
       expect(Object.keys(raw)).toEqual(
         Object.keys(wholeRaw).map((k) => (k === 'rebalances' ? 'rebalances_files' : k)),
       );
-      expect(await readWhole(reader)).toEqual(whole);
+      expect(await reader.readAll()).toEqual(whole);
     });
   }
 
