@@ -2,9 +2,14 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { journalPartName, type PortfolioConfig } from '@njord/portfolio-contracts';
+import {
+  decodeJournalLine,
+  journalPartName,
+  type PortfolioConfig,
+} from '@njord/portfolio-contracts';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { createStrategyRegistry, simulate } from '@njord/portfolio-backtest';
+import { replayJournalStream } from '@njord/portfolio-kernel';
 import { parsePriceCsv } from '@njord/portfolio-backtest/csv';
 import { createLineJournal } from '@njord/test-kit';
 import { repoPath } from '@njord/test-kit/node';
@@ -127,6 +132,44 @@ describe('njord-portfolio-manager replay', () => {
     expect(flipped.code).toBe(2);
     expect(flipped.stderr).toContain(`${missing}:2: bad_crc`);
   });
+
+  it('forgets fill ids and filled plans two dedupe windows behind, with the same result', () => {
+    const { lines, path } = backtest(example('config/portfolio.yaml'), 'window', data.steps - 400);
+    const kept = replay('--journal', path, '--dedupe-window-hours', '0');
+    const windowed = replay('--journal', path);
+    expect(windowed.code).toBe(0);
+    expect(JSON.parse(windowed.stdout)).toEqual(JSON.parse(kept.stdout));
+    // The kernel after each: every id and plan kept, against those of the last two weeks.
+    const decoded = lines.map((line) => decodeJournalLine(line));
+    const keepAll = replayJournalStream(decoded.slice(0, 1), decoded.slice(1), {});
+    const week = 168n * 3_600_000_000_000n;
+    const forget = replayJournalStream(decoded.slice(0, 1), decoded.slice(1), {
+      dedupeWindowNs: week,
+      forgetByLineTime: true,
+    });
+    const fills = decoded.filter((line) => line.type === 'fill');
+    const plans = decoded.filter((line) => line.type === 'plan');
+    expect(keepAll.kernel.tracker.appliedFillCount).toBe(fills.length);
+    expect(keepAll.kernel.plans.size).toBe(plans.length);
+    // Two weeks of daily bars hold at most 15 days' fills and plans (forgetting runs every
+    // eighth of a window of line time, so a day more may still be held).
+    const last = decoded[decoded.length - 1]?.timestamp_ns ?? 0n;
+    const recent = (t: bigint): boolean => t >= last - 2n * week - week / 8n - 86_400_000_000_000n;
+    expect(forget.kernel.tracker.appliedFillCount).toBeLessThanOrEqual(
+      fills.filter((line) => recent(line.timestamp_ns)).length,
+    );
+    expect(forget.kernel.tracker.appliedFillCount).toBeGreaterThan(0);
+    expect(forget.kernel.plans.size).toBeLessThanOrEqual(
+      plans.filter((line) => recent(line.timestamp_ns)).length,
+    );
+    expect(forget.kernel.totalEquity).toBe(keepAll.kernel.totalEquity);
+    expect(forget.warnings).toEqual([]);
+    for (const bad of ['-1', 'week', '']) {
+      const out = replay('--journal', path, '--dedupe-window-hours', bad);
+      expect(out.code).toBe(2);
+      expect(out.stderr).toContain('--dedupe-window-hours');
+    }
+  }, 120_000);
 
   describe('on a damaged journal', () => {
     // The last 40 bars only: a short journal to damage line by line.

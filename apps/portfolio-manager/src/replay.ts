@@ -9,11 +9,13 @@ import {
   safeDecodeJournalLine,
 } from '@njord/portfolio-contracts';
 import { type PortfolioKernel, replayJournalStream } from '@njord/portfolio-kernel';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readCheckpointChain } from './adapters/journal-file.js';
 import { appliedFillsIn } from './recovery.js';
 
 export const REPLAY_OK = 0;
+/** The manager's default `dedupe_window_hours`: the replay keeps fill ids for two of them. */
+export const DEFAULT_REPLAY_WINDOW_HOURS = 168;
 export const REPLAY_BAD_INPUT = 2;
 
 /** A journal line that cannot be used: where and why. */
@@ -217,6 +219,7 @@ export function replayJournalFile(
   path: string,
   portfolioId?: string,
   chunkBytes = 1 << 20,
+  dedupeWindowHours: number = DEFAULT_REPLAY_WINDOW_HOURS,
 ): ReplayOutcome {
   const portfolios = new Map<string, PortfolioLines>();
   const files = journalFiles(path);
@@ -341,11 +344,15 @@ export function replayJournalFile(
             ownFills: appliedFillsIn(checkpoint),
           })
         : null;
-    replayed = replayJournalStream(
-      head,
-      tail(),
-      chain === null ? {} : { earlierFills: chain.earlierFills },
-    );
+    replayed = replayJournalStream(head, tail(), {
+      ...(chain === null ? {} : { earlierFills: chain.earlierFills }),
+      ...(dedupeWindowHours > 0
+        ? {
+            dedupeWindowNs: BigInt(Math.round(dedupeWindowHours * 3600)) * 1_000_000_000n,
+            forgetByLineTime: true,
+          }
+        : {}),
+    });
   } catch (error) {
     return { success: false, problems: [`${path}: ${(error as Error).message}`] };
   } finally {
@@ -388,6 +395,19 @@ export function runReplayCommand(
       'the NDJSON journal to replay (a backtest journal written in parts: its first file; the parts beside it are read after it)',
     )
     .option('--portfolio <id>', 'the portfolio whose lines to replay (default: the only one)')
+    .option(
+      '--dedupe-window-hours <hours>',
+      "the manager's dedupe_window_hours: fill ids older than two windows before the newest line are forgotten as the replay goes, so memory follows the window, not the journal; 0 keeps every id",
+      (value: string) => {
+        const hours = Number(value);
+        if (value.trim() === '' || !Number.isFinite(hours) || hours < 0 || hours > 1e6)
+          throw new InvalidArgumentError(
+            `expected hours from 0 to 1000000, got ${JSON.stringify(value.slice(0, 40))}`,
+          );
+        return hours;
+      },
+      DEFAULT_REPLAY_WINDOW_HOURS,
+    )
     .addHelpText(
       'after',
       '\nExit codes:\n  0  replayed, JSON on stdout\n' +
@@ -404,8 +424,13 @@ export function runReplayCommand(
       return error.code === 'commander.helpDisplayed' ? REPLAY_OK : REPLAY_BAD_INPUT;
     throw error;
   }
-  const flags = command.opts<{ journal: string; portfolio?: string }>();
-  const outcome = replayJournalFile(flags.journal, flags.portfolio);
+  const flags = command.opts<{ journal: string; portfolio?: string; dedupeWindowHours: number }>();
+  const outcome = replayJournalFile(
+    flags.journal,
+    flags.portfolio,
+    undefined,
+    flags.dedupeWindowHours,
+  );
   if (!outcome.success) {
     err(`cannot replay the journal:\n${outcome.problems.map((p) => `  ${p}`).join('\n')}\n`);
     return REPLAY_BAD_INPUT;

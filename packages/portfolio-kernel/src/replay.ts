@@ -149,6 +149,14 @@ export interface ReplayOptions extends Omit<
    * link is held at a time).
    */
   readonly earlierFills?: Iterable<unknown>;
+  /**
+   * With `dedupeWindowNs`: forget fill ids older than two windows before the newest line's
+   * time as the lines go (a fill older than one window is never journaled live, so nothing a
+   * later line needs is forgotten), and plans as old whose intents are all filled, so a journal
+   * of millions of fills replays in memory that follows the window instead of the journal's
+   * length. Default: keep every id and plan.
+   */
+  readonly forgetByLineTime?: boolean;
 }
 
 export interface Replayed {
@@ -262,6 +270,9 @@ export function replayJournalStream(
 
   let lastSeq = first?.seq ?? 0;
   let replayed = 0;
+  const window = options.forgetByLineTime === true ? (options.dedupeWindowNs ?? 0n) : 0n;
+  /** The next time (newest line time) at which to forget: every eighth of a window. */
+  let forgetAtNs: bigint | null = null;
   const replay = (line: JournalLine): void => {
     if (line.seq <= lastSeq) {
       warnings.push(`line seq ${line.seq} after seq ${lastSeq} passed over`);
@@ -269,6 +280,11 @@ export function replayJournalStream(
     }
     lastSeq = line.seq;
     replayed++;
+    if (window > 0n && (forgetAtNs === null || line.timestamp_ns >= forgetAtNs)) {
+      kernel.tracker.forgetFillsBefore(line.timestamp_ns - 2n * window);
+      kernel.plans.forgetFilledBefore(line.timestamp_ns - 2n * window);
+      forgetAtNs = line.timestamp_ns + window / 8n;
+    }
     for (const event of journalLineEvents(line)) {
       if (event.type === 'adjustment' && kernel.risk === null) {
         warnings.push(

@@ -92,4 +92,24 @@ describe('PlanBook', () => {
     copy.onFill(fill('p-1:1', 3));
     expect(copy.unfilledIntents('p-1')).toBe(0);
   });
+
+  it('forgets filled plans before a horizon, published or not, and keeps the rest', () => {
+    const book = new PlanBook();
+    book.add(plan('old-filled', 100n, [5])); // unpublished (as a backtest's), filled
+    book.add(plan('old-open', 100n, [5]), true); // published, one intent open
+    book.add(plan('old-empty', 100n, [])); // no trades: nothing to wait for
+    book.add(plan('new-filled', 300n, [2]), true);
+    book.onFill(fill('old-filled:0', 5));
+    book.onFill(fill('new-filled:0', 2));
+    book.forgetFilledBefore(300n);
+    // By hand: before 300 and all filled are old-filled and old-empty.
+    expect(book.size).toBe(2);
+    expect(book.unfilledIntents('old-open')).toBe(1);
+    // A forgotten plan's intents no longer map to it: a late fill is ignored.
+    book.onFill(fill('old-filled:0', 1));
+    expect(book.unpublished()).toEqual([]);
+    book.onFill(fill('old-open:0', 5));
+    book.forgetFilledBefore(301n);
+    expect(book.size).toBe(0);
+  });
 });

@@ -92,6 +92,19 @@ export class PlanBook {
     }
   }
 
+  /**
+   * Forgets plans stamped before `horizonNs` whose intents are all filled, published or not
+   * (a backtest journals no `published` lines; an offline replay drops its plans this way).
+   * Nothing is left to publish or to wait for in such a plan.
+   */
+  forgetFilledBefore(horizonNs: bigint): void {
+    for (const [planId, entry] of this.plans) {
+      if (entry.remaining.size > 0 || entry.plan.timestampNs >= horizonNs) continue;
+      for (const trade of entry.plan.trades) this.intentToPlan.delete(trade.intentId);
+      this.plans.delete(planId);
+    }
+  }
+
   /** Intents of the plan not yet filled (0 for an unknown plan). */
   unfilledIntents(planId: string): number {
     return this.plans.get(planId)?.remaining.size ?? 0;
