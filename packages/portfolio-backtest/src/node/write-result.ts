@@ -135,7 +135,7 @@ export async function writeResultText(
   if (
     parts !== undefined &&
     result.rebalanceCount > 0 &&
-    rebalanceBytes(result) + text.length + curveBytes(c) > parts.maxBytes
+    rebalanceBytes(result) + Buffer.byteLength(text) + curveBytes(c) > parts.maxBytes
   ) {
     // `rebalances_files` where `rebalances` was, so the keys keep their order.
     const split: Record<string, unknown> = {};
