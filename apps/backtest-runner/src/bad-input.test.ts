@@ -300,6 +300,42 @@ describe('outputs of one run change together', () => {
     expect(snapshot(journalDir)).toEqual(before[1]);
   }, 180_000);
 
+  it('SIGTERM while writing rebalance parts leaves the previous run and its parts as they were', async () => {
+    const out = join(work, 'term-parts-out');
+    const journalDir = join(work, 'term-parts-journal');
+    // The previous run wrote parts of its own (a 20 kB limit over a quarter of rebalances).
+    expect(shortRun(out, journalDir, '--max-file-mb', '0.02').code).toBe(0);
+    const before = [snapshot(out), snapshot(journalDir)];
+    expect([...before[0].keys()].filter((n) => n.includes('.rebalances.')).length).toBeGreaterThan(
+      1,
+    );
+    expect([...before[1].keys()].length).toBeGreaterThan(1);
+    const data = join(work, 'term-parts.csv');
+    expect(
+      cli('generate-data', '--symbols', '3', '--bars', '20000', '--seed', '9', '--out', data).code,
+    ).toBe(0);
+    const child = spawn(
+      process.execPath,
+      [bin, '--data', data, '--out', out, '--journal-dir', journalDir, '--max-file-mb', '0.5'],
+      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    // Wait until the second rebalance part's temporary file exists: parts are being written.
+    const temp = `.${RESULT.slice(0, -5)}.rebalances.0002.ndjson.tmp-${child.pid}`;
+    const deadline = Date.now() + 150_000;
+    while (!existsSync(join(out, temp)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(existsSync(join(out, temp))).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(stderr).toContain('interrupted (SIGTERM)');
+    expect(snapshot(out)).toEqual(before[0]);
+    expect(snapshot(journalDir)).toEqual(before[1]);
+  }, 240_000);
+
   it('removes temporary files left by a run that was killed outright', () => {
     const out = join(work, 'stale-out');
     const journalDir = join(work, 'stale-journal');
