@@ -119,6 +119,9 @@ export interface LongJournal {
   /** Checkpoints over 20 ms, and how many of those had a GC pause inside them. */
   readonly slowCheckpoints: number;
   readonly slowWithGc: number;
+  /** Of those, how many had less CPU time than half their wall time (preempted), and each one's CPU ms. */
+  readonly slowPreempted: number;
+  readonly slowCpuMs: readonly number[];
   readonly maxCheckpointBytes: number;
   /** The event loop's longest delay while building (a turn per batch of 1,000 fills). */
   readonly maxDelayMs: number;
@@ -169,13 +172,18 @@ export async function buildLongJournal(
   const chain = new CheckpointChain();
   const prune = segments === null ? () => {} : segmentPruner(folder, portfolio.id, chain);
   const checkpointMs: number[] = [];
-  const slow: { start: number; end: number }[] = [];
+  /** Checkpoints over 20 ms: when, and the process's CPU time in them (all its threads). */
+  const slow: { start: number; end: number; cpuMs: number }[] = [];
   const checkpoint = (nowNs: bigint) => {
+    const cpu = process.cpuUsage();
     const started = performance.now();
     addChainedCheckpoint(writer, chain, kernel, configHash, nowNs, { [stream]: lastId });
     const ended = performance.now();
     checkpointMs.push(ended - started);
-    if (ended - started > 20) slow.push({ start: started, end: ended });
+    if (ended - started > 20) {
+      const used = process.cpuUsage(cpu);
+      slow.push({ start: started, end: ended, cpuMs: (used.user + used.system) / 1000 });
+    }
     return ended - started;
   };
   // GC pauses, to tell a checkpoint's own time from a collection that landed in it.
@@ -230,6 +238,8 @@ export async function buildLongJournal(
   const slowWithGc = slow.filter((c) =>
     gcPauses.some((gc) => gc.start < c.end && gc.end > c.start),
   ).length;
+  // The process ran for less than half the time: it waited for a core (the machine is shared).
+  const slowPreempted = slow.filter((c) => c.cpuMs < (c.end - c.start) / 2).length;
   return {
     kernel,
     journalPath: file.path,
@@ -242,6 +252,8 @@ export async function buildLongJournal(
     checkpointMs,
     slowCheckpoints: slow.length,
     slowWithGc,
+    slowPreempted,
+    slowCpuMs: slow.map((c) => c.cpuMs),
     maxCheckpointBytes,
     maxDelayMs: delay.max / 1e6,
   };

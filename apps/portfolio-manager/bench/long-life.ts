@@ -34,7 +34,8 @@ async function build(basePath: string): Promise<void> {
   console.log(
     `built ${FILLS.toLocaleString('en')} fills in ${built.seconds.toFixed(1)} s: ${(statSync(built.journalPath).size / 1e6).toFixed(0)} MB, ` +
       `${built.checkpoints} checkpoints (p50 ${at(0.5).toFixed(2)} ms, p99 ${at(0.99).toFixed(2)} ms, longest ${built.maxCheckpointMs.toFixed(1)} ms; ` +
-      `${built.slowCheckpoints} over 20 ms, ${built.slowWithGc} of them with a GC pause inside; largest ${(built.maxCheckpointBytes / 1e6).toFixed(2)} MB), ` +
+      `${built.slowCheckpoints} over 20 ms, ${built.slowWithGc} of them with a GC pause inside, ${built.slowPreempted} with less CPU time than half their wall time` +
+      `${built.slowCpuMs.length > 0 ? ` (CPU ms ${built.slowCpuMs.map((ms) => ms.toFixed(1)).join(', ')})` : ''}; largest ${(built.maxCheckpointBytes / 1e6).toFixed(2)} MB), ` +
       `fill ids in the window at the end ${built.kernel.tracker.appliedFillCount.toLocaleString('en')}, ` +
       `event-loop delay max ${built.maxDelayMs.toFixed(1)} ms with a turn per batch of 1000 fills (load ${load()})`,
   );

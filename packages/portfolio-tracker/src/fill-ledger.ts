@@ -84,6 +84,8 @@ class Shard {
   newestNs: bigint | undefined;
   /** The first fill's timestamp: the shard's time bucket starts there. */
   startNs: bigint | undefined;
+  /** `startNs` + the bucket: a fill stamped after it starts a new shard. */
+  bucketEndNs: bigint | undefined;
 
   /**
    * `firstAdd`: the ledger-wide number of the shard's first fill (see `FillLedger.added`);
@@ -393,9 +395,7 @@ export class FillLedger {
     let shard = this.current;
     if (
       shard.count >= this.shardLimit ||
-      (this.bucketNs !== undefined &&
-        shard.startNs !== undefined &&
-        ts - shard.startNs > this.bucketNs)
+      (shard.bucketEndNs !== undefined && ts > shard.bucketEndNs)
     ) {
       shard.close();
       shard = new Shard(
@@ -408,7 +408,10 @@ export class FillLedger {
     }
     shard.append(h1, h2, h3, h4, c1, c2, ts);
     if (shard.newestNs === undefined || ts > shard.newestNs) shard.newestNs = ts;
-    shard.startNs ??= ts;
+    if (shard.startNs === undefined) {
+      shard.startNs = ts;
+      if (this.bucketNs !== undefined) shard.bucketEndNs = ts + this.bucketNs;
+    }
     this.count++;
     this.addedCount++;
   }

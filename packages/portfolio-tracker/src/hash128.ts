@@ -24,6 +24,8 @@ function fmix(h: number): number {
 
 const float = new Float64Array(1);
 const floatWords = new Int32Array(float.buffer);
+const wide = new BigInt64Array(1);
+const wideWords = new Int32Array(wide.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -161,9 +163,11 @@ export class Hasher128 {
   /** Feeds an integer: a marker and its two's-complement words within int64, else its digits. */
   bigint(x: bigint): this {
     if (x >= INT64_MIN && x <= INT64_MAX) {
+      // Its low and high words through a typed array: no BigInt arithmetic, nothing allocated.
+      wide[0] = x;
       this.word(0);
-      this.word(Number(BigInt.asIntN(32, x)));
-      this.word(Number(BigInt.asIntN(32, x >> 32n)));
+      if (LITTLE_ENDIAN) this.word(wideWords[0] as number).word(wideWords[1] as number);
+      else this.word(wideWords[1] as number).word(wideWords[0] as number);
     } else {
       this.word(1);
       this.text(x.toString());
