@@ -2,52 +2,20 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  decodePortfolioBacktestResult,
-  isContractError,
-  parsePortfolioConfig,
-} from '@njord/portfolio-contracts';
+import { decodePortfolioBacktestResult, isContractError } from '@njord/portfolio-contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PortfolioBacktestEngine } from '../engine/portfolio-engine.js';
+import { collect, twoSleeveConfig } from './result.test-util.js';
 import { shippedPriceData } from './shipped-data.test-util.js';
 import { openBacktestResult } from './read-result.js';
 import { writeBacktestResult } from './write-result.js';
 
 const data = shippedPriceData('stocks-monthly.csv');
 
-const config = parsePortfolioConfig({
-  portfolio: {
-    id: 'reader',
-    total_capital: 100_000,
-    rebalance_threshold: 0.02,
-    rebalance_frequency_hours: 24 * 90,
-    allocations: [
-      {
-        strategy_id: 'trend',
-        target_weight: 0.5,
-        min_capital: 0,
-        max_capital: 1e6,
-        strategy: { kind: 'trendline_break' },
-      },
-      {
-        strategy_id: 'momentum_v1',
-        target_weight: 0.5,
-        min_capital: 0,
-        max_capital: 1e6,
-        strategy: { kind: 'momentum' },
-      },
-    ],
-  },
-});
+const config = twoSleeveConfig('reader', 24 * 90);
 
 const dir = mkdtempSync(join(tmpdir(), 'njord-reader-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
 
 /** The whole result assembled from the reader's summary and iterators. */
 

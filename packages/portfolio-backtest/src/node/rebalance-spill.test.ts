@@ -3,9 +3,9 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PortfolioBacktestEngine } from '../engine/portfolio-engine.js';
+import { twoSleeveConfig } from './result.test-util.js';
 import { shippedPriceData } from './shipped-data.test-util.js';
 import { RebalanceSpill } from './rebalance-spill.js';
 import { writeResultText } from './write-result.js';
@@ -13,18 +13,7 @@ import { writeResultText } from './write-result.js';
 const data = shippedPriceData('stocks-monthly.csv');
 
 // A low threshold and a monthly frequency: many rebalances of both reasons.
-const config = parsePortfolioConfig({
-  portfolio: {
-    id: 'spill',
-    total_capital: 100_000,
-    rebalance_threshold: 0.01,
-    rebalance_frequency_hours: 24 * 90,
-    allocations: [
-      { strategy_id: 'trend', target_weight: 0.5, min_capital: 0, max_capital: 1e6 },
-      { strategy_id: 'momentum_v1', target_weight: 0.5, min_capital: 0, max_capital: 1e6 },
-    ].map((a, i) => ({ ...a, strategy: { kind: i === 0 ? 'trendline_break' : 'momentum' } })),
-  },
-});
+const config = twoSleeveConfig('spill', 24 * 90, 0.01);
 
 const dir = mkdtempSync(join(tmpdir(), 'njord-spill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
