@@ -125,6 +125,13 @@ export interface LongJournal {
   readonly maxCheckpointBytes: number;
   /** The event loop's longest delay while building (a turn per batch of 1,000 fills). */
   readonly maxDelayMs: number;
+  /** The longest batch: its time, the process's CPU time in it, the GC pauses inside it (ms). */
+  readonly longestBatch: {
+    readonly ms: number;
+    readonly cpuMs: number;
+    readonly gcMs: number;
+    readonly firstFill: number;
+  };
 }
 
 /** Builds the journal of `options.fills` fills, fill time ending now. */
@@ -202,7 +209,11 @@ export async function buildLongJournal(
   let maxCheckpointBytes = 0;
   let nowNs = startNs;
   const started = performance.now();
+  /** The longest batch (its fills, journal lines and any checkpoint): when, and its CPU time. */
+  let longest = { start: 0, end: 0, cpuMs: 0, from: 0 };
   for (let from = 0; from < count; from += BATCH) {
+    const batchCpu = process.cpuUsage();
+    const batchStart = performance.now();
     const to = Math.min(count, from + BATCH);
     nowNs = startNs + BigInt(to) * stepNs;
     const rules = { nowNs, maxFutureNs: null, dedupeWindowNs: window };
@@ -227,6 +238,11 @@ export async function buildLongJournal(
       }
     }
     writer.flush();
+    const batchEnd = performance.now();
+    if (batchEnd - batchStart > longest.end - longest.start) {
+      const used = process.cpuUsage(batchCpu);
+      longest = { start: batchStart, end: batchEnd, cpuMs: (used.user + used.system) / 1000, from };
+    }
     // Let the event loop turn: its delay histogram sees the longest synchronous stretch.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
@@ -238,6 +254,9 @@ export async function buildLongJournal(
   const slowWithGc = slow.filter((c) =>
     gcPauses.some((gc) => gc.start < c.end && gc.end > c.start),
   ).length;
+  const longestGcMs = gcPauses
+    .filter((gc) => gc.start < longest.end && gc.end > longest.start)
+    .reduce((sum, gc) => sum + (gc.end - gc.start), 0);
   // The process ran for less than half the time: it waited for a core (the machine is shared).
   const slowPreempted = slow.filter((c) => c.cpuMs < (c.end - c.start) / 2).length;
   return {
@@ -256,5 +275,11 @@ export async function buildLongJournal(
     slowCpuMs: slow.map((c) => c.cpuMs),
     maxCheckpointBytes,
     maxDelayMs: delay.max / 1e6,
+    longestBatch: {
+      ms: longest.end - longest.start,
+      cpuMs: longest.cpuMs,
+      gcMs: longestGcMs,
+      firstFill: longest.from,
+    },
   };
 }

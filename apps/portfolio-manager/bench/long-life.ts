@@ -37,7 +37,9 @@ async function build(basePath: string): Promise<void> {
       `${built.slowCheckpoints} over 20 ms, ${built.slowWithGc} of them with a GC pause inside, ${built.slowPreempted} with less CPU time than half their wall time` +
       `${built.slowCpuMs.length > 0 ? ` (CPU ms ${built.slowCpuMs.map((ms) => ms.toFixed(1)).join(', ')})` : ''}; largest ${(built.maxCheckpointBytes / 1e6).toFixed(2)} MB), ` +
       `fill ids in the window at the end ${built.kernel.tracker.appliedFillCount.toLocaleString('en')}, ` +
-      `event-loop delay max ${built.maxDelayMs.toFixed(1)} ms with a turn per batch of 1000 fills (load ${load()})`,
+      `event-loop delay max ${built.maxDelayMs.toFixed(1)} ms with a turn per batch of 1000 fills; ` +
+      `longest batch ${built.longestBatch.ms.toFixed(1)} ms (from fill ${built.longestBatch.firstFill.toLocaleString('en')}, ` +
+      `CPU ${built.longestBatch.cpuMs.toFixed(1)} ms, GC pauses inside ${built.longestBatch.gcMs.toFixed(1)} ms) (load ${load()})`,
   );
 }
 
