@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
-import { isContractError } from '@njord/portfolio-contracts';
+import { isContractError, isJournalPartName, journalPartName } from '@njord/portfolio-contracts';
 import {
   createStrategyRegistry,
   isPriceDataError,
@@ -32,7 +32,7 @@ import {
 import { renderPortfolioReportFromCurves } from '@njord/portfolio-report';
 import { buildProgram, type GenerateFlags, normalizeArgv, type RunFlags } from './cli.js';
 import { DateFlagError, parseDateFlag } from './dates.js';
-import { isJournalPartName, journalPartName, openJournalFile } from './adapters/journal-file.js';
+import { openJournalFile } from './adapters/journal-file.js';
 import { teeJournalToTape } from './adapters/tape-file.js';
 import { OutputDirError, OutputSet, prepareOutputDir } from './adapters/output-files.js';
 import { createProgress } from './adapters/progress.js';

@@ -123,7 +123,7 @@ export type ReplayOutcome =
  * The files of the journal at `path`: itself, then the parts a backtest wrote past its size
  * limit (`<name>.<first seq, 16 digits>.ndjson` beside it), in seq order.
  */
-export function journalFiles(path: string): string[] {
+function journalFiles(path: string): string[] {
   const dir = dirname(path);
   const name = basename(path);
   let names: string[];

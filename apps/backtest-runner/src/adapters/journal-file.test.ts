@@ -3,9 +3,14 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeFillEvent, formatJournalLine } from '@njord/portfolio-contracts';
+import {
+  encodeFillEvent,
+  formatJournalLine,
+  isJournalPartName,
+  journalPartName,
+} from '@njord/portfolio-contracts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isJournalPartName, journalPartName, openJournalFile } from './journal-file.js';
+import { openJournalFile } from './journal-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'njord-runner-journal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

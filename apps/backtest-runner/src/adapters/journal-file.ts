@@ -5,8 +5,6 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { FillEventWire, JournalBodyWire, JournalLineType } from '@njord/portfolio-contracts';
 import { JournalLineBuffer } from '@njord/portfolio-contracts/node';
 
-export { isJournalPartName, journalPartName } from '@njord/portfolio-contracts';
-
 const FLUSH_BYTES = 1 << 20;
 
 export interface JournalParts {
