@@ -1,10 +1,10 @@
 // Benchmark worker: one PortfolioManager in its own thread, reporting when entries are committed.
-import { PerformanceObserver } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readConfig } from '../src/config.js';
 import { startAllocationMeter } from './allocation.js';
 import { createLogger } from '../src/logger.js';
-import { createHttpSide } from '../src/http/index.js';
+import { createHttpSide, fanOut, type ManagerObserver } from '../src/http/index.js';
 import { PortfolioManager } from '../src/service.js';
 
 interface WorkerInput {
@@ -43,7 +43,24 @@ function recordCheckpoint(seconds: number): void {
 // Typed arrays by fill index: tracing must not keep strings alive (that would slow the GC it measures).
 const committedAt = new Float64Array(input.trace).fill(Number.NaN);
 const serviceMs = new Float64Array(Math.max(1, input.trace));
+/** Per batch: when it was read (epoch ms), its fsync time and its ack round trip (ms). */
+const readMs = new Float64Array(serviceMs.length);
+const fsyncMs = new Float64Array(serviceMs.length);
+const ackMs = new Float64Array(serviceMs.length);
 let batches = 0;
+/** Fsyncs since the last batch committed: when each started (epoch ms) and how long it took. */
+const syncStarts: number[] = [];
+const syncTimes: number[] = [];
+/** The batch's phases as the loop reports them. */
+const phases: ManagerObserver = {
+  fsync: (seconds) => {
+    syncStarts.push(performance.timeOrigin + performance.now() - seconds * 1000);
+    syncTimes.push(seconds * 1000);
+  },
+  ack: (seconds) => {
+    if (batches < ackMs.length) ackMs[batches] = seconds * 1000;
+  },
+};
 const FILL_ID = '"fill_id":"';
 /** The index at the end of a traced fill's id (`"fill_id":"l-42"` -> 42), -1 when none; no match objects made. */
 function fillIndex(text: string): number {
@@ -74,7 +91,10 @@ const manager = new PortfolioManager({
   config: loaded.data,
   logger,
   // Without HTTP: checkpoint times recorded (the HTTP side has its own observer).
-  observer: http === undefined ? { checkpoint: recordCheckpoint } : http.observer,
+  observer:
+    http === undefined
+      ? fanOut({ checkpoint: recordCheckpoint }, phases)
+      : fanOut(http.observer, phases),
   ...(input.trace > 0
     ? {
         onCommitted: (entries, atMs, readAtMs) => {
@@ -82,7 +102,17 @@ const manager = new PortfolioManager({
             const index = typeof entry.data === 'string' ? fillIndex(entry.data) : -1;
             if (index >= 0) committedAt[index] = atMs;
           }
-          if (batches < serviceMs.length) serviceMs[batches] = atMs - readAtMs;
+          if (batches < serviceMs.length) {
+            serviceMs[batches] = atMs - readAtMs;
+            readMs[batches] = readAtMs;
+            // Syncs between batches (a plan's, a snapshot's) are not this batch's; a rotation's two are.
+            let synced = 0;
+            for (let i = 0; i < syncStarts.length; i++)
+              if ((syncStarts[i] as number) >= readAtMs) synced += syncTimes[i] as number;
+            fsyncMs[batches] = synced;
+          }
+          syncStarts.length = 0;
+          syncTimes.length = 0;
           batches++;
         },
       }
@@ -104,6 +134,9 @@ port.postMessage({
   outcome,
   committedAt,
   serviceMs: serviceMs.subarray(0, Math.min(batches, serviceMs.length)),
+  readMs: readMs.subarray(0, Math.min(batches, readMs.length)),
+  fsyncMs: fsyncMs.subarray(0, Math.min(batches, fsyncMs.length)),
+  ackMs: ackMs.subarray(0, Math.min(batches, ackMs.length)),
   batches,
   gc,
   counters: manager.counters,

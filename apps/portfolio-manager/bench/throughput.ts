@@ -53,6 +53,10 @@ interface Done {
   kind: 'done';
   committedAt: Float64Array;
   serviceMs: Float64Array;
+  /** Per batch: when it was read (epoch ms), its journal fsync and its ack round trip (ms). */
+  readMs: Float64Array;
+  fsyncMs: Float64Array;
+  ackMs: Float64Array;
   batches: number;
   gc: { count: number; totalMs: number; maxMs: number };
   counters: Record<string, number>;
@@ -207,6 +211,12 @@ interface LatencyRun {
   readonly e2e: { readonly p50: number; readonly p99: number; readonly p999: number };
   /** Batch read -> applied + journaled + acked inside the manager, per batch (ms). */
   readonly manager: { readonly p50: number; readonly p99: number };
+  /** The same batches' parts: fsync, ack round trip, and the rest (decode, apply, decide, write). */
+  readonly phases: {
+    readonly fsync: { readonly p50: number; readonly p99: number };
+    readonly ack: { readonly p50: number; readonly p99: number };
+    readonly cpu: { readonly p50: number; readonly p99: number };
+  };
 }
 
 async function latency(redis: Redis, http: boolean, label: string): Promise<LatencyRun> {
@@ -244,7 +254,26 @@ async function latency(redis: Redis, http: boolean, label: string): Promise<Late
     if (Number.isFinite(took)) samples.push(took);
   }
   samples.sort((a, b) => a - b);
-  const service = [...result.serviceMs].sort((a, b) => a - b);
+  // Batches read in the warm-up second are left out, as the fills sent in it are.
+  const warmupEndMs = start + 1000;
+  const service: number[] = [];
+  const fsync: number[] = [];
+  const ack: number[] = [];
+  const cpu: number[] = [];
+  for (let b = 0; b < result.serviceMs.length; b++) {
+    if ((result.readMs[b] ?? 0) < warmupEndMs) continue;
+    const total = result.serviceMs[b] ?? NaN;
+    const synced = result.fsyncMs[b] ?? NaN;
+    const acked = result.ackMs[b] ?? NaN;
+    service.push(total);
+    fsync.push(synced);
+    ack.push(acked);
+    cpu.push(total - synced - acked);
+  }
+  const quantiles = (xs: number[]) => {
+    xs.sort((a, b) => a - b);
+    return { p50: percentile(xs, 50), p99: percentile(xs, 99) };
+  };
   const { gc } = result;
   const run: LatencyRun = {
     http,
@@ -254,11 +283,16 @@ async function latency(redis: Redis, http: boolean, label: string): Promise<Late
       p99: percentile(samples, 99),
       p999: percentile(samples, 99.9),
     },
-    manager: { p50: percentile(service, 50), p99: percentile(service, 99) },
+    manager: quantiles(service),
+    phases: { fsync: quantiles(fsync), ack: quantiles(ack), cpu: quantiles(cpu) },
   };
+  const part = (name: string, q: { p50: number; p99: number }) =>
+    `${name} p99 ${ms(q.p99)} (p50 ${ms(q.p50)})`;
   console.log(
     `${label} HTTP ${http ? 'on ' : 'off'}: manager p99 ${ms(run.manager.p99)} (p50 ${ms(run.manager.p50)}, ` +
-      `batches of ${(total / Math.max(1, result.batches)).toFixed(1)} fills); end to end p99 ${ms(run.e2e.p99)} ` +
+      `batches of ${(total / Math.max(1, result.batches)).toFixed(1)} fills; ${service.length} after warm-up); ` +
+      `of which ${part('fsync', run.phases.fsync)}, ${part('ack round trip', run.phases.ack)}, ` +
+      `${part('the rest', run.phases.cpu)}; end to end p99 ${ms(run.e2e.p99)} ` +
       `(p50 ${ms(run.e2e.p50)}, p99.9 ${ms(run.e2e.p999)}, max ${ms(samples.at(-1) ?? NaN)}); ` +
       `${Math.round(run.offered).toLocaleString('en-US')} fills/s offered, ${samples.length} measured; ` +
       `GC ${gc.count} pauses, longest ${gc.maxMs.toFixed(1)} ms, ${perFill(result)} allocated per fill` +

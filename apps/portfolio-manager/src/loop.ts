@@ -415,9 +415,16 @@ export class LiveLoop {
     if (changed) this.decide(nowNs, false);
     this.maybeCheckpoint(nowNs);
     this.journal.commit();
-    await output.commit(outbox);
+    const observer = this.ctx.observer;
+    if (observer?.ack === undefined) {
+      await output.commit(outbox);
+    } else {
+      const sentAt = performance.now();
+      await output.commit(outbox);
+      observer.ack((performance.now() - sentAt) / 1000);
+    }
     this.ctx.onCommitted?.(entries, clock.nowMs(), readAtMs);
-    this.ctx.observer?.batch?.(entries.length, (performance.now() - startedAt) / 1000);
+    observer?.batch?.(entries.length, (performance.now() - startedAt) / 1000);
     if (this.toPublish.length > 0) await this.publishPlans(this.toPublish.splice(0), false);
   }
 

@@ -94,6 +94,7 @@ const DESIGN_METRICS: [string, string][] = [
   ['njord_pending_entries', 'gauge'],
   ['njord_batch_seconds', 'histogram'],
   ['njord_journal_fsync_seconds', 'histogram'],
+  ['njord_redis_ack_seconds', 'histogram'],
   ['njord_checkpoint_seconds', 'gauge'],
   ['njord_lock_held', 'gauge'],
   ['njord_halted', 'gauge'],
@@ -182,6 +183,9 @@ describe('the HTTP side of a running manager', () => {
     // Every batch was timed; the journal was synced at least once per batch (fsync: batch).
     expect(sum(metrics, 'njord_batch_seconds_count')).toBeGreaterThanOrEqual(3);
     expect(sum(metrics, 'njord_journal_fsync_seconds_count')).toBeGreaterThanOrEqual(3);
+    expect(sum(metrics, 'njord_redis_ack_seconds_count')).toBe(
+      sum(metrics, 'njord_batch_seconds_count'),
+    );
     // Gauges: equal to the state the manager reports now (three sleeves).
     const snapshot = manager.currentSnapshot();
     expect(snapshot).not.toBeNull();

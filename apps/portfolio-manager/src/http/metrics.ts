@@ -31,6 +31,7 @@ export class ManagerMetrics implements ManagerObserver {
   private readonly plans: Counter<'reason'>;
   private readonly batchSeconds: Histogram;
   private readonly fsyncSeconds: Histogram;
+  private readonly ackSeconds: Histogram;
   private readonly checkpointSeconds: Gauge;
   private readonly breakers: Counter<'kind'>;
 
@@ -143,6 +144,12 @@ export class ManagerMetrics implements ManagerObserver {
       buckets: FSYNC_BUCKETS,
       registers,
     });
+    this.ackSeconds = new Histogram({
+      name: 'njord_redis_ack_seconds',
+      help: "Round trip of one batch's fenced acknowledgement to Redis.",
+      buckets: FSYNC_BUCKETS,
+      registers,
+    });
     this.checkpointSeconds = new Gauge({
       name: 'njord_checkpoint_seconds',
       help: 'Time the last checkpoint line took to build and write.',
@@ -211,6 +218,10 @@ export class ManagerMetrics implements ManagerObserver {
 
   fsync(seconds: number): void {
     this.fsyncSeconds.observe(seconds);
+  }
+
+  ack(seconds: number): void {
+    this.ackSeconds.observe(seconds);
   }
 
   checkpoint(seconds: number): void {

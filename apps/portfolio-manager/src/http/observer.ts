@@ -34,6 +34,8 @@ export interface ManagerObserver {
   batch?(entries: number, seconds: number): void;
   /** One fsync of the journal file. */
   fsync?(seconds: number): void;
+  /** One batch's fenced acknowledgement (and its dead letters) to Redis, sent to answered. */
+  ack?(seconds: number): void;
   /** One checkpoint line built and written. */
   checkpoint?(seconds: number): void;
 }
@@ -62,6 +64,7 @@ export function fanOut(...observers: ManagerObserver[]): Required<ManagerObserve
     breaker: call('breaker'),
     batch: call('batch'),
     fsync: call('fsync'),
+    ack: call('ack'),
     checkpoint: call('checkpoint'),
   };
 }
