@@ -1,9 +1,11 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // The sweep's thread and BullMQ processor are loaded by path, next to main.js.
+  // The sweep's thread, its BullMQ processor and the side-run thread are loaded by path,
+  // next to main.js.
   entry: {
     main: 'src/main.ts',
+    'side-thread': 'src/side-thread.ts',
     'sweep/thread': 'src/sweep/thread.ts',
     'sweep/processor': 'src/sweep/processor.ts',
   },

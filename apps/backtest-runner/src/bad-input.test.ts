@@ -13,6 +13,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateSyntheticData, parseTimestamp } from '@njord/portfolio-backtest';
+import { formatPriceCsv } from '@njord/portfolio-backtest/csv';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -397,6 +399,55 @@ describe('generate-data', () => {
     expect(symbols[0]).toBe('S001');
     expect(symbols[119]).toBe('S120');
     expect([...symbols].sort()).toEqual(symbols);
+  });
+
+  it('makes daily bars from a --start past 2261 on business days every day instead, as before calendars (W)', () => {
+    // 50,000 business days from 2100 end in 2291; every day they end in 2236. The bars are
+    // the generator's own (its 252-a-year dynamics, one a day), the engine benchmarks' W.
+    const path = join(work, 'every-day.csv');
+    const run = cli(
+      'generate-data',
+      '--symbols',
+      '2',
+      '--bars',
+      '50000',
+      '--seed',
+      '7',
+      '--start',
+      '2100-01-01',
+      '--out',
+      path,
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      'generate-data: 50000 business days from 2100-01-01 would pass 2261: bars on every day instead',
+    );
+    const start = parseTimestamp('2100-01-01');
+    if (!start.success) throw new Error(start.error);
+    const expected = formatPriceCsv(
+      generateSyntheticData({ symbols: 2, bars: 50_000, seed: 7, startNs: start.data.ns }),
+    );
+    expect(readFileSync(path, 'utf8')).toBe(expected);
+    // Asked for by name, the business calendar still refuses.
+    const business = cli(
+      'generate-data',
+      '--symbols',
+      '1',
+      '--bars',
+      '50000',
+      '--seed',
+      '7',
+      '--start',
+      '2100-01-01',
+      '--calendar',
+      'business',
+      '--out',
+      join(work, 'business.csv'),
+    );
+    expect(business.code).toBe(2);
+    expect(business.stderr).toMatch(
+      /on the business calendar from 2100-01-01 would end in the year 2291/,
+    );
   });
 
   it('exits 2 naming the 2261 limit and what to change, and leaves no file', () => {

@@ -18,6 +18,19 @@ export interface RunFlags {
   readonly tape?: string;
   /** The largest output file in MB of 1,000,000 bytes (0: no limit). */
   readonly maxFileMb: number;
+  /** Threads for the simulations (`auto`: see SIDE_THREAD_MIN_BAR_EVENTS). */
+  readonly threads: 'auto' | 1 | 2;
+}
+
+/** `--threads auto` uses a second thread from this many bar events in the data on. */
+export const SIDE_THREAD_MIN_BAR_EVENTS = 250_000;
+
+function threadCount(value: string): 'auto' | 1 | 2 {
+  if (value === 'auto') return value;
+  if (value === '1' || value === '2') return Number(value) as 1 | 2;
+  throw new InvalidArgumentError(
+    `expected 1, 2 or auto, got ${JSON.stringify(value.slice(0, 40))}`,
+  );
 }
 
 /** `--max-file-mb`'s default: under 200 MB with room for one long line. */
@@ -123,6 +136,15 @@ export function buildProgram(handlers: {
         'the curves grow with bars (see --curve-every); 0 for no limit',
       fileLimit,
       DEFAULT_MAX_FILE_MB,
+    )
+    .option(
+      '--threads <n>',
+      'threads for the simulations: 1 runs them all on this thread; 2 runs the baseline, each ' +
+        'strategy alone and the benchmark on a second thread while this one runs the portfolio ' +
+        '(same results, bit for bit); auto: 2 on a machine with two or more cores when the data ' +
+        `holds at least ${SIDE_THREAD_MIN_BAR_EVENTS.toLocaleString('en-US')} bar events`,
+      threadCount,
+      'auto' as const,
     )
     .option('--no-report', 'do not write the HTML report')
     .option(

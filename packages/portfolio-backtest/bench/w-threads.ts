@@ -1,22 +1,16 @@
 // Would a second thread make W faster? The runs that do not depend on the portfolio's (the
 // baseline, each strategy alone, the benchmark) moved to a worker thread while this thread
-// runs the portfolio with its journal, against the engine's one-thread path, in the same
-// process, alternately. Both read W's CSV (bench/w.bench.ts writes it) and the same built
-// package; the threaded path records every strategy's tape first (the worker reads them),
-// copies the columns onto shared memory, and gets the curves back. Curves are compared bit
-// for bit. Run: `pnpm build`, then `pnpm --filter @njord/portfolio-backtest exec tsx
+// runs the portfolio with its journal (`runColumnarWith`, as `njord-backtest --threads 2`),
+// against the engine's one-thread path (`runColumnar`), in the same process, alternately.
+// Both read W's CSV (bench/w.bench.ts writes it) and the same built package; the threaded
+// path records every strategy's tape first (the worker reads them) and gets the curves back.
+// Curves are compared bit for bit. Run: `pnpm build`, then `pnpm --filter @njord/portfolio-backtest exec tsx
 // bench/w-threads.ts` (BENCH_W_CSV for another file, BENCH_RUNS for the rounds).
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import {
-  createSignalTapes,
-  createStrategyRegistry,
-  PortfolioBacktestEngine,
-  type RecordedTape,
-  simulate,
-} from '@njord/portfolio-backtest';
+import { PortfolioBacktestEngine, type SideRunsOutput } from '@njord/portfolio-backtest';
 import { loadPriceCsv } from '@njord/portfolio-backtest/node';
 import { type FillEventWire, parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { JournalLineBuffer } from '@njord/portfolio-contracts/node';
@@ -88,50 +82,39 @@ async function twoThreads(worker: Worker): Promise<Figures> {
   const t0 = performance.now();
   const loaded = await loadPriceCsv(csvPath);
   if (!loaded.success) throw loaded.error;
-  const data = loaded.data.data;
-  const engine = new PortfolioBacktestEngine(config, createStrategyRegistry());
-  const { firstStep, lastStep } = engine.stepRange(data);
-  let t = performance.now();
-  const columns = data.sharedColumns();
-  const copyMs = performance.now() - t;
-  t = performance.now();
-  const signals = createSignalTapes(engine.resolveStrategies(config, data), data, config);
-  for (const tape of signals) tape.record(lastStep);
-  const tapes = signals.map((tape) => tape.share()) as RecordedTape[];
-  const tapeMs = performance.now() - t;
-  const done = new Promise<{ curves: Float64Array[]; ms: number }>((resolve) =>
-    worker.once('message', resolve),
-  );
-  worker.postMessage({
-    columns,
-    tapes,
-    portfolio,
-    firstStep,
-    lastStep,
-    maxAbsExposure: signals[0]!.maxAbsExposure,
-  });
-  t = performance.now();
   const journal = openJournal();
-  const main = simulate({
-    data,
-    firstStep,
-    lastStep,
-    fillModel: config.fillModel,
-    costs: config.costs,
-    config,
-    signals,
-    mode: 'rebalance',
+  let metricsMs = 0;
+  let portfolioMs = 0;
+  let workerMs = 0;
+  let waitedFrom = 0;
+  let waitMs = 0;
+  const result = await new PortfolioBacktestEngine(config, undefined, {
     journal: journal as never,
+    onPhase: (name, ms) => {
+      if (name === 'metrics') metricsMs = ms;
+      if (name === 'portfolio') {
+        portfolioMs = ms;
+        waitedFrom = performance.now();
+      }
+    },
+    clock: () => performance.now(),
+  }).runColumnarWith(loaded.data.data, (task) => {
+    const done = new Promise<SideRunsOutput>((resolve) =>
+      worker.once('message', (message: { output: SideRunsOutput; ms: number }) => {
+        workerMs = message.ms;
+        waitMs = performance.now() - waitedFrom;
+        resolve(message.output);
+      }),
+    );
+    worker.postMessage(task);
+    return done;
   });
   journal.close();
-  const mainMs = performance.now() - t;
-  t = performance.now();
-  const other = await done;
-  const waitMs = performance.now() - t;
+  const c = result.curves;
   return {
-    ms: performance.now() - t0,
-    curves: [main.equity, ...other.curves],
-    parts: `load ${loaded.data.loadMs.toFixed(0)}, copy to shared ${copyMs.toFixed(0)}, tapes ${tapeMs.toFixed(0)}, portfolio ${mainMs.toFixed(0)}, worker ${other.ms.toFixed(0)} (waited ${waitMs.toFixed(0)})`,
+    ms: performance.now() - t0 - metricsMs,
+    curves: [c.equity, c.baseline, ...c.standalone, c.benchmark],
+    parts: `load ${loaded.data.loadMs.toFixed(0)}, tapes and portfolio ${portfolioMs.toFixed(0)}, worker ${workerMs.toFixed(0)} (waited ${waitMs.toFixed(0)})`,
   };
 }
 

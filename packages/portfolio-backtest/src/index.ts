@@ -80,6 +80,14 @@ export {
   standaloneConfig,
 } from './engine/portfolio-engine.js';
 export type { BacktestPhase, PortfolioBacktestOptions } from './engine/portfolio-engine.js';
+export { runSideRuns, runSideRunsTask, sideRunsTask } from './engine/side-runs.js';
+export type {
+  HoldRunOutput,
+  SideRunsInput,
+  SideRunsOutput,
+  SideRunsTask,
+  StrategyIdentity,
+} from './engine/side-runs.js';
 export { ColumnarBacktestResult } from './engine/columnar-result.js';
 export type { BacktestCurves, RebalanceStore } from './engine/columnar-result.js';
 export { createSignalTapes, simulate } from './engine/simulate.js';

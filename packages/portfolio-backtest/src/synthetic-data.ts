@@ -286,6 +286,10 @@ export type SyntheticCsvPlan =
       readonly firstSec: number;
       readonly lastSec: number;
       readonly rows: number;
+      /** Bars per year for drift and volatility (the calendar's, but see `note`). */
+      readonly barsPerYear: number;
+      /** Set when the plan departs from what was asked for by default (printed to the user). */
+      readonly note?: string;
     }
   | { readonly success: false; readonly error: string };
 
@@ -314,6 +318,32 @@ export function planSyntheticCsv(options: SyntheticCsvOptions): SyntheticCsvPlan
   let span = lastOf(options.startSec ?? Number(DEFAULT_START_NS / 1_000_000_000n));
   if (options.startSec === undefined && span.lastSec > MAX_SECONDS)
     span = lastOf(FALLBACK_START_SEC);
+  if (
+    span.lastSec > MAX_SECONDS &&
+    options.calendar === undefined &&
+    interval === '1d' &&
+    options.startSec !== undefined
+  ) {
+    // Daily bars from a given start without a calendar were, before calendars, one a day on
+    // every day with 252 a year's drift and volatility; a request that fits only that way
+    // (the engine benchmarks' workload W) still gets exactly those bars.
+    const everyDay = new SyntheticCalendarClock(options.startSec, interval, 'all');
+    const lastSec = everyDay.secondsAt(options.bars - 1);
+    if (lastSec <= MAX_SECONDS)
+      return {
+        success: true,
+        interval,
+        calendar: 'all',
+        firstSec: everyDay.secondsAt(0),
+        lastSec,
+        rows: options.bars * options.symbols,
+        barsPerYear: 252,
+        note:
+          `${options.bars} business days from ${isoOf(span.firstSec, true)} would pass 2261: bars on ` +
+          'every day instead, with 252 a year for drift and volatility (as before calendars); ' +
+          'pass --calendar to choose',
+      };
+  }
   if (span.lastSec > MAX_SECONDS) {
     const year = new Date(Math.min(span.lastSec, 8.64e12) * 1000).getUTCFullYear();
     return {
@@ -331,6 +361,7 @@ export function planSyntheticCsv(options: SyntheticCsvOptions): SyntheticCsvPlan
     firstSec: span.firstSec,
     lastSec: span.lastSec,
     rows: options.bars * options.symbols,
+    barsPerYear: new SyntheticCalendarClock(span.firstSec, interval, calendar).barsPerYear,
   };
 }
 
@@ -351,7 +382,7 @@ export function* syntheticPriceCsv(
   const generator = new SyntheticBarGenerator({
     symbols: options.symbols,
     seed: options.seed,
-    barsPerYear: clock.barsPerYear,
+    barsPerYear: plan.barsPerYear,
   });
   const symbols = generator.symbols;
   let chunk = `${PRICE_CSV_HEADER}\n`;

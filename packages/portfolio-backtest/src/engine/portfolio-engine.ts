@@ -8,7 +8,6 @@ import {
   type Metrics,
   type PortfolioBacktestResult,
   type PortfolioConfig,
-  type StrategyAllocation,
 } from '@njord/portfolio-contracts';
 import type { PriceData } from '../price-data.js';
 import { formatTimestampNs } from '../timestamp-text.js';
@@ -31,6 +30,16 @@ import {
   simulate,
   type SimulationOutput,
 } from './simulate.js';
+import {
+  type HoldRunOutput,
+  runSideRuns,
+  type SideRunsInput,
+  type SideRunsOutput,
+  type SideRunsTask,
+  sideRunsTask,
+} from './side-runs.js';
+
+export { benchmarkCurve, standaloneConfig } from './side-runs.js';
 
 export interface PortfolioBacktestOptions {
   readonly journal?: BacktestJournal;
@@ -125,6 +134,43 @@ export class PortfolioBacktestEngine {
    * in typed arrays (write them with `writeBacktestResult` of the package's node entry).
    */
   runColumnar(data: PriceData): ColumnarBacktestResult {
+    const run = this.#startRun(data);
+    const main = this.#runPortfolio(run);
+    return this.#finish(run, main, this.#sideRunsHere(run));
+  }
+
+  /**
+   * `runColumnar` with the runs that do not depend on the portfolio's (the baseline, each
+   * strategy alone, the benchmark) handed to `side` (another thread, say) while this thread
+   * runs the portfolio: each strategy's tape is recorded to the end first and goes with the
+   * task on shared memory. The result is the same, bit for bit. When the tapes cannot be
+   * shared (a strategy without a kind and params, or one that faults) every run stays here.
+   */
+  async runColumnarWith(
+    data: PriceData,
+    side: (task: SideRunsTask) => Promise<SideRunsOutput>,
+  ): Promise<ColumnarBacktestResult> {
+    const run = this.#startRun(data);
+    const task = sideRunsTask(run.side);
+    if (task === undefined) {
+      const main = this.#runPortfolio(run);
+      return this.#finish(run, main, this.#sideRunsHere(run));
+    }
+    const elsewhere = side(task);
+    // A rejection is taken up below, after the portfolio's run; none is left unhandled.
+    elsewhere.catch(() => undefined);
+    const main = this.#runPortfolio(run);
+    const others = await elsewhere;
+    run.phase('baseline', others.baseline.fills);
+    run.phase(
+      'standalone',
+      others.standalone.reduce((sum, alone) => sum + alone.fills, 0),
+    );
+    run.phase('benchmark');
+    return this.#finish(run, main, others);
+  }
+
+  #startRun(data: PriceData): RunStart {
     const clock = this.options.clock ?? (() => 0);
     const started = clock();
     const onPhase = this.options.onPhase;
@@ -137,16 +183,30 @@ export class PortfolioBacktestEngine {
     };
     const config = this.config;
     const { firstStep, lastStep } = this.stepRange(data);
-    const fillModel = this.options.fillModel ?? config.fillModel;
-    const costs = this.options.costs ?? config.costs;
     // Each strategy runs once: the portfolio, the baseline and the strategy alone read its
     // targets from one tape (they depend on the data only).
     const signals = createSignalTapes(this.resolveStrategies(config, data), data, config);
-    const journal = this.options.journal;
-    const common = { data, firstStep, lastStep, fillModel, costs };
+    const side: SideRunsInput = {
+      data,
+      config,
+      firstStep,
+      lastStep,
+      fillModel: this.options.fillModel ?? config.fillModel,
+      costs: this.options.costs ?? config.costs,
+      signals,
+    };
+    return { clock, started, phase, side };
+  }
 
+  #runPortfolio(run: RunStart): SimulationOutput {
+    const { data, config, firstStep, lastStep, fillModel, costs, signals } = run.side;
+    const journal = this.options.journal;
     const main = simulate({
-      ...common,
+      data,
+      firstStep,
+      lastStep,
+      fillModel,
+      costs,
       config,
       signals,
       mode: 'rebalance',
@@ -157,25 +217,21 @@ export class PortfolioBacktestEngine {
         ? {}
         : { rebalanceSink: this.options.rebalanceStore }),
     });
-    phase('portfolio', main.fills);
-    const baseline = simulate({ ...common, config, signals, mode: 'hold', record: 'equity' });
-    phase('baseline', baseline.fills);
-    const standalone = config.allocations.map((allocation, k) =>
-      simulate({
-        ...common,
-        config: standaloneConfig(config, allocation),
-        signals: [signals[k] as (typeof signals)[number]],
-        mode: 'hold',
-        record: 'equity',
-      }),
-    );
-    phase(
-      'standalone',
-      standalone.reduce((sum, run) => sum + run.fills, 0),
-    );
+    run.phase('portfolio', main.fills);
+    return main;
+  }
+
+  /** The side runs on this thread, each timed as its phase. */
+  #sideRunsHere(run: RunStart): SideRunsOutput {
+    return runSideRuns(run.side, run.phase);
+  }
+
+  #finish(run: RunStart, main: SimulationOutput, others: SideRunsOutput): ColumnarBacktestResult {
+    const { clock, started, phase } = run;
+    const { data, config, firstStep, lastStep } = run.side;
+    const { baseline, benchmark } = others;
+    const standalone: readonly HoldRunOutput[] = others.standalone;
     const timestamps = data.timestamps.subarray(firstStep, lastStep + 1);
-    const benchmark = benchmarkCurve(data, firstStep, lastStep, config.totalCapital);
-    phase('benchmark');
 
     // P once for every curve: they share the timestamps.
     const periodsPerYear = config.periodsPerYear ?? inferPeriodsPerYear(timestamps);
@@ -235,17 +291,17 @@ export class PortfolioBacktestEngine {
     const contribution = calculateContribution({ initialCapital: config.totalCapital, sleeves });
     const standaloneResult: PortfolioBacktestResult['standalone'] = Object.fromEntries(
       ids.map((id, k) => {
-        const run = standalone[k] as SimulationOutput;
+        const alone = standalone[k] as HoldRunOutput;
         return [
           id,
           {
             equityCurve: [],
             metrics: calculateMetrics({
               timestamps,
-              equity: run.equity,
+              equity: alone.equity,
               initialCapital: config.totalCapital,
-              tradedNotional: run.tradedNotional,
-              costs: run.costs,
+              tradedNotional: alone.tradedNotional,
+              costs: alone.costs,
               rebalanceCount: 0,
               ...metricOptions,
             }),
@@ -306,49 +362,16 @@ export class PortfolioBacktestEngine {
       baseTargets: main.baseTargets,
       baseline: baseline.equity,
       benchmark,
-      standalone: standalone.map((run) => run.equity),
+      standalone: standalone.map((alone) => alone.equity),
     };
     return new ColumnarBacktestResult(summary, curves, this.options.rebalanceStore ?? null);
   }
 }
 
-/** One strategy with the whole capital, never rebalanced (bounds cannot bind). */
-export function standaloneConfig(
-  config: PortfolioConfig,
-  allocation: StrategyAllocation,
-): PortfolioConfig {
-  const { rebalanceFrequencyHours: _frequency, riskAdjustment: _risk, ...rest } = config;
-  return {
-    ...rest,
-    allocations: [{ ...allocation, targetWeight: 1, minCapital: 0, maxCapital: Number.MAX_VALUE }],
-  };
-}
-
-/**
- * Equal-weight buy-and-hold of the symbols that have a bar at the first step, without
- * costs; a symbol listed later is not in it.
- */
-export function benchmarkCurve(
-  data: PriceData,
-  firstStep: number,
-  lastStep: number,
-  capital: number,
-): Float64Array {
-  const held: number[] = [];
-  for (let s = 0; s < data.symbols.length; s++) if (data.hasBar(s, firstStep)) held.push(s);
-  const units = held.map(
-    (s) => capital / held.length / ((data.close[s] as Float64Array)[firstStep] as number),
-  );
-  const last = held.map((s) => (data.close[s] as Float64Array)[firstStep] as number);
-  const out = new Float64Array(lastStep - firstStep + 1);
-  for (let t = firstStep; t <= lastStep; t++) {
-    let equity = held.length === 0 ? capital : 0;
-    for (let j = 0; j < held.length; j++) {
-      const price = (data.close[held[j] as number] as Float64Array)[t] as number;
-      if (price === price) last[j] = price;
-      equity += (units[j] as number) * (last[j] as number);
-    }
-    out[t - firstStep] = equity;
-  }
-  return out;
+/** A run under way: its clock, its phase timer and what the side runs read. */
+interface RunStart {
+  readonly clock: () => number;
+  readonly started: number;
+  readonly phase: (name: BacktestPhase, fills?: number) => void;
+  readonly side: SideRunsInput;
 }
