@@ -21,6 +21,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
 import { type FillEventWire, parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { JournalLineBuffer } from '@njord/portfolio-contracts/node';
@@ -34,6 +35,7 @@ import { createStrategyRegistry } from '../src/strategy-registry.js';
 import { loadPriceCsv } from '../src/node/load-price-csv.js';
 import { writeBacktestResult } from '../src/node/write-result.js';
 import type { ColumnarBacktestResult } from '../src/engine/columnar-result.js';
+import type { SideRunsOutput } from '../src/engine/side-runs.js';
 import type { PriceData } from '../src/price-data.js';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_W_RUNS ?? 3));
@@ -147,7 +149,11 @@ interface RunnerFigures {
 /** The data of the latest runner path (earlier ones are dropped: they would hold memory). */
 let latest: PriceData | null = null;
 
-async function runnerPath(): Promise<RunnerFigures> {
+/**
+ * The runner path; with `threads` 2, as `njord-backtest --threads 2` (its default on W): a
+ * worker started for the run, the side runs on it while this thread runs the portfolio.
+ */
+async function runnerPath(threads: 1 | 2 = 1): Promise<RunnerFigures> {
   latest = null;
   const phases = new Map<string, number>();
   const fills = new Map<string, number>();
@@ -169,7 +175,27 @@ async function runnerPath(): Promise<RunnerFigures> {
     dataSha256: loaded.data.sha256,
     loadMs: loaded.data.loadMs,
   });
-  const result = engine.runColumnar(data);
+  let result: ColumnarBacktestResult;
+  if (threads === 1) {
+    result = engine.runColumnar(data);
+  } else {
+    const worker = new Worker(new URL('./w-threads-worker.mjs', import.meta.url));
+    try {
+      result = await engine.runColumnarWith(
+        data,
+        (task) =>
+          new Promise<SideRunsOutput>((resolve, reject) => {
+            worker.once('message', (message: { output: SideRunsOutput }) =>
+              resolve(message.output),
+            );
+            worker.once('error', reject);
+            worker.postMessage(task);
+          }),
+      );
+    } finally {
+      await worker.terminate();
+    }
+  }
   let t = performance.now();
   journal.close();
   phases.set('journal close', performance.now() - t);
@@ -393,6 +419,8 @@ const spread = (xs: readonly number[]): string => {
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
 const runner: RunnerFigures[] = [];
+/** The same path with two threads (njord-backtest's default on W), alternating with it. */
+const threaded: RunnerFigures[] = [];
 const reference: number[] = [];
 let refFills = 0;
 let peakAfterFirst = 0;
@@ -403,6 +431,11 @@ for (let round = 0; round < Math.max(RUNS, REF_RUNS); round++) {
     if (round === 0) peakAfterFirst = process.resourceUsage().maxRSS * 1024;
     console.log(
       `runner path #${round + 1}: ${figures.total.toFixed(0)} ms (cpu ${figures.cpu.toFixed(0)} ms)`,
+    );
+    const two = await runnerPath(2);
+    threaded.push(two);
+    console.log(
+      `runner path #${round + 1}, two threads: ${two.total.toFixed(0)} ms (cpu ${two.cpu.toFixed(0)} ms, run_ms ${two.runMs.toFixed(0)} against ${figures.runMs.toFixed(0)})`,
     );
   }
   if (round < REF_RUNS) {
@@ -482,7 +515,7 @@ const recorded = new Map(
     .filter((words) => words.length >= 2)
     .map((words) => [words[0] as string, words[1] as string]),
 );
-const differ = new Set(runner.map((r) => JSON.stringify(r.digests))).size > 1;
+const differ = new Set([...runner, ...threaded].map((r) => JSON.stringify(r.digests))).size > 1;
 for (const [name, digest] of Object.entries(digests)) {
   const before = recorded.get(name);
   console.log(
@@ -503,6 +536,10 @@ console.log(
 );
 console.log(
   `runner / reference:  ${(runnerMs / refMs).toFixed(1)}x (goal <= 4x); runner fills ${fills} (portfolio ${last.fills.get('portfolio') ?? 0}), rebalances ${last.rebalances}; stats.run_ms ${last.runMs.toFixed(0)}`,
+);
+const threadedMs = median(threaded.map((r) => r.total));
+console.log(
+  `runner path, two threads: ${spread(threaded.map((r) => r.total))}; / reference ${(threadedMs / refMs).toFixed(1)}x; stats.run_ms median ${median(threaded.map((r) => r.runMs)).toFixed(0)} against ${median(runner.map((r) => r.runMs)).toFixed(0)} on one thread; peak RSS of the process after them ${mb(process.resourceUsage().maxRSS * 1024)}`,
 );
 console.log(
   `peak RSS ${mb(peakAfterFirst)} after the first runner path${generatedHere ? ' (this process also generated the CSV: run again for the runner alone)' : ''}; goal < 2 x columnar data + 100 MB = ${mb(2 * dataBytes + 100 * 2 ** 20)}`,
