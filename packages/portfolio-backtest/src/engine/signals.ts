@@ -4,7 +4,7 @@
 import type { PriceData } from '../price-data.js';
 import { createBarContext, type Strategy, type StrategyBarContext } from '../strategy.js';
 import { callStrategy } from '../strategy-fault.js';
-import { sharedCopy } from '../shareable.js';
+import { sharedArray, sharedView } from '../shareable.js';
 
 /** No targets at this step (`onBar` returned undefined: hold). */
 const HOLD = -1;
@@ -63,11 +63,13 @@ export class SignalTape {
     this.#context = createBarContext(data, strategy.symbols);
     this.dataIndex = this.#context.symbolIndex;
     this.#symbolIndex = new Map(strategy.symbols.map((symbol, j) => [symbol, j]));
-    this.#starts = new Int32Array(data.steps).fill(HOLD);
-    this.#ends = new Int32Array(data.steps).fill(HOLD);
+    // On shared memory from the start: `share` hands out views, never a copy (entries are
+    // only appended and a step is written once, so what was shared never changes).
+    this.#starts = sharedArray(Int32Array, data.steps).fill(HOLD);
+    this.#ends = sharedArray(Int32Array, data.steps).fill(HOLD);
     const capacity = Math.max(16, strategy.symbols.length * 4);
-    this.#symbols = new Int32Array(capacity);
-    this.#exposures = new Float64Array(capacity);
+    this.#symbols = sharedArray(Int32Array, capacity);
+    this.#exposures = sharedArray(Float64Array, capacity);
     this.#row = new Float64Array(strategy.symbols.length).fill(Number.NaN);
   }
 
@@ -120,10 +122,10 @@ export class SignalTape {
     const key = signalIdentity(this.strategy, this.maxAbsExposure);
     if (key === undefined || this.#faulted) return undefined;
     const recorded = this.#recorded;
-    const starts = sharedCopy(Int32Array, this.#starts.subarray(0, recorded));
-    const ends = sharedCopy(Int32Array, this.#ends.subarray(0, recorded));
-    const symbols = sharedCopy(Int32Array, this.#symbols.subarray(0, this.#size));
-    const exposures = sharedCopy(Float64Array, this.#exposures.subarray(0, this.#size));
+    const starts = sharedView(Int32Array, this.#starts.subarray(0, recorded));
+    const ends = sharedView(Int32Array, this.#ends.subarray(0, recorded));
+    const symbols = sharedView(Int32Array, this.#symbols.subarray(0, this.#size));
+    const exposures = sharedView(Float64Array, this.#exposures.subarray(0, this.#size));
     return { key, recorded, starts, ends, symbols, exposures };
   }
 
@@ -195,9 +197,10 @@ export class SignalTape {
     const need = this.#size + more;
     if (need <= this.#symbols.length) return;
     const capacity = Math.max(need, this.#symbols.length * 2);
-    const symbols = new Int32Array(capacity);
+    // A tape shared before keeps its views of the old arrays, which stay as they were.
+    const symbols = sharedArray(Int32Array, capacity);
     symbols.set(this.#symbols.subarray(0, this.#size));
-    const exposures = new Float64Array(capacity);
+    const exposures = sharedArray(Float64Array, capacity);
     exposures.set(this.#exposures.subarray(0, this.#size));
     this.#symbols = symbols;
     this.#exposures = exposures;
