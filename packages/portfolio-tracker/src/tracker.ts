@@ -367,7 +367,12 @@ export class PortfolioTracker {
       );
     }
     if (this.appliedPlans.has(plan.planId)) return;
-    for (const [strategyId, amount] of Object.entries(plan.transfers)) {
+    // Own keys in Object.entries' order, without an array per entry (one plan per bar in a
+    // backtest that rebalances on every bar).
+    const transfers = plan.transfers;
+    for (const strategyId in transfers) {
+      if (!Object.hasOwn(transfers, strategyId)) continue;
+      const amount = transfers[strategyId] as number;
       if (!this.sleeves.has(strategyId)) {
         throw new TrackerError(
           'invalid_plan',
@@ -396,7 +401,9 @@ export class PortfolioTracker {
     }
 
     let transferred = 0;
-    for (const [strategyId, amount] of Object.entries(plan.transfers)) {
+    for (const strategyId in transfers) {
+      if (!Object.hasOwn(transfers, strategyId)) continue;
+      const amount = transfers[strategyId] as number;
       (this.sleeves.get(strategyId) as Sleeve).cash += amount;
       transferred += amount;
     }

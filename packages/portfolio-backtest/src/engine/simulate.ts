@@ -414,11 +414,13 @@ export function simulate(input: SimulationInput): SimulationOutput {
     kernel.apply({ type: 'plan', plan });
     const planFills: RebalanceFill[] = [];
     for (const trade of plan.trades) planFills.push(fillTrade(trade));
-    for (const [id, amount] of Object.entries(plan.transfers)) {
+    const moved = plan.transfers;
+    for (const id in moved) {
+      if (!Object.hasOwn(moved, id)) continue;
       const k = ids.indexOf(id);
       if (k >= 0)
         (transfers[k] as Float64Array)[bar] =
-          ((transfers[k] as Float64Array)[bar] as number) + amount;
+          ((transfers[k] as Float64Array)[bar] as number) + (moved[id] as number);
     }
     rebalanceCount++;
     if (sink === undefined) rebalances.push({ ...plan, fills: planFills });
