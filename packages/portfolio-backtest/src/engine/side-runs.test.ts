@@ -121,6 +121,24 @@ describe('PortfolioBacktestEngine.runColumnarWith', () => {
     expect(await expectSame(config, data, {}, registry)).toBe(0);
   }, 120_000);
 
+  it('hands over a strategy whose params postMessage could not copy (a function, a Map, a bigint)', async () => {
+    const { config, data } = load('config/portfolio.yaml', 'data/spx-daily.csv');
+    const scale = (step: number) => (step % 30 < 15 ? 1 : 0.5);
+    const registry = createStrategyRegistry().register(
+      'momentum_v1',
+      ({ id, symbols }) => ({
+        id,
+        symbols,
+        kind: 'scaled',
+        params: { scale, levels: new Map([['hi', 1]]), seed: 7n, since: new Date(0) },
+        onBar: (ctx) => ({ [symbols[0] as string]: scale(ctx.step) }),
+      }),
+      { replace: true },
+    );
+    expect(() => structuredClone({ scale })).toThrow();
+    expect(await expectSame(config, data, {}, registry)).toBe(1);
+  }, 120_000);
+
   it('meets a strategy fault where the one-thread run meets it, with the same journal', async () => {
     const { config, data } = load('config/portfolio.yaml', 'data/spx-daily.csv');
     // Named (kind and params), so its tape could be shared, but it throws at step 700.

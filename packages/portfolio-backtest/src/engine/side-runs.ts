@@ -10,7 +10,7 @@ import {
 } from '@njord/portfolio-contracts';
 import { PriceData, type PriceDataColumns } from '../price-data.js';
 import type { Strategy } from '../strategy.js';
-import { type RecordedTape, SignalTape } from './signals.js';
+import { identityParams, type RecordedTape, SignalTape } from './signals.js';
 import { simulate } from './simulate.js';
 
 /** What the result needs of one hold-only run. */
@@ -123,7 +123,8 @@ export function sideRunsTask(input: SideRunsInput): SideRunsTask | undefined {
     }
     const shared = tape.share();
     if (shared === undefined) return undefined;
-    strategies.push({ id, kind, symbols, params });
+    // Plain data with the same identity: a user's params may hold what postMessage cannot copy.
+    strategies.push({ id, kind, symbols: [...symbols], params: identityParams(params) });
     tapes.push(shared);
   }
   return {

@@ -215,13 +215,28 @@ export function signalIdentity(strategy: Strategy, maxAbsExposure: number): stri
   if (strategy.kind === undefined || strategy.params === undefined) return undefined;
   return JSON.stringify(
     [strategy.id, strategy.kind, strategy.symbols, strategy.params, maxAbsExposure],
-    (_key, value: unknown) =>
-      value instanceof Map
-        ? { map: [...(value as Map<unknown, unknown>).entries()] }
-        : typeof value === 'bigint'
-          ? value.toString()
-          : value,
+    identityValue,
   );
+}
+
+/** How a value is written into an identity: Maps as their entries, bigints as decimal text. */
+function identityValue(_key: string, value: unknown): unknown {
+  return value instanceof Map
+    ? { map: [...(value as Map<unknown, unknown>).entries()] }
+    : typeof value === 'bigint'
+      ? value.toString()
+      : value;
+}
+
+/**
+ * `params` as plain JSON data with the same identity (`signalIdentity` of a strategy holding
+ * it instead is the same text): what another thread gets, whatever the params hold (a
+ * function, a class instance, a Map), since only the identity is compared there.
+ */
+export function identityParams(
+  params: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> {
+  return JSON.parse(JSON.stringify(params, identityValue) ?? '{}') as Record<string, unknown>;
 }
 
 /**
