@@ -42,6 +42,7 @@ function runWith(threads: string, config: string, data: string, id: string) {
 describe('njord-backtest --threads', () => {
   it.each([
     ['config/portfolio.yaml', 'data/spx-daily.csv', 'multi_strategy_v1'],
+    ['config/portfolio-risk.yaml', 'data/spx-daily.csv', 'multi_strategy_risk_v1'],
     ['config/portfolio-multi-asset.yaml', 'data/multi-asset-daily.csv', 'multi_asset_v1'],
   ])(
     'gives the same files with 1 and 2 threads: %s',

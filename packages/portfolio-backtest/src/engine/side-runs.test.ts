@@ -30,7 +30,10 @@ function memoryJournal(): BacktestJournal & { lines: string[] } {
   return {
     lines,
     add(type: JournalLineType, timestampNs: bigint, body: unknown) {
-      lines.push(`${type} ${timestampNs} ${JSON.stringify(body)}`);
+      const text = JSON.stringify(body, (_key, value: unknown) =>
+        typeof value === 'bigint' ? `${value}n` : value,
+      );
+      lines.push(`${type} ${timestampNs} ${text}`);
     },
   };
 }
@@ -91,10 +94,14 @@ async function expectSame(
 }
 
 describe('PortfolioBacktestEngine.runColumnarWith', () => {
-  it('gives the shipped example bit for bit with the side runs elsewhere', async () => {
-    const { config, data } = load('config/portfolio.yaml', 'data/spx-daily.csv');
-    expect(await expectSame(config, data)).toBe(1);
-  }, 120_000);
+  it.each(['config/portfolio.yaml', 'config/portfolio-risk.yaml'])(
+    'gives %s on the shipped S&P 500 file bit for bit with the side runs elsewhere',
+    async (path) => {
+      const { config, data } = load(path, 'data/spx-daily.csv');
+      expect(await expectSame(config, data)).toBe(1);
+    },
+    120_000,
+  );
 
   it('gives the multi-asset example bit for bit, also over a range and with another fill model', async () => {
     const { config, data } = load(
