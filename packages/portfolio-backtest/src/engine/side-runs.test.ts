@@ -185,6 +185,24 @@ describe('PortfolioBacktestEngine.runColumnarWith', () => {
     expect(calls.count).toBe(0);
   }, 120_000);
 
+  it('runs on one thread where SharedArrayBuffer is missing, with the same result', () => {
+    const { config, data } = load('config/portfolio.yaml', 'data/spx-daily.csv');
+    const shared = new PortfolioBacktestEngine(config).runColumnar(data);
+    const saved = globalThis.SharedArrayBuffer;
+    let plain: ColumnarBacktestResult;
+    try {
+      // As on a page that is not cross-origin isolated.
+      Reflect.set(globalThis, 'SharedArrayBuffer', undefined);
+      plain = new PortfolioBacktestEngine(config).runColumnar(data);
+    } finally {
+      Reflect.set(globalThis, 'SharedArrayBuffer', saved);
+    }
+    expect(
+      Buffer.from(plain.curves.equity.buffer).equals(Buffer.from(shared.curves.equity.buffer)),
+    ).toBe(true);
+    expect(plain.summary.metrics).toEqual(shared.summary.metrics);
+  }, 120_000);
+
   it('passes a failure of the other thread on, after the portfolio run', async () => {
     const { config, data } = load('config/portfolio.yaml', 'data/spx-daily.csv');
     const engine = new PortfolioBacktestEngine(config);
