@@ -119,8 +119,15 @@ export async function writeResultText(
   };
   wire.equity_curve = hole('main', (emit) => writePoints(c, emit));
   const store = result.rebalanceStore;
+  // Records held in memory are encoded once when a limit needs their size first (the texts
+  // are kept for the write); a store keeps its texts already.
+  let encoded: string[] | undefined;
   const texts = (): Iterable<string> =>
-    store === null ? encodedTexts(result.summary.rebalances) : store.texts();
+    store !== null
+      ? store.texts()
+      : parts === undefined
+        ? encodedTexts(result.summary.rebalances)
+        : (encoded ??= [...encodedTexts(result.summary.rebalances)]);
   wire.rebalances = hole('rebalances', (emit) => writeRebalances(texts(), emit));
   wire.baseline = { equity_curve: hole('baseline', (emit) => writeEquity(c, c.baseline, emit)) };
   wire.benchmark = { equity_curve: hole('benchmark', (emit) => writeEquity(c, c.benchmark, emit)) };
@@ -135,7 +142,7 @@ export async function writeResultText(
   if (
     parts !== undefined &&
     result.rebalanceCount > 0 &&
-    rebalanceBytes(result) + Buffer.byteLength(text) + curveBytes(c) > parts.maxBytes
+    rebalanceBytes(result, texts) + Buffer.byteLength(text) + curveBytes(c) > parts.maxBytes
   ) {
     // `rebalances_files` where `rebalances` was, so the keys keep their order.
     const split: Record<string, unknown> = {};
@@ -253,13 +260,11 @@ async function writeEquity(c: BacktestCurves, equity: Float64Array, emit: Emit):
 }
 
 /** Bytes the rebalances take in the result (their texts, commas and brackets). */
-function rebalanceBytes(result: ColumnarBacktestResult): number {
-  const store = result.rebalanceStore;
+function rebalanceBytes(result: ColumnarBacktestResult, texts: () => Iterable<string>): number {
   // A spill knows its texts' bytes (a text and a newline each, as a text and a comma).
-  if (store instanceof RebalanceSpill) return store.textBytes() + 1;
+  if (result.rebalanceStore instanceof RebalanceSpill) return result.rebalanceStore.textBytes() + 1;
   let bytes = 2;
-  const texts = store === null ? encodedTexts(result.summary.rebalances) : store.texts();
-  for (const text of texts) bytes += Buffer.byteLength(text) + 1;
+  for (const text of texts()) bytes += Buffer.byteLength(text) + 1;
   return bytes;
 }
 
