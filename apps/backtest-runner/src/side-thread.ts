@@ -6,6 +6,9 @@ import { runSideRunsTask, type SideRunsTask } from '@njord/portfolio-backtest';
 
 const port = parentPort;
 if (port === null) throw new Error('side-thread.js runs as a worker thread');
+// Loaded: the runner may end this thread from now on (ending it while it still loads its
+// modules can abort the whole process).
+port.postMessage({ loaded: true });
 
 port.on('message', (task: SideRunsTask) => {
   try {

@@ -2,8 +2,9 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SideRunsOutput, SideRunsTask } from '@njord/portfolio-backtest';
+import { untilOrAfter } from '../until-or-after.js';
 
-type Reply = { ok: true; output: SideRunsOutput } | { ok: false; error: string };
+type Reply = { loaded: true } | { ok: true; output: SideRunsOutput } | { ok: false; error: string };
 
 export interface SideThread {
   /** The side runs of `task` on the thread; rejects when they throw or the thread dies. */
@@ -15,6 +16,20 @@ export interface SideThread {
 /** The thread starts loading its modules at once (they load while this thread works). */
 export function startSideThread(): SideThread {
   const worker = new Worker(fileURLToPath(new URL('./side-thread.js', import.meta.url)));
+  // Node may abort the whole process when a thread is terminated while it still loads its
+  // modules: `close` waits for the thread's word that it loaded (or its exit, or 30 s).
+  const loaded = new Promise<void>((resolve) => {
+    const done = () => {
+      worker.off('message', onMessage);
+      resolve();
+    };
+    const onMessage = (message: Reply) => {
+      if ('loaded' in message) done();
+    };
+    worker.on('message', onMessage);
+    worker.once('exit', done);
+    worker.once('error', done);
+  });
   let closed: Promise<void> | null = null;
   return {
     run(task) {
@@ -26,19 +41,23 @@ export function startSideThread(): SideThread {
         const exit = (code: number) =>
           fail(new Error(`the side-run thread exited (code ${code}) before it answered`));
         const reply = (message: Reply) => {
+          if ('loaded' in message) return;
+          worker.off('message', reply);
           worker.off('error', fail);
           worker.off('exit', exit);
           if (message.ok) resolve(message.output);
           else reject(new Error(`the side-run thread failed: ${message.error}`));
         };
-        worker.once('message', reply);
+        worker.on('message', reply);
         worker.once('error', fail);
         worker.once('exit', exit);
         worker.postMessage(task);
       });
     },
     close() {
-      closed ??= worker.terminate().then(() => undefined);
+      closed ??= untilOrAfter(loaded, 30_000)
+        .then(() => worker.terminate())
+        .then(() => undefined);
       return closed;
     },
   };

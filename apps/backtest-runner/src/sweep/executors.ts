@@ -9,7 +9,8 @@ import type { SweepJob, TapeTask } from './job.js';
 import type { ThreadTask } from './thread.js';
 import type { ResultStore } from './store.js';
 
-import { SWEEP_QUEUE } from './names.js';
+import { SWEEP_QUEUE, THREAD_LOADED } from './names.js';
+import { untilOrAfter } from '../until-or-after.js';
 
 export { DEFAULT_PREFIX, SWEEP_QUEUE } from './names.js';
 
@@ -56,16 +57,28 @@ export function startThreadPool(workers: number): ThreadPool {
     // One job per thread at a time: the runs are CPU-bound.
     concurrentTasksPerWorker: 1,
   });
+  // Node may abort the whole process when a thread is terminated while it still loads its
+  // modules (file reads in flight), which a sweep with every result stored used to do: the
+  // pool is ended only once each thread said it loaded, or after LOADED_WAIT_MS.
+  let loaded = 0;
+  let allLoaded: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (allLoaded = resolve));
+  pool.on('message', (message: unknown) => {
+    if (message === THREAD_LOADED && ++loaded >= workers) allLoaded();
+  });
   let destroyed: Promise<void> | null = null;
   return {
     workers,
     run: (task) => pool.run(task),
     destroy() {
-      destroyed ??= pool.destroy();
+      destroyed ??= untilOrAfter(ready, LOADED_WAIT_MS).then(() => pool.destroy());
       return destroyed;
     },
   };
 }
+
+/** How long `destroy` waits for threads still loading their modules. */
+const LOADED_WAIT_MS = 30_000;
 
 /** Jobs on `pool`'s threads, each result put in `store`; `close` ends the threads. */
 export function createLocalExecutor(

@@ -12,3 +12,6 @@ export class SweepFailed extends Error {
 export class SweepInterrupted extends Error {
   readonly _tag = 'SweepInterrupted' as const;
 }
+
+/** What a local sweep thread posts once its module has loaded (the pool ends it only after). */
+export const THREAD_LOADED = 'njord-sweep-thread-loaded';
