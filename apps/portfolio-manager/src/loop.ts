@@ -416,13 +416,9 @@ export class LiveLoop {
     this.maybeCheckpoint(nowNs);
     this.journal.commit();
     const observer = this.ctx.observer;
-    if (observer?.ack === undefined) {
-      await output.commit(outbox);
-    } else {
-      const sentAt = performance.now();
-      await output.commit(outbox);
-      observer.ack((performance.now() - sentAt) / 1000);
-    }
+    const sentAt = performance.now();
+    await output.commit(outbox);
+    observer?.ack?.((performance.now() - sentAt) / 1000);
     this.ctx.onCommitted?.(entries, clock.nowMs(), readAtMs);
     observer?.batch?.(entries.length, (performance.now() - startedAt) / 1000);
     if (this.toPublish.length > 0) await this.publishPlans(this.toPublish.splice(0), false);

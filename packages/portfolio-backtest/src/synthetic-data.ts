@@ -311,8 +311,11 @@ export function planSyntheticCsv(options: SyntheticCsvOptions): SyntheticCsvPlan
     return { success: false, error: `bars must be an integer >= 1, got ${options.bars}` };
   if (!Number.isSafeInteger(options.symbols) || options.symbols < 1)
     return { success: false, error: `symbols must be an integer >= 1, got ${options.symbols}` };
-  const lastOf = (startSec: number): { firstSec: number; lastSec: number } => {
-    const clock = new SyntheticCalendarClock(startSec, interval, calendar);
+  const lastOf = (
+    startSec: number,
+    on: SyntheticCalendar = calendar,
+  ): { firstSec: number; lastSec: number } => {
+    const clock = new SyntheticCalendarClock(startSec, interval, on);
     return { firstSec: clock.secondsAt(0), lastSec: clock.secondsAt(options.bars - 1) };
   };
   let span = lastOf(options.startSec ?? Number(DEFAULT_START_NS / 1_000_000_000n));
@@ -327,15 +330,13 @@ export function planSyntheticCsv(options: SyntheticCsvOptions): SyntheticCsvPlan
     // Daily bars from a given start without a calendar were, before calendars, one a day on
     // every day with 252 a year's drift and volatility; a request that fits only that way
     // (the engine benchmarks' workload W) still gets exactly those bars.
-    const everyDay = new SyntheticCalendarClock(options.startSec, interval, 'all');
-    const lastSec = everyDay.secondsAt(options.bars - 1);
-    if (lastSec <= MAX_SECONDS)
+    const everyDay = lastOf(options.startSec, 'all');
+    if (everyDay.lastSec <= MAX_SECONDS)
       return {
         success: true,
         interval,
         calendar: 'all',
-        firstSec: everyDay.secondsAt(0),
-        lastSec,
+        ...everyDay,
         rows: options.bars * options.symbols,
         barsPerYear: 252,
         note:
