@@ -3,6 +3,7 @@
 // snapshots (each a risk sample), checkpoints; recovery at start and the final lines at stop.
 import { dirname, join } from 'node:path';
 import {
+  createIdRecord,
   decodeManagerCommand,
   encodeOrderIntent,
   encodePortfolioConfig,
@@ -734,7 +735,7 @@ export class LiveLoop {
     });
     kernel.apply(due);
     this.ctx.counters.adjustments++;
-    const stats: Record<string, unknown> = {};
+    const stats = createIdRecord<unknown>();
     for (const [id, s] of Object.entries(due.adjustment.stats)) {
       stats[id] = { count: s.count, sharpe: s.sharpe, max_drawdown: s.maxDrawdown, score: s.score };
     }

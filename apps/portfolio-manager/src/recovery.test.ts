@@ -1,6 +1,7 @@
 // Recovery is the kernel's replay over journal lines written in the journal's own format: the
 // lines here are formatted, CRC'd and decoded as the manager writes and reads them.
 import {
+  createIdRecord,
   decodeJournalLine,
   encodePortfolioConfig,
   encodePortfolioSnapshot,
@@ -170,6 +171,49 @@ describe('recoverKernel', () => {
     expect(unpublished.lastRebalanceNs).toBe(50n);
     const published = recover([checkpoint, planLine, line('published', { plan_id: 'r-1' })]);
     expect(published.kernel.plans.unpublished()).toEqual([]);
+  });
+
+  it('replays a strategy named __proto__ like any other: its funding, fills and transfers', () => {
+    const config = parsePortfolioConfig(
+      portfolioYaml({
+        id: 'r',
+        totalCapital: 1000,
+        threshold: 0.1,
+        weights: Object.fromEntries([
+          ['__proto__', 0.5],
+          ['b', 0.5],
+        ]),
+      }),
+    );
+    const fresh = new PortfolioKernel(config, { ...OPTIONS, startNs: 0n });
+    const checkpoint = checkpointLine(fresh);
+    const buy = fillWire(1, '__proto__', 'buy', 2, 10);
+    const transfers = createIdRecord<number>();
+    transfers['__proto__'] = -100;
+    transfers['b'] = 100;
+    const plan: RebalancePlan = {
+      planId: 'r-1',
+      portfolioId: 'r',
+      timestampNs: 50n,
+      reason: 'threshold',
+      transfers,
+      trades: [],
+      skipped: [],
+      expectedDriftReduction: {},
+      estimatedCosts: 0,
+    };
+    const recovered = recover(
+      [
+        checkpoint,
+        line('fill', { source: { stream: 'p:fills', id: '1-0' }, fill: buy }),
+        line('plan', { plan: encodeRebalancePlan(plan) }),
+      ],
+      config,
+    ).kernel.tracker;
+    // 500 - 2 x 10 - 0.5 fee - 100 transferred out; 500 + 100 in: no money made or lost.
+    expect(recovered.getSleeve('__proto__').cash).toBe(379.5);
+    expect(recovered.getUnits('__proto__', 'X')).toBe(2);
+    expect(recovered.getSleeve('b').cash).toBe(600);
   });
 
   it('applies a config line: new targets, a removed strategy retired, its hash in force', () => {

@@ -1,4 +1,5 @@
 // Performance metrics of an equity curve (docs/metrics.md) and per-strategy contributions.
+import { createIdRecord } from '@njord/portfolio-contracts/core';
 import {
   calculateFlowAdjustedReturn,
   calculateReturnDrawdown,
@@ -215,7 +216,7 @@ export function calculateContribution(input: {
       `calculateContribution: initialCapital must be > 0, got ${input.initialCapital}`,
     );
   }
-  const out: Record<string, number> = {};
+  const out = createIdRecord<number>();
   for (const [id, sleeve] of Object.entries(input.sleeves)) {
     const { equity, transfers } = sleeve;
     if (transfers !== undefined && transfers.length !== equity.length) {

@@ -1,6 +1,7 @@
 // A small codec kit: one definition per contract gives the zod schema of the snake_case
 // wire form, the camelCase TypeScript type it decodes to, and the encoder back.
 import { z } from 'zod';
+import { createIdRecord } from './id-record.js';
 
 /** Decodes a wire value (through `schema`) and encodes it back (`encode`). */
 export interface Codec<T> {
@@ -109,15 +110,73 @@ export function array<T>(codec: Codec<T>, minItems = 0): Codec<readonly T[]> {
   };
 }
 
-/** A map keyed by ids (strategy or symbol): keys are data and are never renamed. */
+/** zod's own record, for each id record: what a JSON Schema shows in its place. */
+const standIns = new WeakMap<object, z.ZodType>();
+
+/** The plain zod record an `idRecord` schema stands for (for JSON Schema), if it is one. */
+export function idRecordStandIn(schema: object): z.ZodType | undefined {
+  return standIns.get(schema);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A record keyed by ids, decoded into a null-prototype record: as `z.record(keys, values)`,
+ * but an own key `__proto__` is kept and checked like any other (zod's record drops it
+ * silently, and a plain object would take it as its prototype).
+ */
+export function idRecord<T>(
+  keySchema: z.ZodType<string>,
+  valueSchema: z.ZodType<T>,
+): z.ZodType<Readonly<Record<string, T>>> {
+  const schema = z.unknown().transform((input, ctx) => {
+    if (!isPlainObject(input)) {
+      ctx.addIssue({ code: 'invalid_type', expected: 'record', input });
+      return z.NEVER;
+    }
+    const out = createIdRecord<T>();
+    for (const key of Object.keys(input)) {
+      const parsedKey = keySchema.safeParse(key);
+      if (!parsedKey.success) {
+        ctx.addIssue({
+          code: 'invalid_key',
+          origin: 'record',
+          issues: parsedKey.error.issues,
+          input: key,
+          path: [key],
+        });
+        continue;
+      }
+      const value = valueSchema.safeParse(input[key]);
+      if (!value.success) {
+        for (const issue of value.error.issues)
+          ctx.addIssue({ ...issue, path: [key, ...issue.path] });
+        continue;
+      }
+      out[parsedKey.data] = value.data;
+    }
+    return out;
+  });
+  standIns.set(schema, z.record(keySchema, valueSchema));
+  return schema;
+}
+
+/**
+ * A map keyed by ids (strategy or symbol): keys are data and are never renamed; `__proto__`
+ * is a key like any other, decoded and encoded into null-prototype records.
+ */
 export function record<T>(
   keySchema: z.ZodType<string>,
   codec: Codec<T>,
 ): Codec<Readonly<Record<string, T>>> {
   return {
-    schema: z.record(keySchema, codec.schema),
+    schema: idRecord(keySchema, codec.schema),
     encode(values) {
-      const out: Record<string, unknown> = {};
+      const out = createIdRecord<unknown>();
       for (const key of Object.keys(values)) out[key] = codec.encode(values[key] as T);
       return out;
     },

@@ -11,6 +11,7 @@ import {
   priceMarkCodec,
   rebalancePlanCodec,
 } from './events.js';
+import { idRecord } from './codec.js';
 import { toContractIssues } from './issues.js';
 import { safeParsePortfolioConfig } from './portfolio-config.js';
 import { taggedError } from './tagged-error.js';
@@ -38,7 +39,7 @@ export type JournalLineType = (typeof JOURNAL_LINE_TYPES)[number];
 /** The line format version written in `v`. */
 export const JOURNAL_VERSION = 1;
 
-const amounts = z.record(IdSchema, z.number());
+const amounts = idRecord(IdSchema, z.number());
 const finiteNumber = z.number();
 /** A JSON object whose inner shape another package owns (checked there when restored). */
 const jsonObject = z.record(z.string(), z.unknown());
@@ -94,15 +95,15 @@ const planBookWire = z.object({
     z.object({
       plan: z.looseObject({}),
       published: z.boolean(),
-      remaining: z.record(z.string(), z.number()),
+      remaining: idRecord(z.string(), z.number()),
     }),
   ),
 });
 
 /** The mark guard in a checkpoint: each symbol's last accepted mark and last refused price. */
 const markGuardWire = z.object({
-  last: z.record(z.string(), z.object({ price: z.number(), timestamp_ns: z.string() })),
-  rejected: z.record(z.string(), z.number()),
+  last: idRecord(z.string(), z.object({ price: z.number(), timestamp_ns: z.string() })),
+  rejected: idRecord(z.string(), z.number()),
 });
 
 /** The risk state in a checkpoint (clock samples, the last adjustment, the weights in force). */

@@ -1,7 +1,7 @@
 // The portfolio configuration: schema, cross-field rules and the wire codec (YAML text is
 // parsed in yaml.ts, the `@njord/portfolio-contracts/yaml` entry).
 import { z } from 'zod';
-import { array, object, optional, plain, record, withDefault } from './codec.js';
+import { array, idRecordStandIn, object, optional, plain, record, withDefault } from './codec.js';
 import {
   FILL_MODELS,
   type FillModel,
@@ -203,5 +203,15 @@ export function encodePortfolioConfig(config: PortfolioConfig): {
 
 /** JSON Schema of the portfolio file, for editors (shipped as config/portfolio.schema.json). */
 export function portfolioConfigJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(portfolioFile.schema, { io: 'input', unrepresentable: 'any' });
+  const options = { io: 'input', unrepresentable: 'any' } as const;
+  return z.toJSONSchema(portfolioFile.schema, {
+    ...options,
+    // An id record's schema is a transform (it keeps `__proto__`): shown as zod's record.
+    override: (ctx) => {
+      const standIn = idRecordStandIn(ctx.zodSchema);
+      if (standIn === undefined) return;
+      const { $schema: _, ...shown } = z.toJSONSchema(standIn, options);
+      Object.assign(ctx.jsonSchema, shown);
+    },
+  });
 }

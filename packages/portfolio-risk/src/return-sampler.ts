@@ -80,7 +80,7 @@ function checkOptions(strategyIds: readonly string[], options: ReturnSamplerOpti
  */
 export function decodeReturnHistory(wire: ReturnHistoryWire): PerformanceHistory {
   const timestampsNs = wire.timestamps_ns.map((value, k) => parseNs(value, `timestamps_ns[${k}]`));
-  const history: Record<string, { timestampsNs: bigint[]; returns: number[] }> = {};
+  const history = createIdRecord<{ timestampsNs: bigint[]; returns: number[] }>();
   for (const [id, returns] of Object.entries(wire.returns)) {
     if (returns.length !== timestampsNs.length) {
       throw malformed(
@@ -213,7 +213,7 @@ export class ReturnSampler {
   history(afterNs: bigint | null): PerformanceHistory {
     const from = this.firstAfter(afterNs);
     const timestampsNs = this.timestamps.slice(from);
-    const history: Record<string, { timestampsNs: bigint[]; returns: number[] }> = {};
+    const history = createIdRecord<{ timestampsNs: bigint[]; returns: number[] }>();
     for (const id of this.ids) {
       history[id] = { timestampsNs, returns: (this.returns.get(id) as number[]).slice(from) };
     }
@@ -223,7 +223,7 @@ export class ReturnSampler {
   /** The same samples on the wire (NaN -> null). */
   historyWire(afterNs: bigint | null): ReturnHistoryWire {
     const from = this.firstAfter(afterNs);
-    const returns: Record<string, (number | null)[]> = {};
+    const returns = createIdRecord<(number | null)[]>();
     for (const id of this.ids) {
       returns[id] = (this.returns.get(id) as number[])
         .slice(from)

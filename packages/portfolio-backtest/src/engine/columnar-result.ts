@@ -1,5 +1,6 @@
 // A backtest result whose curves stay in typed arrays: written to a file from the arrays,
 // turned into the object form (`PortfolioBacktestResult`) only when asked.
+import { createIdRecord } from '@njord/portfolio-contracts/core';
 import type {
   EquityPoint,
   PortfolioBacktestResult,
@@ -80,7 +81,7 @@ export class ColumnarBacktestResult {
       };
       equityCurve.push(point);
     }
-    const standalone: Record<string, PortfolioBacktestResult['standalone'][string]> = {};
+    const standalone = createIdRecord<PortfolioBacktestResult['standalone'][string]>();
     ids.forEach((id, k) => {
       const alone = this.summary.standalone[id];
       if (alone === undefined) return;
@@ -105,7 +106,7 @@ function pick(
   series: readonly Float64Array[],
   bar: number,
 ): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out = createIdRecord<number>();
   series.forEach((values, k) => (out[ids[k] as string] = values[bar] as number));
   return out;
 }

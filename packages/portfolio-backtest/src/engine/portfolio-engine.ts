@@ -1,5 +1,6 @@
 // PortfolioBacktestEngine: runs the portfolio, its never-rebalanced baseline, an
 // equal-weight benchmark and each strategy alone, and assembles the result.
+import { createIdRecord } from '@njord/portfolio-contracts/core';
 import { taggedError } from '@njord/portfolio-contracts/core';
 import {
   type CostModel,
@@ -268,8 +269,8 @@ export class PortfolioBacktestEngine {
       rebalanceCount: 0,
       ...metricOptions,
     });
-    const sleeveMetrics: Record<string, Metrics> = {};
-    const sleeves: Record<string, SleeveCurve> = {};
+    const sleeveMetrics = createIdRecord<Metrics>();
+    const sleeves = createIdRecord<SleeveCurve>();
     ids.forEach((id, k) => {
       const curve = {
         initial: main.fundedCapital[k] as number,

@@ -1,4 +1,5 @@
 // momentum: every `rebalance_every` bars, hold the best half of the symbols by `lookback`-bar return.
+import { createIdRecord } from '@njord/portfolio-contracts/core';
 import { z } from 'zod';
 import type { BarContext, Strategy, StrategyTargets } from '../strategy.js';
 import { assertForward } from './step-guard.js';
@@ -93,7 +94,7 @@ export class MomentumStrategy implements Strategy {
       }
       order[b + 1] = item;
     }
-    const targets: Record<string, number> = {};
+    const targets = createIdRecord<number>();
     for (let i = 0; i < count; i++) targets[this.symbols[i] as string] = 0;
     const weight = 1 / this.#slots;
     for (let rank = 0; rank < this.#slots; rank++) {

@@ -1,4 +1,5 @@
 // Per-bar long/flat signals -> a targets record, rebuilt only when the signals change.
+import { createIdRecord } from '@njord/portfolio-contracts/core';
 import type { StrategyTargets } from '../strategy.js';
 
 const NONE = -1;
@@ -51,7 +52,7 @@ export class SignalTargets {
     for (let i = 0; i < current.length; i++) {
       const signal = current[i] as number;
       if (signal !== NONE)
-        (record ??= {})[this.#symbols[i] as string] = signal === 1 ? this.#longExposure : 0;
+        (record ??= createIdRecord<number>())[this.#symbols[i] as string] = signal === 1 ? this.#longExposure : 0;
     }
     // Not frozen (freezing costs more than the record): StrategyTargets is read-only by type.
     this.#record = record;
