@@ -52,7 +52,8 @@ export class SignalTargets {
     for (let i = 0; i < current.length; i++) {
       const signal = current[i] as number;
       if (signal !== NONE)
-        (record ??= createIdRecord<number>())[this.#symbols[i] as string] = signal === 1 ? this.#longExposure : 0;
+        (record ??= createIdRecord<number>())[this.#symbols[i] as string] =
+          signal === 1 ? this.#longExposure : 0;
     }
     // Not frozen (freezing costs more than the record): StrategyTargets is read-only by type.
     this.#record = record;

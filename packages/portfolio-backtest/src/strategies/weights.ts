@@ -58,7 +58,9 @@ export class BuyAndHoldStrategy implements Strategy {
         if (this.#pending[i] === 1 && ctx.hasBar(i)) {
           this.#pending[i] = 0;
           this.#pendingCount--;
-          (targets ??= createIdRecord<number>())[this.symbols[i] as string] = this.#weights[i] as number;
+          (targets ??= createIdRecord<number>())[this.symbols[i] as string] = this.#weights[
+            i
+          ] as number;
         }
       }
     }
