@@ -57,6 +57,18 @@ describe('config paths', () => {
     );
     expect(() => setParameter(p, 'weights', { zz: 1 })).toThrow(/weights\.zz/);
   });
+
+  it('never walks into a prototype, whoever calls it', () => {
+    for (const path of [
+      '__proto__.polluted',
+      'risk.__proto__.polluted',
+      'constructor.prototype.x',
+    ]) {
+      const p = structuredClone(BASE);
+      expect(() => setParameter(p, path, 1)).toThrow(/no __proto__, prototype or constructor/);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
 });
 
 describe('cartesianProduct', () => {

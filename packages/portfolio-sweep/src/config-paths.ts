@@ -15,6 +15,22 @@ export class ParameterPathError extends Error {
   }
 }
 
+/** Keys a path never walks: through them a write would reach Object.prototype. */
+export const FORBIDDEN_SEGMENTS: ReadonlySet<string> = new Set([
+  '__proto__',
+  'prototype',
+  'constructor',
+]);
+
+/** Throws unless every segment of `path` is a non-empty key other than FORBIDDEN_SEGMENTS. */
+function checkSegments(path: string, segments: readonly string[]): void {
+  if (segments.some((s) => s.length === 0 || FORBIDDEN_SEGMENTS.has(s)))
+    throw new ParameterPathError(
+      path,
+      'must be dot-separated non-empty keys (no __proto__, prototype or constructor)',
+    );
+}
+
 /** The parameter naming whole weight vectors: `{strategy_id: target_weight, ...}`. */
 export const WEIGHTS_PARAMETER = 'weights';
 
@@ -58,6 +74,8 @@ export function setParameter(portfolio: WirePortfolio, path: string, value: unkn
     return;
   }
   const segments = path.split('.');
+  // The grid file's paths are checked when it is read; this guards every other caller.
+  checkSegments(path, segments);
   let node: unknown = portfolio;
   for (let i = 0; i < segments.length - 1; i++) {
     const segment = segments[i] as string;

@@ -8,6 +8,7 @@ import {
   toContractIssues,
 } from '@njord/portfolio-contracts';
 import { parseYamlText } from '@njord/portfolio-contracts/yaml';
+import { FORBIDDEN_SEGMENTS } from './config-paths.js';
 
 /** Metrics a sweep can rank by (higher is better). */
 export const OBJECTIVES = [
@@ -22,8 +23,6 @@ export type Objective = (typeof OBJECTIVES)[number];
 
 export const CONSTRAINT_OPERATORS = ['<', '<=', '==', '!=', '>=', '>'] as const;
 export type ConstraintOperator = (typeof CONSTRAINT_OPERATORS)[number];
-
-const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
 
 /** A parameter or constraint path: dot-separated keys of the portfolio (wire names). */
 export const ParameterPathSchema = z
