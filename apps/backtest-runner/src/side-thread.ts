@@ -2,7 +2,7 @@
 // (the baseline, each strategy alone, the benchmark), from the task the engine hands over.
 // Loaded by path, next to main.js (dist/side-thread.js).
 import { parentPort } from 'node:worker_threads';
-import { runSideRunsTask, type SideRunsTask } from '@njord/portfolio-backtest';
+import { isBacktestError, runSideRunsTask, type SideRunsTask } from '@njord/portfolio-backtest';
 
 const port = parentPort;
 if (port === null) throw new Error('side-thread.js runs as a worker thread');
@@ -27,6 +27,8 @@ port.on('message', (task: SideRunsTask) => {
     port.postMessage({
       ok: false,
       error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      // A run that cannot be done (an overflow) is the user's input: it crosses as itself.
+      ...(isBacktestError(error) ? { backtest: { code: error.code, message: error.message } } : {}),
     });
   }
 });

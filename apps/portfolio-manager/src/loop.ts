@@ -4,6 +4,7 @@
 import { dirname, join } from 'node:path';
 import {
   createIdRecord,
+  spanNs,
   decodeManagerCommand,
   encodeOrderIntent,
   encodePortfolioConfig,
@@ -430,10 +431,8 @@ export class LiveLoop {
     const { manager } = this.ctx.config;
     return {
       nowNs,
-      maxFutureNs: isEventClock(this.ctx.clock)
-        ? null
-        : BigInt(Math.round(manager.maxFutureSeconds * 1e9)),
-      dedupeWindowNs: BigInt(Math.round(manager.dedupeWindowHours * 3600e9)),
+      maxFutureNs: isEventClock(this.ctx.clock) ? null : spanNs(manager.maxFutureSeconds, 1e9),
+      dedupeWindowNs: spanNs(manager.dedupeWindowHours, 3600e9),
     };
   }
 

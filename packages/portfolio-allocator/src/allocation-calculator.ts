@@ -1,5 +1,5 @@
 // AllocationCalculator: a portfolio config's targets, drift and rebalance trigger by strategy id.
-import { createIdRecord } from '@njord/portfolio-contracts/core';
+import { createIdRecord, spanNs } from '@njord/portfolio-contracts/core';
 import type { PortfolioConfig } from '@njord/portfolio-contracts';
 import { AllocatorError } from './errors.js';
 import {
@@ -109,8 +109,7 @@ export class AllocationCalculator {
     }
     this.pausedIds = paused;
     const hours = config.rebalanceFrequencyHours;
-    this.frequencyNs =
-      hours === undefined ? null : BigInt(Math.round(hours * NANOSECONDS_PER_HOUR));
+    this.frequencyNs = hours === undefined ? null : spanNs(hours, NANOSECONDS_PER_HOUR);
     this.targetBuffer = new Float64Array(n);
     this.prepared = prepareAllocation(this.weights, this.mins, this.maxs);
   }

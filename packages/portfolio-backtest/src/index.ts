@@ -75,6 +75,7 @@ export type { SingleBacktestResult } from './engine/backtest-engine.js';
 export {
   BACKTEST_ERROR_CODES,
   BacktestError,
+  isBacktestError,
   benchmarkCurve,
   PortfolioBacktestEngine,
   standaloneConfig,

@@ -131,6 +131,33 @@ describe('calculateMetrics edge cases', () => {
     expect(out.maxDrawdown).toBe(0);
     expect(out.totalReturn).toBeCloseTo(0.1, 12);
   });
+
+  it('takes a sleeve that starts with nothing (weight 0, max_capital 0), not a portfolio', () => {
+    // Funded with 100 at bar 1: returns NaN (nothing held), NaN (the transfer alone), then
+    // 110 / 100 - 1 = 0.1 and 55 / 110 - 1 = -0.5. Growth 1.1 x 0.5 = 0.55: -45%; the wealth
+    // path 1 -> 1.1 -> 0.55 falls 0.55 / 1.1 - 1 = -50% from its peak.
+    const late = calculateMetrics({
+      equity: [0, 100, 110, 55],
+      transfers: [0, 100, 0, 0],
+      timestamps: daily(4),
+      initialCapital: 0,
+      periodsPerYear: 252,
+    });
+    expect(late.totalReturn).toBeCloseTo(-0.45, 12);
+    expect(late.maxDrawdown).toBeCloseTo(-0.5, 12);
+    // Never funded: no return at all.
+    const never = calculateMetrics({
+      equity: [0, 0, 0],
+      transfers: [0, 0, 0],
+      timestamps: daily(3),
+      initialCapital: 0,
+      periodsPerYear: 252,
+    });
+    expect([never.totalReturn, never.maxDrawdown, never.volatility]).toEqual([0, 0, null]);
+    expect(() =>
+      calculateMetrics({ equity: [0, 0], timestamps: daily(2), initialCapital: 0 }),
+    ).toThrow(/initialCapital must be finite and > 0/);
+  });
 });
 
 describe('inferPeriodsPerYear', () => {

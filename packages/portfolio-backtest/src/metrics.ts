@@ -84,9 +84,12 @@ export function calculateMetrics(input: MetricsInput): Metrics {
   if (input.transfers !== undefined && input.transfers.length !== n) {
     throw new Error(`calculateMetrics: ${n} equity values but ${input.transfers.length} transfers`);
   }
-  if (!(initialCapital > 0) || !Number.isFinite(initialCapital)) {
+  // A sleeve (with transfers) may start with nothing: a strategy parked at weight 0 and
+  // max_capital 0. Its returns are missing until it holds capital.
+  const sleeve = input.transfers !== undefined;
+  if (!(sleeve ? initialCapital >= 0 : initialCapital > 0) || !Number.isFinite(initialCapital)) {
     throw new Error(
-      `calculateMetrics: initialCapital must be finite and > 0, got ${initialCapital}`,
+      `calculateMetrics: initialCapital must be finite and ${sleeve ? '>=' : '>'} 0, got ${initialCapital}`,
     );
   }
   const rebalanceCount = input.rebalanceCount ?? 0;

@@ -155,3 +155,4 @@ export {
 } from './stream-input.js';
 export type { StreamEventDecoded } from './stream-input.js';
 export { createIdRecord } from './id-record.js';
+export { spanNs } from './span.js';

@@ -9,6 +9,7 @@ import {
   IdSchema,
   type PortfolioConfig,
   type ResumeCause,
+  spanNs,
 } from '@njord/portfolio-contracts';
 import { z } from 'zod';
 
@@ -125,8 +126,7 @@ export class Breakers {
       const watch: SleeveWatch = {
         strategyId: allocation.strategyId,
         maxDrawdown: allocation.maxDrawdown,
-        resumeAfterNs:
-          hours === undefined ? null : BigInt(Math.round(hours * NANOSECONDS_PER_HOUR)),
+        resumeAfterNs: hours === undefined ? null : spanNs(hours, NANOSECONDS_PER_HOUR),
         units: 0,
         peak: 1,
       };

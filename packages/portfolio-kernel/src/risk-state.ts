@@ -2,6 +2,7 @@
 // force, and the one rule for when a risk adjustment is due.
 import type { AllocationCalculator } from '@njord/portfolio-allocator';
 import type { PortfolioConfig } from '@njord/portfolio-contracts';
+import { spanNs } from '@njord/portfolio-contracts/core';
 import {
   calculateFlowAdjustedReturn,
   ReturnSampler,
@@ -75,7 +76,8 @@ export function isRiskAdjustmentDue(
 }
 
 function secondsToNs(seconds: number): bigint {
-  return BigInt(Math.max(1, Math.round(seconds * 1e9)));
+  const ns = spanNs(seconds, 1e9);
+  return ns < 1n ? 1n : ns;
 }
 
 /** The risk state under one config with `risk_adjustment`. */

@@ -1,5 +1,5 @@
 // RiskAdjustedAllocator: risk-adjusted weights from window statistics, bounded by the allocator.
-import { createIdRecord } from '@njord/portfolio-contracts/core';
+import { createIdRecord, spanNs } from '@njord/portfolio-contracts/core';
 import type { AllocationCalculator } from '@njord/portfolio-allocator';
 import type { RiskAdjustmentMethod } from '@njord/portfolio-contracts';
 import {
@@ -151,9 +151,8 @@ export class RiskAdjustedAllocator {
       options.lookbackPeriodDays ?? 30,
       'lookbackPeriodDays',
     );
-    this.lookbackNs = BigInt(
-      Math.max(1, Math.round(this.lookbackPeriodDays * NANOSECONDS_PER_DAY)),
-    );
+    const lookbackNs = spanNs(this.lookbackPeriodDays, NANOSECONDS_PER_DAY);
+    this.lookbackNs = lookbackNs < 1n ? 1n : lookbackNs;
     const sensitivity = options.adjustmentSensitivity ?? 0.1;
     if (!(sensitivity >= 0) || !Number.isFinite(sensitivity)) {
       throw new RiskError(
@@ -165,10 +164,9 @@ export class RiskAdjustedAllocator {
     this.adjustEveryNs =
       options.adjustEveryHours === undefined
         ? null
-        : BigInt(
-            Math.round(
-              finitePositive(options.adjustEveryHours, 'adjustEveryHours') * NANOSECONDS_PER_HOUR,
-            ),
+        : spanNs(
+            finitePositive(options.adjustEveryHours, 'adjustEveryHours'),
+            NANOSECONDS_PER_HOUR,
           );
     if (options.periodsPerYear !== undefined)
       finitePositive(options.periodsPerYear, 'periodsPerYear');

@@ -1,10 +1,18 @@
 // Starts the runner's second thread (dist/side-thread.js) and hands it one backtest's side runs.
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { SideRunsOutput, SideRunsTask } from '@njord/portfolio-backtest';
+import { BacktestError, type SideRunsOutput, type SideRunsTask } from '@njord/portfolio-backtest';
 import { untilOrAfter } from '../until-or-after.js';
 
-type Reply = { loaded: true } | { ok: true; output: SideRunsOutput } | { ok: false; error: string };
+type Reply =
+  | { loaded: true }
+  | { ok: true; output: SideRunsOutput }
+  | {
+      ok: false;
+      error: string;
+      /** A BacktestError thrown on the thread, remade here with its code. */
+      backtest?: { code: BacktestError['code']; message: string };
+    };
 
 export interface SideThread {
   /** The side runs of `task` on the thread; rejects when they throw or the thread dies. */
@@ -46,6 +54,8 @@ export function startSideThread(): SideThread {
           worker.off('error', fail);
           worker.off('exit', exit);
           if (message.ok) resolve(message.output);
+          else if (message.backtest !== undefined)
+            reject(new BacktestError(message.backtest.code, message.backtest.message));
           else reject(new Error(`the side-run thread failed: ${message.error}`));
         };
         worker.on('message', reply);

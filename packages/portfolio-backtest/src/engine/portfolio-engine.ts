@@ -1,7 +1,7 @@
 // PortfolioBacktestEngine: runs the portfolio, its never-rebalanced baseline, an
 // equal-weight benchmark and each strategy alone, and assembles the result.
 import { createIdRecord } from '@njord/portfolio-contracts/core';
-import { taggedError } from '@njord/portfolio-contracts/core';
+import { BacktestError } from './backtest-error.js';
 import {
   type CostModel,
   encodePortfolioConfig,
@@ -79,10 +79,7 @@ export interface PortfolioBacktestOptions {
 export type BacktestPhase =
   'portfolio' | 'baseline' | 'standalone' | 'benchmark' | 'metrics' | 'curves';
 
-export const BACKTEST_ERROR_CODES = ['empty_range', 'no_data'] as const;
-
-/** A backtest that cannot run: no bar in the requested range, or no data at all. */
-export class BacktestError extends taggedError('BacktestError', BACKTEST_ERROR_CODES) {}
+export { BACKTEST_ERROR_CODES, BacktestError, isBacktestError } from './backtest-error.js';
 
 const ZERO_SHA = '0'.repeat(64);
 

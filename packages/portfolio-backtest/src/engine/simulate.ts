@@ -32,6 +32,8 @@ import type { PriceData } from '../price-data.js';
 import type { Strategy } from '../strategy.js';
 import { maxAbsExposureOf } from '../strategy-fault.js';
 import { SignalTape } from './signals.js';
+import { BacktestError } from './backtest-error.js';
+import { formatTimestampNs } from '../timestamp-text.js';
 
 /**
  * Where journal lines go: the runner numbers them and writes NDJSON (the live line format).
@@ -321,6 +323,28 @@ export function simulate(input: SimulationInput): SimulationOutput {
   }
 
   /**
+   * Throws BacktestError `overflow` when strategy k's units for `symbol` (capital x exposure x
+   * risk / price) are not a finite number: a total_capital or risk_multiplier too large for
+   * the prices (the sizer would refuse the trade with a bare error deep in the run).
+   */
+  function checkSizable(
+    k: number,
+    symbol: string,
+    capital: number,
+    exposure: number,
+    risk: number,
+    price: number,
+    step: number,
+  ): void {
+    const units = (capital * exposure * risk) / price;
+    if (units - units === 0) return;
+    throw new BacktestError(
+      'overflow',
+      `${ids[k] as string} on ${symbol} at ${formatTimestampNs(data.timestamps[step] as bigint)}: ${capital} of capital x exposure ${exposure} x risk_multiplier ${risk} / price ${price} is ${units} units, beyond the largest number a double holds; use a smaller total_capital (or max_capital, risk_multiplier) for these prices`,
+    );
+  }
+
+  /**
    * Trades strategy k's sleeve toward the exposures of entries [from, to) (strategy symbol
    * index, exposure), at `prices[.][step]`; a symbol it does not name keeps its position.
    */
@@ -354,6 +378,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
         continue;
       }
       const symbol = names[j] as string;
+      if (exposure !== 0) checkSizable(k, symbol, sleeveCapital, exposure, risk, price, step);
       const desired =
         exposure === 0
           ? 0
