@@ -7,7 +7,7 @@ export type { ContractErrorCode, ContractIssue, Result } from './errors.js';
 export { isTaggedError, taggedError } from './tagged-error.js';
 export type { TaggedError, TaggedErrorClass } from './tagged-error.js';
 export { deepFreeze } from './freeze.js';
-export { createIdRecord } from './id-record.js';
+export { createIdRecord, setId } from './id-record.js';
 export { spanNs } from './span.js';
 export type { DeepReadonly } from './freeze.js';
 export {

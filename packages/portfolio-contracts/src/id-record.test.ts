@@ -3,7 +3,7 @@
 // its prototype), and still report bad keys and values with their paths.
 import { describe, expect, it } from 'vitest';
 import { encodeRebalancePlan, safeDecodeRebalancePlan, type RebalancePlan } from './events.js';
-import { createIdRecord } from './id-record.js';
+import { createIdRecord, setId } from './id-record.js';
 import { decodeJournalLine, formatJournalLine } from './journal.js';
 
 const ODD = ['__proto__', 'constructor', 'toString', 'b'];
@@ -69,5 +69,17 @@ describe('id records', () => {
     const decoded = decodeJournalLine(line);
     if (decoded.type !== 'funding') throw new Error(decoded.type);
     expect(Object.entries(decoded.allocations)).toEqual(ODD.map((id, i) => [id, i + 0.5]));
+  });
+
+  it('setId keeps a plain object plain and __proto__ an own key', () => {
+    const record: Record<string, number> = {};
+    for (const [i, id] of ODD.entries()) setId(record, id, i + 0.5);
+    expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+    expect(Object.entries(record)).toEqual(ODD.map((id, i) => [id, i + 0.5]));
+    expect(JSON.stringify(record)).toBe(
+      '{"__proto__":0.5,"constructor":1.5,"toString":2.5,"b":3.5}',
+    );
+    setId(record, '__proto__', 9);
+    expect(record['__proto__']).toBe(9);
   });
 });

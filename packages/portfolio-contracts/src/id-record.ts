@@ -9,3 +9,21 @@
 export function createIdRecord<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
+
+/**
+ * `record[id] = value` as an own data property even when `id` is `__proto__` (assigned on a
+ * plain object, it would set the object's prototype instead). For records that stay plain
+ * objects on a hot path, where V8 keeps them fast; a null-prototype record is a hash table.
+ * Read such a record by its own keys (`for...in`, `Object.keys`), not by an id it may lack:
+ * `record['constructor']` of a plain object is Object's constructor.
+ */
+export function setId<T>(record: Record<string, T>, id: string, value: T): void {
+  if (id === '__proto__')
+    Object.defineProperty(record, id, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  else record[id] = value;
+}

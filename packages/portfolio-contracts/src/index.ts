@@ -154,5 +154,5 @@ export {
   decodeUtf8,
 } from './stream-input.js';
 export type { StreamEventDecoded } from './stream-input.js';
-export { createIdRecord } from './id-record.js';
+export { createIdRecord, setId } from './id-record.js';
 export { spanNs } from './span.js';

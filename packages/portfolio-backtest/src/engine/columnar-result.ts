@@ -1,6 +1,6 @@
 // A backtest result whose curves stay in typed arrays: written to a file from the arrays,
 // turned into the object form (`PortfolioBacktestResult`) only when asked.
-import { createIdRecord } from '@njord/portfolio-contracts/core';
+import { createIdRecord, setId } from '@njord/portfolio-contracts/core';
 import type {
   EquityPoint,
   PortfolioBacktestResult,
@@ -106,8 +106,9 @@ function pick(
   series: readonly Float64Array[],
   bar: number,
 ): Record<string, number> {
-  const out = createIdRecord<number>();
-  series.forEach((values, k) => (out[ids[k] as string] = values[bar] as number));
+  // One per bar: a plain object (fast), `__proto__` set as a key like any other.
+  const out: Record<string, number> = {};
+  series.forEach((values, k) => setId(out, ids[k] as string, values[bar] as number));
   return out;
 }
 

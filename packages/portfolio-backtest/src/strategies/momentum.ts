@@ -1,5 +1,5 @@
 // momentum: every `rebalance_every` bars, hold the best half of the symbols by `lookback`-bar return.
-import { createIdRecord } from '@njord/portfolio-contracts/core';
+import { setId } from '@njord/portfolio-contracts/core';
 import { z } from 'zod';
 import type { BarContext, Strategy, StrategyTargets } from '../strategy.js';
 import { assertForward } from './step-guard.js';
@@ -94,12 +94,13 @@ export class MomentumStrategy implements Strategy {
       }
       order[b + 1] = item;
     }
-    const targets = createIdRecord<number>();
-    for (let i = 0; i < count; i++) targets[this.symbols[i] as string] = 0;
+    // A plain object (fast), `__proto__` set as a key like any other.
+    const targets: Record<string, number> = {};
+    for (let i = 0; i < count; i++) setId(targets, this.symbols[i] as string, 0);
     const weight = 1 / this.#slots;
     for (let rank = 0; rank < this.#slots; rank++) {
       const i = order[rank] as number;
-      if ((returns[i] as number) > 0) targets[this.symbols[i] as string] = weight;
+      if ((returns[i] as number) > 0) setId(targets, this.symbols[i] as string, weight);
     }
     this.#lastTargets = targets;
     return targets;

@@ -1,5 +1,5 @@
 // Per-bar long/flat signals -> a targets record, rebuilt only when the signals change.
-import { createIdRecord } from '@njord/portfolio-contracts/core';
+import { setId } from '@njord/portfolio-contracts/core';
 import type { StrategyTargets } from '../strategy.js';
 
 const NONE = -1;
@@ -51,9 +51,9 @@ export class SignalTargets {
     let record: Record<string, number> | undefined;
     for (let i = 0; i < current.length; i++) {
       const signal = current[i] as number;
+      // A plain object (fast), `__proto__` set as a key like any other.
       if (signal !== NONE)
-        (record ??= createIdRecord<number>())[this.#symbols[i] as string] =
-          signal === 1 ? this.#longExposure : 0;
+        setId((record ??= {}), this.#symbols[i] as string, signal === 1 ? this.#longExposure : 0);
     }
     // Not frozen (freezing costs more than the record): StrategyTargets is read-only by type.
     this.#record = record;

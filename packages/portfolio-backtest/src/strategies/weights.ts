@@ -1,5 +1,5 @@
 // buy_and_hold and fixed_weights: exposures given as params.weights.
-import { createIdRecord } from '@njord/portfolio-contracts';
+import { createIdRecord, setId } from '@njord/portfolio-contracts';
 import { z } from 'zod';
 import type { BarContext, Strategy, StrategyTargets } from '../strategy.js';
 import { weightsParam } from '../strategy-params.js';
@@ -58,9 +58,8 @@ export class BuyAndHoldStrategy implements Strategy {
         if (this.#pending[i] === 1 && ctx.hasBar(i)) {
           this.#pending[i] = 0;
           this.#pendingCount--;
-          (targets ??= createIdRecord<number>())[this.symbols[i] as string] = this.#weights[
-            i
-          ] as number;
+          // A plain object (fast), `__proto__` set as a key like any other.
+          setId((targets ??= {}), this.symbols[i] as string, this.#weights[i] as number);
         }
       }
     }
