@@ -1,7 +1,7 @@
 // A small codec kit: one definition per contract gives the zod schema of the snake_case
 // wire form, the camelCase TypeScript type it decodes to, and the encoder back.
 import { z } from 'zod';
-import { createIdRecord } from './id-record.js';
+import { createIdRecord, setId } from './id-record.js';
 
 /** Decodes a wire value (through `schema`) and encodes it back (`encode`). */
 export interface Codec<T> {
@@ -176,8 +176,9 @@ export function record<T>(
   return {
     schema: idRecord(keySchema, codec.schema),
     encode(values) {
-      const out = createIdRecord<unknown>();
-      for (const key of Object.keys(values)) out[key] = codec.encode(values[key] as T);
+      // A plain object (JSON.stringify walks it fastest), `__proto__` an own key like any other.
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(values)) setId(out, key, codec.encode(values[key] as T));
       return out;
     },
   };
