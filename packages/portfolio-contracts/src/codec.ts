@@ -167,7 +167,8 @@ export function idRecord<T>(
 
 /**
  * A map keyed by ids (strategy or symbol): keys are data and are never renamed; `__proto__`
- * is a key like any other, decoded and encoded into null-prototype records.
+ * is a key like any other, decoded into a null-prototype record and encoded as an own key of
+ * a plain object.
  */
 export function record<T>(
   keySchema: z.ZodType<string>,
