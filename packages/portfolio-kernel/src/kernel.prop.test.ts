@@ -109,7 +109,9 @@ describe('the kernel, backtest path vs event path', () => {
         expect(hotState.unallocated_cash).toBe(liveState.unallocated_cash);
         expect(hotState.last_rebalance_ns).toBe(liveState.last_rebalance_ns);
       }),
-      { numRuns: 60 },
+      // Seeded (51 trades): unseeded, 1 run in 30 made 20 trades or fewer (13 to 89) and
+      // failed the check below with nothing wrong (CI, 2026-12-04).
+      { numRuns: 60, seed: 42 },
     );
     // Not vacuous: the runs made plans that traded.
     expect(plans).toBeGreaterThan(20);
