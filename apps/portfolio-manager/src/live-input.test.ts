@@ -244,6 +244,45 @@ describe('live input rules (in-process, real Redis)', () => {
     expect(manager.state.getUnits('a', '__proto__')).toBe(200);
   });
 
+  it('runs a strategy named __proto__ like any other: planned, snapshotted, restarted exactly', async () => {
+    const portfolio: TestPortfolio = {
+      ...PORTFOLIO,
+      id: 'proto',
+      weights: Object.fromEntries([
+        ['__proto__', 0.5],
+        ['b', 0.5],
+      ]),
+    };
+    const files = writeConfigs(env.dir, {
+      prefix: env.prefix,
+      portfolio,
+      extra: ['check_interval_seconds: 60', 'snapshot_interval_seconds: 60'],
+    });
+    const keys = redisKeys(env.prefix, portfolio.id);
+    const manager = await env.start(files.basePath);
+    await addEntries(env.redis, keys.fills, [fill({ strategy_id: '__proto__', quantity: 200 })]);
+    await addEntries(env.redis, keys.prices, [mark('X', 140)]);
+    await drained(keys);
+    await waitFor(() => manager.counters.plans === 1, 5000, 'the plan');
+    // __proto__ = 50,000 - 200 x 100 + 200 x 140 = 58,000; b = 50,000; targets 54,000 each.
+    const plan = readJournalLines(files.journalPath, portfolio.id).find(
+      (line) => line.type === 'plan',
+    )?.plan as { transfers: Record<string, number>; trades: Record<string, unknown>[] };
+    expect(Object.keys(plan.transfers)).toEqual(['__proto__', 'b']);
+    expect(plan.transfers['__proto__']).toBeCloseTo(-4_000, 9);
+    expect(plan.transfers['b']).toBeCloseTo(4_000, 9);
+    expect(plan.trades[0]).toMatchObject({ strategy_id: '__proto__', symbol: 'X', side: 'sell' });
+    const before = manager.state.serialize();
+    expect(manager.state.getUnits('__proto__', 'X')).toBe(200);
+    await env.stop();
+    // The final snapshot names the sleeve; a restart recovers every sleeve as it was.
+    const [last] = await env.redis.xrevrange(keys.snapshots, '+', '-', 'COUNT', 1);
+    const snapshot = JSON.parse(last?.[1][1] ?? '{}') as Record<string, Record<string, number>>;
+    expect(Object.keys(snapshot.strategy_allocations ?? {})).toEqual(['__proto__', 'b']);
+    const again = await env.start(files.basePath);
+    expect(again.state.serialize()).toEqual(before);
+  });
+
   it('dead-letters bytes that are not UTF-8 instead of reading two ids as one', async () => {
     const { keys, manager } = await start();
     const text = fill({ fill_id: 'bad-X' });
