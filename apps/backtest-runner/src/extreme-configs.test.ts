@@ -1,45 +1,22 @@
 // Valid configs at the edges of what the contract allows run or are refused as bad input
 // (exit 2, a message naming what to change), never a stack trace: a sleeve parked at weight
 // 0 with max_capital 0, a frequency so long it never fires, a capital too large to size.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJournalLine, decodePortfolioBacktestResult } from '@njord/portfolio-contracts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli, root } from './cli.test-util.js';
+import { exampleConfigWith, runInto } from './cli.test-util.js';
 
 const work = mkdtempSync(join(tmpdir(), 'njord-runner-extreme-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const example = readFileSync(join(root, 'config/portfolio.yaml'), 'utf8');
-
-/** The example config with each [from, to] replaced (each must be found). */
-function config(name: string, edits: readonly (readonly [string | RegExp, string])[]): string {
-  let yaml = example;
-  for (const [from, to] of edits) {
-    const next = yaml.replace(from, to);
-    expect(next, String(from)).not.toBe(yaml);
-    yaml = next;
-  }
-  const path = join(work, `${name}.yaml`);
-  writeFileSync(path, yaml);
-  return path;
-}
+const config = (name: string, edits: readonly (readonly [string | RegExp, string])[]): string =>
+  exampleConfigWith(work, name, edits);
 
 function run(name: string, path: string, ...flags: string[]) {
   const out = join(work, name);
-  const done = cli(
-    '--portfolio-config',
-    path,
-    '--out',
-    out,
-    '--journal-dir',
-    out,
-    '--no-report',
-    '--quiet',
-    ...flags,
-  );
-  return { ...done, out };
+  return { ...runInto(out, '--portfolio-config', path, ...flags), out };
 }
 
 describe('configs at the edges', () => {

@@ -17,6 +17,7 @@ import { CommanderError } from 'commander';
 import { isContractError, isJournalPartName, journalPartName } from '@njord/portfolio-contracts';
 import {
   createStrategyRegistry,
+  isBacktestError,
   isPriceDataError,
   isStrategyFaultError,
   planSyntheticCsv,
@@ -405,12 +406,7 @@ function exitCodeOf(error: unknown): number {
     error instanceof OutputDirError
   )
     return 2;
-  if (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { _tag?: unknown })._tag === 'BacktestError'
-  )
-    return 2;
+  if (isBacktestError(error)) return 2;
   return 1;
 }
 

@@ -6,37 +6,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJournalLine, decodePortfolioBacktestResult } from '@njord/portfolio-contracts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli, root } from './cli.test-util.js';
+import { exampleConfigWith, root, runInto } from './cli.test-util.js';
 
 const work = mkdtempSync(join(tmpdir(), 'njord-runner-proto-id-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const example = readFileSync(join(root, 'config/portfolio.yaml'), 'utf8');
-
 /** The example with momentum_v1 renamed to `name` (its strategy spelled out). */
 function configNamed(name: string): string {
-  const yaml = example.replace(
-    '    - strategy_id: momentum_v1\n',
-    `    - strategy_id: ${name}\n      strategy: { kind: momentum }\n`,
-  );
-  expect(yaml).not.toBe(example);
-  const path = join(work, `${name}.yaml`);
-  writeFileSync(path, yaml);
-  return path;
+  return exampleConfigWith(work, name, [
+    [
+      '    - strategy_id: momentum_v1\n',
+      `    - strategy_id: ${name}\n      strategy: { kind: momentum }\n`,
+    ],
+  ]);
 }
 
 function run(name: string, data?: string): { result: string; journal: string } {
   const out = join(work, `${name}-${data === undefined ? 'example' : 'data'}`);
-  const done = cli(
+  const done = runInto(
+    out,
     ...(data === undefined ? [] : ['--data', data]),
     '--portfolio-config',
     data === undefined ? configNamed(name) : join(root, 'config/portfolio.yaml'),
-    '--out',
-    out,
-    '--journal-dir',
-    out,
-    '--no-report',
-    '--quiet',
   );
   expect(done.stderr).toBe('');
   expect(done.code).toBe(0);

@@ -82,6 +82,23 @@ describe('live input rules (in-process, real Redis)', () => {
     return entries.map(([, fields]) => JSON.parse(fields[1] ?? '') as DeadPayload);
   }
 
+  /** Adds `fills` then `marks`, waits for them to be read and for the first plan: its wire. */
+  async function firstPlanAfter(
+    manager: PortfolioManager,
+    keys: RedisKeys,
+    journalPath: string,
+    portfolioId: string,
+    fills: readonly string[],
+    marks: readonly string[],
+  ): Promise<{ transfers: Record<string, number>; trades: Record<string, unknown>[] }> {
+    await addEntries(env.redis, keys.fills, fills);
+    await addEntries(env.redis, keys.prices, marks);
+    await drained(keys);
+    await waitFor(() => manager.counters.plans === 1, 5000, 'the plan');
+    const line = readJournalLines(journalPath, portfolioId).find((l) => l.type === 'plan');
+    return line?.plan as { transfers: Record<string, number>; trades: Record<string, unknown>[] };
+  }
+
   const reasonOf = (dead: DeadPayload) => /^([a-z0-9_]+):/.exec(dead.error)?.[1];
 
   it('applies 1,500 queued fills and then a mark in entry-id order across the streams', async () => {
@@ -227,14 +244,15 @@ describe('live input rules (in-process, real Redis)', () => {
 
   it('treats __proto__ as an id like any other: applied, valued, rebalanced', async () => {
     const { files, keys, manager } = await start();
-    await addEntries(env.redis, keys.fills, [fill({ symbol: '__proto__', quantity: 200 })]);
-    await addEntries(env.redis, keys.prices, [mark('__proto__', 140)]);
-    await drained(keys);
-    await waitFor(() => manager.counters.plans === 1, 5000, 'the plan');
+    const plan = await firstPlanAfter(
+      manager,
+      keys,
+      files.journalPath,
+      PORTFOLIO.id,
+      [fill({ symbol: '__proto__', quantity: 200 })],
+      [mark('__proto__', 140)],
+    );
     // a = 50,000 - 200 x 100 + 200 x 140 = 58,000; b = 50,000; targets 54,000 each.
-    const plan = readJournalLines(files.journalPath, PORTFOLIO.id).find(
-      (line) => line.type === 'plan',
-    )?.plan as { transfers: Record<string, number>; trades: Record<string, unknown>[] };
     expect(plan.transfers.a).toBeCloseTo(-4_000, 9);
     expect(plan.transfers.b).toBeCloseTo(4_000, 9);
     expect(plan.trades).toHaveLength(1);
@@ -260,14 +278,15 @@ describe('live input rules (in-process, real Redis)', () => {
     });
     const keys = redisKeys(env.prefix, portfolio.id);
     const manager = await env.start(files.basePath);
-    await addEntries(env.redis, keys.fills, [fill({ strategy_id: '__proto__', quantity: 200 })]);
-    await addEntries(env.redis, keys.prices, [mark('X', 140)]);
-    await drained(keys);
-    await waitFor(() => manager.counters.plans === 1, 5000, 'the plan');
+    const plan = await firstPlanAfter(
+      manager,
+      keys,
+      files.journalPath,
+      portfolio.id,
+      [fill({ strategy_id: '__proto__', quantity: 200 })],
+      [mark('X', 140)],
+    );
     // __proto__ = 50,000 - 200 x 100 + 200 x 140 = 58,000; b = 50,000; targets 54,000 each.
-    const plan = readJournalLines(files.journalPath, portfolio.id).find(
-      (line) => line.type === 'plan',
-    )?.plan as { transfers: Record<string, number>; trades: Record<string, unknown>[] };
     expect(Object.keys(plan.transfers)).toEqual(['__proto__', 'b']);
     expect(plan.transfers['__proto__']).toBeCloseTo(-4_000, 9);
     expect(plan.transfers['b']).toBeCloseTo(4_000, 9);
