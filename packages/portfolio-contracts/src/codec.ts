@@ -1,7 +1,7 @@
 // A small codec kit: one definition per contract gives the zod schema of the snake_case
 // wire form, the camelCase TypeScript type it decodes to, and the encoder back.
 import { z } from 'zod';
-import { createIdRecord, setId } from './id-record.js';
+import { createIdRecord, inheritsNothing, setId } from './id-record.js';
 
 /** Decodes a wire value (through `schema`) and encodes it back (`encode`). */
 export interface Codec<T> {
@@ -120,8 +120,7 @@ export function idRecordStandIn(schema: object): z.ZodType | undefined {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
+  return Object.getPrototypeOf(value) === Object.prototype || inheritsNothing(value);
 }
 
 /**

@@ -38,7 +38,9 @@ describe('id records', () => {
     );
     const back = safeDecodeRebalancePlan(JSON.parse(text));
     if (!back.success) throw back.error;
-    expect(Object.getPrototypeOf(back.data.transfers)).toBeNull();
+    // Nothing inherited: no Object.prototype on the chain, so no `constructor` or `toString`.
+    expect(back.data.transfers instanceof Object).toBe(false);
+    expect(Object.keys(back.data.transfers)).toEqual(ODD);
     expect(Object.entries(back.data.transfers)).toEqual(ODD.map((id, i) => [id, i + 0.5]));
     expect(Object.entries(back.data.expectedDriftReduction)).toEqual(
       ODD.map((id, i) => [id, i + 0.5]),
@@ -81,5 +83,27 @@ describe('id records', () => {
     );
     setId(record, '__proto__', 9);
     expect(record['__proto__']).toBe(9);
+  });
+
+  it('createIdRecord inherits nothing and keeps __proto__ an own key', () => {
+    const record = amounts();
+    expect(record instanceof Object).toBe(false);
+    expect(Object.getPrototypeOf(Object.getPrototypeOf(record))).toBeNull();
+    expect(record['constructor']).toBe(1.5);
+    const empty = createIdRecord<number>();
+    for (const id of ODD) expect(empty[id]).toBeUndefined();
+    expect(Object.keys(record)).toEqual(ODD);
+    const seen: string[] = [];
+    for (const id in record) seen.push(id);
+    expect(seen).toEqual(ODD);
+    // The shared prototype cannot be written through a record.
+    expect(() => {
+      (Object.getPrototypeOf(record) as Record<string, number>)['x'] = 1;
+    }).toThrow(TypeError);
+    expect(createIdRecord<number>()['x']).toBeUndefined();
+    // Such a record, handed to a decoder as it is, decodes like its JSON.
+    const back = safeDecodeRebalancePlan(planWire(amounts()));
+    if (!back.success) throw back.error;
+    expect(Object.entries(back.data.transfers)).toEqual(ODD.map((id, i) => [id, i + 0.5]));
   });
 });

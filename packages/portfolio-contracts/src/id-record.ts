@@ -2,12 +2,27 @@
 // `toString` are keys like any other (a plain `{}` drops or misreads them).
 
 /**
- * An empty record without a prototype. Assigning `record['__proto__'] = 5` stores a key,
- * and reading `record['constructor']` of an absent key gives undefined. JSON.stringify,
- * Object.keys and Object.entries treat it like any other object.
+ * The prototype of every id record: empty, frozen, itself without a prototype. A record made
+ * with `Object.create(null)` is a hash table in V8 (a dictionary); one made on a shared empty
+ * prototype keeps V8's fast properties, and records filled with the same ids in the same
+ * order share one hidden class, so the engine reads them like any struct.
+ */
+const ID_RECORD_PROTOTYPE: object = Object.freeze(Object.create(null) as object);
+
+/**
+ * An empty record that inherits nothing: `Object.prototype` is not on its chain (its
+ * prototype is an empty frozen object without one). Assigning `record['__proto__'] = 5`
+ * stores a key, and reading `record['constructor']` of an absent key gives undefined.
+ * JSON.stringify, Object.keys, Object.entries and `for...in` see its own keys alone.
  */
 export function createIdRecord<T>(): Record<string, T> {
-  return Object.create(null) as Record<string, T>;
+  return Object.create(ID_RECORD_PROTOTYPE) as Record<string, T>;
+}
+
+/** True for an object that inherits nothing: one of `createIdRecord`, or of `Object.create(null)`. */
+export function inheritsNothing(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === null || proto === ID_RECORD_PROTOTYPE;
 }
 
 /**

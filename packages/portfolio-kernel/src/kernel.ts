@@ -11,6 +11,7 @@ import type {
   RebalanceReason,
   Result,
 } from '@njord/portfolio-contracts';
+import { createIdRecord } from '@njord/portfolio-contracts/core';
 import { Rebalancer } from '@njord/portfolio-rebalancer';
 import { PositionSizer } from '@njord/portfolio-sizer';
 import {
@@ -94,11 +95,6 @@ const APPLIED: ApplyResult = Object.freeze({
   success: true,
   data: Object.freeze({ status: 'applied' }),
 });
-
-/** A record keyed by ids from input: no prototype, so `__proto__` is an id like any other. */
-function dataRecord(): Record<string, number> {
-  return Object.create(null) as Record<string, number>;
-}
 
 export class PortfolioKernel {
   readonly portfolioId: string;
@@ -573,7 +569,7 @@ export class PortfolioKernel {
   }
 
   private adjustmentAt(nowNs: bigint, risk: RiskState): AdjustmentDecision {
-    const baseTargets = dataRecord();
+    const baseTargets = createIdRecord<number>();
     const ids = this.strategyIds;
     for (let k = 0; k < ids.length; k++)
       baseTargets[ids[k] as string] = this.baseTargets[k] as number;
@@ -640,14 +636,14 @@ export class PortfolioKernel {
   }
 
   private capitalsById(): Record<string, number> {
-    const out = dataRecord();
+    const out = createIdRecord<number>();
     for (const id of this.tracker.getStrategyIds()) out[id] = this.tracker.getStrategyCapital(id);
     return out;
   }
 
   /** The value of every held symbol (last mark or last fill price). */
   private valuation(state: PortfolioStateView): PriceMap {
-    const prices = dataRecord();
+    const prices = createIdRecord<number>();
     for (const sleeve of state.sleeves) {
       for (const symbol of Object.keys(sleeve.positions)) {
         const price = this.tracker.getPrice(symbol);
