@@ -169,6 +169,26 @@ describe('PortfolioKernel', () => {
     expect(kernel.halted).toBe(false);
   });
 
+  it('a held price fallen near zero: plan_failed (overflow) at each check, not a throw', () => {
+    const kernel = new PortfolioKernel(config(), { startNs: 0n });
+    kernel.apply(buy('A', 'X', 600, 100, 'f1')); // A: 60,000 cash -> 600 X at 100
+    kernel.apply(mark('X', 1e-306, HOUR));
+    // A = 6e-304, B = 40,000: A's target 24,000 scales its 600 X by 4e307: 2.4e310 units.
+    for (const at of [HOUR, 2n * HOUR]) {
+      const decision = kernel.decide(at);
+      expect(decision?.type).toBe('plan_failed');
+      if (decision?.type !== 'plan_failed') continue;
+      expect(decision.code).toBe('overflow');
+      expect(decision.message).toMatch(/^A holds 600 X at 1e-306/);
+    }
+    // The price back at 50: A = 30,000 of 70,000, target 42,000, drift -28.6%: a plan again.
+    kernel.apply(mark('X', 50, 3n * HOUR));
+    const decision = kernel.decide(3n * HOUR);
+    expect(decision?.type).toBe('plan');
+    if (decision?.type !== 'plan') return;
+    expect(decision.plan.transfers['A']).toBeCloseTo(12_000, 6);
+  });
+
   it('the array hot path gives the same sleeves as fill and mark events', () => {
     const symbols = ['X', 'Y'];
     const fast = new PortfolioKernel(config(), { startNs: 0n, symbols, rememberFillIds: false });

@@ -583,3 +583,48 @@ describe('ids are data', () => {
     expect(proto.trades[0]?.symbol).toBe('__proto__');
   });
 });
+
+describe('numbers at the edges', () => {
+  // Sleeve a holds 1 X and no cash; b holds 20,000 cash. At price p: equity 20,000 + p,
+  // targets 0.5 each, so a's scale is k = (10,000 + p / 2) / p and its trade (k - 1) units.
+  const rebalancer = makeRebalancer({
+    id: 'p',
+    total_capital: 20_000,
+    min_trade_value: 0,
+    allocations: [
+      { strategy_id: 'a', target_weight: 0.5, min_capital: 0, max_capital: 1e9 },
+      { strategy_id: 'b', target_weight: 0.5, min_capital: 0, max_capital: 1e9 },
+    ],
+  });
+  const state: PortfolioStateView = {
+    portfolioId: 'p',
+    unallocatedCash: 0,
+    lastRebalanceNs: 0n,
+    sleeves: [
+      { strategyId: 'a', cash: 0, positions: { X: 1 } },
+      { strategyId: 'b', cash: 20_000, positions: {} },
+    ],
+  };
+
+  it('a sleeve worth a sliver of its target: no plan (overflow), not a trade of Infinity', () => {
+    // p = 1e-306: k - 1 = 1e4 / 1e-306 = 1e310 > 1.8e308. p = 5e-324, the least double: the same.
+    for (const price of [1e-306, 5e-324]) {
+      const result = rebalancer.createRebalancePlan(state, { X: price }, NOW);
+      expect(result.success).toBe(false);
+      if (result.success) continue;
+      expect(result.error.code).toBe('overflow');
+      expect(result.error.strategyId).toBe('a');
+      expect(result.error.symbol).toBe('X');
+      expect(result.error.message).toMatch(/^a holds 1 X at .*beyond the largest number/);
+    }
+  });
+
+  it('just inside a double, the same sleeve is planned exactly', () => {
+    // p = 1e-290: a buys k - 1 = (1e4 + 5e-291) / 1e-290 - 1 ~ 1e294 units, a notional of 1e4.
+    const plan = planOf(rebalancer.createRebalancePlan(state, { X: 1e-290 }, NOW));
+    expect(plan.trades.map((t) => [t.strategyId, t.symbol, t.side])).toEqual([['a', 'X', 'buy']]);
+    close(plan.trades[0]!.quantity / 1e294, 1, 1e-12);
+    close(plan.transfers['a'], 10_000 - 5e-291);
+    close(plan.transfers['b'], -10_000 + 5e-291);
+  });
+});

@@ -87,7 +87,8 @@ export class Rebalancer {
    * amount of `bandEdgeCapital` (`fallback: true` in the plan when it went to target), each sleeve's
    * positions scaled by `k_i = goal_i / capital_i` (closed out when capital <= 0), sells
    * before buys, buys scaled down when the portfolio's cash would fall below
-   * min(0, cash before). Fails with `portfolio_halted` (equity <= 0) or `unvalued_symbol`.
+   * min(0, cash before). Fails with `portfolio_halted` (equity <= 0), `unvalued_symbol`, or
+   * `overflow` (a sleeve's trade, in units or notional, is not a finite double).
    */
   createRebalancePlan(
     state: PortfolioStateView,
@@ -192,6 +193,17 @@ export class Rebalancer {
         const units = sleeve.positions[symbol]!;
         if (units === 0) continue;
         const desired = units * change;
+        if (!Number.isFinite(desired) || !Number.isFinite(desired * (prices[symbol] ?? 0))) {
+          // A sleeve worth a sliver of its target (a price fallen near zero): the trade that
+          // scales it is past the largest double. No plan rather than a trade of Infinity.
+          return failure(
+            new RebalanceError(
+              'overflow',
+              `${id} holds ${units} ${symbol} at ${String(prices[symbol])}: moving its capital ${sleeveCapital} to ${target} trades ${desired} units, beyond the largest number a double holds`,
+              { strategyId: id, symbol },
+            ),
+          );
+        }
         if (tradable !== undefined && !tradable(symbol)) {
           skip(id, symbol, desired, 'no_bar');
           continue;
