@@ -11,6 +11,7 @@ import {
 import { PositionSizer } from '@njord/portfolio-sizer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { REBALANCE_ERROR_CODES } from './errors.js';
 import { Rebalancer } from './rebalancer.js';
 import { applyPlan, portfolioCash, sleeveCapital } from './plan.test-util.js';
 
@@ -258,6 +259,90 @@ describe('rebalance plan properties', () => {
         });
       }),
       settings,
+    );
+  });
+});
+
+describe('numbers at the edges', () => {
+  /** m x 10^e, m in [1, 10): doubles from the least subnormal to near the largest. */
+  const magnitude = fc.oneof(
+    fc
+      .tuple(fc.integer({ min: -323, max: 307 }), fc.double({ min: 1, max: 9.99, noNaN: true }))
+      .map(([e, m]) => m * 10 ** e),
+    fc.double({ min: 1e307, max: Number.MAX_VALUE, noNaN: true }),
+  );
+  const amount = fc.oneof(
+    fc.constant(0),
+    magnitude,
+    magnitude.map((x) => -x),
+  );
+
+  it('any finite state and prices: a plan with finite numbers or a named failure, never a throw', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          n: fc.integer({ min: 1, max: 3 }),
+          prices: fc.array(magnitude, { minLength: 2, maxLength: 2 }),
+          sleeves: fc.array(
+            fc.record({ cash: amount, units: fc.array(amount, { minLength: 2, maxLength: 2 }) }),
+            { minLength: 3, maxLength: 3 },
+          ),
+          unallocated: amount,
+          netting: fc.boolean(),
+          bandEdge: fc.boolean(),
+          maxCapital: magnitude,
+        }),
+        (r) => {
+          const config = parsePortfolioConfig({
+            portfolio: {
+              id: 'edge',
+              total_capital: 1,
+              rebalance_threshold: 0.05,
+              min_trade_value: 0,
+              netting: r.netting,
+              rebalance_to: r.bandEdge ? 'band_edge' : 'target',
+              allocations: Array.from({ length: r.n }, (_, i) => ({
+                strategy_id: `s${i}`,
+                target_weight: 1 / r.n,
+                min_capital: 0,
+                max_capital: r.maxCapital,
+              })),
+            },
+          });
+          const rebalancer = new Rebalancer(
+            new AllocationCalculator(config),
+            new PositionSizer(config),
+          );
+          const state: PortfolioStateView = {
+            portfolioId: 'edge',
+            unallocatedCash: r.unallocated,
+            lastRebalanceNs: 0n,
+            sleeves: Array.from({ length: r.n }, (_, i) => ({
+              strategyId: `s${i}`,
+              cash: r.sleeves[i]!.cash,
+              positions: { P: r.sleeves[i]!.units[0]!, Q: r.sleeves[i]!.units[1]! },
+            })),
+          };
+          const result = rebalancer.createRebalancePlan(
+            state,
+            { P: r.prices[0]!, Q: r.prices[1]! },
+            NOW,
+          );
+          if (!result.success) {
+            expect(REBALANCE_ERROR_CODES).toContain(result.error.code);
+            return;
+          }
+          for (const trade of result.data.trades) {
+            expect(trade.quantity).toBeGreaterThan(0);
+            expect(Number.isFinite(trade.quantity * trade.referencePrice)).toBe(true);
+            expect(Number.isFinite(trade.commission + trade.slippage)).toBe(true);
+          }
+          for (const id in result.data.transfers) {
+            expect(Number.isFinite(result.data.transfers[id])).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 2000, seed: 20261204 },
     );
   });
 });

@@ -619,6 +619,42 @@ describe('numbers at the edges', () => {
     }
   });
 
+  it('capital or equity past a double: no plan (overflow)', () => {
+    // a and b with 1e308 cash each: each sleeve is finite, their sum 2e308 is not (equity).
+    // a holding 1e300 X at 1e10: 1e310, past 1.8e308 (a's capital).
+    const tooRich = rebalancer.createRebalancePlan(
+      {
+        ...state,
+        sleeves: [
+          { strategyId: 'a', cash: 1e308, positions: { X: 0 } },
+          { strategyId: 'b', cash: 1e308, positions: {} },
+        ],
+      },
+      { X: 1 },
+      NOW,
+    );
+    const bigA = rebalancer.createRebalancePlan(
+      {
+        ...state,
+        sleeves: [
+          { strategyId: 'a', cash: 0, positions: { X: 1e300 } },
+          { strategyId: 'b', cash: 0, positions: {} },
+        ],
+      },
+      { X: 1e10 },
+      NOW,
+    );
+    for (const [result, strategyId] of [
+      [tooRich, undefined],
+      [bigA, 'a'],
+    ] as const) {
+      expect(result.success).toBe(false);
+      if (result.success) continue;
+      expect(result.error.code).toBe('overflow');
+      expect(result.error.strategyId).toBe(strategyId);
+    }
+  });
+
   it('just inside a double, the same sleeve is planned exactly', () => {
     // p = 1e-290: a buys k - 1 = (1e4 + 5e-291) / 1e-290 - 1 ~ 1e294 units, a notional of 1e4.
     const plan = planOf(rebalancer.createRebalancePlan(state, { X: 1e-290 }, NOW));

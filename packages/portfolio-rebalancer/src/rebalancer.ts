@@ -88,7 +88,8 @@ export class Rebalancer {
    * positions scaled by `k_i = goal_i / capital_i` (closed out when capital <= 0), sells
    * before buys, buys scaled down when the portfolio's cash would fall below
    * min(0, cash before). Fails with `portfolio_halted` (equity <= 0), `unvalued_symbol`, or
-   * `overflow` (a sleeve's trade, in units or notional, is not a finite double).
+   * `overflow` (a sleeve's capital, the portfolio's equity, or a sleeve's trade in units or
+   * notional is not a finite double).
    */
   createRebalancePlan(
     state: PortfolioStateView,
@@ -129,11 +130,28 @@ export class Rebalancer {
         }
         value += units * price;
       }
+      if (!Number.isFinite(value)) {
+        return failure(
+          new RebalanceError(
+            'overflow',
+            `${sleeve.strategyId}'s capital (cash ${sleeve.cash} plus its positions at these prices) is ${value}, beyond the largest number a double holds`,
+            { strategyId: sleeve.strategyId },
+          ),
+        );
+      }
       capital[i] = value;
       capitalById[sleeve.strategyId] = value;
     }
 
     const allocation = allocator.calculateTargets(capitalById, state.unallocatedCash);
+    if (allocation.equity === Infinity) {
+      return failure(
+        new RebalanceError(
+          'overflow',
+          "portfolio equity (the sleeves' capital plus unallocated cash) is Infinity, beyond the largest number a double holds",
+        ),
+      );
+    }
     if (!(allocation.equity > 0)) {
       return failure(
         new RebalanceError(
