@@ -1,10 +1,11 @@
 // Property: live input with numbers anywhere in a double's range (from the least subnormal to
 // the largest finite), ids like `__proto__`, either side, admitted entry by entry as the
-// manager does, with the kernel deciding and applying between batches and the plans' intents
+// manager does, with the kernel sampling, deciding and applying between batches (risk
+// adjustment, breakers, bands, netting and costs each on or off) and the plans' intents
 // filled back through the same admission. Nothing an entry holds throws out of the kernel:
 // each is applied, skipped or dead-lettered; every decision is one of the kernel's; every
 // plan holds finite numbers; the sleeves stay finite.
-import { parsePortfolioConfig } from '@njord/portfolio-contracts';
+import { parsePortfolioConfig, RISK_ADJUSTMENT_METHODS } from '@njord/portfolio-contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAppliedDecision } from './events.js';
@@ -45,7 +46,7 @@ const entryArb = fc.oneof(
     symbol: fc.constantFrom(...SYMBOLS),
     price: magnitude,
   }),
-  fc.constant({ kind: 'tick' as const }),
+  fc.record({ kind: fc.constant('tick' as const), hours: fc.integer({ min: 1, max: 72 }) }),
 );
 
 describe('live input at the edges of a double', () => {
@@ -58,19 +59,50 @@ describe('live input at the edges of a double', () => {
           totalCapital: magnitude,
           maxMarkJump: fc.constantFrom(0.5, 1e300),
           entries: fc.array(entryArb, { minLength: 1, maxLength: 40 }),
+          // The rest of the policy the kernel runs: risk-adjusted targets, breakers, bands,
+          // netting and costs, each on or off.
+          risk: fc.option(
+            fc.record({
+              method: fc.constantFrom(...RISK_ADJUSTMENT_METHODS),
+              lookback_period_days: fc.integer({ min: 1, max: 30 }),
+              adjustment_sensitivity: fc.double({ min: 0, max: 1, noNaN: true }),
+              adjust_every_hours: fc.integer({ min: 1, max: 48 }),
+            }),
+            { nil: undefined },
+          ),
+          sleeveDrawdown: fc.option(fc.double({ min: 0.05, max: 0.95, noNaN: true }), {
+            nil: undefined,
+          }),
+          portfolioDrawdown: fc.option(fc.double({ min: 0.05, max: 0.95, noNaN: true }), {
+            nil: undefined,
+          }),
+          bandEdge: fc.boolean(),
+          netting: fc.boolean(),
+          costs: fc.boolean(),
         }),
-        ({ totalCapital, maxMarkJump, entries }) => {
+        (r) => {
+          const { maxMarkJump, entries } = r;
           const config = parsePortfolioConfig({
             portfolio: {
               id: 'edge',
-              total_capital: totalCapital,
+              total_capital: r.totalCapital,
               rebalance_threshold: 0.05,
               min_trade_value: 0,
+              netting: r.netting,
+              rebalance_to: r.bandEdge ? 'band_edge' : 'target',
+              ...(r.costs
+                ? { costs: { commission_bps: 10, commission_min: 1, slippage_bps: 5 } }
+                : {}),
+              ...(r.risk === undefined ? {} : { risk_adjustment: r.risk }),
+              ...(r.portfolioDrawdown === undefined ? {} : { max_drawdown: r.portfolioDrawdown }),
               allocations: IDS.map((id) => ({
                 strategy_id: id,
                 target_weight: 0.5,
                 min_capital: 0,
                 max_capital: Number.MAX_VALUE,
+                ...(r.sleeveDrawdown === undefined
+                  ? {}
+                  : { max_drawdown: r.sleeveDrawdown, resume_after_hours: 2 }),
               })),
             },
           });
@@ -114,7 +146,9 @@ describe('live input at the edges of a double', () => {
             } else {
               // A check, as the manager's loop makes after each batch: decide and apply until
               // nothing applicable is due; a plan's intents come back as fills at their prices.
-              now += 3_600n * SECOND;
+              now += BigInt(entry.hours) * 3_600n * SECOND;
+              // The manager samples sleeve returns at its snapshots (risk adjustment's input).
+              kernel.apply({ type: 'sample', timestampNs: now });
               for (let k = 0; k < 8; k++) {
                 const decision = kernel.decide(now);
                 if (decision !== null) count(`decision ${decision.type}`);
@@ -148,13 +182,17 @@ describe('live input at the edges of a double', () => {
           }
         },
       ),
-      { numRuns: 300, seed: 20261204 },
+      { numRuns: 500, seed: 20261204 },
     );
-    // Not vacuous (seeded: 170 plans, 219 fills and 239 marks applied, 836 dead letters).
+    // Not vacuous (seeded: 79 plans, 240 risk adjustments, 56 breaker trips and 47 halts
+    // decided; 305 fills and 395 marks applied; 1,435 dead letters).
     const dead = [...seen].reduce((sum, [key, k]) => sum + (key.startsWith('dead') ? k : 0), 0);
-    expect(seen.get('decision plan')).toBeGreaterThan(50);
-    expect(seen.get('fill')).toBeGreaterThan(100);
-    expect(seen.get('mark')).toBeGreaterThan(100);
-    expect(dead).toBeGreaterThan(100);
+    expect(seen.get('decision plan')).toBeGreaterThan(40);
+    expect(seen.get('decision adjustment')).toBeGreaterThan(100);
+    expect(seen.get('decision breaker')).toBeGreaterThan(20);
+    expect(seen.get('decision halt')).toBeGreaterThan(20);
+    expect(seen.get('fill')).toBeGreaterThan(150);
+    expect(seen.get('mark')).toBeGreaterThan(150);
+    expect(dead).toBeGreaterThan(500);
   });
 });
