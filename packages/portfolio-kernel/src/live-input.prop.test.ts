@@ -6,6 +6,7 @@
 // each is applied, skipped or dead-lettered; every decision is one of the kernel's; every
 // plan holds finite numbers; the sleeves stay finite.
 import { parsePortfolioConfig, RISK_ADJUSTMENT_METHODS } from '@njord/portfolio-contracts';
+import { doubleMagnitude } from '@njord/test-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAppliedDecision } from './events.js';
@@ -22,14 +23,7 @@ const START = 1_700_000_000n * SECOND;
 const IDS = ['alpha', '__proto__'] as const;
 const SYMBOLS = ['X', '__proto__', 'constructor'] as const;
 
-/** m x 10^e, m in [1, 10): from the least subnormal to near the largest double. */
-const magnitude = fc.oneof(
-  fc
-    .tuple(fc.integer({ min: -323, max: 307 }), fc.double({ min: 1, max: 9.99, noNaN: true }))
-    .map(([e, m]) => m * 10 ** e),
-  fc.double({ min: 1e307, max: Number.MAX_VALUE, noNaN: true }),
-  fc.double({ min: 0.01, max: 1e4, noNaN: true }),
-);
+const magnitude = doubleMagnitude({ ordinary: true });
 
 const entryArb = fc.oneof(
   fc.record({

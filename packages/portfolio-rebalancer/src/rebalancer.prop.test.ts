@@ -9,6 +9,7 @@ import {
   type RebalancePlan,
 } from '@njord/portfolio-contracts';
 import { PositionSizer } from '@njord/portfolio-sizer';
+import { doubleMagnitude } from '@njord/test-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { REBALANCE_ERROR_CODES } from './errors.js';
@@ -264,13 +265,7 @@ describe('rebalance plan properties', () => {
 });
 
 describe('numbers at the edges', () => {
-  /** m x 10^e, m in [1, 10): doubles from the least subnormal to near the largest. */
-  const magnitude = fc.oneof(
-    fc
-      .tuple(fc.integer({ min: -323, max: 307 }), fc.double({ min: 1, max: 9.99, noNaN: true }))
-      .map(([e, m]) => m * 10 ** e),
-    fc.double({ min: 1e307, max: Number.MAX_VALUE, noNaN: true }),
-  );
+  const magnitude = doubleMagnitude();
   const amount = fc.oneof(
     fc.constant(0),
     magnitude,

@@ -22,3 +22,4 @@ export {
 } from './kernel-scenario.js';
 export type { ScenarioTick } from './kernel-scenario.js';
 export { referenceFill } from './fills.js';
+export { doubleMagnitude } from './doubles.js';
