@@ -53,3 +53,13 @@ function scanSlow(s: string, start: number, end: number): number {
   const value = Number(text);
   return Number.isFinite(value) ? value : Number.NaN;
 }
+
+/**
+ * Why `text` is not a number `scanNumber` returns: `"is beyond the largest number a double
+ * holds"` for a decimal that overflows (`1e309`), else `"unparsable number"`.
+ */
+export function numberProblem(text: string): string {
+  return DECIMAL.test(text)
+    ? 'is beyond the largest number a double holds (about 1.8e308)'
+    : 'unparsable number';
+}

@@ -83,6 +83,18 @@ describe('parsePriceCsv', () => {
       /high: unparsable number "1x"/,
     ],
     [
+      'a price past the largest double',
+      `${HEADER}\n2024-01-02,AAA,10,11,9,1e309,100`,
+      'prices.csv:2:24',
+      /close: "1e309" is beyond the largest number a double holds/,
+    ],
+    [
+      'a volume past the largest double',
+      `${HEADER}\n2024-01-02,AAA,10,11,9,10.5,2${'0'.repeat(309)}`,
+      'prices.csv:2:29',
+      /volume: "20{79}"\.\.\. \(310 characters\) is beyond the largest number a double holds/,
+    ],
+    [
       'non-positive price',
       `${HEADER}\n2024-01-02,AAA,10,11,0,10.5,100`,
       'prices.csv:2:22',

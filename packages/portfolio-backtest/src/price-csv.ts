@@ -1,6 +1,6 @@
 // The price CSV (docs/formats.md, price CSV): an incremental parser with per-row checks, and the writer.
 import type { Result } from '@njord/portfolio-contracts';
-import { scanNumber } from './number-text.js';
+import { numberProblem, scanNumber } from './number-text.js';
 import { PriceData } from './price-data.js';
 import { PriceDataError, type PriceDataErrorCode } from './price-data-error.js';
 import {
@@ -33,6 +33,14 @@ const MAX_SYMBOL_LENGTH = 64;
 export const PRICE_CSV_MAX_LINE_LENGTH = 4096;
 /** Longest bad value quoted in an error message; the rest is cut. */
 const MAX_QUOTED = 80;
+
+/** `close: unparsable number "x"`, or `close: "1e309" is beyond the largest number ...`. */
+function numberMessage(name: string, text: string): string {
+  const problem = numberProblem(text);
+  return problem === 'unparsable number'
+    ? `${name}: unparsable number ${quoteValue(text)}`
+    : `${name}: ${quoteValue(text)} ${problem}`;
+}
 
 /** A user's value for an error message: JSON-quoted, cut to 80 characters with its full length. */
 export function quoteValue(value: string): string {
@@ -612,7 +620,7 @@ export class PriceCsvParser {
         return this.#failAt(
           'invalid_number',
           vs - start + 1,
-          `volume: unparsable number ${quoteValue(text.slice(vs, ve))}`,
+          numberMessage('volume', text.slice(vs, ve)),
         );
       }
       if (volume < 0)
@@ -663,7 +671,7 @@ export class PriceCsvParser {
       return this.#failAt(
         'invalid_number',
         s - lineStart + 1,
-        `${name}: unparsable number ${quoteValue(text.slice(s, e))}`,
+        numberMessage(name, text.slice(s, e)),
       );
     }
     return this.#failAt(
