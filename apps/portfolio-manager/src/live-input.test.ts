@@ -1,6 +1,7 @@
 // The live input rules, each against the manager in-process on the real Redis: one entry-id
 // order across both streams, inputs from the future or too old for the dedupe window, a fill
-// naming this portfolio with a strategy it lacks, numbers that would overflow, a symbol's
+// naming this portfolio with a strategy it lacks, numbers that would overflow (in an entry, or
+// in the plan a price near zero would call for), a symbol's
 // first mark, ids that are Object.prototype members, bytes that are not UTF-8, producers that
 // write timestamp_ns as a JSON integer or add fields. Each: the dead letter (with its reason),
 // the loop alive, later input applied, the sleeves exact.
@@ -223,6 +224,37 @@ describe('live input rules (in-process, real Redis)', () => {
     const restarted = await env.start(files.basePath);
     expect(restarted.state.getCash('a')).toBe(expectedCash);
     expect(restarted.state.getUnits('a', 'X')).toBe(3);
+  });
+
+  it('a held price fallen near zero: no plan (overflow), the loop goes on, plans once it is back', async () => {
+    // No limit on jumps (from 1e-306 back to 50 is a jump of 5e307).
+    const { files, keys, manager } = await start(['max_mark_jump: 1.7e308']);
+    // a: 50,000 cash -> 500 X at 100. X at 1e-306: a = 5e-304, b = 50,000, a's target 25,000
+    // scales its 500 X by 5e307: 2.5e310 units, past the largest double: no plan can be made.
+    await addEntries(env.redis, keys.fills, [fill({ quantity: 500, price: 100 })]);
+    await drained(keys);
+    await addEntries(env.redis, keys.prices, [mark('X', 1e-306)]);
+    await drained(keys);
+    // Later input still applies: b buys 3 Y at 100 with a fee of 1.
+    await addEntries(env.redis, keys.fills, [
+      fill({ strategy_id: 'b', symbol: 'Y', quantity: 3, price: 100, fee: 1 }),
+    ]);
+    await drained(keys);
+    expect(manager.counters.plans).toBe(0);
+    expect(manager.state.getCash('b')).toBe(50_000 - 301);
+    expect(manager.state.getUnits('a', 'X')).toBe(500);
+    // X back at 50: a = 25,000, b = 49,699 + 3 x 100 = 49,999; targets 37,499.5 each.
+    await addEntries(env.redis, keys.prices, [mark('X', 50)]);
+    await drained(keys);
+    await waitFor(() => manager.counters.plans === 1, 5000, 'the plan once X is valued again');
+    const plan = readJournalLines(files.journalPath, PORTFOLIO.id).find((l) => l.type === 'plan')
+      ?.plan as { transfers: Record<string, number> };
+    expect(plan.transfers.a).toBeCloseTo(12_499.5, 6);
+    expect(plan.transfers.b).toBeCloseTo(-12_499.5, 6);
+    const before = manager.state.serialize();
+    await env.stop();
+    const again = await env.start(files.basePath);
+    expect(again.state.serialize()).toEqual(before);
   });
 
   it("holds a symbol's first mark to max_mark_jump against its last fill price", async () => {
