@@ -75,6 +75,12 @@ describe('PriceData', () => {
       volume: [one([0, 0])],
     };
     expect(() => new PriceData(base)).not.toThrow();
+    // Prices near the largest double are prices: their sum (2e308) overflows, each does not.
+    const big = one([5e307, 5e307]);
+    expect(
+      () => new PriceData({ ...base, open: [big], high: [big], low: [big], close: [big] }),
+    ).not.toThrow();
+    expect(() => new PriceData({ ...base, high: [one([1, Infinity])] })).toThrow(/finite/);
     expect(() => new PriceData({ ...base, timestamps: BigInt64Array.from([2n, 2n]) })).toThrow(
       /strictly increasing/,
     );

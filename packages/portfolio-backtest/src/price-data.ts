@@ -98,7 +98,11 @@ export class PriceData {
         }
         if (
           !(close > 0 && (o[t] as number) > 0 && (h[t] as number) > 0 && (l[t] as number) > 0) ||
-          !Number.isFinite(close + (o[t] as number) + (h[t] as number) + (l[t] as number)) ||
+          // Each one finite (their sum overflows for prices from 4.5e307 on).
+          close === Infinity ||
+          o[t] === Infinity ||
+          h[t] === Infinity ||
+          l[t] === Infinity ||
           !((v[t] as number) >= 0 && Number.isFinite(v[t]))
         ) {
           throw new Error(

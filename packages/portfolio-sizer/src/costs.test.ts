@@ -20,6 +20,13 @@ describe('calculateTradeCosts', () => {
     expect(calculateTradeCosts(0, costs)).toEqual({ commission: 0, slippage: 0 });
   });
 
+  it('charges a notional near the largest double without overflowing', () => {
+    // 5 x 1.7e308 passes the largest double, 5 x 1.7e308 / 1e4 = 8.5e304 does not.
+    const result = calculateTradeCosts(1.7e308, costs);
+    expect(result.commission / 8.5e304).toBeCloseTo(1, 14);
+    expect(result.slippage / 3.4e304).toBeCloseTo(1, 14);
+  });
+
   it('rejects a non-finite notional', () => {
     expect(() => calculateTradeCosts(Number.NaN, costs)).toThrow(/finite/);
   });

@@ -25,10 +25,20 @@ export function calculateTradeCosts(notional: number, costs: CostModel): TradeCo
 
 /** `max(commission_min, commission_bps x size / 1e4)` for a traded notional `size > 0`. */
 export function commissionOf(size: number, costs: CostModel): number {
-  return Math.max(costs.commissionMin, (costs.commissionBps * size) / 1e4);
+  return Math.max(costs.commissionMin, basisPoints(costs.commissionBps, size));
 }
 
 /** `slippage_bps x size / 1e4` for a traded notional `size > 0`. */
 export function slippageOf(size: number, costs: CostModel): number {
-  return (costs.slippageBps * size) / 1e4;
+  return basisPoints(costs.slippageBps, size);
+}
+
+/**
+ * `bps x size / 1e4`. A size near the largest double makes the product overflow although the
+ * result fits (10 bps of 1.8e307 is 1.8e304): then `bps x (size / 1e4)`, the same number up
+ * to rounding; every size whose product fits keeps the first form, bit for bit.
+ */
+function basisPoints(bps: number, size: number): number {
+  const scaled = (bps * size) / 1e4;
+  return scaled === Infinity ? bps * (size / 1e4) : scaled;
 }

@@ -3,6 +3,7 @@ import { parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { describe, expect, it } from 'vitest';
 import { createPriceData } from '../price-data.js';
 import { BacktestEngine } from './backtest-engine.js';
+import { isBacktestError } from './backtest-error.js';
 import { PortfolioBacktestEngine } from './portfolio-engine.js';
 
 const DAY = 86_400_000_000_000n;
@@ -224,5 +225,35 @@ describe('portfolio limits', () => {
     // 2000 of X: 20 units, 3000 stays cash. Bar 1 at 110: a = 5500, b = 2200 + 3000 = 5200.
     expect(result.equityCurve[1]?.strategies['a']).toBeCloseTo(5500, 9);
     expect(result.equityCurve[1]?.strategies['b']).toBeCloseTo(5200, 9);
+  });
+});
+
+describe('numbers past the largest double', () => {
+  it('holdings valued past it stop the run with BacktestError overflow at that bar', () => {
+    // 10,000 / 1e-300 = 1e304 units of X bought at bar 0; at bar 2's close of 1e10 they are
+    // worth 1e314, past 1.8e308. Bar 2 is 2020-09-13T12:26:40Z + 2 days.
+    const config = onePortfolio({ kind: 'buy_and_hold', params: { weights: { X: 1 } } });
+    const data = createPriceData({
+      timestamps: days(3),
+      bars: { X: { close: [1e-300, 1e-300, 1e10] } },
+    });
+    let thrown: unknown;
+    try {
+      new PortfolioBacktestEngine(config).runColumnar(data);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isBacktestError(thrown)).toBe(true);
+    expect(thrown).toMatchObject({ code: 'overflow' });
+    expect((thrown as Error).message).toMatch(
+      /^at 2020-09-15T12:26:40Z: the portfolio's holdings at this bar's prices are worth more than the largest number a double holds/,
+    );
+    // At 1e4 instead they are worth 1e308, under 1.8e308: the run ends with a result.
+    const fits = createPriceData({
+      timestamps: days(3),
+      bars: { X: { close: [1e-300, 1e-300, 1e4] } },
+    });
+    const result = new PortfolioBacktestEngine(config).runColumnar(fits);
+    expect(result.curves.equity[2]! / 1e308).toBeCloseTo(1, 12);
   });
 });

@@ -17,6 +17,8 @@ import {
   type RebalanceRecord,
   type RebalanceRecordWire,
 } from '@njord/portfolio-contracts';
+import { AllocatorError } from '@njord/portfolio-allocator';
+import { isTaggedError } from '@njord/portfolio-contracts/core';
 import { type BreakersJson, type DecideOptions, PortfolioKernel } from '@njord/portfolio-kernel';
 import { encodeRiskAdjustment } from '@njord/portfolio-risk';
 import {
@@ -34,6 +36,8 @@ import { maxAbsExposureOf } from '../strategy-fault.js';
 import { SignalTape } from './signals.js';
 import { BacktestError } from './backtest-error.js';
 import { formatTimestampNs } from '../timestamp-text.js';
+
+const isAllocatorError = isTaggedError(AllocatorError);
 
 /**
  * Where journal lines go: the runner numbers them and writes NDJSON (the live line format).
@@ -322,6 +326,14 @@ export function simulate(input: SimulationInput): SimulationOutput {
     });
   }
 
+  /** BacktestError `overflow`: the bar's prices valued the portfolio past the largest double. */
+  function valueOverflow(step: number, detail: string): BacktestError {
+    return new BacktestError(
+      'overflow',
+      `at ${formatTimestampNs(data.timestamps[step] as bigint)}: the portfolio's holdings at this bar's prices are worth more than the largest number a double holds (${detail}); use a smaller total_capital for prices this far apart`,
+    );
+  }
+
   /**
    * Throws BacktestError `overflow` when strategy k's units for `symbol` (capital x exposure x
    * risk / price) are not a finite number: a total_capital or risk_multiplier too large for
@@ -406,6 +418,11 @@ export function simulate(input: SimulationInput): SimulationOutput {
       const notional = admitted.notional;
       const fee = admitted.commission + admitted.slippage;
       const quantity = admitted.quantity;
+      if (notional - notional !== 0 || fee - fee !== 0)
+        throw new BacktestError(
+          'overflow',
+          `${id} on ${symbol} at ${formatTimestampNs(data.timestamps[step] as bigint)}: a trade of ${quantity} units at ${price} is ${notional} of notional with ${fee} of costs, beyond the largest number a double holds; use a smaller total_capital (or max_capital, risk_multiplier) for these prices`,
+        );
       kernel.applyTradeAt(k, s, quantity, price, fee);
       if (journal !== undefined) {
         const text = stepText(step);
@@ -757,11 +774,21 @@ export function simulate(input: SimulationInput): SimulationOutput {
     }
 
     // The kernel at the closes, after the strategies' trades.
-    if (decideAt(step, timestampNs, bar)) rebalanced = true;
+    try {
+      if (decideAt(step, timestampNs, bar)) rebalanced = true;
+    } catch (error) {
+      // The allocator refuses a capital or equity that is not a finite number: here the
+      // bar's prices valued the holdings past the largest double.
+      if (isAllocatorError(error) && error.code === 'non_finite_input')
+        throw valueOverflow(step, error.message);
+      throw error;
+    }
     const measured = kernel.capital;
     if (!full) {
       // Never rebalanced: the equity the kernel measured is the bar's.
-      equity[bar] = kernel.equity;
+      const value = kernel.equity;
+      if (value - value !== 0) throw valueOverflow(step, `equity is ${value}`);
+      equity[bar] = value;
     } else {
       for (let k = 0; k < n; k++) {
         (targets[k] as Float64Array)[bar] = kernel.targets[k] as number;
@@ -779,6 +806,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
         equityAfter += value;
         cashNow += tracker.cashAt(k);
       }
+      if (equityAfter - equityAfter !== 0 || cashNow - cashNow !== 0)
+        throw valueOverflow(step, `equity is ${equityAfter}, cash ${cashNow}`);
       equity[bar] = equityAfter;
       cash[bar] = cashNow;
       // Flow-adjusted sleeve returns (transfers are not performance) feed the risk window.
