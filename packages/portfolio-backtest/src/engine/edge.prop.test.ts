@@ -1,12 +1,17 @@
 // Property: the whole backtest engine (the three registered strategies, the portfolio with its
 // journal, the stand-alone runs, the baseline, the benchmark, metrics) on price paths and
 // capital anywhere in a double's range, with risk adjustment and breakers on or off. Every run
-// ends in a result whose curves hold finite numbers, or in a BacktestError `overflow` naming
-// what passed the largest double: never in another throw.
-import { parsePortfolioConfig } from '@njord/portfolio-contracts';
+// ends in a result whose curves hold finite numbers and whose file decodes under the result's
+// contract (metrics finite or null), or in a BacktestError `overflow` naming what passed the
+// largest double: never in another throw.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodePortfolioBacktestResult, parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { doubleMagnitude } from '@njord/test-kit';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeBacktestResult } from '../node/write-result.js';
 import { createPriceData } from '../price-data.js';
 import { isBacktestError } from './backtest-error.js';
 import { PortfolioBacktestEngine } from './portfolio-engine.js';
@@ -54,12 +59,15 @@ const pathArb = fc
     return close;
   });
 
+const dir = mkdtempSync(join(tmpdir(), 'njord-edge-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 describe('the engine at the edges of a double', () => {
-  it('ends in finite curves or a BacktestError overflow, never another throw', () => {
+  it('ends in finite curves and a valid result file or a BacktestError overflow, never another throw', async () => {
     let runs = 0;
     let overflows = 0;
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.record({
           x: pathArb,
           y: pathArb,
@@ -68,7 +76,7 @@ describe('the engine at the edges of a double', () => {
           breakers: fc.boolean(),
           fillModel: fc.constantFrom('close', 'next_open'),
         }),
-        (r) => {
+        async (r) => {
           const config = parsePortfolioConfig({
             portfolio: {
               id: 'edge',
@@ -133,11 +141,16 @@ describe('the engine at the edges of a double', () => {
           for (const column of [curves.equity, curves.cash]) {
             for (const value of column) expect(Number.isFinite(value)).toBe(true);
           }
+          // The file as the CLI writes it, decoded under the contract (throws on a bad value).
+          const path = join(dir, 'result.json');
+          await writeBacktestResult(path, result);
+          const decoded = decodePortfolioBacktestResult(JSON.parse(readFileSync(path, 'utf8')));
+          expect(decoded.equityCurve.length).toBe(BARS);
         },
       ),
       { numRuns: 300, seed: 20261204 },
     );
-    // Not vacuous: both ends are reached (seeded: 37 results, 263 overflows).
+    // Not vacuous: both ends are reached (seeded: 31 results, 269 overflows).
     expect(overflows).toBeGreaterThan(50);
     expect(runs - overflows).toBeGreaterThan(25);
   }, 120_000);

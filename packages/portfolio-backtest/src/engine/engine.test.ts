@@ -256,4 +256,17 @@ describe('numbers past the largest double', () => {
     const result = new PortfolioBacktestEngine(config).runColumnar(fits);
     expect(result.curves.equity[2]! / 1e308).toBeCloseTo(1, 12);
   });
+
+  it('a benchmark past it stops the run too (its curve would be written as null)', () => {
+    // The portfolio holds Y alone; the equal-weight benchmark holds 5,000 X bought at 1, worth
+    // 5,000 x 1e305 = 5e308 at bar 1's close: past 1.8e308.
+    const config = onePortfolio({ kind: 'buy_and_hold', params: { weights: { Y: 1 } } });
+    const data = createPriceData({
+      timestamps: days(3),
+      bars: { X: { close: [1, 1e305, 1] }, Y: { close: [100, 101, 102] } },
+    });
+    expect(() => new PortfolioBacktestEngine(config).runColumnar(data)).toThrow(
+      /^the benchmark \(equal-weight hold\) at 2020-09-14T12:26:40Z: worth Infinity, beyond the largest number a double holds/,
+    );
+  });
 });

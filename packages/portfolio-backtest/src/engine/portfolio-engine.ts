@@ -287,6 +287,15 @@ export class PortfolioBacktestEngine {
       });
     });
     const contribution = calculateContribution({ initialCapital: config.totalCapital, sleeves });
+    for (const id in contribution) {
+      const share = contribution[id] as number;
+      if (share - share !== 0) {
+        throw new BacktestError(
+          'overflow',
+          `${id}'s contribution (its profit over total_capital ${config.totalCapital}) is ${share}, beyond the largest number a double holds; use a total_capital nearer the prices' scale`,
+        );
+      }
+    }
     const standaloneResult: PortfolioBacktestResult['standalone'] = Object.fromEntries(
       ids.map((id, k) => {
         const alone = standalone[k] as HoldRunOutput;

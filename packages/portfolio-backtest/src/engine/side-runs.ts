@@ -12,6 +12,8 @@ import { PriceData, type PriceDataColumns } from '../price-data.js';
 import type { Strategy } from '../strategy.js';
 import { identityParams, type RecordedTape, SignalTape } from './signals.js';
 import { simulate } from './simulate.js';
+import { BacktestError } from './backtest-error.js';
+import { formatTimestampNs } from '../timestamp-text.js';
 
 /** What the result needs of one hold-only run. */
 export interface HoldRunOutput {
@@ -199,6 +201,12 @@ export function benchmarkCurve(
       const price = (data.close[held[j] as number] as Float64Array)[t] as number;
       if (price === price) last[j] = price;
       equity += (units[j] as number) * (last[j] as number);
+    }
+    if (equity - equity !== 0) {
+      throw new BacktestError(
+        'overflow',
+        `the benchmark (equal-weight hold) at ${formatTimestampNs(data.timestamps[t] as bigint)}: worth ${equity}, beyond the largest number a double holds; use a smaller total_capital for prices this far apart`,
+      );
     }
     out[t - firstStep] = equity;
   }
