@@ -1,12 +1,12 @@
 // Valid configs at the edges of what the contract allows run or are refused as bad input
 // (exit 2, a message naming what to change), never a stack trace: a sleeve parked at weight
 // 0 with max_capital 0, a frequency so long it never fires, a capital too large to size.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJournalLine, decodePortfolioBacktestResult } from '@njord/portfolio-contracts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exampleConfigWith, runInto } from './cli.test-util.js';
+import { cli, exampleConfigWith, runInto } from './cli.test-util.js';
 
 const work = mkdtempSync(join(tmpdir(), 'njord-runner-extreme-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -20,6 +20,40 @@ function run(name: string, path: string, ...flags: string[]) {
 }
 
 describe('configs at the edges', () => {
+  it('prints amounts from 1e15 on in scientific notation, not as hundreds of digits', () => {
+    // 10,000 buys 1e304 units of X at 1e-300; at the last close of 3,000 they are worth 3e307:
+    // a return of 3e307 / 1e4 - 1 = 3e303, 3e305 %.
+    const rows = ['timestamp,symbol,close'];
+    for (let day = 1; day <= 30; day++)
+      rows.push(`2020-01-${String(day).padStart(2, '0')},X,${day < 20 ? '1e-300' : '3000'}`);
+    const data = join(work, 'tiny-then-big.csv');
+    writeFileSync(data, `${rows.join('\n')}\n`);
+    const portfolio = join(work, 'hold.yaml');
+    writeFileSync(
+      portfolio,
+      `portfolio:
+  id: hold
+  total_capital: 10000
+  rebalance_threshold: 0.05
+  allocations:
+    - strategy_id: hold
+      target_weight: 1
+      min_capital: 0
+      max_capital: 1e9
+      strategy: {kind: buy_and_hold, params: {weights: {X: 1}}}
+`,
+    );
+    const out = join(work, 'big');
+    const done = cli(
+      ...['--portfolio-config', portfolio, '--data', data],
+      ...['--out', out, '--journal-dir', out, '--no-report'],
+    );
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain('equity:       10,000.00 -> 3.00e+307 (3.00e+305%)');
+    expect(done.stdout).toMatch(/^portfolio +3\.00e\+305%/m);
+  }, 120_000);
+
   it('runs a sleeve parked at weight 0 and max_capital 0: it holds nothing, earns nothing', () => {
     const path = config('parked', [
       ['target_weight: 0.40', 'target_weight: 0.75'],

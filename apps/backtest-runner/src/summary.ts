@@ -6,15 +6,26 @@ import {
   type PortfolioBacktestResult,
 } from '@njord/portfolio-contracts';
 
+/**
+ * From here on numbers print in scientific notation: past 2^53 (about 9e15) a double no longer
+ * holds every integer, and 1e300 would print as 301 digits.
+ */
+const SCIENTIFIC_FROM = 1e15;
+
+function fixed(value: number): string {
+  return Math.abs(value) >= SCIENTIFIC_FROM ? value.toExponential(2) : value.toFixed(2);
+}
+
 function percent(value: number | null): string {
-  return value === null ? '—' : `${(value * 100).toFixed(2)}%`;
+  return value === null ? '—' : `${fixed(value * 100)}%`;
 }
 
 function ratio(value: number | null): string {
-  return value === null ? '—' : value.toFixed(2);
+  return value === null ? '—' : fixed(value);
 }
 
 function money(value: number): string {
+  if (Math.abs(value) >= SCIENTIFIC_FROM) return value.toExponential(2);
   return value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 

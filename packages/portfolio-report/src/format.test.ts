@@ -17,6 +17,18 @@ describe('formatting', () => {
     expect(formatPlain(0.35)).toBe('0.35');
   });
 
+  it('shows numbers from 1e15 on in scientific notation, below it grouped', () => {
+    // 999,999,999,999,999 < 1e15 keeps its digits; 3e305 would be 306 of them.
+    expect(formatNumber(999_999_999_999_999, 2)).toBe('999,999,999,999,999.00');
+    expect(formatNumber(1e15, 2)).toBe('1.00e+15');
+    expect(formatNumber(3e305, 2)).toBe('3.00e+305');
+    expect(formatNumber(-1.5e20, 1)).toBe('\u22121.5e+20');
+    expect(formatPlain(2.5e300)).toBe('2.5e+300');
+    expect(formatPlain(-1e20)).toBe('\u22121e+20');
+    // 3e303 x 100 = 3e305 percent.
+    expect(formatPercent(3e303)).toBe('3.00e+305%');
+  });
+
   it('shows null, undefined and non-finite values as an em dash', () => {
     expect(NONE).toBe('\u2014');
     expect(formatNumber(null)).toBe(NONE);

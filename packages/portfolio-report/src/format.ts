@@ -24,9 +24,22 @@ function isNumber(value: number | null | undefined): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
-/** 1234.5 -> "1,234.50"; null -> em dash. */
+/**
+ * From here on a number is shown in scientific notation: past 2^53 (about 9e15) a double no
+ * longer holds every integer, so grouped digits would show a precision that is not there (and
+ * 1e300 would fill a table cell with 300 digits).
+ */
+const SCIENTIFIC_FROM = 1e15;
+
+/** 3e305 -> "3.00e+305", with a true minus sign. */
+function scientific(value: number, fractionDigits: number): string {
+  return withMinus(value.toExponential(fractionDigits));
+}
+
+/** 1234.5 -> "1,234.50"; 3e305 -> "3.00e+305" (from 1e15 on); null -> em dash. */
 export function formatNumber(value: number | null | undefined, fractionDigits = 2): string {
   if (!isNumber(value)) return NONE;
+  if (Math.abs(value) >= SCIENTIFIC_FROM) return scientific(value, fractionDigits);
   // Avoid "-0.00": a value that rounds to zero shows as zero.
   const text = numberFormat(fractionDigits, fractionDigits).format(value);
   return /^-0(\.0*)?$/.test(text) ? text.slice(1) : withMinus(text);
@@ -35,6 +48,8 @@ export function formatNumber(value: number | null | undefined, fractionDigits = 
 /** Up to `maxFractionDigits` decimals, trailing zeros dropped: 0.35 -> "0.35", 3 -> "3". */
 export function formatPlain(value: number | null | undefined, maxFractionDigits = 6): string {
   if (!isNumber(value)) return NONE;
+  if (Math.abs(value) >= SCIENTIFIC_FROM)
+    return scientific(value, Math.min(maxFractionDigits, 6)).replace(/\.?0+e/, 'e');
   const text = numberFormat(0, maxFractionDigits).format(value);
   return /^-0(\.0*)?$/.test(text) ? text.slice(1) : withMinus(text);
 }
