@@ -248,13 +248,28 @@ describe('numbers past the largest double', () => {
     expect((thrown as Error).message).toMatch(
       /^at 2020-09-15T12:26:40Z: the portfolio's holdings at this bar's prices are worth more than the largest number a double holds/,
     );
-    // At 1e4 instead they are worth 1e308, under 1.8e308: the run ends with a result.
-    const fits = createPriceData({
+  });
+
+  it('a rebalance fill past what a book holds (1e300) stops the run, not a journal that lies', () => {
+    // At bar 2's close of 1e4 the 1e304 units are worth 1e308 (a double holds it); the
+    // rebalance to max_capital 1e9 sells them: 1e304 x 1e4 = 1e308 of notional, which the
+    // tracker refuses (its limit is 1e300). Before, the fill was journaled and not applied.
+    const config = onePortfolio({ kind: 'buy_and_hold', params: { weights: { X: 1 } } });
+    const refused = createPriceData({
       timestamps: days(3),
       bars: { X: { close: [1e-300, 1e-300, 1e4] } },
     });
+    expect(() => new PortfolioBacktestEngine(config).runColumnar(refused)).toThrow(
+      /^the rebalance fill p:rb:0:0 \(sell 1e\+304 X at 10000\): .*must be <= 1e\+300/,
+    );
+    // From 1e-280: 1e284 units, worth 1e288 at 1e4, sold down to max_capital: equity 1e288.
+    const fits = createPriceData({
+      timestamps: days(3),
+      bars: { X: { close: [1e-280, 1e-280, 1e4] } },
+    });
     const result = new PortfolioBacktestEngine(config).runColumnar(fits);
-    expect(result.curves.equity[2]! / 1e308).toBeCloseTo(1, 12);
+    expect(result.curves.equity[2]! / 1e288).toBeCloseTo(1, 12);
+    expect(result.summary.metrics.portfolio.rebalanceCount).toBe(1);
   });
 
   it('a benchmark past it stops the run too (its curve would be written as null)', () => {

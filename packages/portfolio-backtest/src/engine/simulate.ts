@@ -486,7 +486,19 @@ export function simulate(input: SimulationInput): SimulationOutput {
       timestampNs: trade.timestampNs,
       intentId: trade.intentId,
     };
-    kernel.apply({ type: 'fill', fill });
+    const applied = kernel.apply({ type: 'fill', fill });
+    if (!applied.success) {
+      // Refused by the tracker, the fill must not be journaled as if applied: the run stops.
+      // Its amounts past what a book holds (1e300): an overflow; anything else is a bug.
+      const { code, message } = applied.error;
+      const at = `the rebalance fill ${fill.fillId} (${fill.side} ${fill.quantity} ${fill.symbol} at ${fill.price})`;
+      if (code === 'out_of_range')
+        throw new BacktestError(
+          'overflow',
+          `${at}: ${message}; use a smaller total_capital for prices this far apart`,
+        );
+      throw new Error(`${at} was refused: ${code}: ${message}`);
+    }
     // The fill on the wire, keys in the codec's order (what encodeFillEvent writes).
     journal?.add('fill', trade.timestampNs, {
       fill: {
