@@ -60,18 +60,21 @@ function mark(symbol: string, price: number, timestampNs = nowNs()): string {
 describe('live input rules (in-process, real Redis)', () => {
   const env = useInProcessManager('rules');
 
-  async function start(extra: readonly string[] = []): Promise<{
+  async function start(
+    extra: readonly string[] = [],
+    portfolio: TestPortfolio = PORTFOLIO,
+  ): Promise<{
     files: TestConfigFiles;
     keys: RedisKeys;
     manager: PortfolioManager;
   }> {
     const files = writeConfigs(env.dir, {
       prefix: env.prefix,
-      portfolio: PORTFOLIO,
+      portfolio,
       extra: ['check_interval_seconds: 60', 'snapshot_interval_seconds: 60', ...extra],
     });
     const manager = await env.start(files.basePath);
-    return { files, keys: redisKeys(env.prefix, PORTFOLIO.id), manager };
+    return { files, keys: redisKeys(env.prefix, portfolio.id), manager };
   }
 
   async function drained(keys: RedisKeys) {
@@ -244,11 +247,14 @@ describe('live input rules (in-process, real Redis)', () => {
     expect(manager.state.getCash('b')).toBe(50_000 - 301);
     expect(manager.state.getUnits('a', 'X')).toBe(500);
     // X back at 50: a = 25,000, b = 49,699 + 3 x 100 = 49,999; targets 37,499.5 each.
-    await addEntries(env.redis, keys.prices, [mark('X', 50)]);
-    await drained(keys);
-    await waitFor(() => manager.counters.plans === 1, 5000, 'the plan once X is valued again');
-    const plan = readJournalLines(files.journalPath, PORTFOLIO.id).find((l) => l.type === 'plan')
-      ?.plan as { transfers: Record<string, number> };
+    const plan = await firstPlanAfter(
+      manager,
+      keys,
+      files.journalPath,
+      PORTFOLIO.id,
+      [],
+      [mark('X', 50)],
+    );
     expect(plan.transfers.a).toBeCloseTo(12_499.5, 6);
     expect(plan.transfers.b).toBeCloseTo(-12_499.5, 6);
     const before = manager.state.serialize();
@@ -303,13 +309,7 @@ describe('live input rules (in-process, real Redis)', () => {
         ['b', 0.5],
       ]),
     };
-    const files = writeConfigs(env.dir, {
-      prefix: env.prefix,
-      portfolio,
-      extra: ['check_interval_seconds: 60', 'snapshot_interval_seconds: 60'],
-    });
-    const keys = redisKeys(env.prefix, portfolio.id);
-    const manager = await env.start(files.basePath);
+    const { files, keys, manager } = await start([], portfolio);
     const plan = await firstPlanAfter(
       manager,
       keys,

@@ -54,12 +54,7 @@ function scanSlow(s: string, start: number, end: number): number {
   return Number.isFinite(value) ? value : Number.NaN;
 }
 
-/**
- * Why `text` is not a number `scanNumber` returns: `"is beyond the largest number a double
- * holds"` for a decimal that overflows (`1e309`), else `"unparsable number"`.
- */
-export function numberProblem(text: string): string {
-  return DECIMAL.test(text)
-    ? 'is beyond the largest number a double holds (about 1.8e308)'
-    : 'unparsable number';
+/** True for decimal text (`1e309` included: a decimal that `scanNumber` turns to NaN by overflow). */
+export function isDecimalText(text: string): boolean {
+  return DECIMAL.test(text);
 }

@@ -1,6 +1,6 @@
 // The price CSV (docs/formats.md, price CSV): an incremental parser with per-row checks, and the writer.
 import type { Result } from '@njord/portfolio-contracts';
-import { numberProblem, scanNumber } from './number-text.js';
+import { isDecimalText, scanNumber } from './number-text.js';
 import { PriceData } from './price-data.js';
 import { PriceDataError, type PriceDataErrorCode } from './price-data-error.js';
 import {
@@ -36,10 +36,9 @@ const MAX_QUOTED = 80;
 
 /** `close: unparsable number "x"`, or `close: "1e309" is beyond the largest number ...`. */
 function numberMessage(name: string, text: string): string {
-  const problem = numberProblem(text);
-  return problem === 'unparsable number'
-    ? `${name}: unparsable number ${quoteValue(text)}`
-    : `${name}: ${quoteValue(text)} ${problem}`;
+  return isDecimalText(text)
+    ? `${name}: ${quoteValue(text)} is beyond the largest number a double holds (about 1.8e308)`
+    : `${name}: unparsable number ${quoteValue(text)}`;
 }
 
 /** A user's value for an error message: JSON-quoted, cut to 80 characters with its full length. */

@@ -622,28 +622,21 @@ describe('numbers at the edges', () => {
   it('capital or equity past a double: no plan (overflow)', () => {
     // a and b with 1e308 cash each: each sleeve is finite, their sum 2e308 is not (equity).
     // a holding 1e300 X at 1e10: 1e310, past 1.8e308 (a's capital).
-    const tooRich = rebalancer.createRebalancePlan(
-      {
-        ...state,
-        sleeves: [
-          { strategyId: 'a', cash: 1e308, positions: { X: 0 } },
-          { strategyId: 'b', cash: 1e308, positions: {} },
-        ],
-      },
-      { X: 1 },
-      NOW,
-    );
-    const bigA = rebalancer.createRebalancePlan(
-      {
-        ...state,
-        sleeves: [
-          { strategyId: 'a', cash: 0, positions: { X: 1e300 } },
-          { strategyId: 'b', cash: 0, positions: {} },
-        ],
-      },
-      { X: 1e10 },
-      NOW,
-    );
+    /** a's cash and units of X, b's cash, planned at X's price. */
+    const planWith = (aCash: number, aUnits: number, bCash: number, price: number) =>
+      rebalancer.createRebalancePlan(
+        {
+          ...state,
+          sleeves: [
+            { strategyId: 'a', cash: aCash, positions: { X: aUnits } },
+            { strategyId: 'b', cash: bCash, positions: {} },
+          ],
+        },
+        { X: price },
+        NOW,
+      );
+    const tooRich = planWith(1e308, 0, 1e308, 1);
+    const bigA = planWith(0, 1e300, 0, 1e10);
     for (const [result, strategyId] of [
       [tooRich, undefined],
       [bigA, 'a'],
