@@ -1,3 +1,4 @@
+import { copyFile } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
@@ -15,4 +16,8 @@ export default defineConfig({
   sourcemap: true,
   target: 'node20',
   banner: { js: '#!/usr/bin/env node' },
+  // The sweep thread's CommonJS entry (see the file) is not bundled: it is copied as it is.
+  async onSuccess() {
+    await copyFile('src/sweep/thread-entry.cjs', 'dist/sweep/thread-entry.cjs');
+  },
 });

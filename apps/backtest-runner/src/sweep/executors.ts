@@ -26,7 +26,7 @@ export interface Executor {
   close(): Promise<void>;
 }
 
-/** The piscina worker file, next to the bundle (dist/sweep/thread.js). */
+/** A file next to the bundle (dist/sweep/NAME). */
 function distFile(name: string): string {
   return fileURLToPath(new URL(`./sweep/${name}`, import.meta.url));
 }
@@ -51,15 +51,20 @@ export interface ThreadPool {
  */
 export function startThreadPool(workers: number): ThreadPool {
   const pool = new Piscina<ThreadTask, Uint8Array | RecordedTape | undefined>({
-    filename: distFile('thread.js'),
+    filename: distFile('thread-entry.cjs'),
+    workerData: { loaded: THREAD_LOADED },
+    // An idle thread waits on its event loop, not in Atomics.wait: it finishes loading its
+    // modules while idle (thread-entry.cjs), which a thread blocked in Atomics.wait would not.
+    atomics: 'disabled',
     minThreads: workers,
     maxThreads: workers,
     // One job per thread at a time: the runs are CPU-bound.
     concurrentTasksPerWorker: 1,
   });
   // Node may abort the whole process when a thread is terminated while it still loads its
-  // modules (file reads in flight), which a sweep with every result stored used to do: the
-  // pool is ended only once each thread said it loaded, or after LOADED_WAIT_MS.
+  // modules (file reads in flight), which a sweep with every result stored, or one refused
+  // before its first job, used to do: the pool is ended only once each thread said its
+  // import settled (thread-entry.cjs), or after LOADED_WAIT_MS.
   let loaded = 0;
   let allLoaded: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (allLoaded = resolve));

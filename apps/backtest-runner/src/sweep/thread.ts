@@ -1,8 +1,7 @@
-// A local sweep thread (piscina): records a strategy's tape for the whole sweep, or runs one
-// job and hands back its stored form. Price data parsed by the coordinator comes with each task
-// (columns on shared memory: nothing is copied); the thread keeps it by sha256.
-import { parentPort } from 'node:worker_threads';
-import { THREAD_LOADED } from './names.js';
+// A local sweep thread (piscina loads it through thread-entry.cjs): records a strategy's tape
+// for the whole sweep, or runs one job and hands back its stored form. Price data parsed by the
+// coordinator comes with each task (columns on shared memory: nothing is copied); the thread
+// keeps it by sha256.
 import type { PriceDataColumns, RecordedTape } from '@njord/portfolio-backtest';
 import {
   providePriceData,
@@ -11,9 +10,6 @@ import {
   type SweepJob,
   type TapeTask,
 } from './job.js';
-
-// Loaded: the pool may end this thread from now on (see startThreadPool).
-parentPort?.postMessage(THREAD_LOADED);
 
 /** The price data the coordinator parsed, by sha256. */
 export interface ThreadData {
