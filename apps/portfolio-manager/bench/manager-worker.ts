@@ -97,22 +97,33 @@ const manager = new PortfolioManager({
       : fanOut(http.observer, phases),
   ...(input.trace > 0
     ? {
-        onCommitted: (entries, atMs, readAtMs) => {
+        onCommitted: (entries, atMs, readAtMs, sentAtMs) => {
           for (const entry of entries) {
             const index = typeof entry.data === 'string' ? fillIndex(entry.data) : -1;
             if (index >= 0) committedAt[index] = atMs;
           }
+          // The batch's own time: read -> done with it (its acknowledgement sent; the round
+          // trip overlaps the next read, and the next batch waits for it if it is late).
           if (batches < serviceMs.length) {
-            serviceMs[batches] = atMs - readAtMs;
+            serviceMs[batches] = sentAtMs - readAtMs;
             readMs[batches] = readAtMs;
-            // Syncs between batches (a plan's, a snapshot's) are not this batch's; a rotation's two are.
+            // Syncs between batches (a plan's, a snapshot's) are not this batch's; a rotation's
+            // two are; the next batch's may already have started.
             let synced = 0;
-            for (let i = 0; i < syncStarts.length; i++)
-              if ((syncStarts[i] as number) >= readAtMs) synced += syncTimes[i] as number;
+            for (let i = 0; i < syncStarts.length; i++) {
+              const start = syncStarts[i] as number;
+              if (start >= readAtMs && start < sentAtMs) synced += syncTimes[i] as number;
+            }
             fsyncMs[batches] = synced;
           }
-          syncStarts.length = 0;
-          syncTimes.length = 0;
+          let kept = 0;
+          for (let i = 0; i < syncStarts.length; i++) {
+            if ((syncStarts[i] as number) < sentAtMs) continue;
+            syncStarts[kept] = syncStarts[i] as number;
+            syncTimes[kept++] = syncTimes[i] as number;
+          }
+          syncStarts.length = kept;
+          syncTimes.length = kept;
           batches++;
         },
       }

@@ -4,7 +4,6 @@
 // a manual clock, its timers, the intents filled by the next entries, the journal on disk),
 // give the same plans and the same sleeves; and the live journal recovers to the same sleeves.
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   parsePortfolioConfig,
   type PlannedTrade,
@@ -24,10 +23,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createManualClock } from './adapters/clock.js';
 import { decodeScannedLines, scanJournal } from './adapters/journal-file.js';
 import { redisKeys, type StreamEntry } from './adapters/streams.js';
-import { type LoadedConfig, validateConfig } from './config.js';
 import { createCounters, LiveLoop, type LoopOutput } from './loop.js';
 import { liveKernelOptions, recoverKernel } from './recovery.js';
-import { silentLogger, tempDir } from './test-support.js';
+import { inProcessLoopConfig, silentLogger, tempDir } from './test-support.js';
 
 const HOUR_MS = 3_600_000;
 const T0_MS = 1_700_000_000_000;
@@ -108,29 +106,11 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-function liveConfig(dir: string): LoadedConfig {
-  const manager = validateConfig({
-    portfolio_config: 'portfolio.yaml',
-    journal_dir: dir,
-    journal_fsync: 'never',
-    check_interval_seconds: 3600,
-    snapshot_interval_seconds: 1e9,
-  });
-  if (!manager.success) throw manager.error;
-  return {
-    manager: manager.data,
-    portfolio,
-    configPath: join(dir, 'base.yaml'),
-    portfolioPath: join(dir, 'portfolio.yaml'),
-    journalPath: join(dir, 'portfolio.ndjson'),
-  };
-}
-
 /** The live loop in-process: entries as producers write them, a manual clock, its timers. */
 async function liveRun(ticks: readonly ScenarioTick[]) {
   const dir = tempDir('loop-parity');
   dirs.push(dir);
-  const config = liveConfig(dir);
+  const config = inProcessLoopConfig(dir, portfolio);
   const clock = createManualClock(T0_MS);
   const keys = redisKeys('parity', portfolio.id);
   const published: string[] = [];

@@ -145,14 +145,21 @@ export interface LoopContext {
   readonly output: LoopOutput;
   readonly counters: ManagerCounters;
   readonly observer: ManagerObserver | undefined;
+  /**
+   * A batch acknowledged (at `atMs` on the clock): it was read at `readAtMs`, and the loop was
+   * done with it at `sentAtMs`, when it sent the acknowledgement and went on.
+   */
   readonly onCommitted:
-    ((entries: readonly StreamEntry[], atMs: number, readAtMs: number) => void) | undefined;
+    | ((entries: readonly StreamEntry[], atMs: number, readAtMs: number, sentAtMs: number) => void)
+    | undefined;
 }
 
 type SnapshotReason = 'start' | 'interval' | 'rebalance' | 'stop';
 
 export class LiveLoop {
   private toPublish: RebalancePlan[] = [];
+  /** The last batch's acknowledgement while it is in flight (see processBatch). */
+  private committing: Promise<void> | null = null;
   private nextCheckMs = 0;
   private nextSnapshotMs = 0;
   private readonly lastLogMs = new Map<string, number>();
@@ -389,6 +396,7 @@ export class LiveLoop {
   /** Applies, journals and acknowledges one batch; decides after it; publishes its plans. */
   async processBatch(entries: readonly StreamEntry[]): Promise<void> {
     const { clock, output } = this.ctx;
+    await this.drain();
     // clock: event: the batch happens at its latest input's time.
     if (isEventClock(clock))
       clock.advanceTo(
@@ -417,13 +425,34 @@ export class LiveLoop {
     if (changed) this.decide(nowNs, false);
     this.maybeCheckpoint(nowNs);
     this.journal.commit();
+    // The acknowledgement is sent, not waited for: its round trip overlaps the next read. The
+    // next batch (and every other write to Redis) waits for it first (drain), so one at most
+    // is in flight, Redis sees the writes in the loop's order, and nothing more is journaled
+    // once an acknowledgement failed.
     const observer = this.ctx.observer;
     const sentAt = performance.now();
-    await output.commit(outbox);
-    observer?.ack?.((performance.now() - sentAt) / 1000);
-    this.ctx.onCommitted?.(entries, clock.nowMs(), readAtMs);
-    observer?.batch?.(entries.length, (performance.now() - startedAt) / 1000);
+    const sentAtMs = clock.nowMs();
+    const committed = output.commit(outbox).then(() => {
+      const now = performance.now();
+      observer?.ack?.((now - sentAt) / 1000);
+      observer?.batch?.(entries.length, (now - startedAt) / 1000);
+      this.ctx.onCommitted?.(entries, clock.nowMs(), readAtMs, sentAtMs);
+    });
+    // Its failure (the manager must stop writing) is met by the next drain.
+    committed.catch(() => undefined);
+    this.committing = committed;
     if (this.toPublish.length > 0) await this.publishPlans(this.toPublish.splice(0), false);
+  }
+
+  /**
+   * Waits for the batch acknowledgement in flight, if any; rejects as it did (the manager
+   * must stop writing). Every write to Redis but a batch's acknowledgement comes after one.
+   */
+  async drain(): Promise<void> {
+    const committing = this.committing;
+    if (committing === null) return;
+    await committing;
+    if (this.committing === committing) this.committing = null;
   }
 
   /** The live input rules at `nowNs` (no future limit under an event clock: time is the inputs'). */
@@ -778,6 +807,7 @@ export class LiveLoop {
       if (!dryRun && plan.trades.length > 0) {
         this.journal.assertHeld();
         const payloads = plan.trades.map((trade) => JSON.stringify(encodeOrderIntent(trade)));
+        await this.drain();
         await output.publishOrders(payloads);
         counters.intents_published += payloads.length;
       }
@@ -848,6 +878,7 @@ export class LiveLoop {
     this.maybeCheckpoint(nowNs);
     this.journal.commit();
     this.journal.assertHeld();
+    await this.drain();
     await output.publishSnapshot(JSON.stringify(wire));
     counters.snapshots++;
     observer?.snapshot?.(snapshot);

@@ -17,11 +17,16 @@ import {
   type RedisKeys,
   redisKeys,
 } from './adapters/streams.js';
-import type { StreamEntry } from './adapters/streams.js';
 import { type LoadedConfig, redactRedisUrl } from './config.js';
 import type { ManagerObserver } from './http/observer.js';
 import type { Logger } from './logger.js';
-import { createCounters, LiveLoop, type LoopOutput, type ManagerCounters } from './loop.js';
+import {
+  createCounters,
+  LiveLoop,
+  type LoopContext,
+  type LoopOutput,
+  type ManagerCounters,
+} from './loop.js';
 import { restoreFromStreams } from './recovery-streams.js';
 import { RedisSession, StopSignal, withTimeout } from './session.js';
 
@@ -42,10 +47,11 @@ export interface ManagerOptions {
   readonly batchSize?: number;
   readonly lock?: LockOptions;
   /**
-   * Instrumentation (benchmarks, metrics): called after each batch of entries is applied,
-   * journaled and acknowledged, with the clock's time in ms then and when the batch was read.
+   * Instrumentation (benchmarks): called after each batch of entries is applied, journaled
+   * and acknowledged, with the clock's time in ms then, when the batch was read and when the
+   * loop sent its acknowledgement and went on to the next read.
    */
-  readonly onCommitted?: (entries: readonly StreamEntry[], atMs: number, readAtMs: number) => void;
+  readonly onCommitted?: LoopContext['onCommitted'];
   /** Operational events for metrics and the dashboard (plans, dead letters, timings). */
   readonly observer?: ManagerObserver;
   /** `--fresh`: start without a journal although the consumer group delivered entries. */
@@ -257,6 +263,9 @@ export class PortfolioManager {
 
   /** The final lines in the journal, then (best effort) the snapshot on Redis; the lock released. */
   private async shutdown(loop: LiveLoop): Promise<void> {
+    // The last batch's acknowledgement first; one given up on (Redis gone past the grace) is
+    // journaled, so a restart acknowledges its entries as duplicates.
+    await loop.drain().catch(() => undefined);
     const payload = loop.finish();
     if (payload === null) return;
     if (!this.session.abandoned) await this.publishFinal(payload);

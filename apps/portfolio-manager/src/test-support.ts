@@ -15,6 +15,7 @@ import { PortfolioTracker } from '@njord/portfolio-tracker';
 import { pino } from 'pino';
 import { currentSegment, scanJournal } from './adapters/journal-file.js';
 import type { RedisKeys } from './adapters/streams.js';
+import { type LoadedConfig, validateConfig } from './config.js';
 import { recoverFromScan } from './recovery.js';
 import type { Logger } from './logger.js';
 
@@ -390,4 +391,26 @@ export function sleeveFacts(tracker: PortfolioTracker): Record<string, SleeveFac
     out[id] = { cash: sleeve.cash, fees: sleeve.fees, realizedPnl: sleeve.realizedPnl, units };
   }
   return out;
+}
+
+/**
+ * A loaded config for a LiveLoop driven in-process (no Redis, no config files): the journal in
+ * `dir`, not fsynced, checks hourly and no interval snapshot.
+ */
+export function inProcessLoopConfig(dir: string, portfolio: PortfolioConfig): LoadedConfig {
+  const manager = validateConfig({
+    portfolio_config: 'portfolio.yaml',
+    journal_dir: dir,
+    journal_fsync: 'never',
+    check_interval_seconds: 3600,
+    snapshot_interval_seconds: 1e9,
+  });
+  if (!manager.success) throw manager.error;
+  return {
+    manager: manager.data,
+    portfolio,
+    configPath: join(dir, 'base.yaml'),
+    portfolioPath: join(dir, 'portfolio.yaml'),
+    journalPath: join(dir, 'portfolio.ndjson'),
+  };
 }
