@@ -393,7 +393,10 @@ export class LiveLoop {
 
   // --- input ----------------------------------------------------------------------------
 
-  /** Applies, journals and acknowledges one batch; decides after it; publishes its plans. */
+  /**
+   * Applies and journals one batch, decides after it, sends its acknowledgement (waited for by
+   * the next batch or write; see drain) and publishes its plans.
+   */
   async processBatch(entries: readonly StreamEntry[]): Promise<void> {
     const { clock, output } = this.ctx;
     await this.drain();
