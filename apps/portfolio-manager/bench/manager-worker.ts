@@ -2,7 +2,7 @@
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readConfig } from '../src/config.js';
-import { startAllocationMeter } from './allocation.js';
+import { startAllocationMeter, startHeapSampling } from './allocation.js';
 import { createLogger } from '../src/logger.js';
 import { createHttpSide, fanOut, type ManagerObserver } from '../src/http/index.js';
 import { PortfolioManager } from '../src/service.js';
@@ -134,11 +134,18 @@ port.on('message', (message: string) => {
 });
 // Heap bytes allocated on the manager's thread while it runs (per fill: / fills applied).
 const meter = startAllocationMeter();
+// NJORD_BENCH_HEAP_PROFILE=FILE: where the manager's thread allocates (a sampling profile).
+const profilePath = process.env.NJORD_BENCH_HEAP_PROFILE;
+const sampling =
+  profilePath === undefined || profilePath === ''
+    ? undefined
+    : startHeapSampling(`${profilePath}.${input.trace > 0 ? 'latency' : 'throughput'}.heapprofile`);
 const running = manager.run();
 const server = http === undefined ? undefined : await http.start(manager);
 port.postMessage({ kind: 'started', url: server?.url ?? null });
 const outcome = await running;
 const allocatedBytes = meter.stop();
+sampling?.stop();
 await http?.close();
 port.postMessage({
   kind: 'done',
