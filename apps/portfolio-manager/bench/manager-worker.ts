@@ -42,6 +42,8 @@ function recordCheckpoint(seconds: number): void {
 
 // Typed arrays by fill index: tracing must not keep strings alive (that would slow the GC it measures).
 const committedAt = new Float64Array(input.trace).fill(Number.NaN);
+/** When each traced fill's journal line was written (and synced): its batch's `sentAtMs`. */
+const journaledAt = new Float64Array(input.trace).fill(Number.NaN);
 const serviceMs = new Float64Array(Math.max(1, input.trace));
 /** Per batch: when it was read (epoch ms), its fsync time and its ack round trip (ms). */
 const readMs = new Float64Array(serviceMs.length);
@@ -100,7 +102,10 @@ const manager = new PortfolioManager({
         onCommitted: (entries, atMs, readAtMs, sentAtMs) => {
           for (const entry of entries) {
             const index = typeof entry.data === 'string' ? fillIndex(entry.data) : -1;
-            if (index >= 0) committedAt[index] = atMs;
+            if (index >= 0) {
+              committedAt[index] = atMs;
+              journaledAt[index] = sentAtMs;
+            }
           }
           // The batch's own time: read -> done with it (its acknowledgement sent; the round
           // trip overlaps the next read, and the next batch waits for it if it is late).
@@ -151,6 +156,7 @@ port.postMessage({
   kind: 'done',
   outcome,
   committedAt,
+  journaledAt,
   serviceMs: serviceMs.subarray(0, Math.min(batches, serviceMs.length)),
   readMs: readMs.subarray(0, Math.min(batches, readMs.length)),
   fsyncMs: fsyncMs.subarray(0, Math.min(batches, fsyncMs.length)),

@@ -1,5 +1,5 @@
 // End-to-end benchmark through the local Redis with the journal on: sustained fills/s, and
-// latency from XADD to applied + journaled + acknowledged at a steady 5,000 fills/s, in
+// latency from XADD to journaled and to acknowledged at a steady 5,000 fills/s, in
 // alternating pairs of runs without and with the HTTP side (one dashboard's /events open,
 // /metrics scraped each second), so the cost of HTTP can be told from the run-to-run noise.
 // Figures are printed, never asserted. Run: pnpm --filter @njord/portfolio-manager bench
@@ -52,6 +52,7 @@ function setup(label: string) {
 interface Done {
   kind: 'done';
   committedAt: Float64Array;
+  journaledAt: Float64Array;
   serviceMs: Float64Array;
   /** Per batch: when it was read (epoch ms), its journal fsync and its ack round trip (ms). */
   readMs: Float64Array;
@@ -209,6 +210,8 @@ interface LatencyRun {
   readonly offered: number;
   /** XADD -> applied + journaled + acked, per fill (ms). */
   readonly e2e: { readonly p50: number; readonly p99: number; readonly p999: number };
+  /** XADD -> the fill's journal line written, per fill (ms). */
+  readonly journal: { readonly p50: number; readonly p99: number };
   /**
    * The manager's own time per batch (ms): read -> applied + journaled + its ack sent, when the
    * loop goes on to the next read (the ack's round trip overlaps it; the next batch waits for
@@ -261,6 +264,12 @@ async function latency(redis: Redis, http: boolean, label: string): Promise<Late
     if (Number.isFinite(took)) samples.push(took);
   }
   samples.sort((a, b) => a - b);
+  // XADD -> the fill's journal line written (synced per journal_fsync), before its ack.
+  const toJournal: number[] = [];
+  for (let i = warmup; i < total; i++) {
+    const took = (result.journaledAt[i] ?? Number.NaN) - (sentAt[i] ?? Number.NaN);
+    if (Number.isFinite(took)) toJournal.push(took);
+  }
   // Batches read in the warm-up second are left out, as the fills sent in it are.
   const warmupEndMs = start + 1000;
   const service: number[] = [];
@@ -291,6 +300,7 @@ async function latency(redis: Redis, http: boolean, label: string): Promise<Late
       p999: percentile(samples, 99.9),
     },
     manager: quantiles(service),
+    journal: quantiles(toJournal),
     phases: { fsync: quantiles(fsync), ack: quantiles(ack), cpu: quantiles(cpu) },
   };
   const part = (name: string, q: { p50: number; p99: number }) =>
@@ -301,6 +311,7 @@ async function latency(redis: Redis, http: boolean, label: string): Promise<Late
       `of which ${part('fsync', run.phases.fsync)}, ${part('the rest', run.phases.cpu)}; ` +
       `${part('ack round trip (overlaps the next read)', run.phases.ack)}; end to end p99 ${ms(run.e2e.p99)} ` +
       `(p50 ${ms(run.e2e.p50)}, p99.9 ${ms(run.e2e.p999)}, max ${ms(samples.at(-1) ?? NaN)}); ` +
+      `${part('fill to journal', run.journal)}; ` +
       `${Math.round(run.offered).toLocaleString('en-US')} fills/s offered, ${samples.length} measured; ` +
       `GC ${gc.count} pauses, longest ${gc.maxMs.toFixed(1)} ms, ${perFill(result)} allocated per fill` +
       (watched === undefined
