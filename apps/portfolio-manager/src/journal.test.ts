@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FileJournal } from './adapters/journal-file.js';
-import { JournalWriter, journalLineBytes } from './journal.js';
+import { FencedJournal, JournalWriter, journalLineBytes } from './journal.js';
+import { LockLostError } from './session.js';
 
 describe('JournalWriter', () => {
   it('writes one batch per flush; every line starts with v, seq, portfolio_id, type, timestamp_ns', () => {
@@ -131,4 +132,43 @@ describe('JournalWriter', () => {
       }
     },
   );
+});
+
+describe('FencedJournal', () => {
+  it('says so and stops when the lease ran out while its lines were being written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'njord-fenced-'));
+    try {
+      const path = join(dir, 'portfolio.ndjson');
+      const file = FileJournal.open(path, 'batch');
+      let valid = true;
+      // The write is under way when the lease runs out (as for a process paused between its
+      // lease check and the write, past its lease): here, inside the write's fdatasync.
+      file.onFsync = () => {
+        valid = false;
+      };
+      const lost: string[] = [];
+      const journal = new FencedJournal(
+        file,
+        new JournalWriter(file, 'p', 6),
+        { isValid: () => valid },
+        (reason) => lost.push(reason),
+      );
+      journal.add('published', 1n, { plan_id: 'a' });
+      expect(() => journal.commit()).toThrow(LockLostError);
+      expect(lost).toEqual([
+        "the lease ran out while journal lines up to seq 7 were written: they may follow another holder's lines in a shared journal file",
+      ]);
+      // The line is in the file (it cannot be taken back); nothing more is written.
+      journal.add('published', 2n, { plan_id: 'b' });
+      expect(() => journal.commit()).toThrow(LockLostError);
+      journal.close();
+      const seqs = readFileSync(path, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => decodeJournalLine(line).seq);
+      expect(seqs).toEqual([7]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

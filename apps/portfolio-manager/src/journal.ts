@@ -258,11 +258,23 @@ export class FencedJournal {
   /** Told after each write (the manager removes segments no checkpoint needs any more). */
   onCommitted: (() => void) | undefined;
 
-  /** Writes the buffered lines (one write) if this manager still holds the lock. */
+  /**
+   * Writes the buffered lines (one write) if this manager still holds the lock. The lease is
+   * checked again after the write: a process paused between the check and the write (SIGSTOP,
+   * a stalled VM, a collection falling there) has appended its lines after its lease ran out,
+   * where a successor sharing the journal file may already have written; it stops (LockLostError)
+   * and says so, and that successor's next start refuses the file (`seq_repeat`).
+   */
   commit(): void {
     if (this.writer.pending === 0) return;
     this.assertHeld();
     this.writer.flush();
+    if (!this.lease.isValid()) {
+      this.onLost(
+        `the lease ran out while journal lines up to seq ${this.writer.seq} were written: they may follow another holder's lines in a shared journal file`,
+      );
+      throw new LockLostError('the portfolio lock is no longer held');
+    }
     this.onCommitted?.();
   }
 
