@@ -5,13 +5,9 @@ import {
   type Metrics,
   type PortfolioBacktestResult,
 } from '@njord/portfolio-contracts';
+import { SCIENTIFIC_FROM } from '@njord/portfolio-report';
 
-/**
- * From here on numbers print in scientific notation: past 2^53 (about 9e15) a double no longer
- * holds every integer, and 1e300 would print as 301 digits.
- */
-const SCIENTIFIC_FROM = 1e15;
-
+/** Two decimals, or from SCIENTIFIC_FROM on (as the report shows it) scientific notation. */
 function fixed(value: number): string {
   return Math.abs(value) >= SCIENTIFIC_FROM ? value.toExponential(2) : value.toFixed(2);
 }
@@ -25,7 +21,7 @@ function ratio(value: number | null): string {
 }
 
 function money(value: number): string {
-  if (Math.abs(value) >= SCIENTIFIC_FROM) return value.toExponential(2);
+  if (Math.abs(value) >= SCIENTIFIC_FROM) return fixed(value);
   return value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 

@@ -25,11 +25,12 @@ function isNumber(value: number | null | undefined): value is number {
 }
 
 /**
- * From here on a number is shown in scientific notation: past 2^53 (about 9e15) a double no
- * longer holds every integer, so grouped digits would show a precision that is not there (and
- * 1e300 would fill a table cell with 300 digits).
+ * From here on a number is shown in scientific notation (in the report and in the runner's
+ * printed summary): past 2^53 (about 9e15) a double no longer holds every integer, so grouped
+ * digits would show a precision that is not there (and 1e300 would fill a table cell with 300
+ * digits).
  */
-const SCIENTIFIC_FROM = 1e15;
+export const SCIENTIFIC_FROM = 1e15;
 
 /** 3e305 -> "3.00e+305", with a true minus sign. */
 function scientific(value: number, fractionDigits: number): string {

@@ -43,3 +43,4 @@ export type { ContributionRow, ContributionSummary } from './contribution.js';
 export { describeConfig } from './config-view.js';
 export type { AllocationView, ConfigView, RiskAdjustmentView } from './config-view.js';
 export { escapeHtml, serializeJsonForScript } from './escape.js';
+export { SCIENTIFIC_FROM } from './format.js';

@@ -1,7 +1,7 @@
 // The file piscina loads for a local sweep thread, CommonJS on purpose (copied next to
 // thread.js at build). Piscina require()s its worker file first; given an ES module, Node 20
 // loads it through require(esm), and a thread terminated before that finishes aborts the whole
-// process (an assertion in CreateRequiredModuleFacade: about 1 sweep in 100 that fails early,
+// process (an assertion in CreateRequiredModuleFacade: about 1 sweep in 60 that fails early,
 // on a busy machine). Loaded with import() instead, the module has no such step; the thread
 // says it loaded once the import settled, and the pool ends threads only after that.
 'use strict';
