@@ -156,7 +156,7 @@ describe('FencedJournal', () => {
       journal.add('published', 1n, { plan_id: 'a' });
       expect(() => journal.commit()).toThrow(LockLostError);
       expect(lost).toEqual([
-        "the lease ran out while journal lines up to seq 7 were written: they may follow another holder's lines in a shared journal file",
+        'the lease ran out while journal lines up to seq 7 were written (not acknowledged; the next holder reads them)',
       ]);
       // The line is in the file (it cannot be taken back); nothing more is written.
       journal.add('published', 2n, { plan_id: 'b' });

@@ -261,9 +261,11 @@ export class FencedJournal {
   /**
    * Writes the buffered lines (one write) if this manager still holds the lock. The lease is
    * checked again after the write: a process paused between the check and the write (SIGSTOP,
-   * a stalled VM, a collection falling there) has appended its lines after its lease ran out,
-   * where a successor sharing the journal file may already have written; it stops (LockLostError)
-   * and says so, and that successor's next start refuses the file (`seq_repeat`).
+   * a stalled VM, a collection falling there) has appended its lines after its lease ran out.
+   * They are not acknowledged (Redis refuses its fenced acks), and the journal file lock
+   * (journal-lock.ts) kept any successor from writing meanwhile, so the successor reads them
+   * in order and meets their entries again as duplicates; this process stops
+   * (LockLostError) and says so.
    */
   commit(): void {
     if (this.writer.pending === 0) return;
@@ -271,7 +273,7 @@ export class FencedJournal {
     this.writer.flush();
     if (!this.lease.isValid()) {
       this.onLost(
-        `the lease ran out while journal lines up to seq ${this.writer.seq} were written: they may follow another holder's lines in a shared journal file`,
+        `the lease ran out while journal lines up to seq ${this.writer.seq} were written (not acknowledged; the next holder reads them)`,
       );
       throw new LockLostError('the portfolio lock is no longer held');
     }

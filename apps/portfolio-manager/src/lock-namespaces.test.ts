@@ -1,6 +1,7 @@
 // Two managers of one portfolio in separate pid namespaces on one host (as containers on
 // host networking: same host name, pid numbers that mean nothing to each other): exactly one
-// writes; the holder, stopped (SIGSTOP) past its lease and continued, writes nothing.
+// writes; the holder, stopped (SIGSTOP) past its lease and continued, writes nothing to Redis,
+// and its successor touches the journal only once it has ended.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { decodeFillEvent } from '@njord/portfolio-contracts';
@@ -90,6 +91,8 @@ function fills(from: number, to: number): string[] {
 }
 
 const WAITING = 'another manager holds this portfolio; waiting for its lock';
+const JOURNAL_WAITING =
+  'another process on this host still holds this portfolio journal (stopped or hung?); waiting for it to end';
 /**
  * The holder runs as pid 42 or so of its namespace (a shell forks 40 short-lived children
  * first), so its token names a pid that does not exist in the other namespace (where the
@@ -131,27 +134,40 @@ describe.skipIf(refusal !== null)('the lock across pid namespaces (child process
 
     const holderPid = managerHostPid(first.child.pid as number);
     process.kill(holderPid, 'SIGSTOP');
+    let continued = false;
     try {
       // Delivered to the stopped holder's blocked read (pending under the group's consumer),
       // with one poison entry whose dead letter can be counted.
       await addEntries(redis, keys.fills, fills(600, 900));
       await addEntries(redis, keys.fills, ['{"not":"a fill"}']);
       await addEntries(redis, keys.fills, fills(900, 1200));
-      // The 10 s lease runs out; the second takes over and applies everything pending.
+      // The 10 s lease runs out and the second takes the Redis lock, but the stopped holder
+      // still has the journal's file lock: the second waits for it, reading and writing
+      // nothing (a holder stopped between its lease check and its write would otherwise
+      // append that batch after the second's lines when continued).
       await second.waitForLog('lock acquired after waiting', 25_000);
+      await second.waitForLog(JOURNAL_WAITING, 10_000);
+      await sleep(1000);
+      expect(second.hasLog('state recovered from the journal')).toBe(false);
+      const pending = (await redis.xpending(keys.fills, keys.group)) as [number, ...unknown[]];
+      expect(pending[0]).toBeGreaterThan(0);
+      process.kill(holderPid, 'SIGCONT');
+      continued = true;
+      // Continued, the holder finds its lease gone and exits; then the second recovers and
+      // applies everything pending.
+      await second.waitForLog('journal lock acquired after waiting', 25_000);
       await waitForDrained(redis, keys, 20_000, { everyMs: 50 });
     } finally {
-      process.kill(holderPid, 'SIGCONT');
+      if (!continued) process.kill(holderPid, 'SIGCONT');
     }
-    const firstLinesBefore = first.logs.length;
     const code = await Promise.race([first.exited, sleep(15_000).then(() => 'timeout')]);
     expect(code).toBe(1);
-    const after = first.logs.slice(firstLinesBefore);
-    expect(
-      after.some((line) => line.msg === 'lost the portfolio lock; stopping without writing'),
-    ).toBe(true);
+    const stoppedAt = first.logs.findIndex(
+      (line) => line.msg === 'lost the portfolio lock; stopping without writing',
+    );
+    expect(stoppedAt).toBeGreaterThanOrEqual(0);
     // Nothing it would have written after the pause shows up: no status, no rebalance.
-    expect(after.some((line) => line.msg === 'portfolio status')).toBe(false);
+    expect(first.logs.slice(stoppedAt).some((line) => line.msg === 'portfolio status')).toBe(false);
     // The poison entry was dead-lettered once (by the new holder), not twice.
     const dead = await redis.xrange(keys.dead, '-', '+');
     expect(dead.length).toBe(1);

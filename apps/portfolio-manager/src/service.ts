@@ -1,10 +1,12 @@
 // The live manager: the lock, then recovery, then the loop (loop.ts) reading the consumer
 // group until a stop or the lock is lost; a clean stop writes the final lines.
+import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { PortfolioSnapshot } from '@njord/portfolio-contracts';
 import type { PortfolioTracker } from '@njord/portfolio-tracker';
 import { type Clock, systemClock } from './adapters/clock.js';
 import { InputReader } from './adapters/input.js';
+import { JournalFileLock, journalLockPath } from './adapters/journal-lock.js';
 import { type LockOptions, PortfolioLock } from './adapters/lock.js';
 import {
   claimPending,
@@ -73,6 +75,7 @@ export class PortfolioManager {
   private readonly clock: Clock;
   private readonly session: RedisSession;
   private readonly lock: PortfolioLock;
+  private readonly journalLock: JournalFileLock;
   private readonly input: InputReader;
   private running = false;
   private graceTimer: NodeJS.Timeout | undefined;
@@ -95,6 +98,10 @@ export class PortfolioManager {
       systemClock,
       this.logger,
       options.lock,
+    );
+    this.journalLock = new JournalFileLock(
+      journalLockPath(dirname(options.config.journalPath), portfolio.id),
+      this.logger,
     );
     this.input = new InputReader({
       session: this.session,
@@ -148,6 +155,17 @@ export class PortfolioManager {
         if (!acquired) return 'stopped';
         this.logger.info({ lock: this.keys.lock }, 'lock acquired');
         this.lock.startRenewal((reason) => this.onLockLost(reason));
+        // The journal's own lock (the kernel's): a holder on this host that lost the lease
+        // while paused still has it, and no line of this manager's lands among its lines.
+        const journalLocked = await session.untilInterrupted(
+          this.journalLock.acquire(
+            () => session.stopping,
+            (reason) => {
+              if (!session.lostLock) this.onLockLost(reason);
+            },
+          ),
+        );
+        if (!journalLocked) return 'stopped';
         // What the group delivered, to check the journal against before anything is written.
         const groups = await session.untilInterrupted(inspectGroup(session.cmd, this.keys));
         // ...and the newest intent it published, whose plan the journal must hold.
@@ -215,6 +233,7 @@ export class PortfolioManager {
       if (this.graceTimer) clearTimeout(this.graceTimer);
       this.lock.stopRenewal();
       this.loop?.close();
+      await this.journalLock.release();
       session.disconnect();
     }
   }
