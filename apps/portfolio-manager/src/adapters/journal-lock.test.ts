@@ -1,7 +1,7 @@
 // The journal's file lock against real processes: a second holder waits while the first
 // lives, stopped or not; the kernel frees it when the holder dies, however it dies.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,6 +167,22 @@ describe.skipIf(flockMissing)('JournalFileLock', () => {
     for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
     await waitFor(() => lost.length > 0, 10_000, 'the loss to be told');
     expect(lost[0]).toMatch(/flock process ended/);
+    expect(lock.held).toBe(false);
+  });
+
+  it('a lock file flock cannot open stops the start, naming the file and why', async () => {
+    const path = journalLockPath(dir, 'p');
+    // A dangling link: the folder exists, the lock file cannot be opened.
+    symlinkSync(join(dir, 'gone', 'x'), path);
+    const lock = new JournalFileLock(path, memoryLogger().logger);
+    await expect(
+      lock.acquire(
+        () => false,
+        () => undefined,
+      ),
+    ).rejects.toThrow(
+      `cannot lock the journal at ${path}: flock exited 66: flock: cannot open lock file`,
+    );
     expect(lock.held).toBe(false);
   });
 

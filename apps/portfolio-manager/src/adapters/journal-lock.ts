@@ -9,7 +9,7 @@
 // child reads the holder's end of a pipe and exits at its end of file).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
 
@@ -22,7 +22,10 @@ export function journalLockPath(folder: string, portfolioId: string): string {
 type Attempt =
   | { readonly kind: 'held'; readonly child: ChildProcess }
   | { readonly kind: 'busy' }
-  | { readonly kind: 'unavailable'; readonly reason: string };
+  /** No `flock` command: the lease alone guards the journal. */
+  | { readonly kind: 'unavailable'; readonly reason: string }
+  /** flock could not lock the file (cannot open it, no locks on its file system). */
+  | { readonly kind: 'failed'; readonly reason: string };
 
 const HELD = 'held\n';
 
@@ -58,20 +61,18 @@ function attempt(path: string): Promise<Attempt> {
       err += chunk;
     });
     child.on('error', (error: NodeJS.ErrnoException) => {
-      settle({
-        kind: 'unavailable',
-        reason:
-          error.code === 'ENOENT'
-            ? 'the flock command is not installed (util-linux)'
-            : `flock failed to start: ${error.message}`,
-      });
+      settle(
+        error.code === 'ENOENT'
+          ? { kind: 'unavailable', reason: 'the flock command is not installed (util-linux)' }
+          : { kind: 'failed', reason: `flock failed to start: ${error.message}` },
+      );
     });
     child.on('exit', (code, signal) => {
-      // flock -n exits 1 when another process holds the lock.
-      if (code === 1 && out === '') settle({ kind: 'busy' });
+      // flock -n exits 1 when another process holds the lock (and says nothing).
+      if (code === 1 && out === '' && err.trim() === '') settle({ kind: 'busy' });
       else
         settle({
-          kind: 'unavailable',
+          kind: 'failed',
           reason: `flock exited ${signal ?? code}${err.trim() === '' ? '' : `: ${err.trim()}`}`,
         });
     });
@@ -103,11 +104,12 @@ export class JournalFileLock {
   /**
    * Waits for the lock; resolves false if `shouldStop()` turns true first. `onLost` is told
    * if the child holding it ends while it is held (killed from outside): the manager stops.
-   * Where no lock can be taken (no `flock` command, a file system without locks) it logs why
-   * and resolves true: the journal is then guarded by the lease alone, as it was before.
+   * Without a `flock` command it logs so and resolves true: the journal is then guarded by
+   * the lease alone. Throws when flock cannot lock the file (it cannot open it, or its file
+   * system has no locks): a manager does not write a journal it could not lock.
    */
   async acquire(shouldStop: () => boolean, onLost: (reason: string) => void): Promise<boolean> {
-    mkdirSync(join(this.path, '..'), { recursive: true });
+    mkdirSync(dirname(this.path), { recursive: true });
     let waitingSince: number | undefined;
     let lastLogMs = 0;
     while (!shouldStop()) {
@@ -125,6 +127,8 @@ export class JournalFileLock {
           );
         return true;
       }
+      if (found.kind === 'failed')
+        throw new Error(`cannot lock the journal at ${this.path}: ${found.reason}`);
       if (found.kind === 'unavailable') {
         this.logger.warn(
           { journal_lock: this.path, reason: found.reason },
