@@ -138,7 +138,9 @@ export class JournalFileLock {
       }
       const now = Date.now();
       waitingSince ??= now;
-      if (now - lastLogMs >= 30_000) {
+      // A clean hand-over (the last holder closing its journal) takes a moment: said only
+      // past 2 s, then every 30 s.
+      if (now - waitingSince >= 2000 && now - lastLogMs >= 30_000) {
         lastLogMs = now;
         this.logger.warn(
           { journal_lock: this.path },
