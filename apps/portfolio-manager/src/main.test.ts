@@ -92,6 +92,19 @@ describe('njord-portfolio-manager CLI', () => {
     expect(viaFlag.code).toBe(0);
   }, 30_000);
 
+  it('SIGTERM to its whole process group (Ctrl-C, docker stop, systemd): a clean stop, exit 0', async () => {
+    const files = writeConfigs(env.dir, { prefix: env.prefix, portfolio: PORTFOLIO });
+    // setsid: the manager leads a process group of its own, with its journal lock's flock.
+    const manager = env.spawn(['--config', files.basePath], {}, ['setsid']);
+    await manager.waitForLog('portfolio status', 20_000);
+    process.kill(-(manager.child.pid as number), 'SIGTERM');
+    expect(await manager.exited).toBe(0);
+    expect(manager.hasLog('lost the portfolio lock; stopping without writing')).toBe(false);
+    const journal = readJournalLines(files.journalPath, PORTFOLIO.id);
+    expect(journal.at(-2)).toMatchObject({ type: 'snapshot', reason: 'stop' });
+    expect(journal.at(-1)?.type).toBe('checkpoint');
+  });
+
   it('SIGINT: final snapshot published and journaled, exit 0; the password never reaches the log', async () => {
     const files = writeConfigs(env.dir, { prefix: env.prefix, portfolio: PORTFOLIO });
     const keys = redisKeys(env.prefix, PORTFOLIO.id);

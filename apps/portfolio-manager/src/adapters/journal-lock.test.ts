@@ -170,6 +170,38 @@ describe.skipIf(flockMissing)('JournalFileLock', () => {
     expect(lock.held).toBe(false);
   });
 
+  it('the flock process ignores the stop signals a process group or container gets', async () => {
+    const path = journalLockPath(dir, 'p');
+    const lost: string[] = [];
+    const lock = new JournalFileLock(path, memoryLogger().logger);
+    await lock.acquire(
+      () => false,
+      (reason) => lost.push(reason),
+    );
+    const pids = spawnSync('pgrep', ['-f', `flock -x -n ${path}`], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')
+      .filter((pid) => pid !== '');
+    expect(pids.length).toBeGreaterThan(0);
+    // As Ctrl-C in a terminal, `docker stop` or systemd would send them to every process.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const)
+      for (const pid of pids) process.kill(Number(pid), signal);
+    await sleep(300);
+    expect(lost).toEqual([]);
+    expect(lock.held).toBe(true);
+    const other = new JournalFileLock(path, memoryLogger().logger, { retryEveryMs: 20 });
+    let stop = false;
+    const waiting = other.acquire(
+      () => stop,
+      () => undefined,
+    );
+    await sleep(200);
+    stop = true;
+    expect(await waiting).toBe(false);
+    await lock.release();
+    expect(lost).toEqual([]);
+  });
+
   it('a lock file flock cannot open stops the start, naming the file and why', async () => {
     const path = journalLockPath(dir, 'p');
     // A dangling link: the folder exists, the lock file cannot be opened.

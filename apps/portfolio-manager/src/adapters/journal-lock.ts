@@ -28,6 +28,8 @@ type Attempt =
   | { readonly kind: 'failed'; readonly reason: string };
 
 const HELD = 'held\n';
+/** `sh -c` script, the lock file as $0: flock holding it, deaf to stop signals. */
+const FLOCK_SCRIPT = `trap '' INT TERM HUP QUIT; exec flock -x -n "$0" -c 'echo held; exec cat >/dev/null'`;
 
 /** One non-blocking try: a child holding the lock, `busy`, or why none can be taken. */
 function attempt(path: string): Promise<Attempt> {
@@ -40,13 +42,14 @@ function attempt(path: string): Promise<Attempt> {
     };
     let child: ChildProcess;
     try {
-      // Short options only (util-linux and BusyBox both take them); the child says "held"
-      // once it has the lock, then waits on its stdin (the holder's pipe) and exits with it.
-      child = spawn('flock', ['-x', '-n', path, '-c', 'echo held; exec cat >/dev/null'], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
+      // flock (short options: util-linux and BusyBox both take them) says "held" once it has
+      // the lock, then waits on its stdin (the holder's pipe) and exits at its end. It ignores
+      // the signals a stop sends to a whole process group or container (Ctrl-C in a terminal,
+      // `docker stop`, systemd): the manager stops cleanly and lets the lock go last; an
+      // ignored signal stays ignored across exec.
+      child = spawn('/bin/sh', ['-c', FLOCK_SCRIPT, path], { stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (error) {
-      settle({ kind: 'unavailable', reason: String(error) });
+      settle({ kind: 'failed', reason: `flock failed to start: ${String(error)}` });
       return;
     }
     let out = '';
@@ -61,15 +64,14 @@ function attempt(path: string): Promise<Attempt> {
       err += chunk;
     });
     child.on('error', (error: NodeJS.ErrnoException) => {
-      settle(
-        error.code === 'ENOENT'
-          ? { kind: 'unavailable', reason: 'the flock command is not installed (util-linux)' }
-          : { kind: 'failed', reason: `flock failed to start: ${error.message}` },
-      );
+      settle({ kind: 'failed', reason: `flock failed to start: ${error.message}` });
     });
     child.on('exit', (code, signal) => {
-      // flock -n exits 1 when another process holds the lock (and says nothing).
+      // flock -n exits 1 when another process holds the lock (and says nothing); the shell
+      // 127 when there is no flock command.
       if (code === 1 && out === '' && err.trim() === '') settle({ kind: 'busy' });
+      else if (code === 127 && out === '')
+        settle({ kind: 'unavailable', reason: 'the flock command is not installed (util-linux)' });
       else
         settle({
           kind: 'failed',
