@@ -66,7 +66,8 @@ function attempt(path: string): Promise<Attempt> {
     child.on('error', (error: NodeJS.ErrnoException) => {
       settle({ kind: 'failed', reason: `flock failed to start: ${error.message}` });
     });
-    child.on('exit', (code, signal) => {
+    // 'close': after its output is read whole (flock's reason on stderr).
+    child.on('close', (code, signal) => {
       // flock -n exits 1 when another process holds the lock (and says nothing); the shell
       // 127 when there is no flock command.
       if (code === 1 && out === '' && err.trim() === '') settle({ kind: 'busy' });
