@@ -320,9 +320,12 @@ export class PortfolioManager {
     return this.running && !this.session.stopping;
   }
 
-  /** This manager holds a valid lease on the portfolio lock. */
+  /**
+   * This manager holds a valid lease on the portfolio lock and the journal's lock (a successor
+   * still waiting for a stopped holder's journal does not count).
+   */
   get lockHeld(): boolean {
-    return this.lock.isValid();
+    return this.lock.isValid() && this.journalLock.guarding;
   }
 
   /** True while the portfolio is halted (no new plan). */

@@ -76,7 +76,9 @@ describe.skipIf(flockMissing)('JournalFileLock', () => {
     await waitFor(() => log.lines.some((line) => line.msg === WAITING), 10_000, 'the wait log');
     await sleep(200);
     expect(secondHeld).toBe(false);
+    expect(second.guarding).toBe(false);
     await first.release();
+    expect(first.guarding).toBe(false);
     await waiting;
     expect(secondHeld).toBe(true);
     expect(log.lines.some((line) => line.msg === 'journal lock acquired after waiting')).toBe(true);
@@ -168,6 +170,7 @@ describe.skipIf(flockMissing)('JournalFileLock', () => {
     await waitFor(() => lost.length > 0, 10_000, 'the loss to be told');
     expect(lost[0]).toMatch(/flock process ended/);
     expect(lock.held).toBe(false);
+    expect(lock.guarding).toBe(false);
   });
 
   it('the flock process ignores the stop signals a process group or container gets', async () => {
@@ -235,6 +238,8 @@ describe.skipIf(flockMissing)('JournalFileLock', () => {
       process.env.PATH = savedPath;
     }
     expect(lock.held).toBe(false);
+    // The lease alone guards the journal: the manager counts as holding its lock.
+    expect(lock.guarding).toBe(true);
     const warning = log.lines.find((line) =>
       String(line.msg).startsWith('journal lock unavailable'),
     );

@@ -105,6 +105,17 @@ export class JournalFileLock {
   }
 
   /**
+   * The journal may be written: the lock is held, or there is no flock command and the lease
+   * alone guards it (`acquire` resolved true and nothing was lost or released since).
+   */
+  get guarding(): boolean {
+    return this.child !== null || this.leaseOnly;
+  }
+
+  /** `acquire` found no flock command and went on with the lease alone. */
+  private leaseOnly = false;
+
+  /**
    * Waits for the lock; resolves false if `shouldStop()` turns true first. `onLost` is told
    * if the child holding it ends while it is held (killed from outside): the manager stops.
    * Without a `flock` command it logs so and resolves true: the journal is then guarded by
@@ -137,6 +148,7 @@ export class JournalFileLock {
           { journal_lock: this.path, reason: found.reason },
           'journal lock unavailable: the journal is guarded by the lease alone (a holder paused between its lease check and its write could add one batch after a successor)',
         );
+        this.leaseOnly = true;
         return true;
       }
       const now = Date.now();
@@ -171,6 +183,7 @@ export class JournalFileLock {
 
   /** Lets the lock go (the child sees its stdin end and exits). */
   async release(): Promise<void> {
+    this.leaseOnly = false;
     const child = this.child;
     if (child === null) return;
     this.releasing = true;
