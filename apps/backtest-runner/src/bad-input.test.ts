@@ -185,6 +185,11 @@ describe('bad output directories are refused before the run, with exit 2', () =>
       '--out /proc/self: cannot write files there (ENOENT)',
     ],
     [
+      '--tape under /proc (mkdir -p would hang there)',
+      () => ['--tape', '/proc/x/tape.ndjson'],
+      '--tape /proc/x: cannot create the directory (ENOENT)',
+    ],
+    [
       '--journal-dir that is a file',
       () => ['--journal-dir', file('j-file', 'x')],
       `--journal-dir ${join(work, 'j-file')}: is a file, not a directory`,

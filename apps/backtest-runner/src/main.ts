@@ -2,14 +2,7 @@
 // The only place that exits; errors become exit codes (2 bad input, 1 failure).
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  statfsSync,
-  writeFileSync,
-} from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,7 +160,7 @@ async function run(flags: RunFlags): Promise<void> {
               outputs.add(join(journalDir, journalPartName(basename(journalPath), firstSeq))),
           },
     );
-    if (flags.tape !== undefined) mkdirSync(dirname(resolve(flags.tape)), { recursive: true });
+    if (flags.tape !== undefined) prepareOutputDir('--tape', dirname(resolve(flags.tape)));
     const journal =
       flags.tape === undefined
         ? journalFile

@@ -1,6 +1,6 @@
 // The CLI as a user runs it (node dist/main.js): flags, exit codes, --check, signals, secrets.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { redisKeys } from './adapters/streams.js';
@@ -91,6 +91,20 @@ describe('njord-portfolio-manager CLI', () => {
     );
     expect(viaFlag.code).toBe(0);
   }, 30_000);
+
+  it('a journal_dir it cannot make (under /proc, where mkdir -p never returns) exits 1 at once, naming it', async () => {
+    const files = writeConfigs(env.dir, { prefix: env.prefix, portfolio: PORTFOLIO });
+    const base = readFileSync(files.basePath, 'utf8').replace(
+      /^journal_dir: .*$/m,
+      'journal_dir: /proc/njord-no-such',
+    );
+    writeFileSync(files.basePath, base);
+    const manager = env.spawn(['--config', files.basePath]);
+    expect(await manager.exited).toBe(1);
+    expect(JSON.stringify(manager.logs) + manager.stderr.join('')).toContain(
+      'cannot create the journal folder /proc/njord-no-such (ENOENT)',
+    );
+  });
 
   it('SIGTERM to its whole process group (Ctrl-C, docker stop, systemd): a clean stop, exit 0', async () => {
     const files = writeConfigs(env.dir, { prefix: env.prefix, portfolio: PORTFOLIO });

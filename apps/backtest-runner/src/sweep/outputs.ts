@@ -1,10 +1,11 @@
 // The sweep's files: sweep_<id>.json, sweep_<id>.parquet (a row per combination) and
 // sweep_<id>_report.html, each written to a temporary name and renamed into place.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { ColumnSource } from 'hyparquet-writer';
 import { type Combination, renderSweepReport, type SweepResultWire } from '@njord/portfolio-sweep';
+import { makeDirectory } from '@njord/portfolio-contracts/node';
 import { writeJsonFile } from '../adapters/json-writer.js';
 
 export interface SweepOutputPaths {
@@ -65,7 +66,7 @@ export async function writeSweepOutputs(
   result: SweepResultWire,
   combinations: readonly Combination[],
 ): Promise<SweepOutputPaths> {
-  mkdirSync(out, { recursive: true });
+  makeDirectory(out);
   const base = join(out, `sweep_${result.sweep_id}`);
   const paths = { json: `${base}.json`, parquet: `${base}.parquet`, report: `${base}_report.html` };
   const tmp = `${paths.json}.${process.pid}.tmp`;

@@ -22,6 +22,7 @@ import {
   safeParseSweepGrid,
   type SweepResultWire,
 } from '@njord/portfolio-sweep';
+import { prepareOutputDir } from '../adapters/output-files.js';
 import { parseDateFlag } from '../dates.js';
 import { SweepFailed, SweepInterrupted } from './names.js';
 import {
@@ -83,6 +84,8 @@ export async function runSweep(
   log: (line: string) => void,
 ): Promise<SweepOutcome> {
   const started = performance.now();
+  // --out is checked first (made, written to), not after hours of runs.
+  prepareOutputDir('--out', flags.out);
   // A local sweep's threads start first: their module loading overlaps the reading of the
   // grid and the data here (it is part of every sweep's fixed cost).
   const pool =

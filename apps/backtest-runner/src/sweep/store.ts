@@ -1,9 +1,10 @@
 // Stored runs, keyed by their hash: files under <out>/sweep_cache for local sweeps, Redis keys
 // for distributed ones. A stored run is reused by any later sweep with the same key.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
+import { makeDirectory } from '@njord/portfolio-contracts/node';
 
 export interface ResultStore {
   get(hash: string): Promise<Uint8Array | null>;
@@ -12,7 +13,7 @@ export interface ResultStore {
 }
 
 export function createFileStore(dir: string): ResultStore {
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   const path = (hash: string) => join(dir, `${hash}.run`);
   const store: ResultStore = {
     async get(hash) {

@@ -250,6 +250,16 @@ describe('sweep on local threads', () => {
       /sweep\.parameters\.allocations\.nope\.target_weight.*no allocation with strategy_id "nope"/,
     );
   });
+
+  it('refuses an --out it cannot make before any run (under /proc mkdir -p never returns)', () => {
+    const ok = grid('proc', '  parameters:\n    rebalance_threshold: [0.1]\n');
+    const run = cli(['sweep', '--grid', ok, '--out', '/proc/njord-no-such', '--quiet'], 60_000);
+    expect({ code: run.code, signal: run.signal, stderr: run.stderr.trim() }).toEqual({
+      code: 2,
+      signal: null,
+      stderr: 'njord-backtest: --out /proc/njord-no-such: cannot create the directory (ENOENT)',
+    });
+  });
 });
 
 describe('sweep on BullMQ workers', () => {

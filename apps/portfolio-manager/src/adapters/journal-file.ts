@@ -5,7 +5,6 @@ import {
   closeSync,
   fdatasyncSync,
   fstatSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readSync,
@@ -21,6 +20,7 @@ import {
   toContractIssues,
   ContractError,
 } from '@njord/portfolio-contracts';
+import { makeDirectory } from '@njord/portfolio-contracts/node';
 import { appliedFillCount } from '@njord/portfolio-tracker';
 import type { JournalFsyncPolicy } from '../config.js';
 
@@ -67,7 +67,7 @@ export class FileJournal {
    * the torn fragment becomes a line of its own that readers drop.
    */
   static open(path: string, fsync: JournalFsyncPolicy): FileJournal {
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirectory(dirname(path));
     const fd = openSync(path, 'a+');
     const journal = new FileJournal(path, fsync, fd);
     const size = fstatSync(fd).size;

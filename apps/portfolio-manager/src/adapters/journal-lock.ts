@@ -8,9 +8,9 @@
 // put its lines among another's. The kernel releases the lock when the holder dies (the
 // child reads the holder's end of a pipe and exits at its end of file).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { makeDirectory } from '@njord/portfolio-contracts/node';
 import type { Logger } from '../logger.js';
 
 /** The lock file of `portfolioId`'s journal in `folder` (never removed: see flock(1)). */
@@ -123,7 +123,13 @@ export class JournalFileLock {
    * system has no locks): a manager does not write a journal it could not lock.
    */
   async acquire(shouldStop: () => boolean, onLost: (reason: string) => void): Promise<boolean> {
-    mkdirSync(dirname(this.path), { recursive: true });
+    try {
+      makeDirectory(dirname(this.path));
+    } catch (error) {
+      throw new Error(
+        `cannot create the journal folder ${dirname(this.path)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
+    }
     let waitingSince: number | undefined;
     let lastLogMs = 0;
     while (!shouldStop()) {

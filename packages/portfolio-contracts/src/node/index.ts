@@ -52,3 +52,4 @@ export async function loadPortfolioConfig(path: string): Promise<PortfolioConfig
   return result.data;
 }
 export { JournalLineBuffer } from './journal-buffer.js';
+export { makeDirectory } from './make-directory.js';
