@@ -2,7 +2,6 @@
 // renamed into place only when the run succeeded, so no partial file ever has a final name.
 import {
   closeSync,
-  mkdirSync,
   openSync,
   readdirSync,
   renameSync,
@@ -11,6 +10,7 @@ import {
   unlinkSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { makeDirectory } from '@njord/portfolio-contracts/node';
 
 /** A bad `--out` / `--journal-dir`: the runner exits 2. */
 export class OutputDirError extends Error {
@@ -32,16 +32,15 @@ function isDirectory(path: string): boolean | null {
 
 /**
  * Makes sure `path` is a directory this process can create files in, creating it (and
- * missing parents) when needed. Parents are created one at a time: `mkdirSync(p,
- * {recursive: true})` never returns for some paths under /proc.
+ * missing parents) when needed (`makeDirectory`: `mkdirSync(p, {recursive: true})` never
+ * returns for some paths under /proc).
  */
 export function prepareOutputDir(flag: string, path: string): string {
   if (path.trim() === '') throw new OutputDirError(`${flag} is empty (pass a directory)`);
   const full = resolve(path);
-  const missing: string[] = [];
-  let at = full;
   try {
-    for (;;) {
+    // A file on the way is named (mkdir would only say EEXIST or ENOTDIR).
+    for (let at = full; ;) {
       const dir = isDirectory(at);
       if (dir === true) break;
       if (dir === false) {
@@ -51,12 +50,11 @@ export function prepareOutputDir(flag: string, path: string): string {
             : `${flag} ${path}: ${at} is a file, not a directory`,
         );
       }
-      missing.unshift(at);
       const parent = dirname(at);
       if (parent === at) break;
       at = parent;
     }
-    for (const dir of missing) mkdirSync(dir);
+    makeDirectory(full);
   } catch (error) {
     if (error instanceof OutputDirError) throw error;
     throw new OutputDirError(`${flag} ${path}: cannot create the directory (${codeOf(error)})`);
