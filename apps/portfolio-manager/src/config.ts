@@ -227,17 +227,7 @@ export function applyOverrides(
   return { success: true, data: config };
 }
 
-/** A Redis URL fit for a log: the password (and user name) replaced by `***`. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    if (parsed.username !== '' && parsed.username !== 'default') parsed.username = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//***@');
-  }
-}
+export { redactRedisUrl } from '@njord/portfolio-contracts/node';
 
 export interface LoadedConfig {
   readonly manager: ManagerConfig;

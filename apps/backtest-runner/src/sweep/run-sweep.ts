@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { ContractError, encodePortfolioConfig } from '@njord/portfolio-contracts';
-import { loadPortfolioConfig } from '@njord/portfolio-contracts/node';
+import { loadPortfolioConfig, redactRedisUrl } from '@njord/portfolio-contracts/node';
 import { createStrategyRegistry, PortfolioBacktestEngine } from '@njord/portfolio-backtest';
 import { loadPriceCsv } from '@njord/portfolio-backtest/node';
 import {
@@ -187,8 +187,33 @@ async function runSweepOn(
   if (flags.redis !== undefined) {
     // ioredis and BullMQ only for a distributed sweep (a local one starts without them).
     const { Redis: RedisClient } = await import('ioredis');
-    redis = new RedisClient(flags.redis, { maxRetriesPerRequest: null, lazyConnect: true });
-    await redis.connect();
+    // A sweep's Redis must answer at the start (a few tries over about 3 s), not after the
+    // first job; once connected, a blip is ridden out (reconnect with backoff).
+    let connected = false;
+    let lastError = '';
+    redis = new RedisClient(flags.redis, {
+      maxRetriesPerRequest: null,
+      lazyConnect: true,
+      retryStrategy: (times) => (connected || times <= 5 ? Math.min(times * 200, 2000) : null),
+    });
+    redis.on('error', (error: Error) => {
+      lastError = error.message;
+    });
+    try {
+      await redis.connect();
+      connected = true;
+    } catch (error) {
+      redis.disconnect();
+      throw new ContractError(
+        [
+          {
+            path: `--redis ${redactRedisUrl(flags.redis)}`,
+            message: `cannot connect (${lastError || (error instanceof Error ? error.message : String(error))})`,
+          },
+        ],
+        'io',
+      );
+    }
     store = createRedisStore(redis, prefix);
     // The data once per sha256, for workers whose own path lacks it.
     const key = dataKey(prefix, sha256);

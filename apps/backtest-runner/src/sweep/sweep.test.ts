@@ -251,6 +251,29 @@ describe('sweep on local threads', () => {
     );
   });
 
+  it('refuses a Redis it cannot reach within seconds, naming it without its password', () => {
+    const ok = grid('noredis', '  parameters:\n    rebalance_threshold: [0.1]\n');
+    const run = cli(
+      [
+        'sweep',
+        '--grid',
+        ok,
+        '--out',
+        join(work, 'noredis'),
+        '--redis',
+        'redis://:hunter2@127.0.0.1:1',
+        '--quiet',
+      ],
+      60_000,
+    );
+    expect({ code: run.code, signal: run.signal, stderr: run.stderr.trim() }).toEqual({
+      code: 2,
+      signal: null,
+      stderr:
+        'njord-backtest: --redis redis://:***@127.0.0.1:1: cannot connect (connect ECONNREFUSED 127.0.0.1:1)',
+    });
+  });
+
   it('refuses an --out it cannot make before any run (under /proc mkdir -p never returns)', () => {
     const ok = grid('proc', '  parameters:\n    rebalance_threshold: [0.1]\n');
     const run = cli(['sweep', '--grid', ok, '--out', '/proc/njord-no-such', '--quiet'], 60_000);

@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { redactRedisUrl } from '@njord/portfolio-contracts/node';
 import { SWEEP_QUEUE } from './names.js';
 
 export interface WorkerFlags {
@@ -46,7 +47,7 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
   });
   await worker.waitUntilReady();
   say(
-    `worker on ${flags.redis} (queue ${SWEEP_QUEUE}, prefix ${flags.prefix}), ${flags.concurrency} thread(s); Ctrl-C to stop`,
+    `worker on ${redactRedisUrl(flags.redis)} (queue ${SWEEP_QUEUE}, prefix ${flags.prefix}), ${flags.concurrency} thread(s); Ctrl-C to stop`,
   );
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -53,3 +53,4 @@ export async function loadPortfolioConfig(path: string): Promise<PortfolioConfig
 }
 export { JournalLineBuffer } from './journal-buffer.js';
 export { makeDirectory } from './make-directory.js';
+export { redactRedisUrl } from './redact.js';
