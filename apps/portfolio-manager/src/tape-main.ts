@@ -1,5 +1,6 @@
 // Entry point of njord-tape: `record` streams to a file, `play` a file into a prefix; the only place that exits.
-import { createWriteStream, existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, openSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { Redis } from 'ioredis';
@@ -58,9 +59,20 @@ async function record(file: string, flags: RecordFlags): Promise<number> {
     process.stderr.write(`${file} exists: pass --force to overwrite it\n`);
     return 2;
   }
+  let fd: number;
+  try {
+    fd = openSync(file, 'w');
+  } catch (error) {
+    process.stderr.write(
+      `${file}: cannot write the tape (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`,
+    );
+    return 2;
+  }
+  const out = createWriteStream('', { fd, encoding: 'utf8' });
   const redis = new Redis(redisUrl(flags.redisUrl), { maxRetriesPerRequest: 3 });
   redis.on('error', () => undefined);
-  const out = createWriteStream(file, 'utf8');
+  let failed: Error | undefined;
+  out.on('error', (error) => (failed ??= error));
   let count = 0;
   try {
     out.write(`${tapeHeaderLine(`redis:${flags.prefix}`, Math.round(nowMs()))}\n`);
@@ -70,14 +82,15 @@ async function record(file: string, flags: RecordFlags): Promise<number> {
       ...(flags.from === undefined ? {} : { fromId: flags.from }),
       ...(flags.to === undefined ? {} : { toId: flags.to }),
     })) {
-      if (!out.write(`${encodeTapeEntry(entry)}\n`))
-        await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      // A write error (a full disk) rejects the wait for 'drain' rather than leave it hanging.
+      if (!out.write(`${encodeTapeEntry(entry)}\n`)) await once(out, 'drain');
       count++;
     }
   } finally {
     await new Promise<void>((resolve) => out.end(() => resolve()));
     redis.disconnect();
   }
+  if (failed !== undefined) throw failed;
   process.stdout.write(
     `recorded ${count} entries of ${flags.streams} under ${flags.prefix} from ${redactRedisUrl(redisUrl(flags.redisUrl))} to ${file}\n`,
   );

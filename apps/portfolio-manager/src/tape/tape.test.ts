@@ -1,12 +1,15 @@
 // Tapes on the real Redis: record keeps entries, ids and arrival times in id order across
 // both streams; play writes them into another prefix in that order, paced by --speed.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addEntries, connectTestRedis, deleteKeys, uniquePrefix } from '../test-support.js';
 import {
   encodeTapeEntry,
+  MAX_TAPE_LINE_BYTES,
   idTimeMs,
   playTape,
   readTape,
@@ -112,5 +115,38 @@ describe('njord-tape', () => {
     writeFileSync(file, '{"hello":1}\n');
     await expect(collect(readTape(file))).rejects.toThrow(/not a tape/);
     expect(readFileSync(file, 'utf8')).toContain('hello');
+  });
+
+  it('record: a file it cannot write is named, exit 2 (no stack)', () => {
+    const tapeJs = fileURLToPath(new URL('../../dist/tape.js', import.meta.url));
+    const run = spawnSync(process.execPath, [tapeJs, 'record', '/proc/njord-no-such/t.ndjson'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({
+      status: 2,
+      stderr: '/proc/njord-no-such/t.ndjson: cannot write the tape (ENOENT)\n',
+    });
+  });
+
+  it('refuses what is not a tape file at once: a device, a folder, a line that never ends', async () => {
+    await expect(collect(readTape('/dev/zero'))).rejects.toThrow(
+      '/dev/zero: not a regular file (a tape is an NDJSON file)',
+    );
+    await expect(collect(readTape(dir))).rejects.toThrow(`${dir}: not a regular file`);
+    await expect(collect(readTape(join(dir, 'none.ndjson')))).rejects.toThrow(
+      `${join(dir, 'none.ndjson')}: cannot read the tape (ENOENT)`,
+    );
+    // A header, then more bytes than a line may hold without an end of line.
+    const endless = join(dir, 'endless.ndjson');
+    writeFileSync(endless, `${tapeHeaderLine('x', 0)}\n${'x'.repeat(MAX_TAPE_LINE_BYTES + 1)}`);
+    await expect(collect(readTape(endless))).rejects.toThrow(
+      `${endless}:2: a line longer than ${MAX_TAPE_LINE_BYTES} bytes (not a tape)`,
+    );
+    // CRLF lines and a last line without its newline still read.
+    const crlf = join(dir, 'crlf.ndjson');
+    const entry = { key: 'fills', id: '1-0', at_ms: 1, data: '{}' } as const;
+    writeFileSync(crlf, `${tapeHeaderLine('x', 0)}\r\n${encodeTapeEntry(entry)}`);
+    expect(await collect(readTape(crlf))).toEqual([entry]);
   });
 });

@@ -1,7 +1,6 @@
 // Tapes: NDJSON files of stream entries (key under the prefix, entry id, arrival time, payload),
 // recorded from Redis or written by a backtest, and played into another prefix.
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { createReadStream, statSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
 export const TAPE_VERSION = 1;
@@ -62,10 +61,48 @@ export function decodeTapeEntry(line: string, where: string): TapeEntry {
 }
 
 /** The entries of a tape file, in order; the header is checked first. */
-export async function* readTape(path: string): AsyncGenerator<TapeEntry> {
-  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+/** A tape line longer than this is refused (an entry holds one payload; a file with no end of line must not fill memory). */
+export const MAX_TAPE_LINE_BYTES = 16 << 20;
+
+/** The lines of `path` (without their `\n`), each at most MAX_TAPE_LINE_BYTES. */
+async function* tapeLines(path: string): AsyncGenerator<string> {
+  let info;
+  try {
+    info = statSync(path);
+  } catch (error) {
+    throw new TapeError(
+      `${path}: cannot read the tape (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+  }
+  if (!info.isFile()) throw new TapeError(`${path}: not a regular file (a tape is an NDJSON file)`);
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   let number = 0;
-  for await (const line of lines) {
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    let from = 0;
+    for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, from)) {
+      pending.push(chunk.subarray(from, at));
+      yield Buffer.concat(pending).toString('utf8').replace(/\r$/, '');
+      number++;
+      pending = [];
+      pendingBytes = 0;
+      from = at + 1;
+    }
+    if (from < chunk.length) {
+      pending.push(chunk.subarray(from));
+      pendingBytes += chunk.length - from;
+      if (pendingBytes > MAX_TAPE_LINE_BYTES)
+        throw new TapeError(
+          `${path}:${number + 1}: a line longer than ${MAX_TAPE_LINE_BYTES} bytes (not a tape)`,
+        );
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending).toString('utf8').replace(/\r$/, '');
+}
+
+export async function* readTape(path: string): AsyncGenerator<TapeEntry> {
+  let number = 0;
+  for await (const line of tapeLines(path)) {
     number++;
     if (line.trim() === '') continue;
     if (number === 1) {
