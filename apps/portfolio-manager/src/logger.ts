@@ -4,10 +4,14 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 export type { Logger };
 
 export function createLogger(
-  options: { level?: string; portfolioId?: string } = {},
+  options: { level?: string; portfolioId?: string; service?: string } = {},
   destination?: DestinationStream,
 ): Logger {
-  const base: Record<string, unknown> = { service: 'portfolio-manager', pid: process.pid };
+  // `service` in the base, once: a child's own `service` would repeat the key in each line.
+  const base: Record<string, unknown> = {
+    service: options.service ?? 'portfolio-manager',
+    pid: process.pid,
+  };
   if (options.portfolioId !== undefined) base.portfolio_id = options.portfolioId;
   return pino(
     {

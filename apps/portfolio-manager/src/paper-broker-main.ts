@@ -47,8 +47,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`  - ${issue.path ? `${issue.path}: ` : ''}${issue.message}\n`);
     return 2;
   }
-  const logger = createLogger({ level: flags.logLevel, portfolioId: loaded.data.portfolio.id });
-  const broker = new PaperBroker(loaded.data, logger.child({ service: 'paper-broker' }));
+  const logger = createLogger({
+    level: flags.logLevel,
+    portfolioId: loaded.data.portfolio.id,
+    service: 'paper-broker',
+  });
+  const broker = new PaperBroker(loaded.data, logger);
   process.on('SIGTERM', () => broker.stop());
   process.on('SIGINT', () => broker.stop());
   try {
