@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { encodePortfolioConfig, isContractError } from '@njord/portfolio-contracts';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
-import { cartesianProduct, expandGrid, sampleIndices } from './combinations.js';
+import {
+  cartesianProduct,
+  expandGrid,
+  MAX_GRID_COMBINATIONS,
+  sampleIndices,
+} from './combinations.js';
 import { getParameter, setParameter } from './config-paths.js';
 import { parseSweepGrid } from './grid.js';
 
@@ -105,6 +110,36 @@ describe('expandGrid', () => {
     expect(combinations[3]!.config.rebalanceThreshold).toBe(0.1);
     expect(combinations[3]!.config.allocations[1]!.strategy?.params).toEqual({ lookback: 63 });
     expect(new Set(combinations.map((c) => c.id)).size).toBe(4);
+  });
+
+  it('refuses a grid past MAX_GRID_COMBINATIONS at once, sample or not', () => {
+    const values = (n: number) => Array.from({ length: n }, (_, i) => (i + 1) / (n + 1));
+    // 400 x 500 = 200,000 combinations, built in full before a sample could choose.
+    const parameters = {
+      rebalance_threshold: values(400),
+      'allocations.b.risk_multiplier': values(500),
+    };
+    for (const extra of [{}, { sample: { count: 10, seed: 1 } }]) {
+      let caught: unknown;
+      try {
+        expandGrid(grid(parameters, extra), BASE);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isContractError(caught)).toBe(true);
+      expect((caught as Error).message).toContain(
+        `the grid has 200,000 combinations (400 x 500 values), more than the ${MAX_GRID_COMBINATIONS.toLocaleString('en-US')} a sweep expands`,
+      );
+    }
+    // 8e10: refused from the product's size alone (enumerating it would never end).
+    const huge = grid({
+      rebalance_threshold: values(100),
+      'allocations.b.risk_multiplier': values(200),
+      'allocations.a.risk_multiplier': values(200),
+      'allocations.a.min_capital': values(200),
+      total_capital: values(100).map((v) => v * 1e6),
+    });
+    expect(() => expandGrid(huge, BASE)).toThrow(/80,000,000,000 combinations/);
   });
 
   it('filters by constraints between parameters', () => {

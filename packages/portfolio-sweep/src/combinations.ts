@@ -100,12 +100,28 @@ export function sampleIndices(n: number, count: number, seed: number): number[] 
   return pool.slice(0, count).sort((a, b) => a - b);
 }
 
+/** The most combinations (the product of every parameter's values) a grid may have. */
+export const MAX_GRID_COMBINATIONS = 100_000;
+
 /**
  * Every combination of the grid over `base` (a portfolio's wire form): product, constraints,
  * then the seeded sample. Throws a ContractError naming the parameter and the combination when
  * a path does not apply or a resulting config is invalid.
  */
 export function expandGrid(grid: SweepGrid, base: WirePortfolio): ExpandedGrid {
+  // Every combination of the grid is built (a portfolio each) before constraints and a sample
+  // choose among them: a product past the limit is refused at once, not after minutes and
+  // gigabytes.
+  const sizes = [...grid.parameters.values()].map((values) => values.length);
+  const size = sizes.reduce((a, b) => a * b, 1);
+  if (size > MAX_GRID_COMBINATIONS) {
+    throw new ContractError([
+      {
+        path: 'sweep.parameters',
+        message: `the grid has ${size.toLocaleString('en-US')} combinations (${sizes.join(' x ')} values), more than the ${MAX_GRID_COMBINATIONS.toLocaleString('en-US')} a sweep expands${grid.sample === undefined ? '' : ' (a sample is drawn from the expanded grid)'}: use fewer values`,
+      },
+    ]);
+  }
   const kept: { params: Map<string, unknown>; portfolio: WirePortfolio }[] = [];
   let product = 0;
   for (const params of cartesianProduct(grid.parameters)) {

@@ -33,7 +33,13 @@ export {
   WEIGHTS_PARAMETER,
 } from './config-paths.js';
 export type { WirePortfolio } from './config-paths.js';
-export { cartesianProduct, expandGrid, sampleIndices, satisfies } from './combinations.js';
+export {
+  cartesianProduct,
+  expandGrid,
+  MAX_GRID_COMBINATIONS,
+  sampleIndices,
+  satisfies,
+} from './combinations.js';
 export type { Combination, ExpandedGrid } from './combinations.js';
 export { objectiveValue, pickBest } from './objective.js';
 export { canonicalJson, combinationId, runHash, sha256Hex } from './hash.js';
