@@ -25,7 +25,14 @@ describe('parseDateFlag', () => {
 
   it('rejects what is not a date, naming the flag', () => {
     expect(() => parseDateFlag('--start', '2025-02-30', false)).toThrow(
-      '--start: "2025-02-30" is not a calendar date',
+      '--start: "2025-02-30" has day 30 (month 2 of 2025 has 28)',
+    );
+    // A calendar date, but past the years whose instants fit 64-bit nanoseconds.
+    expect(() => parseDateFlag('--start', '2262-01-01', false)).toThrow(
+      /^--start: "2262-01-01" is out of range \(years 1678\.\.2261\)$/,
+    );
+    expect(() => parseDateFlag('--end', '1600-01-01', true)).toThrow(
+      /^--end: "1600-01-01" is out of range \(years 1678\.\.2261\)$/,
     );
     expect(() => parseDateFlag('--end', 'yesterday', true)).toThrow(/^--end: expected a UTC date/);
   });

@@ -19,7 +19,10 @@ export function parseDateFlag(flag: string, value: string, endOfDay: boolean): b
     return parsed.data.dateOnly && endOfDay ? parsed.data.ns + NS_PER_DAY - 1n : parsed.data.ns;
   }
   if (DATE_SHAPE.test(value)) {
-    throw new DateFlagError(`${flag}: ${JSON.stringify(value)} is not a calendar date`);
+    // Shaped as a date: what is wrong with it (a day the month lacks, a year past the
+    // nanosecond range), without the list of accepted forms.
+    const problem = parsed.error.replace(/ \(expected [^]*\)$/, '');
+    throw new DateFlagError(`${flag}: ${problem}`);
   }
   throw new DateFlagError(
     `${flag}: expected a UTC date (2025-01-31) or date-time (2025-01-31T15:30:00Z), got ${JSON.stringify(value)}`,
