@@ -156,7 +156,7 @@ export function buildProgram(handlers: {
       '--strategies <module>',
       'ES module that registers user strategies (default export (registry) => ..., or `strategies`)',
     )
-    .showHelpAfterError()
+    .showHelpAfterError('(the same command with --help lists every flag)')
     // `njord-backtest help [command]` as well as --help (the root has its own action).
     .helpCommand('help [command]', 'show help for a command')
     // Options after `generate-data` are its own (both have --out and --start).

@@ -186,7 +186,14 @@ describe('njord-backtest', () => {
     expect(cli('--start', '2019-02-30', '--quiet').code).toBe(2);
     const unknown = cli('--frobnicate');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("unknown option '--frobnicate'");
+    // The error and where the flags are listed, not the whole help (it hid the error).
+    expect(unknown.stderr.trim().split('\n')).toEqual([
+      "error: unknown option '--frobnicate'",
+      '(the same command with --help lists every flag)',
+    ]);
+    const zero = cli('--curve-every', '0');
+    expect(zero.code).toBe(2);
+    expect(zero.stderr.trim().split('\n')).toHaveLength(2);
   });
 
   it('explains every flag with --help and exits 0', () => {
