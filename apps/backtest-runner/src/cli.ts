@@ -70,10 +70,23 @@ export interface GenerateFlags {
   readonly quiet: boolean;
 }
 
-function positiveInteger(value: string): number {
+export function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
     throw new InvalidArgumentError(`expected an integer >= 1, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** The most threads a sweep or a worker starts (each is an isolate of its own, tens of MB). */
+export const MAX_THREADS = 256;
+
+/** A number of threads: 1..MAX_THREADS (more would start them all at once and run out of memory). */
+export function threadsFlag(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS)
+    throw new InvalidArgumentError(
+      `expected an integer from 1 to ${MAX_THREADS}, got ${JSON.stringify(value)}`,
+    );
   return n;
 }
 

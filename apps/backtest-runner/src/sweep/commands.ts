@@ -4,14 +4,8 @@ import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 // The sweep and the worker are loaded when they run: other commands need none of BullMQ,
 // ioredis or piscina (about 30 MB of memory at start).
+import { MAX_THREADS, positiveInteger, threadsFlag } from '../cli.js';
 import { DEFAULT_PREFIX, SweepFailed, SweepInterrupted } from './names.js';
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(`expected an integer >= 1, got ${JSON.stringify(value)}`);
-  return n;
-}
 
 function keyPrefix(value: string): string {
   if (!/^[A-Za-z0-9_.:-]+$/.test(value))
@@ -60,8 +54,8 @@ export function registerSweepCommands(program: Command): void {
     )
     .option(
       '--workers <n>',
-      `worker threads on this machine (default: ${availableParallelism()}, the CPUs)`,
-      positiveInteger,
+      `worker threads on this machine (default: ${availableParallelism()}, the CPUs; at most ${MAX_THREADS})`,
+      threadsFlag,
     )
     .option(
       '--redis <url>',
@@ -129,7 +123,12 @@ export function registerSweepCommands(program: Command): void {
       'run sweep jobs from the BullMQ queue `sweep` on this Redis until Ctrl-C (any machine that reaches it)',
     )
     .requiredOption('--redis <url>', 'the Redis of the sweep (redis://host:6379)')
-    .option('--concurrency <n>', 'jobs at once, each on its own thread', positiveInteger, 1)
+    .option(
+      '--concurrency <n>',
+      `jobs at once, each on its own thread (at most ${MAX_THREADS})`,
+      threadsFlag,
+      1,
+    )
     .option(
       '--prefix <prefix>',
       'BullMQ and result key prefix (as the sweep)',

@@ -15,6 +15,7 @@ import { encodePortfolioConfig } from '@njord/portfolio-contracts';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts/yaml';
 import { generateSyntheticData } from '@njord/portfolio-backtest';
 import { formatPriceCsv } from '@njord/portfolio-backtest/csv';
+import { MAX_THREADS } from '../cli.js';
 import {
   getParameter,
   setParameter,
@@ -249,6 +250,26 @@ describe('sweep on local threads', () => {
     expect(run.stderr).toMatch(
       /sweep\.parameters\.allocations\.nope\.target_weight.*no allocation with strategy_id "nope"/,
     );
+  });
+
+  it('refuses more threads than it would start safely (all at once, tens of MB each)', () => {
+    const ok = grid('threads', '  parameters:\n    rebalance_threshold: [0.1]\n');
+    const sweep = cli([
+      'sweep',
+      '--grid',
+      ok,
+      '--out',
+      join(work, 'threads'),
+      '--workers',
+      '100000',
+    ]);
+    expect(sweep.code).toBe(2);
+    expect(sweep.stderr).toContain(
+      `option '--workers <n>' argument '100000' is invalid. expected an integer from 1 to ${MAX_THREADS}`,
+    );
+    const worker = cli(['worker', '--redis', REDIS_URL, '--concurrency', '257']);
+    expect(worker.code).toBe(2);
+    expect(worker.stderr).toContain(`expected an integer from 1 to ${MAX_THREADS}, got "257"`);
   });
 
   it('refuses a Redis it cannot reach within seconds, naming it without its password', () => {
