@@ -7,6 +7,8 @@ import {
   compareIdMs,
   compareIds,
   createOutbox,
+  DEAD_DATA_MAX_CHARS,
+  deadPayload,
   ensureGroup,
   flushOutbox,
   isNoGroupError,
@@ -48,6 +50,30 @@ describe('compareIds, compareIdMs', () => {
     );
     expect(compareIds('1700000000000-10', '1700000000000-9')).toBeGreaterThan(0);
     expect(compareIds('999-5', '1000-0')).toBeLessThan(0);
+  });
+});
+
+describe('deadPayload', () => {
+  it('keeps a short input whole, and of a huge one its first 64 Ki characters and its length', () => {
+    const base = { source: 'fills', entryId: '1-0', error: 'not_json: x' } as const;
+    expect(JSON.parse(deadPayload({ ...base, data: 'abc' }))).toEqual({
+      data: 'abc',
+      error: 'not_json: x',
+      source: 'fills',
+      entry_id: '1-0',
+    });
+    expect(JSON.parse(deadPayload({ ...base, data: null })).data).toBeNull();
+    const exact = 'x'.repeat(DEAD_DATA_MAX_CHARS);
+    expect(JSON.parse(deadPayload({ ...base, data: exact }))).not.toHaveProperty('data_chars');
+    const huge = 'y'.repeat(50 * 1024 * 1024);
+    const cut = JSON.parse(deadPayload({ ...base, data: huge })) as Record<string, unknown>;
+    expect(cut.data).toBe(huge.slice(0, DEAD_DATA_MAX_CHARS));
+    expect(cut.data_chars).toBe(huge.length);
+    expect(cut.error).toBe('not_json: x');
+    // A surrogate pair across the cut is not split: the cut falls before it.
+    const emoji = `${'z'.repeat(DEAD_DATA_MAX_CHARS - 1)}\u{1F600}tail`;
+    const around = JSON.parse(deadPayload({ ...base, data: emoji })) as { data: string };
+    expect(around.data).toBe('z'.repeat(DEAD_DATA_MAX_CHARS - 1));
   });
 });
 

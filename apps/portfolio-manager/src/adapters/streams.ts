@@ -280,12 +280,34 @@ export function isOutboxEmpty(outbox: Outbox): boolean {
   );
 }
 
-function deadPayload(dead: DeadLetter): string {
+/**
+ * A dead letter keeps at most this many characters of its input, and then says how long it
+ * was (`data_chars`): a producer writing huge entries must not fill Redis through the dead
+ * stream, which is capped in entries, not bytes.
+ */
+export const DEAD_DATA_MAX_CHARS = 64 * 1024;
+
+/** The dead letter as written to the dead stream. */
+export function deadPayload(dead: DeadLetter): string {
+  const data = dead.data;
+  if (data === null || data.length <= DEAD_DATA_MAX_CHARS) {
+    return JSON.stringify({
+      data,
+      error: dead.error,
+      source: dead.source,
+      entry_id: dead.entryId,
+    });
+  }
+  // Not between the two halves of a surrogate pair.
+  let end = DEAD_DATA_MAX_CHARS;
+  const last = data.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
   return JSON.stringify({
-    data: dead.data,
+    data: data.slice(0, end),
     error: dead.error,
     source: dead.source,
     entry_id: dead.entryId,
+    data_chars: data.length,
   });
 }
 
