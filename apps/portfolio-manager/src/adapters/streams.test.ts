@@ -62,7 +62,7 @@ describe('deadPayload', () => {
       source: 'fills',
       entry_id: '1-0',
     });
-    expect(JSON.parse(deadPayload({ ...base, data: null })).data).toBeNull();
+    expect((JSON.parse(deadPayload({ ...base, data: null })) as { data: unknown }).data).toBeNull();
     const exact = 'x'.repeat(DEAD_DATA_MAX_CHARS);
     expect(JSON.parse(deadPayload({ ...base, data: exact }))).not.toHaveProperty('data_chars');
     const huge = 'y'.repeat(50 * 1024 * 1024);
