@@ -148,18 +148,15 @@ describe.skipIf(flockMissing)('JournalFileLock', () => {
     children.push(child);
     child.kill('SIGKILL');
     await exited(child);
-    const log = memoryLogger();
-    const successor = new JournalFileLock(path, log.logger, { retryEveryMs: 20 });
+    // The journal lock has no lease: taking it at all means the kernel let it go when the
+    // holder died (the flock child ends with its pipe, a few ms later at most).
+    const successor = new JournalFileLock(path, memoryLogger().logger, { retryEveryMs: 20 });
     expect(
       await successor.acquire(
         () => false,
         () => undefined,
       ),
     ).toBe(true);
-    // Released by the kernel when the holder died, not by a timeout: the first try takes it.
-    expect(log.lines.some((line) => line.msg === 'journal lock acquired after waiting')).toBe(
-      false,
-    );
     await successor.release();
   });
 
