@@ -1,7 +1,7 @@
 // `njord-portfolio-manager replay`: rebuilds a portfolio's state from a journal file (live or
 // backtest) without Redis and prints it as JSON. Reading and printing only; the replay is the
 // kernel's.
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import {
   isJournalPartName,
@@ -11,6 +11,7 @@ import {
 import { type PortfolioKernel, replayJournalStream } from '@njord/portfolio-kernel';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readCheckpointChain } from './adapters/journal-file.js';
+import { fileLines } from './file-lines.js';
 import { appliedFillsIn } from './recovery.js';
 
 export const REPLAY_OK = 0;
@@ -135,64 +136,6 @@ function journalFiles(path: string): string[] {
   // The 16-digit seqs sort as text.
   const parts = names.filter((n) => isJournalPartName(name, n)).sort();
   return [path, ...parts.map((n) => join(dir, n))];
-}
-
-/**
- * The lines of `paths` in order, read in chunks (a journal may pass V8's longest string):
- * each with its file, its 1-based number in that file, its place in all of them (`index`)
- * and its byte offset in its file.
- */
-function* fileLines(
-  paths: readonly string[],
-  chunkBytes = 1 << 20,
-): Generator<{
-  path: string;
-  number: number;
-  index: number;
-  offset: number;
-  text: string;
-  complete: boolean;
-}> {
-  let index = 0;
-  for (const path of paths) {
-    const fd = openSync(path, 'r');
-    try {
-      const chunk = Buffer.allocUnsafe(chunkBytes);
-      let pending: Buffer[] = [];
-      let number = 0;
-      /** Bytes read before the current chunk, and where the pending line starts. */
-      let base = 0;
-      let offset = 0;
-      for (;;) {
-        const read = readSync(fd, chunk, 0, chunkBytes, null);
-        if (read === 0) break;
-        let from = 0;
-        for (
-          let at = chunk.indexOf(0x0a, 0);
-          at >= 0 && at < read;
-          at = chunk.indexOf(0x0a, from)
-        ) {
-          pending.push(chunk.subarray(from, at));
-          number++;
-          index++;
-          const text = Buffer.concat(pending).toString('utf8');
-          yield { path, number, index, offset, text, complete: true };
-          pending = [];
-          from = at + 1;
-          offset = base + from;
-        }
-        if (from < read) pending.push(Buffer.from(chunk.subarray(from, read)));
-        base += read;
-      }
-      if (pending.length > 0) {
-        index++;
-        const text = Buffer.concat(pending).toString('utf8');
-        yield { path, number: number + 1, index, offset, text, complete: false };
-      }
-    } finally {
-      closeSync(fd);
-    }
-  }
 }
 
 /** Faults listed at most; the rest are counted. */

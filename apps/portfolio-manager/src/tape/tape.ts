@@ -1,7 +1,8 @@
 // Tapes: NDJSON files of stream entries (key under the prefix, entry id, arrival time, payload),
 // recorded from Redis or written by a backtest, and played into another prefix.
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { fileLines, LineTooLongError } from '../file-lines.js';
 
 export const TAPE_VERSION = 1;
 
@@ -64,8 +65,8 @@ export function decodeTapeEntry(line: string, where: string): TapeEntry {
 /** A tape line longer than this is refused (an entry holds one payload; a file with no end of line must not fill memory). */
 export const MAX_TAPE_LINE_BYTES = 16 << 20;
 
-/** The lines of `path` (without their `\n`), each at most MAX_TAPE_LINE_BYTES. */
-async function* tapeLines(path: string): AsyncGenerator<string> {
+/** The lines of `path` (without their `\n`, `\r\n`), each at most MAX_TAPE_LINE_BYTES. */
+function* tapeLines(path: string): Generator<string> {
   let info;
   try {
     info = statSync(path);
@@ -75,34 +76,23 @@ async function* tapeLines(path: string): AsyncGenerator<string> {
     );
   }
   if (!info.isFile()) throw new TapeError(`${path}: not a regular file (a tape is an NDJSON file)`);
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let number = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    let from = 0;
-    for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, from)) {
-      pending.push(chunk.subarray(from, at));
-      yield Buffer.concat(pending).toString('utf8').replace(/\r$/, '');
-      number++;
-      pending = [];
-      pendingBytes = 0;
-      from = at + 1;
-    }
-    if (from < chunk.length) {
-      pending.push(chunk.subarray(from));
-      pendingBytes += chunk.length - from;
-      if (pendingBytes > MAX_TAPE_LINE_BYTES)
-        throw new TapeError(
-          `${path}:${number + 1}: a line longer than ${MAX_TAPE_LINE_BYTES} bytes (not a tape)`,
-        );
-    }
+  try {
+    for (const { text } of fileLines([path], 1 << 20, MAX_TAPE_LINE_BYTES))
+      yield text.endsWith('\r') ? text.slice(0, -1) : text;
+  } catch (error) {
+    if (!(error instanceof LineTooLongError)) throw error;
+    throw new TapeError(
+      `${path}:${error.line}: a line longer than ${MAX_TAPE_LINE_BYTES} bytes (not a tape)`,
+    );
   }
-  if (pendingBytes > 0) yield Buffer.concat(pending).toString('utf8').replace(/\r$/, '');
 }
 
+// An async generator for its callers (playTape takes any AsyncIterable of entries); the file is
+// read in synchronous 1 MiB chunks (fileLines), so nothing in it awaits.
+// eslint-disable-next-line @typescript-eslint/require-await
 export async function* readTape(path: string): AsyncGenerator<TapeEntry> {
   let number = 0;
-  for await (const line of tapeLines(path)) {
+  for (const line of tapeLines(path)) {
     number++;
     if (line.trim() === '') continue;
     if (number === 1) {
