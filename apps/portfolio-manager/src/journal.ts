@@ -251,7 +251,12 @@ export class FencedJournal {
   assertHeld(): void {
     if (this.lease.isValid()) return;
     this.writer.discard();
-    this.onLost('lock lease ran out');
+    this.lost('lock lease ran out');
+  }
+
+  /** Tells the manager why it must stop and unwinds (LockLostError). */
+  private lost(reason: string): never {
+    this.onLost(reason);
     throw new LockLostError('the portfolio lock is no longer held');
   }
 
@@ -271,12 +276,10 @@ export class FencedJournal {
     if (this.writer.pending === 0) return;
     this.assertHeld();
     this.writer.flush();
-    if (!this.lease.isValid()) {
-      this.onLost(
+    if (!this.lease.isValid())
+      this.lost(
         `the lease ran out while journal lines up to seq ${this.writer.seq} were written (not acknowledged; the next holder reads them)`,
       );
-      throw new LockLostError('the portfolio lock is no longer held');
-    }
     this.onCommitted?.();
   }
 

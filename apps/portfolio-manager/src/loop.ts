@@ -458,6 +458,15 @@ export class LiveLoop {
     if (this.committing === committing) this.committing = null;
   }
 
+  /**
+   * A write to Redis other than a batch's acknowledgement: sent once the acknowledgement in
+   * flight is answered (drain), so Redis sees the writes in the loop's order.
+   */
+  private async afterAck(write: () => Promise<unknown>): Promise<void> {
+    await this.drain();
+    await write();
+  }
+
   /** The live input rules at `nowNs` (no future limit under an event clock: time is the inputs'). */
   private inputRules(nowNs: bigint): LiveInputRules {
     const { manager } = this.ctx.config;
@@ -810,8 +819,7 @@ export class LiveLoop {
       if (!dryRun && plan.trades.length > 0) {
         this.journal.assertHeld();
         const payloads = plan.trades.map((trade) => JSON.stringify(encodeOrderIntent(trade)));
-        await this.drain();
-        await output.publishOrders(payloads);
+        await this.afterAck(() => output.publishOrders(payloads));
         counters.intents_published += payloads.length;
       }
       this.journal.add('published', clock.nowNs(), {
@@ -881,8 +889,7 @@ export class LiveLoop {
     this.maybeCheckpoint(nowNs);
     this.journal.commit();
     this.journal.assertHeld();
-    await this.drain();
-    await output.publishSnapshot(JSON.stringify(wire));
+    await this.afterAck(() => output.publishSnapshot(JSON.stringify(wire)));
     counters.snapshots++;
     observer?.snapshot?.(snapshot);
     if (reason !== 'rebalance') {

@@ -36,6 +36,20 @@ function flockPids(path: string): number[] {
     .map(Number);
 }
 
+/** A lock held in this process on `dir`'s journal of portfolio p, the losses it is told, its flock pids. */
+async function heldLock(dir: string) {
+  const path = journalLockPath(dir, 'p');
+  const lost: string[] = [];
+  const lock = new JournalFileLock(path, memoryLogger().logger);
+  await lock.acquire(
+    () => false,
+    (reason) => lost.push(reason),
+  );
+  const pids = flockPids(path);
+  expect(pids.length).toBeGreaterThan(0);
+  return { path, lock, lost, pids };
+}
+
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
@@ -161,15 +175,7 @@ describe.skipIf(flockMissing)('JournalFileLock', () => {
   });
 
   it('the flock process killed from outside: the holder is told it lost the lock', async () => {
-    const path = journalLockPath(dir, 'p');
-    const lost: string[] = [];
-    const lock = new JournalFileLock(path, memoryLogger().logger);
-    await lock.acquire(
-      () => false,
-      (reason) => lost.push(reason),
-    );
-    const pids = flockPids(path);
-    expect(pids.length).toBeGreaterThan(0);
+    const { lock, lost, pids } = await heldLock(dir);
     for (const pid of pids) process.kill(pid, 'SIGKILL');
     await waitFor(() => lost.length > 0, 10_000, 'the loss to be told');
     expect(lost[0]).toMatch(/flock process ended/);
@@ -178,15 +184,7 @@ describe.skipIf(flockMissing)('JournalFileLock', () => {
   });
 
   it('the flock process ignores the stop signals a process group or container gets', async () => {
-    const path = journalLockPath(dir, 'p');
-    const lost: string[] = [];
-    const lock = new JournalFileLock(path, memoryLogger().logger);
-    await lock.acquire(
-      () => false,
-      (reason) => lost.push(reason),
-    );
-    const pids = flockPids(path);
-    expect(pids.length).toBeGreaterThan(0);
+    const { path, lock, lost, pids } = await heldLock(dir);
     // As Ctrl-C in a terminal, `docker stop` or systemd would send them to every process.
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const)
       for (const pid of pids) process.kill(pid, signal);

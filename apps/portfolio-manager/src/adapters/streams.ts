@@ -290,25 +290,22 @@ export const DEAD_DATA_MAX_CHARS = 64 * 1024;
 /** The dead letter as written to the dead stream. */
 export function deadPayload(dead: DeadLetter): string {
   const data = dead.data;
-  if (data === null || data.length <= DEAD_DATA_MAX_CHARS) {
-    return JSON.stringify({
-      data,
-      error: dead.error,
-      source: dead.source,
-      entry_id: dead.entryId,
-    });
-  }
+  const cut = data !== null && data.length > DEAD_DATA_MAX_CHARS;
   // Not between the two halves of a surrogate pair.
-  let end = DEAD_DATA_MAX_CHARS;
-  const last = data.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
+  const keep =
+    DEAD_DATA_MAX_CHARS -
+    (cut && isHighSurrogate(data.charCodeAt(DEAD_DATA_MAX_CHARS - 1)) ? 1 : 0);
   return JSON.stringify({
-    data: data.slice(0, end),
+    data: cut ? data.slice(0, keep) : data,
     error: dead.error,
     source: dead.source,
     entry_id: dead.entryId,
-    data_chars: data.length,
+    ...(cut ? { data_chars: data.length } : {}),
   });
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /**
