@@ -27,6 +27,7 @@ export { SeededRandom } from './random.js';
 export { createBarContext, StrategyBarContext } from './strategy.js';
 export {
   callStrategy,
+  callStrategyInto,
   DEFAULT_MAX_ABS_EXPOSURE,
   isStrategyFaultError,
   maxAbsExposureOf,

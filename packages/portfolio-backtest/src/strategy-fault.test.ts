@@ -3,6 +3,7 @@ import { createPriceData } from './price-data.js';
 import { createBarContext, type Strategy, type StrategyTargets } from './strategy.js';
 import {
   callStrategy,
+  callStrategyInto,
   DEFAULT_MAX_ABS_EXPOSURE,
   isStrategyFaultError,
   maxAbsExposureOf,
@@ -103,5 +104,106 @@ describe('callStrategy', () => {
         25,
       ).detail,
     ).toContain('limits.max_gross_leverage');
+  });
+});
+
+describe('callStrategyInto', () => {
+  const symbols = ['AAA', 'BBB'];
+  const index = new Map(symbols.map((symbol, i) => [symbol, i]));
+  const nan = (): Float64Array => new Float64Array(2).fill(Number.NaN);
+  /** A strategy with only onBarInto's behaviour (its onBar is never to be called). */
+  function rowStrategy(write: (row: Float64Array) => unknown): Strategy {
+    return {
+      id: 'mine',
+      symbols,
+      onBar: () => {
+        throw new Error('onBar called although onBarInto is there');
+      },
+      onBarInto: (_ctx, row) => write(row) as boolean,
+    };
+  }
+  function intoFault(strategy: Strategy, row = nan()): [StrategyFaultError, Float64Array] {
+    const ctx = createBarContext(data, symbols).moveTo(1);
+    try {
+      callStrategyInto(strategy, ctx, DEFAULT_MAX_ABS_EXPOSURE, row, index);
+    } catch (error) {
+      if (isStrategyFaultError(error)) return [error, row];
+      throw error;
+    }
+    throw new Error('expected a fault');
+  }
+
+  it('takes the row of onBarInto, and a record strategy through onBar', () => {
+    const ctx = createBarContext(data, symbols).moveTo(0);
+    const row = nan();
+    const named = rowStrategy((r) => {
+      r[1] = -0.25;
+      return true;
+    });
+    expect(callStrategyInto(named, ctx, 10, row, index)).toBe(true);
+    expect([...row]).toEqual([Number.NaN, -0.25]);
+    // Holding leaves the row all NaN, whatever the strategy wrote into it.
+    const held = nan();
+    const hold = rowStrategy((r) => {
+      r[0] = 1;
+      return false;
+    });
+    expect(callStrategyInto(hold, ctx, 10, held, index)).toBe(false);
+    expect([...held]).toEqual([Number.NaN, Number.NaN]);
+    const record = nan();
+    expect(
+      callStrategyInto(
+        strategyOf(() => ({ BBB: 0.5 }), symbols),
+        ctx,
+        10,
+        record,
+        index,
+      ),
+    ).toBe(true);
+    expect([...record]).toEqual([Number.NaN, 0.5]);
+    expect(
+      callStrategyInto(
+        strategyOf(() => undefined, symbols),
+        ctx,
+        10,
+        nan(),
+        index,
+      ),
+    ).toBe(false);
+  });
+
+  it.each([
+    [Number.POSITIVE_INFINITY, /exposure Infinity is not a finite number/],
+    [-1.7e308, /exposure -1\.7e\+308 is beyond \+-10/],
+    [10.000000000000002, /beyond \+-10 \(the largest a sleeve may take: the default, 10\)/],
+  ])('refuses exposure %s for the symbol it was written for, the row left all NaN', (x, why) => {
+    const [fault, row] = intoFault(
+      rowStrategy((r) => {
+        r[0] = 0.5;
+        r[1] = x;
+        return true;
+      }),
+    );
+    expect(fault.code).toBe('invalid_exposure');
+    expect(fault.symbols).toEqual(['BBB']);
+    expect(fault.message).toMatch(why);
+    expect([...row]).toEqual([Number.NaN, Number.NaN]);
+  });
+
+  it('refuses an answer that is not true or false, and keeps the user frames of a throw', () => {
+    const [bad] = intoFault(rowStrategy(() => 1));
+    expect(bad.code).toBe('invalid_targets');
+    expect(bad.message).toMatch(/onBarInto returned a number \(expected true or false\)/);
+    const [thrown, row] = intoFault(
+      rowStrategy((r) => {
+        r[0] = 1;
+        return userCode();
+      }),
+    );
+    expect(thrown.code).toBe('strategy_threw');
+    expect(thrown.message).toMatch(/onBarInto threw TypeError: cannot read x/);
+    expect(thrown.userFrames.some((frame) => frame.includes('userCode'))).toBe(true);
+    expect(thrown.userFrames.some((frame) => frame.includes('callStrategyInto'))).toBe(false);
+    expect([...row]).toEqual([Number.NaN, Number.NaN]);
   });
 });

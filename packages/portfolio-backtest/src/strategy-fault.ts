@@ -87,6 +87,59 @@ function cut(text: string): string {
 
 const symbolSets = new WeakMap<Strategy, ReadonlySet<string>>();
 
+/** The strategy_threw fault of `error`, thrown by `strategy` at the context's bar. */
+function threw(strategy: Strategy, ctx: BarContext, error: unknown, method: string): never {
+  const detail =
+    error instanceof Error
+      ? `${method} threw ${error.name}: ${cut(error.message)}`
+      : `${method} threw ${cut(String(error))}`;
+  throw new StrategyFaultError({
+    code: 'strategy_threw',
+    strategyId: strategy.id,
+    symbols: strategy.symbols,
+    timestampNs: ctx.timestamps[ctx.step] as bigint,
+    step: ctx.step,
+    detail,
+    userFrames: error instanceof Error ? framesAbove(error.stack, STACK_BOUNDARY) : [],
+    cause: error,
+  });
+}
+
+/** The engine's frames start at the first of these (the user's are above it). */
+const STACK_BOUNDARY = 'callStrategy';
+
+/** Throws invalid_exposure unless `exposure` is a finite number of at most `maxAbsExposure`. */
+function checkExposure(
+  strategy: Strategy,
+  ctx: BarContext,
+  symbol: string,
+  exposure: unknown,
+  maxAbsExposure: number,
+): void {
+  if (typeof exposure !== 'number' || !Number.isFinite(exposure)) {
+    fault(
+      strategy,
+      ctx,
+      'invalid_exposure',
+      [symbol],
+      `exposure ${cut(String(exposure))} is not a finite number`,
+    );
+  }
+  if (Math.abs(exposure) > maxAbsExposure) {
+    fault(
+      strategy,
+      ctx,
+      'invalid_exposure',
+      [symbol],
+      `exposure ${String(exposure)} is beyond +-${maxAbsExposure} (the largest a sleeve may take: ${
+        maxAbsExposure === DEFAULT_MAX_ABS_EXPOSURE
+          ? `the default, ${DEFAULT_MAX_ABS_EXPOSURE}`
+          : 'limits.max_gross_leverage'
+      })`,
+    );
+  }
+}
+
 /**
  * Calls `strategy.onBar` and checks what it returns; every fault is a StrategyFaultError
  * naming the strategy, the bar and the symbol. Targets must name only the strategy's
@@ -101,20 +154,7 @@ export function callStrategy(
   try {
     wanted = strategy.onBar(ctx);
   } catch (error) {
-    const detail =
-      error instanceof Error
-        ? `onBar threw ${error.name}: ${cut(error.message)}`
-        : `onBar threw ${cut(String(error))}`;
-    throw new StrategyFaultError({
-      code: 'strategy_threw',
-      strategyId: strategy.id,
-      symbols: strategy.symbols,
-      timestampNs: ctx.timestamps[ctx.step] as bigint,
-      step: ctx.step,
-      detail,
-      userFrames: error instanceof Error ? framesAbove(error.stack, 'callStrategy') : [],
-      cause: error,
-    });
+    threw(strategy, ctx, error, 'onBar');
   }
   if (wanted === undefined) return undefined;
   if (wanted === null || typeof wanted !== 'object' || Array.isArray(wanted)) {
@@ -133,7 +173,6 @@ export function callStrategy(
   }
   const targets = wanted as Record<string, unknown>;
   for (const symbol in targets) {
-    const exposure = targets[symbol];
     if (!known.has(symbol)) {
       fault(
         strategy,
@@ -143,30 +182,60 @@ export function callStrategy(
         `a target for a symbol the strategy does not trade (its symbols: ${cut(strategy.symbols.join(', '))})`,
       );
     }
-    if (typeof exposure !== 'number' || !Number.isFinite(exposure)) {
-      fault(
-        strategy,
-        ctx,
-        'invalid_exposure',
-        [symbol],
-        `exposure ${cut(String(exposure))} is not a finite number`,
-      );
-    }
-    if (Math.abs(exposure) > maxAbsExposure) {
-      fault(
-        strategy,
-        ctx,
-        'invalid_exposure',
-        [symbol],
-        `exposure ${String(exposure)} is beyond +-${maxAbsExposure} (the largest a sleeve may take: ${
-          maxAbsExposure === DEFAULT_MAX_ABS_EXPOSURE
-            ? `the default, ${DEFAULT_MAX_ABS_EXPOSURE}`
-            : 'limits.max_gross_leverage'
-        })`,
-      );
-    }
+    checkExposure(strategy, ctx, symbol, targets[symbol], maxAbsExposure);
   }
   return targets as StrategyTargets;
+}
+
+/**
+ * A bar's targets as a row, checked as `callStrategy` checks them: `row[i]` the exposure of
+ * `strategy.symbols[i]`, NaN where not named (`row` must arrive all NaN; it is left so when
+ * the strategy holds). By `onBarInto` when the strategy has it, else from `onBar`'s record
+ * (`symbolIndex`: each symbol's index). Returns false when the strategy holds.
+ */
+export function callStrategyInto(
+  strategy: Strategy,
+  ctx: BarContext,
+  maxAbsExposure: number,
+  row: Float64Array,
+  symbolIndex: ReadonlyMap<string, number>,
+): boolean {
+  if (strategy.onBarInto === undefined) {
+    const wanted = callStrategy(strategy, ctx, maxAbsExposure);
+    if (wanted === undefined) return false;
+    for (const symbol in wanted) row[symbolIndex.get(symbol) as number] = wanted[symbol] as number;
+    return true;
+  }
+  let named: unknown;
+  try {
+    named = strategy.onBarInto(ctx, row);
+  } catch (error) {
+    row.fill(Number.NaN);
+    threw(strategy, ctx, error, 'onBarInto');
+  }
+  if (named !== true) {
+    row.fill(Number.NaN);
+    if (named === false) return false;
+    return fault(
+      strategy,
+      ctx,
+      'invalid_targets',
+      [],
+      `onBarInto returned ${named === null ? 'null' : `a ${typeof named}`} (expected true or false)`,
+    );
+  }
+  for (let i = 0; i < row.length; i++) {
+    const exposure = row[i] as number;
+    // NaN: not named; else finite and within the cap (checkExposure says what is wrong).
+    if (
+      exposure !== exposure ||
+      (exposure - exposure === 0 && Math.abs(exposure) <= maxAbsExposure)
+    )
+      continue;
+    row.fill(Number.NaN);
+    checkExposure(strategy, ctx, strategy.symbols[i] as string, exposure, maxAbsExposure);
+  }
+  return true;
 }
 
 /** Throws the StrategyFaultError of `strategy` at the context's bar. */

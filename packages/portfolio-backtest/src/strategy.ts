@@ -53,6 +53,13 @@ export interface Strategy {
   /** Its parameters with defaults applied (informational). */
   readonly params?: Readonly<Record<string, unknown>>;
   onBar(ctx: BarContext): StrategyTargets | undefined;
+  /**
+   * Optional, the same targets as `onBar` without a record per bar (the engine calls it
+   * instead when present): writes the exposure of each symbol it names into `targets[i]`
+   * (`i` as in `symbols`; `targets` arrives filled with NaN, which stays for a symbol not
+   * named) and returns false to hold, as `onBar` returning undefined.
+   */
+  onBarInto?(ctx: BarContext, targets: Float64Array): boolean;
 }
 
 /** The engine's handle on a BarContext: move it with `moveTo(step)` before each `onBar`. */

@@ -119,6 +119,49 @@ describe('signals shared by the runs of a backtest', () => {
     expect(entries(2)).toEqual([]);
   });
 
+  it('records the same entries from onBarInto as from onBar, and repeated targets once', () => {
+    const strategies = fresh(example, data);
+    const byRecord = fresh(example, data).map((strategy): Strategy => ({
+      id: strategy.id,
+      symbols: strategy.symbols,
+      onBar: (ctx) => strategy.onBar(ctx),
+    }));
+    const cap = maxAbsExposureOf(example.limits);
+    const entries = (tape: SignalTape, step: number): [number, number][] | null => {
+      if (tape.from(step) === -1) return null;
+      const out: [number, number][] = [];
+      for (let e = tape.from(step); e < tape.to(step); e++)
+        out.push([tape.symbols[e] as number, tape.exposures[e] as number]);
+      return out;
+    };
+    let repeated = 0;
+    strategies.forEach((strategy, k) => {
+      expect(typeof strategy.onBarInto).toBe('function');
+      const rows = new SignalTape(strategy, data, cap);
+      const records = new SignalTape(byRecord[k] as Strategy, data, cap);
+      rows.record(data.steps - 1);
+      records.record(data.steps - 1);
+      let named = 0;
+      let repeats = 0;
+      for (let step = 0; step < data.steps; step++) {
+        const here = entries(rows, step);
+        expect(here).toEqual(entries(records, step));
+        named += here?.length ?? 0;
+        // A step naming what the step before named reads that step's entries.
+        const before = step > 0 ? entries(rows, step - 1) : null;
+        if (here !== null && here.length > 0 && JSON.stringify(here) === JSON.stringify(before)) {
+          expect(rows.from(step)).toBe(rows.from(step - 1));
+          repeats += here.length;
+        }
+      }
+      // Stored: every entry named, less those of repeated steps.
+      expect(rows.share()?.symbols.length).toBe(named - repeats);
+      repeated += repeats;
+    });
+    // (trendline_break names the same targets on runs of bars; momentum holds in between.)
+    expect(repeated).toBeGreaterThan(0);
+  });
+
   it('a strategy fault surfaces in the first run, at its bar, with the strategy named', () => {
     const prices = createPriceData({
       timestamps: Array.from({ length: 10 }, (_, i) => BigInt(i + 1) * 86_400_000_000_000n),

@@ -3,7 +3,7 @@
 // share the strategy. Strategies are capital-agnostic, so their targets depend on the data only.
 import type { PriceData } from '../price-data.js';
 import { createBarContext, type Strategy, type StrategyBarContext } from '../strategy.js';
-import { callStrategy } from '../strategy-fault.js';
+import { callStrategyInto } from '../strategy-fault.js';
 import { sharedArray, sharedView } from '../shareable.js';
 
 /** No targets at this step (`onBar` returned undefined: hold). */
@@ -157,9 +157,17 @@ export class SignalTape {
 
   #recordNext(): void {
     const step = this.#recorded;
-    let wanted: ReturnType<typeof callStrategy>;
+    // The row arrives all NaN and is left so (entries read out, then cleared).
+    const row = this.#row;
+    let named: boolean;
     try {
-      wanted = callStrategy(this.strategy, this.#context.moveTo(step), this.maxAbsExposure);
+      named = callStrategyInto(
+        this.strategy,
+        this.#context.moveTo(step),
+        this.maxAbsExposure,
+        row,
+        this.#symbolIndex,
+      );
     } catch (error) {
       // The strategy is not called again: a later run sharing the tape gets the same fault.
       this.#fault = error;
@@ -167,26 +175,36 @@ export class SignalTape {
       throw error;
     }
     this.#recorded = step + 1;
-    if (wanted === undefined) return;
+    if (!named) return;
     // Entries in strategy symbol order: the order the runs trade them in.
-    const row = this.#row;
-    let named = 0;
-    for (const symbol in wanted) {
-      const j = this.#symbolIndex.get(symbol);
-      if (j === undefined) continue; // callStrategy refused unknown symbols already
-      if (row[j] !== row[j]) named++;
-      row[j] = wanted[symbol] as number;
-    }
-    this.#reserve(named);
+    this.#reserve(row.length);
+    const symbols = this.#symbols;
+    const exposures = this.#exposures;
     const start = this.#size;
     let at = start;
-    for (let j = 0; j < row.length && at - start < named; j++) {
+    for (let j = 0; j < row.length; j++) {
       const exposure = row[j] as number;
       if (exposure !== exposure) continue;
-      this.#symbols[at] = j;
-      this.#exposures[at] = exposure;
+      symbols[at] = j;
+      exposures[at] = exposure;
       at++;
       row[j] = Number.NaN;
+    }
+    // The same entries as the step before (a signal that holds): that step's are read again,
+    // so a strategy naming the same targets bar after bar keeps one copy of them.
+    const before = step > 0 ? (this.#starts[step - 1] as number) : HOLD;
+    if (before !== HOLD && (this.#ends[step - 1] as number) - before === at - start) {
+      let same = true;
+      for (let e = 0; same && e < at - start; e++) {
+        same =
+          symbols[before + e] === symbols[start + e] &&
+          Object.is(exposures[before + e], exposures[start + e]);
+      }
+      if (same) {
+        this.#starts[step] = before;
+        this.#ends[step] = before + (at - start);
+        return;
+      }
     }
     this.#size = at;
     this.#starts[step] = start;

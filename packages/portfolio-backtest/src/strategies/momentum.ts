@@ -1,8 +1,7 @@
 // momentum: every `rebalance_every` bars, hold the best half of the symbols by `lookback`-bar return.
-import { setId } from '@njord/portfolio-contracts/core';
 import { z } from 'zod';
-import type { BarContext, Strategy, StrategyTargets } from '../strategy.js';
-import { assertForward } from './step-guard.js';
+import type { BarContext } from '../strategy.js';
+import { RowStrategy } from './row-strategy.js';
 
 /** `lookback` (63) and `rebalance_every` (21), in bars, each 1..1e6. */
 export const MomentumParamsSchema = z.strictObject({
@@ -19,68 +18,67 @@ export type MomentumParams = z.output<typeof MomentumParamsSchema>;
  * symbols, so a slot without a positive candidate stays in cash). Ties keep symbol
  * order. Between rebalances it holds (undefined).
  */
-export class MomentumStrategy implements Strategy {
+export class MomentumStrategy extends RowStrategy {
   readonly kind = 'momentum';
-  readonly id: string;
-  readonly symbols: readonly string[];
-  readonly params: Readonly<Record<string, unknown>>;
   readonly #lookback: number;
   readonly #every: number;
   readonly #slots: number;
   /** Per symbol, a ring of its last lookback + 1 closes. */
   readonly #rings: Float64Array[];
   readonly #counts: Float64Array;
+  /** Per symbol, where its ring takes the next close (count % (lookback + 1), kept). */
+  readonly #heads: Int32Array;
   readonly #returns: Float64Array;
   readonly #order: Int32Array;
   #firstStep = -1;
   #nextStep = 0;
-  #lastStep = -1;
-  #lastTargets: StrategyTargets | undefined = undefined;
 
   constructor(id: string, symbols: readonly string[], params: MomentumParams) {
-    this.id = id;
-    this.symbols = Object.freeze([...symbols]);
-    this.params = Object.freeze({ ...params });
+    super(id, symbols, params);
     this.#lookback = params.lookback;
     this.#every = params.rebalance_every;
     this.#slots = Math.ceil(symbols.length / 2);
     this.#rings = symbols.map(() => new Float64Array(params.lookback + 1));
     this.#counts = new Float64Array(symbols.length);
+    this.#heads = new Int32Array(symbols.length);
     this.#returns = new Float64Array(symbols.length);
     this.#order = new Int32Array(symbols.length);
   }
 
-  onBar(ctx: BarContext): StrategyTargets | undefined {
+  protected advance(ctx: BarContext, row: Float64Array): boolean {
     const step = ctx.step;
-    if (step === this.#lastStep) return this.#lastTargets;
-    assertForward(this.id, step, this.#lastStep);
     const count = this.symbols.length;
     const size = this.#lookback + 1;
     for (let i = 0; i < count; i++) {
       const close = ctx.close[i] as Float64Array;
       const ring = this.#rings[i] as Float64Array;
       let n = this.#counts[i] as number;
+      let head = this.#heads[i] as number;
       for (let t = this.#nextStep; t <= step; t++) {
         const c = close[t] as number;
-        if (c === c) ring[n++ % size] = c;
+        if (c !== c) continue;
+        ring[head] = c;
+        head = head + 1 === size ? 0 : head + 1;
+        n++;
       }
       this.#counts[i] = n;
+      this.#heads[i] = head;
     }
     this.#nextStep = step + 1;
-    this.#lastStep = step;
     if (this.#firstStep < 0) this.#firstStep = step;
-    if ((step - this.#firstStep) % this.#every !== 0) {
-      this.#lastTargets = undefined;
-      return undefined;
-    }
+    if ((step - this.#firstStep) % this.#every !== 0) return false;
     const returns = this.#returns;
     const order = this.#order;
     for (let i = 0; i < count; i++) {
       const n = this.#counts[i] as number;
       const ring = this.#rings[i] as Float64Array;
-      // With n >= size closes, the newest is at (n - 1) % size and the one lookback bars before at n % size.
+      const head = this.#heads[i] as number;
+      // With n >= size closes, the newest is just before the head and the one lookback bars
+      // before it at the head.
       returns[i] =
-        n >= size ? (ring[(n - 1) % size] as number) / (ring[n % size] as number) - 1 : Number.NaN;
+        n >= size
+          ? (ring[head === 0 ? size - 1 : head - 1] as number) / (ring[head] as number) - 1
+          : Number.NaN;
       order[i] = i;
     }
     // Insertion sort by return, descending; NaN last; stable, so ties keep symbol order.
@@ -94,16 +92,13 @@ export class MomentumStrategy implements Strategy {
       }
       order[b + 1] = item;
     }
-    // A plain object (fast), `__proto__` set as a key like any other.
-    const targets: Record<string, number> = {};
-    for (let i = 0; i < count; i++) setId(targets, this.symbols[i] as string, 0);
+    row.fill(0);
     const weight = 1 / this.#slots;
     for (let rank = 0; rank < this.#slots; rank++) {
       const i = order[rank] as number;
-      if ((returns[i] as number) > 0) setId(targets, this.symbols[i] as string, weight);
+      if ((returns[i] as number) > 0) row[i] = weight;
     }
-    this.#lastTargets = targets;
-    return targets;
+    return true;
   }
 }
 

@@ -3,9 +3,8 @@ import { z } from 'zod';
 import { BollingerBandsWindow } from '../indicators/bollinger-bands.js';
 import { TripleEma } from '../indicators/triple-ema.js';
 import { WilderRsi } from '../indicators/wilder-rsi.js';
-import type { BarContext, Strategy, StrategyTargets } from '../strategy.js';
-import { SignalTargets } from './signal-targets.js';
-import { assertForward } from './step-guard.js';
+import type { BarContext } from '../strategy.js';
+import { RowStrategy } from './row-strategy.js';
 
 const period = z.int().max(1_000_000);
 
@@ -36,33 +35,26 @@ export type RsiTemaBbParams = z.output<typeof RsiTemaBbParamsSchema>;
  * TEMA > its previous value; else flat (0) when RSI > overbought or close >= upper
  * band; else not named (hold). Only symbols with a bar at this step are named.
  */
-export class RsiTemaBbStrategy implements Strategy {
+export class RsiTemaBbStrategy extends RowStrategy {
   readonly kind = 'rsi_tema_bb';
-  readonly id: string;
-  readonly symbols: readonly string[];
-  readonly params: Readonly<Record<string, unknown>>;
   readonly #rsi: WilderRsi[];
   readonly #bands: BollingerBandsWindow[];
   readonly #tema: TripleEma[];
   readonly #previousTema: Float64Array;
   readonly #oversold: number;
   readonly #overbought: number;
-  readonly #signals: SignalTargets;
+  readonly #long: number;
   #nextStep = 0;
-  #lastStep = -1;
-  #lastTargets: StrategyTargets | undefined = undefined;
 
   constructor(id: string, symbols: readonly string[], params: RsiTemaBbParams) {
-    this.id = id;
-    this.symbols = Object.freeze([...symbols]);
-    this.params = Object.freeze({ ...params });
+    super(id, symbols, params);
     this.#rsi = symbols.map(() => new WilderRsi(params.rsi_period));
     this.#bands = symbols.map(() => new BollingerBandsWindow(params.bb_period, params.bb_k));
     this.#tema = symbols.map(() => new TripleEma(params.tema_period));
     this.#previousTema = new Float64Array(symbols.length).fill(Number.NaN);
     this.#oversold = params.oversold;
     this.#overbought = params.overbought;
-    this.#signals = new SignalTargets(this.symbols, 1 / symbols.length);
+    this.#long = 1 / symbols.length;
   }
 
   #update(i: number, close: number): void {
@@ -73,10 +65,8 @@ export class RsiTemaBbStrategy implements Strategy {
     tema.update(close);
   }
 
-  onBar(ctx: BarContext): StrategyTargets | undefined {
+  protected advance(ctx: BarContext, row: Float64Array): boolean {
     const step = ctx.step;
-    if (step === this.#lastStep) return this.#lastTargets;
-    assertForward(this.id, step, this.#lastStep);
     const count = this.symbols.length;
     for (let i = 0; i < count; i++) {
       const close = ctx.close[i] as Float64Array;
@@ -85,8 +75,7 @@ export class RsiTemaBbStrategy implements Strategy {
         if (c === c) this.#update(i, c);
       }
     }
-    const signals = this.#signals;
-    signals.begin();
+    let named = false;
     for (let i = 0; i < count; i++) {
       const c = (ctx.close[i] as Float64Array)[step] as number;
       if (c !== c) continue;
@@ -98,15 +87,14 @@ export class RsiTemaBbStrategy implements Strategy {
       if (rsi !== rsi || !bands.isReady) continue;
       const tema = (this.#tema[i] as TripleEma).value;
       if (rsi < this.#oversold && c <= bands.lower && tema > previous) {
-        signals.long(i);
+        row[i] = this.#long;
+        named = true;
       } else if (rsi > this.#overbought || c >= bands.upper) {
-        signals.flat(i);
+        row[i] = 0;
+        named = true;
       }
     }
-    const targets = signals.end();
     this.#nextStep = step + 1;
-    this.#lastStep = step;
-    this.#lastTargets = targets;
-    return targets;
+    return named;
   }
 }

@@ -2,7 +2,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { createPriceData, PriceData } from '../price-data.js';
 import { generateSyntheticData } from '../synthetic-data.js';
-import type { Strategy } from '../strategy.js';
+import { createBarContext, type Strategy } from '../strategy.js';
 import { MomentumStrategy } from './momentum.js';
 import { RsiTemaBbStrategy } from './rsi-tema-bb.js';
 import { days, runStrategy } from './run-strategy.test-util.js';
@@ -287,6 +287,37 @@ describe('every signal strategy', () => {
         const steps = [...picked].sort((a, b) => a - b);
         const every = runStrategy(make(data.symbols), data);
         expect(runStrategy(make(data.symbols), data, steps)).toEqual(steps.map((t) => every[t]));
+      },
+    );
+  }
+
+  for (const [name, make] of makers) {
+    test.prop(
+      [
+        fc.integer(),
+        fc.uniqueArray(fc.integer({ min: 0, max: 79 }), { minLength: 1, maxLength: 30 }),
+      ],
+      { numRuns: 30, seed: 63 },
+    )(
+      `${name}: onBarInto writes the targets onBar gives (at the same steps, also repeated)`,
+      (seed, picked) => {
+        const data = generateSyntheticData({ symbols: 3, bars: 80, seed });
+        const steps = [...picked].sort((a, b) => a - b).flatMap((t) => [t, t]);
+        const strategy = make(data.symbols);
+        const ctx = createBarContext(data, strategy.symbols);
+        const rows = steps.map((step) => {
+          const row = new Float64Array(strategy.symbols.length).fill(Number.NaN);
+          const named = strategy.onBarInto?.(ctx.moveTo(step), row);
+          if (named === undefined) throw new Error(`${name} has no onBarInto`);
+          // The record a row stands for (NaN = not named), built by hand.
+          if (!named) return undefined;
+          const record: Record<string, number> = {};
+          row.forEach((exposure, i) => {
+            if (!Number.isNaN(exposure)) record[strategy.symbols[i] as string] = exposure;
+          });
+          return record;
+        });
+        expect(rows).toEqual(runStrategy(make(data.symbols), data, steps));
       },
     );
   }

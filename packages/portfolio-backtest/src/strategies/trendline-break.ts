@@ -1,9 +1,8 @@
 // trendline_break: a close above the line through the previous highs goes long, below the lows' line flat.
 import { z } from 'zod';
 import { RollingTrendline } from '../indicators/rolling-trendline.js';
-import type { BarContext, Strategy, StrategyTargets } from '../strategy.js';
-import { SignalTargets } from './signal-targets.js';
-import { assertForward } from './step-guard.js';
+import type { BarContext } from '../strategy.js';
+import { RowStrategy } from './row-strategy.js';
 
 /** `lookback` (bars in the fitted line, 2..1e6, default 20). */
 export const TrendlineBreakParamsSchema = z.strictObject({
@@ -18,31 +17,22 @@ export type TrendlineBreakParams = z.output<typeof TrendlineBreakParamsSchema>;
  * through the lows: close below it -> flat (0); else the symbol is not named (hold).
  * Bars before the first call are read on the first call (indicator warm-up).
  */
-export class TrendlineBreakStrategy implements Strategy {
+export class TrendlineBreakStrategy extends RowStrategy {
   readonly kind = 'trendline_break';
-  readonly id: string;
-  readonly symbols: readonly string[];
-  readonly params: Readonly<Record<string, unknown>>;
   readonly #highs: RollingTrendline[];
   readonly #lows: RollingTrendline[];
-  readonly #signals: SignalTargets;
+  readonly #long: number;
   #nextStep = 0;
-  #lastStep = -1;
-  #lastTargets: StrategyTargets | undefined = undefined;
 
   constructor(id: string, symbols: readonly string[], params: TrendlineBreakParams) {
-    this.id = id;
-    this.symbols = Object.freeze([...symbols]);
-    this.params = Object.freeze({ ...params });
+    super(id, symbols, params);
     this.#highs = symbols.map(() => new RollingTrendline(params.lookback));
     this.#lows = symbols.map(() => new RollingTrendline(params.lookback));
-    this.#signals = new SignalTargets(this.symbols, 1 / symbols.length);
+    this.#long = 1 / symbols.length;
   }
 
-  onBar(ctx: BarContext): StrategyTargets | undefined {
+  protected advance(ctx: BarContext, row: Float64Array): boolean {
     const step = ctx.step;
-    if (step === this.#lastStep) return this.#lastTargets;
-    assertForward(this.id, step, this.#lastStep);
     const count = this.symbols.length;
     for (let i = 0; i < count; i++) {
       const close = ctx.close[i] as Float64Array;
@@ -58,24 +48,25 @@ export class TrendlineBreakStrategy implements Strategy {
         }
       }
     }
-    const signals = this.#signals;
-    signals.begin();
+    let named = false;
     for (let i = 0; i < count; i++) {
       const c = (ctx.close[i] as Float64Array)[step] as number;
       if (c !== c) continue;
       const highs = this.#highs[i] as RollingTrendline;
       const lows = this.#lows[i] as RollingTrendline;
       if (highs.isReady) {
-        if (c > highs.extrapolate()) signals.long(i);
-        else if (c < lows.extrapolate()) signals.flat(i);
+        if (c > highs.extrapolate()) {
+          row[i] = this.#long;
+          named = true;
+        } else if (c < lows.extrapolate()) {
+          row[i] = 0;
+          named = true;
+        }
       }
       highs.push((ctx.high[i] as Float64Array)[step] as number);
       lows.push((ctx.low[i] as Float64Array)[step] as number);
     }
-    const targets = signals.end();
     this.#nextStep = step + 1;
-    this.#lastStep = step;
-    this.#lastTargets = targets;
-    return targets;
+    return named;
   }
 }

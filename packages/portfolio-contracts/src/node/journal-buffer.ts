@@ -230,7 +230,6 @@ export class JournalLineBuffer {
     this.#bytes.set(bytes, this.#length);
     this.#length += bytes.length;
   }
-
   #reserve(more: number): void {
     const need = this.#length + more;
     if (need <= this.#bytes.length) return;
@@ -296,9 +295,10 @@ export class JournalLineBuffer {
     // One CRC call over the line as signed (with its closing brace), which then gives way
     // to the crc member.
     bytes[end] = 0x7d;
+    // (A Uint8Array view: a Buffer's `subarray` costs more than the CRC of a short line.)
     let crc = inPlace
       ? crc32Range(bytes, 0, start, end + 1)
-      : crc32(bytes.subarray(start, end + 1));
+      : crc32(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end + 1 - start));
     this.#length = end;
     this.#put(CRC_OPEN);
     const at = this.#length;
