@@ -34,6 +34,8 @@ import { type BacktestJournal, createSignalTapes } from '../src/engine/simulate.
 import { createStrategyRegistry } from '../src/strategy-registry.js';
 import { loadPriceCsv } from '../src/node/load-price-csv.js';
 import { writeBacktestResult } from '../src/node/write-result.js';
+import type { SignalTape } from '../src/engine/signals.js';
+import { differences, realStrategies } from './w-real-strategies.js';
 import type { ColumnarBacktestResult } from '../src/engine/columnar-result.js';
 import type { SideRunsOutput } from '../src/engine/side-runs.js';
 import type { PriceData } from '../src/price-data.js';
@@ -229,12 +231,13 @@ function engineWithoutJournal(data: PriceData): Map<string, number> {
 }
 
 /** The three strategies alone over every step (what the engine records once per backtest). */
-function strategiesAlone(data: PriceData): number {
+function strategiesAlone(data: PriceData): { ms: number; tapes: SignalTape[] } {
   const resolved = createStrategyRegistry().resolveStrategies(config, data.symbols);
   if (!resolved.success) throw resolved.error;
   const started = performance.now();
-  for (const tape of createSignalTapes(resolved.data, data, config)) tape.record(data.steps - 1);
-  return performance.now() - started;
+  const tapes = createSignalTapes(resolved.data, data, config);
+  for (const tape of tapes) tape.record(data.steps - 1);
+  return { ms: performance.now() - started, tapes };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -450,10 +453,18 @@ const data = latest as unknown as PriceData;
 const bare: Map<string, number>[] = [];
 const signals: number[] = [];
 const refSignals: number[] = [];
+// The real strategies' rules as tight loops (bench/w-real-strategies.ts), checked against the
+// engine's tapes: steps whose targets differ, over the three strategies.
+const realSignals: number[] = [];
+let realDiffer = 0;
 for (let round = 0; round < RUNS; round++) {
   bare.push(engineWithoutJournal(data));
-  signals.push(strategiesAlone(data));
+  const alone = strategiesAlone(data);
+  signals.push(alone.ms);
   refSignals.push(referenceStrategiesAlone(data));
+  const real = realStrategies(data);
+  realSignals.push(real.ms);
+  realDiffer += differences(real, alone.tapes, data.symbols.length);
 }
 
 /**
@@ -587,11 +598,15 @@ console.log(
 console.log(
   `  baseline, strategies alone, benchmark, metrics   ${others.toFixed(0).padStart(6)}  (reference: none)`,
 );
+const realMs = median(realSignals);
 console.log(
-  `  strategies (3 real, once each)                  ${strategiesMs.toFixed(0).padStart(6)}  (reference's 3 toy strategies: ${refStrategiesMs.toFixed(0)})`,
+  `  strategies (3 real, once each)                  ${strategiesMs.toFixed(0).padStart(6)}  (reference's 3 toy strategies: ${refStrategiesMs.toFixed(0)}; the 3 real ones as tight loops: ${realMs.toFixed(0)}, ${(strategiesMs / realMs).toFixed(1)}x)`,
 );
 console.log(
   `  portfolio simulation, no journal, no strategies ${core.toFixed(0).padStart(6)}  (reference loop without its strategies: ${refCore.toFixed(0)}; ${(core / refCore).toFixed(1)}x)`,
+);
+console.log(
+  `  like for like: ${(strategiesMs + core).toFixed(0)} ms against the reference loop with the real strategies' tight loops, ${(realMs + refCore).toFixed(0)} ms: ${((strategiesMs + core) / (realMs + refCore)).toFixed(1)}x (goal <= 4x); their targets ${realDiffer === 0 ? "equal the engine's at every step" : `DIFFER from the engine's at ${realDiffer} steps`} (${RUNS} x ${3 * data.steps} strategy-steps compared)`,
 );
 
 // The journal writes 3 numbers per fill line (quantity, price, fee) plus the plans'; the result
