@@ -73,6 +73,20 @@ describe('parsePriceCsv', () => {
     expect([...data.timestamps]).toEqual([1_700_000_000_123_456_789n, 1_700_000_000_123_456_790n]);
   });
 
+  it('scans a timestamp again whenever its text changes, also to one of the same length', () => {
+    // Rows of one bar share its text (scanned once); each change below keeps the length.
+    const data = parse(
+      `${HEADER}\n2024-01-02,A,,,,1,\n2024-01-02,B,,,,2,\n2024-01-03,A,,,,3,\n` +
+        `2024-01-03,B,,,,4,\n2024-01-04T00:00Z,A,,,,5,\n2024-01-05T00:00Z,B,,,,6,\n`,
+    );
+    expect([...data.timestamps]).toEqual([0n, 1n, 2n, 3n].map((d) => JAN_2_2024 + d * DAY));
+    expect([...(data.close[1] as Float64Array)]).toEqual([2, 4, Number.NaN, 6]);
+    // A bad text after a good one of the same length is still refused.
+    expect(failure(`${HEADER}\n2024-01-02,A,,,,1,\n2024-01-32,B,,,,2,\n`).code).toBe(
+      'invalid_timestamp',
+    );
+  });
+
   // Columns below are counted by hand: in `2024-01-02,AAA,10,11,9,10.5,100` the fields start at
   // columns 1 (timestamp), 12 (symbol), 16 (open), 19 (high), 22 (low), 24 (close), 29 (volume).
   const cases: [string, string, string, RegExp][] = [

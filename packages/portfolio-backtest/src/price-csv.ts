@@ -382,6 +382,8 @@ export class PriceCsvParser {
   readonly #rows = new Map<string, SymbolRows>();
   #last: SymbolRows | null = null;
   readonly #time: ScannedTime = { sec: 0, nanos: 0, dateOnly: false };
+  /** The text `#time` was scanned from ('' after a failed scan). */
+  #timeText = '';
   readonly #expected: ReadonlyMap<string, number> | null;
 
   /**
@@ -547,13 +549,18 @@ export class PriceCsvParser {
     const te = ends[tf] as number;
     if (te === ts) return this.#failAt('missing_value', ts - start + 1, 'timestamp is required');
     const time = this.#time;
-    const problem = scanTimestamp(text, ts, te, time);
-    if (problem !== null) {
-      return this.#failAt(
-        'invalid_timestamp',
-        ts - start + 1,
-        `timestamp ${quoteValue(text.slice(ts, te))} ${problem} (expected ${TIMESTAMP_EXPECTED})`,
-      );
+    // The rows of one bar repeat its timestamp text: it is scanned only when it changes.
+    if (te - ts !== this.#timeText.length || !text.startsWith(this.#timeText, ts)) {
+      const problem = scanTimestamp(text, ts, te, time);
+      if (problem !== null) {
+        this.#timeText = '';
+        return this.#failAt(
+          'invalid_timestamp',
+          ts - start + 1,
+          `timestamp ${quoteValue(text.slice(ts, te))} ${problem} (expected ${TIMESTAMP_EXPECTED})`,
+        );
+      }
+      this.#timeText = text.slice(ts, te);
     }
 
     // symbol
