@@ -363,6 +363,42 @@ describe('formatPriceCsv and parsePriceCsv', () => {
     },
   );
 
+  test.prop(
+    [
+      dataWithGaps,
+      fc.nat(),
+      fc.constantFrom(',', 'x', '\r', '-', '\n', '9', '\ufeff', ' '),
+      fc.array(fc.nat(), { maxLength: 8 }),
+    ],
+    { numRuns: 150, seed: 33 },
+  )(
+    'gives the same error (code, line, column) or data however a damaged text is cut',
+    (data, at, character, cuts) => {
+      const clean = formatPriceCsv(data);
+      const where = at % clean.length;
+      const text = clean.slice(0, where) + character + clean.slice(where + 1);
+      const whole = parsePriceCsv(text);
+      const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+      const parser = new PriceCsvParser();
+      let previous = 0;
+      let error: PriceDataError | null = null;
+      for (const point of [...points, text.length]) {
+        error ??= parser.push(text.slice(previous, point));
+        previous = point;
+      }
+      const cut = error === null ? parser.finish() : { success: false as const, error };
+      expect(cut.success).toBe(whole.success);
+      if (!cut.success && !whole.success) {
+        expect([cut.error.code, cut.error.line, cut.error.column]).toEqual([
+          whole.error.code,
+          whole.error.line,
+          whole.error.column,
+        ]);
+      }
+      if (cut.success && whole.success) expect(columnsOf(cut.data)).toEqual(columnsOf(whole.data));
+    },
+  );
+
   it('writes ISO dates when every timestamp is a UTC midnight', () => {
     const data = createPriceData({ timestamps: [JAN_2_2024], bars: { X: { close: [1.25] } } });
     expect(formatPriceCsv(data)).toBe(`${HEADER}\n2024-01-02,X,1.25,1.25,1.25,1.25,0\n`);

@@ -412,9 +412,21 @@ export class PriceCsvParser {
     if (this.#error !== null) return this.#error;
     const nul = chunk.indexOf('\u0000');
     if (nul !== -1) return this.#notText(chunk, nul);
-    const text = this.#carry.length > 0 ? this.#carry + chunk : chunk;
+    let text = chunk;
     let pos = 0;
-    if (!this.#started && text.length > 0) {
+    if (this.#carry.length > 0) {
+      // The line begun in the last chunk is joined on its own; the rest is read in the chunk
+      // itself (a joined string is slower to read character by character).
+      const newline = chunk.indexOf('\n');
+      if (newline === -1) text = this.#carry + chunk;
+      else {
+        const line = this.#carry + chunk.slice(0, newline);
+        this.#carry = '';
+        this.#line++;
+        if (!this.#parseLine(line, 0, line.length)) return this.#error;
+        pos = newline + 1;
+      }
+    } else if (!this.#started && text.length > 0) {
       this.#started = true;
       if (text.charCodeAt(0) === 0xfeff) pos = 1;
     }
