@@ -53,4 +53,18 @@ describe('scanNumber', () => {
       expect(Object.is(scan(text), Number(text))).toBe(true);
     },
   );
+
+  test.prop([fc.stringMatching(/^[-+0-9.eE ]{0,12}$/), fc.constantFrom('.', '-', '9', 'x')], {
+    numRuns: 3000,
+    seed: 13,
+  })(
+    'equals Number() on decimal text and is NaN on anything else, whatever is around it',
+    (text, around) => {
+      // What a decimal is, written out: sign, digits with at most one dot, an exponent.
+      const decimal = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text);
+      const expected = decimal && Number.isFinite(Number(text)) ? Number(text) : Number.NaN;
+      const got = scanNumber(`${around}${text}${around}`, 1, text.length + 1);
+      expect(Object.is(got, expected)).toBe(true);
+    },
+  );
 });

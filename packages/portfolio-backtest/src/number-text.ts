@@ -12,6 +12,38 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
  * correctly (Clinger's fast path); anything else goes through `Number`.
  */
 export function scanNumber(s: string, start: number, end: number): number {
+  // The common case first, with the fewest branches: digits, an optional dot and digits, at
+  // most 15 digits in all (the mantissa is then exact, whatever its leading zeros).
+  let i = start;
+  const first = s.charCodeAt(i);
+  if (first === 45 || first === 43) i++;
+  let mantissa = 0;
+  const digitsFrom = i;
+  for (; i < end; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    mantissa = mantissa * 10 + d;
+  }
+  const integerDigits = i - digitsFrom;
+  let fractionDigits = 0;
+  if (i < end && s.charCodeAt(i) === 46) {
+    const fractionFrom = ++i;
+    for (; i < end; i++) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      mantissa = mantissa * 10 + d;
+    }
+    fractionDigits = i - fractionFrom;
+  }
+  const digits = integerDigits + fractionDigits;
+  if (i !== end || digits === 0 || digits > 15) return scanAny(s, start, end);
+  const value =
+    fractionDigits === 0 ? mantissa : mantissa / (POWERS_OF_TEN[fractionDigits] as number);
+  return first === 45 ? -value : value;
+}
+
+/** `scanNumber` for any text: significant digits counted, exponents by `Number`. */
+function scanAny(s: string, start: number, end: number): number {
   let i = start;
   let negative = false;
   const first = s.charCodeAt(i);
