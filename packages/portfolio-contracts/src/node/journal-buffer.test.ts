@@ -48,7 +48,10 @@ describe('JournalLineBuffer', () => {
     for (let i = 0; i < 6_000; i++) {
       const id = `s${(i * 7) % 3_000}`;
       const at = BigInt(i >> 2);
+      // Three portfolios; a fill that names its own (the same text in the line's head).
+      const portfolio = `p-${i % 3}`;
       const fill = {
+        ...(i % 5 === 0 ? { portfolio_id: portfolio } : {}),
         fill_id: `${id}:${i}:AB"C`,
         strategy_id: id,
         symbol: i % 3 === 0 ? 'ÅB' : 'AB',
@@ -58,8 +61,8 @@ describe('JournalLineBuffer', () => {
         fee: 0,
         timestamp_ns: at.toString(),
       } as const;
-      buffer.addFill('p-1', i + 1, at, fill);
-      expected.push(formatFillLine('p-1', i + 1, at, fill));
+      buffer.addFill(portfolio, i + 1, at, fill);
+      expected.push(formatFillLine(portfolio, i + 1, at, fill));
     }
     expect(buffer.take().toString('utf8')).toBe(`${expected.join('\n')}\n`);
   });

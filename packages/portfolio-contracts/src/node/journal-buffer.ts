@@ -17,8 +17,9 @@ const TAIL_BYTES = 19;
 const ascii = (text: string): Uint8Array => Buffer.from(text, 'latin1');
 const LINE_OPEN = ascii(`{"v":${JOURNAL_VERSION},"seq":`);
 const PORTFOLIO = ascii(',"portfolio_id":');
+/** The same key in a fill's body (a key of its own for the cache of joined texts). */
+const OWNER = ascii(',"portfolio_id":');
 const FILL_TYPE = ascii(',"type":"fill","timestamp_ns":"');
-const FILL_OPEN = ascii('","fill":{"fill_id":');
 const STRATEGY = ascii(',"strategy_id":');
 const SYMBOL = ascii(',"symbol":');
 const SIDE = ascii(',"side":');
@@ -96,7 +97,9 @@ export class JournalLineBuffer {
 
   /**
    * A bare fill body's line (`formatFillLine`), written straight into the bytes: no string
-   * per line is built (this is most of a backtest's journal).
+   * per line is built (this is most of a backtest's journal). The parts that repeat from line
+   * to line are kept joined as bytes (the head for a portfolio, the time, the strategy,
+   * symbol and side with the keys between them), so a line is a few copies and its numbers.
    */
   addFill(portfolioId: string, seq: number, timestampNs: bigint, fill: FillEventWire): void {
     const texts =
@@ -108,33 +111,91 @@ export class JournalLineBuffer {
       fill.timestamp_ns.length +
       (fill.portfolio_id?.length ?? 0) +
       (fill.intent_id?.length ?? 0);
-    const start = this.#head(texts, portfolioId, seq, timestampNs, FILL_TYPE);
-    this.#put(FILL_OPEN);
+    // Escaped text takes at most 6 bytes per UTF-16 unit; numbers at most 24 characters.
+    this.#reserve(texts * 6 + 512);
+    const start = this.#length;
+    this.#put(LINE_OPEN);
+    this.#int(seq);
+    this.#put(this.#joined(PORTFOLIO, portfolioId, FILL_TYPE));
+    if (timestampNs !== this.#fillNs) {
+      this.#fillNs = timestampNs;
+      this.#fillTime = ascii(`${timestampNs.toString()}","fill":{"fill_id":`);
+    }
+    this.#put(this.#fillTime);
     this.#quoted(fill.fill_id);
-    this.#put(STRATEGY);
-    this.#put(this.#encoded(fill.strategy_id));
-    this.#put(SYMBOL);
-    this.#put(this.#encoded(fill.symbol));
-    this.#put(SIDE);
-    this.#put(this.#encoded(fill.side));
-    this.#put(QUANTITY);
+    this.#put(this.#fillMiddle(fill.strategy_id, fill.symbol, fill.side));
     this.#number(fill.quantity);
     this.#put(PRICE);
     this.#number(fill.price);
     this.#put(FEE);
     this.#number(fill.fee);
-    this.#put(TIMESTAMP);
-    this.#put(this.#encoded(fill.timestamp_ns));
-    if (fill.portfolio_id !== undefined) {
-      this.#put(PORTFOLIO);
-      this.#put(this.#encoded(fill.portfolio_id));
-    }
+    this.#put(this.#joined(TIMESTAMP, fill.timestamp_ns));
+    if (fill.portfolio_id !== undefined) this.#put(this.#joined(OWNER, fill.portfolio_id));
     if (fill.intent_id !== undefined) {
       this.#put(INTENT);
       this.#quoted(fill.intent_id);
     }
     this.#bytes[this.#length++] = 0x7d;
     this.#sign(start, this.#length);
+  }
+
+  #fillNs: bigint | undefined = undefined;
+  #fillTime: Uint8Array = ascii('');
+  /** Per key (by identity; one `after` per key) and text: `key` + the text quoted + `after`. */
+  readonly #joinedTexts = new Map<Uint8Array, Map<string, Uint8Array>>();
+  /** Per strategy and symbol: the middle of a fill line for a buy and for a sell. */
+  readonly #middles = new Map<string, Map<string, (Uint8Array | undefined)[]>>();
+  #middleCount = 0;
+
+  /** `key` + `text` quoted as JSON (+ `after`), as bytes, from a cache of them. */
+  #joined(key: Uint8Array, text: string, after?: Uint8Array): Uint8Array {
+    let texts = this.#joinedTexts.get(key);
+    if (texts === undefined) {
+      texts = new Map();
+      this.#joinedTexts.set(key, texts);
+    }
+    let bytes = texts.get(text);
+    if (bytes === undefined) {
+      if (texts.size >= MAX_ENCODED_TEXTS) texts.clear();
+      bytes = Buffer.concat([key, encodeQuoted(text), ...(after === undefined ? [] : [after])]);
+      texts.set(text, bytes);
+    }
+    return bytes;
+  }
+
+  /** `,"strategy_id":"…","symbol":"…","side":"…","quantity":` as bytes, from a cache. */
+  #fillMiddle(strategyId: string, symbol: string, side: string): Uint8Array {
+    let bySymbol = this.#middles.get(strategyId);
+    if (bySymbol === undefined) {
+      bySymbol = new Map();
+      this.#middles.set(strategyId, bySymbol);
+    }
+    let sides = bySymbol.get(symbol);
+    if (sides === undefined) {
+      if (this.#middleCount >= MAX_ENCODED_TEXTS) {
+        this.#middles.clear();
+        this.#middleCount = 0;
+        this.#middles.set(strategyId, bySymbol);
+      }
+      sides = [undefined, undefined, undefined];
+      bySymbol.set(symbol, sides);
+      this.#middleCount++;
+    }
+    const at = side === 'buy' ? 0 : side === 'sell' ? 1 : 2;
+    let bytes = sides[at];
+    if (bytes === undefined || at === 2) {
+      bytes = Buffer.concat([
+        STRATEGY,
+        encodeQuoted(strategyId),
+        SYMBOL,
+        encodeQuoted(symbol),
+        SIDE,
+        encodeQuoted(side),
+        QUANTITY,
+      ]);
+      sides[at] = bytes;
+    }
+    return bytes;
   }
 
   /**
