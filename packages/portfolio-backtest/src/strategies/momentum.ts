@@ -45,7 +45,7 @@ export class MomentumStrategy extends RowStrategy {
     this.#order = new Int32Array(symbols.length);
   }
 
-  protected advance(ctx: BarContext, row: Float64Array): boolean {
+  protected advance(ctx: BarContext, row: Float64Array): void {
     const step = ctx.step;
     const count = this.symbols.length;
     const size = this.#lookback + 1;
@@ -66,7 +66,7 @@ export class MomentumStrategy extends RowStrategy {
     }
     this.#nextStep = step + 1;
     if (this.#firstStep < 0) this.#firstStep = step;
-    if ((step - this.#firstStep) % this.#every !== 0) return false;
+    if ((step - this.#firstStep) % this.#every !== 0) return;
     const returns = this.#returns;
     const order = this.#order;
     for (let i = 0; i < count; i++) {
@@ -98,7 +98,6 @@ export class MomentumStrategy extends RowStrategy {
       const i = order[rank] as number;
       if ((returns[i] as number) > 0) row[i] = weight;
     }
-    return true;
   }
 }
 

@@ -8,15 +8,15 @@ import { assertForward } from './step-guard.js';
 /**
  * A strategy whose rule is `advance`: called once per step, steps increasing (steps it was not
  * called at are skipped over: the rule catches up on their bars itself), writing the exposure
- * of each symbol it names into `row[i]` (row arrives all NaN: not named) and returning false
- * to hold. Called again at the same step, both forms repeat that step's targets.
+ * of each symbol it names into `row[i]` (row arrives all NaN: not named); a step that names
+ * none holds. Called again at the same step, both forms repeat that step's targets.
  */
 export abstract class RowStrategy implements Strategy {
   abstract readonly kind: string;
   readonly id: string;
   readonly symbols: readonly string[];
   readonly params: Readonly<Record<string, unknown>>;
-  /** The latest step's targets (NaN = not named), and whether it named any (else held). */
+  /** The latest step's targets (NaN = not named), and whether it named any (else it held). */
   readonly #row: Float64Array;
   #named = false;
   #lastStep = -1;
@@ -33,8 +33,8 @@ export abstract class RowStrategy implements Strategy {
     this.#recordRow = new Float64Array(symbols.length).fill(Number.NaN);
   }
 
-  /** This step's targets into `row` (all NaN on entry); false = hold. */
-  protected abstract advance(ctx: BarContext, row: Float64Array): boolean;
+  /** This step's targets into `row` (all NaN on entry; left so to hold). */
+  protected abstract advance(ctx: BarContext, row: Float64Array): void;
 
   #moveTo(ctx: BarContext): void {
     const step = ctx.step;
@@ -42,7 +42,10 @@ export abstract class RowStrategy implements Strategy {
     assertForward(this.id, step, this.#lastStep);
     const row = this.#row;
     row.fill(Number.NaN);
-    this.#named = this.advance(ctx, row);
+    this.advance(ctx, row);
+    let named = false;
+    for (let i = 0; i < row.length && !named; i++) named = row[i] === row[i];
+    this.#named = named;
     this.#lastStep = step;
   }
 

@@ -65,7 +65,7 @@ export class RsiTemaBbStrategy extends RowStrategy {
     tema.update(close);
   }
 
-  protected advance(ctx: BarContext, row: Float64Array): boolean {
+  protected advance(ctx: BarContext, row: Float64Array): void {
     const step = ctx.step;
     const count = this.symbols.length;
     for (let i = 0; i < count; i++) {
@@ -75,7 +75,6 @@ export class RsiTemaBbStrategy extends RowStrategy {
         if (c === c) this.#update(i, c);
       }
     }
-    let named = false;
     for (let i = 0; i < count; i++) {
       const c = (ctx.close[i] as Float64Array)[step] as number;
       if (c !== c) continue;
@@ -88,13 +87,10 @@ export class RsiTemaBbStrategy extends RowStrategy {
       const tema = (this.#tema[i] as TripleEma).value;
       if (rsi < this.#oversold && c <= bands.lower && tema > previous) {
         row[i] = this.#long;
-        named = true;
       } else if (rsi > this.#overbought || c >= bands.upper) {
         row[i] = 0;
-        named = true;
       }
     }
     this.#nextStep = step + 1;
-    return named;
   }
 }

@@ -31,7 +31,7 @@ export class TrendlineBreakStrategy extends RowStrategy {
     this.#long = 1 / symbols.length;
   }
 
-  protected advance(ctx: BarContext, row: Float64Array): boolean {
+  protected advance(ctx: BarContext, row: Float64Array): void {
     const step = ctx.step;
     const count = this.symbols.length;
     for (let i = 0; i < count; i++) {
@@ -48,7 +48,6 @@ export class TrendlineBreakStrategy extends RowStrategy {
         }
       }
     }
-    let named = false;
     for (let i = 0; i < count; i++) {
       const c = (ctx.close[i] as Float64Array)[step] as number;
       if (c !== c) continue;
@@ -57,16 +56,13 @@ export class TrendlineBreakStrategy extends RowStrategy {
       if (highs.isReady) {
         if (c > highs.extrapolate()) {
           row[i] = this.#long;
-          named = true;
         } else if (c < lows.extrapolate()) {
           row[i] = 0;
-          named = true;
         }
       }
       highs.push((ctx.high[i] as Float64Array)[step] as number);
       lows.push((ctx.low[i] as Float64Array)[step] as number);
     }
     this.#nextStep = step + 1;
-    return named;
   }
 }

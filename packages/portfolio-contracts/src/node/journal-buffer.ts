@@ -20,6 +20,7 @@ const PORTFOLIO = ascii(',"portfolio_id":');
 /** The same key in a fill's body (a key of its own for the cache of joined texts). */
 const OWNER = ascii(',"portfolio_id":');
 const FILL_TYPE = ascii(',"type":"fill","timestamp_ns":"');
+const FILL_OPEN = ascii('","fill":{"fill_id":');
 const STRATEGY = ascii(',"strategy_id":');
 const SYMBOL = ascii(',"symbol":');
 const SIDE = ascii(',"side":');
@@ -28,7 +29,6 @@ const PRICE = ascii(',"price":');
 const FEE = ascii(',"fee":');
 const TIMESTAMP = ascii(',"timestamp_ns":');
 const INTENT = ascii(',"intent_id":');
-const LIVE_FILL_TYPE = ascii(',"type":"fill","timestamp_ns":"');
 const SOURCE_OPEN = ascii('","source":{"stream":');
 const SOURCE_ID = ascii(',"id":');
 const LIVE_FILL_OPEN = ascii('},"fill":{');
@@ -111,17 +111,7 @@ export class JournalLineBuffer {
       fill.timestamp_ns.length +
       (fill.portfolio_id?.length ?? 0) +
       (fill.intent_id?.length ?? 0);
-    // Escaped text takes at most 6 bytes per UTF-16 unit; numbers at most 24 characters.
-    this.#reserve(texts * 6 + 512);
-    const start = this.#length;
-    this.#put(LINE_OPEN);
-    this.#int(seq);
-    this.#put(this.#joined(PORTFOLIO, portfolioId, FILL_TYPE));
-    if (timestampNs !== this.#fillNs) {
-      this.#fillNs = timestampNs;
-      this.#fillTime = ascii(`${timestampNs.toString()}","fill":{"fill_id":`);
-    }
-    this.#put(this.#fillTime);
+    const start = this.#head(texts, portfolioId, seq, timestampNs, FILL_OPEN);
     this.#quoted(fill.fill_id);
     this.#put(this.#fillMiddle(fill.strategy_id, fill.symbol, fill.side));
     this.#number(fill.quantity);
@@ -139,8 +129,6 @@ export class JournalLineBuffer {
     this.#sign(start, this.#length);
   }
 
-  #fillNs: bigint | undefined = undefined;
-  #fillTime: Uint8Array = ascii('');
   /** Per key (by identity; one `after` per key) and text: `key` + the text quoted + `after`. */
   readonly #joinedTexts = new Map<Uint8Array, Map<string, Uint8Array>>();
   /** Per strategy and symbol: the middle of a fill line for a buy and for a sell. */
@@ -223,8 +211,7 @@ export class JournalLineBuffer {
       }
       texts += key.length + (typeof value === 'string' ? value.length : 4) + 2;
     }
-    const start = this.#head(texts, portfolioId, seq, timestampNs, LIVE_FILL_TYPE);
-    this.#put(SOURCE_OPEN);
+    const start = this.#head(texts, portfolioId, seq, timestampNs, SOURCE_OPEN);
     this.#put(this.#encoded(stream));
     this.#put(SOURCE_ID);
     this.#quoted(id);
@@ -244,35 +231,38 @@ export class JournalLineBuffer {
   }
 
   /**
-   * A fill line's head, up to its time: `{"v":1,"seq":N,"portfolio_id":"...","type":"fill",
-   * "timestamp_ns":"<ns>` (`typeOpen` holds the type and the time's key), with room reserved
-   * for `texts` characters of text besides. Returns where the line starts.
+   * A fill line's head, through its time and what follows the time (`afterTime`, the body's
+   * opening): `{"v":1,"seq":N,"portfolio_id":"...","type":"fill","timestamp_ns":"<ns>` +
+   * `afterTime`, with room reserved for `texts` characters of text besides. The parts kept
+   * joined: the portfolio's with the type, the time's with `afterTime` (lines of a bar share
+   * it). Returns where the line starts.
    */
   #head(
     texts: number,
     portfolioId: string,
     seq: number,
     timestampNs: bigint,
-    typeOpen: Uint8Array,
+    afterTime: Uint8Array,
   ): number {
     // Escaped text takes at most 6 bytes per UTF-16 unit; numbers at most 24 characters.
     this.#reserve(texts * 6 + 512);
     const start = this.#length;
-    if (timestampNs !== this.#lastNs) {
-      this.#lastNs = timestampNs;
-      this.#lastNsText = ascii(timestampNs.toString());
+    if (timestampNs !== this.#timeNs || afterTime !== this.#timeAfter) {
+      this.#timeNs = timestampNs;
+      this.#timeAfter = afterTime;
+      this.#time = Buffer.concat([ascii(timestampNs.toString()), afterTime]);
     }
     this.#put(LINE_OPEN);
     this.#int(seq);
-    this.#put(PORTFOLIO);
-    this.#put(this.#encoded(portfolioId));
-    this.#put(typeOpen);
-    this.#put(this.#lastNsText);
+    this.#put(this.#joined(PORTFOLIO, portfolioId, FILL_TYPE));
+    this.#put(this.#time);
     return start;
   }
 
-  #lastNs: bigint | undefined = undefined;
-  #lastNsText: Uint8Array = ascii('');
+  /** The last line's time, what followed it, and the two as bytes. */
+  #timeNs: bigint | undefined = undefined;
+  #timeAfter: Uint8Array | undefined = undefined;
+  #time: Uint8Array = ascii('');
   readonly #texts = new Map<string, Uint8Array>();
 
   /** `text` quoted as JSON, in bytes, from the cache of repeated texts. */
@@ -291,6 +281,7 @@ export class JournalLineBuffer {
     this.#bytes.set(bytes, this.#length);
     this.#length += bytes.length;
   }
+
   #reserve(more: number): void {
     const need = this.#length + more;
     if (need <= this.#bytes.length) return;
