@@ -183,9 +183,14 @@ function byStrategy(keys: readonly string[], series: readonly Float64Array[], ba
   return `${s}}`;
 }
 
-/** A finite number as JSON.stringify writes it (the codec only lets finite numbers through). */
+/**
+ * A number as JSON.stringify writes it (the codec only lets finite numbers through). Not
+ * String(value): V8 keeps each String(number) in its number-string cache long enough to be
+ * promoted, and a long run's millions of curve values would fill the old generation with
+ * them (about 20 MB of peak RSS on 10 x 100,000 bars); JSON.stringify's text is not cached.
+ */
 function num(value: number): string {
-  return Number.isFinite(value) ? String(value) : 'null';
+  return JSON.stringify(value);
 }
 
 /** One `equity_curve` entry. `keys`: the strategy ids, JSON-quoted, each with its colon. */

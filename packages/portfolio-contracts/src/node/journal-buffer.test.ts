@@ -68,6 +68,81 @@ describe('JournalLineBuffer', () => {
   });
 });
 
+describe('JournalLineBuffer numbers', () => {
+  /** Decimals of every length (m / 10^k), their neighbours, and the edges of the digit path. */
+  const decimal = fc
+    .tuple(
+      fc.oneof(fc.integer({ min: 0, max: 999 }), fc.maxSafeNat()),
+      fc.integer({ min: 0, max: 22 }),
+      fc.constantFrom(-1, 0, 0, 0, 1),
+      fc.boolean(),
+    )
+    .map(([m, k, step, negative]) => {
+      const x = m / 10 ** k;
+      const near = step === 0 ? x : step > 0 ? nextUp(x) : -nextUp(-x);
+      return negative ? -near : near;
+    });
+  const number = fc.oneof(
+    decimal,
+    fc.double(),
+    fc.constantFrom(
+      1e-6,
+      -nextUp(-1e-6),
+      0.000001,
+      0.0000015,
+      1e15,
+      999999999999999,
+      999999999999999.875,
+      0.1 + 0.2,
+      100,
+      1000,
+      0.5,
+      -0,
+      5e-324,
+      1e21,
+      1.7e308,
+      Number.NaN,
+      Infinity,
+      -Infinity,
+    ),
+  );
+
+  it('writes each number as JSON.stringify does', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(number, number, number), { minLength: 1 }), (triples) => {
+        const buffer = new JournalLineBuffer(64);
+        const expected: string[] = [];
+        triples.forEach(([quantity, price, fee], i) => {
+          const fill = {
+            fill_id: `f${i}`,
+            strategy_id: 's',
+            symbol: 'X',
+            side: 'buy',
+            quantity,
+            price,
+            fee,
+            timestamp_ns: '1',
+          } as const;
+          buffer.addFill('p', i + 1, 1n, fill);
+          expected.push(formatFillLine('p', i + 1, 1n, fill));
+        });
+        expect(buffer.take().toString('utf8')).toBe(`${expected.join('\n')}\n`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+/** The next double above `x` (x finite, not the largest). */
+function nextUp(x: number): number {
+  if (x === 0) return Number.MIN_VALUE;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  view.setBigUint64(0, x > 0 ? bits + 1n : bits - 1n);
+  return view.getFloat64(0);
+}
+
 describe('JournalLineBuffer.addLiveFill', () => {
   /** Keys and texts of every kind: multi-byte, lone surrogates, quotes, controls. */
   const text = fc.string({ unit: 'binary', maxLength: 10 });

@@ -35,6 +35,10 @@ const LIVE_FILL_OPEN = ascii('},"fill":{');
 const CRC_OPEN = ascii(',"crc":"');
 const CRC_CLOSE = ascii('"}\n');
 const HEX = ascii('0123456789abcdef');
+/** 10^0 .. 10^15, each exact as a double. */
+const POW10 = [
+  1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+] as const;
 /** Texts kept encoded (ids, sides, timestamps repeat from line to line); cleared when full. */
 const MAX_ENCODED_TEXTS = 1024;
 
@@ -334,8 +338,51 @@ export class JournalLineBuffer {
     this.#length = at;
   }
 
+  /**
+   * A number as JSON.stringify writes it. A decimal of at most 15 significant digits in
+   * [1e-6, 1e15) (prices read from text, round amounts) has its digits written straight in;
+   * any other goes through JSON.stringify, not String: V8 keeps every String(number) in its
+   * number-string cache, long enough that a journal's millions of them are promoted to the
+   * old generation and fill it with garbage (20 to 30 MB of peak RSS on a 440,000-line run).
+   */
   #number(value: number): void {
-    this.#raw(value - value === 0 ? String(value) : 'null');
+    const magnitude = value < 0 ? -value : value;
+    if (magnitude >= 1e-6 && magnitude < 1e15) {
+      for (let k = 0; k < POW10.length; k++) {
+        const scale = POW10[k] as number;
+        const scaled = magnitude * scale;
+        if (scaled >= 1e15) break;
+        const m = Math.round(scaled);
+        // m / 10^k is correctly rounded, so it is the double that the decimal m x 10^-k
+        // parses to: the same value, and (15 digits or fewer tell doubles apart) the only
+        // decimal of k places that gives it, with no trailing zero (k - 1 places would have).
+        if (m / scale === magnitude) {
+          if (value < 0) this.#bytes[this.#length++] = 0x2d;
+          this.#decimal(m, k);
+          return;
+        }
+      }
+    }
+    if (value === 0) this.#bytes[this.#length++] = 0x30;
+    else this.#raw(JSON.stringify(value));
+  }
+
+  /** The integer `m` (< 1e15) over 10^`places`, in decimal notation ("0.05", "1378.02"). */
+  #decimal(m: number, places: number): void {
+    const bytes = this.#bytes;
+    let digits = 1;
+    for (let rest = m; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    // At least one digit before the point.
+    const width = digits > places ? digits : places + 1;
+    const end = this.#length + width + (places > 0 ? 1 : 0);
+    let at = end - 1;
+    let rest = m;
+    for (let i = 0; i < width; i++) {
+      if (i === places && places > 0) bytes[at--] = 0x2e;
+      bytes[at--] = 0x30 + (rest % 10);
+      rest = Math.floor(rest / 10);
+    }
+    this.#length = end;
   }
 
   /**
