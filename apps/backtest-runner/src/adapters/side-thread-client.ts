@@ -21,9 +21,19 @@ export interface SideThread {
   close(): Promise<void>;
 }
 
+/**
+ * The side thread's young generation, in MB. Its runs keep little past a bar, so the room V8
+ * grows it to by default (once enough has survived) only adds resident memory: capped, W's
+ * peak RSS with two threads is about 15 MB lower (233-245 against 250-258 MB here, three
+ * runs each) in the same time.
+ */
+const SIDE_THREAD_YOUNG_MB = 8;
+
 /** The thread starts loading its modules at once (they load while this thread works). */
 export function startSideThread(): SideThread {
-  const worker = new Worker(fileURLToPath(new URL('./side-thread.js', import.meta.url)));
+  const worker = new Worker(fileURLToPath(new URL('./side-thread.js', import.meta.url)), {
+    resourceLimits: { maxYoungGenerationSizeMb: SIDE_THREAD_YOUNG_MB },
+  });
   // Node may abort the whole process when a thread is terminated while it still loads its
   // modules: `close` waits for the thread's word that it loaded (or its exit, or 30 s).
   const loaded = new Promise<void>((resolve) => {
