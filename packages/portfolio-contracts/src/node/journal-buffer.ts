@@ -348,19 +348,23 @@ export class JournalLineBuffer {
   #number(value: number): void {
     const magnitude = value < 0 ? -value : value;
     if (magnitude >= 1e-6 && magnitude < 1e15) {
-      for (let k = 0; k < POW10.length; k++) {
-        const scale = POW10[k] as number;
-        const scaled = magnitude * scale;
-        if (scaled >= 1e15) break;
-        const m = Math.round(scaled);
-        // m / 10^k is correctly rounded, so it is the double that the decimal m x 10^-k
-        // parses to: the same value, and (15 digits or fewer tell doubles apart) the only
-        // decimal of k places that gives it, with no trailing zero (k - 1 places would have).
-        if (m / scale === magnitude) {
-          if (value < 0) this.#bytes[this.#length++] = 0x2d;
-          this.#decimal(m, k);
-          return;
+      // The most places that keep the digits under 1e15; a decimal of fewer places has as
+      // many with trailing zeros, so this one test settles whether any has.
+      let places = POW10.length - 1;
+      while (places > 0 && magnitude * (POW10[places] as number) >= 1e15) places--;
+      const scale = POW10[places] as number;
+      let m = Math.round(magnitude * scale);
+      // m / 10^places is correctly rounded, so it is the double that the decimal
+      // m x 10^-places parses to; under 1e15 (15 digits or fewer tell doubles apart) it is
+      // the only such decimal, and without its trailing zeros the shortest.
+      if (m / scale === magnitude) {
+        while (places > 0 && m % 10 === 0) {
+          m /= 10;
+          places--;
         }
+        if (value < 0) this.#bytes[this.#length++] = 0x2d;
+        this.#decimal(m, places);
+        return;
       }
     }
     if (value === 0) this.#bytes[this.#length++] = 0x30;
