@@ -262,9 +262,11 @@ export function simulate(input: SimulationInput): SimulationOutput {
   // The bar's timestamp as text (fills carry it), made once per bar that journals.
   let barText = '';
   let barTextStep = -1;
+  let stepNumberText = '';
   const stepText = (step: number): string => {
     if (barTextStep !== step) {
       barText = (data.timestamps[step] as bigint).toString();
+      stepNumberText = JSON.stringify(step);
       barTextStep = step;
     }
     return barText;
@@ -428,7 +430,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
         const text = stepText(step);
         journal.add('fill', timestampNs, {
           fill: {
-            fill_id: `${id}:${step}:${symbol}`,
+            fill_id: `${id}:${stepNumberText}:${symbol}`,
             strategy_id: id,
             symbol,
             side: quantity > 0 ? 'buy' : 'sell',

@@ -54,8 +54,9 @@ const textOf = (record: RebalanceRecord, wire: RebalanceRecordWire | undefined):
 export class RebalanceSpill implements RebalanceStore {
   readonly path: string;
   #fd: number | null;
-  #pending: string[] = [];
-  #pendingChars = 0;
+  /** Bytes not yet written: the first `#pendingBytes` of `#buffer` (made at the first). */
+  #buffer: Buffer | null = null;
+  #pendingBytes = 0;
   #count = 0;
   #bytes = 0;
   readonly #reasons = new Map<string, number>();
@@ -118,19 +119,28 @@ export class RebalanceSpill implements RebalanceStore {
     this.#append(textOf(record, wire));
   }
 
+  /**
+   * The text and a newline into the byte buffer at once (a text kept until the flush would
+   * outlive young-generation collections and be promoted, filling the old generation).
+   */
   #append(text: string): void {
-    this.#pending.push(text);
-    this.#pendingChars += text.length + 1;
-    if (this.#pendingChars >= FLUSH_BYTES) this.#flush();
+    const most = text.length * 3 + 1;
+    let buffer = (this.#buffer ??= Buffer.allocUnsafe(FLUSH_BYTES));
+    if (this.#pendingBytes + most > buffer.length) {
+      this.#flush();
+      if (most > buffer.length) this.#buffer = buffer = Buffer.allocUnsafe(most);
+    }
+    this.#pendingBytes += buffer.write(text, this.#pendingBytes, 'utf8');
+    buffer[this.#pendingBytes++] = 0x0a;
   }
 
   #flush(): void {
-    if (this.#fd === null || this.#pending.length === 0) return;
-    const data = Buffer.from(`${this.#pending.join('\n')}\n`, 'utf8');
-    this.#pending = [];
-    this.#pendingChars = 0;
-    for (let at = 0; at < data.length;) at += writeSync(this.#fd, data, at, data.length - at);
-    this.#bytes += data.length;
+    const data = this.#buffer;
+    if (this.#fd === null || data === null || this.#pendingBytes === 0) return;
+    const length = this.#pendingBytes;
+    this.#pendingBytes = 0;
+    for (let at = 0; at < length;) at += writeSync(this.#fd, data, at, length - at);
+    this.#bytes += length;
   }
 
   /** Writes what is buffered and closes the file for writing (reading goes on). */
@@ -141,6 +151,7 @@ export class RebalanceSpill implements RebalanceStore {
     } finally {
       closeSync(this.#fd);
       this.#fd = null;
+      this.#buffer = null;
     }
   }
 
