@@ -625,3 +625,83 @@ const resultFloor = floors(
 console.log(
   `floors on this machine: journal ${mb(last.journalBytes)}: write ${journalFloor.write.toFixed(0)} + crc ${journalFloor.crc.toFixed(0)} + ${3 * (last.fills.get('portfolio') ?? 0)} numbers printed ${journalFloor.print.toFixed(0)} = ${(journalFloor.write + journalFloor.crc + journalFloor.print).toFixed(0)} ms; result ${mb(last.bytes)}: write ${resultFloor.write.toFixed(0)} + numbers printed ${resultFloor.print.toFixed(0)} = ${(resultFloor.write + resultFloor.print).toFixed(0)} ms`,
 );
+
+/**
+ * A plain loader of the CSV: its bytes read, cut into lines and fields, and each price and
+ * volume field through Number() (timestamps not even parsed). The loader's floor is the lesser
+ * of this and the loader itself.
+ */
+function csvFloor(path: string): number {
+  const started = performance.now();
+  const text = readFileSync(path).toString('latin1');
+  let sum = 0;
+  let lineStart = text.indexOf('\n') + 1;
+  while (lineStart < text.length) {
+    let lineEnd = text.indexOf('\n', lineStart);
+    if (lineEnd === -1) lineEnd = text.length;
+    const fields = text.slice(lineStart, lineEnd).split(',');
+    for (let f = 2; f < fields.length; f++) sum += Number(fields[f]);
+    lineStart = lineEnd + 1;
+  }
+  if (Number.isNaN(sum) && sum === 0) throw new Error('unreachable');
+  return performance.now() - started;
+}
+
+/** The metrics' floor: one pass over each of the 9 curves (mean, variance, drawdown). */
+function metricsFloor(curves: readonly Float64Array[]): number {
+  const started = performance.now();
+  let check = 0;
+  for (const curve of curves) {
+    let peak = -Infinity;
+    let worst = 0;
+    let mean = 0;
+    let m2 = 0;
+    for (let i = 1; i < curve.length; i++) {
+      const value = curve[i] as number;
+      const r = value / (curve[i - 1] as number) - 1;
+      const delta = r - mean;
+      mean += delta / i;
+      m2 += delta * (r - mean);
+      if (value > peak) peak = value;
+      else if (value / peak - 1 < worst) worst = value / peak - 1;
+    }
+    check += mean + m2 + worst;
+  }
+  if (Number.isNaN(check) && check === 0) throw new Error('unreachable');
+  return performance.now() - started;
+}
+
+// Every part of the path beside its floor: what is intrinsic (work the reference loop does not
+// do, at the least it can cost here) and what is ours above it. The five other runs' floor is
+// the reference loop's simulation twice (the baseline holds the three sleeves, the three
+// strategies alone one each; the benchmark only marks).
+const csvFloorMs = median([csvFloor(csvPath), csvFloor(csvPath), csvFloor(csvPath)]);
+const curvesForFloor = Array.from({ length: 9 }, () => data.close[0] as Float64Array);
+const metricsFloorMs = median([0, 1, 2].map(() => metricsFloor(curvesForFloor)));
+const journalFloorMs = journalFloor.write + journalFloor.crc + journalFloor.print;
+const resultFloorMs = resultFloor.write + resultFloor.print;
+const sideFloorMs = 2 * refCore;
+const floorParts: readonly (readonly [string, number, number])[] = [
+  ['load csv', phase('load csv'), Math.min(csvFloorMs, phase('load csv'))],
+  ['journal', journalMs, journalFloorMs],
+  ['write result', phase('write result'), resultFloorMs],
+  [
+    'baseline, alone, benchmark',
+    phase('baseline') + phase('standalone') + phase('benchmark'),
+    sideFloorMs,
+  ],
+  ['metrics', phase('metrics'), metricsFloorMs],
+  ['strategies + simulation', strategiesMs + core, realMs + refCore],
+];
+console.log(
+  `each part beside its floor on this machine (medians, ms; the CSV's plain loader: ${csvFloorMs.toFixed(0)}):`,
+);
+for (const [name, ms, floor] of floorParts)
+  console.log(
+    `  ${name.padEnd(27)} ${ms.toFixed(0).padStart(6)}  floor ${floor.toFixed(0).padStart(6)}  ${(ms / floor).toFixed(1)}x`,
+  );
+const floorSum = floorParts.reduce((sum, [, , floor]) => sum + floor, 0);
+const partsSum = floorParts.reduce((sum, [, ms]) => sum + ms, 0);
+console.log(
+  `  all of it: ${partsSum.toFixed(0)} ms (the whole path ${runnerMs.toFixed(0)}) against floors summing to ${floorSum.toFixed(0)} ms: ${(runnerMs / floorSum).toFixed(1)}x; the floors alone are ${(floorSum / refMs).toFixed(1)}x the reference loop (${refMs.toFixed(0)} ms), the intrinsic part of the gap`,
+);
