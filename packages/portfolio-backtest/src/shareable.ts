@@ -36,3 +36,67 @@ export function sharedView<T extends Int32Array | Float64Array | BigInt64Array>(
     ? source
     : sharedCopy(Kind, source);
 }
+
+/** A SharedArrayBuffer that can grow in place (ES2024), as far as this module uses one. */
+interface GrowableBuffer {
+  readonly growable?: boolean;
+  readonly maxByteLength?: number;
+  grow?(newByteLength: number): void;
+}
+
+/** The constructor of growable SharedArrayBuffers, where the platform has them. */
+const GrowableShared:
+  (new (length: number, options: { maxByteLength: number }) => ArrayBufferLike) | null =
+  typeof SharedArrayBuffer === 'function' && 'grow' in SharedArrayBuffer.prototype
+    ? SharedArrayBuffer
+    : null;
+
+/**
+ * A zeroed typed array of `length` that `withRoom` can lengthen in place up to `maxLength`
+ * elements: on a growable SharedArrayBuffer that reserves the address space and takes memory
+ * as it grows, where the platform has one; else as `sharedArray`.
+ */
+export function growableArray<T extends Int32Array | Float64Array>(
+  Kind: {
+    new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): T;
+    readonly BYTES_PER_ELEMENT: number;
+  },
+  length: number,
+  maxLength: number,
+): T {
+  if (GrowableShared === null || maxLength <= length) return sharedArray(Kind, length);
+  try {
+    const buffer = new GrowableShared(length * Kind.BYTES_PER_ELEMENT, {
+      maxByteLength: maxLength * Kind.BYTES_PER_ELEMENT,
+    });
+    return new Kind(buffer, 0, length);
+  } catch {
+    // The address space was refused (a limit on virtual memory): an ordinary buffer.
+    return sharedArray(Kind, length);
+  }
+}
+
+/**
+ * `array` with room for `length` elements, its first `used` kept: the same memory, grown in
+ * place, when its buffer can grow that far (no copy, and no old buffer left for the garbage
+ * collector); else a copy on a buffer of its own. Views made of it before stay valid either way.
+ */
+export function withRoom<T extends Int32Array | Float64Array>(
+  Kind: {
+    new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): T;
+    readonly BYTES_PER_ELEMENT: number;
+  },
+  array: T,
+  length: number,
+  used: number,
+): T {
+  const buffer = array.buffer as ArrayBufferLike & GrowableBuffer;
+  const bytes = length * Kind.BYTES_PER_ELEMENT;
+  if (buffer.growable === true && bytes <= (buffer.maxByteLength ?? 0) && buffer.grow) {
+    if (bytes > buffer.byteLength) buffer.grow(bytes);
+    return new Kind(buffer, 0, length);
+  }
+  const copy = sharedArray(Kind, length);
+  copy.set(array.subarray(0, used));
+  return copy;
+}

@@ -4,10 +4,15 @@
 import type { PriceData } from '../price-data.js';
 import { createBarContext, type Strategy, type StrategyBarContext } from '../strategy.js';
 import { callStrategyInto } from '../strategy-fault.js';
-import { sharedArray, sharedView } from '../shareable.js';
+import { growableArray, sharedArray, sharedView, withRoom } from '../shareable.js';
 
 /** No targets at this step (`onBar` returned undefined: hold). */
 const HOLD = -1;
+/**
+ * The most entries a tape reserves room for up front (2^27: 1 GiB of address space for its
+ * exposures, none of it taken until used); a tape that needs more grows by copying.
+ */
+const MAX_ENTRIES = 2 ** 27;
 
 /**
  * A tape's targets over steps `0 .. recorded-1`, as plain columns another thread can adopt
@@ -68,8 +73,10 @@ export class SignalTape {
     this.#starts = sharedArray(Int32Array, data.steps).fill(HOLD);
     this.#ends = sharedArray(Int32Array, data.steps).fill(HOLD);
     const capacity = Math.max(16, strategy.symbols.length * 4);
-    this.#symbols = sharedArray(Int32Array, capacity);
-    this.#exposures = sharedArray(Float64Array, capacity);
+    // Room for a target per symbol at every step, reserved but taken only as entries come.
+    const most = Math.min(MAX_ENTRIES, Math.max(capacity, data.steps * strategy.symbols.length));
+    this.#symbols = growableArray(Int32Array, capacity, most);
+    this.#exposures = growableArray(Float64Array, capacity, most);
     this.#row = new Float64Array(strategy.symbols.length).fill(Number.NaN);
   }
 
@@ -215,13 +222,9 @@ export class SignalTape {
     const need = this.#size + more;
     if (need <= this.#symbols.length) return;
     const capacity = Math.max(need, this.#symbols.length * 2);
-    // A tape shared before keeps its views of the old arrays, which stay as they were.
-    const symbols = sharedArray(Int32Array, capacity);
-    symbols.set(this.#symbols.subarray(0, this.#size));
-    const exposures = sharedArray(Float64Array, capacity);
-    exposures.set(this.#exposures.subarray(0, this.#size));
-    this.#symbols = symbols;
-    this.#exposures = exposures;
+    // A tape shared before keeps its views of the entries so far, which stay as they were.
+    this.#symbols = withRoom(Int32Array, this.#symbols, capacity, this.#size);
+    this.#exposures = withRoom(Float64Array, this.#exposures, capacity, this.#size);
   }
 }
 

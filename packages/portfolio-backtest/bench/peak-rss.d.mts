@@ -1,0 +1,2 @@
+/** This process's peak RSS in bytes (see peak-rss.mjs). */
+export function peakRss(): number;
