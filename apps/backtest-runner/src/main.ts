@@ -33,6 +33,7 @@ import {
   normalizeArgv,
   type RunFlags,
   SIDE_THREAD_MIN_BAR_EVENTS,
+  SPILL_AT_ONCE_BAR_EVENTS,
 } from './cli.js';
 import { startSideThread } from './adapters/side-thread-client.js';
 import { DateFlagError, parseDateFlag } from './dates.js';
@@ -135,11 +136,11 @@ async function run(flags: RunFlags): Promise<void> {
     );
     // A second thread for the runs beside the portfolio's, where it pays: its start (about
     // 0.1 s of module loading, hidden behind this thread's work) outweighs a short run.
+    const barEvents = data.countBarEvents(0, data.steps - 1);
     const threads =
       flags.threads !== 'auto'
         ? flags.threads
-        : availableParallelism() >= 2 &&
-            data.countBarEvents(0, data.steps - 1) >= SIDE_THREAD_MIN_BAR_EVENTS
+        : availableParallelism() >= 2 && barEvents >= SIDE_THREAD_MIN_BAR_EVENTS
           ? 2
           : 1;
 
@@ -183,6 +184,7 @@ async function run(flags: RunFlags): Promise<void> {
     // millions of trade rows); the writers and the report read them back from it.
     const rebalances = new RebalanceSpill(
       outputs.scratch(join(outDir, `portfolio_${config.id}_rebalances.spill`)),
+      barEvents >= SPILL_AT_ONCE_BAR_EVENTS ? { keepRows: 0 } : {},
     );
     const progress = createProgress(!flags.quiet);
     /** The names of the result's rebalance parts, when its rebalances did not fit. */

@@ -34,14 +34,17 @@ const journal = {
     if (buffer.length >= 1 << 20) flush();
   },
 };
-const spill = new RebalanceSpill(join(dir, 'memory-rebalances.spill'));
-
 const loaded = await loadPriceCsv(csvPath);
 if (!loaded.success) throw loaded.error;
 /** @type {import('../dist/index.js').PriceData | null} */
 let data = loaded.data.data;
 loaded.data.data = null;
 const dataBytes = data.byteLength;
+// As the runner: from 250,000 bar events on, the records are spilled from the first.
+const spill = new RebalanceSpill(
+  join(dir, 'memory-rebalances.spill'),
+  data.countBarEvents(0, data.steps - 1) >= 250_000 ? { keepRows: 0 } : {},
+);
 const result = new PortfolioBacktestEngine(config, undefined, {
   journal,
   rebalanceStore: spill,

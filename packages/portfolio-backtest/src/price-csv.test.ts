@@ -526,6 +526,74 @@ describe('PriceCsvRowCounter and expectedRows (rows stored at their final length
     }
   });
 
+  // Symbols share the first one's times while theirs are the same: any mix of days per symbol,
+  // rows by time (symbols in any order within a time) or by symbol, with or without counts,
+  // gives each symbol its own rows on the union of the days.
+  test.prop(
+    [
+      fc.array(fc.array(fc.boolean(), { minLength: 200, maxLength: 200 }), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      fc.boolean(),
+      fc.boolean(),
+      fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    ],
+    { numRuns: 60 },
+  )(
+    'aligns symbols that share times, then part ways, in any row order',
+    (days, byTime, counted, seed) => {
+      let state = seed;
+      const random = (n: number): number => {
+        state = (state * 1103515245 + 12345) % 2147483648;
+        return state % n;
+      };
+      const symbols = days.map((_, s) => `S${s}`);
+      // A symbol with no row at all is left out of the file.
+      const has = (s: number, d: number): boolean => days[s]?.[d] === true;
+      const close = (s: number, d: number): number => 100 + s + d / 64;
+      const line = (s: number, d: number): string => {
+        const day = new Date(Number((JAN_2_2024 + BigInt(d) * DAY) / 1_000_000n));
+        return `${day.toISOString().slice(0, 10)},${symbols[s]},,,,${close(s, d)},`;
+      };
+      const order = symbols.map((_, s) => s).sort(() => random(3) - 1);
+      const lines: string[] = [];
+      if (byTime) {
+        for (let d = 0; d < 200; d++) {
+          const group = order.filter((s) => has(s, d));
+          for (let i = group.length - 1; i > 0; i--) {
+            const j = random(i + 1);
+            [group[i], group[j]] = [group[j] as number, group[i] as number];
+          }
+          for (const s of group) lines.push(line(s, d));
+        }
+      } else {
+        for (const s of order) for (let d = 0; d < 200; d++) if (has(s, d)) lines.push(line(s, d));
+      }
+      if (lines.length === 0) return;
+      const text = `${HEADER}\n${lines.join('\n')}\n`;
+      let counts: ReadonlyMap<string, number> | null = null;
+      if (counted) {
+        const counter = new PriceCsvRowCounter();
+        counter.push(text);
+        counts = counter.finish();
+      }
+      const data = parseWith(text, counts, 211);
+      const present = symbols.filter((_, s) => days[s]?.includes(true));
+      const union = Array.from({ length: 200 }, (_, d) => d).filter((d) =>
+        symbols.some((_, s) => has(s, d)),
+      );
+      expect(data.symbols).toEqual(present);
+      expect(Array.from(data.timestamps)).toEqual(union.map((d) => JAN_2_2024 + BigInt(d) * DAY));
+      present.forEach((symbol, i) => {
+        const s = symbols.indexOf(symbol);
+        expect(Array.from(data.close[i] as Float64Array)).toEqual(
+          union.map((d) => (has(s, d) ? close(s, d) : Number.NaN)),
+        );
+      });
+    },
+  );
+
   it('puts the columns on shared memory, so a thread gets them without a copy', () => {
     for (const text of [aligned, ragged]) {
       for (const counts of [null, undefined]) {

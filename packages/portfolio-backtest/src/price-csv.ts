@@ -54,8 +54,14 @@ const F_NANOS = 1;
 const FIRST_BLOCK_ROWS = 64;
 const LAST_BLOCK_ROWS = 8192;
 
-/** A block of one symbol's rows, a column per field (index F_SEC, F_NANOS, then 2..6 = OHLCV). */
-type RowBlock = readonly [
+/** The close's field number: every block has its column (a block's length is its length). */
+const F_CLOSE = 5;
+
+/**
+ * A block of one symbol's rows, a column per field (index F_SEC, F_NANOS, then 2..6 = OHLCV).
+ * The times of a symbol that shares another's (see SymbolRows) are empty.
+ */
+type RowBlock = [
   Float64Array<ArrayBuffer>,
   Int32Array<ArrayBuffer>,
   Float64Array<ArrayBuffer>,
@@ -74,10 +80,10 @@ function sharedPrices(rows: number): Float64Array<ArrayBuffer> {
   return new Float64Array(new SharedArrayBuffer(rows * 8)) as unknown as Float64Array<ArrayBuffer>;
 }
 
-function newBlock(rows: number): RowBlock {
+function newBlock(rows: number, times = true): RowBlock {
   return [
-    new Float64Array(rows),
-    new Int32Array(rows),
+    new Float64Array(times ? rows : 0),
+    new Int32Array(times ? rows : 0),
     sharedPrices(rows),
     sharedPrices(rows),
     sharedPrices(rows),
@@ -97,6 +103,16 @@ function newBlock(rows: number): RowBlock {
  */
 class SymbolRows {
   count = 0;
+  /**
+   * The rows whose times this symbol's rows have had so far (the first symbol's): their times
+   * are not stored twice, and an aligned file holds one symbol's times instead of one per
+   * symbol (garbage after the build, which waited for a full collection). Null once they
+   * differ (then its own times are filled in) or for the first symbol itself.
+   */
+  #twin: SymbolRows | null;
+  /** Where the twin's row `count` is: its block and the row in that block. */
+  #twinBlock = 0;
+  #twinRow = 0;
   lastSec = 0;
   lastNanos = 0;
   lastLine = 0;
@@ -115,12 +131,19 @@ class SymbolRows {
   constructor(
     readonly symbol: string,
     expected = 0,
+    twin: SymbolRows | null = null,
   ) {
+    this.#twin = twin;
     if (expected > 0) this.#add(expected);
   }
 
+  /** Rows a block holds. */
+  static #rowsOf(block: RowBlock): number {
+    return block[F_CLOSE].length;
+  }
+
   #add(rows: number): void {
-    const block = newBlock(rows);
+    const block = newBlock(rows, this.#twin === null);
     this.#blocks.push(block);
     [this.#sec, this.#nanos, this.#open, this.#high, this.#low, this.#close, this.#volume] = block;
     this.#used = 0;
@@ -135,11 +158,14 @@ class SymbolRows {
     close: number,
     volume: number,
   ): void {
-    if (this.#used === this.#sec.length)
+    if (this.#used === this.#close.length)
       this.#add(Math.min(LAST_BLOCK_ROWS, Math.max(FIRST_BLOCK_ROWS, this.count)));
     const at = this.#used;
-    this.#sec[at] = sec;
-    this.#nanos[at] = nanos;
+    if (this.#twin !== null && !this.#twinHas(sec, nanos)) this.#ownTimes();
+    if (this.#twin === null) {
+      this.#sec[at] = sec;
+      this.#nanos[at] = nanos;
+    }
     this.#open[at] = open;
     this.#high[at] = high;
     this.#low[at] = low;
@@ -151,17 +177,64 @@ class SymbolRows {
     this.lastNanos = nanos;
   }
 
+  /** Whether the twin's row `count` has this time (moving past it when it has). */
+  #twinHas(sec: number, nanos: number): boolean {
+    const twin = this.#twin as SymbolRows;
+    if (this.count >= twin.count) return false;
+    let b = this.#twinBlock;
+    let r = this.#twinRow;
+    let block = twin.#blocks[b] as RowBlock;
+    if (r === SymbolRows.#rowsOf(block)) {
+      b++;
+      r = 0;
+      block = twin.#blocks[b] as RowBlock;
+    }
+    if (block[F_SEC][r] !== sec || block[F_NANOS][r] !== nanos) return false;
+    this.#twinBlock = b;
+    this.#twinRow = r + 1;
+    return true;
+  }
+
+  /** Stops sharing the twin's times: its first `count` times become this symbol's own. */
+  #ownTimes(): void {
+    const twin = this.#twin as SymbolRows;
+    this.#twin = null;
+    let b = 0;
+    let r = 0;
+    let k = 0;
+    for (const block of this.#blocks) {
+      const rows = SymbolRows.#rowsOf(block);
+      const sec = new Float64Array(rows);
+      const nanos = new Int32Array(rows);
+      for (let i = 0; i < rows && k < this.count; i++, k++) {
+        let from = twin.#blocks[b] as RowBlock;
+        if (r === SymbolRows.#rowsOf(from)) {
+          b++;
+          r = 0;
+          from = twin.#blocks[b] as RowBlock;
+        }
+        sec[i] = from[F_SEC][r] as number;
+        nanos[i] = from[F_NANOS][r] as number;
+        r++;
+      }
+      block[F_SEC] = sec;
+      block[F_NANOS] = nanos;
+    }
+    const last = this.#blocks[this.#blocks.length - 1];
+    if (last !== undefined) [this.#sec, this.#nanos] = last;
+  }
+
   /** Field `f`'s column when one block holds exactly every row (nothing to copy), else null. */
   #whole(f: number): Float64Array | Int32Array | null {
     const only = this.#blocks.length === 1 ? (this.#blocks[0] as RowBlock) : null;
-    return only !== null && only[F_SEC].length === this.count ? only[f]! : null;
+    return only !== null && SymbolRows.#rowsOf(only) === this.count ? only[f]! : null;
   }
 
   /** Field `f` of every row, in order, into `out` (its length: `count`). */
   copyField<A extends Float64Array | Int32Array>(f: number, out: A): A {
     let k = 0;
     for (const block of this.#blocks) {
-      const rows = Math.min(block[F_SEC].length, this.count - k);
+      const rows = Math.min(SymbolRows.#rowsOf(block), this.count - k);
       const column = block[f] as A;
       out.set(rows === column.length ? column : column.subarray(0, rows), k);
       k += rows;
@@ -172,9 +245,18 @@ class SymbolRows {
   /** Whether this symbol's rows have exactly the times `sec`/`nanos` (read from the blocks). */
   hasTimes(sec: Float64Array, nanos: Int32Array): boolean {
     if (this.count !== sec.length) return false;
+    const twin = this.#twin;
+    if (twin !== null) {
+      // Its times are the twin's first `count`.
+      if (twin.count === this.count) return twin.hasTimes(sec, nanos);
+      const own = this.times();
+      for (let k = 0; k < own.sec.length; k++)
+        if (own.sec[k] !== sec[k] || own.nanos[k] !== nanos[k]) return false;
+      return true;
+    }
     let k = 0;
     for (const block of this.#blocks) {
-      const rows = Math.min(block[F_SEC].length, this.count - k);
+      const rows = Math.min(SymbolRows.#rowsOf(block), this.count - k);
       const s = block[F_SEC];
       const n = block[F_NANOS];
       for (let r = 0; r < rows; r++, k++) {
@@ -186,6 +268,13 @@ class SymbolRows {
 
   /** Each row's time: seconds and nanoseconds, exact length. */
   times(): { sec: Float64Array; nanos: Int32Array } {
+    const twin = this.#twin;
+    if (twin !== null) {
+      const shared = twin.times();
+      return twin.count === this.count
+        ? shared
+        : { sec: shared.sec.slice(0, this.count), nanos: shared.nanos.slice(0, this.count) };
+    }
     return {
       sec:
         (this.#whole(F_SEC) as Float64Array | null) ??
@@ -210,7 +299,7 @@ class SymbolRows {
     const out = sharedPrices(steps).fill(Number.NaN);
     let k = 0;
     for (const block of this.#blocks) {
-      const rows = Math.min(block[F_SEC].length, this.count - k);
+      const rows = Math.min(SymbolRows.#rowsOf(block), this.count - k);
       const column = block[f] as Float64Array;
       for (let r = 0; r < rows; r++) out[barOf[k++] as number] = column[r] as number;
     }
@@ -380,6 +469,8 @@ export class PriceCsvParser {
   #ends = new Int32Array(8);
   #error: PriceDataError | null = null;
   readonly #rows = new Map<string, SymbolRows>();
+  /** The first symbol's rows: the others share its times while theirs are the same. */
+  #firstRows: SymbolRows | null = null;
   #last: SymbolRows | null = null;
   readonly #time: ScannedTime = { sec: 0, nanos: 0, dateOnly: false };
   /** The text `#time` was scanned from ('' after a failed scan). */
@@ -594,7 +685,8 @@ export class PriceCsvParser {
             `symbol ${quoteValue(symbol)} must match ^[A-Za-z0-9_.-]{1,64}$`,
           );
         }
-        rows = new SymbolRows(symbol, this.#expected?.get(symbol) ?? 0);
+        rows = new SymbolRows(symbol, this.#expected?.get(symbol) ?? 0, this.#firstRows);
+        this.#firstRows ??= rows;
         this.#rows.set(symbol, rows);
       }
       this.#last = rows;
@@ -800,6 +892,7 @@ export class PriceCsvParser {
       rows.release();
     });
     this.#rows.clear();
+    this.#firstRows = null;
     this.#last = null;
     return new PriceData({
       symbols: all.map((rows) => rows.symbol),
