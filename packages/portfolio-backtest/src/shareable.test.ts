@@ -18,7 +18,7 @@ describe('growableArray and withRoom', () => {
           for (const value of values) {
             if (size === array.length) {
               views.push(array.subarray(0, size));
-              array = withRoom(Float64Array, array, array.length * 2, size);
+              array = withRoom(Float64Array, array, size + 1, size);
             }
             array[size++] = value;
           }
@@ -32,15 +32,20 @@ describe('growableArray and withRoom', () => {
     );
   });
 
-  it('grows in place up to its reserve, then copies', () => {
-    const array = growableArray(Int32Array, 4, 16);
+  it('grows in place up to its reserve (doubling, then to the reserve), then copies', () => {
+    const array = growableArray(Int32Array, 4, 12);
     array.set([1, 2, 3, 4]);
-    const grown = withRoom(Int32Array, array, 16, 4);
-    expect(grown.buffer).toBe(array.buffer);
-    expect(Array.from(grown.subarray(0, 4))).toEqual([1, 2, 3, 4]);
-    const copied = withRoom(Int32Array, grown, 32, 4);
+    const doubled = withRoom(Int32Array, array, 5, 4);
+    expect(doubled.buffer).toBe(array.buffer);
+    expect(doubled.length).toBe(8);
+    // Twice 8 is past the reserve of 12: it grows to the reserve, in place.
+    const full = withRoom(Int32Array, doubled, 9, 4);
+    expect(full.buffer).toBe(array.buffer);
+    expect(full.length).toBe(12);
+    expect(Array.from(full.subarray(0, 4))).toEqual([1, 2, 3, 4]);
+    const copied = withRoom(Int32Array, full, 13, 4);
     expect(copied.buffer).not.toBe(array.buffer);
+    expect(copied.length).toBe(24);
     expect(Array.from(copied.subarray(0, 4))).toEqual([1, 2, 3, 4]);
-    expect(copied.length).toBe(32);
   });
 });

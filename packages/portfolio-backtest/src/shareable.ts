@@ -77,9 +77,10 @@ export function growableArray<T extends Int32Array | Float64Array>(
 }
 
 /**
- * `array` with room for `length` elements, its first `used` kept: the same memory, grown in
- * place, when its buffer can grow that far (no copy, and no old buffer left for the garbage
- * collector); else a copy on a buffer of its own. Views made of it before stay valid either way.
+ * `array` with room for at least `need` elements (twice its length, or `need` if more), its
+ * first `used` kept: the same memory, grown in place, when its buffer can grow that far (up
+ * to its reserve: no copy, and no old buffer left for the garbage collector); else a copy on a
+ * buffer of its own. Views made of it before stay valid either way.
  */
 export function withRoom<T extends Int32Array | Float64Array>(
   Kind: {
@@ -87,14 +88,17 @@ export function withRoom<T extends Int32Array | Float64Array>(
     readonly BYTES_PER_ELEMENT: number;
   },
   array: T,
-  length: number,
+  need: number,
   used: number,
 ): T {
+  const length = Math.max(need, array.length * 2);
   const buffer = array.buffer as ArrayBufferLike & GrowableBuffer;
-  const bytes = length * Kind.BYTES_PER_ELEMENT;
-  if (buffer.growable === true && bytes <= (buffer.maxByteLength ?? 0) && buffer.grow) {
-    if (bytes > buffer.byteLength) buffer.grow(bytes);
-    return new Kind(buffer, 0, length);
+  const reserve = Math.floor((buffer.maxByteLength ?? 0) / Kind.BYTES_PER_ELEMENT);
+  if (buffer.growable === true && need <= reserve && buffer.grow) {
+    const room = Math.min(length, reserve);
+    if (room * Kind.BYTES_PER_ELEMENT > buffer.byteLength)
+      buffer.grow(room * Kind.BYTES_PER_ELEMENT);
+    return new Kind(buffer, 0, room);
   }
   const copy = sharedArray(Kind, length);
   copy.set(array.subarray(0, used));

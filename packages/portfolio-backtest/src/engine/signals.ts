@@ -221,10 +221,9 @@ export class SignalTape {
   #reserve(more: number): void {
     const need = this.#size + more;
     if (need <= this.#symbols.length) return;
-    const capacity = Math.max(need, this.#symbols.length * 2);
     // A tape shared before keeps its views of the entries so far, which stay as they were.
-    this.#symbols = withRoom(Int32Array, this.#symbols, capacity, this.#size);
-    this.#exposures = withRoom(Float64Array, this.#exposures, capacity, this.#size);
+    this.#symbols = withRoom(Int32Array, this.#symbols, need, this.#size);
+    this.#exposures = withRoom(Float64Array, this.#exposures, need, this.#size);
   }
 }
 
