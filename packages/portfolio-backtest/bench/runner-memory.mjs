@@ -3,12 +3,11 @@
 // modules. Loads the CSV, runs the engine with a journal file and the rebalance spill, lets the
 // prices go, writes the result; prints {before, peak, data} as JSON.
 // Run by w.bench.ts: `node bench/runner-memory.mjs <csv> <portfolio JSON> <dir>`.
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts';
-import { JournalLineBuffer } from '@njord/portfolio-contracts/node';
 import { PortfolioBacktestEngine } from '../dist/index.js';
 import { loadPriceCsv, RebalanceSpill, writeBacktestResult } from '../dist/node/index.js';
+import { openJournal } from './journal-file.mjs';
 import { peakRss } from './peak-rss.mjs';
 
 const [csvPath, portfolioJson, dir] = process.argv.slice(2);
@@ -17,23 +16,8 @@ if (csvPath === undefined || portfolioJson === undefined || dir === undefined)
 const config = parsePortfolioConfig(JSON.parse(portfolioJson));
 const before = process.memoryUsage().rss;
 
-const fd = openSync(join(dir, 'memory-journal.ndjson'), 'w');
-const buffer = new JournalLineBuffer((1 << 20) + (1 << 18));
-let seq = 0;
-const flush = () => {
-  const bytes = buffer.take();
-  for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
-};
-const journal = {
-  add(type, timestampNs, body) {
-    seq++;
-    let bare = type === 'fill';
-    for (const key in body) if (key !== 'fill') bare = false;
-    if (bare) buffer.addFill(config.id, seq, timestampNs, body.fill);
-    else buffer.add(config.id, seq, type, timestampNs, body);
-    if (buffer.length >= 1 << 20) flush();
-  },
-};
+const journal = openJournal(join(dir, 'memory-journal.ndjson'), config.id);
+
 const loaded = await loadPriceCsv(csvPath);
 if (!loaded.success) throw loaded.error;
 /** @type {import('../dist/index.js').PriceData | null} */
@@ -51,8 +35,7 @@ const result = new PortfolioBacktestEngine(config, undefined, {
 }).runColumnar(data);
 // As the runner: the prices go once the engine has run.
 data = null;
-flush();
-closeSync(fd);
+journal.close();
 spill.close();
 await writeBacktestResult(join(dir, 'memory-result.json'), result);
 spill.remove();

@@ -23,14 +23,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
-import { type FillEventWire, parsePortfolioConfig } from '@njord/portfolio-contracts';
-import { JournalLineBuffer } from '@njord/portfolio-contracts/node';
+import { parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { generateSyntheticData } from '../src/synthetic-data.js';
 import { W_PORTFOLIO } from './w-config.js';
+import { openJournal } from './journal-file.mjs';
 import { formatPriceCsv } from '../src/price-csv.js';
 import { parseTimestamp } from '../src/timestamp-text.js';
 import { PortfolioBacktestEngine, type BacktestPhase } from '../src/engine/portfolio-engine.js';
-import { type BacktestJournal, createSignalTapes } from '../src/engine/simulate.js';
+import { createSignalTapes } from '../src/engine/simulate.js';
 import { createStrategyRegistry } from '../src/strategy-registry.js';
 import { loadPriceCsv } from '../src/node/load-price-csv.js';
 import { writeBacktestResult } from '../src/node/write-result.js';
@@ -62,46 +62,6 @@ if (generatedHere) {
 }
 
 const config = parsePortfolioConfig(W_PORTFOLIO);
-
-/**
- * The runner's journal (apps/backtest-runner, adapters/journal-file.ts): one NDJSON line per
- * entry, gathered in a 1 MiB string and written synchronously.
- */
-function openJournal(path: string): BacktestJournal & { close(): void; readonly bytes: number } {
-  const fd = openSync(path, 'w');
-  let seq = 0;
-  let bytes = 0;
-  const buffer = new JournalLineBuffer((1 << 20) + (1 << 18));
-  function flush(): void {
-    const data = buffer.take();
-    for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
-    bytes += data.length;
-  }
-  return {
-    add(type, timestampNs, body) {
-      seq++;
-      // As the runner: a bare fill through addFill (no body to stringify).
-      let bare = type === 'fill';
-      for (const key in body) if (key !== 'fill') bare = false;
-      if (bare)
-        buffer.addFill(
-          config.id,
-          seq,
-          timestampNs,
-          (body as unknown as { fill: FillEventWire }).fill,
-        );
-      else buffer.add(config.id, seq, type, timestampNs, body);
-      if (buffer.length >= 1 << 20) flush();
-    },
-    close() {
-      flush();
-      closeSync(fd);
-    },
-    get bytes() {
-      return bytes;
-    },
-  };
-}
 
 /**
  * Digests of everything a run computes: every curve's bytes, and the summary without its
@@ -165,7 +125,7 @@ async function runnerPath(threads: 1 | 2 = 1): Promise<RunnerFigures> {
   if (!loaded.success) throw loaded.error;
   const data = loaded.data.data;
   phases.set('load csv', performance.now() - t0);
-  const journal = openJournal(join(dir, 'journal.ndjson'));
+  const journal = openJournal(join(dir, 'journal.ndjson'), config.id);
   const engine = new PortfolioBacktestEngine(config, undefined, {
     journal,
     clock: () => performance.now(),
@@ -290,7 +250,7 @@ class RefMeanRevert implements RefStrategy {
   }
   onBar(step: number, close: readonly Float64Array[], out: Float64Array): boolean {
     if (step === 0) return false;
-    let any = false;
+    let named = false;
     for (let s = 0; s < out.length; s++) {
       const c = close[s] as Float64Array;
       const change = (c[step] as number) - (c[step - 1] as number);
@@ -298,9 +258,9 @@ class RefMeanRevert implements RefStrategy {
       run = change < 0 ? Math.min(run, 0) - 1 : Math.max(run, 0) + 1;
       this.#run[s] = run;
       out[s] = run <= -this.window ? 0.5 / out.length : run >= this.window ? 0 : Number.NaN;
-      if (out[s] === out[s]) any = true;
+      if (out[s] === out[s]) named = true;
     }
-    return any;
+    return named;
   }
 }
 

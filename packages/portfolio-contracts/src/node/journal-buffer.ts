@@ -321,15 +321,7 @@ export class JournalLineBuffer {
       this.#raw(String(value));
       return;
     }
-    const bytes = this.#bytes;
-    let digits = 1;
-    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-    let rest = value;
-    for (let i = this.#length + digits - 1; i >= this.#length; i--) {
-      bytes[i] = 0x30 + (rest % 10);
-      rest = Math.floor(rest / 10);
-    }
-    this.#length += digits;
+    this.#decimal(value, 0);
   }
 
   /** A string as JSON.stringify writes it. */
@@ -384,7 +376,7 @@ export class JournalLineBuffer {
     else this.#raw(JSON.stringify(value));
   }
 
-  /** The integer `m` (< 1e15) over 10^`places`, in decimal notation ("0.05", "1378.02"). */
+  /** The safe integer `m` over 10^`places`, in decimal notation ("0.05", "1378.02", "42"). */
   #decimal(m: number, places: number): void {
     const bytes = this.#bytes;
     let digits = 1;
