@@ -40,6 +40,15 @@ export function openJournal(path, portfolioId) {
         );
       if (buffer.length >= 1 << 20) flush();
     },
+    /**
+     * @param {bigint} timestampNs
+     * @param {import('@njord/portfolio-contracts').RebalancePlan} plan
+     */
+    plan(timestampNs, plan) {
+      seq++;
+      buffer.addPlan(portfolioId, seq, timestampNs, plan);
+      if (buffer.length >= 1 << 20) flush();
+    },
     close() {
       flush();
       closeSync(fd);

@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   encodeFillEvent,
+  encodeRebalancePlan,
   formatJournalLine,
   isJournalPartName,
   journalPartName,
+  type RebalancePlan,
 } from '@njord/portfolio-contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openJournalFile } from './journal-file.js';
@@ -15,8 +17,36 @@ import { openJournalFile } from './journal-file.js';
 const dir = mkdtempSync(join(tmpdir(), 'njord-runner-journal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A plan at `i` with `i % 4` trades (lines of different lengths). */
+function plan(i: number): RebalancePlan {
+  const at = BigInt(i);
+  return {
+    planId: `desk:rb:${i}`,
+    portfolioId: 'desk',
+    timestampNs: at,
+    reason: i % 2 === 0 ? 'frequency' : 'threshold',
+    transfers: { trend: i / 3, carry: -i / 3 },
+    trades: Array.from({ length: i % 4 }, (_, k) => ({
+      intentId: `desk:rb:${i}:${k}`,
+      planId: `desk:rb:${i}`,
+      portfolioId: 'desk',
+      strategyId: 'trend',
+      symbol: `S${k}`,
+      side: k % 2 === 0 ? ('buy' as const) : ('sell' as const),
+      quantity: (i + 1) / 7,
+      referencePrice: 100.25,
+      timestampNs: at,
+      commission: 0.5,
+      slippage: 0,
+    })),
+    skipped: [],
+    expectedDriftReduction: { trend: 0.01, carry: 0.02 },
+    estimatedCosts: (i % 4) * 0.5,
+  };
+}
+
 describe('openJournalFile', () => {
-  it('writes the lines formatJournalLine makes, bare fills included', () => {
+  it('writes the lines formatJournalLine makes, bare fills and plans included', () => {
     const path = join(dir, 'j.ndjson');
     const journal = openJournalFile(path, 'desk');
     const fill = encodeFillEvent({
@@ -44,6 +74,7 @@ describe('openJournalFile', () => {
     journal.add('fill', 5n, { fill });
     journal.add('fill', 7n, { fill: strategyFill });
     journal.add('fill', 7n, { fill: strategyFill, source: { stream: 'njord:fills', id: '1-0' } });
+    journal.plan(7n, plan(7));
     journal.close();
     expect(readFileSync(path, 'utf8')).toBe(
       [
@@ -56,10 +87,11 @@ describe('openJournalFile', () => {
           fill: strategyFill,
           source: { stream: 'njord:fills', id: '1-0' },
         }),
+        formatJournalLine('desk', 5, 'plan', 7n, { plan: encodeRebalancePlan(plan(7)) }),
         '',
       ].join('\n'),
     );
-    expect(journal.lines).toBe(4);
+    expect(journal.lines).toBe(5);
   });
 
   for (const maxBytes of [1, 700, 5_000, 300_000, 3_000_000]) {
@@ -75,6 +107,16 @@ describe('openJournalFile', () => {
       const lines = maxBytes < 1000 ? 1500 : 12_000;
       const expected: string[] = [];
       for (let i = 1; i <= lines; i++) {
+        if (i % 5 === 0) {
+          // A plan line (printed from the plan) now and then.
+          journal.plan(BigInt(i), plan(i));
+          expected.push(
+            formatJournalLine('desk', i, 'plan', BigInt(i), {
+              plan: encodeRebalancePlan(plan(i)),
+            }),
+          );
+          continue;
+        }
         const mark = { symbol: `S${'x'.repeat(i % 97)}`, price: i / 7, timestamp_ns: String(i) };
         journal.add('mark', BigInt(i), { mark });
         expected.push(formatJournalLine('desk', i, 'mark', BigInt(i), { mark }));

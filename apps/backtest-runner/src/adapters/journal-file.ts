@@ -2,7 +2,12 @@
 // buffer of about 1 MiB and written synchronously, so memory stays bounded while the
 // (synchronous) bar loop runs.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { FillEventWire, JournalBodyWire, JournalLineType } from '@njord/portfolio-contracts';
+import type {
+  FillEventWire,
+  JournalBodyWire,
+  JournalLineType,
+  RebalancePlan,
+} from '@njord/portfolio-contracts';
 import { JournalLineBuffer } from '@njord/portfolio-contracts/node';
 
 const FLUSH_BYTES = 1 << 20;
@@ -18,6 +23,8 @@ export interface JournalFile {
   add<T extends JournalLineType>(type: T, timestampNs: bigint, body: JournalBodyWire<T>): void;
   /** Each row of marks the engine applies (see BacktestJournal); the file itself needs none. */
   marks?(timestampNs: bigint, symbols: readonly string[], prices: Float64Array): void;
+  /** A plan line, printed from the plan (see BacktestJournal). */
+  plan(timestampNs: bigint, plan: RebalancePlan): void;
   close(): void;
   readonly lines: number;
   readonly bytes: number;
@@ -52,6 +59,11 @@ export function openJournalFile(
   /** Where each buffered line ends in the buffer (with parts only). */
   const lineEnds: number[] = [];
   let open = true;
+  /** After each line: its end noted (with parts), and the buffer written out once full. */
+  function added(): void {
+    if (parts !== undefined) lineEnds.push(buffer.length);
+    if (buffer.length >= FLUSH_BYTES) flush();
+  }
   function writeAll(data: Uint8Array): void {
     for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
     bytes += data.length;
@@ -103,8 +115,12 @@ export function openJournalFile(
       const fill = bareFill(type, body);
       if (fill === undefined) buffer.add(portfolioId, seq, type, timestampNs, body);
       else buffer.addFill(portfolioId, seq, timestampNs, fill);
-      if (parts !== undefined) lineEnds.push(buffer.length);
-      if (buffer.length >= FLUSH_BYTES) flush();
+      added();
+    },
+    plan(timestampNs, plan) {
+      seq++;
+      buffer.addPlan(portfolioId, seq, timestampNs, plan);
+      added();
     },
     close() {
       if (!open) return;

@@ -16,6 +16,7 @@ describe('teeJournalToTape', () => {
     const seen: string[] = [];
     const inner: JournalFile = {
       add: (type) => void seen.push(type),
+      plan: () => void seen.push('plan'),
       close: () => undefined,
       lines: 0,
       bytes: 0,

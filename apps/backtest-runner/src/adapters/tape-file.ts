@@ -57,6 +57,10 @@ export function teeJournalToTape(
         entry('fills', timestampNs, JSON.stringify({ ...fill, portfolio_id: portfolioId }));
       }
     },
+    plan(timestampNs, plan) {
+      // Plans are the journal's alone: on replay the manager makes its own.
+      journal.plan(timestampNs, plan);
+    },
     marks(timestampNs, symbols, prices) {
       journal.marks?.(timestampNs, symbols, prices);
       // A new bar: the previous one is complete (its marks and its strategies' fills).

@@ -13,6 +13,7 @@ import {
   type PortfolioConfig,
   type RebalanceFill,
   type RebalancePlan,
+  type RebalancePlanWire,
   type RebalanceReason,
   type RebalanceRecord,
   type RebalanceRecordWire,
@@ -53,6 +54,13 @@ export interface BacktestJournal {
    * bar), in order, before the trades at those prices. The row is reused: read it at once.
    */
   marks?(timestampNs: bigint, symbols: readonly string[], prices: Float64Array): void;
+  /**
+   * Optional: journals a plan line, the line `add('plan', timestampNs, {plan:
+   * encodeRebalancePlan(plan)})` writes, from the plan itself (a writer that prints it
+   * straight, as `JournalLineBuffer.addPlan`, saves encoding and stringifying a plan per
+   * rebalance). Without it, the run encodes the plan and calls `add`.
+   */
+  plan?(timestampNs: bigint, plan: RebalancePlan): void;
 }
 
 /**
@@ -451,10 +459,14 @@ export function simulate(input: SimulationInput): SimulationOutput {
 
   /** Journals and applies a plan, then fills its trades at their reference prices. */
   function executePlan(plan: RebalancePlan, timestampNs: bigint, bar: number): void {
-    // Encoded once for the journal line, and that encoding passed on to the sink.
-    const wire = journal === undefined ? undefined : encodeRebalancePlan(plan);
-    if (journal !== undefined && wire !== undefined)
+    // A journal that prints plans itself takes the plan; otherwise it is encoded once, for
+    // the journal line, and that encoding passed on to the sink.
+    let wire: RebalancePlanWire | undefined;
+    if (journal?.plan !== undefined) journal.plan(timestampNs, plan);
+    else if (journal !== undefined) {
+      wire = encodeRebalancePlan(plan);
       journal.add('plan', timestampNs, { plan: wire });
+    }
     kernel.apply({ type: 'plan', plan });
     const planFills: RebalanceFill[] = [];
     for (const trade of plan.trades) planFills.push(fillTrade(trade));

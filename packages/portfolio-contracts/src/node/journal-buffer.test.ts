@@ -2,8 +2,13 @@
 // whatever the text (multi-byte UTF-8, lone surrogates) and however small it starts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fillEventArb } from '../arbitraries.test-util.js';
-import { encodeFillEvent } from '../events.js';
+import { fillEventArb, rebalancePlanArb, timestampArb } from '../arbitraries.test-util.js';
+import {
+  decodeRebalancePlan,
+  encodeFillEvent,
+  encodeRebalancePlan,
+  type RebalancePlan,
+} from '../events.js';
 import {
   formatFillLine,
   formatJournalLine,
@@ -241,5 +246,206 @@ describe('JournalLineBuffer.add', () => {
       expected.push(formatJournalLine('p-é', i + 1, type, 5n, typed));
     });
     expect(buffer.take().equals(Buffer.from(`${expected.join('\n')}\n`, 'utf8'))).toBe(true);
+  });
+});
+
+describe('JournalLineBuffer.addPlan', () => {
+  /** Texts of every kind: multi-byte, lone surrogates, quotes, controls. */
+  const text = fc.string({ unit: 'binary', maxLength: 8 });
+  const number = fc.oneof(
+    fc.double(),
+    fc.constantFrom(1e200, 1.7e308, -0, 5e-324, 1e-7, 1e15, 0.1 + 0.2, Number.NaN, -Infinity),
+  );
+  /** Id records whose keys include `__proto__`, array indexes (listed first) and any text. */
+  const amounts = fc
+    .array(fc.tuple(fc.oneof(text, fc.constantFrom('__proto__', '0', '7', '12', 'a')), number), {
+      maxLength: 5,
+    })
+    .map((members) => {
+      const out = Object.create(null) as Record<string, number>;
+      for (const [key, amount] of members) out[key] = amount;
+      return out;
+    });
+  /** Plans as the rebalancer makes them, with any text and number where the wire has one. */
+  const plan = fc
+    .tuple(rebalancePlanArb, text, text, text, number, number, amounts, amounts)
+    .map(([base, id, strategy, symbol, quantity, cost, transfers, drift]) => ({
+      ...base,
+      planId: `${base.planId}${id}`,
+      transfers,
+      expectedDriftReduction: drift,
+      estimatedCosts: cost,
+      trades: base.trades.map((trade, i) => ({
+        ...trade,
+        strategyId: i === 0 ? strategy : trade.strategyId,
+        quantity: i === 0 ? quantity : trade.quantity,
+      })),
+      skipped: base.skipped.map((skip) => ({ ...skip, symbol: `${skip.symbol}${symbol}` })),
+    }));
+  /** A value of another type than the wire takes (or none) put somewhere in a plan. */
+  const damage = fc.tuple(
+    fc.constantFrom(
+      'planId',
+      'timestampNs',
+      'reason',
+      'transfers',
+      'trades',
+      'estimatedCosts',
+      'fallback',
+      'internalFills',
+      'nettingSavings',
+      'trade.quantity',
+      'trade.timestampNs',
+      'skip.symbol',
+      'fill.intentId',
+      'transfer',
+    ),
+    fc.constantFrom<unknown>(undefined, null, '1', 1, 1n, true, { a: 1 }, [1]),
+  );
+  function damaged(original: RebalancePlan, [where, value]: [string, unknown]): RebalancePlan {
+    const copy: Record<string, unknown> = { ...original };
+    const [head, field] = where.split('.') as [string, string | undefined];
+    const first = (list: 'trades' | 'skipped' | 'internalFills') => {
+      const items = [...(original[list] ?? [])];
+      if (items.length > 0 && field !== undefined)
+        items[0] = { ...items[0], [field]: value } as never;
+      copy[list] = items;
+    };
+    if (head === 'trade') first('trades');
+    else if (head === 'skip') first('skipped');
+    else if (head === 'fill') first('internalFills');
+    else if (head === 'transfer') copy.transfers = { ...original.transfers, x: value };
+    else copy[head] = value;
+    return copy as RebalancePlan;
+  }
+
+  it('writes the bytes of add(..., {plan: encodeRebalancePlan(plan)}), damaged plans too', () => {
+    let straight = 0;
+    let added = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(plan, fc.option(damage, { freq: 3 }), timestampArb), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        fc.integer({ min: 1, max: 256 }),
+        fc.constantFrom('p-1', 'p-é', 'p"q'),
+        (lines, capacity, portfolio) => {
+          const buffer = new JournalLineBuffer(capacity);
+          const expected: string[] = [];
+          lines.forEach(([original, hurt, at], i) => {
+            const value = hurt === null ? original : damaged(original, hurt);
+            let body: JournalBodyWire<'plan'>;
+            try {
+              body = { plan: encodeRebalancePlan(value) };
+            } catch {
+              return; // the codec itself refuses it (a list that is not one): nothing to compare
+            }
+            if (buffer.addPlan(portfolio, i + 1, at, value)) straight++;
+            else added++;
+            expected.push(formatJournalLine(portfolio, i + 1, 'plan', at, body));
+          });
+          const bytes = buffer.take();
+          const want = expected.length === 0 ? '' : `${expected.join('\n')}\n`;
+          expect(bytes.equals(Buffer.from(want, 'utf8'))).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // Both routes were taken: plans as made go straight, damaged ones the `add` way.
+    expect(straight).toBeGreaterThan(100);
+    expect(added).toBeGreaterThan(50);
+  });
+
+  it('writes a plan straight, netting and band-edge members included', () => {
+    const buffer = new JournalLineBuffer(4);
+    const value: RebalancePlan = {
+      planId: 'p:rb:3',
+      portfolioId: 'p',
+      timestampNs: 86_400_000_000_000n,
+      reason: 'threshold',
+      transfers: { a: -1250.5, b: 1250.5 },
+      trades: [
+        {
+          intentId: 'p:rb:3:0',
+          planId: 'p:rb:3',
+          portfolioId: 'p',
+          strategyId: 'a',
+          symbol: 'SPX',
+          side: 'sell',
+          quantity: 0.25,
+          referencePrice: 5000.01,
+          timestampNs: 86_400_000_000_000n,
+          commission: 1.25,
+          slippage: 0,
+        },
+      ],
+      skipped: [{ strategyId: 'b', symbol: 'NDX', quantity: 1e-9, reason: 'rounded_to_zero' }],
+      expectedDriftReduction: { a: 0.05, b: 0.05 },
+      estimatedCosts: 1.25,
+      fallback: true,
+      internalFills: [
+        {
+          fillId: 'p:rb:3:net:0',
+          strategyId: 'a',
+          symbol: 'SPX',
+          side: 'buy',
+          quantity: 1,
+          price: 5000.01,
+          fee: 0,
+          timestampNs: 86_400_000_000_000n,
+          portfolioId: 'p',
+          intentId: 'p:rb:3:net:0',
+        },
+      ],
+      nettingSavings: 2.5,
+    };
+    expect(buffer.addPlan('p', 9, 86_400_000_000_000n, value)).toBe(true);
+    const line = buffer.take().toString('utf8');
+    expect(line).toBe(
+      `${formatJournalLine('p', 9, 'plan', 86_400_000_000_000n, { plan: encodeRebalancePlan(value) })}\n`,
+    );
+    // Read back, it is the plan.
+    expect(decodeRebalancePlan((JSON.parse(line) as { plan: unknown }).plan)).toEqual(value);
+  });
+});
+
+describe('JournalLineBuffer times', () => {
+  it('writes a time of any length into a small buffer (a 700-digit bigint)', () => {
+    const at = 10n ** 700n + 7n;
+    const fill = {
+      fill_id: 'f',
+      strategy_id: 's',
+      symbol: 'X',
+      side: 'buy',
+      quantity: 1,
+      price: 2,
+      fee: 0,
+      timestamp_ns: at.toString(),
+    } as const;
+    const plan: RebalancePlan = {
+      planId: 'p:rb:0',
+      portfolioId: 'p',
+      timestampNs: at,
+      reason: 'frequency',
+      transfers: {},
+      trades: [],
+      skipped: [],
+      expectedDriftReduction: {},
+      estimatedCosts: 0,
+    };
+    // The plan first: nothing before it has grown the buffer.
+    const buffer = new JournalLineBuffer(8);
+    expect(buffer.addPlan('p', 1, at, plan)).toBe(true);
+    buffer.addFill('p', 2, at, fill);
+    buffer.addFill('p', 3, -at, fill);
+    expect(buffer.take().toString('utf8')).toBe(
+      [
+        formatJournalLine('p', 1, 'plan', at, { plan: encodeRebalancePlan(plan) }),
+        formatFillLine('p', 2, at, fill),
+        formatFillLine('p', 3, -at, fill),
+        '',
+      ].join('\n'),
+    );
   });
 });

@@ -2,7 +2,7 @@
 // written: the bytes of formatJournalLine(...) + "\n" without a string per line to encode.
 import { crc32 } from 'node:zlib';
 import { crc32 as crc32Range } from '../crc32.js';
-import type { FillEventWire } from '../events.js';
+import { encodeRebalancePlan, type FillEventWire, type RebalancePlan } from '../events.js';
 import {
   JOURNAL_VERSION,
   type JournalBodyWire,
@@ -32,9 +32,32 @@ const INTENT = ascii(',"intent_id":');
 const SOURCE_OPEN = ascii('","source":{"stream":');
 const SOURCE_ID = ascii(',"id":');
 const LIVE_FILL_OPEN = ascii('},"fill":{');
+/** A plan line's head: the portfolio's key (its own, for the cache of joined texts) and type. */
+const PLAN_PORTFOLIO = ascii(',"portfolio_id":');
+const PLAN_TYPE = ascii(',"type":"plan","timestamp_ns":"');
+const PLAN_OPEN = ascii('","plan":{"plan_id":');
+const REASON = ascii(',"reason":');
+const TRANSFERS = ascii(',"transfers":');
+const TRADES = ascii(',"trades":[');
+const SKIPPED = ascii('],"skipped":[');
+const DRIFT = ascii('],"expected_drift_reduction":');
+const ESTIMATED_COSTS = ascii(',"estimated_costs":');
+const FALLBACK_TRUE = ascii(',"fallback":true');
+const FALLBACK_FALSE = ascii(',"fallback":false');
+const INTERNAL_FILLS = ascii(',"internal_fills":[');
+const NETTING_SAVINGS = ascii(',"netting_savings":');
+const INTENT_FIRST = ascii('{"intent_id":');
+const PLAN_ID = ascii(',"plan_id":');
+const REFERENCE_PRICE = ascii(',"reference_price":');
+const COMMISSION = ascii(',"commission":');
+const SLIPPAGE = ascii(',"slippage":');
+const STRATEGY_FIRST = ascii('{"strategy_id":');
+const FILL_FIRST = ascii('{"fill_id":');
 const CRC_OPEN = ascii(',"crc":"');
 const CRC_CLOSE = ascii('"}\n');
 const HEX = ascii('0123456789abcdef');
+/** Room for one number as JSON.stringify writes it ("-1.7976931348623157e+308" is 24). */
+const NUMBER_BYTES = 32;
 /** 10^0 .. 10^15, each exact as a double. */
 const POW10 = [
   1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
@@ -115,7 +138,7 @@ export class JournalLineBuffer {
       fill.timestamp_ns.length +
       (fill.portfolio_id?.length ?? 0) +
       (fill.intent_id?.length ?? 0);
-    const start = this.#head(texts, portfolioId, seq, timestampNs, FILL_OPEN);
+    const start = this.#head(texts, portfolioId, seq, timestampNs, FILL_OPEN, PORTFOLIO, FILL_TYPE);
     this.#quoted(fill.fill_id);
     this.#put(this.#fillMiddle(fill.strategy_id, fill.symbol, fill.side));
     this.#number(fill.quantity);
@@ -204,6 +227,217 @@ export class JournalLineBuffer {
   }
 
   /**
+   * A `plan` line: the bytes of `add(portfolioId, seq, 'plan', timestampNs, {plan:
+   * encodeRebalancePlan(plan)})`, written straight from the plan (no wire object, no JSON
+   * text; a backtest that rebalances every bar journals a plan per bar). A plan holding a
+   * value the codec would encode otherwise than this writer reads it (a field of another
+   * type, or missing) is written the `add` way, so the bytes are the same whatever it holds.
+   * Returns true when the line was written straight, false when it went the `add` way.
+   */
+  addPlan(portfolioId: string, seq: number, timestampNs: bigint, plan: RebalancePlan): boolean {
+    const start = this.#length;
+    if (this.#planLine(portfolioId, seq, timestampNs, plan)) return true;
+    this.#length = start;
+    this.add(portfolioId, seq, 'plan', timestampNs, { plan: encodeRebalancePlan(plan) });
+    return false;
+  }
+
+  /** `addPlan`'s line; false as soon as a value is not what the wire form takes as is. */
+  #planLine(portfolioId: string, seq: number, timestampNs: bigint, plan: RebalancePlan): boolean {
+    const { planId, portfolioId: owner } = plan;
+    if (typeof planId !== 'string' || typeof owner !== 'string') return false;
+    const start = this.#head(
+      planId.length + owner.length,
+      portfolioId,
+      seq,
+      timestampNs,
+      PLAN_OPEN,
+      PLAN_PORTFOLIO,
+      PLAN_TYPE,
+    );
+    this.#quoted(planId);
+    if (
+      !this.#textMember(OWNER, owner) ||
+      !this.#timeMember(TIMESTAMP, plan.timestampNs) ||
+      !this.#textMember(REASON, plan.reason) ||
+      !this.#amountsMember(TRANSFERS, plan.transfers) ||
+      !this.#listMember(TRADES, plan.trades, this.#writeTrade) ||
+      !this.#listMember(SKIPPED, plan.skipped, this.#writeSkipped) ||
+      !this.#amountsMember(DRIFT, plan.expectedDriftReduction) ||
+      !this.#numberMember(ESTIMATED_COSTS, plan.estimatedCosts)
+    )
+      return false;
+    const { fallback, internalFills, nettingSavings } = plan;
+    if (fallback !== undefined) {
+      if (typeof fallback !== 'boolean') return false;
+      this.#reserve(FALLBACK_FALSE.length);
+      this.#put(fallback ? FALLBACK_TRUE : FALLBACK_FALSE);
+    }
+    if (
+      internalFills !== undefined &&
+      !this.#listMember(INTERNAL_FILLS, internalFills, this.#writeInternalFill)
+    )
+      return false;
+    if (internalFills !== undefined) {
+      this.#reserve(1);
+      this.#bytes[this.#length++] = 0x5d;
+    }
+    if (nettingSavings !== undefined && !this.#numberMember(NETTING_SAVINGS, nettingSavings))
+      return false;
+    this.#reserve(TAIL_BYTES + 2);
+    this.#bytes[this.#length++] = 0x7d;
+    this.#sign(start, this.#length);
+    return true;
+  }
+
+  readonly #writeTrade = (trade: RebalancePlan['trades'][number]) => this.#trade(trade);
+  readonly #writeSkipped = (skip: RebalancePlan['skipped'][number]) => this.#skipped(skip);
+  readonly #writeInternalFill = (fill: NonNullable<RebalancePlan['internalFills']>[number]) =>
+    this.#internalFill(fill);
+
+  /** A planned trade's object (`plannedTradeCodec`'s keys, in order). */
+  #trade(trade: RebalancePlan['trades'][number]): boolean {
+    if (typeof trade !== 'object' || trade === null) return false;
+    return (
+      this.#textMember(INTENT_FIRST, trade.intentId) &&
+      this.#textMember(PLAN_ID, trade.planId) &&
+      this.#textMember(OWNER, trade.portfolioId) &&
+      this.#textMember(STRATEGY, trade.strategyId) &&
+      this.#textMember(SYMBOL, trade.symbol) &&
+      this.#textMember(SIDE, trade.side) &&
+      this.#numberMember(QUANTITY, trade.quantity) &&
+      this.#numberMember(REFERENCE_PRICE, trade.referencePrice) &&
+      this.#timeMember(TIMESTAMP, trade.timestampNs) &&
+      this.#numberMember(COMMISSION, trade.commission) &&
+      this.#numberMember(SLIPPAGE, trade.slippage) &&
+      this.#close()
+    );
+  }
+
+  /** A skipped trade's object (`skippedTradeCodec`'s keys, in order). */
+  #skipped(skip: RebalancePlan['skipped'][number]): boolean {
+    if (typeof skip !== 'object' || skip === null) return false;
+    return (
+      this.#textMember(STRATEGY_FIRST, skip.strategyId) &&
+      this.#textMember(SYMBOL, skip.symbol) &&
+      this.#numberMember(QUANTITY, skip.quantity) &&
+      this.#textMember(REASON, skip.reason) &&
+      this.#close()
+    );
+  }
+
+  /** A netting plan's internal fill (`fillEventCodec`'s keys, in order). */
+  #internalFill(fill: NonNullable<RebalancePlan['internalFills']>[number]): boolean {
+    if (typeof fill !== 'object' || fill === null) return false;
+    return (
+      this.#textMember(FILL_FIRST, fill.fillId) &&
+      this.#textMember(STRATEGY, fill.strategyId) &&
+      this.#textMember(SYMBOL, fill.symbol) &&
+      this.#textMember(SIDE, fill.side) &&
+      this.#numberMember(QUANTITY, fill.quantity) &&
+      this.#numberMember(PRICE, fill.price) &&
+      this.#numberMember(FEE, fill.fee) &&
+      this.#timeMember(TIMESTAMP, fill.timestampNs) &&
+      (fill.portfolioId === undefined || this.#textMember(OWNER, fill.portfolioId)) &&
+      (fill.intentId === undefined || this.#textMember(INTENT, fill.intentId)) &&
+      this.#close()
+    );
+  }
+
+  /** An object's closing brace. */
+  #close(): true {
+    this.#reserve(1);
+    this.#bytes[this.#length++] = 0x7d;
+    return true;
+  }
+
+  /** `key` and `value` quoted; false when it is not a string. */
+  #textMember(key: Uint8Array, value: unknown): boolean {
+    if (typeof value !== 'string') return false;
+    this.#reserve(key.length + value.length * 6 + 2);
+    this.#put(key);
+    this.#quoted(value);
+    return true;
+  }
+
+  /** `key` and `value` as JSON.stringify writes it; false when it is not a number. */
+  #numberMember(key: Uint8Array, value: unknown): boolean {
+    if (typeof value !== 'number') return false;
+    this.#reserve(key.length + NUMBER_BYTES);
+    this.#put(key);
+    this.#number(value);
+    return true;
+  }
+
+  /** `key` and a bigint time as its quoted digits; false when it is not a bigint. */
+  #timeMember(key: Uint8Array, value: unknown): boolean {
+    if (typeof value !== 'bigint') return false;
+    const text = this.#timeText(value);
+    this.#reserve(key.length + text.length + 2);
+    this.#put(key);
+    this.#bytes[this.#length++] = 0x22;
+    this.#raw(text);
+    this.#bytes[this.#length++] = 0x22;
+    return true;
+  }
+
+  /** The last time printed and its digits (a bar's lines, a plan's trades share it). */
+  #timeNs: bigint | undefined = undefined;
+  #timeDigits = '';
+
+  #timeText(value: bigint): string {
+    if (value !== this.#timeNs) {
+      this.#timeNs = value;
+      this.#timeDigits = value.toString();
+    }
+    return this.#timeDigits;
+  }
+
+  /**
+   * `key` and an id record (`{"id":amount,...}` in its keys' order, as the codec copies it);
+   * false when it is not an object of numbers.
+   */
+  #amountsMember(key: Uint8Array, values: unknown): boolean {
+    if (typeof values !== 'object' || values === null || Array.isArray(values)) return false;
+    const record = values as Readonly<Record<string, unknown>>;
+    this.#reserve(key.length + 2);
+    this.#put(key);
+    this.#bytes[this.#length++] = 0x7b;
+    let first = true;
+    for (const id of Object.keys(record)) {
+      const amount = record[id];
+      if (typeof amount !== 'number') return false;
+      this.#reserve(id.length * 6 + NUMBER_BYTES + 4);
+      if (!first) this.#bytes[this.#length++] = 0x2c;
+      first = false;
+      this.#quoted(id);
+      this.#bytes[this.#length++] = 0x3a;
+      this.#number(amount);
+    }
+    this.#bytes[this.#length++] = 0x7d;
+    return true;
+  }
+
+  /**
+   * `open` (the key and `[`, or `]` + the key + `[` after the list before) and each item by
+   * `write`, comma-separated; the closing `]` is the caller's. False when `items` is not an
+   * array or an item is refused.
+   */
+  #listMember<T>(open: Uint8Array, items: unknown, write: (item: T) => boolean): boolean {
+    if (!Array.isArray(items)) return false;
+    this.#reserve(open.length);
+    this.#put(open);
+    for (let i = 0; i < items.length; i++) {
+      if (i > 0) {
+        this.#reserve(1);
+        this.#bytes[this.#length++] = 0x2c;
+      }
+      if (!write(items[i] as T)) return false;
+    }
+    return true;
+  }
+
+  /**
    * A live fill line, `{source: {stream, id}, fill}` body (the manager's): the bytes of
    * `add(portfolioId, seq, 'fill', timestampNs, {source: {stream, id}, fill})`, written
    * straight in. `fill`
@@ -228,7 +462,15 @@ export class JournalLineBuffer {
       }
       texts += key.length + (typeof value === 'string' ? value.length : 4) + 2;
     }
-    const start = this.#head(texts, portfolioId, seq, timestampNs, SOURCE_OPEN);
+    const start = this.#head(
+      texts,
+      portfolioId,
+      seq,
+      timestampNs,
+      SOURCE_OPEN,
+      PORTFOLIO,
+      FILL_TYPE,
+    );
     this.#put(this.#encoded(stream));
     this.#put(SOURCE_ID);
     this.#quoted(id);
@@ -248,11 +490,12 @@ export class JournalLineBuffer {
   }
 
   /**
-   * A fill line's head, through its time and what follows the time (`afterTime`, the body's
-   * opening): `{"v":1,"seq":N,"portfolio_id":"...","type":"fill","timestamp_ns":"<ns>` +
-   * `afterTime`, with room reserved for `texts` characters of text besides. The parts kept
-   * joined: the portfolio's with the type, the time's with `afterTime` (lines of a bar share
-   * it). Returns where the line starts.
+   * A line's head, through its time and what follows the time (`afterTime`, the body's
+   * opening): `{"v":1,"seq":N` + `portfolioKey` + `"..."` + `type` (`,"type":"fill",
+   * "timestamp_ns":"`) + `<ns>` + `afterTime`, with room reserved for `texts` characters of
+   * text besides. The portfolio's part is kept joined with the type (one `type` per
+   * `portfolioKey`), the time's digits for the next line (lines of a bar share them). Returns
+   * where the line starts.
    */
   #head(
     texts: number,
@@ -260,26 +503,21 @@ export class JournalLineBuffer {
     seq: number,
     timestampNs: bigint,
     afterTime: Uint8Array,
+    portfolioKey: Uint8Array,
+    type: Uint8Array,
   ): number {
+    const time = this.#timeText(timestampNs);
     // Escaped text takes at most 6 bytes per UTF-16 unit; numbers at most 24 characters.
-    this.#reserve(texts * 6 + 512);
+    this.#reserve(texts * 6 + time.length + 512);
     const start = this.#length;
-    if (timestampNs !== this.#timeNs || afterTime !== this.#timeAfter) {
-      this.#timeNs = timestampNs;
-      this.#timeAfter = afterTime;
-      this.#time = Buffer.concat([ascii(timestampNs.toString()), afterTime]);
-    }
     this.#put(LINE_OPEN);
     this.#int(seq);
-    this.#put(this.#joined(PORTFOLIO, portfolioId, FILL_TYPE));
-    this.#put(this.#time);
+    this.#put(this.#joined(portfolioKey, portfolioId, type));
+    this.#raw(time);
+    this.#put(afterTime);
     return start;
   }
 
-  /** The last line's time, what followed it, and the two as bytes. */
-  #timeNs: bigint | undefined = undefined;
-  #timeAfter: Uint8Array | undefined = undefined;
-  #time: Uint8Array = ascii('');
   readonly #texts = new Map<string, Uint8Array>();
 
   /** `text` quoted as JSON, in bytes, from the cache of repeated texts. */
