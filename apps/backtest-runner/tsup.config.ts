@@ -6,6 +6,7 @@ export default defineConfig({
   // next to main.js.
   entry: {
     main: 'src/main.ts',
+    launch: 'src/launch.ts',
     'side-thread': 'src/side-thread.ts',
     'sweep/thread': 'src/sweep/thread.ts',
     'sweep/processor': 'src/sweep/processor.ts',

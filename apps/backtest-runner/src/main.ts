@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { createWriteStream, existsSync, readdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
@@ -191,7 +192,12 @@ async function run(flags: RunFlags): Promise<void> {
     const resultParts: string[] = [];
     let result;
     // The bar loop is synchronous: a signal during it keeps its default action (the
-    // process ends at once; only temporary files, removed by the next run, are left).
+    // process ends at once; only temporary files, removed by the next run, are left). A
+    // signal caught since the handlers went in waits for the event loop's poll phase: it
+    // reaches them first (two turns: the second comes after a poll), or it would be dropped
+    // with them and the run would go on.
+    await setImmediatePromise();
+    await setImmediatePromise();
     release();
     const sideThread = threads === 2 ? startSideThread() : null;
     try {
