@@ -3,7 +3,7 @@ import { createIdRecord } from '@njord/portfolio-contracts/core';
 import {
   calculateFlowAdjustedReturn,
   calculateReturnDrawdown,
-  calculateReturnMoments,
+  calculateReturnMeanVariance,
   calculateValueDrawdown,
   inferPeriodsPerYear,
   MIN_VOLATILITY,
@@ -136,12 +136,18 @@ export function calculateMetrics(input: MetricsInput): Metrics {
   // Sharpe that tilts risk-adjusted weights (the same moments and zero-volatility rule).
   const periods = input.periodsPerYear ?? inferPeriodsPerYear(timestamps);
   const annualization = { periodsPerYear: periods ?? 1, riskFreeRate: input.riskFreeRate ?? 0 };
-  const moments = calculateReturnMoments(returns);
+  // Drawdowns by the risk package's one definition, the running peak starting at E_0: of the
+  // flow-adjusted wealth (the compounded returns) for a sleeve, of the equity itself else.
+  const drawdown = flowAdjusted
+    ? calculateReturnDrawdown(returns, timestamps)
+    : calculateValueDrawdown(equity, initialCapital, timestamps);
+  // (Volatility and Sharpe do not read the drawdown: the curve's own is passed on.)
+  const moments = calculateReturnMeanVariance(returns);
   const stats = statsFromMoments(
     moments.count,
     moments.mean,
     moments.variance,
-    moments.maxDrawdown,
+    drawdown.maxDrawdown,
     annualization,
   );
   const volatility = periods === null ? null : finiteOrNull(stats.volatility ?? Number.NaN);
@@ -160,11 +166,6 @@ export function calculateMetrics(input: MetricsInput): Metrics {
       ? finiteOrNull(((moments.mean - riskFree) / downsideDeviation) * Math.sqrt(periods))
       : null;
 
-  // Drawdowns by the risk package's one definition, the running peak starting at E_0: of the
-  // flow-adjusted wealth (the compounded returns) for a sleeve, of the equity itself else.
-  const drawdown = flowAdjusted
-    ? calculateReturnDrawdown(returns, timestamps)
-    : calculateValueDrawdown(equity, initialCapital, timestamps);
   const maxDrawdown = drawdown.maxDrawdown;
   const longestBars = drawdown.longestBars;
   const longestDays = drawdown.longestSpanNs / DAY_NS;

@@ -15,6 +15,7 @@ export {
   calculateFlowAdjustedReturn,
   calculateMaxDrawdown,
   calculateReturnDrawdown,
+  calculateReturnMeanVariance,
   calculateReturnMoments,
   calculateReturnStats,
   calculateValueDrawdown,
@@ -30,7 +31,13 @@ export {
   valueLevel,
   WIPEOUT_LOG_GROWTH,
 } from './stats.js';
-export type { AnnualizationOptions, DrawdownSummary, ReturnMoments, ReturnStats } from './stats.js';
+export type {
+  AnnualizationOptions,
+  DrawdownSummary,
+  ReturnMeanVariance,
+  ReturnMoments,
+  ReturnStats,
+} from './stats.js';
 export {
   calculateSharpeDrawdownScore,
   calculateSharpeDrawdownWeights,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   calculateMaxDrawdown,
+  calculateReturnMeanVariance,
   calculateReturnStats,
   MAX_ABS_RETURN,
   periodRiskFreeRate,
@@ -37,6 +38,17 @@ describe('calculateReturnStats', () => {
     expect(s.volatility).toBeLessThan(1e-12 * Math.sqrt(252));
     expect(s.maxDrawdown).toBe(0);
     expect(s.mean).toBeCloseTo(0.002, 15);
+  });
+
+  it('gives count, mean and variance alone by calculateReturnMeanVariance (README example A)', () => {
+    // As above by hand: mean 0.001, variance 1e-4 (ddof 1); NaN skipped, 1e9 clipped.
+    const m = calculateReturnMeanVariance([0.011, Number.NaN, -0.009, 0.001]);
+    expect(m.count).toBe(3);
+    expect(m.mean).toBeCloseTo(0.001, 15);
+    expect(m.variance).toBeCloseTo(1e-4, 15);
+    expect(calculateReturnMeanVariance([0.5])).toEqual({ count: 1, mean: 0.5, variance: 0 });
+    const clipped = calculateReturnMeanVariance([1e9, 0]);
+    expect(clipped.mean).toBe(sanitizeReturn(1e9) / 2);
   });
 
   it('skips NaN and infinite returns as missing', () => {

@@ -53,15 +53,23 @@ export function calculateMaxDrawdown(returns: ArrayLike<number>): number {
   return calculateReturnDrawdown(returns).maxDrawdown;
 }
 
-/** Count, mean, ddof-1 variance (0 below two returns) and max drawdown of the finite returns, two-pass. */
-export interface ReturnMoments {
+/** Count, mean and ddof-1 variance (0 below two returns) of the finite returns, two-pass. */
+export interface ReturnMeanVariance {
   readonly count: number;
   readonly mean: number;
   readonly variance: number;
+}
+
+/** Count, mean, ddof-1 variance (0 below two returns) and max drawdown of the finite returns, two-pass. */
+export interface ReturnMoments extends ReturnMeanVariance {
   readonly maxDrawdown: number;
 }
 
-export function calculateReturnMoments(returns: ArrayLike<number>): ReturnMoments {
+/**
+ * `calculateReturnMoments` without the max drawdown (a pass of a logarithm per return), for
+ * a caller that has the drawdown already.
+ */
+export function calculateReturnMeanVariance(returns: ArrayLike<number>): ReturnMeanVariance {
   let count = 0;
   let sum = 0;
   for (let t = 0; t < returns.length; t++) {
@@ -77,12 +85,12 @@ export function calculateReturnMoments(returns: ArrayLike<number>): ReturnMoment
     const r = sanitizeReturn(returns[t] as number);
     if (r === r) squares += (r - mean) * (r - mean);
   }
-  return {
-    count,
-    mean,
-    variance: count > 1 ? squares / (count - 1) : 0,
-    maxDrawdown: calculateMaxDrawdown(returns),
-  };
+  return { count, mean, variance: count > 1 ? squares / (count - 1) : 0 };
+}
+
+export function calculateReturnMoments(returns: ArrayLike<number>): ReturnMoments {
+  const { count, mean, variance } = calculateReturnMeanVariance(returns);
+  return { count, mean, variance, maxDrawdown: calculateMaxDrawdown(returns) };
 }
 
 /** `ReturnStats` of a whole array of returns (non-finite values are missing, the rest clipped), two-pass. */

@@ -11,6 +11,7 @@ export {
 export type { DrawdownSummary } from './drawdown.js';
 export {
   calculateMaxDrawdown,
+  calculateReturnMeanVariance,
   calculateReturnMoments,
   calculateReturnStats,
   logGrowth,
@@ -21,6 +22,11 @@ export {
   statsFromMoments,
   WIPEOUT_LOG_GROWTH,
 } from './return-stats.js';
-export type { AnnualizationOptions, ReturnMoments, ReturnStats } from './return-stats.js';
+export type {
+  AnnualizationOptions,
+  ReturnMeanVariance,
+  ReturnMoments,
+  ReturnStats,
+} from './return-stats.js';
 export { calculateFlowAdjustedReturn } from './flow-adjusted-return.js';
 export { DEFAULT_PERIODS_PER_YEAR, inferPeriodsPerYear } from './periods-per-year.js';

@@ -146,7 +146,8 @@ export class JournalLineBuffer {
     this.#number(fill.price);
     this.#put(FEE);
     this.#number(fill.fee);
-    this.#put(this.#fillTime(fill.timestamp_ns));
+    this.#put(TIMESTAMP);
+    this.#quoted(fill.timestamp_ns);
     if (fill.portfolio_id !== undefined) this.#put(this.#joined(OWNER, fill.portfolio_id));
     if (fill.intent_id !== undefined) {
       this.#put(INTENT);
@@ -154,19 +155,6 @@ export class JournalLineBuffer {
     }
     this.#bytes[this.#length++] = 0x7d;
     this.#sign(start, this.#length);
-  }
-
-  /** The last fill's `timestamp_ns` text and its member's bytes (the fills of a bar share it). */
-  #fillTimeText: string | undefined = undefined;
-  #fillTimeBytes: Uint8Array = ascii('');
-
-  /** `,"timestamp_ns":"…"` as bytes: kept for the next fill, not cached (each bar has its own). */
-  #fillTime(text: string): Uint8Array {
-    if (text !== this.#fillTimeText) {
-      this.#fillTimeText = text;
-      this.#fillTimeBytes = Buffer.concat([TIMESTAMP, encodeQuoted(text)]);
-    }
-    return this.#fillTimeBytes;
   }
 
   /** Per key (by identity; one `after` per key) and text: `key` + the text quoted + `after`. */
