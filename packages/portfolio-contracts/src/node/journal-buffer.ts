@@ -245,9 +245,9 @@ export class JournalLineBuffer {
     );
     this.#quoted(planId);
     if (
-      !this.#textMember(OWNER, owner) ||
+      !this.#idMember(OWNER, owner) ||
       !this.#timeMember(TIMESTAMP, plan.timestampNs) ||
-      !this.#textMember(REASON, plan.reason) ||
+      !this.#idMember(REASON, plan.reason) ||
       !this.#amountsMember(TRANSFERS, plan.transfers) ||
       !this.#listMember(TRADES, plan.trades, this.#writeTrade) ||
       !this.#listMember(SKIPPED, plan.skipped, this.#writeSkipped) ||
@@ -289,10 +289,10 @@ export class JournalLineBuffer {
     return (
       this.#textMember(INTENT_FIRST, trade.intentId) &&
       this.#textMember(PLAN_ID, trade.planId) &&
-      this.#textMember(OWNER, trade.portfolioId) &&
-      this.#textMember(STRATEGY, trade.strategyId) &&
-      this.#textMember(SYMBOL, trade.symbol) &&
-      this.#textMember(SIDE, trade.side) &&
+      this.#idMember(OWNER, trade.portfolioId) &&
+      this.#idMember(STRATEGY, trade.strategyId) &&
+      this.#idMember(SYMBOL, trade.symbol) &&
+      this.#idMember(SIDE, trade.side) &&
       this.#numberMember(QUANTITY, trade.quantity) &&
       this.#numberMember(REFERENCE_PRICE, trade.referencePrice) &&
       this.#timeMember(TIMESTAMP, trade.timestampNs) &&
@@ -306,10 +306,10 @@ export class JournalLineBuffer {
   #skipped(skip: RebalancePlan['skipped'][number]): boolean {
     if (typeof skip !== 'object' || skip === null) return false;
     return (
-      this.#textMember(STRATEGY_FIRST, skip.strategyId) &&
-      this.#textMember(SYMBOL, skip.symbol) &&
+      this.#idMember(STRATEGY_FIRST, skip.strategyId) &&
+      this.#idMember(SYMBOL, skip.symbol) &&
       this.#numberMember(QUANTITY, skip.quantity) &&
-      this.#textMember(REASON, skip.reason) &&
+      this.#idMember(REASON, skip.reason) &&
       this.#close()
     );
   }
@@ -345,6 +345,19 @@ export class JournalLineBuffer {
     this.#reserve(key.length + value.length * 6 + 2);
     this.#put(key);
     this.#quoted(value);
+    return true;
+  }
+
+  /**
+   * `#textMember` for a text that repeats from line to line (an id, a side, a reason): its
+   * quoted bytes come from the cache of repeated texts.
+   */
+  #idMember(key: Uint8Array, value: unknown): boolean {
+    if (typeof value !== 'string') return false;
+    const bytes = this.#encoded(value);
+    this.#reserve(key.length + bytes.length);
+    this.#put(key);
+    this.#put(bytes);
     return true;
   }
 
@@ -395,10 +408,11 @@ export class JournalLineBuffer {
     for (const id of Object.keys(record)) {
       const amount = record[id];
       if (typeof amount !== 'number') return false;
-      this.#reserve(id.length * 6 + NUMBER_BYTES + 4);
+      const quoted = this.#encoded(id);
+      this.#reserve(quoted.length + NUMBER_BYTES + 2);
       if (!first) this.#bytes[this.#length++] = 0x2c;
       first = false;
-      this.#quoted(id);
+      this.#put(quoted);
       this.#bytes[this.#length++] = 0x3a;
       this.#number(amount);
     }
