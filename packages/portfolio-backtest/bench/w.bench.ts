@@ -528,24 +528,35 @@ if (loadAlone.status === 0) {
   );
 } else console.log(`load csv alone: failed (${loadAlone.stderr.trim().split('\n')[0] ?? ''})`);
 // The runner path once, in a fresh process from the built package (no TypeScript loader): the
-// peak RSS the goal is about, without this process's reference loop, tapes and loader.
-const pathAlone = spawnSync(
-  process.execPath,
-  [
-    fileURLToPath(new URL('./runner-memory.mjs', import.meta.url)),
-    csvPath,
-    JSON.stringify(W_PORTFOLIO),
-    dir,
-  ],
-  { encoding: 'utf8' },
-);
-if (pathAlone.status === 0) {
-  const m = JSON.parse(pathAlone.stdout) as { before: number; peak: number; data: number };
-  const goal = 2 * m.data + 100 * 2 ** 20;
-  console.log(
-    `runner path alone (own process, built package): RSS ${mb(m.before)} after its modules, peak ${mb(m.peak)}; goal < ${mb(goal)}: ${m.peak < goal ? 'met' : `missed by ${mb(m.peak - goal)}`}`,
+// peak RSS the goal is about, without this process's reference loop, tapes and loader. With
+// Node's four V8 helper threads (the binary) and with one (what `pnpm backtest` gives on two
+// cores).
+for (const [label, flags] of [
+  ["Node's helper pool", []],
+  ['one V8 helper', ['--v8-pool-size=1']],
+] as const) {
+  const pathAlone = spawnSync(
+    process.execPath,
+    [
+      ...flags,
+      fileURLToPath(new URL('./runner-memory.mjs', import.meta.url)),
+      csvPath,
+      JSON.stringify(W_PORTFOLIO),
+      dir,
+    ],
+    { encoding: 'utf8' },
   );
-} else console.log(`runner path alone: failed (${pathAlone.stderr.trim().split('\n')[0] ?? ''})`);
+  if (pathAlone.status === 0) {
+    const m = JSON.parse(pathAlone.stdout) as { before: number; peak: number; data: number };
+    const goal = 2 * m.data + 100 * 2 ** 20;
+    console.log(
+      `runner path alone (own process, built package, ${label}): RSS ${mb(m.before)} after its modules, peak ${mb(m.peak)}; goal < ${mb(goal)}: ${m.peak < goal ? 'met' : `missed by ${mb(m.peak - goal)}`}`,
+    );
+  } else
+    console.log(
+      `runner path alone (${label}): failed (${pathAlone.stderr.trim().split('\n')[0] ?? ''})`,
+    );
+}
 console.log('per phase (median over runs, ms):');
 for (const name of last.phases.keys()) {
   const made = last.fills.get(name) ?? 0;
