@@ -319,14 +319,14 @@ export class JournalLineBuffer {
     if (typeof fill !== 'object' || fill === null) return false;
     return (
       this.#textMember(FILL_FIRST, fill.fillId) &&
-      this.#textMember(STRATEGY, fill.strategyId) &&
-      this.#textMember(SYMBOL, fill.symbol) &&
-      this.#textMember(SIDE, fill.side) &&
+      this.#idMember(STRATEGY, fill.strategyId) &&
+      this.#idMember(SYMBOL, fill.symbol) &&
+      this.#idMember(SIDE, fill.side) &&
       this.#numberMember(QUANTITY, fill.quantity) &&
       this.#numberMember(PRICE, fill.price) &&
       this.#numberMember(FEE, fill.fee) &&
       this.#timeMember(TIMESTAMP, fill.timestampNs) &&
-      (fill.portfolioId === undefined || this.#textMember(OWNER, fill.portfolioId)) &&
+      (fill.portfolioId === undefined || this.#idMember(OWNER, fill.portfolioId)) &&
       (fill.intentId === undefined || this.#textMember(INTENT, fill.intentId)) &&
       this.#close()
     );
