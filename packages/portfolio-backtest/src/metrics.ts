@@ -111,18 +111,34 @@ export function calculateMetrics(input: MetricsInput): Metrics {
     };
   }
 
-  const returns = calculateReturns(equity, initialCapital, input.transfers);
   const flowAdjusted = input.transfers !== undefined;
-  // Growth of the value path: time-weighted (the product of 1 + r) for a sleeve, E_N / E_0 else.
-  let growth = 1;
-  if (flowAdjusted) {
-    for (let t = 0; t < n; t++) {
-      const r = returns[t] as number;
-      if (r === r) growth *= 1 + r;
+  const periods = input.periodsPerYear ?? inferPeriodsPerYear(timestamps);
+  const annualization = { periodsPerYear: periods ?? 1, riskFreeRate: input.riskFreeRate ?? 0 };
+  const riskFree = periods === null ? 0 : periodRiskFreeRate(annualization);
+  // One pass for what is summed in bar order: the returns (calculateReturns' rule), the
+  // growth of a sleeve's time-weighted value (the product of 1 + r), the downside squares
+  // and the equity's sum (turnover). Each sum takes its terms in the same order as a pass
+  // of its own would, so the figures are the same to the last bit.
+  const returns = new Float64Array(n);
+  const transfers = input.transfers;
+  let previous = initialCapital;
+  let product = 1;
+  let downside = 0;
+  let equitySum = 0;
+  for (let t = 0; t < n; t++) {
+    const e = equity[t] as number;
+    const r = calculateFlowAdjustedReturn(previous, e, transfers === undefined ? 0 : transfers[t]);
+    returns[t] = r;
+    previous = e;
+    equitySum += e;
+    if (r === r) {
+      product *= 1 + r;
+      const excess = r - riskFree;
+      if (excess < 0) downside += excess * excess;
     }
-  } else {
-    growth = (equity[n - 1] as number) / initialCapital;
   }
+  // Growth of the value path: time-weighted for a sleeve, E_N / E_0 else.
+  const growth = flowAdjusted ? product : (equity[n - 1] as number) / initialCapital;
   const totalReturn = finiteOrNull(growth - 1);
 
   const spanDays = Number((timestamps[n - 1] as bigint) - (timestamps[0] as bigint)) / DAY_NS;
@@ -132,16 +148,14 @@ export function calculateMetrics(input: MetricsInput): Metrics {
     else if (growth === 0) cagr = -1;
   }
 
-  // Volatility and Sharpe by the risk package's statistics, so the Sharpe reported is the
-  // Sharpe that tilts risk-adjusted weights (the same moments and zero-volatility rule).
-  const periods = input.periodsPerYear ?? inferPeriodsPerYear(timestamps);
-  const annualization = { periodsPerYear: periods ?? 1, riskFreeRate: input.riskFreeRate ?? 0 };
   // Drawdowns by the risk package's one definition, the running peak starting at E_0: of the
   // flow-adjusted wealth (the compounded returns) for a sleeve, of the equity itself else.
   const drawdown = flowAdjusted
     ? calculateReturnDrawdown(returns, timestamps)
     : calculateValueDrawdown(equity, initialCapital, timestamps);
-  // (Volatility and Sharpe do not read the drawdown: the curve's own is passed on.)
+  // Volatility and Sharpe by the risk package's statistics, so the Sharpe reported is the
+  // Sharpe that tilts risk-adjusted weights (the same moments and zero-volatility rule;
+  // they do not read the drawdown: the curve's own is passed on).
   const moments = calculateReturnMeanVariance(returns);
   const stats = statsFromMoments(
     moments.count,
@@ -152,14 +166,6 @@ export function calculateMetrics(input: MetricsInput): Metrics {
   );
   const volatility = periods === null ? null : finiteOrNull(stats.volatility ?? Number.NaN);
   const sharpe = periods === null ? null : finiteOrNull(stats.sharpe ?? Number.NaN);
-  const riskFree = periods === null ? 0 : periodRiskFreeRate(annualization);
-  let downside = 0;
-  for (let t = 0; t < n; t++) {
-    const r = returns[t] as number;
-    if (r !== r) continue;
-    const excess = r - riskFree;
-    if (excess < 0) downside += excess * excess;
-  }
   const downsideDeviation = moments.count > 0 ? Math.sqrt(downside / moments.count) : Number.NaN;
   const sortino =
     periods !== null && downsideDeviation > MIN_VOLATILITY
@@ -174,9 +180,7 @@ export function calculateMetrics(input: MetricsInput): Metrics {
 
   let turnover: number | null = null;
   if (input.tradedNotional !== undefined) {
-    let total = 0;
-    for (let t = 0; t < n; t++) total += equity[t] as number;
-    const meanEquity = total / n;
+    const meanEquity = equitySum / n;
     turnover = meanEquity > 0 ? finiteOrNull(input.tradedNotional / (2 * meanEquity)) : null;
   }
 
