@@ -1,7 +1,8 @@
 // How many V8 helper threads (the optimizing compiler's, the garbage collector's) a run of
 // njord-backtest should have. Node starts four whatever the machine; on two cores they take
 // the bar loop's core while a short backtest's code is being optimized (measured on the
-// example, 5,105 bars: run_ms median 344 with four, 291 with one, 320 with two, alternating).
+// example, 5,105 bars, 8 alternating runs: run_ms median 370 with four, 287 with one, 324 with
+// two).
 
 /** Node's own pool size (`--v8-pool-size`'s default). */
 export const NODE_DEFAULT_HELPERS = 4;
