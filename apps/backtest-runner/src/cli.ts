@@ -25,13 +25,6 @@ export interface RunFlags {
 /** `--threads auto` uses a second thread from this many bar events in the data on. */
 export const SIDE_THREAD_MIN_BAR_EVENTS = 250_000;
 
-/**
- * From this many bar events in the data on, the rebalance records go to the spill file from
- * the first: kept in memory until a long run passes the spill's limit, they only outlive
- * young-generation collections and swell the heap (W's peak RSS about 8 MB lower).
- */
-export const SPILL_AT_ONCE_BAR_EVENTS = 250_000;
-
 function threadCount(value: string): 'auto' | 1 | 2 {
   if (value === 'auto') return value;
   if (value === '1' || value === '2') return Number(value) as 1 | 2;

@@ -25,6 +25,7 @@ import {
   loadPriceCsv,
   loadStrategyModule,
   RebalanceSpill,
+  spillOptionsFor,
   writeBacktestResult,
 } from '@njord/portfolio-backtest/node';
 import { renderPortfolioReportFromCurves } from '@njord/portfolio-report';
@@ -34,7 +35,6 @@ import {
   normalizeArgv,
   type RunFlags,
   SIDE_THREAD_MIN_BAR_EVENTS,
-  SPILL_AT_ONCE_BAR_EVENTS,
 } from './cli.js';
 import { startSideThread } from './adapters/side-thread-client.js';
 import { DateFlagError, parseDateFlag } from './dates.js';
@@ -185,7 +185,7 @@ async function run(flags: RunFlags): Promise<void> {
     // millions of trade rows); the writers and the report read them back from it.
     const rebalances = new RebalanceSpill(
       outputs.scratch(join(outDir, `portfolio_${config.id}_rebalances.spill`)),
-      barEvents >= SPILL_AT_ONCE_BAR_EVENTS ? { keepRows: 0 } : {},
+      spillOptionsFor(barEvents),
     );
     const progress = createProgress(!flags.quiet);
     /** The names of the result's rebalance parts, when its rebalances did not fit. */

@@ -6,7 +6,12 @@
 import { join } from 'node:path';
 import { parsePortfolioConfig } from '@njord/portfolio-contracts';
 import { PortfolioBacktestEngine } from '../dist/index.js';
-import { loadPriceCsv, RebalanceSpill, writeBacktestResult } from '../dist/node/index.js';
+import {
+  loadPriceCsv,
+  RebalanceSpill,
+  spillOptionsFor,
+  writeBacktestResult,
+} from '../dist/node/index.js';
 import { openJournal } from './journal-file.mjs';
 import { peakRss } from './peak-rss.mjs';
 
@@ -24,10 +29,10 @@ if (!loaded.success) throw loaded.error;
 let data = loaded.data.data;
 loaded.data.data = null;
 const dataBytes = data.byteLength;
-// As the runner: from 250,000 bar events on, the records are spilled from the first.
+// As the runner: on long data the records are spilled from the first.
 const spill = new RebalanceSpill(
   join(dir, 'memory-rebalances.spill'),
-  data.countBarEvents(0, data.steps - 1) >= 250_000 ? { keepRows: 0 } : {},
+  spillOptionsFor(data.countBarEvents(0, data.steps - 1)),
 );
 const result = new PortfolioBacktestEngine(config, undefined, {
   journal,

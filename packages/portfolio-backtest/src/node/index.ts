@@ -12,4 +12,9 @@ export {
 export type { PartsOptions, ResultFileOptions } from './write-result.js';
 export { openBacktestResult, RESULT_SUMMARY_MAX_BYTES } from './read-result.js';
 export type { BacktestResultReader, EquityOnlyPoint, OpenResultOptions } from './read-result.js';
-export { RebalanceSpill, type RebalanceSpillOptions } from './rebalance-spill.js';
+export {
+  RebalanceSpill,
+  type RebalanceSpillOptions,
+  SPILL_AT_ONCE_BAR_EVENTS,
+  spillOptionsFor,
+} from './rebalance-spill.js';

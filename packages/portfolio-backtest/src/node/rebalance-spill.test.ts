@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PortfolioBacktestEngine } from '../engine/portfolio-engine.js';
 import { twoSleeveConfig } from './result.test-util.js';
 import { shippedPriceData } from './shipped-data.test-util.js';
-import { RebalanceSpill } from './rebalance-spill.js';
+import { RebalanceSpill, SPILL_AT_ONCE_BAR_EVENTS, spillOptionsFor } from './rebalance-spill.js';
 import { writeResultText } from './write-result.js';
 
 const data = shippedPriceData('stocks-monthly.csv');
@@ -120,5 +120,15 @@ describe('RebalanceSpill', () => {
     expect([...empty.texts()]).toEqual([]);
     expect(() => empty.add(record)).toThrow(/after close/);
     empty.remove();
+  });
+});
+
+describe('spillOptionsFor', () => {
+  it('spills from the first record from SPILL_AT_ONCE_BAR_EVENTS bar events on', () => {
+    expect(SPILL_AT_ONCE_BAR_EVENTS).toBe(250_000);
+    expect(spillOptionsFor(0)).toEqual({});
+    expect(spillOptionsFor(249_999)).toEqual({});
+    expect(spillOptionsFor(250_000)).toEqual({ keepRows: 0 });
+    expect(spillOptionsFor(1_000_000)).toEqual({ keepRows: 0 });
   });
 });

@@ -27,6 +27,19 @@ export interface RebalanceSpillOptions {
   readonly keepRows?: number;
 }
 
+/**
+ * From this many bar events in the data on, a run's records are best spilled from the first
+ * (`keepRows: 0`): kept in memory until a long run passes the limit, they only outlive
+ * young-generation collections and swell the heap (10 x 100,000 bars: peak RSS about 8 MB
+ * lower spilled at once).
+ */
+export const SPILL_AT_ONCE_BAR_EVENTS = 250_000;
+
+/** The spill's options for a run over `barEvents` bar events (see SPILL_AT_ONCE_BAR_EVENTS). */
+export function spillOptionsFor(barEvents: number): RebalanceSpillOptions {
+  return barEvents >= SPILL_AT_ONCE_BAR_EVENTS ? { keepRows: 0 } : {};
+}
+
 /** A record's rows: itself, its trades, its skipped trades and its fills. */
 function rowsOf(record: RebalanceRecord): number {
   return 1 + record.trades.length + record.skipped.length + record.fills.length;
