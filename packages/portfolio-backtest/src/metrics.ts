@@ -115,22 +115,17 @@ export function calculateMetrics(input: MetricsInput): Metrics {
   const periods = input.periodsPerYear ?? inferPeriodsPerYear(timestamps);
   const annualization = { periodsPerYear: periods ?? 1, riskFreeRate: input.riskFreeRate ?? 0 };
   const riskFree = periods === null ? 0 : periodRiskFreeRate(annualization);
-  // One pass for what is summed in bar order: the returns (calculateReturns' rule), the
-  // growth of a sleeve's time-weighted value (the product of 1 + r), the downside squares
-  // and the equity's sum (turnover). Each sum takes its terms in the same order as a pass
-  // of its own would, so the figures are the same to the last bit.
-  const returns = new Float64Array(n);
-  const transfers = input.transfers;
-  let previous = initialCapital;
+  const returns = calculateReturns(equity, initialCapital, input.transfers);
+  // One pass for what is summed in bar order: the growth of a sleeve's time-weighted value
+  // (the product of 1 + r), the downside squares and the equity's sum (turnover). Each sum
+  // takes its terms in the same order as a pass of its own would, so the figures are the
+  // same to the last bit.
   let product = 1;
   let downside = 0;
   let equitySum = 0;
   for (let t = 0; t < n; t++) {
-    const e = equity[t] as number;
-    const r = calculateFlowAdjustedReturn(previous, e, transfers === undefined ? 0 : transfers[t]);
-    returns[t] = r;
-    previous = e;
-    equitySum += e;
+    equitySum += equity[t] as number;
+    const r = returns[t] as number;
     if (r === r) {
       product *= 1 + r;
       const excess = r - riskFree;

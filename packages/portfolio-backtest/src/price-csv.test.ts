@@ -526,7 +526,7 @@ describe('PriceCsvRowCounter and expectedRows (rows stored at their final length
     }
   });
 
-  // Symbols share the first one's times while theirs are the same: any mix of days per symbol,
+  // Symbols share the first one's times while theirs are the same. Every mix of days per symbol,
   // rows by time (symbols in any order within a time) or by symbol, with or without counts,
   // gives each symbol its own rows on the union of the days.
   test.prop(
